@@ -1,0 +1,88 @@
+"""Canonical msgpack: exactly one byte string for every value the protocol carries.
+
+Allowed types: nil, bool, int (-2**63 .. 2**64-1), str (UTF-8), bin, array, map with str keys.
+Encoding uses the shortest form of every integer, str and bin header, `str` for text and `bin` for
+bytes, and map entries sorted by the UTF-8 bytes of their keys. Floats and extension types are not
+allowed. Decoding re-encodes and compares, so every other encoding of the same value is rejected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+from .errors import DecodeError, NonCanonicalError, OversizedError, TrailingBytesError
+
+MAX_DEPTH = 16
+_INT_MIN = -(2**63)
+_INT_MAX = 2**64 - 1
+
+
+def _normalise(value: Any, depth: int) -> Any:
+    """Return `value` with maps rebuilt in canonical key order; raise on anything not allowed."""
+    if depth > MAX_DEPTH:
+        raise DecodeError(f"value nested deeper than {MAX_DEPTH} levels")
+    if value is None or value is True or value is False or isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, int):
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise DecodeError(f"integer {value} outside the 64-bit range")
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_normalise(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        for key in value:
+            if not isinstance(key, str):
+                raise DecodeError(f"map key {key!r} is not a string")
+        return {k: _normalise(value[k], depth + 1) for k in sorted(value, key=_key_order)}
+    if isinstance(value, float):
+        raise DecodeError("floats are not allowed")
+    raise DecodeError(f"type {type(value).__name__} is not allowed")
+
+
+def _key_order(key: str) -> bytes:
+    return key.encode("utf-8")
+
+
+def pack(value: Any) -> bytes:
+    """Return the canonical msgpack bytes of `value`."""
+    return msgpack.packb(_normalise(value, 0), use_bin_type=True)
+
+
+def _reject_ext(code: int, data: bytes) -> Any:
+    raise DecodeError(f"extension type {code} is not allowed")
+
+
+def unpack(data: bytes, *, max_size: int) -> Any:
+    """Decode one canonical msgpack value that fills `data` exactly; raise DecodeError otherwise."""
+    if len(data) > max_size:
+        raise OversizedError(f"{len(data)} bytes, more than the limit of {max_size}")
+    try:
+        value = msgpack.unpackb(data, raw=False, strict_map_key=True, ext_hook=_reject_ext, timestamp=0)
+    except msgpack.ExtraData as exc:
+        raise TrailingBytesError(f"{len(exc.extra)} trailing byte(s) after the value") from None
+    except DecodeError:
+        raise
+    except (ValueError, msgpack.FormatError, msgpack.StackError, TypeError, UnicodeDecodeError) as exc:
+        raise DecodeError(f"not valid msgpack: {exc}") from None
+    if pack(value) != data:
+        raise NonCanonicalError("not the canonical encoding of its value")
+    return value
+
+
+def unpack_array_fast(data: bytes) -> list:
+    """Decode msgpack bytes known to hold arrays of scalars only; the caller re-checks canonicity."""
+    try:
+        return msgpack.unpackb(data, raw=False, ext_hook=_reject_ext, timestamp=0)
+    except msgpack.ExtraData as exc:
+        raise TrailingBytesError(f"{len(exc.extra)} trailing byte(s) after the value") from None
+    except DecodeError:
+        raise
+    except (ValueError, msgpack.FormatError, msgpack.StackError, TypeError, UnicodeDecodeError) as exc:
+        raise DecodeError(f"not valid msgpack: {exc}") from None
+
+
+def packb_plain(value: Any) -> bytes:
+    """Encode a value that holds no maps (arrays, ints, str, bin, nil): already canonical as packed."""
+    return msgpack.packb(value, use_bin_type=True)

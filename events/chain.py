@@ -1,0 +1,172 @@
+"""Chain checks: which events of one author's log are valid, in full or head-only mode.
+
+Validity (docs/PROTOCOL.md, "Validity"): an event is valid iff it is well-formed, it links to the
+author's previous valid event (seq + 1, prev = that event's id, timestamp not smaller), and it or a
+later event linked to it carries a signature that verifies. A signature covers the header, whose
+`prev` covers the previous header, so a good signature vouches for every event below it. Full mode
+checks every signature and also reports vouched events whose own signature is bad; head-only mode
+checks the newest signature of each run (walking back only when it fails). Both accept exactly the
+same events.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from . import ed25519
+from .errors import AuthorMismatchError, BrokenLinkError, ChainError, SeqGapError, TimestampRegressionError
+from .event import Event, signature_valid
+
+ROTATION_KIND = "key.rotate"
+
+
+class Mode(enum.Enum):
+    """How many signatures a chain check verifies."""
+
+    FULL = "full"
+    HEAD = "head"
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The newest valid event of an author's log, as far as a verifier knows it."""
+
+    author: bytes
+    seq: int
+    id: bytes
+    timestamp: int
+
+    @classmethod
+    def of(cls, event: Event) -> ChainHead:
+        return cls(event.author, event.seq, event.id, event.header.timestamp)
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why an event is not valid, or (for `bad_signature` in full mode) was valid only by a later signature."""
+
+    seq: int
+    event_id: bytes
+    code: str
+    message: str
+
+
+def check_link(head: ChainHead | None, event: Event, author: bytes) -> None:
+    """Raise ChainError unless `event` may follow `head` in `author`'s log."""
+    header = event.header
+    if header.author != author:
+        raise AuthorMismatchError("event is by another author", field="author", event_id=event.id.hex())
+    if head is None:
+        if header.seq != 1:
+            raise SeqGapError(f"log starts at seq {header.seq}, not 1", field="seq", event_id=event.id.hex())
+        return
+    if header.seq != head.seq + 1:
+        raise SeqGapError(f"seq {header.seq} does not follow {head.seq}", field="seq", event_id=event.id.hex())
+    if header.prev != head.id:
+        raise BrokenLinkError(f"prev of seq {header.seq} is not the id of seq {head.seq}", field="prev", event_id=event.id.hex())
+    if header.timestamp < head.timestamp:
+        raise TimestampRegressionError(
+            f"timestamp {header.timestamp} is before the previous event's {head.timestamp}",
+            field="timestamp",
+            event_id=event.id.hex(),
+        )
+
+
+@dataclass(slots=True)
+class ChainVerifier:
+    """Checks one author's events as they stream in and releases them once a signature vouches for them.
+
+    `feed` returns the events that became valid; events whose validity still waits on a later signature
+    are held (at most `checkpoint` of them in head-only mode while signatures verify). `finish` settles
+    the held events: valid if some held event's signature verifies, otherwise unvouched and rejected.
+    """
+
+    author: bytes
+    mode: Mode = Mode.FULL
+    head: ChainHead | None = None
+    checkpoint: int = 1024
+    pending: list[Event] = field(default_factory=list)
+    bad_signatures: list[Problem] = field(default_factory=list)
+    rejected: list[Problem] = field(default_factory=list)
+    _tip: ChainHead | None = None
+    _key: object = None
+
+    def __post_init__(self) -> None:
+        self._key = ed25519.load_public_key(self.author)
+        self._tip = self.head
+
+    def feed(self, event: Event) -> list[Event]:
+        """Check `event` against the last one fed; return the events that this made valid."""
+        check_link(self._tip, event, self.author)
+        if event.kind == ROTATION_KIND:
+            raise ChainError(
+                "key rotation is specified but not supported by this verifier yet",
+                field="kind",
+                event_id=event.id.hex(),
+            )
+        self._tip = ChainHead.of(event)
+        self.pending.append(event)
+        if self.mode is Mode.FULL:
+            if signature_valid(event, self._key):
+                return self._release(len(self.pending))
+            self.bad_signatures.append(Problem(event.seq, event.id, "bad_signature", "signature does not verify"))
+            return []
+        if len(self.pending) >= self.checkpoint and signature_valid(event, self._key):
+            return self._release(len(self.pending))
+        return []
+
+    def finish(self) -> list[Event]:
+        """Settle held events: return those a signature vouches for; the rest are rejected as unvouched."""
+        released: list[Event] = []
+        if self.mode is Mode.HEAD:
+            for i in range(len(self.pending) - 1, -1, -1):
+                if signature_valid(self.pending[i], self._key):
+                    released = self._release(i + 1)
+                    break
+        for event in self.pending:
+            self.rejected.append(Problem(event.seq, event.id, "bad_signature", "no signature at or after this event verifies"))
+        unvouched = {event.id for event in self.pending}
+        self.bad_signatures = [p for p in self.bad_signatures if p.event_id not in unvouched]
+        self.pending = []
+        self._tip = self.head
+        return released
+
+    def _release(self, count: int) -> list[Event]:
+        released = self.pending[:count]
+        del self.pending[:count]
+        self.head = ChainHead.of(released[-1])
+        return released
+
+
+@dataclass(frozen=True, slots=True)
+class ChainResult:
+    """Outcome of checking a sequence of one author's events."""
+
+    valid: tuple[Event, ...]
+    head: ChainHead | None
+    rejected: tuple[Problem, ...]
+    bad_signatures: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.rejected and not self.bad_signatures
+
+
+def verify_chain(events: Iterable[Event], author: bytes, mode: Mode = Mode.FULL, head: ChainHead | None = None) -> ChainResult:
+    """Check `events` (in seq order, continuing after `head`) and return the valid ones and the problems."""
+    verifier = ChainVerifier(author, mode, head)
+    valid: list[Event] = []
+    iterator = iter(events)
+    for event in iterator:
+        try:
+            valid.extend(verifier.feed(event))
+        except ChainError as exc:
+            verifier.rejected.append(Problem(event.header.seq, event.id, exc.code, str(exc)))
+            for later in iterator:
+                verifier.rejected.append(Problem(later.header.seq, later.id, "after_break", "follows a broken link"))
+            break
+    valid.extend(verifier.finish())
+    rejected = sorted(verifier.rejected, key=lambda p: p.seq)
+    return ChainResult(tuple(valid), verifier.head, tuple(rejected), tuple(verifier.bad_signatures))

@@ -1,0 +1,94 @@
+"""The signed header of an event: its fields, canonical bytes and id."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+
+from .canonical import packb_plain, unpack_array_fast
+from .errors import DecodeError, NonCanonicalError, OversizedError, UnsupportedVersionError
+
+FORMAT_VERSION = 1
+MAX_HEADER_SIZE = 256
+MAX_PAYLOAD_SIZE = 65536
+MAX_SEQ = 2**63 - 1
+MAX_TIMESTAMP = 2**63 - 1
+KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*")
+MAX_KIND_LEN = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """What an author signs: position in the log, link to the previous event, and the payload's digest."""
+
+    version: int
+    author: bytes
+    seq: int
+    prev: bytes | None
+    timestamp: int
+    kind: str
+    payload_hash: bytes
+    payload_size: int
+
+    def fields(self) -> list:
+        return [
+            self.version,
+            self.author,
+            self.seq,
+            self.prev,
+            self.timestamp,
+            self.kind,
+            self.payload_hash,
+            self.payload_size,
+        ]
+
+
+def encode_header(header: Header) -> bytes:
+    """Return the canonical bytes of a header (validating every field first)."""
+    data = packb_plain(header.fields())
+    decode_header(data)
+    return data
+
+
+def event_id(header_bytes: bytes) -> bytes:
+    """Return the event id: SHA-256 of the canonical header bytes."""
+    return hashlib.sha256(header_bytes).digest()
+
+
+def _is_uint(value: object, limit: int) -> bool:
+    return type(value) is int and 0 <= value <= limit
+
+
+def decode_header(data: bytes) -> Header:
+    """Decode canonical header bytes; raise DecodeError naming the field that is wrong."""
+    if len(data) > MAX_HEADER_SIZE:
+        raise OversizedError(f"header has {len(data)} bytes, more than {MAX_HEADER_SIZE}", field="header")
+    fields = unpack_array_fast(data)
+    if type(fields) is not list or len(fields) != 8:
+        raise DecodeError("header is not an array of 8 fields", field="header")
+    version, author, seq, prev, timestamp, kind, payload_hash, payload_size = fields
+    if type(version) is not int:
+        raise DecodeError("version is not an integer", field="version")
+    if version != FORMAT_VERSION:
+        raise UnsupportedVersionError(f"format version {version} is not supported", field="version")
+    if type(author) is not bytes or len(author) != 32:
+        raise DecodeError("author is not 32 bytes", field="author")
+    if not _is_uint(seq, MAX_SEQ) or seq < 1:
+        raise DecodeError("seq is not an integer from 1 to 2**63-1", field="seq")
+    if seq == 1:
+        if prev is not None:
+            raise DecodeError("prev must be nil at seq 1", field="prev")
+    elif type(prev) is not bytes or len(prev) != 32:
+        raise DecodeError("prev is not 32 bytes", field="prev")
+    if not _is_uint(timestamp, MAX_TIMESTAMP):
+        raise DecodeError("timestamp is not an integer from 0 to 2**63-1", field="timestamp")
+    if type(kind) is not str or not 0 < len(kind) <= MAX_KIND_LEN or not KIND_PATTERN.fullmatch(kind):
+        raise DecodeError("kind is not a dotted lowercase name of 1 to 64 characters", field="kind")
+    if type(payload_hash) is not bytes or len(payload_hash) != 32:
+        raise DecodeError("payload_hash is not 32 bytes", field="payload_hash")
+    if not _is_uint(payload_size, MAX_PAYLOAD_SIZE):
+        raise DecodeError(f"payload_size is not an integer from 0 to {MAX_PAYLOAD_SIZE}", field="payload_size")
+    if packb_plain(fields) != data:
+        raise NonCanonicalError("header is not canonically encoded", field="header")
+    return Header(version, author, seq, prev, timestamp, kind, payload_hash, payload_size)
