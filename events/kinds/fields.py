@@ -1,0 +1,174 @@
+"""Field types of payloads: checking wire values, and turning friendly input (forms, JSON) into wire values."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from ..errors import EventError, PayloadError
+from ..identity import parse_group_id
+
+MAX_TIME = 2**63 - 1
+MAX_QUANTITY = 10**9
+_HEX32 = re.compile(r"[0-9a-fA-F]{64}")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class FieldType(enum.Enum):
+    """What a payload field holds on the wire."""
+
+    TEXT = "text"  # str, at most max_length code points; required text must not be blank
+    ID = "id"  # 32-byte bin: an event id
+    GROUP = "group"  # 32-byte bin: a group's public key
+    KEY = "key"  # 32-byte bin: a public key or key commitment
+    TIME = "time"  # int, milliseconds since the Unix epoch, 0 .. 2**63-1
+    QUANTITY = "quantity"  # int, 1 .. 10**9
+    CHOICE = "choice"  # str, one of `choices`
+    CHOICES = "choices"  # non-empty array of distinct str, each one of `choices`
+    TEXT_LIST = "text_list"  # array of at most max_items str, each at most max_length code points, none blank
+
+
+@dataclass(frozen=True, slots=True)
+class FieldSpec:
+    """One field of a kind's payload: its name, wire type, whether it is required, and its limits."""
+
+    name: str
+    type: FieldType
+    required: bool = False
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+    max_items: int | None = None
+    help: str = ""
+
+
+def _fail(spec: FieldSpec, message: str) -> PayloadError:
+    return PayloadError(f"{spec.name}: {message}", field=spec.name)
+
+
+def _check_text(spec: FieldSpec, value: Any) -> None:
+    if type(value) is not str:
+        raise _fail(spec, f"must be text, not {_type_name(value)}")
+    if spec.max_length is not None and len(value) > spec.max_length:
+        raise _fail(spec, f"has {len(value)} characters, more than {spec.max_length}")
+
+
+def _type_name(value: Any) -> str:
+    return {bytes: "bytes", str: "text", int: "integer", bool: "boolean", list: "list", dict: "map"}.get(
+        type(value), "nil" if value is None else type(value).__name__
+    )
+
+
+def check_field(spec: FieldSpec, value: Any) -> Any:
+    """Return the typed value of a wire field (tuples for lists); raise PayloadError naming the field."""
+    t = spec.type
+    if t is FieldType.TEXT:
+        _check_text(spec, value)
+        if spec.required and not value.strip():
+            raise _fail(spec, "must not be blank")
+        return value
+    if t in (FieldType.ID, FieldType.GROUP, FieldType.KEY):
+        if type(value) is not bytes or len(value) != 32:
+            raise _fail(
+                spec, f"must be 32 bytes, not {_type_name(value)}" + (f" of {len(value)}" if type(value) is bytes else "")
+            )
+        return value
+    if t in (FieldType.TIME, FieldType.QUANTITY):
+        low, high = (0, MAX_TIME) if t is FieldType.TIME else (1, MAX_QUANTITY)
+        if type(value) is not int:
+            raise _fail(spec, f"must be an integer, not {_type_name(value)}")
+        if not low <= value <= high:
+            raise _fail(spec, f"must be between {low} and {high}")
+        return value
+    if t is FieldType.CHOICE:
+        if type(value) is not str or value not in spec.choices:
+            raise _fail(spec, f"must be one of {', '.join(spec.choices)}; got {value!r:.40}")
+        return value
+    if type(value) is not list:
+        raise _fail(spec, f"must be a list, not {_type_name(value)}")
+    if spec.max_items is not None and len(value) > spec.max_items:
+        raise _fail(spec, f"has {len(value)} items, more than {spec.max_items}")
+    if t is FieldType.CHOICES:
+        if not value:
+            raise _fail(spec, "must name at least one")
+        for item in value:
+            if type(item) is not str or item not in spec.choices:
+                raise _fail(spec, f"each must be one of {', '.join(spec.choices)}; got {item!r:.40}")
+        if len(set(value)) != len(value):
+            raise _fail(spec, "names the same one twice")
+        return tuple(value)
+    for item in value:
+        _check_text(spec, item)
+        if not item.strip():
+            raise _fail(spec, "items must not be blank")
+    return tuple(value)
+
+
+def wire_value(value: Any) -> Any:
+    """Return the wire form of a typed value (lists for tuples)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def is_blank_input(value: Any) -> bool:
+    """True for friendly input meaning 'not given': None, blank text, an empty list."""
+    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, (list, tuple)) and not value)
+
+
+def coerce_field(spec: FieldSpec, value: Any) -> Any:
+    """Return the wire value for friendly input (hex ids, sn_ group ids, digit strings, ISO times, comma lists)."""
+    t = spec.type
+    if t is FieldType.TEXT:
+        return value.strip() if isinstance(value, str) else value
+    if t in (FieldType.ID, FieldType.GROUP, FieldType.KEY):
+        return _coerce_bytes(spec, value)
+    if t is FieldType.TIME:
+        return _coerce_time(spec, value)
+    if t is FieldType.QUANTITY:
+        if isinstance(value, str) and value.strip().isdecimal():
+            return int(value.strip())
+        return value
+    if t is FieldType.CHOICE:
+        return value.strip().lower() if isinstance(value, str) else value
+    if t is FieldType.CHOICES:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, (list, tuple)):
+            return [v.strip().lower() if isinstance(v, str) else v for v in value if not is_blank_input(v)]
+        return value
+    if isinstance(value, str):
+        value = value.splitlines()
+    if isinstance(value, (list, tuple)):
+        return [v.strip() if isinstance(v, str) else v for v in value if not is_blank_input(v)]
+    return value
+
+
+def _coerce_bytes(spec: FieldSpec, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if _HEX32.fullmatch(text):
+        return bytes.fromhex(text)
+    if spec.type is FieldType.GROUP and text.startswith("sn_"):
+        try:
+            return parse_group_id(text)
+        except EventError as exc:
+            raise _fail(spec, exc.message) from None
+    what = "a group id (sn_...) or 64 hex digits" if spec.type is FieldType.GROUP else "64 hex digits"
+    raise _fail(spec, f"must be {what}; got {text!r:.80}")
+
+
+def _coerce_time(spec: FieldSpec, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.isdecimal():
+        return int(text)
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise _fail(spec, f"must be milliseconds since the epoch or an ISO 8601 time; got {text!r:.80}") from None
+    if when.tzinfo is None:
+        raise _fail(spec, "an ISO 8601 time needs a UTC offset (e.g. 2025-05-01T18:00+01:00)")
+    return (when - _EPOCH) // timedelta(milliseconds=1)

@@ -1,0 +1,123 @@
+"""Parsing wire payloads into typed values, and building canonical payloads from friendly input."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..canonical import pack, unpack
+from ..errors import DecodeError, PayloadError
+from ..event import Event
+from ..header import MAX_PAYLOAD_SIZE
+from ..identity import group_id_text
+from .fields import FieldType, check_field, coerce_field, is_blank_input, wire_value
+from .payloads import UnknownPayload
+from .registry import KINDS
+
+
+def parse_payload(kind: str, value: Any) -> Any:
+    """Return the typed payload of `kind` for a decoded payload value; UnknownPayload for an unknown kind.
+
+    Raises PayloadError whose `field` names the offending field ("payload" if the value is not a map).
+    """
+    spec = KINDS.get(kind)
+    if spec is None:
+        return UnknownPayload(kind, value)
+    if type(value) is not dict:
+        raise PayloadError(f"a {kind} payload must be a map", field="payload")
+    for key in value:
+        if spec.field(key) is None:
+            raise PayloadError(f"{kind} has no field {key!r:.60}", field=str(key)[:60])
+    typed: dict[str, Any] = {}
+    for field in spec.fields:
+        if field.name in value:
+            typed[field.name] = check_field(field, value[field.name])
+        elif field.required:
+            raise PayloadError(f"{field.name}: required", field=field.name)
+    starts, ends = typed.get("starts_at"), typed.get("ends_at")
+    if starts is not None and ends is not None and ends < starts:
+        raise PayloadError("ends_at: before starts_at", field="ends_at")
+    return spec.payload_type(**typed)
+
+
+def decode_payload(kind: str, payload: bytes | None) -> Any:
+    """Return the typed payload of raw payload bytes (None if the payload was dropped); raise PayloadError."""
+    if payload is None:
+        return None
+    try:
+        value = unpack(payload, max_size=MAX_PAYLOAD_SIZE)
+    except DecodeError as exc:
+        raise PayloadError(f"payload is not canonical msgpack: {exc.message}", field="payload") from None
+    return parse_payload(kind, value)
+
+
+def parse_event_payload(event: Event) -> Any:
+    """Return the typed payload of an event (None if its payload was dropped); raise PayloadError if invalid."""
+    try:
+        return decode_payload(event.kind, event.payload)
+    except PayloadError as exc:
+        exc.event_id = event.id.hex()
+        raise
+
+
+def payload_value(typed: Any) -> Any:
+    """Return the wire value (a map with only the fields that are set) of a typed payload."""
+    if isinstance(typed, UnknownPayload):
+        return typed.value
+    return {name: wire_value(value) for name in typed.__dataclass_fields__ if (value := getattr(typed, name)) is not None}
+
+
+def build_value(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the checked wire map of a known kind from friendly input; raise PayloadError naming the field.
+
+    Friendly input: None, blank text and empty lists mean "not given"; text is stripped; ids and keys may be
+    64 hex digits; groups may be `sn_...` ids; times may be digit strings or ISO 8601 with a UTC offset;
+    quantities may be digit strings; `needs` may be a comma-separated string and `lessons` a string of lines.
+    A kind's defaults (callout.published: urgency "normal") fill fields that are not given.
+    """
+    spec = KINDS.get(kind)
+    if spec is None:
+        raise PayloadError(f"unknown kind {kind!r:.80}", field="kind")
+    value: dict[str, Any] = {}
+    for name, raw in fields.items():
+        field = spec.field(name)
+        if field is None:
+            raise PayloadError(f"{kind} has no field {name!r:.60}", field=str(name)[:60])
+        if not is_blank_input(raw):
+            coerced = coerce_field(field, raw)
+            if not is_blank_input(coerced):
+                value[name] = coerced
+    for name, default in spec.defaults:
+        value.setdefault(name, default)
+    return payload_value(parse_payload(kind, value))
+
+
+def build_payload(kind: str, fields: Mapping[str, Any]) -> bytes:
+    """Return the canonical payload bytes of a known kind from friendly input (see `build_value`)."""
+    return pack(build_value(kind, fields))
+
+
+def friendly_payload(kind: str, value: Any) -> Any:
+    """Return a JSON-ready copy of a wire payload: ids and keys as hex, groups as `sn_...`, lists as lists."""
+    spec = KINDS.get(kind)
+    if spec is None or type(value) is not dict:
+        return friendly_value(value)
+    out: dict[str, Any] = {}
+    for name, item in value.items():
+        field = spec.field(name)
+        if field is not None and field.type is FieldType.GROUP and type(item) is bytes and len(item) == 32:
+            out[name] = group_id_text(item)
+        else:
+            out[name] = friendly_value(item)
+    return out
+
+
+def friendly_value(value: Any) -> Any:
+    """Return a JSON-ready copy of any canonical value: bytes as hex, maps and lists copied."""
+    if type(value) is bytes:
+        return value.hex()
+    if type(value) is dict:
+        return {k: friendly_value(v) for k, v in value.items()}
+    if type(value) in (list, tuple):
+        return [friendly_value(v) for v in value]
+    return value
