@@ -226,7 +226,10 @@ def build_world(data) -> tuple[list[Log], set[bytes]]:
     for who, action in steps:
         log = logs[who % len(logs)]
         any_author = data.draw(st.booleans())  # sometimes aim at another author's entity (must be ignored)
-        target_of = lambda kind: pick([e for e in made[kind] if any_author or e.author == log.identity.public_key])  # noqa: E731
+
+        def target_of(kind: str, any_author: bool = any_author, me: bytes = log.identity.public_key) -> Event | None:
+            return pick([e for e in made[kind] if any_author or e.author == me])
+
         if action == "profile":
             log.add("group.profile", {"name": data.draw(st.sampled_from(["A", "B", "C"]))})
         elif action == "campaign":
