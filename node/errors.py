@@ -1,0 +1,101 @@
+"""The one error hierarchy of the node package: every error says what was wrong; library errors are translated to these."""
+
+from __future__ import annotations
+
+
+class NodeError(Exception):
+    """Root of every error raised by the `node` package."""
+
+    code = "node_error"
+
+    def __init__(self, message: str, *, field: str | None = None, event_id: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.event_id = event_id
+
+    def __str__(self) -> str:
+        where = []
+        if self.field:
+            where.append(f"field {self.field!r}")
+        if self.event_id:
+            where.append(f"event {self.event_id}")
+        return f"{self.message} ({', '.join(where)})" if where else self.message
+
+
+class StoreError(NodeError):
+    """The event store or a read-model store failed."""
+
+    code = "store_error"
+
+
+class StoreConfigError(StoreError):
+    """The database location or URL is not usable (bad URL, unknown scheme, data dir not writable)."""
+
+    code = "store_config"
+
+
+class StoreUnavailableError(StoreError):
+    """The database could not be reached or is busy beyond the lock timeout."""
+
+    code = "store_unavailable"
+
+
+class StoreIntegrityError(StoreError):
+    """The database refused a write on a uniqueness or consistency rule that retrying did not resolve."""
+
+    code = "store_integrity"
+
+
+class StoreConflictError(StoreError):
+    """Concurrent writers kept taking the same log positions; the write was retried and gave up."""
+
+    code = "store_conflict"
+
+
+class NotFoundError(StoreError):
+    """No stored event, log or document has the given id."""
+
+    code = "not_found"
+
+
+class InvalidEventError(StoreError):
+    """An event to publish is invalid (kind, payload size); `field` names what is wrong; nothing was stored."""
+
+    code = "invalid_event"
+
+
+class TrackingError(StoreError):
+    """A read-model batch was applied at a position not after the tracked one (another projector ran first)."""
+
+    code = "tracking_conflict"
+
+
+class ConfigError(NodeError):
+    """The data dir, key file or settings are missing, damaged or refused (e.g. a bad group name)."""
+
+    code = "config_error"
+
+
+class AuthError(NodeError):
+    """A write was attempted without a valid bearer token or session."""
+
+    code = "unauthorized"
+
+
+class RequestError(NodeError):
+    """A request is malformed: bad JSON, unknown or missing fields, wrong types; `field` names it."""
+
+    code = "bad_request"
+
+
+class BodyTooLargeError(RequestError):
+    """A request body is larger than the endpoint accepts."""
+
+    code = "body_too_large"
+
+
+class PeerError(NodeError):
+    """A peer could not be reached or answered with something we refuse."""
+
+    code = "peer_error"

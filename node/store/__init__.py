@@ -1,0 +1,25 @@
+"""The node's event store and read-model persistence on eventsourcing's recorders (SQLite default, PostgreSQL)."""
+
+from .async_store import AsyncStore
+from .base import EventStore
+from .factory import DATABASE_URL_ENV, open_store
+from .ingest import IngestResult, Rejection
+from .projector import Overlay, Project, Projector, catch_up, rebuild
+from .sqlite import SQLiteEventStore
+from .views import ViewStore
+
+__all__ = [
+    "DATABASE_URL_ENV",
+    "AsyncStore",
+    "EventStore",
+    "IngestResult",
+    "Overlay",
+    "Project",
+    "Projector",
+    "Rejection",
+    "SQLiteEventStore",
+    "ViewStore",
+    "catch_up",
+    "open_store",
+    "rebuild",
+]

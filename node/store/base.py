@@ -1,0 +1,261 @@
+"""The node's event store: authors' signed logs as eventsourcing streams, whatever the backend.
+
+An author's log is one stream: originator id = the group id text, originator version = seq, state = the
+canonical record bytes, verbatim. The recorder's uniqueness on (originator id, version) is what stops a
+silent fork: a different event at a taken position raises IntegrityError, and the store turns it into a
+fork proof or a retry, never an overwrite. The library's notification log is the local arrival order.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from events.chain import ChainHead, Mode
+from events.errors import EventError
+from events.event import Event, create_event, decode_record, encode_record
+from events.fork import MAX_RUN, ForkProof, decode_fork_proof, encode_fork_proof
+from events.identity import Identity, group_id_text, parse_group_id
+
+from ..errors import InvalidEventError, StoreConflictError
+from .ingest import IngestResult, Plan, group_by_author, plan_ingest
+from .recorder import ForkRow, HeadRow, IndexRow, LogRecorder
+from .translate import translated
+
+if TYPE_CHECKING:
+    from .views import ViewStore
+
+MAX_WRITE_ATTEMPTS = 50
+
+
+def stored_event(event: Event, originator_id: str | None = None) -> StoredEvent:
+    """Return the library's StoredEvent for `event`: stream = group id text, version = seq, state = record bytes."""
+    return StoredEvent(originator_id or group_id_text(event.author), event.seq, event.kind, encode_record(event))
+
+
+def _head(row: HeadRow) -> ChainHead:
+    return ChainHead(row.author, row.seq, row.event_id, row.timestamp)
+
+
+class EventStore(ABC):
+    """Blocking, thread-safe access to the stored logs; one subclass per backend builds the recorder."""
+
+    def __init__(self, recorder: LogRecorder):
+        self.recorder = recorder
+
+    _translated = staticmethod(translated)
+
+    # -- writing ---------------------------------------------------------------------------------------
+
+    def append_own(self, identity: Identity, kind: str, payload: bytes, timestamp: int) -> Event:
+        """Sign and store the next event of `identity`'s log; concurrent writers never fork it (retry on a taken seq)."""
+        originator = identity.group_id
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            with translated("reading the head of our own log"):
+                last = self.recorder.select_events(originator, desc=True, limit=1)
+            previous = decode_record(last[0].state) if last else None
+            try:
+                event = create_event(identity, kind=kind, payload=payload, timestamp=timestamp, previous=previous)
+            except EventError as exc:
+                raise InvalidEventError(f"cannot publish: {exc.message}", field=exc.field) from exc
+            try:
+                with translated("storing our own event"), _position_taken():
+                    self.recorder.insert_events(
+                        [stored_event(event, originator)],
+                        index=[IndexRow(event.id, originator, event.seq)],
+                        heads=[HeadRow(originator, event.author, event.seq, event.id, event.header.timestamp)],
+                    )
+            except _Taken:
+                continue
+            return event
+        raise StoreConflictError(f"seq kept being taken by another writer after {MAX_WRITE_ATTEMPTS} attempts", field="seq")
+
+    def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> IngestResult:
+        """Check peers' events against the stored heads and store the valid ones in one transaction.
+
+        Duplicates are counted, a different event at a taken seq becomes a stored fork proof, and invalid
+        events are returned as rejections; nothing invalid is stored.
+        """
+        groups = group_by_author(events)
+        result = IngestResult()
+        while groups:
+            plan = self._decide_and_write(groups, mode)
+            result = result.merged(plan[0])
+            groups = group_by_author(plan[1].later)
+        return result
+
+    def _decide_and_write(self, groups: dict[bytes, list[Event]], mode: Mode) -> tuple[IngestResult, Plan]:
+        originators = {author: group_id_text(author) for author in groups}
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            with translated("reading log heads"):
+                heads = {row.author: _head(row) for row in self.recorder.select_heads(list(originators.values()))}
+            plan = plan_ingest(groups, mode, heads, self._known, self._stored_from)
+            try:
+                ids = self._write_plan(plan, originators)
+            except _Taken:
+                continue  # a concurrent writer stored some of these positions first: decide again
+            result = IngestResult(
+                tuple(plan.to_store),
+                tuple(ids),
+                plan.duplicates,
+                tuple(plan.fork_proofs),
+                tuple(plan.rejected),
+                tuple(plan.bad_signatures),
+            )
+            return result, plan
+        raise StoreConflictError(f"log positions kept being taken by another writer after {MAX_WRITE_ATTEMPTS} attempts")
+
+    def _write_plan(self, plan: Plan, originators: dict[bytes, str]) -> list[int]:
+        if not plan.to_store and not plan.fork_proofs:
+            return []
+        stored = [stored_event(e, originators[e.author]) for e in plan.to_store]
+        index = [IndexRow(e.id, originators[e.author], e.seq) for e in plan.to_store]
+        heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in plan.new_heads.items()]
+        forks = [_fork_row(p) for p in plan.fork_proofs]
+        with translated("storing ingested events"), _position_taken():
+            ids = self.recorder.insert_events(stored, index=index, heads=heads, forks=forks)
+        return list(ids or [])
+
+    def add_fork_proof(self, proof: ForkProof) -> bool:
+        """Verify and store a fork proof (e.g. received from a peer); True if it was new."""
+        try:
+            data = encode_fork_proof(proof)
+            decode_fork_proof(data)
+        except EventError as exc:
+            raise InvalidEventError(f"not a valid fork proof: {exc.message}", field=exc.field or "fork_proof") from exc
+        row = _fork_row(proof, data)
+        originator = row.originator_id
+        with translated("storing a fork proof"):
+            known = any(r.id_a == row.id_a and r.id_b == row.id_b for r in self.recorder.select_fork_rows(originator))
+            if not known:
+                self.recorder.insert_events([], forks=[row])
+        return not known
+
+    def drop_payload(self, event_id: bytes) -> bool:
+        """Drop a stored event's payload (redaction), keeping its header and signature; True if a payload was dropped."""
+        event = self.get(event_id)
+        if event is None or event.payload is None:
+            return False
+        with translated("dropping a payload"):
+            return self.recorder.update_state(group_id_text(event.author), event.seq, encode_record(event.without_payload()))
+
+    # -- reading ---------------------------------------------------------------------------------------
+
+    def head(self, author: bytes) -> ChainHead | None:
+        """Return the newest stored event of `author`'s log as a ChainHead, or None if none is stored."""
+        with translated("reading a log head"):
+            rows = self.recorder.select_heads([group_id_text(author)])
+        return _head(rows[0]) if rows else None
+
+    def heads(self) -> dict[bytes, ChainHead]:
+        """Return the frontier: every stored author's newest event."""
+        with translated("reading log heads"):
+            return {row.author: _head(row) for row in self.recorder.select_heads()}
+
+    def counts(self) -> dict[bytes, int]:
+        """Return how many events of each author are stored (logs are contiguous from seq 1)."""
+        return {author: head.seq for author, head in self.heads().items()}
+
+    def get(self, event_id: bytes) -> Event | None:
+        """Return the stored event with this id (payload None if dropped), or None."""
+        with translated("reading an event"):
+            state = self.recorder.select_state_by_id(event_id)
+        return None if state is None else decode_record(state)
+
+    def get_record(self, event_id: bytes) -> bytes | None:
+        """Return the stored record bytes of an event, exactly as stored, or None."""
+        with translated("reading an event"):
+            return self.recorder.select_state_by_id(event_id)
+
+    def read_log(self, author: bytes, from_seq: int = 1, limit: int = 1000) -> list[Event]:
+        """Return up to `limit` events of `author`'s log from `from_seq` on, in seq order."""
+        return [decode_record(s) for s in self._read_states(author, from_seq, limit)]
+
+    def read_records(self, author: bytes, from_seq: int = 1, limit: int = 1000) -> list[bytes]:
+        """Return the stored record bytes of up to `limit` events of `author`'s log from `from_seq` on."""
+        return self._read_states(author, from_seq, limit)
+
+    def _read_states(self, author: bytes, from_seq: int, limit: int) -> list[bytes]:
+        with translated("reading a log"):
+            rows = self.recorder.select_events(group_id_text(author), gt=max(from_seq, 1) - 1, limit=limit)
+        return [r.state for r in rows]
+
+    def notifications(self, after: int = 0, limit: int = 1000) -> list[tuple[int, Event]]:
+        """Return up to `limit` (notification id, event) pairs in local arrival order, after notification `after`."""
+        return [(n, decode_record(s)) for n, s in self.notification_records(after, limit)]
+
+    def notification_records(self, after: int = 0, limit: int = 1000) -> list[tuple[int, bytes]]:
+        """Like `notifications`, with the record bytes as stored."""
+        with translated("reading notifications"):
+            rows = self.recorder.select_notifications(after, limit, inclusive_of_start=False)
+        return [(n.id, n.state) for n in rows]
+
+    def iter_notifications(self, after: int = 0, batch: int = 1000) -> Iterator[tuple[int, Event]]:
+        """Yield every (notification id, event) after `after`, reading `batch` at a time."""
+        while True:
+            page = self.notifications(after, batch)
+            yield from page
+            if len(page) < batch:
+                return
+            after = page[-1][0]
+
+    def max_notification_id(self) -> int:
+        """Return the newest notification id (0 when nothing is stored)."""
+        with translated("reading the notification log"):
+            return self.recorder.max_notification_id() or 0
+
+    def fork_proofs(self, author: bytes | None = None) -> list[ForkProof]:
+        """Return the stored fork proofs, of one author or of all."""
+        with translated("reading fork proofs"):
+            rows = self.recorder.select_fork_rows(None if author is None else group_id_text(author))
+        return [decode_fork_proof(r.proof) for r in rows]
+
+    def forked_authors(self) -> set[bytes]:
+        """Return the authors for whom a fork proof is stored."""
+        with translated("reading fork proofs"):
+            return {parse_group_id(o) for o in self.recorder.select_forked_originators()}
+
+    # -- read models, lifecycle ------------------------------------------------------------------------
+
+    @abstractmethod
+    def view_store(self, name: str = "views") -> ViewStore:
+        """Return the read-model store `name` kept in this store's database."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release the database connections."""
+
+    def __enter__(self) -> EventStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- helpers for the ingest decision ------------------------------------------------------------------
+
+    def _known(self, event_ids: list[bytes]) -> set[bytes]:
+        with translated("looking up event ids"):
+            return self.recorder.select_known_ids(event_ids)
+
+    def _stored_from(self, author: bytes, seq: int) -> list[Event]:
+        return self.read_log(author, seq, MAX_RUN)
+
+
+def _fork_row(proof: ForkProof, data: bytes | None = None) -> ForkRow:
+    return ForkRow(group_id_text(proof.author), proof.seq, proof.id_a, proof.id_b, data or encode_fork_proof(proof))
+
+
+class _Taken(Exception):
+    """Internal: a position was taken by a concurrent writer (the library raised IntegrityError)."""
+
+
+@contextmanager
+def _position_taken() -> Iterator[None]:
+    try:
+        yield
+    except IntegrityError as exc:
+        raise _Taken from exc

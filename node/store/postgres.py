@@ -1,0 +1,265 @@
+"""PostgreSQL backend: eventsourcing's PostgreSQL recorders (text originator ids) extended with the node's tables."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresTrackingRecorder
+from psycopg import Cursor
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from ..errors import StoreConfigError
+from .base import EventStore
+from .recorder import (
+    EVENTS_TABLE,
+    FORKS_TABLE,
+    HEADS_TABLE,
+    INDEX_TABLE,
+    DocumentRow,
+    ForkRow,
+    HeadRow,
+    LogRecorder,
+    ViewRecorder,
+)
+from .translate import translated
+from .views import ViewStore, check_view_name
+
+TRACKING_TABLE = "notification_tracking"
+_SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def _q(template: str, schema: str, **tables: str) -> SQL:
+    """Return `template` with {schema} and the named tables filled in as quoted identifiers."""
+    return SQL(template).format(schema=Identifier(schema), **{k: Identifier(v) for k, v in tables.items()})
+
+
+class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
+    """PostgresApplicationRecorder plus the event-id index, log heads and fork proofs, in the same transactions."""
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
+        super().__init__(datastore, events_table_name=events_table_name)
+        s = self.datastore.schema
+        names = {"events": self.events_table_name, "index": INDEX_TABLE, "heads": HEADS_TABLE, "forks": FORKS_TABLE}
+        self.sql_create_statements += [
+            _q(
+                "CREATE TABLE IF NOT EXISTS {schema}.{index} (event_id bytea PRIMARY KEY, originator_id text NOT NULL, "
+                "originator_version bigint NOT NULL)",
+                s,
+                **names,
+            ),
+            _q(
+                "CREATE TABLE IF NOT EXISTS {schema}.{heads} (originator_id text PRIMARY KEY, author bytea NOT NULL, "
+                'seq bigint NOT NULL, event_id bytea NOT NULL, "timestamp" bigint NOT NULL)',
+                s,
+                **names,
+            ),
+            _q(
+                "CREATE TABLE IF NOT EXISTS {schema}.{forks} (originator_id text NOT NULL, seq bigint NOT NULL, "
+                "id_a bytea NOT NULL, id_b bytea NOT NULL, proof bytea NOT NULL, PRIMARY KEY (id_a, id_b))",
+                s,
+                **names,
+            ),
+            _q(
+                "CREATE INDEX IF NOT EXISTS {forks_idx} ON {schema}.{forks} (originator_id)",
+                s,
+                forks_idx=FORKS_TABLE + "_originator",
+                **names,
+            ),
+        ]
+        self.insert_index_sql = _q("INSERT INTO {schema}.{index} VALUES (%s, %s, %s)", s, **names)
+        self.upsert_head_sql = _q(
+            "INSERT INTO {schema}.{heads} AS h VALUES (%s, %s, %s, %s, %s) ON CONFLICT (originator_id) DO UPDATE SET "
+            'seq = excluded.seq, event_id = excluded.event_id, "timestamp" = excluded."timestamp" WHERE h.seq < excluded.seq',
+            s,
+            **names,
+        )
+        self.insert_fork_sql = _q("INSERT INTO {schema}.{forks} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", s, **names)
+        self.select_heads_sql = _q("SELECT * FROM {schema}.{heads}", s, **names)
+        self.select_known_sql = _q("SELECT event_id FROM {schema}.{index} WHERE event_id = ANY(%s)", s, **names)
+        self.select_state_sql = _q(
+            "SELECT e.state FROM {schema}.{index} i JOIN {schema}.{events} e "
+            "ON e.originator_id = i.originator_id AND e.originator_version = i.originator_version WHERE i.event_id = %s",
+            s,
+            **names,
+        )
+        self.update_state_sql = _q(
+            "UPDATE {schema}.{events} SET state = %s WHERE originator_id = %s AND originator_version = %s", s, **names
+        )
+        self.select_forks_sql = _q("SELECT * FROM {schema}.{forks}", s, **names)
+
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        if stored_events:
+            # Take the library's table lock before our own rows, so every writer locks in the same order.
+            self._lock_table(curs)
+        super()._insert_events(curs, stored_events, **kwargs)
+        index = kwargs.get("index") or ()
+        if index:
+            curs.executemany(self.insert_index_sql, [(r.event_id, r.originator_id, r.seq) for r in index])
+        heads = kwargs.get("heads") or ()
+        if heads:
+            curs.executemany(self.upsert_head_sql, [(h.originator_id, h.author, h.seq, h.event_id, h.timestamp) for h in heads])
+        forks = kwargs.get("forks") or ()
+        if forks:
+            curs.executemany(self.insert_fork_sql, [(f.originator_id, f.seq, f.id_a, f.id_b, f.proof) for f in forks])
+
+    def _fetch(self, statement: Any, params: Sequence[Any] = ()) -> list[DictRow]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, params)
+            return curs.fetchall()
+
+    def select_heads(self, originator_ids: Sequence[str] | None = None) -> list[HeadRow]:
+        if originator_ids is None:
+            rows = self._fetch(self.select_heads_sql + SQL(" ORDER BY originator_id"))
+        else:
+            rows = self._fetch(self.select_heads_sql + SQL(" WHERE originator_id = ANY(%s)"), (list(originator_ids),))
+        return [HeadRow(r["originator_id"], bytes(r["author"]), r["seq"], bytes(r["event_id"]), r["timestamp"]) for r in rows]
+
+    def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
+        return {bytes(r["event_id"]) for r in self._fetch(self.select_known_sql, (list(event_ids),))}
+
+    def select_state_by_id(self, event_id: bytes) -> bytes | None:
+        rows = self._fetch(self.select_state_sql, (event_id,))
+        return bytes(rows[0]["state"]) if rows else None
+
+    def update_state(self, originator_id: str, originator_version: int, state: bytes) -> bool:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.update_state_sql, (state, originator_id, originator_version))
+            return curs.rowcount == 1
+
+    def select_fork_rows(self, originator_id: str | None = None) -> list[ForkRow]:
+        if originator_id is None:
+            rows = self._fetch(self.select_forks_sql + SQL(" ORDER BY originator_id, seq, id_a, id_b"))
+        else:
+            rows = self._fetch(
+                self.select_forks_sql + SQL(" WHERE originator_id = %s ORDER BY seq, id_a, id_b"), (originator_id,)
+            )
+        return [ForkRow(r["originator_id"], r["seq"], bytes(r["id_a"]), bytes(r["id_b"]), bytes(r["proof"])) for r in rows]
+
+    def select_forked_originators(self) -> list[str]:
+        rows = self._fetch(
+            _q("SELECT DISTINCT originator_id FROM {schema}.{forks} ORDER BY 1", self.datastore.schema, forks=FORKS_TABLE)
+        )
+        return [r["originator_id"] for r in rows]
+
+
+class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
+    """PostgresTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
+
+    def __init__(self, datastore: PostgresDatastore, name: str):
+        self.documents_table = f"{check_view_name(name)}_documents"
+        super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
+        s = self.datastore.schema
+        d = {"docs": self.documents_table, "tracking": self.tracking_table_name}
+        self.sql_create_statements += [
+            _q(
+                "CREATE TABLE IF NOT EXISTS {schema}.{docs} (collection text NOT NULL, key bytea NOT NULL, "
+                "author bytea NOT NULL, ref bytea, doc bytea NOT NULL, PRIMARY KEY (collection, key))",
+                s,
+                **d,
+            ),
+            _q("CREATE INDEX IF NOT EXISTS {i} ON {schema}.{docs} (collection, ref)", s, i=self.documents_table + "_ref", **d),
+            _q(
+                "CREATE INDEX IF NOT EXISTS {i} ON {schema}.{docs} (collection, author)",
+                s,
+                i=self.documents_table + "_author",
+                **d,
+            ),
+        ]
+        self.select_docs_sql = _q("SELECT * FROM {schema}.{docs} WHERE collection = %s", s, **d)
+        self.upsert_doc_sql = _q(
+            "INSERT INTO {schema}.{docs} VALUES (%s, %s, %s, %s, %s) ON CONFLICT (collection, key) DO UPDATE SET "
+            "author = excluded.author, ref = excluded.ref, doc = excluded.doc",
+            s,
+            **d,
+        )
+        self.delete_doc_sql = _q("DELETE FROM {schema}.{docs} WHERE collection = %s AND key = %s", s, **d)
+        self.clear_docs_sql = _q("DELETE FROM {schema}.{docs}", s, **d)
+        self.clear_tracking_sql = _q("DELETE FROM {schema}.{tracking} WHERE application_name = %s", s, **d)
+
+    @staticmethod
+    def _row(r: DictRow) -> DocumentRow:
+        return DocumentRow(
+            r["collection"], bytes(r["key"]), bytes(r["author"]), None if r["ref"] is None else bytes(r["ref"]), bytes(r["doc"])
+        )
+
+    def select_document(self, collection: str, key: bytes) -> DocumentRow | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.select_docs_sql + SQL(" AND key = %s"), (collection, key))
+            r = curs.fetchone()
+        return None if r is None else self._row(r)
+
+    def select_documents(self, collection: str, ref: bytes | None, author: bytes | None) -> list[DocumentRow]:
+        statement = self.select_docs_sql
+        params: list[Any] = [collection]
+        if ref is not None:
+            statement += SQL(" AND ref = %s")
+            params.append(ref)
+        if author is not None:
+            statement += SQL(" AND author = %s")
+            params.append(author)
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(statement + SQL(" ORDER BY key"), params)
+            return [self._row(r) for r in curs.fetchall()]
+
+    def write_documents(self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            if deletes:
+                curs.executemany(self.delete_doc_sql, list(deletes))
+            if puts:
+                curs.executemany(self.upsert_doc_sql, [(p.collection, p.key, p.author, p.ref, p.doc) for p in puts])
+            self._insert_tracking(curs, tracking)
+
+    def clear_documents(self, application_name: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self.clear_docs_sql)
+            curs.execute(self.clear_tracking_sql, (application_name,))
+
+
+def datastore_from_url(url: str, *, schema: str = "public", pool_size: int = 4) -> PostgresDatastore:
+    """Return a library PostgresDatastore (text originator ids) for a postgresql:// URL; the schema is created if missing."""
+    if not _SCHEMA.fullmatch(schema):
+        raise StoreConfigError(f"schema {schema!r:.70} is not a lowercase identifier", field="schema")
+    try:
+        params = conninfo_to_dict(url)
+    except Exception as exc:  # psycopg raises ProgrammingError for a malformed URL
+        raise StoreConfigError(f"not a usable PostgreSQL URL: {exc}", field="database_url") from None
+    datastore = PostgresDatastore(
+        dbname=str(params.get("dbname", "")),
+        host=str(params.get("host", "localhost")),
+        port=str(params.get("port", 5432)),
+        user=str(params.get("user", "")),
+        password=str(params.get("password", "")),
+        schema=schema,
+        pool_size=pool_size,
+        originator_id_type="text",
+    )
+    with translated(f"creating schema {schema}"), datastore.transaction(commit=True) as curs:
+        curs.execute(SQL("CREATE SCHEMA IF NOT EXISTS {0}").format(Identifier(schema)))
+    return datastore
+
+
+class PostgresEventStore(EventStore):
+    """The event store in a PostgreSQL database (one schema), safe for several node processes at once."""
+
+    def __init__(self, url: str, *, schema: str = "public"):
+        self.schema = schema
+        self.datastore = datastore_from_url(url, schema=schema)
+        with translated("creating the event tables"):
+            recorder = PostgresLogRecorder(self.datastore)
+            recorder.create_table()
+        super().__init__(recorder)
+
+    def view_store(self, name: str = "views") -> ViewStore:
+        """Return the read-model store `name` in this store's schema (tables created if missing)."""
+        with translated("creating the read-model tables"):
+            recorder = PostgresViewRecorder(self.datastore, name)
+            recorder.create_table()
+        return ViewStore(recorder, name)
+
+    def close(self) -> None:
+        self.datastore.close()

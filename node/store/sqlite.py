@@ -1,0 +1,229 @@
+"""SQLite backend: eventsourcing's SQLite recorders extended with the node's tables, one file in the data dir."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.sqlite import (
+    SQLiteApplicationRecorder,
+    SQLiteConnection,
+    SQLiteConnectionPool,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteTrackingRecorder,
+)
+
+from .base import EventStore
+from .recorder import (
+    EVENTS_TABLE,
+    FORKS_TABLE,
+    HEADS_TABLE,
+    INDEX_TABLE,
+    DocumentRow,
+    ForkRow,
+    HeadRow,
+    LogRecorder,
+    ViewRecorder,
+)
+from .views import ViewStore, check_view_name
+
+DB_FILENAME = "solnet.sqlite3"
+LOCK_TIMEOUT_S = 15
+_CHUNK = 500  # stay well under SQLite's bound-parameter limit
+
+
+class _Pool(SQLiteConnectionPool):
+    def _create_connection(self) -> SQLiteConnection:
+        conn = super()._create_connection()
+        # synchronous=FULL: in WAL mode NORMAL may lose the last commits on power loss. Losing our own
+        # published event is not harmless here: peers may already hold it, and the next publish would
+        # reuse its seq and so fork our own log. FULL syncs the WAL at every commit; bulk ingest and
+        # read-model batches commit many rows at once, so the cost is per batch, not per event.
+        conn._sqlite_conn.execute("PRAGMA synchronous=FULL")
+        conn._sqlite_conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+
+class NodeSQLiteDatastore(SQLiteDatastore):
+    """The library's datastore with text originator ids, WAL, and our synchronous setting on every connection."""
+
+    def __init__(self, db_name: str, *, lock_timeout: int = LOCK_TIMEOUT_S):
+        super().__init__(db_name, lock_timeout=lock_timeout, originator_id_type="text")
+        self.pool = _Pool(db_name=db_name, lock_timeout=lock_timeout)
+
+
+def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
+    return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+
+class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
+    """SQLiteApplicationRecorder plus the event-id index, log heads and fork proofs, in the same transactions."""
+
+    def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
+        super().__init__(datastore, events_table_name)
+        t = self.events_table_name
+        self.insert_index_statement = f"INSERT INTO {INDEX_TABLE} VALUES (?,?,?)"
+        self.upsert_head_statement = (
+            f"INSERT INTO {HEADS_TABLE} VALUES (?,?,?,?,?) ON CONFLICT (originator_id) DO UPDATE SET "
+            "seq=excluded.seq, event_id=excluded.event_id, timestamp=excluded.timestamp "
+            f"WHERE excluded.seq > {HEADS_TABLE}.seq"
+        )
+        self.insert_fork_statement = f"INSERT INTO {FORKS_TABLE} VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING"
+        self.select_state_by_id_statement = (
+            f"SELECT s.state FROM {INDEX_TABLE} i JOIN {t} s "
+            "ON s.originator_id = i.originator_id AND s.originator_version = i.originator_version WHERE i.event_id = ?"
+        )
+        self.update_state_statement = f"UPDATE {t} SET state=? WHERE originator_id=? AND originator_version=?"
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements()
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} (event_id BLOB PRIMARY KEY, originator_id TEXT NOT NULL, "
+            "originator_version INTEGER NOT NULL) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {HEADS_TABLE} (originator_id TEXT PRIMARY KEY, author BLOB NOT NULL, "
+            "seq INTEGER NOT NULL, event_id BLOB NOT NULL, timestamp INTEGER NOT NULL) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {FORKS_TABLE} (originator_id TEXT NOT NULL, seq INTEGER NOT NULL, "
+            "id_a BLOB NOT NULL, id_b BLOB NOT NULL, proof BLOB NOT NULL, PRIMARY KEY (id_a, id_b)) WITHOUT ROWID",
+            f"CREATE INDEX IF NOT EXISTS {FORKS_TABLE}_originator ON {FORKS_TABLE} (originator_id)",
+        ]
+        return statements
+
+    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        index = kwargs.get("index") or ()
+        if index:
+            c.executemany(self.insert_index_statement, [(r.event_id, r.originator_id, r.seq) for r in index])
+        heads = kwargs.get("heads") or ()
+        if heads:
+            c.executemany(
+                self.upsert_head_statement, [(h.originator_id, h.author, h.seq, h.event_id, h.timestamp) for h in heads]
+            )
+        forks = kwargs.get("forks") or ()
+        if forks:
+            c.executemany(self.insert_fork_statement, [(f.originator_id, f.seq, f.id_a, f.id_b, f.proof) for f in forks])
+        return notification_ids
+
+    def select_heads(self, originator_ids: Sequence[str] | None = None) -> list[HeadRow]:
+        rows: list[Any] = []
+        with self.datastore.transaction(commit=False) as c:
+            if originator_ids is None:
+                c.execute(f"SELECT * FROM {HEADS_TABLE} ORDER BY originator_id")
+                rows = c.fetchall()
+            else:
+                for chunk in _chunks(list(originator_ids)):
+                    c.execute(f"SELECT * FROM {HEADS_TABLE} WHERE originator_id IN ({','.join('?' * len(chunk))})", chunk)
+                    rows += c.fetchall()
+        return [HeadRow(r["originator_id"], r["author"], r["seq"], r["event_id"], r["timestamp"]) for r in rows]
+
+    def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
+        found: set[bytes] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(list(event_ids)):
+                c.execute(f"SELECT event_id FROM {INDEX_TABLE} WHERE event_id IN ({','.join('?' * len(chunk))})", chunk)
+                found.update(r[0] for r in c.fetchall())
+        return found
+
+    def select_state_by_id(self, event_id: bytes) -> bytes | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_state_by_id_statement, (event_id,))
+            row = c.fetchone()
+        return None if row is None else row[0]
+
+    def update_state(self, originator_id: str, originator_version: int, state: bytes) -> bool:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(self.update_state_statement, (state, originator_id, originator_version))
+            return c.sqlite_cursor.rowcount == 1
+
+    def select_fork_rows(self, originator_id: str | None = None) -> list[ForkRow]:
+        with self.datastore.transaction(commit=False) as c:
+            if originator_id is None:
+                c.execute(f"SELECT * FROM {FORKS_TABLE} ORDER BY originator_id, seq, id_a, id_b")
+            else:
+                c.execute(f"SELECT * FROM {FORKS_TABLE} WHERE originator_id=? ORDER BY seq, id_a, id_b", (originator_id,))
+            rows = c.fetchall()
+        return [ForkRow(r["originator_id"], r["seq"], r["id_a"], r["id_b"], r["proof"]) for r in rows]
+
+    def select_forked_originators(self) -> list[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT DISTINCT originator_id FROM {FORKS_TABLE} ORDER BY originator_id")
+            return [r[0] for r in c.fetchall()]
+
+
+class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
+    """SQLiteTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
+
+    def __init__(self, datastore: SQLiteDatastore, name: str):
+        self.documents_table = f"{check_view_name(name)}_documents"
+        super().__init__(datastore)
+
+    def construct_create_table_statements(self) -> list[str]:
+        d = self.documents_table
+        return [
+            *super().construct_create_table_statements(),
+            f"CREATE TABLE IF NOT EXISTS {d} (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, "
+            "ref BLOB, doc BLOB NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID",
+            f"CREATE INDEX IF NOT EXISTS {d}_ref ON {d} (collection, ref)",
+            f"CREATE INDEX IF NOT EXISTS {d}_author ON {d} (collection, author)",
+        ]
+
+    def select_document(self, collection: str, key: bytes) -> DocumentRow | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT * FROM {self.documents_table} WHERE collection=? AND key=?", (collection, key))
+            r = c.fetchone()
+        return None if r is None else DocumentRow(r["collection"], r["key"], r["author"], r["ref"], r["doc"])
+
+    def select_documents(self, collection: str, ref: bytes | None, author: bytes | None) -> list[DocumentRow]:
+        statement = f"SELECT * FROM {self.documents_table} WHERE collection=?"
+        params: list[Any] = [collection]
+        if ref is not None:
+            statement += " AND ref=?"
+            params.append(ref)
+        if author is not None:
+            statement += " AND author=?"
+            params.append(author)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement + " ORDER BY key", params)
+            rows = c.fetchall()
+        return [DocumentRow(r["collection"], r["key"], r["author"], r["ref"], r["doc"]) for r in rows]
+
+    def write_documents(self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking) -> None:
+        d = self.documents_table
+        with self.datastore.transaction(commit=True) as c:
+            if deletes:
+                c.executemany(f"DELETE FROM {d} WHERE collection=? AND key=?", deletes)
+            if puts:
+                c.executemany(
+                    f"INSERT OR REPLACE INTO {d} VALUES (?,?,?,?,?)",
+                    [(p.collection, p.key, p.author, p.ref, p.doc) for p in puts],
+                )
+            self._insert_tracking(c, tracking)
+
+    def clear_documents(self, application_name: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"DELETE FROM {self.documents_table}")
+            c.execute("DELETE FROM tracking WHERE application_name=?", (application_name,))
+
+
+class SQLiteEventStore(EventStore):
+    """The event store in one SQLite file (WAL); safe for several processes on the same file."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.datastore = NodeSQLiteDatastore(str(self.path))
+        recorder = SQLiteLogRecorder(self.datastore)
+        with self._translated("creating the event tables"):
+            recorder.create_table()
+        super().__init__(recorder)
+
+    def view_store(self, name: str = "views") -> ViewStore:
+        """Return the read-model store `name` in this store's database (tables created if missing)."""
+        recorder = SQLiteViewRecorder(self.datastore, name)
+        with self._translated("creating the read-model tables"):
+            recorder.create_table()
+        return ViewStore(recorder, name)
+
+    def close(self) -> None:
+        self.datastore.close()

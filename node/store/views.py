@@ -1,0 +1,83 @@
+"""The read-model store: documents readable through events.view.ViewReader, written with their tracking position."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from eventsourcing.persistence import Tracking
+
+from events.canonical import pack, unpack
+from events.view import Change, Delete, Put
+
+from ..errors import StoreConfigError
+from .recorder import DocumentRow, ViewRecorder
+from .translate import translated
+
+_NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
+
+
+def check_view_name(name: str) -> str:
+    """Return `name` if it can name a read-model set (it becomes part of a table name); raise StoreConfigError otherwise."""
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise StoreConfigError(f"read-model name {name!r:.40} is not a lowercase identifier of 1 to 31 characters", field="name")
+    return name
+
+
+def _put(row: DocumentRow) -> Put:
+    return Put(row.collection, row.key, row.author, row.ref, unpack(row.doc))
+
+
+class ViewStore:
+    """Read models named `name`, kept in the event store's database; implements events.view.ViewReader."""
+
+    def __init__(self, recorder: ViewRecorder, name: str):
+        self.recorder = recorder
+        self.name = check_view_name(name)
+
+    def get(self, collection: str, key: bytes) -> Put | None:
+        """Return the stored document (as the Put that wrote it), or None."""
+        with translated("reading a read-model document"):
+            row = self.recorder.select_document(collection, key)
+        return None if row is None else _put(row)
+
+    def scan(self, collection: str, *, ref: bytes | None = None, author: bytes | None = None) -> Iterator[Put]:
+        """Yield the documents of a collection, optionally only those with this ref and/or author, by key."""
+        with translated("scanning read-model documents"):
+            rows = self.recorder.select_documents(collection, ref, author)
+        return iter([_put(r) for r in rows])
+
+    def position(self) -> int:
+        """Return the notification id up to which these read models are built (0 before any)."""
+        with translated("reading the read-model position"):
+            value = self.recorder.max_tracking_id(self.name)
+        return value or 0
+
+    def apply(self, changes: Sequence[Change], tracking: Tracking | int) -> None:
+        """Write `changes` (in order, later ones win) and the tracking position in one transaction.
+
+        Raises TrackingError if the position is not after the stored one (nothing is written then).
+        """
+        if isinstance(tracking, int):
+            tracking = Tracking(self.name, tracking)
+        final: dict[tuple[str, bytes], Put | None] = {}
+        for change in changes:
+            if isinstance(change, Put):
+                final[(change.collection, change.key)] = change
+            elif isinstance(change, Delete):
+                final[(change.collection, change.key)] = None
+            else:
+                raise TypeError(f"not a read-model change: {change!r:.80}")
+        self.write(final, tracking)
+
+    def write(self, final: dict[tuple[str, bytes], Put | None], tracking: Tracking) -> None:
+        """Write the final state of each touched document (None = deleted) and the tracking position atomically."""
+        puts = [DocumentRow(p.collection, p.key, p.author, p.ref, pack(p.doc)) for p in final.values() if p is not None]
+        deletes = [k for k, p in final.items() if p is None]
+        with translated(f"writing read models up to notification {tracking.notification_id}", tracking=True):
+            self.recorder.write_documents(puts, deletes, tracking)
+
+    def clear(self) -> None:
+        """Delete every document and the tracking position (a rebuild starts from notification 0)."""
+        with translated("clearing read models"):
+            self.recorder.clear_documents(self.name)
