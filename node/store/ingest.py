@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from events import ed25519
 from events.chain import ChainHead, ChainVerifier, Mode, Problem, check_link
 from events.errors import ChainError, EventError
-from events.event import Event, signature_valid
+from events.event import Event, check_payload, signature_valid
 from events.fork import MAX_RUN, ForkProof, fork_proof_from_events
 
 
@@ -120,6 +120,11 @@ def _plan_author(
 ) -> None:
     unique: list[Event] = []
     for event in evs:
+        try:
+            check_payload(event.header, event.payload, event.id)
+        except EventError as exc:
+            plan.rejected.append(Rejection(author, event.seq, event.id, exc.code, str(exc)))
+            continue
         if unique and unique[-1].seq == event.seq:
             if unique[-1].id == event.id:
                 plan.duplicates += 1

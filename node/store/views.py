@@ -25,7 +25,7 @@ def check_view_name(name: str) -> str:
 
 
 def _put(row: DocumentRow) -> Put:
-    return Put(row.collection, row.key, row.author, row.ref, unpack(row.doc))
+    return Put(row.collection, row.key, row.author, row.ref, unpack(row.doc, max_size=len(row.doc)))
 
 
 class ViewStore:
