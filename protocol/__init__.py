@@ -1,1 +1,92 @@
 """What nodes say to each other and the sync/gossip decisions; network access only through a Transport."""
+
+from .agent import SyncAgent, SyncReport
+from .errors import (
+    MessageError,
+    PeerMisbehaviourError,
+    PeerRejectedError,
+    ProtocolError,
+    TransportError,
+    UnexpectedMessageError,
+    UnknownMessageError,
+    UnsupportedProtocolError,
+)
+from .gossip import Gossip
+from .memory import MemoryNetwork, MemoryTransport
+from .messages import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_EVENTS,
+    MAX_MESSAGE_SIZE,
+    PROTOCOL_VERSION,
+    Ack,
+    ErrorReply,
+    EventBatch,
+    ForkProofs,
+    Frontier,
+    FrontierEntry,
+    Hello,
+    Message,
+    PeerInfo,
+    PeerList,
+    Push,
+    Want,
+    WantForks,
+    WantItem,
+    decode_message,
+    encode_message,
+)
+from .peers import PeerBook, PeerHealth
+from .policy import ReplicationPolicy
+from .replica import IngestResult, MemoryReplica, Rejection, Replica
+from .sync import FrontierDiff, PullSession, compare_frontiers, frontier_of, serve_want
+from .transport import BytesHandler, Transport
+
+__all__ = [
+    "MAX_BATCH_BYTES",
+    "MAX_BATCH_EVENTS",
+    "MAX_MESSAGE_SIZE",
+    "PROTOCOL_VERSION",
+    "Ack",
+    "BytesHandler",
+    "ErrorReply",
+    "EventBatch",
+    "ForkProofs",
+    "Frontier",
+    "FrontierDiff",
+    "FrontierEntry",
+    "Gossip",
+    "Hello",
+    "IngestResult",
+    "MemoryNetwork",
+    "MemoryReplica",
+    "MemoryTransport",
+    "Message",
+    "MessageError",
+    "PeerBook",
+    "PeerHealth",
+    "PeerInfo",
+    "PeerList",
+    "PeerMisbehaviourError",
+    "PeerRejectedError",
+    "ProtocolError",
+    "PullSession",
+    "Push",
+    "Rejection",
+    "ReplicationPolicy",
+    "Replica",
+    "SyncAgent",
+    "SyncReport",
+    "Transport",
+    "TransportError",
+    "UnexpectedMessageError",
+    "UnknownMessageError",
+    "UnsupportedProtocolError",
+    "Want",
+    "WantForks",
+    "WantItem",
+    "compare_frontiers",
+    "decode_message",
+    "encode_message",
+    "frontier_of",
+    "serve_want",
+]

@@ -1,0 +1,363 @@
+"""A node's protocol engine: serves peer requests and runs sync, push and relay through a Transport.
+
+`SyncAgent` ties the plain decision objects (PullSession, Gossip, PeerBook, ReplicationPolicy) to a
+Replica and a Transport. It has no timers: the node's scheduler decides when to call `sync_with`,
+`exchange_peers` and `publish`; relays that follow a received push run as background tasks, which
+`idle()` waits for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from events import Event, ForkProof
+
+from .errors import MessageError, PeerRejectedError, ProtocolError, TransportError, UnexpectedMessageError
+from .gossip import Gossip
+from .messages import (
+    PROTOCOL_VERSION,
+    Ack,
+    ErrorReply,
+    EventBatch,
+    ForkProofs,
+    Frontier,
+    FrontierEntry,
+    Hello,
+    Message,
+    PeerList,
+    Push,
+    Want,
+    WantForks,
+    decode_message,
+    encode_message,
+)
+from .peers import PeerBook
+from .policy import ReplicationPolicy
+from .replica import IngestResult, Replica
+from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of, serve_want
+from .transport import Transport
+
+# Misbehaviour points (PeerBook bans at 10 by default).
+MALFORMED_POINTS = 3
+FORGED_POINTS = 5
+REPLAY_POINTS = 2
+UNREQUESTED_POINTS = 3
+_ACKED_MEMORY = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """The outcome of one sync with a peer."""
+
+    peer: str
+    complete: bool
+    stored: int = 0
+    duplicates: int = 0
+    forks: int = 0
+    rejected: int = 0
+    violations: tuple[str, ...] = ()
+    error: str = ""
+
+
+class SyncAgent:
+    """Serves one node's side of the protocol and drives its pulls, pushes and relays."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        replica: Replica,
+        group: bytes,
+        *,
+        policy: ReplicationPolicy | None = None,
+        book: PeerBook | None = None,
+        gossip: Gossip | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        announce: bool = True,
+        max_batch_events: int = DEFAULT_BATCH_EVENTS,
+        max_batch_bytes: int = DEFAULT_BATCH_BYTES,
+        on_error: Callable[[BaseException], None] | None = None,
+    ):
+        self.transport = transport
+        self.replica = replica
+        self.group = group
+        self.policy = policy or ReplicationPolicy.everyone(own=group)
+        self.book = book or PeerBook(own_url=transport.address)
+        self.gossip = gossip or Gossip()
+        self.clock = clock
+        self.announce = announce
+        self.max_batch_events = max_batch_events
+        self.max_batch_bytes = max_batch_bytes
+        self.on_error = on_error
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._acked: dict[str, OrderedDict[bytes, None]] = {}
+        self._proofs_known: dict[str, set[bytes]] = {}
+        transport.serve(self.handle_bytes)
+
+    # --- serving -------------------------------------------------------------------------------------------------
+
+    async def handle_bytes(self, sender: str, data: bytes) -> bytes:
+        """Decode a request, answer it, and encode the reply; malformed requests get an ErrorReply and a penalty."""
+        now = self.clock()
+        if self.book.is_banned(sender, now):
+            return encode_message(ErrorReply("banned", "this node does not talk to you for now"))
+        try:
+            message = decode_message(data)
+        except MessageError as exc:
+            self.book.penalise(sender, MALFORMED_POINTS, f"malformed request: {exc}", now)
+            return encode_message(ErrorReply(exc.code, str(exc)[:512]))
+        try:
+            reply = await self.handle(sender, message)
+        except UnexpectedMessageError as exc:
+            self.book.penalise(sender, MALFORMED_POINTS, str(exc), now)
+            reply = ErrorReply(exc.code, str(exc)[:512])
+        return encode_message(reply)
+
+    async def handle(self, sender: str, message: Message) -> Message:
+        """Return the reply to a decoded request (raise UnexpectedMessageError for a reply-only message)."""
+        if isinstance(message, Hello):
+            if message.version != PROTOCOL_VERSION:
+                return ErrorReply("unsupported_protocol", f"this node speaks protocol {PROTOCOL_VERSION} only")
+            return self.hello_message()
+        if isinstance(message, Frontier):
+            self.gossip.learn_frontier(sender, message)
+            return await self.frontier()
+        if isinstance(message, Want):
+            return await serve_want(
+                self.replica, message, self.policy, max_events=self.max_batch_events, max_bytes=self.max_batch_bytes
+            )
+        if isinstance(message, Push):
+            return await self._on_push(sender, message)
+        if isinstance(message, ForkProofs):
+            return await self._on_fork_proofs(sender, message.proofs)
+        if isinstance(message, WantForks):
+            return ForkProofs(tuple(await self.replica.fork_proofs(message.authors)))
+        if isinstance(message, PeerList):
+            self.book.merge(message)
+            return self.book.peer_list()
+        raise UnexpectedMessageError(f"{type(message).__name__} is a reply, not a request", field="tag")
+
+    def hello_message(self) -> Hello:
+        """Return this node's Hello."""
+        return Hello(PROTOCOL_VERSION, self.group, max_batch_events=self.max_batch_events, max_batch_bytes=self.max_batch_bytes)
+
+    async def frontier(self) -> Frontier:
+        """Return this node's current Frontier (authors the policy excludes left out)."""
+        forked = [p.author for p in await self.replica.fork_proofs()]
+        return frontier_of(await self.replica.heads(), forked, self.policy)
+
+    async def _on_push(self, sender: str, push: Push) -> Ack:
+        now = self.clock()
+        acked = self._acked.setdefault(sender, OrderedDict())
+        if push.events and all(e.id in acked for e in push.events):
+            self.book.penalise(sender, REPLAY_POINTS, "replayed a push this node already acknowledged", now)
+            return Ack(0, len(push.events), 0, 0)
+        self.gossip.learn_events(sender, push.events)
+        self.gossip.learn_heads(sender, push.heads)
+        wanted = [e for e in push.events if self.policy.replicates(e.author)]
+        result = await self.replica.ingest(wanted) if wanted else IngestResult()
+        forged = [r for r in result.misbehaviour if r.code != "seq_gap"]
+        if forged:
+            self.book.penalise(sender, FORGED_POINTS, f"pushed invalid events ({forged[0].code})", now)
+        for event in result.stored:
+            acked[event.id] = None
+        while len(acked) > _ACKED_MEMORY:
+            acked.popitem(last=False)
+        self._after_ingest(result, origin=sender)
+        heads = await self.replica.heads()
+        behind = {
+            e.author: e
+            for e in push.heads
+            if self.policy.replicates(e.author) and (e.author not in heads or heads[e.author].seq < e.seq)
+        }
+        for r in result.rejected:
+            if r.code in ("seq_gap", "broken_link") and r.author not in behind:
+                behind[r.author] = FrontierEntry(r.author, r.seq, r.event_id)
+        if behind:
+            self._spawn(self._pull(sender, Frontier(tuple(behind.values()))))
+        return Ack(len(result.stored), result.duplicates, len(result.forks), len(result.rejected))
+
+    async def _on_fork_proofs(self, sender: str, proofs: Sequence[ForkProof]) -> Ack:
+        known = self._proofs_known.setdefault(sender, set())
+        new = []
+        for proof in proofs:
+            known.add(proof.author)
+            if await self.replica.add_fork_proof(proof):
+                new.append(proof)
+        if new:
+            self._spawn(self._spread_proofs(new))
+        return Ack(stored=len(new), duplicates=len(proofs) - len(new))
+
+    # --- driving -------------------------------------------------------------------------------------------------
+
+    async def request(self, peer: str, message: Message, expected: type | tuple[type, ...]) -> Any:
+        """Send a request, check the reply's type, and keep the peer's health record; raise ProtocolError on failure."""
+        now = self.clock()
+        try:
+            reply = await self.transport.request(peer, message)
+            if not isinstance(reply, expected):
+                raise UnexpectedMessageError(f"{peer} replied with {type(reply).__name__}", field="tag")
+        except TransportError:
+            self.book.record_failure(peer, now)
+            raise
+        except (MessageError, UnexpectedMessageError) as exc:
+            self.book.record_failure(peer, now)
+            self.book.penalise(peer, MALFORMED_POINTS, f"malformed reply: {exc}", now)
+            raise
+        except PeerRejectedError:
+            self.book.record_failure(peer, now)
+            raise
+        self.book.record_success(peer, self.clock())
+        return reply
+
+    async def hello(self, peer: str) -> Hello:
+        """Exchange Hello with a peer and remember its group key; raise ProtocolError on failure."""
+        reply = await self.request(peer, self.hello_message(), Hello)
+        self.book.add(peer, reply.group)
+        return reply
+
+    async def sync_with(self, peer: str) -> SyncReport:
+        """Exchange frontiers with `peer`, pull what it has and we lack, trade fork proofs; never raises ProtocolError."""
+        try:
+            ours = await self.frontier()
+            theirs = await self.request(peer, ours, Frontier)
+            self.gossip.learn_frontier(peer, theirs)
+            report = await self._pull(peer, theirs)
+            if not report.complete:
+                return report
+            fetch = [a for a in theirs.forked if a not in set(ours.forked) and self.policy.replicates(a)]
+            if fetch:
+                got = await self.request(peer, WantForks(tuple(fetch)), ForkProofs)
+                await self._on_fork_proofs(peer, got.proofs)
+            send = [a for a in ours.forked if a not in set(theirs.forked)]
+            if send:
+                await self.request(peer, ForkProofs(tuple(await self.replica.fork_proofs(send))), Ack)
+                self._proofs_known.setdefault(peer, set()).update(send)
+            return report
+        except ProtocolError as exc:
+            return SyncReport(peer, False, error=str(exc))
+
+    async def _pull(self, peer: str, theirs: Frontier) -> SyncReport:
+        forked = [p.author for p in await self.replica.fork_proofs()]
+        session = PullSession(
+            await self.replica.heads(),
+            theirs,
+            policy=self.policy,
+            max_events=self.max_batch_events,
+            max_bytes=self.max_batch_bytes,
+            forked=forked,
+        )
+        for entry in session.checks:
+            mine = await self.replica.read_log(entry.author, entry.seq, 1)
+            session.check(entry, mine[0].id if mine else None)
+        error = ""
+        try:
+            while (want := session.next_want()) is not None:
+                batch: EventBatch = await self.request(peer, want, EventBatch)
+                self.gossip.learn_events(peer, batch.events)
+                ready = [e for e in session.accept(batch) if self.policy.replicates(e.author)]
+                if ready:
+                    result = await self.replica.ingest(ready)
+                    session.settle(result)
+                    self._after_ingest(result, origin=peer)
+        except ProtocolError as exc:
+            error = str(exc)
+        rejected = session.finish()
+        if session.violations:
+            self.book.penalise(peer, UNREQUESTED_POINTS, session.violations[0], self.clock())
+        total = session.result
+        return SyncReport(
+            peer,
+            not error,
+            len(total.stored),
+            total.duplicates,
+            len(total.forks),
+            len(rejected),
+            tuple(session.violations),
+            error,
+        )
+
+    async def publish(self, events: Sequence[Event]) -> None:
+        """Push new local events (already in the replica) to `fanout` peers and announce them to the rest."""
+        await self._relay(list(events), origin=None)
+
+    async def exchange_peers(self, peer: str) -> int:
+        """Trade peer lists with `peer`; return how many new peers were learnt (0 on failure)."""
+        try:
+            reply = await self.request(peer, self.book.peer_list(), PeerList)
+        except ProtocolError:
+            return 0
+        return self.book.merge(reply)
+
+    async def idle(self) -> None:
+        """Wait until the background relays this agent started have finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    # --- relaying ------------------------------------------------------------------------------------------------
+
+    def _after_ingest(self, result: IngestResult, origin: str | None) -> None:
+        if result.stored:
+            self._spawn(self._relay(list(result.stored), origin))
+        if result.forks:
+            self._spawn(self._spread_proofs(list(result.forks)))
+
+    async def _relay(self, events: list[Event], origin: str | None) -> None:
+        events = [e for e in events if self.policy.replicates(e.author)]
+        if not events:
+            return
+        candidates = self.book.available(self.clock())
+        targets, others = self.gossip.choose(candidates, events, exclude=[origin] if origin else [])
+        heads: dict[bytes, FrontierEntry] = {}
+        for event in events:
+            if event.author not in heads or heads[event.author].seq < event.seq:
+                heads[event.author] = FrontierEntry(event.author, event.seq, event.id)
+        jobs = [self._push_to(p, Push(tuple(self.gossip.lacking(p, events)))) for p in targets]
+        if self.announce:
+            jobs += [self._push_to(p, Push(heads=tuple(heads.values()))) for p in others]
+        await asyncio.gather(*jobs)
+
+    async def _push_to(self, peer: str, push: Push) -> None:
+        try:
+            await self.request(peer, push, Ack)
+        except ProtocolError:
+            return
+        self.gossip.learn_events(peer, push.events)
+        self.gossip.learn_heads(peer, push.heads)
+
+    async def _spread_proofs(self, proofs: Iterable[ForkProof]) -> None:
+        proofs = list(proofs)
+        jobs = []
+        for peer in self.book.available(self.clock()):
+            known = self._proofs_known.setdefault(peer, set())
+            missing = tuple(p for p in proofs if p.author not in known)
+            if missing:
+                known.update(p.author for p in missing)
+                jobs.append(self._send_proofs(peer, missing))
+        await asyncio.gather(*jobs)
+
+    async def _send_proofs(self, peer: str, proofs: tuple[ForkProof, ...]) -> None:
+        try:
+            await self.request(peer, ForkProofs(proofs), Ack)
+        except ProtocolError:
+            self._proofs_known.get(peer, set()).difference_update(p.author for p in proofs)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        if self.on_error is not None:
+            self.on_error(task.exception())
+        else:  # pragma: no cover - the node installs on_error
+            asyncio.get_running_loop().call_exception_handler(
+                {"message": "sync agent task failed", "exception": task.exception()}
+            )

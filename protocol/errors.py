@@ -1,0 +1,63 @@
+"""The one error hierarchy of the protocol package: every error says what was wrong and where."""
+
+from __future__ import annotations
+
+
+class ProtocolError(Exception):
+    """Root of every error raised by the `protocol` package."""
+
+    code = "protocol_error"
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.message} (field {self.field!r})" if self.field else self.message
+
+
+class MessageError(ProtocolError):
+    """Bytes are not a well-formed, canonical, size-limited protocol message."""
+
+    code = "bad_message"
+
+
+class UnknownMessageError(MessageError):
+    """The message tag is not one this implementation knows."""
+
+    code = "unknown_message"
+
+
+class UnexpectedMessageError(ProtocolError):
+    """A well-formed message arrived where another kind was expected (e.g. a batch sent as a request)."""
+
+    code = "unexpected_message"
+
+
+class UnsupportedProtocolError(ProtocolError):
+    """The peer speaks a protocol version this implementation does not."""
+
+    code = "unsupported_protocol"
+
+
+class TransportError(ProtocolError):
+    """A request did not get a reply: the peer is offline, unreachable, cut off or timed out."""
+
+    code = "peer_unavailable"
+
+
+class PeerRejectedError(ProtocolError):
+    """The peer answered a request with an error message; `code` is the peer's error code."""
+
+    code = "peer_rejected"
+
+    def __init__(self, message: str, *, peer_code: str):
+        super().__init__(message)
+        self.peer_code = peer_code
+
+
+class PeerMisbehaviourError(ProtocolError):
+    """A peer sent something an honest peer never sends (unrequested or forged events, a lying frontier)."""
+
+    code = "peer_misbehaviour"

@@ -1,0 +1,272 @@
+"""Sync decisions as plain objects: compare frontiers, pull in bounded batches, serve wants.
+
+A pull is a `PullSession`: the caller asks it for the next `Want`, sends it, hands the reply to
+`accept`, ingests what `accept` returns, and gives the result to `settle`, until `next_want` returns
+None. The session holds no I/O. A cut connection just ends it; the next session starts again from
+the replica's new heads, so nothing is lost but the events still held back (see below).
+
+Events whose own signature is bad are valid when a later linked event's signature verifies
+(events.chain). A batch may end inside such a run, so the session holds the trailing events after
+the last verifying signature (`carry`) and hands them to the replica together with the next batch
+that vouches for them. What is still held when the session ends is reported as unvouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from events import ChainHead, Event, EventError, ed25519
+from events.event import encode_record, signature_valid
+from events.fork import MAX_RUN
+
+from .messages import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_EVENTS,
+    MAX_WANT_ITEMS,
+    MAX_WANT_LIMIT,
+    EventBatch,
+    Frontier,
+    FrontierEntry,
+    Want,
+    WantItem,
+)
+from .policy import ReplicationPolicy
+from .replica import IngestResult, Rejection, Replica
+
+DEFAULT_BATCH_EVENTS = 500
+DEFAULT_BATCH_BYTES = 1024 * 1024
+MAX_CARRY = 1024
+
+
+def frontier_of(
+    heads: Mapping[bytes, ChainHead], forked: Sequence[bytes] = (), policy: ReplicationPolicy | None = None
+) -> Frontier:
+    """Return the Frontier message for a replica's heads (authors the policy excludes are left out)."""
+    entries = [FrontierEntry(a, h.seq, h.id) for a, h in heads.items() if policy is None or policy.replicates(a)]
+    return Frontier(tuple(entries), tuple(forked))
+
+
+@dataclass(frozen=True, slots=True)
+class FrontierDiff:
+    """What to do about one peer: pull `wants`, check our ids at `checks`, probe `probes`, and what the peer lacks."""
+
+    wants: tuple[WantItem, ...]
+    checks: tuple[FrontierEntry, ...]
+    probes: tuple[WantItem, ...]
+    peer_lacks: tuple[FrontierEntry, ...]
+    forks_to_fetch: tuple[bytes, ...]
+    forks_to_send: tuple[bytes, ...]
+
+
+def compare_frontiers(ours: Frontier, theirs: Frontier, policy: ReplicationPolicy | None = None) -> FrontierDiff:
+    """Return the pull plan against a peer's frontier and the heads that the peer lacks.
+
+    A peer head at a seq we also hold is a fork if its id differs from ours: equal seqs are compared
+    here (`probes`), a lower seq needs our id at that seq (`checks`, resolved by the caller).
+    """
+    policy = policy or ReplicationPolicy()
+    mine = ours.as_dict()
+    wants, checks, probes, lacks = [], [], [], []
+    for entry in theirs.entries:
+        if not policy.replicates(entry.author):
+            continue
+        have = mine.get(entry.author)
+        if have is None:
+            wants.append(WantItem(entry.author, 1, min(entry.seq, MAX_WANT_LIMIT)))
+        elif entry.seq > have.seq:
+            wants.append(WantItem(entry.author, have.seq + 1, min(entry.seq - have.seq, MAX_WANT_LIMIT)))
+        elif entry.seq == have.seq and entry.head != have.head:
+            probes.append(WantItem(entry.author, entry.seq, 1))
+        elif entry.seq < have.seq:
+            checks.append(entry)
+    peer_has = theirs.as_dict()
+    for entry in ours.entries:
+        other = peer_has.get(entry.author)
+        if policy.replicates(entry.author) and (other is None or other.seq < entry.seq):
+            lacks.append(entry)
+    fetch = tuple(a for a in theirs.forked if a not in set(ours.forked) and policy.replicates(a))
+    send = tuple(a for a in ours.forked if a not in set(theirs.forked))
+    return FrontierDiff(tuple(wants), tuple(checks), tuple(probes), tuple(lacks), fetch, send)
+
+
+def last_signed(events: Sequence[Event]) -> int:
+    """Return the index of the last event whose own signature verifies, or -1 (events of one author)."""
+    if not events:
+        return -1
+    try:
+        key = ed25519.load_public_key(events[0].author)
+    except EventError:
+        return -1
+    for i in range(len(events) - 1, -1, -1):
+        if signature_valid(events[i], key):
+            return i
+    return -1
+
+
+@dataclass(slots=True)
+class _Track:
+    author: bytes
+    cursor: int
+    target: int
+    head: ChainHead | None
+    probe: WantItem | None = None
+    asked: WantItem | None = None
+    done: bool = False
+
+
+class PullSession:
+    """Pulls what a peer has and we lack, in batches bounded by count and bytes; see the module docstring."""
+
+    def __init__(
+        self,
+        ours: Mapping[bytes, ChainHead],
+        theirs: Frontier,
+        *,
+        policy: ReplicationPolicy | None = None,
+        max_events: int = DEFAULT_BATCH_EVENTS,
+        max_bytes: int = DEFAULT_BATCH_BYTES,
+        max_items: int = 64,
+        forked: Sequence[bytes] = (),
+    ):
+        self.policy = policy or ReplicationPolicy()
+        self.max_events = min(max_events, MAX_BATCH_EVENTS)
+        self.max_bytes = min(max_bytes, MAX_BATCH_BYTES)
+        self.max_items = min(max_items, MAX_WANT_ITEMS)
+        ours_frontier = frontier_of(ours, forked)
+        self.diff = compare_frontiers(ours_frontier, theirs, self.policy)
+        self._tracks: dict[bytes, _Track] = {}
+        for item in self.diff.wants:
+            self._tracks[item.author] = _Track(item.author, item.from_seq, item.from_seq + item.limit - 1, ours.get(item.author))
+        for item in self.diff.probes:
+            self._tracks[item.author] = _Track(item.author, 0, -1, ours.get(item.author), probe=item)
+        self._carry: dict[bytes, list[Event]] = {}
+        self.checks: list[FrontierEntry] = list(self.diff.checks)
+        self.violations: list[str] = []
+        self.rejected: list[Rejection] = []
+        self.result = IngestResult()
+
+    def check(self, entry: FrontierEntry, our_id: bytes | None) -> None:
+        """Resolve one of `checks`: our event id at the peer's head seq; a different id means a fork, so probe it."""
+        if our_id is not None and our_id != entry.head:
+            self._tracks[entry.author] = _Track(entry.author, 0, -1, None, probe=WantItem(entry.author, entry.seq, MAX_RUN))
+
+    def next_want(self) -> Want | None:
+        """Return the next request to send, or None when the session is complete."""
+        items: list[WantItem] = []
+        for track in self._tracks.values():
+            track.asked = None
+            if len(items) >= self.max_items or track.done:
+                continue
+            if track.probe is not None:
+                track.asked = track.probe
+            elif track.cursor <= track.target:
+                limit = min(track.target - track.cursor + 1, MAX_WANT_LIMIT)
+                track.asked = WantItem(track.author, track.cursor, limit)
+            else:
+                continue
+            items.append(track.asked)
+        if not items:
+            return None
+        return Want(tuple(items), self.max_events, self.max_bytes)
+
+    def accept(self, batch: EventBatch) -> list[Event]:
+        """Check a reply against the outstanding want; return the events ready to ingest (the rest are held or dropped)."""
+        received: dict[bytes, list[Event]] = {}
+        for event in batch.events:
+            track = self._tracks.get(event.author)
+            asked = track.asked if track else None
+            got = received.setdefault(event.author, [])
+            expected = (asked.from_seq + len(got)) if asked else None
+            if asked is None or event.seq != expected or len(got) >= asked.limit:
+                self.violations.append(f"unrequested event {event.id.hex()} (author {event.author.hex()[:16]} seq {event.seq})")
+                continue
+            got.append(event)
+        served = [t.asked.author for t in self._tracks.values() if t.asked is not None]
+        last_served = max((i for i, a in enumerate(sorted(served)) if received.get(a)), default=-1)
+        ready: list[Event] = []
+        for i, author in enumerate(sorted(served)):
+            track = self._tracks[author]
+            events = received.get(author, [])
+            if not events:
+                # Items are served in order; an empty one before a served one (or an empty reply) means the peer lacks it.
+                if i < last_served or last_served < 0:
+                    track.done = True
+                continue
+            if track.probe is not None:
+                track.done = True
+                ready.extend(events)
+                continue
+            run = self._carry.pop(author, []) + events
+            cut = last_signed(run) + 1
+            ready.extend(run[:cut])
+            if run[cut:]:
+                self._carry[author] = run[cut:]
+                if len(self._carry[author]) > MAX_CARRY:
+                    self.violations.append(f"more than {MAX_CARRY} events of {author.hex()[:16]} without a verifying signature")
+                    self._drop_carry(author, "unvouched")
+                    track.done = True
+            track.cursor = events[-1].seq + 1
+        return ready
+
+    def settle(self, result: IngestResult) -> None:
+        """Take the replica's verdict on what `accept` returned: follow forks, stop pulling authors that lie."""
+        self.result = self.result.merge(result)
+        self.rejected.extend(result.rejected)
+        for event in result.stored:
+            track = self._tracks.get(event.author)
+            if track is not None and (track.head is None or event.seq > track.head.seq):
+                track.head = ChainHead.of(event)
+        for rejection in result.rejected:
+            track = self._tracks.get(rejection.author)
+            boundary = track.head.seq + 1 if track and track.head else 1
+            if rejection.code in ("after_break", "conflict", "forked"):
+                continue
+            if rejection.code == "broken_link" and rejection.seq == boundary and track is not None:
+                if track.probe is None and not track.done:
+                    # The peer's event after our head links elsewhere: its event at our head seq conflicts with ours.
+                    track.probe = WantItem(rejection.author, boundary - 1, MAX_RUN)
+                    self._carry.pop(rejection.author, None)
+                continue
+            self.violations.append(f"event {rejection.event_id.hex()} rejected: {rejection.code}")
+            self._carry.pop(rejection.author, None)
+            if track is not None:
+                track.done = True
+
+    def finish(self) -> list[Rejection]:
+        """End the session; return the held events no signature vouched for."""
+        for author in list(self._carry):
+            self._drop_carry(author, "unvouched")
+        return self.rejected
+
+    def _drop_carry(self, author: bytes, code: str) -> None:
+        for event in self._carry.pop(author, []):
+            self.rejected.append(Rejection(author, event.seq, event.id, code, "no later signature vouched for this event"))
+
+
+async def serve_want(
+    replica: Replica,
+    want: Want,
+    policy: ReplicationPolicy | None = None,
+    *,
+    max_events: int = MAX_BATCH_EVENTS,
+    max_bytes: int = MAX_BATCH_BYTES,
+) -> EventBatch:
+    """Return the events a want asks for, items in order, within both its bounds and ours (at least one event)."""
+    policy = policy or ReplicationPolicy()
+    count_limit = min(want.max_events, max_events)
+    byte_limit = min(want.max_bytes, max_bytes)
+    out: list[Event] = []
+    size = 0
+    for item in want.wants:
+        if not policy.replicates(item.author):
+            continue
+        for event in await replica.read_log(item.author, item.from_seq, min(item.limit, count_limit - len(out))):
+            record = len(encode_record(event))
+            if out and (size + record > byte_limit or len(out) >= count_limit):
+                return EventBatch(tuple(out))
+            out.append(event)
+            size += record
+        if len(out) >= count_limit:
+            break
+    return EventBatch(tuple(out))
