@@ -94,7 +94,9 @@ class BundleReader:
         self._unpacker = msgpack.Unpacker(raw=False, max_buffer_size=4 * _MAX_ITEM, strict_map_key=True, ext_hook=_no_ext)
         self._digest = hashlib.sha256()
         self._offset = 0
-        self._buffer = b""
+        # Bytes fed to the unpacker but not yet returned as an item; a bytearray drops its front cheaply.
+        self._buffer = bytearray()
+        self._rest = b""
         self.head: BundleHead | None = None
         self.count = 0
 
@@ -104,20 +106,34 @@ class BundleReader:
             try:
                 value = self._unpacker.unpack()
             except msgpack.OutOfData:
-                chunk = next(self._chunks, None)
-                if chunk is None:
+                piece = self._next_piece()
+                if piece is None:
                     if self._buffer:
                         raise BundleError(f"bundle is truncated: {len(self._buffer)} byte(s) of an incomplete item") from None
                     return None
-                self._buffer += chunk
-                self._unpacker.feed(chunk)
+                self._buffer += piece
+                try:
+                    self._unpacker.feed(piece)
+                except msgpack.BufferFull:
+                    raise BundleError(f"bundle item after byte {self._offset} is larger than {_MAX_ITEM} bytes") from None
                 continue
             except (msgpack.FormatError, msgpack.StackError, ValueError, DecodeError) as exc:
                 raise BundleError(f"bundle framing is broken after byte {self._offset}: {exc}") from None
             size = self._unpacker.tell() - self._offset
-            raw, self._buffer = self._buffer[:size], self._buffer[size:]
+            raw = bytes(self._buffer[:size])
+            del self._buffer[:size]
             self._offset += size
             return value, raw
+
+    def _next_piece(self) -> bytes | None:
+        """Return the next at most _MAX_ITEM input bytes (the unpacker's buffer is bounded), None at the end."""
+        while not self._rest:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return None
+            self._rest = bytes(chunk)
+        piece, self._rest = self._rest[:_MAX_ITEM], self._rest[_MAX_ITEM:]
+        return piece
 
     def __iter__(self) -> Iterator[Event | ForkProof | BadItem]:
         first = self._next_raw()
@@ -129,7 +145,7 @@ class BundleReader:
         if value.get("version") != BUNDLE_VERSION:
             raise BundleError(f"bundle version {value.get('version')!r} is not supported")
         node, created = value.get("node"), value.get("created")
-        if not isinstance(node, str) or type(created) is not int or pack(value) != raw:
+        if not isinstance(node, str) or type(created) is not int or not _is_canonical(value, raw):
             raise BundleError("bundle head is malformed")
         self.head = BundleHead(node, created)
         self._digest.update(raw)
@@ -160,25 +176,33 @@ class BundleReader:
             if value[0] == TAG_FORK and len(value) == 2 and type(value[1]) is bytes:
                 if len(value[1]) > MAX_FORK_PROOF_SIZE:
                     raise DecodeError("fork proof is too large", field="fork_proof")
+                if packb_plain([TAG_FORK, value[1]]) != raw:
+                    raise DecodeError("fork proof item is not canonically encoded", field="record")
                 return decode_fork_proof(value[1])
             raise DecodeError(f"unknown item tag {value[0]!r}", field="record")
         except EventError as exc:
             return BadItem(index, exc)
 
     def _check_end(self, value: list, raw: bytes, index: int) -> None:
-        if len(value) != 3 or value[1] != index or value[2] != self._digest.digest():
+        # Comparing bytes, not values: 3.0 == 3 in Python, but a float trailer is not canonical.
+        if raw != packb_plain([TAG_END, index, self._digest.digest()]):
             raise BundleError(
                 f"bundle trailer does not match: it counts {value[1] if len(value) > 1 else '?'} item(s), "
                 f"{index} were read, or the digest of the bundle differs (damaged or reordered bytes)"
             )
-        if packb_plain(value) != raw:
-            raise BundleError("bundle trailer is not canonically encoded")
-        rest = self._buffer + b"".join(self._chunks)
+        rest = bytes(self._buffer) + self._rest + b"".join(self._chunks)
         if rest:
             raise BundleError(f"{len(rest)} byte(s) of trailing garbage after the bundle trailer") from TrailingBytesError(
                 "trailing bytes"
             )
         self.count = index
+
+
+def _is_canonical(value: object, raw: bytes) -> bool:
+    try:
+        return pack(value) == raw
+    except DecodeError:  # a float or another disallowed value somewhere in the head
+        return False
 
 
 def _no_ext(code: int, data: bytes) -> object:

@@ -47,7 +47,10 @@ def _key_order(key: str) -> bytes:
 
 def pack(value: Any) -> bytes:
     """Return the canonical msgpack bytes of `value`."""
-    return msgpack.packb(_normalise(value, 0), use_bin_type=True)
+    try:
+        return msgpack.packb(_normalise(value, 0), use_bin_type=True)
+    except UnicodeEncodeError:  # a str holding a lone surrogate has no UTF-8 form
+        raise DecodeError("text is not valid Unicode (lone surrogate)") from None
 
 
 def _reject_ext(code: int, data: bytes) -> Any:
