@@ -1,0 +1,204 @@
+"""The node's JSON API: public reads of the read models, and writes for the node's own group behind a bearer token."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from events.kinds import KINDS
+from events.projection import CAMPAIGNS, PLEDGES, REPORTS
+
+from . import queries
+from .errors import AuthError, BodyTooLargeError, NotFoundError, RequestError
+from .openapi import openapi_document
+from .secrets_store import token_matches
+from .service import NodeService
+
+SERVICE = web.AppKey("service", NodeService)
+MAX_JSON_BODY = 96 * 1024
+routes = web.RouteTableDef()
+
+
+def service_of(request: web.Request) -> NodeService:
+    return request.app[SERVICE]
+
+
+async def read_json_object(request: web.Request, allowed: set[str], required: set[str], limit: int = MAX_JSON_BODY) -> dict:
+    """Return the request's JSON object body; raise RequestError for size, syntax, unknown or missing fields."""
+    if request.content_length is not None and request.content_length > limit:
+        raise BodyTooLargeError(f"body has {request.content_length} bytes, the limit is {limit}", field="body")
+    raw = await request.content.read(limit + 1)
+    if len(raw) > limit:
+        raise BodyTooLargeError(f"body is larger than the limit of {limit} bytes", field="body")
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RequestError(f"body is not valid JSON: {exc}", field="body") from None
+    if not isinstance(body, dict):
+        raise RequestError("body must be a JSON object", field="body")
+    for name in body:
+        if name not in allowed:
+            raise RequestError(f"unknown field {name!r:.60}", field=str(name)[:60])
+    for name in sorted(required):
+        if name not in body:
+            raise RequestError(f"missing field {name!r}", field=name)
+    return body
+
+
+def require_token(request: web.Request) -> None:
+    """Raise AuthError unless the request carries the node's API token as a bearer token."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthError("this endpoint needs the node's API token: Authorization: Bearer TOKEN", field="Authorization")
+    if not token_matches(token.strip(), service_of(request).settings.token_hash):
+        raise AuthError("the API token is not valid for this node", field="Authorization")
+
+
+def _query(request: web.Request, name: str) -> str | None:
+    value = request.query.get(name)
+    return value if value else None
+
+
+@routes.get("/api/v1/node")
+async def node_info(request: web.Request) -> web.Response:
+    return web.json_response(await service_of(request).info())
+
+
+@routes.get("/api/v1/digest")
+async def digest(request: web.Request) -> web.Response:
+    return web.json_response({"state_digest": await service_of(request).digest()})
+
+
+@routes.get("/api/v1/callouts")
+async def callouts(request: web.Request) -> web.Response:
+    since = _query(request, "since")
+    if since is not None and not since.isdigit():
+        raise RequestError("since must be milliseconds since the Unix epoch", field="since")
+    result = await service_of(request).query(
+        queries.list_callouts,
+        status=request.query.get("status", "open"),
+        need=_query(request, "need"),
+        area=_query(request, "area"),
+        campaign=_query(request, "campaign"),
+        author=_query(request, "author"),
+        since=int(since) if since else None,
+    )
+    return web.json_response({"callouts": result})
+
+
+@routes.get("/api/v1/callouts/{id}")
+async def callout(request: web.Request) -> web.Response:
+    return web.json_response(await service_of(request).query(queries.get_callout, request.match_info["id"]))
+
+
+@routes.get("/api/v1/campaigns")
+async def campaigns(request: web.Request) -> web.Response:
+    docs = await service_of(request).query(queries.list_docs, CAMPAIGNS, author=_query(request, "author"))
+    return web.json_response({"campaigns": docs})
+
+
+@routes.get("/api/v1/campaigns/{id}")
+async def campaign(request: web.Request) -> web.Response:
+    return web.json_response(await service_of(request).query(queries.get_campaign, request.match_info["id"]))
+
+
+@routes.get("/api/v1/groups")
+async def groups(request: web.Request) -> web.Response:
+    service = service_of(request)
+    forked = await service.astore.forked_authors()
+    counts = await service.astore.counts()
+    return web.json_response({"groups": await service.query(queries.list_groups, forked, counts)})
+
+
+@routes.get("/api/v1/groups/{group_id}")
+async def group(request: web.Request) -> web.Response:
+    service = service_of(request)
+    author = queries.parse_group(request.match_info["group_id"], "group_id")
+    forked = await service.astore.forked_authors()
+    counts = await service.astore.counts()
+    return web.json_response(await service.query(queries.get_group, request.match_info["group_id"], forked, counts.get(author)))
+
+
+@routes.get("/api/v1/reports")
+async def reports(request: web.Request) -> web.Response:
+    docs = await service_of(request).query(
+        queries.list_docs, REPORTS, author=_query(request, "author"), ref=_query(request, "campaign")
+    )
+    return web.json_response({"reports": docs})
+
+
+@routes.get("/api/v1/pledges")
+async def pledges(request: web.Request) -> web.Response:
+    docs = await service_of(request).query(
+        queries.list_docs, PLEDGES, author=_query(request, "author"), ref=_query(request, "callout")
+    )
+    return web.json_response({"pledges": docs})
+
+
+@routes.get("/api/v1/assemblies")
+async def assemblies(request: web.Request) -> web.Response:
+    return web.json_response({"assemblies": await service_of(request).query(queries.assemblies_json)})
+
+
+@routes.get("/api/v1/events/{id}")
+async def event(request: web.Request) -> web.Response:
+    event_id = queries.parse_event_id(request.match_info["id"])
+    found = await service_of(request).astore.get(event_id)
+    if found is None:
+        raise NotFoundError(f"no event with id {event_id.hex()}", field="id")
+    return web.json_response(event_json(found))
+
+
+def event_json(event: Any) -> dict[str, Any]:
+    """Return an event's header, signature and decoded payload as JSON."""
+    from events.identity import group_id_text
+    from events.kinds import friendly_payload
+
+    h = event.header
+    payload = None
+    if event.payload is not None:
+        try:
+            payload = friendly_payload(h.kind, event.payload_value())
+        except Exception:  # an undecodable payload of an unknown kind is shown as hex
+            payload = event.payload.hex()
+    return {
+        "id": event.id.hex(),
+        "author": group_id_text(h.author),
+        "seq": h.seq,
+        "prev": h.prev.hex() if h.prev else None,
+        "timestamp": h.timestamp,
+        "kind": h.kind,
+        "payload_hash": h.payload_hash.hex(),
+        "payload_size": h.payload_size,
+        "signature": event.signature.hex(),
+        "payload": payload,
+        "payload_dropped": event.payload is None,
+        "header_hex": event.header_bytes.hex(),
+    }
+
+
+@routes.post("/api/v1/events")
+async def publish(request: web.Request) -> web.Response:
+    """Publish an event of the node's own group: {"kind": "callout.published", "payload": {...}}."""
+    require_token(request)
+    body = await read_json_object(request, {"kind", "payload"}, {"kind", "payload"})
+    kind = body["kind"]
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise RequestError(f"kind must be one of the known kinds (see docs/KINDS.md), not {kind!r:.60}", field="kind")
+    if not isinstance(body["payload"], dict):
+        raise RequestError("payload must be a JSON object", field="payload")
+    created = await service_of(request).publish(kind, body["payload"])
+    return web.json_response(event_json(created), status=201)
+
+
+@routes.get("/api/v1/openapi.json")
+async def openapi(request: web.Request) -> web.Response:
+    return web.json_response(openapi_document())
+
+
+def setup_api(app: web.Application) -> None:
+    """Add the JSON API routes to `app` (which must hold SERVICE)."""
+    app.add_routes(routes)

@@ -1,0 +1,59 @@
+"""The one aiohttp application factory: JSON API, peer endpoints and web page, background work in cleanup_ctx."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+
+from aiohttp import web
+
+from .api import MAX_JSON_BODY, SERVICE, setup_api
+from .http_errors import UNEXPECTED, error_middleware
+from .service import NodeService
+
+log = logging.getLogger("solnet.app")
+MAX_BODY = 8 * 1024 * 1024
+"""aiohttp's own cap on any request body; endpoints apply tighter limits of their own."""
+
+Setup = Callable[[web.Application], None]
+
+
+async def _read_models_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Catch the read models up at start (events may have arrived through the CLI), and close the store at the end."""
+    service = app[SERVICE]
+    projected = await service.refresh()
+    if projected:
+        log.info("read models caught up over %d event(s)", projected)
+    yield
+    await service.close()
+
+
+def create_app(service: NodeService, *, extras: Sequence[Setup] = (), own_store: bool = True) -> web.Application:
+    """Return the node's application; `extras` add the peer endpoints, gossip and the web page."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=max(MAX_BODY, MAX_JSON_BODY))
+    app[SERVICE] = service
+    app[UNEXPECTED] = []
+    setup_api(app)
+    for setup in extras:
+        setup(app)
+    if own_store:
+        app.cleanup_ctx.append(_read_models_ctx)
+    return app
+
+
+async def run_app(app: web.Application, host: str, port: int, *, ready: Callable[[str], None] | None = None) -> None:
+    """Serve `app` until cancelled (SIGINT/SIGTERM via asyncio.run), then shut down cleanly."""
+    runner = web.AppRunner(app, handle_signals=True)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = site._server.sockets if site._server else []  # the bound port when 0 was asked for
+    bound = sockets[0].getsockname()[1] if sockets else port
+    url = f"http://{host}:{bound}/"
+    if ready:
+        ready(url)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,151 @@
+"""A node's data directory: identity key, API token hash, settings and the embedded SQLite store."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from events import Identity, IdentityError
+
+from .errors import ConfigError
+from .secrets_store import hash_password, hash_token, new_token
+
+DEFAULT_DATA_DIR = "./solnet-data"
+KEY_FILE = "identity.pem"
+SETTINGS_FILE = "node.json"
+TOKEN_FILE = "api-token"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What `init`, `peer add` and `passwd` record for a node; everything else comes from flags."""
+
+    name: str
+    token_hash: str
+    password_hash: str | None = None
+    peers: tuple[str, ...] = ()
+    follow_only: bool = False
+    follow_depth: int = 0
+    database_url: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "name": self.name,
+                "token_hash": self.token_hash,
+                "password_hash": self.password_hash,
+                "peers": list(self.peers),
+                "follow_only": self.follow_only,
+                "follow_depth": self.follow_depth,
+                "database_url": self.database_url,
+                **self.extra,
+            },
+            indent=2,
+        )
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write a file readable by its owner only (0600), replacing it atomically."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        os.write(fd, data)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+@dataclass(frozen=True, slots=True)
+class DataDir:
+    """Paths and loaders for one node's data directory."""
+
+    path: Path
+
+    @classmethod
+    def at(cls, path: str | os.PathLike | None) -> DataDir:
+        """Return the data dir at `path`, else $SOLNET_DATA, else ./solnet-data."""
+        return cls(Path(path or os.environ.get("SOLNET_DATA") or DEFAULT_DATA_DIR))
+
+    @property
+    def key_file(self) -> Path:
+        return self.path / KEY_FILE
+
+    @property
+    def settings_file(self) -> Path:
+        return self.path / SETTINGS_FILE
+
+    @property
+    def token_file(self) -> Path:
+        return self.path / TOKEN_FILE
+
+    @property
+    def exists(self) -> bool:
+        return self.key_file.exists() and self.settings_file.exists()
+
+    def init(self, name: str, passphrase: bytes | None = None) -> tuple[Identity, str]:
+        """Create identity, settings and API token; return the identity and the token (shown once)."""
+        if not name.strip() or len(name) > 120:
+            raise ConfigError("the group name must have 1 to 120 characters", field="name")
+        if self.key_file.exists():
+            raise ConfigError(f"{self.path} already holds a node identity; use another --data directory")
+        self.path.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.path, 0o700)
+        identity = Identity.generate()
+        token = new_token()
+        _write_private(self.key_file, identity.to_pem(passphrase))
+        _write_private(self.token_file, (token + "\n").encode())
+        self.save(Settings(name=name.strip(), token_hash=hash_token(token)))
+        return identity, token
+
+    def load_identity(self, passphrase: bytes | None = None) -> Identity:
+        """Load the group's key, with the passphrase given or from $SOLNET_PASSPHRASE."""
+        if not self.key_file.exists():
+            raise ConfigError(f"no node identity in {self.path}: run `solnet init --name NAME --data {self.path}` first")
+        if passphrase is None and os.environ.get("SOLNET_PASSPHRASE"):
+            passphrase = os.environ["SOLNET_PASSPHRASE"].encode()
+        try:
+            return Identity.from_pem(self.key_file.read_bytes(), passphrase)
+        except IdentityError as exc:
+            raise ConfigError(f"cannot load {self.key_file}: {exc}") from None
+
+    def settings(self) -> Settings:
+        """Return the saved settings; raise ConfigError if the data dir was never initialised."""
+        try:
+            raw = json.loads(self.settings_file.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"no node in {self.path}: run `solnet init --name NAME --data {self.path}` first") from None
+        except ValueError as exc:
+            raise ConfigError(f"{self.settings_file} is damaged: {exc}") from None
+        known = {"name", "token_hash", "password_hash", "peers", "follow_only", "follow_depth", "database_url"}
+        return Settings(
+            name=raw["name"],
+            token_hash=raw["token_hash"],
+            password_hash=raw.get("password_hash"),
+            peers=tuple(raw.get("peers", ())),
+            follow_only=bool(raw.get("follow_only", False)),
+            follow_depth=int(raw.get("follow_depth", 0)),
+            database_url=raw.get("database_url"),
+            extra={k: v for k, v in raw.items() if k not in known},
+        )
+
+    def save(self, settings: Settings) -> None:
+        _write_private(self.settings_file, settings.to_json().encode())
+
+    def add_peer(self, url: str) -> Settings:
+        """Record a peer URL (idempotent) and return the new settings."""
+        settings = self.settings()
+        if url not in settings.peers:
+            settings = replace(settings, peers=(*settings.peers, url))
+            self.save(settings)
+        return settings
+
+    def set_password(self, password: str) -> None:
+        """Store a web password hash for logging in to the node's page."""
+        if len(password) < 8:
+            raise ConfigError("the password must have at least 8 characters", field="password")
+        self.save(replace(self.settings(), password_hash=hash_password(password)))

@@ -1,0 +1,15 @@
+"""What `solnet serve` adds to the application beyond the JSON API: peer endpoints, gossip, the web page."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from aiohttp import web
+
+from .service import NodeService
+
+
+def node_extras(service: NodeService, args: argparse.Namespace) -> list[Callable[[web.Application], None]]:
+    """Return the setup functions for everything a served node runs besides its JSON API."""
+    return []

@@ -1,0 +1,88 @@
+"""The one place where errors become HTTP status codes: a middleware that renders them as JSON (or text for pages)."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+
+from events.errors import EventError, PayloadError
+from protocol.errors import ProtocolError
+
+from .errors import (
+    AuthError,
+    BodyTooLargeError,
+    ConfigError,
+    NodeError,
+    NotFoundError,
+    PeerError,
+    RequestError,
+    StoreConflictError,
+    StoreUnavailableError,
+)
+
+log = logging.getLogger("solnet.http")
+
+UNEXPECTED = web.AppKey("unexpected_errors", list)
+"""Unexpected exceptions raised by handlers; tests assert it stays empty so a handler bug fails the test."""
+
+_STATUS: tuple[tuple[type[Exception], int], ...] = (
+    (BodyTooLargeError, 413),
+    (RequestError, 400),
+    (AuthError, 401),
+    (NotFoundError, 404),
+    (StoreConflictError, 409),
+    (StoreUnavailableError, 503),
+    (PeerError, 502),
+    (ConfigError, 500),
+    (NodeError, 500),
+    (PayloadError, 422),
+    (EventError, 400),
+    (ProtocolError, 400),
+)
+
+
+def status_for(exc: Exception) -> int:
+    """Return the HTTP status for one of our errors."""
+    for cls, status in _STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def error_body(code: str, message: str, field: str | None = None, event_id: str | None = None) -> dict:
+    return {"error": {"code": code, "message": message, "field": field, "event_id": event_id}}
+
+
+def json_error(status: int, code: str, message: str, field: str | None = None, event_id: str | None = None) -> web.Response:
+    """Return a JSON error response with a stable code and the offending field."""
+    headers = {"WWW-Authenticate": 'Bearer realm="solnet"'} if status == 401 else None
+    return web.json_response(error_body(code, message, field, event_id), status=status, headers=headers)
+
+
+def _wants_json(request: web.Request) -> bool:
+    return request.path.startswith(("/api/", "/peer/")) or "application/json" in request.headers.get("Accept", "")
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler):
+    """Turn our errors and aiohttp's HTTP exceptions into responses; record anything unexpected."""
+    try:
+        return await handler(request)
+    except (NodeError, EventError, ProtocolError) as exc:
+        status = status_for(exc)
+        if status >= 500:
+            log.error("%s %s failed: %s", request.method, request.path, exc)
+        return json_error(status, exc.code, exc.message, getattr(exc, "field", None), getattr(exc, "event_id", None))
+    except web.HTTPException as exc:
+        if exc.status < 400 or not _wants_json(request):
+            raise
+        code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status, "http_error")
+        return json_error(exc.status, code, exc.reason)
+    except json.JSONDecodeError as exc:  # pragma: no cover - handlers translate, this is a safety net
+        return json_error(400, "bad_json", f"body is not valid JSON: {exc.msg}")
+    except Exception as exc:
+        request.app[UNEXPECTED].append(exc)
+        log.exception("%s %s: unexpected error", request.method, request.path)
+        return json_error(500, "internal", "internal error; the node's log has the details")

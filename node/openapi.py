@@ -1,0 +1,129 @@
+"""The OpenAPI 3.1 description of the node's JSON API, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .service import VERSION
+
+
+def _list(name: str, params: list[dict[str, Any]] | None = None, summary: str = "") -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": summary or f"List {name}",
+            "parameters": params or [],
+            "responses": {"200": {"description": f'{{"{name}": [...]}}'}, "400": {"$ref": "#/components/responses/Error"}},
+        }
+    }
+
+
+def _one(what: str, param: str = "id") -> dict[str, Any]:
+    return {
+        "get": {
+            "summary": f"One {what}",
+            "parameters": [{"name": param, "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {
+                "200": {"description": what},
+                "400": {"$ref": "#/components/responses/Error"},
+                "404": {"$ref": "#/components/responses/Error"},
+            },
+        }
+    }
+
+
+def _q(name: str, description: str, enum: list[str] | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "string"}
+    if enum:
+        schema["enum"] = enum
+    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+
+
+def openapi_document() -> dict[str, Any]:
+    """Return the OpenAPI document (a plain dict)."""
+    from events.kinds import KINDS, NEEDS
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Solidarity Network node API",
+            "version": VERSION,
+            "description": "Public reads of a node's read models; writes for the node's own group with its API token.",
+        },
+        "components": {
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {
+                            "type": "object",
+                            "properties": {
+                                "code": {"type": "string"},
+                                "message": {"type": "string"},
+                                "field": {"type": ["string", "null"]},
+                                "event_id": {"type": ["string", "null"]},
+                            },
+                            "required": ["code", "message"],
+                        }
+                    },
+                },
+                "Publish": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["kind", "payload"],
+                    "properties": {
+                        "kind": {"type": "string", "enum": sorted(KINDS)},
+                        "payload": {"type": "object", "description": "fields of the kind, see docs/KINDS.md"},
+                    },
+                },
+            },
+            "responses": {
+                "Error": {
+                    "description": "error with a stable code and the offending field",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+                }
+            },
+        },
+        "paths": {
+            "/api/v1/node": {"get": {"summary": "Node info and status", "responses": {"200": {"description": "info"}}}},
+            "/api/v1/digest": {"get": {"summary": "State digest", "responses": {"200": {"description": "digest"}}}},
+            "/api/v1/callouts": _list(
+                "callouts",
+                [
+                    _q("status", "open (default), fulfilled, withdrawn or all", ["open", "fulfilled", "withdrawn", "all"]),
+                    _q("need", "only callouts asking for this", list(NEEDS)),
+                    _q("area", "text in the callout's place"),
+                    _q("campaign", "campaign event id (hex)"),
+                    _q("author", "group id (sn_...)"),
+                    _q("since", "only callouts ending/starting after this time (ms)"),
+                ],
+                "Callouts, most urgent and soonest first, with pledges and totals",
+            ),
+            "/api/v1/callouts/{id}": _one("callout"),
+            "/api/v1/campaigns": _list("campaigns", [_q("author", "group id")]),
+            "/api/v1/campaigns/{id}": _one("campaign with callouts, reports and decisions"),
+            "/api/v1/groups": _list("groups"),
+            "/api/v1/groups/{group_id}": _one("group", "group_id"),
+            "/api/v1/reports": _list("reports", [_q("author", "group id"), _q("campaign", "campaign id")]),
+            "/api/v1/pledges": _list("pledges", [_q("author", "group id"), _q("callout", "callout id")]),
+            "/api/v1/assemblies": _list("assemblies", None, "Assemblies with proposals, positions and decisions"),
+            "/api/v1/events/{id}": _one("signed event"),
+            "/api/v1/events": {
+                "post": {
+                    "summary": "Publish an event of the node's own group",
+                    "security": [{"token": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Publish"}}},
+                    },
+                    "responses": {
+                        "201": {"description": "the signed event"},
+                        "400": {"$ref": "#/components/responses/Error"},
+                        "401": {"$ref": "#/components/responses/Error"},
+                        "413": {"$ref": "#/components/responses/Error"},
+                        "422": {"$ref": "#/components/responses/Error"},
+                    },
+                }
+            },
+        },
+    }

@@ -1,0 +1,121 @@
+"""The running node: its identity, store, read models and the hooks federation uses; no HTTP here."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+from events import Event, Identity, Mode, group_id_text
+from events.digest import state_digest
+from events.kinds import build_payload
+from events.projection import project
+
+from .datadir import DataDir, Settings
+from .store import AsyncStore, EventStore, IngestResult, Projector
+
+T = TypeVar("T")
+Listener = Callable[[list[Event]], Awaitable[None]]
+VERSION = "0.1.0"
+
+
+def now_ms() -> int:
+    """Return the wall clock in milliseconds since the Unix epoch."""
+    return time.time_ns() // 1_000_000
+
+
+class NodeService:
+    """One group's node: publishes its own events, ingests peers' events and keeps the read models current."""
+
+    def __init__(
+        self,
+        *,
+        store: EventStore,
+        identity: Identity,
+        settings: Settings,
+        data_dir: DataDir | None = None,
+        clock: Callable[[], int] = now_ms,
+    ):
+        self.store = store
+        self.astore = AsyncStore(store)
+        self.views = store.view_store()
+        self.projector = Projector(store, self.views, project)
+        self.identity = identity
+        self.settings = settings
+        self.data_dir = data_dir
+        self.clock = clock
+        self.listeners: list[Listener] = []
+        self.status_providers: list[Callable[[], Awaitable[dict[str, Any]]]] = []
+
+    @property
+    def group_id(self) -> str:
+        return self.identity.group_id
+
+    async def publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
+        """Validate friendly input for `kind`, sign and store our next event, update read models, tell listeners."""
+        payload = build_payload(kind, fields)
+        event = await self.astore.append_own(self.identity, kind, payload, self.clock())
+        await self.refresh()
+        await self._notify([event])
+        return event
+
+    async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> IngestResult:
+        """Store peers' valid events, update read models and tell listeners what was new."""
+        result = await self.astore.ingest(events, mode)
+        if result.stored or result.forks:
+            await self.refresh()
+        if result.stored:
+            await self._notify(list(result.stored))
+        return result
+
+    async def refresh(self) -> int:
+        """Bring the read models up to the newest stored event; return how many events were projected."""
+        return await self.astore.write(self.projector.catch_up)
+
+    async def rebuild(self) -> int:
+        """Rebuild the read models from the log."""
+        return await self.astore.write(self.projector.rebuild)
+
+    async def query(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a read-model query `fn(views, *args, **kwargs)` off the event loop."""
+        return await self.astore.read(fn, self.views, *args, **kwargs)
+
+    def digest_sync(self) -> str:
+        return state_digest(self.views, self.store.forked_authors())
+
+    async def digest(self) -> str:
+        """Return the state digest of the read models (docs/KINDS.md, "State digest")."""
+        return await self.astore.read(self.digest_sync)
+
+    async def info(self) -> dict[str, Any]:
+        """Return what `solnet status` and GET /api/v1/node show."""
+        counts = await self.astore.counts()
+        forked = await self.astore.forked_authors()
+        info: dict[str, Any] = {
+            "group_id": self.group_id,
+            "name": self.settings.name,
+            "version": VERSION,
+            "events": sum(counts.values()),
+            "own_events": counts.get(self.identity.public_key, 0),
+            "groups": len(counts),
+            "forked_groups": sorted(group_id_text(a) for a in forked),
+            "fork_proofs": len(await self.astore.fork_proofs()),
+            "state_digest": await self.digest(),
+            "backend": type(self.store).__name__,
+        }
+        for provider in self.status_providers:
+            info.update(await provider())
+        return info
+
+    async def _notify(self, events: list[Event]) -> None:
+        for listener in list(self.listeners):
+            await listener(events)
+
+    async def close(self) -> None:
+        await self.astore.close()
+
+
+async def wait_quiet(service: NodeService, seconds: float = 0.0) -> None:
+    """Yield to the loop (used by tests and the CLI after background work)."""
+    await asyncio.sleep(seconds)
