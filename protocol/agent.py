@@ -96,6 +96,7 @@ class SyncAgent:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._acked: dict[str, OrderedDict[bytes, None]] = {}
         self._proofs_known: dict[str, set[bytes]] = {}
+        self._pulling: dict[bytes, int] = {}
         transport.serve(self.handle_bytes)
 
     # --- serving -------------------------------------------------------------------------------------------------
@@ -177,8 +178,9 @@ class SyncAgent:
         for r in result.rejected:
             if r.code in ("seq_gap", "broken_link") and r.author not in behind:
                 behind[r.author] = FrontierEntry(r.author, r.seq, r.event_id)
-        if behind:
-            self._spawn(self._pull(sender, Frontier(tuple(behind.values()))))
+        fresh = [e for e in behind.values() if self._pulling.get(e.author, 0) < e.seq]
+        if fresh:
+            self._spawn(self._pull_announced(sender, fresh))
         return Ack(len(result.stored), result.duplicates, len(result.forks), len(result.rejected))
 
     async def _on_fork_proofs(self, sender: str, proofs: Sequence[ForkProof]) -> Ack:
@@ -281,6 +283,17 @@ class SyncAgent:
             error,
         )
 
+    async def _pull_announced(self, peer: str, heads: list[FrontierEntry]) -> None:
+        # One pull per author at a time: a second announcement of the same head would only fetch a second copy.
+        for entry in heads:
+            self._pulling[entry.author] = max(self._pulling.get(entry.author, 0), entry.seq)
+        try:
+            await self._pull(peer, Frontier(tuple(heads)))
+        finally:
+            for entry in heads:
+                if self._pulling.get(entry.author) == entry.seq:
+                    del self._pulling[entry.author]
+
     async def publish(self, events: Sequence[Event]) -> None:
         """Push new local events (already in the replica) to `fanout` peers and announce them to the rest."""
         await self._relay(list(events), origin=None)
@@ -311,7 +324,7 @@ class SyncAgent:
         if not events:
             return
         candidates = self.book.available(self.clock())
-        targets, others = self.gossip.choose(candidates, events, exclude=[origin] if origin else [])
+        targets, others = self.gossip.choose(candidates, events, exclude=[origin] if origin else [], relay=origin is not None)
         heads: dict[bytes, FrontierEntry] = {}
         for event in events:
             if event.author not in heads or heads[event.author].seq < event.seq:

@@ -19,8 +19,9 @@ from .messages import Frontier, FrontierEntry
 class Gossip:
     """Per-peer knowledge of held heads, and the choice of push targets."""
 
-    def __init__(self, *, fanout: int = 3, rng: random.Random | None = None):
+    def __init__(self, *, fanout: int = 3, relay_fanout: int = 2, rng: random.Random | None = None):
         self.fanout = fanout
+        self.relay_fanout = relay_fanout
         self._rng = rng or random.Random()
         self._known: dict[str, dict[bytes, int]] = {}
 
@@ -57,10 +58,11 @@ class Gossip:
         return [e for e in events if not self.has(peer, e.author, e.seq)]
 
     def choose(
-        self, candidates: Sequence[str], events: Sequence[Event], exclude: Iterable[str] = ()
+        self, candidates: Sequence[str], events: Sequence[Event], exclude: Iterable[str] = (), *, relay: bool = False
     ) -> tuple[list[str], list[str]]:
-        """Return (push targets, announce targets): up to `fanout` random peers lacking some event, and the other lacking ones."""
+        """Return (push targets, announce targets): up to `fanout` (`relay_fanout` when relaying) random peers lacking some event, and the other lacking ones."""
         skip = set(exclude)
         lacking = [p for p in candidates if p not in skip and self.lacking(p, events)]
         self._rng.shuffle(lacking)
-        return lacking[: self.fanout], lacking[self.fanout :]
+        count = self.relay_fanout if relay else self.fanout
+        return lacking[:count], lacking[count:]
