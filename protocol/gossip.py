@@ -60,7 +60,7 @@ class Gossip:
     def choose(
         self, candidates: Sequence[str], events: Sequence[Event], exclude: Iterable[str] = (), *, relay: bool = False
     ) -> tuple[list[str], list[str]]:
-        """Return (push targets, announce targets): up to `fanout` (`relay_fanout` when relaying) random peers lacking some event, and the other lacking ones."""
+        """Return (push targets, announce targets): `fanout` (`relay_fanout` if relaying) random lacking peers, the rest."""
         skip = set(exclude)
         lacking = [p for p in candidates if p not in skip and self.lacking(p, events)]
         self._rng.shuffle(lacking)
