@@ -135,8 +135,9 @@ class ChainVerifier:
 
     def _release(self, count: int) -> list[Event]:
         released = self.pending[:count]
+        # Releasing everything held (the usual case) makes the newest fed event the head: reuse it.
+        self.head = self._tip if count == len(self.pending) else ChainHead.of(released[-1])
         del self.pending[:count]
-        self.head = ChainHead.of(released[-1])
         return released
 
 

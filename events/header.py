@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -56,6 +57,12 @@ def event_id(header_bytes: bytes) -> bytes:
     return hashlib.sha256(header_bytes).digest()
 
 
+@functools.lru_cache(maxsize=1024)
+def _kind_ok(kind: str) -> bool:
+    # A log uses a handful of kinds; caching the verdict saves a regex match per event.
+    return 0 < len(kind) <= MAX_KIND_LEN and KIND_PATTERN.fullmatch(kind) is not None
+
+
 def _is_uint(value: object, limit: int) -> bool:
     return type(value) is int and 0 <= value <= limit
 
@@ -83,7 +90,7 @@ def decode_header(data: bytes) -> Header:
         raise DecodeError("prev is not 32 bytes", field="prev")
     if not _is_uint(timestamp, MAX_TIMESTAMP):
         raise DecodeError("timestamp is not an integer from 0 to 2**63-1", field="timestamp")
-    if type(kind) is not str or not 0 < len(kind) <= MAX_KIND_LEN or not KIND_PATTERN.fullmatch(kind):
+    if type(kind) is not str or not _kind_ok(kind):
         raise DecodeError("kind is not a dotted lowercase name of 1 to 64 characters", field="kind")
     if type(payload_hash) is not bytes or len(payload_hash) != 32:
         raise DecodeError("payload_hash is not 32 bytes", field="payload_hash")
