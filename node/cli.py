@@ -297,64 +297,72 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_bundle(path: Path) -> list[str]:
+    """Read the whole bundle once, in constant memory; return what is wrong with it (nothing: it may be imported)."""
+    problems: list[str] = []
+    try:
+        for item in BundleReader(_file_chunks(path)):
+            if isinstance(item, BadItem):
+                problems.append(f"item {item.index}: {item.error}")
+    except EventError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def _file_chunks(path: Path):
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 16):
+            yield block
+
+
 def cmd_import(args: argparse.Namespace) -> int:
+    """Import a bundle: refuse it whole if any byte of it is damaged, else store every valid event it holds."""
     path = Path(args.file)
     if not path.is_file():
         raise CliError(f"no such file: {path}")
+    totals: dict[str, Any] = {"stored": 0, "duplicates": 0, "fork_proofs": 0, "rejected": 0, "problems": []}
+    problems = _check_bundle(path)
+    if problems:
+        totals["problems"] = problems[:50]
+        totals["refused"] = True
+    else:
 
-    def chunks():
-        with open(path, "rb") as fh:
-            while block := fh.read(1 << 16):
-                yield block
+        async def body(service: NodeService) -> None:
+            batch: list = []
 
-    async def body(service: NodeService) -> dict[str, Any]:
-        totals = {"stored": 0, "duplicates": 0, "forks": 0, "rejected": 0, "bad_items": 0}
-        problems: list[str] = []
-        batch: list = []
+            async def flush() -> None:
+                result = await service.ingest(batch, Mode.FULL)
+                totals["stored"] += len(result.stored)
+                totals["duplicates"] += result.duplicates
+                totals["fork_proofs"] += len(result.fork_proofs)
+                totals["rejected"] += len(result.rejected)
+                totals["problems"].extend(f"{r.event_id.hex()[:16]} seq {r.seq}: {r.message}" for r in result.rejected[:20])
+                batch.clear()
 
-        async def flush() -> None:
-            result = await service.ingest(batch, Mode.FULL)
-            totals["stored"] += len(result.stored)
-            totals["duplicates"] += result.duplicates
-            totals["forks"] += len(result.forks)
-            totals["rejected"] += len(result.rejected)
-            problems.extend(str(r) for r in result.rejected[:20])
-            batch.clear()
-
-        try:
-            for item in BundleReader(chunks()):
-                if isinstance(item, BadItem):
-                    totals["bad_items"] += 1
-                    problems.append(f"item {item.index}: {item.error}")
-                elif isinstance(item, ForkProof):
-                    await service.astore.add_fork_proof(item)
-                    totals["forks"] += 1
+            for item in BundleReader(_file_chunks(path)):
+                if isinstance(item, ForkProof):
+                    totals["fork_proofs"] += await service.astore.add_fork_proof(item)
                 else:
                     batch.append(item)
                     if len(batch) >= IMPORT_BATCH:
                         await flush()
             if batch:
                 await flush()
-        except EventError as exc:
-            if batch:
-                await flush()
-            problems.append(str(exc))
-            totals["bad_bundle"] = 1
-        await service.refresh()
-        totals["problems"] = problems[:50]
-        return totals
+            await service.refresh()
 
-    totals = _with_service(args, body)
+        _with_service(args, body)
     if args.json:
         _print_json(totals)
+    elif totals.get("refused"):
+        print(f"refused {path}: the bundle is damaged, nothing was imported")
     else:
         print(
             f"imported {path}: {totals['stored']} stored, {totals['duplicates']} already held, "
-            f"{totals['forks']} fork proof(s), {totals['rejected']} rejected, {totals['bad_items']} unreadable"
+            f"{totals['fork_proofs']} fork proof(s), {totals['rejected']} rejected"
         )
-        for problem in totals["problems"]:
-            print(f"  - {problem}")
-    return 1 if totals["rejected"] or totals["bad_items"] or totals.get("bad_bundle") else 0
+    for problem in totals["problems"]:
+        print(f"  - {problem}", file=sys.stderr)
+    return 1 if totals["rejected"] or totals.get("refused") else 0
 
 
 # -- peers and passwords ------------------------------------------------------------------------------------

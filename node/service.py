@@ -63,7 +63,7 @@ class NodeService:
     async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> IngestResult:
         """Store peers' valid events, update read models and tell listeners what was new."""
         result = await self.astore.ingest(events, mode)
-        if result.stored or result.forks:
+        if result.stored or result.fork_proofs:
             await self.refresh()
         if result.stored:
             await self._notify(list(result.stored))

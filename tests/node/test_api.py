@@ -1,0 +1,128 @@
+"""The JSON API on a real server: reads, the token-guarded write, and every rejection path storing nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+CALLOUT = {
+    "title": "Eviction resistance at 7am Tuesday",
+    "text": "We need bodies at the door.",
+    "needs": ["people"],
+    "urgency": "critical",
+    "where": "12 Elm Street",
+}
+
+
+async def publish(api, kind, payload, status=201):
+    resp = await api.post("/api/v1/events", json={"kind": kind, "payload": payload}, headers=api.auth)
+    body = await resp.json()
+    assert resp.status == status, body
+    return body
+
+
+async def own_events(api) -> int:
+    return (await (await api.get("/api/v1/node")).json())["own_events"]
+
+
+async def test_publish_and_read_back(api):
+    campaign = await publish(api, "campaign.created", {"title": "Save Elm Street"})
+    callout = await publish(api, "callout.published", {**CALLOUT, "campaign": campaign["id"]})
+    assert callout["kind"] == "callout.published" and callout["seq"] == 2
+    await publish(api, "pledge.made", {"callout": callout["id"], "need": "people", "offer": "five of us", "quantity": 5})
+
+    body = await (await api.get("/api/v1/callouts")).json()
+    [listed] = body["callouts"]
+    assert listed["title"] == CALLOUT["title"]
+    assert listed["totals"]["pledges"] == 1 and listed["totals"]["needs"][0]["quantity"] == 5
+    assert listed["pledges"][0]["offer"] == "five of us"
+
+    one = await (await api.get(f"/api/v1/callouts/{callout['id']}")).json()
+    assert one["campaign"] == campaign["id"]
+    camp = await (await api.get(f"/api/v1/campaigns/{campaign['id']}")).json()
+    assert [c["id"] for c in camp["callouts"]] == [callout["id"]]
+
+    event = await (await api.get(f"/api/v1/events/{callout['id']}")).json()
+    assert event["payload"]["title"] == CALLOUT["title"] and event["author"] == api.service.group_id
+
+    info = await (await api.get("/api/v1/node")).json()
+    assert info["own_events"] == 3 and info["group_id"] == api.service.group_id
+    digest = await (await api.get("/api/v1/digest")).json()
+    assert digest["state_digest"] == info["state_digest"] and len(digest["state_digest"]) == 64
+
+
+async def test_filters(api):
+    await publish(api, "callout.published", {**CALLOUT, "needs": ["money"], "urgency": "low", "where": "Leeds"})
+    await publish(api, "callout.published", {**CALLOUT, "title": "Bodies", "where": "Bristol"})
+    titles = [c["title"] for c in (await (await api.get("/api/v1/callouts")).json())["callouts"]]
+    assert titles == ["Bodies", CALLOUT["title"]]  # critical before low
+    money = (await (await api.get("/api/v1/callouts?need=money")).json())["callouts"]
+    assert [c["where"] for c in money] == ["Leeds"]
+    area = (await (await api.get("/api/v1/callouts?area=bristol")).json())["callouts"]
+    assert [c["where"] for c in area] == ["Bristol"]
+    mine = (await (await api.get(f"/api/v1/callouts?author={api.service.group_id}")).json())["callouts"]
+    assert len(mine) == 2
+    resp = await api.get("/api/v1/callouts?need=cake")
+    assert resp.status == 400 and (await resp.json())["error"]["field"] == "need"
+
+
+async def test_groups_and_profile(api):
+    await publish(api, "group.profile", {"name": "Elm Street Tenants", "area": "Leeds"})
+    groups = (await (await api.get("/api/v1/groups")).json())["groups"]
+    assert groups[0]["name"] == "Elm Street Tenants" and groups[0]["forked"] is False
+    one = await (await api.get(f"/api/v1/groups/{api.service.group_id}")).json()
+    assert one["area"] == "Leeds"
+
+
+@pytest.mark.parametrize(
+    ("headers", "code"),
+    [({}, "unauthorized"), ({"Authorization": "Bearer wrong"}, "unauthorized"), ({"Authorization": "Basic x"}, "unauthorized")],
+)
+async def test_bad_token_stores_nothing(api, headers, code):
+    resp = await api.post("/api/v1/events", json={"kind": "callout.published", "payload": CALLOUT}, headers=headers)
+    assert resp.status == 401
+    assert (await resp.json())["error"]["code"] == code
+    assert await own_events(api) == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        (b"{not json", 400, "body"),
+        (b"[1, 2]", 400, "body"),
+        (json.dumps({"kind": "callout.published"}).encode(), 400, "payload"),
+        (json.dumps({"kind": "callout.published", "payload": CALLOUT, "extra": 1}).encode(), 400, "extra"),
+        (json.dumps({"kind": "no.such", "payload": {}}).encode(), 400, "kind"),
+        (json.dumps({"kind": "callout.published", "payload": {**CALLOUT, "colour": "red"}}).encode(), 422, "colour"),
+        (json.dumps({"kind": "callout.published", "payload": {**CALLOUT, "needs": ["cake"]}}).encode(), 422, "needs"),
+        (json.dumps({"kind": "callout.published", "payload": {**CALLOUT, "title": "x" * 5000}}).encode(), 422, "title"),
+        (json.dumps({"kind": "pledge.made", "payload": {"callout": "zz", "need": "people", "offer": "x"}}).encode(), 422, "callout"),
+        (json.dumps({"kind": "callout.published", "payload": {**CALLOUT, "text": "y" * 200_000}}).encode(), 413, "body"),
+    ],
+)
+async def test_bad_input_stores_nothing(api, body, status, field):
+    headers = {**api.auth, "Content-Type": "application/json"}
+    resp = await api.post("/api/v1/events", data=body, headers=headers)
+    error = (await resp.json())["error"]
+    assert resp.status == status, error
+    assert error["field"] == field
+    assert await own_events(api) == 0
+
+
+async def test_not_found_and_bad_ids(api):
+    resp = await api.get("/api/v1/events/" + "00" * 32)
+    assert resp.status == 404 and (await resp.json())["error"]["code"] == "not_found"
+    resp = await api.get("/api/v1/callouts/xyz")
+    assert resp.status == 400 and (await resp.json())["error"]["field"] == "id"
+    resp = await api.get("/api/v1/groups/sn_nope")
+    assert resp.status == 400 and (await resp.json())["error"]["field"] == "group_id"
+    resp = await api.get("/api/v1/nothing-here")
+    assert resp.status == 404 and (await resp.json())["error"]["code"] == "not_found"
+
+
+async def test_openapi_lists_every_route(api):
+    doc = await (await api.get("/api/v1/openapi.json")).json()
+    served = {r.resource.canonical for r in api.server.app.router.routes() if r.resource and r.method != "HEAD"}
+    served = {p for p in served if p.startswith("/api/v1/") and p != "/api/v1/openapi.json"}
+    assert served <= set(doc["paths"]), served - set(doc["paths"])

@@ -1,0 +1,97 @@
+"""The solnet CLI used as a person would: init, publish, list, show, status, export and import, rebuild."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from node.cli import main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def data(tmp_path, capsys):
+    path = str(tmp_path / "a")
+    code, out, _ = run(capsys, "init", "--name", "Elm Street Tenants", "--data", path)
+    assert code == 0 and "group id:  sn_" in out
+    return path
+
+
+def test_publish_list_show_status(capsys, data):
+    code, out, _ = run(capsys, "publish", "campaign", "--title", "Save Elm Street", "--data", data, "--json")
+    campaign = json.loads(out)["id"]
+    code, out, _ = run(capsys, "publish", "callout", "--title", "Eviction resistance", "--text", "7am", "--campaign", campaign, "--data", data)
+    assert code == 0 and out.startswith("published callout.published #3")
+    code, out, _ = run(capsys, "list", "callouts", "--json", "--data", data)
+    [callout] = json.loads(out)
+    assert callout["needs"] == ["people"] and callout["urgency"] == "normal" and callout["campaign"] == campaign
+    assert callout["author_name"] == "Elm Street Tenants"
+    code, out, _ = run(capsys, "show", callout["id"], "--json", "--data", data)
+    assert json.loads(out)["payload"]["title"] == "Eviction resistance"
+    code, out, _ = run(capsys, "status", "--json", "--data", data)
+    status = json.loads(out)
+    assert status["own_events"] == 3 and len(status["state_digest"]) == 64
+    code, out, _ = run(capsys, "list", "groups", "--data", data)
+    assert "Elm Street Tenants" in out
+
+
+def test_bad_input_is_refused_and_nothing_stored(capsys, data):
+    code, _, err = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--needs", "cake", "--data", data)
+    assert code == 1 and "needs" in err
+    code, _, err = run(capsys, "publish", "callout", "withdrawn", "--callout", "abc", "--data", data)
+    assert code == 1 and "callout" in err
+    code, _, err = run(capsys, "show", "nothex", "--data", data)
+    assert code == 1 and "EVENT_ID" in err
+    code, out, _ = run(capsys, "status", "--json", "--data", data)
+    assert json.loads(out)["own_events"] == 1  # just the profile from init
+
+
+def test_uninitialised_data_dir_says_what_to_do(capsys, tmp_path):
+    code, _, err = run(capsys, "status", "--data", str(tmp_path / "none"))
+    assert code == 2 and "solnet init" in err
+
+
+def test_export_import_round_trip_and_tampering(capsys, data, tmp_path):
+    run(capsys, "publish", "callout", "--title", "Bodies needed", "--text", "now", "--data", data)
+    bundle = tmp_path / "a.bundle"
+    code, out, _ = run(capsys, "export", "-o", str(bundle), "--data", data)
+    assert code == 0
+    code, out, _ = run(capsys, "status", "--json", "--data", data)
+    digest = json.loads(out)["state_digest"]
+
+    other = str(tmp_path / "b")
+    run(capsys, "init", "--name", "Other", "--data", other)
+    code, out, _ = run(capsys, "import", str(bundle), "--json", "--data", other)
+    assert code == 0 and json.loads(out)["stored"] == 2
+    code, out, _ = run(capsys, "import", str(bundle), "--json", "--data", other)
+    assert code == 0 and json.loads(out)["duplicates"] == 2
+
+    # The imported group's read models match the original node's, apart from the importer's own profile.
+    code, out, _ = run(capsys, "list", "callouts", "--json", "--data", other)
+    assert [c["title"] for c in json.loads(out)] == ["Bodies needed"]
+
+    third = str(tmp_path / "c")
+    run(capsys, "init", "--name", "Third", "--data", third)
+    raw = bytearray(bundle.read_bytes())
+    raw[-40] ^= 0x01  # inside the last event's payload or the trailer
+    bad = tmp_path / "bad.bundle"
+    bad.write_bytes(bytes(raw))
+    code, out, err = run(capsys, "import", str(bad), "--json", "--data", third)
+    assert code == 1
+    code, out, _ = run(capsys, "list", "callouts", "--json", "--data", third)
+    assert json.loads(out) == []
+    assert digest
+
+
+def test_rebuild_gives_the_same_digest(capsys, data):
+    run(capsys, "publish", "callout", "--title", "Bodies", "--text", "now", "--data", data)
+    _, out, _ = run(capsys, "status", "--json", "--data", data)
+    before = json.loads(out)["state_digest"]
+    code, out, _ = run(capsys, "rebuild", "--data", data)
+    assert code == 0 and before in out
