@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 
@@ -16,6 +17,7 @@ log = logging.getLogger("solnet.app")
 MAX_BODY = 8 * 1024 * 1024
 """aiohttp's own cap on any request body; endpoints apply tighter limits of their own."""
 
+WATCH_INTERVAL = 1.0
 Setup = Callable[[web.Application], None]
 
 
@@ -25,8 +27,23 @@ async def _read_models_ctx(app: web.Application) -> AsyncIterator[None]:
     projected = await service.refresh()
     if projected:
         log.info("read models caught up over %d event(s)", projected)
+    await service.start_watching()
+    watcher = asyncio.create_task(_watch_external(service), name="watch-external-writes")
     yield
+    watcher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await watcher
     await service.close()
+
+
+async def _watch_external(service: NodeService, interval: float = WATCH_INTERVAL) -> None:
+    """Notice events that another process (the CLI) stored, so read models and gossip pick them up."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await service.poll_external()
+        except Exception:  # keep watching; the next round retries
+            log.exception("picking up externally stored events failed")
 
 
 def create_app(service: NodeService, *, extras: Sequence[Setup] = (), own_store: bool = True) -> web.Application:

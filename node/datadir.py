@@ -83,7 +83,6 @@ class DataDir:
     def token_file(self) -> Path:
         return self.path / TOKEN_FILE
 
-    @property
     def exists(self) -> bool:
         return self.key_file.exists() and self.settings_file.exists()
 

@@ -46,6 +46,7 @@ class NodeService:
         self.data_dir = data_dir
         self.clock = clock
         self.listeners: list[Listener] = []
+        self._seen = 0  # newest notification id that listeners were told about
         self.status_providers: list[Callable[[], Awaitable[dict[str, Any]]]] = []
 
     @property
@@ -57,6 +58,7 @@ class NodeService:
         payload = build_payload(kind, fields)
         event = await self.astore.append_own(self.identity, kind, payload, self.clock())
         await self.refresh()
+        self._seen = max(self._seen, await self.astore.max_notification_id())
         await self._notify([event])
         return event
 
@@ -66,8 +68,27 @@ class NodeService:
         if result.stored or result.fork_proofs:
             await self.refresh()
         if result.stored:
+            self._seen = max(self._seen, *result.notification_ids)
             await self._notify(list(result.stored))
         return result
+
+    async def start_watching(self) -> None:
+        """Remember the newest notification, so `poll_external` reports only what arrives after start."""
+        self._seen = await self.astore.max_notification_id()
+
+    async def poll_external(self, limit: int = 1000) -> list[Event]:
+        """Pick up events stored by another process on the same store (e.g. `solnet publish` while serving)."""
+        newest = await self.astore.max_notification_id()
+        if newest <= self._seen:
+            return []
+        page = await self.astore.notifications(self._seen, limit)
+        if not page:
+            return []
+        self._seen = max(self._seen, page[-1][0])
+        await self.refresh()
+        events = [event for _, event in page]
+        await self._notify(events)
+        return events
 
     async def refresh(self) -> int:
         """Bring the read models up to the newest stored event; return how many events were projected."""
