@@ -101,14 +101,14 @@ class SyncAgent:
 
     # --- serving -------------------------------------------------------------------------------------------------
 
-    async def handle_bytes(self, sender: str, data: bytes) -> bytes:
-        """Decode a request, answer it, and encode the reply; malformed requests get an ErrorReply and a penalty."""
+    async def handle_bytes(self, sender: str, data: bytes, expected: type | tuple[type, ...] | None = None) -> bytes:
+        """Decode a request (of `expected` type when given), answer it, encode the reply; bad ones get ErrorReply + penalty."""
         now = self.clock()
         if self.book.is_banned(sender, now):
             return encode_message(ErrorReply("banned", "this node does not talk to you for now"))
         try:
-            message = decode_message(data)
-        except MessageError as exc:
+            message = decode_message(data, expected)
+        except (MessageError, UnexpectedMessageError) as exc:
             self.book.penalise(sender, MALFORMED_POINTS, f"malformed request: {exc}", now)
             return encode_message(ErrorReply(exc.code, str(exc)[:512]))
         try:

@@ -136,3 +136,13 @@ async def test_tampered_payload_in_a_batch_is_rejected_whole():
     report = await agent.sync_with(EVIL)
     assert not report.complete and await replica.heads() == {}
     await network.deliver_messages()
+
+
+async def test_wrong_message_for_the_path_is_refused():
+    network, replica, agent, _evil = setup()
+    from protocol import Want
+
+    reply = decode_message(await agent.handle_bytes(EVIL, encode_message(Push(tuple(make_log(identity(9), 1)))), Want))
+    assert isinstance(reply, ErrorReply) and reply.code == "unexpected_message"
+    assert await replica.heads() == {} and agent.book.health(EVIL).points > 0
+    await network.deliver_messages()
