@@ -8,6 +8,7 @@ fork proof or a retry, never an overwrite. The library's notification log is the
 
 from __future__ import annotations
 
+import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -15,10 +16,12 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
+from events.canonical import unpack_array_fast
 from events.chain import ChainHead, Mode
 from events.errors import EventError
-from events.event import Event, create_event, decode_record, encode_record
+from events.event import Event, create_event, encode_record
 from events.fork import MAX_RUN, ForkProof, decode_fork_proof, encode_fork_proof
+from events.header import Header
 from events.identity import Identity, group_id_text, parse_group_id
 
 from ..errors import InvalidEventError, StoreConflictError
@@ -35,6 +38,18 @@ MAX_WRITE_ATTEMPTS = 50
 def stored_event(event: Event, originator_id: str | None = None) -> StoredEvent:
     """Return the library's StoredEvent for `event`: stream = group id text, version = seq, state = record bytes."""
     return StoredEvent(originator_id or group_id_text(event.author), event.seq, event.kind, encode_record(event))
+
+
+def load_record(state: bytes) -> Event:
+    """Return the Event for record bytes this store wrote itself (checked in full when they came in).
+
+    Skips the canonical re-encoding checks of events.event.decode_record, which the hot read paths
+    (notifications for read models and peers) would otherwise pay on every event; the event id is
+    still recomputed from the header bytes, so it always names exactly these bytes.
+    """
+    header_bytes, signature, payload = unpack_array_fast(state)
+    header = Header(*unpack_array_fast(header_bytes))
+    return Event(header, header_bytes, signature, payload, hashlib.sha256(header_bytes).digest())
 
 
 def _head(row: HeadRow) -> ChainHead:
@@ -57,7 +72,7 @@ class EventStore(ABC):
         for _ in range(MAX_WRITE_ATTEMPTS):
             with translated("reading the head of our own log"):
                 last = self.recorder.select_events(originator, desc=True, limit=1)
-            previous = decode_record(last[0].state) if last else None
+            previous = load_record(last[0].state) if last else None
             try:
                 event = create_event(identity, kind=kind, payload=payload, timestamp=timestamp, previous=previous)
             except EventError as exc:
@@ -164,7 +179,7 @@ class EventStore(ABC):
         """Return the stored event with this id (payload None if dropped), or None."""
         with translated("reading an event"):
             state = self.recorder.select_state_by_id(event_id)
-        return None if state is None else decode_record(state)
+        return None if state is None else load_record(state)
 
     def get_record(self, event_id: bytes) -> bytes | None:
         """Return the stored record bytes of an event, exactly as stored, or None."""
@@ -173,7 +188,7 @@ class EventStore(ABC):
 
     def read_log(self, author: bytes, from_seq: int = 1, limit: int = 1000) -> list[Event]:
         """Return up to `limit` events of `author`'s log from `from_seq` on, in seq order."""
-        return [decode_record(s) for s in self._read_states(author, from_seq, limit)]
+        return [load_record(s) for s in self._read_states(author, from_seq, limit)]
 
     def read_records(self, author: bytes, from_seq: int = 1, limit: int = 1000) -> list[bytes]:
         """Return the stored record bytes of up to `limit` events of `author`'s log from `from_seq` on."""
@@ -186,7 +201,7 @@ class EventStore(ABC):
 
     def notifications(self, after: int = 0, limit: int = 1000) -> list[tuple[int, Event]]:
         """Return up to `limit` (notification id, event) pairs in local arrival order, after notification `after`."""
-        return [(n, decode_record(s)) for n, s in self.notification_records(after, limit)]
+        return [(n, load_record(s)) for n, s in self.notification_records(after, limit)]
 
     def notification_records(self, after: int = 0, limit: int = 1000) -> list[tuple[int, bytes]]:
         """Like `notifications`, with the record bytes as stored."""

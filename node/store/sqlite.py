@@ -35,24 +35,36 @@ LOCK_TIMEOUT_S = 15
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 
 
+CACHE_KIB = 32 * 1024  # page cache per connection: the event-id index takes random keys, so keep its pages hot
+
+
 class _Pool(SQLiteConnectionPool):
+    def __init__(self, *, db_name: str, lock_timeout: int, synchronous: str):
+        super().__init__(db_name=db_name, lock_timeout=lock_timeout)
+        self.synchronous = synchronous
+
     def _create_connection(self) -> SQLiteConnection:
         conn = super()._create_connection()
-        # synchronous=FULL: in WAL mode NORMAL may lose the last commits on power loss. Losing our own
-        # published event is not harmless here: peers may already hold it, and the next publish would
-        # reuse its seq and so fork our own log. FULL syncs the WAL at every commit; bulk ingest and
-        # read-model batches commit many rows at once, so the cost is per batch, not per event.
-        conn._sqlite_conn.execute("PRAGMA synchronous=FULL")
-        conn._sqlite_conn.execute("PRAGMA foreign_keys=ON")
+        conn._sqlite_conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        conn._sqlite_conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
         return conn
 
 
 class NodeSQLiteDatastore(SQLiteDatastore):
-    """The library's datastore with text originator ids, WAL, and our synchronous setting on every connection."""
+    """The library's datastore with text originator ids, WAL, and a deliberate synchronous setting on every connection.
 
-    def __init__(self, db_name: str, *, lock_timeout: int = LOCK_TIMEOUT_S):
+    Events: synchronous=FULL. In WAL mode NORMAL may lose the last commits on power loss, and losing our
+    own published event is not harmless: peers may already hold it, and the next publish would reuse its
+    seq and so fork our own log. FULL syncs the WAL at each commit; ingest commits a whole batch at once,
+    so the cost is per batch, not per event.
+    Read models (`synchronous="NORMAL"`): they are rebuilt from the log, and their tracking row commits with
+    them, so a commit lost on power loss is simply projected again. A later FULL commit of events syncs the
+    WAL up to and including any earlier read-model frames, so NORMAL never weakens the events' durability.
+    """
+
+    def __init__(self, db_name: str, *, lock_timeout: int = LOCK_TIMEOUT_S, synchronous: str = "FULL"):
         super().__init__(db_name, lock_timeout=lock_timeout, originator_id_type="text")
-        self.pool = _Pool(db_name=db_name, lock_timeout=lock_timeout)
+        self.pool = _Pool(db_name=db_name, lock_timeout=lock_timeout, synchronous=synchronous)
 
 
 def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
@@ -163,8 +175,9 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
         d = self.documents_table
         return [
             *super().construct_create_table_statements(),
+            # A rowid table (not WITHOUT ROWID): documents are large rows, which SQLite stores better this way.
             f"CREATE TABLE IF NOT EXISTS {d} (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, "
-            "ref BLOB, doc BLOB NOT NULL, PRIMARY KEY (collection, key)) WITHOUT ROWID",
+            "ref BLOB, doc BLOB NOT NULL, PRIMARY KEY (collection, key))",
             f"CREATE INDEX IF NOT EXISTS {d}_ref ON {d} (collection, ref)",
             f"CREATE INDEX IF NOT EXISTS {d}_author ON {d} (collection, author)",
         ]
@@ -213,6 +226,7 @@ class SQLiteEventStore(EventStore):
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.datastore = NodeSQLiteDatastore(str(self.path))
+        self.views_datastore = NodeSQLiteDatastore(str(self.path), synchronous="NORMAL")
         recorder = SQLiteLogRecorder(self.datastore)
         with self._translated("creating the event tables"):
             recorder.create_table()
@@ -220,10 +234,11 @@ class SQLiteEventStore(EventStore):
 
     def view_store(self, name: str = "views") -> ViewStore:
         """Return the read-model store `name` in this store's database (tables created if missing)."""
-        recorder = SQLiteViewRecorder(self.datastore, name)
+        recorder = SQLiteViewRecorder(self.views_datastore, name)
         with self._translated("creating the read-model tables"):
             recorder.create_table()
         return ViewStore(recorder, name)
 
     def close(self) -> None:
+        self.views_datastore.close()
         self.datastore.close()
