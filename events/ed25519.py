@@ -70,11 +70,18 @@ def load_public_key(public_key: bytes) -> Ed25519PublicKey:
         raise IdentityError(f"public key does not decode: {exc}") from None
 
 
+# First bytes of the small-order encodings: most signatures are cleared by one set lookup.
+_SMALL_ORDER_FIRST = frozenset(point[0] for point in _SMALL_ORDER)
+
+
 def verify(key: Ed25519PublicKey, signature: bytes, message: bytes) -> bool:
     """True iff `signature` is a strict Ed25519 signature of `message` by `key` (already checked)."""
-    if len(signature) != 64 or int.from_bytes(signature[32:], "little") >= L:
+    if len(signature) != 64:
         return False
-    if is_small_order(signature[:32]):
+    # S < 2**252 < L whenever the top byte is below 0x10; only then is the full comparison needed.
+    if signature[63] >= 0x10 and int.from_bytes(signature[32:], "little") >= L:
+        return False
+    if signature[0] in _SMALL_ORDER_FIRST and is_small_order(signature[:32]):
         return False
     try:
         key.verify(signature, message)
