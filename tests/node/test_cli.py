@@ -82,7 +82,7 @@ def test_export_import_round_trip_and_tampering(capsys, data, tmp_path):
     raw[-40] ^= 0x01  # inside the last event's payload or the trailer
     bad = tmp_path / "bad.bundle"
     bad.write_bytes(bytes(raw))
-    code, out, err = run(capsys, "import", str(bad), "--json", "--data", third)
+    code, out, _err = run(capsys, "import", str(bad), "--json", "--data", third)
     assert code == 1
     code, out, _ = run(capsys, "list", "callouts", "--json", "--data", third)
     assert json.loads(out) == []
