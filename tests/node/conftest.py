@@ -26,9 +26,7 @@ def make_service(path, name: str = "Test group") -> tuple[NodeService, str]:
     """Return a NodeService over a fresh data dir at `path`, and its API token."""
     data = DataDir.at(path)
     identity, token = data.init(name)
-    service = NodeService(
-        store=open_store(data.path), identity=identity, settings=data.settings(), data_dir=data, clock=Clock()
-    )
+    service = NodeService(store=open_store(data.path), identity=identity, settings=data.settings(), data_dir=data, clock=Clock())
     return service, token
 
 

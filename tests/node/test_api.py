@@ -97,7 +97,11 @@ async def test_bad_token_stores_nothing(api, headers, code):
         (json.dumps({"kind": "callout.published", "payload": {**CALLOUT, "colour": "red"}}).encode(), 422, "colour"),
         (json.dumps({"kind": "callout.published", "payload": {**CALLOUT, "needs": ["cake"]}}).encode(), 422, "needs"),
         (json.dumps({"kind": "callout.published", "payload": {**CALLOUT, "title": "x" * 5000}}).encode(), 422, "title"),
-        (json.dumps({"kind": "pledge.made", "payload": {"callout": "zz", "need": "people", "offer": "x"}}).encode(), 422, "callout"),
+        (
+            json.dumps({"kind": "pledge.made", "payload": {"callout": "zz", "need": "people", "offer": "x"}}).encode(),
+            422,
+            "callout",
+        ),
         (json.dumps({"kind": "callout.published", "payload": {**CALLOUT, "text": "y" * 200_000}}).encode(), 413, "body"),
     ],
 )

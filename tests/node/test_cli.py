@@ -26,7 +26,9 @@ def data(tmp_path, capsys):
 def test_publish_list_show_status(capsys, data):
     code, out, _ = run(capsys, "publish", "campaign", "--title", "Save Elm Street", "--data", data, "--json")
     campaign = json.loads(out)["id"]
-    code, out, _ = run(capsys, "publish", "callout", "--title", "Eviction resistance", "--text", "7am", "--campaign", campaign, "--data", data)
+    code, out, _ = run(
+        capsys, "publish", "callout", "--title", "Eviction resistance", "--text", "7am", "--campaign", campaign, "--data", data
+    )
     assert code == 0 and out.startswith("published callout.published #3")
     code, out, _ = run(capsys, "list", "callouts", "--json", "--data", data)
     [callout] = json.loads(out)
