@@ -46,12 +46,14 @@ def sign_chain(identity: Identity, bodies: list[bytes]) -> tuple[list[bytes], fl
     return [encode_record(e) for e in records], elapsed
 
 
-def raw_verify(public_key: bytes, signature: bytes, message: bytes, count: int) -> float:
+def raw_verify(public_key: bytes, signed: list[tuple[bytes, bytes]]) -> float:
+    """Bare library verify over the chain's own (signature, message) pairs: the same work full mode must do."""
     key = Ed25519PublicKey.from_public_bytes(public_key)
+    verify = key.verify
     start = time.process_time()
-    for _ in range(count):
-        key.verify(signature, message)
-    return count / (time.process_time() - start)
+    for signature, message in signed:
+        verify(signature, message)
+    return len(signed) / (time.process_time() - start)
 
 
 def chain_verify(author: bytes, records: list[bytes], mode: Mode) -> float:
@@ -77,16 +79,16 @@ def main() -> None:
     bodies = payloads(args.events)
     records, sign_seconds = sign_chain(identity, bodies)
     sign_rate = args.events / sign_seconds
-    last = decode_record(records[-1])
-    message = signing_message(last.header_bytes)
-    raw_count = min(args.events, 20_000)
+    decoded = [decode_record(r) for r in records]
+    signed = [(e.signature, signing_message(e.header_bytes)) for e in decoded]
+    del decoded
     size = sum(map(len, records)) / len(records)
     print(f"chain: {args.events} events, {size:.0f} bytes per record, {PAYLOAD_SIZE}-byte payloads")
     print(f"sign (create_event): {sign_rate:,.0f} events/s")
 
     raw, full, head = [], [], []
     for rep in range(args.repeat):
-        raw.append(raw_verify(identity.public_key, last.signature, message, raw_count))
+        raw.append(raw_verify(identity.public_key, signed))
         full.append(chain_verify(identity.public_key, records, Mode.FULL))
         head.append(chain_verify(identity.public_key, records, Mode.HEAD))
         print(f"  run {rep + 1}: raw {raw[-1]:,.0f}/s  full {full[-1]:,.0f}/s  head {head[-1]:,.0f}/s")
@@ -96,7 +98,9 @@ def main() -> None:
         "full_verify_per_s": round(statistics.median(full)),
         "head_verify_per_s": round(statistics.median(head)),
     }
-    print(f"raw Ed25519 verify (cryptography, key reused): {result['raw_verify_per_s']:,}/s (median of {args.repeat})")
+    print(
+        f"raw Ed25519 verify (cryptography, the chain's own messages): {result['raw_verify_per_s']:,}/s (median of {args.repeat})"
+    )
     print(
         f"full verify (decode_record + ChainVerifier FULL): {result['full_verify_per_s']:,} events/s"
         f" = {result['full_verify_per_s'] / result['raw_verify_per_s']:.1%} of raw (target >= 90%)"

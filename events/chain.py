@@ -107,12 +107,17 @@ class ChainVerifier:
                 event_id=event.id.hex(),
             )
         self._tip = ChainHead.of(event)
-        self.pending.append(event)
         if self.mode is Mode.FULL:
             if signature_valid(event, self._key):
+                if not self.pending:  # the usual case: nothing held, just this event becomes valid
+                    self.head = self._tip
+                    return [event]
+                self.pending.append(event)
                 return self._release(len(self.pending))
+            self.pending.append(event)
             self.bad_signatures.append(Problem(event.seq, event.id, "bad_signature", "signature does not verify"))
             return []
+        self.pending.append(event)
         if len(self.pending) >= self.checkpoint and signature_valid(event, self._key):
             return self._release(len(self.pending))
         return []

@@ -136,9 +136,18 @@ def decode_record(data: bytes) -> Event:
     if len(data) > MAX_RECORD_SIZE:
         raise OversizedError(f"record has {len(data)} bytes, more than {MAX_RECORD_SIZE}", field="record")
     event = record_parts(unpack_array_fast(data))
-    if encode_record(event) != data:
+    # Every msgpack value has one shortest encoding and every other encoding of it is longer, so a record
+    # whose parts decode to the right types is canonical iff its length is that of the shortest encoding.
+    payload = event.payload
+    canonical_size = 1 + _bin_size(len(event.header_bytes)) + 66 + (1 if payload is None else _bin_size(len(payload)))
+    if canonical_size != len(data):
         raise NonCanonicalError("record is not canonically encoded", field="record")
     return event
+
+
+def _bin_size(length: int) -> int:
+    """Size of the shortest msgpack bin encoding of `length` bytes."""
+    return length + (2 if length < 0x100 else 3 if length < 0x10000 else 5)
 
 
 def signature_valid(event: Event, key: Any) -> bool:
