@@ -83,6 +83,12 @@ class AuthError(NodeError):
     code = "unauthorized"
 
 
+class ForbiddenError(NodeError):
+    """A request is refused whoever sends it: a web form posted without a valid CSRF token."""
+
+    code = "forbidden"
+
+
 class RequestError(NodeError):
     """A request is malformed: bad JSON, unknown or missing fields, wrong types; `field` names it."""
 

@@ -12,4 +12,6 @@ from .service import NodeService
 
 def node_extras(service: NodeService, args: argparse.Namespace) -> list[Callable[[web.Application], None]]:
     """Return the setup functions for everything a served node runs besides its JSON API."""
-    return []
+    from .web import setup_web
+
+    return [setup_web]

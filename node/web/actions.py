@@ -1,0 +1,223 @@
+"""What the node's own group does from the page: log in and out, and publish through forms made from the kinds."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+
+from events.errors import PayloadError
+from events.kinds import FAMILIES, KINDS, PUBLISH_FAMILIES
+from events.projection import GROUPS
+
+from .. import queries
+from ..api import SERVICE
+from ..errors import AuthError, BodyTooLargeError, NotFoundError
+from ..secrets_store import password_matches, token_matches
+from ..service import NodeService
+from .forms import KIND_TITLES, build_form, field_message, read_fields, time_input_value, to_payload_input
+from .options import form_options
+from .pages import pledge_form
+from .render import SESSIONS, html_errors, page
+from .session import COOKIE, CSRF_FIELD, Session, check_csrf, set_cookie
+
+routes = web.RouteTableDef()
+MAX_FORM_BODY = 64 * 1024
+FORM_KINDS = tuple(s.kind for f in PUBLISH_FAMILIES for s in FAMILIES[f])
+"""Every kind a person publishes from the page (key and log kinds are the node's own business)."""
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Return a local path to go to after a form, never another site (`//host` or a scheme)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+async def read_post(request: web.Request, *, login: bool = True) -> tuple[Session, Any]:
+    """Return the session and form data of a POST with a valid CSRF token (and a logged-in session if `login`)."""
+    if request.content_length is not None and request.content_length > MAX_FORM_BODY:
+        raise BodyTooLargeError(f"a form of {request.content_length} bytes is larger than {MAX_FORM_BODY}", field="body")
+    posted = await request.post()
+    session = check_csrf(request.app[SESSIONS].get(request), posted.get(CSRF_FIELD))
+    if login and not session.logged_in:
+        raise AuthError("log in to publish for this node's group", field="session")
+    return session, posted
+
+
+def redirect(target: str) -> web.Response:
+    """Return a 303 See Other to a local path (after a POST the browser fetches the result with GET)."""
+    return web.Response(status=303, headers={"Location": target})
+
+
+def _login_redirect(request: web.Request) -> web.Response:
+    return redirect(f"/login?next={quote(request.path_qs, safe='/?=&')}")
+
+
+# -- log in and out -----------------------------------------------------------------------------------------
+
+
+@routes.get("/login")
+@html_errors
+async def login_page(request: web.Request) -> web.Response:
+    """The login form; it starts an anonymous session to hold the form's CSRF token."""
+    session, new = request.app[SESSIONS].ensure(request)
+    context = {"next": safe_next(request.query.get("next")), "error": None, "title": "Log in"}
+    return page(request, "login.html", context, session=session, new_cookie=new)
+
+
+def _secret_matches(service: NodeService, secret: str) -> bool:
+    """True if `secret` is the node's API token or its web password (scrypt, so run off the loop)."""
+    if token_matches(secret, service.settings.token_hash):
+        return True
+    stored = service.settings.password_hash
+    return bool(stored) and password_matches(secret, stored)
+
+
+@routes.post("/login")
+@html_errors
+async def login(request: web.Request) -> web.StreamResponse:
+    """Log in with the API token or the password; a new session id is issued so an old one cannot be reused."""
+    session, posted = await read_post(request, login=False)
+    secret = str(posted.get("secret", "")).strip()
+    target = safe_next(str(posted.get("next", "")))
+    service = request.app[SERVICE]
+    if not secret or not await asyncio.to_thread(_secret_matches, service, secret):
+        context = {"next": target, "error": "That is not this node's password or API token.", "title": "Log in"}
+        return page(request, "login.html", context, status=401, session=session)
+    sessions = request.app[SESSIONS]
+    sessions.drop(session)
+    fresh = sessions.new(logged_in=True)
+    response = redirect(target)
+    set_cookie(response, request, fresh)
+    return response
+
+
+@routes.post("/logout")
+@html_errors
+async def logout(request: web.Request) -> web.StreamResponse:
+    """Forget the session and send the browser home."""
+    session, _ = await read_post(request, login=False)
+    request.app[SESSIONS].drop(session)
+    response = redirect("/")
+    response.del_cookie(COOKIE, path="/")
+    return response
+
+
+# -- publishing ---------------------------------------------------------------------------------------------
+
+
+@routes.get("/publish")
+@html_errors
+async def publish_index(request: web.Request) -> web.StreamResponse:
+    """The list of forms the node's group can fill in."""
+    session = request.app[SESSIONS].get(request)
+    if not session or not session.logged_in:
+        return _login_redirect(request)
+    families = [(f, [(s.kind, KIND_TITLES.get(s.kind, s.summary)) for s in FAMILIES[f]]) for f in PUBLISH_FAMILIES]
+    return page(request, "publish_index.html", {"families": families}, session=session)
+
+
+def _kind_of(request: web.Request) -> str:
+    kind = request.match_info["kind"]
+    if kind not in FORM_KINDS:
+        raise NotFoundError(f"there is no form for {kind!r:.60}", field="kind")
+    return kind
+
+
+async def _profile_values(service: NodeService) -> dict[str, Any]:
+    """Return the group's current profile as form values, so editing starts from what is there."""
+
+    def read(view: Any) -> dict[str, Any]:
+        put = view.get(GROUPS, service.identity.public_key)
+        return queries.doc_json(put) if put else {}
+
+    return await service.query(read)
+
+
+async def _form_page(request: web.Request, kind: str, form_values: dict[str, Any], status: int = 200, **errors: Any):
+    service = request.app[SERVICE]
+    options = await service.query(form_options, kind, service.group_id)
+    form = build_form(kind, form_values, options=options, **errors)
+    context = {"form": form, "action": f"/publish/{kind}", "next": safe_next(request.query.get("next"), "")}
+    return page(request, "publish.html", context, status=status)
+
+
+@routes.get("/publish/{kind}")
+@html_errors
+async def publish_form(request: web.Request) -> web.StreamResponse:
+    """An empty form for one kind (prefilled from the query string, e.g. ?proposal=ID; the profile from the profile)."""
+    kind = _kind_of(request)
+    session = request.app[SESSIONS].get(request)
+    if not session or not session.logged_in:
+        return _login_redirect(request)
+    spec = KINDS[kind]
+    values: dict[str, Any] = {}
+    if kind == "group.profile":
+        values = await _profile_values(request.app[SERVICE])
+    for fs in spec.fields:
+        if fs.name in request.query:
+            values[fs.name] = request.query.getall(fs.name) if fs.type.value == "choices" else request.query[fs.name]
+    for fs in spec.fields:
+        if fs.type.value == "time" and isinstance(values.get(fs.name), int):
+            values[fs.name] = time_input_value(values[fs.name])
+    return await _form_page(request, kind, values)
+
+
+async def _publish(request: web.Request, kind: str, fields: dict[str, Any]) -> tuple[str | None, dict[str, str], str | None]:
+    """Publish; return (event id, {}, None) or (None, field errors, form error). A refused form stores nothing."""
+    try:
+        event = await request.app[SERVICE].publish(kind, to_payload_input(kind, fields))
+    except PayloadError as exc:
+        if exc.field and exc.field in fields:
+            return None, {exc.field: field_message(exc.message, exc.field)}, None
+        return None, {}, field_message(exc.message, exc.field)
+    return event.id.hex(), {}, None
+
+
+@routes.post("/publish/{kind}")
+@html_errors
+async def publish(request: web.Request) -> web.StreamResponse:
+    """Publish one event from a form; on a bad field show the form again with the error next to it."""
+    kind = _kind_of(request)
+    _, posted = await read_post(request)
+    fields = read_fields(kind, posted)
+    event_id, errors, form_error = await _publish(request, kind, fields)
+    if event_id is None:
+        return await _form_page(request, kind, fields, status=422, errors=errors, form_error=form_error)
+    return redirect(safe_next(str(posted.get("next", "")), _after(kind, event_id, fields)))
+
+
+def _after(kind: str, event_id: str, fields: dict[str, Any]) -> str:
+    """Return where to go after publishing: the thing just made, or the page that shows it."""
+    family = KINDS[kind].family
+    if kind == "callout.published":
+        return f"/callouts/{event_id}"
+    if kind == "campaign.created":
+        return f"/campaigns/{event_id}"
+    if family == "callout" and fields.get("callout"):
+        return f"/callouts/{fields['callout']}"
+    if family == "campaign" and fields.get("campaign"):
+        return f"/campaigns/{fields['campaign']}"
+    if family == "report" and fields.get("campaign"):
+        return f"/campaigns/{fields['campaign']}"
+    if family in ("assembly", "proposal", "position", "decision"):
+        return "/assemblies"
+    return "/groups"
+
+
+@routes.post("/callouts/{id}/pledge")
+@html_errors
+async def pledge(request: web.Request) -> web.StreamResponse:
+    """Pledge help for a callout from its page; a bad pledge shows the callout page again with the error."""
+    service = request.app[SERVICE]
+    found = await service.query(queries.get_callout, request.match_info["id"])
+    _, posted = await read_post(request)
+    fields = {**read_fields("pledge.made", posted), "callout": found["id"]}
+    event_id, errors, form_error = await _publish(request, "pledge.made", fields)
+    if event_id is None:
+        form = pledge_form(found["id"], fields, errors, form_error)
+        return page(request, "callout.html", {"c": found, "form": form}, status=422)
+    return redirect(f"/callouts/{found['id']}#pledges")

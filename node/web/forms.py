@@ -1,0 +1,202 @@
+"""Web forms generated from the kinds' field specs: widgets, labels, reading posted values, errors per field."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from events.kinds import KINDS, FieldSpec, FieldType, KindSpec
+
+_LOCAL_INPUT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
+_LABELS = {
+    "starts_at": "Starts",
+    "ends_at": "Ends",
+    "where": "Where",
+    "needs": "Kinds of help needed",
+    "quantity": "How many",
+    "text": "Text",
+    "campaign": "Campaign",
+    "callout": "Callout",
+    "assembly": "Assembly",
+    "proposal": "Proposal",
+    "group": "Group id",
+    "lessons": "Lessons learned",
+    "contact": "Contact",
+}
+KIND_TITLES = {
+    "group.profile": "Edit the group's profile",
+    "campaign.created": "Start a campaign",
+    "campaign.updated": "Update a campaign",
+    "campaign.closed": "Close a campaign",
+    "callout.published": "Publish a callout",
+    "callout.updated": "Update a callout",
+    "callout.withdrawn": "Withdraw a callout",
+    "callout.fulfilled": "Mark a callout as met",
+    "pledge.made": "Pledge help",
+    "pledge.withdrawn": "Withdraw a pledge",
+    "pledge.fulfilled": "Mark a pledge as delivered",
+    "report.published": "Publish a report back",
+    "assembly.scheduled": "Schedule an assembly",
+    "proposal.tabled": "Table a proposal",
+    "position.taken": "Take a position on a proposal",
+    "decision.recorded": "Record a decision",
+    "graph.follow": "Follow a group",
+    "graph.unfollow": "Stop following a group",
+    "graph.block": "Block a group",
+    "graph.unblock": "Lift a block",
+}
+
+
+def label_for(name: str) -> str:
+    """Return the human label of a payload field."""
+    return _LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def choice_label(value: str) -> str:
+    """Return the human label of a choice value (stand_aside -> Stand aside)."""
+    return value.replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class Widget:
+    """One form control: the field it fills, how it is drawn, its current value(s), options and error."""
+
+    spec: FieldSpec
+    control: str  # input, textarea, select, checkboxes, datetime, number, hidden
+    label: str
+    value: Any = ""
+    options: tuple[tuple[str, str], ...] = ()
+    error: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def required(self) -> bool:
+        return self.spec.required
+
+    @property
+    def help(self) -> str:
+        if self.spec.type is FieldType.TEXT_LIST:
+            return self.spec.help or "one per line"
+        if self.spec.type is FieldType.TIME:
+            return (self.spec.help + "; " if self.spec.help else "") + "the node's local time"
+        return self.spec.help
+
+    @property
+    def values(self) -> Sequence[str]:
+        """The chosen values of a multi-choice control."""
+        return self.value if isinstance(self.value, (list, tuple)) else [self.value] if self.value else []
+
+
+@dataclass(slots=True)
+class Form:
+    """A kind's form: its widgets in spec order, plus an error not tied to any shown field."""
+
+    kind: KindSpec
+    widgets: list[Widget] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def title(self) -> str:
+        return KIND_TITLES.get(self.kind.kind, self.kind.summary.capitalize())
+
+    @property
+    def has_errors(self) -> bool:
+        return self.error is not None or any(w.error for w in self.widgets)
+
+
+def _control(spec: FieldSpec, options: Mapping[str, Sequence[tuple[str, str]]], hidden: set[str]) -> str:
+    if spec.name in hidden:
+        return "hidden"
+    t = spec.type
+    if t is FieldType.TEXT:
+        return "textarea" if (spec.max_length or 0) > 300 else "input"
+    if t is FieldType.TEXT_LIST:
+        return "textarea"
+    if t is FieldType.CHOICE:
+        return "select"
+    if t is FieldType.CHOICES:
+        return "checkboxes"
+    if t is FieldType.TIME:
+        return "datetime"
+    if t is FieldType.QUANTITY:
+        return "number"
+    if t is FieldType.ID and spec.name in options:
+        return "select"
+    return "input"
+
+
+def build_form(
+    kind: str,
+    values: Mapping[str, Any] | None = None,
+    *,
+    errors: Mapping[str, str] | None = None,
+    options: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+    hidden: Sequence[str] = (),
+    form_error: str | None = None,
+) -> Form:
+    """Return the form of `kind` with the given values kept, options for id selects, and errors by field name."""
+    spec = KINDS[kind]
+    values = values or {}
+    errors = errors or {}
+    options = options or {}
+    form = Form(spec, error=form_error)
+    defaults = dict(spec.defaults)
+    for fs in spec.fields:
+        control = _control(fs, options, set(hidden))
+        value = values.get(fs.name, defaults.get(fs.name, [] if control == "checkboxes" else ""))
+        opts: tuple[tuple[str, str], ...] = ()
+        if fs.type in (FieldType.CHOICE, FieldType.CHOICES):
+            opts = tuple((c, choice_label(c)) for c in fs.choices)
+        elif control == "select":
+            opts = tuple(options[fs.name])
+            if value and value not in {v for v, _ in opts}:
+                opts = (*opts, (str(value), str(value)))  # keep what was entered even if it is not a known one
+        form.widgets.append(Widget(fs, control, label_for(fs.name), value, opts, errors.get(fs.name)))
+    return form
+
+
+def read_fields(kind: str, posted: Any) -> dict[str, Any]:
+    """Return the friendly field values of `kind` from posted form data (a MultiDict), as typed by the person.
+
+    Checkbox groups give lists; datetime-local values (no offset) are read as the node's local time.
+    """
+    spec = KINDS[kind]
+    out: dict[str, Any] = {}
+    for fs in spec.fields:
+        if fs.type is FieldType.CHOICES:
+            out[fs.name] = [v for v in posted.getall(fs.name, []) if isinstance(v, str)]
+            continue
+        raw = posted.get(fs.name, "")
+        out[fs.name] = raw if isinstance(raw, str) else ""
+    return out
+
+
+def to_payload_input(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the input for build_payload: times from datetime-local read as the node's local time."""
+    spec = KINDS[kind]
+    out = dict(fields)
+    for fs in spec.fields:
+        raw = out.get(fs.name)
+        if fs.type is FieldType.TIME and isinstance(raw, str) and _LOCAL_INPUT.fullmatch(raw.strip()):
+            out[fs.name] = datetime.fromisoformat(raw.strip()).astimezone().isoformat()
+    return out
+
+
+def time_input_value(ms: int | None) -> str:
+    """Return a datetime-local input value (node local time) for milliseconds since the epoch."""
+    if ms is None:
+        return ""
+    return datetime.fromtimestamp(ms / 1000, UTC).astimezone().strftime("%Y-%m-%dT%H:%M")
+
+
+def field_message(message: str, name: str | None) -> str:
+    """Return an error message without its leading `field:` (it is shown next to the field already)."""
+    prefix = f"{name}: "
+    text = message[len(prefix) :] if name and message.startswith(prefix) else message
+    return text[:1].upper() + text[1:]

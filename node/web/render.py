@@ -1,0 +1,107 @@
+"""Rendering pages: the jinja2 environment, filters, the context every page gets, and errors as HTML pages."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp_jinja2
+import jinja2
+from aiohttp import web
+
+from events.errors import EventError
+
+from ..api import SERVICE
+from ..errors import NodeError
+from ..http_errors import status_for
+from .forms import choice_label, field_message, label_for
+from .session import CSRF_FIELD, Session, Sessions, set_cookie
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+SESSIONS = web.AppKey("web_sessions", Sessions)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def when(ms: Any) -> str:
+    """Return a time (ms since the epoch) as the node's local time, e.g. 'Sat 3 May 2025, 18:00 CEST'."""
+    if not isinstance(ms, int):
+        return ""
+    moment = datetime.fromtimestamp(ms / 1000, UTC).astimezone()
+    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} {moment.tzname() or ''}".strip()
+
+
+def short(text: Any, n: int = 10) -> str:
+    """Return the start of a long id, for display next to a link to the whole thing."""
+    text = str(text or "")
+    return text if len(text) <= n + 1 else text[:n] + "…"
+
+
+def setup_templates(app: web.Application) -> None:
+    """Install the jinja2 environment (autoescaped; a missing optional field renders as nothing) with our filters."""
+    env = aiohttp_jinja2.setup(
+        app,
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(when=when, short=short, label=label_for, choice=choice_label)
+
+
+def page(
+    request: web.Request,
+    template: str,
+    context: dict[str, Any],
+    *,
+    status: int = 200,
+    session: Session | None = None,
+    new_cookie: bool = False,
+) -> web.Response:
+    """Render a page with what every page shows (node name, login state, CSRF token), setting the cookie if new."""
+    service = request.app[SERVICE]
+    if session is None:
+        session = request.app[SESSIONS].get(request)
+    base = {
+        "node_name": service.settings.name,
+        "own_group": service.group_id,
+        "logged_in": bool(session and session.logged_in),
+        "csrf": session.csrf if session else "",
+        "csrf_field": CSRF_FIELD,
+        "path": request.path,
+    }
+    response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
+    response.headers["Cache-Control"] = "no-store"
+    if session and new_cookie:
+        set_cookie(response, request, session)
+    return response
+
+
+def error_page(request: web.Request, exc: NodeError | EventError) -> web.Response:
+    """Return our error as an HTML page, with the status the one status table gives it."""
+    status = status_for(exc)
+    return page(
+        request,
+        "error.html",
+        {"status": status, "message": field_message(exc.message, getattr(exc, "field", None)), "title": _TITLES.get(status)},
+        status=status,
+    )
+
+
+_TITLES = {400: "Bad request", 401: "Log in first", 403: "Refused", 404: "Not found", 422: "Not valid"}
+
+
+def html_errors(handler: Handler) -> Handler:
+    """Wrap a page handler so our errors become HTML pages instead of the API's JSON."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except (NodeError, EventError) as exc:
+            return error_page(request, exc)
+
+    return wrapped
