@@ -199,4 +199,6 @@ def field_message(message: str, name: str | None) -> str:
     """Return an error message without its leading `field:` (it is shown next to the field already)."""
     prefix = f"{name}: "
     text = message[len(prefix) :] if name and message.startswith(prefix) else message
+    if text == "required":
+        return "This is required: fill it in."
     return text[:1].upper() + text[1:]
