@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from eventsourcing.persistence import StoredEvent, Tracking
@@ -11,7 +12,7 @@ from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastor
 from psycopg import Cursor
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Identifier, Literal
 
 from ..errors import StoreConfigError
 from .base import EventStore
@@ -93,10 +94,20 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
         self.select_forks_sql = _q("SELECT * FROM {schema}.{forks}", s, **names)
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
-        if stored_events:
-            # Take the library's table lock before our own rows, so every writer locks in the same order.
-            self._lock_table(curs)
         super()._insert_events(curs, stored_events, **kwargs)
+        if not stored_events:  # a fork proof alone: the library inserts nothing and takes no lock
+            self._insert_node_rows(curs, **kwargs)
+
+    def _fetch_ids_after_insert_events(
+        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        # Runs after the library has taken its table lock and inserted the events, in the same transaction,
+        # so our rows never take locks in another order than the library's (and it prepares the lock once).
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        self._insert_node_rows(curs, **kwargs)
+        return notification_ids
+
+    def _insert_node_rows(self, curs: Cursor[DictRow], **kwargs: Any) -> None:
         index = kwargs.get("index") or ()
         if index:
             curs.executemany(self.insert_index_sql, [(r.event_id, r.originator_id, r.seq) for r in index])
@@ -243,20 +254,32 @@ def datastore_from_url(url: str, *, schema: str = "public", pool_size: int = 4) 
     return datastore
 
 
+@contextmanager
+def _schema_lock(datastore: PostgresDatastore) -> Iterator[None]:
+    """Hold a session advisory lock for the schema: nodes starting together must not race on CREATE statements."""
+    with datastore.get_connection() as conn:
+        key = SQL("SELECT pg_advisory_lock(hashtext({0}))").format(Literal(datastore.schema))
+        conn.execute(key)
+        try:
+            yield
+        finally:
+            conn.execute(SQL("SELECT pg_advisory_unlock(hashtext({0}))").format(Literal(datastore.schema)))
+
+
 class PostgresEventStore(EventStore):
     """The event store in a PostgreSQL database (one schema), safe for several node processes at once."""
 
     def __init__(self, url: str, *, schema: str = "public"):
         self.schema = schema
         self.datastore = datastore_from_url(url, schema=schema)
-        with translated("creating the event tables"):
+        with translated("creating the event tables"), _schema_lock(self.datastore):
             recorder = PostgresLogRecorder(self.datastore)
             recorder.create_table()
         super().__init__(recorder)
 
     def view_store(self, name: str = "views") -> ViewStore:
         """Return the read-model store `name` in this store's schema (tables created if missing)."""
-        with translated("creating the read-model tables"):
+        with translated("creating the read-model tables"), _schema_lock(self.datastore):
             recorder = PostgresViewRecorder(self.datastore, name)
             recorder.create_table()
         return ViewStore(recorder, name)
