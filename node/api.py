@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+import re
+from dataclasses import replace
+from typing import Any, Protocol
 
 from aiohttp import web
 
@@ -17,6 +19,18 @@ from .secrets_store import token_matches
 from .service import NodeService
 
 SERVICE = web.AppKey("service", NodeService)
+
+
+class PeerDirectory(Protocol):
+    """What the peers endpoints need from federation (node/federation/scheduler.py implements it)."""
+
+    async def peers_json(self) -> list[dict[str, Any]]: ...
+
+    async def add_peer(self, url: str) -> dict[str, Any]: ...
+
+
+PEER_DIRECTORY = web.AppKey("peer_directory", PeerDirectory)
+_PEER_URL = re.compile(r"https?://[!-~]{1,500}")
 MAX_JSON_BODY = 96 * 1024
 routes = web.RouteTableDef()
 
@@ -192,6 +206,34 @@ async def publish(request: web.Request) -> web.Response:
         raise RequestError("payload must be a JSON object", field="payload")
     created = await service_of(request).publish(kind, body["payload"])
     return web.json_response(event_json(created), status=201)
+
+
+@routes.get("/api/v1/peers")
+async def peers(request: web.Request) -> web.Response:
+    directory = request.app.get(PEER_DIRECTORY)
+    if directory is not None:
+        return web.json_response({"peers": await directory.peers_json()})
+    configured = service_of(request).settings.peers
+    return web.json_response({"peers": [{"url": url, "state": "not_running"} for url in configured]})
+
+
+@routes.post("/api/v1/peers")
+async def add_peer(request: web.Request) -> web.Response:
+    """Add a peer: {"url": "http://host:port"}; saved in the settings, synced with soon."""
+    require_token(request)
+    body = await read_json_object(request, {"url"}, {"url"})
+    url = body["url"]
+    if not isinstance(url, str) or not _PEER_URL.fullmatch(url):
+        raise RequestError("url must be an http(s) URL like http://127.0.0.1:8471", field="url")
+    url = url.rstrip("/")
+    service = service_of(request)
+    if service.data_dir is not None:
+        service.settings = service.data_dir.add_peer(url)
+    elif url not in service.settings.peers:
+        service.settings = replace(service.settings, peers=(*service.settings.peers, url))
+    directory = request.app.get(PEER_DIRECTORY)
+    shown = await directory.add_peer(url) if directory is not None else {"url": url, "state": "not_running"}
+    return web.json_response(shown, status=201)
 
 
 @routes.get("/api/v1/openapi.json")

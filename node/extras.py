@@ -12,6 +12,7 @@ from .service import NodeService
 
 def node_extras(service: NodeService, args: argparse.Namespace) -> list[Callable[[web.Application], None]]:
     """Return the setup functions for everything a served node runs besides its JSON API."""
+    from .federation import config_from_args, federation_setup
     from .web import setup_web
 
-    return [setup_web]
+    return [federation_setup(config_from_args(service, args)), setup_web]

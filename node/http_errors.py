@@ -45,6 +45,15 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
 )
 
 
+_PEER_STATUS = {"banned": 429, "body_too_large": 413, "bad_content_type": 415}
+"""Peer-protocol `error` replies whose HTTP status is not 400 (docs/PROTOCOL-SYNC.md, section 4)."""
+
+
+def peer_status(code: str) -> int:
+    """Return the HTTP status of a peer endpoint's `error` reply with this code (400 unless listed)."""
+    return _PEER_STATUS.get(code, 400)
+
+
 def status_for(exc: Exception) -> int:
     """Return the HTTP status for one of our errors."""
     for cls, status in _STATUS:

@@ -108,6 +108,34 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/pledges": _list("pledges", [_q("author", "group id"), _q("callout", "callout id")]),
             "/api/v1/assemblies": _list("assemblies", None, "Assemblies with proposals, positions and decisions"),
             "/api/v1/events/{id}": _one("signed event"),
+            "/api/v1/peers": {
+                "get": {
+                    "summary": "Known peers with their health (state, failures, misbehaviour points, last sync)",
+                    "responses": {"200": {"description": '{"peers": [...]}'}},
+                },
+                "post": {
+                    "summary": "Add a peer by URL (saved in the node's settings; synced with soon)",
+                    "security": [{"token": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["url"],
+                                    "properties": {"url": {"type": "string", "description": "http(s)://host:port"}},
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "the peer and its health"},
+                        "400": {"$ref": "#/components/responses/Error"},
+                        "401": {"$ref": "#/components/responses/Error"},
+                    },
+                },
+            },
             "/api/v1/events": {
                 "post": {
                     "summary": "Publish an event of the node's own group",

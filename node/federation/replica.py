@@ -1,0 +1,77 @@
+"""The node's store as protocol.Replica: ingest goes through NodeService, so read models and listeners follow."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterable, Mapping, Sequence
+
+from events import ChainHead, Event, ForkProof, Mode
+from protocol import IngestResult, Rejection
+
+from .. import store as node_store
+from ..service import NodeService
+
+# Store rejection codes in the protocol's words: a conflict nobody could sign for is a forgery ("unvouched"),
+# a conflict whose stored side lacks a near signature is what an honest holder of the other branch causes.
+_CODES = {"bad_signature": "unvouched", "unproven_conflict": "conflict"}
+
+FROM_PEER: contextvars.ContextVar[bool] = contextvars.ContextVar("solnet_from_peer", default=False)
+"""True while the sync agent ingests peers' events, so the local-publish listener does not push them a second time."""
+
+
+def translate(result: node_store.IngestResult, forked_before: set[bytes]) -> IngestResult:
+    """Return the protocol's view of a store ingest: fork proofs count once per author, codes renamed."""
+    forks: list[ForkProof] = []
+    for proof in result.fork_proofs:
+        if proof.author not in forked_before:
+            forked_before.add(proof.author)
+            forks.append(proof)
+    rejected = tuple(Rejection(r.author, r.seq, r.event_id, _CODES.get(r.code, r.code), r.message) for r in result.rejected)
+    return IngestResult(tuple(result.stored), result.duplicates, tuple(forks), rejected)
+
+
+class NodeReplica:
+    """protocol.Replica over a NodeService: async store calls off the loop, HEAD-mode verification on ingest."""
+
+    def __init__(self, service: NodeService, mode: Mode = Mode.HEAD):
+        self.service = service
+        self.mode = mode
+
+    async def heads(self) -> Mapping[bytes, ChainHead]:
+        """Return the newest stored event of every author."""
+        return await self.service.astore.heads()
+
+    async def read_log(self, author: bytes, from_seq: int, limit: int) -> list[Event]:
+        """Return up to `limit` stored events of `author` from `from_seq` on."""
+        return await self.service.astore.read_log(author, from_seq, limit)
+
+    async def read_records(self, author: bytes, from_seq: int, limit: int) -> list[bytes]:
+        """Return the stored record bytes of up to `limit` events of `author` (served without re-encoding)."""
+        return await self.service.astore.read(self.service.store.read_records, author, from_seq, limit)
+
+    async def ingest(self, events: Sequence[Event]) -> IngestResult:
+        """Store peers' valid events through the service (read models, listeners); translate the outcome."""
+        forked = await self.service.astore.forked_authors()
+        token = FROM_PEER.set(True)
+        try:
+            result = await self.service.ingest(events, self.mode)
+        finally:
+            FROM_PEER.reset(token)
+        return translate(result, forked)
+
+    async def fork_proofs(self, authors: Iterable[bytes] | None = None) -> list[ForkProof]:
+        """Return one stored fork proof per forked author (only `authors` when given)."""
+        wanted = None if authors is None else set(authors)
+        first: dict[bytes, ForkProof] = {}
+        for proof in await self.service.astore.fork_proofs():
+            if (wanted is None or proof.author in wanted) and proof.author not in first:
+                first[proof.author] = proof
+        return list(first.values())
+
+    async def add_fork_proof(self, proof: ForkProof) -> bool:
+        """Store a verified fork proof; True iff it is the first held for its author."""
+        forked = await self.service.astore.forked_authors()
+        stored = await self.service.astore.add_fork_proof(proof)
+        if stored:
+            await self.service.refresh()
+        return stored and proof.author not in forked

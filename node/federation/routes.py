@@ -1,0 +1,144 @@
+"""The peer endpoints (POST /peer/v1/...): size limits before reading, decoding and checks in SyncAgent.handle_bytes.
+
+Every reply is one protocol message (application/x-solnet-msgpack); an `error` reply's HTTP status comes
+from node/http_errors.py. A `want` is answered from the stored record bytes as they are, without decoding
+and re-encoding events: the records are read for the want (at most one batch, 4 MiB), then written behind the
+canonical array header, so memory stays bounded by one batch whatever the log size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import struct
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from protocol import MAX_MESSAGE_SIZE, ErrorReply, ForkProofs, Frontier, Hello, PeerList, Push, Want, WantForks
+from protocol.errors import MessageError, UnexpectedMessageError
+from protocol.messages import MAX_URL_LENGTH, decode_message, encode_message
+
+from ..http_errors import peer_status
+from .transport import CONTENT_TYPE, PEER_HEADER
+
+if TYPE_CHECKING:
+    from .scheduler import Federation
+
+FEDERATION = web.AppKey("federation", object)
+"""The app's Federation (typed loosely to keep this module free of an import cycle)."""
+
+BODY_LIMITS = {
+    "hello": 1024,
+    "frontier": 8 * 1024 * 1024,
+    "want": 64 * 1024,
+    "push": MAX_MESSAGE_SIZE,
+    "forks": 4 * 1024 * 1024,
+    "peers": 256 * 1024,
+}
+EXPECTED: dict[str, type | tuple[type, ...]] = {
+    "hello": Hello,
+    "frontier": Frontier,
+    "want": Want,
+    "push": Push,
+    "forks": (ForkProofs, WantForks),
+    "peers": PeerList,
+}
+_URL = re.compile(r"https?://[!-~]+")
+_ERROR_PREFIX = bytes([0x93, ErrorReply.TAG])
+_CHUNK = 1 << 16
+
+
+def _reply(data: bytes) -> web.Response:
+    status = 200
+    if data[:2] == _ERROR_PREFIX:
+        status = peer_status(decode_message(data, ErrorReply).code)
+    return web.Response(body=data, status=status, content_type=CONTENT_TYPE)
+
+
+def _error(code: str, message: str) -> web.Response:
+    return _reply(encode_message(ErrorReply(code, message[:512])))
+
+
+def sender_of(request: web.Request) -> str:
+    """Return the peer's self-declared base URL (bookkeeping only), or a pseudo-address from the socket."""
+    claimed = request.headers.get(PEER_HEADER, "").rstrip("/")
+    if claimed and len(claimed) <= MAX_URL_LENGTH and _URL.fullmatch(claimed):
+        return claimed
+    return f"unknown://{request.remote or 'unknown'}"
+
+
+async def read_body(request: web.Request, limit: int) -> bytes | None:
+    """Return the request body, or None if it is larger than `limit` (refused before it is all read)."""
+    if request.content_length is not None and request.content_length > limit:
+        return None
+    parts: list[bytes] = []
+    size = 0
+    while chunk := await request.content.read(_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            return None
+        parts.append(chunk)
+    return b"".join(parts)
+
+
+def _array_header(count: int) -> bytes:
+    if count < 16:
+        return bytes([0x90 | count])
+    if count < 1 << 16:
+        return b"\xdc" + struct.pack(">H", count)
+    return b"\xdd" + struct.pack(">I", count)
+
+
+async def _handle(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    limit = BODY_LIMITS.get(name)
+    if limit is None:
+        raise web.HTTPNotFound()
+    content_type = request.headers.get("Content-Type")
+    if content_type and content_type.split(";")[0].strip() != CONTENT_TYPE:
+        return _error("bad_content_type", f"peer requests are {CONTENT_TYPE}, not {content_type:.60}")
+    federation: Federation = request.app[FEDERATION]  # type: ignore[assignment]
+    sender = sender_of(request)
+    body = await read_body(request, limit)
+    if body is None:
+        federation.count_oversized(sender)
+        return _error("body_too_large", f"a {name} request has at most {limit} bytes")
+    if name == "want":
+        return await _serve_want(request, federation, sender, body)
+    return _reply(await federation.agent.handle_bytes(sender, body, EXPECTED[name]))
+
+
+async def _serve_want(request: web.Request, federation: Federation, sender: str, body: bytes) -> web.StreamResponse:
+    agent = federation.agent
+    want = None
+    if not agent.book.is_banned(sender, agent.clock()):
+        with contextlib.suppress(MessageError, UnexpectedMessageError):
+            want = decode_message(body, Want)
+    if want is None:
+        # The agent's own path answers bans and bad requests (and penalises them) exactly as for every other message.
+        return _reply(await agent.handle_bytes(sender, body, Want))
+    records = await federation.records_for(want)
+    size = sum(len(r) for r in records)
+    head = bytes([0x92, 0x04]) + _array_header(len(records))
+    response = web.StreamResponse(status=200, headers={"Content-Type": CONTENT_TYPE})
+    response.content_length = len(head) + size
+    await response.prepare(request)
+    await response.write(head)
+    buffered: list[bytes] = []
+    pending = 0
+    for record in records:
+        buffered.append(record)
+        pending += len(record)
+        if pending >= _CHUNK:
+            await response.write(b"".join(buffered))
+            buffered, pending = [], 0
+    if buffered:
+        await response.write(b"".join(buffered))
+    await response.write_eof()
+    return response
+
+
+def setup_peer_routes(app: web.Application) -> None:
+    """Add POST /peer/v1/{hello,frontier,want,push,forks,peers} to `app` (which must hold FEDERATION)."""
+    app.router.add_post("/peer/v1/{name}", _handle)

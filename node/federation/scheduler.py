@@ -1,0 +1,326 @@
+"""The gossip scheduler: pushes local events at once, runs anti-entropy rounds and peer exchange, keeps peer health.
+
+Timers live here and nowhere in protocol/: the SyncAgent decides what to say, this decides when. Every
+`interval` seconds (jittered) a round syncs with `sync_peers` random available peers (the PeerBook's backoff
+and circuit breaker decide who is available), at most `concurrency` syncs at once; every `exchange_every`
+rounds it also trades peer lists. A cut sync simply ends: the next round starts from the store's new heads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from events import Event, Mode, group_id_text
+from protocol import Gossip, PeerBook, SyncAgent, SyncReport, Want
+from protocol.agent import MALFORMED_POINTS
+
+from ..service import NodeService
+from .policy import policy_from_views
+from .replica import FROM_PEER, NodeReplica
+from .transport import HttpTransport
+
+log = logging.getLogger("solnet.federation")
+HEALTH_FILE = "peer-health.json"
+
+
+@dataclass(frozen=True, slots=True)
+class FederationConfig:
+    """How a node federates: its own URL, its peers, and the gossip timings (tests use short intervals)."""
+
+    own_url: str
+    peers: tuple[str, ...] = ()
+    follow_only: bool = False
+    follow_depth: int = 0
+    interval: float = 5.0
+    sync_peers: int = 2
+    exchange_every: int = 6
+    peer_exchange: bool = True
+    concurrency: int = 4
+    timeout: float = 10.0
+    fanout: int = 3
+    relay_fanout: int = 2
+    mode: Mode = Mode.HEAD
+    health_file: Path | None = None
+    seed: int | None = None
+
+
+@dataclass(slots=True)
+class PeerStats:
+    """What this node saw of one peer's syncs (the PeerBook keeps the health itself)."""
+
+    syncs: int = 0
+    events_received: int = 0
+    last_sync: float | None = None
+    last_error: str = ""
+
+
+@dataclass(slots=True)
+class Counters:
+    rounds: int = 0
+    events_received: int = 0
+    pushes_sent: int = 0
+    oversized_requests: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Federation:
+    """One node's gossip: the SyncAgent over HTTP, the anti-entropy loop, the local-publish hook, peer health."""
+
+    def __init__(self, service: NodeService, config: FederationConfig):
+        self.service = service
+        self.config = config
+        rng = random.Random(config.seed)
+        self._rng = rng
+        self.transport = HttpTransport(None, config.own_url, timeout=config.timeout)  # type: ignore[arg-type]
+        self.replica = NodeReplica(service, config.mode)
+        self.book = PeerBook(own_url=self.transport.address, rng=random.Random(rng.random()))
+        self.agent = SyncAgent(
+            self.transport,
+            self.replica,
+            service.identity.public_key,
+            book=self.book,
+            gossip=Gossip(fanout=config.fanout, relay_fanout=config.relay_fanout, rng=random.Random(rng.random())),
+            on_error=self._task_failed,
+        )
+        self.stats: dict[str, PeerStats] = {}
+        self.counters = Counters()
+        self._limit = asyncio.Semaphore(config.concurrency)
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._wake = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._round_running = False
+        self._started_wall = time.time()
+
+    # --- lifecycle -----------------------------------------------------------------------------------------------
+
+    async def start(self, session: aiohttp.ClientSession) -> None:
+        """Start gossiping over `session`: add the configured peers, hook local publishing, start the loop."""
+        self.transport.session = session
+        for url in self.config.peers:
+            self.book.add(url.rstrip("/"))
+        await self.refresh_policy()
+        self.service.listeners.append(self._on_local_events)
+        self.service.status_providers.append(self.status)
+        self._loop_task = asyncio.create_task(self._loop(), name="gossip-anti-entropy")
+
+    async def stop(self) -> None:
+        """Stop the loop and the pushes in flight (idempotent); the session is the caller's to close."""
+        if self._on_local_events in self.service.listeners:
+            self.service.listeners.remove(self._on_local_events)
+        if self.status in self.service.status_providers:
+            self.service.status_providers.remove(self.status)
+        tasks = [t for t in (self._loop_task, *self._tasks, *self.agent._tasks) if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._loop_task = None
+
+    @property
+    def busy(self) -> bool:
+        """True while a round, a push or a relay is under way (tests wait for all nodes to be not busy)."""
+        return self._round_running or any(not t.done() for t in self._tasks) or bool(self.agent._tasks)
+
+    # --- the loop ------------------------------------------------------------------------------------------------
+
+    async def _loop(self) -> None:
+        first = True
+        while True:
+            try:
+                await self.sync_round(all_peers=first)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # a store outage must not stop gossip for good; the next round retries
+                self._task_failed(exc)
+            first = False
+            delay = self.config.interval * (0.5 + self._rng.random())
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), delay)
+            self._wake.clear()
+
+    def wake(self) -> None:
+        """Run the next anti-entropy round now."""
+        self._wake.set()
+
+    async def sync_round(self, *, all_peers: bool = False) -> list[SyncReport]:
+        """Sync with `sync_peers` random available peers (every available one if `all_peers`); trade peer lists sometimes."""
+        self._round_running = True
+        try:
+            await self.refresh_policy()
+            available = self.book.available(self.agent.clock())
+            chosen = available if all_peers else self._rng.sample(available, min(self.config.sync_peers, len(available)))
+            reports = list(await asyncio.gather(*(self.sync_with(p) for p in chosen)))
+            self.counters.rounds += 1
+            if self.config.peer_exchange and available and (all_peers or self.counters.rounds % self.config.exchange_every == 0):
+                await self.exchange_peers(self._rng.choice(available))
+            await self._write_health()
+            return reports
+        finally:
+            self._round_running = False
+
+    async def sync_with(self, peer: str) -> SyncReport:
+        """Run one anti-entropy sync with `peer` (bounded by the concurrency semaphore) and record its outcome."""
+        async with self._limit:
+            report = await self.agent.sync_with(peer)
+        stats = self.stats.setdefault(peer, PeerStats())
+        stats.syncs += 1
+        stats.events_received += report.stored
+        stats.last_sync = time.time()
+        stats.last_error = report.error
+        self.counters.events_received += report.stored
+        return report
+
+    async def exchange_peers(self, peer: str) -> int:
+        """Trade peer lists with `peer`; return how many peers were new."""
+        async with self._limit:
+            return await self.agent.exchange_peers(peer)
+
+    async def refresh_policy(self) -> None:
+        """Recompute the replication policy from our own follow/block events."""
+        own = self.service.identity.public_key
+        self.agent.policy = await self.service.query(
+            policy_from_views, own, follow_only=self.config.follow_only, follow_depth=self.config.follow_depth
+        )
+
+    # --- hooks ---------------------------------------------------------------------------------------------------
+
+    async def _on_local_events(self, events: list[Event]) -> None:
+        if FROM_PEER.get() or not events:
+            return  # the agent relays what it ingested itself, never back to its sender
+        own = self.service.identity.public_key
+        if any(e.author == own and e.kind.startswith("graph.") for e in events):
+            await self.refresh_policy()
+        self.counters.pushes_sent += 1
+        self._spawn(self.agent.publish(events))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self._task_failed(task.exception())  # type: ignore[arg-type]
+
+    def _task_failed(self, exc: BaseException) -> None:
+        log.error("gossip task failed: %r", exc, exc_info=exc)
+        self.counters.errors.append(f"{type(exc).__name__}: {exc}"[:300])
+        del self.counters.errors[:-20]
+
+    def count_oversized(self, sender: str) -> None:
+        """An oversized request is malformed: count it and penalise its sender."""
+        self.counters.oversized_requests += 1
+        self.book.penalise(sender, MALFORMED_POINTS, "sent an oversized request", self.agent.clock())
+
+    # --- serving -------------------------------------------------------------------------------------------------
+
+    async def records_for(self, want: Want) -> list[bytes]:
+        """Return the stored records a want asks for, as serve_want would choose them (order, both bounds, policy)."""
+        count_limit = min(want.max_events, self.agent.max_batch_events)
+        byte_limit = min(want.max_bytes, self.agent.max_batch_bytes)
+        out: list[bytes] = []
+        size = 0
+        for item in want.wants:
+            if not self.agent.policy.replicates(item.author):
+                continue
+            for record in await self.replica.read_records(item.author, item.from_seq, min(item.limit, count_limit - len(out))):
+                if out and (size + len(record) > byte_limit or len(out) >= count_limit):
+                    return out
+                out.append(record)
+                size += len(record)
+            if len(out) >= count_limit:
+                break
+        return out
+
+    # --- peers and health ----------------------------------------------------------------------------------------
+
+    async def add_peer(self, url: str) -> dict[str, Any]:
+        """Add a peer (from the API), sync with it soon, and return its health."""
+        url = url.rstrip("/")
+        self.book.add(url)
+        self.wake()
+        return self.peer_json(url)
+
+    def peer_json(self, url: str) -> dict[str, Any]:
+        """Return one peer's health as JSON: state, failures, points, when it last answered, its last sync."""
+        now = self.agent.clock()
+        health = self.book.health(url)
+        stats = self.stats.get(url, PeerStats())
+        wall = time.time()
+
+        def ago(t: float | None) -> float | None:
+            return None if t is None else round(max(now - t, 0.0), 1)
+
+        return {
+            "url": url,
+            "group_id": group_id_text(health.group) if health.group else None,
+            "state": health.state,
+            "failures": health.failures,
+            "seconds_since_success": ago(health.last_success),
+            "seconds_since_failure": ago(health.last_failure),
+            "retry_in_seconds": round(max(health.next_attempt - now, 0.0), 1),
+            "misbehaviour_points": health.points,
+            "last_reason": health.last_reason,
+            "syncs": stats.syncs,
+            "events_received": stats.events_received,
+            "seconds_since_sync": None if stats.last_sync is None else round(wall - stats.last_sync, 1),
+            "last_sync_error": stats.last_error,
+        }
+
+    async def peers_json(self) -> list[dict[str, Any]]:
+        """Return every known peer's health."""
+        return [self.peer_json(url) for url in sorted(self.book.urls())]
+
+    async def status(self) -> dict[str, Any]:
+        """Return the federation part of the node's info (GET /api/v1/node, `solnet status`)."""
+        policy = self.agent.policy
+        peers = await self.peers_json()
+        return {
+            "peers": peers,
+            "peers_healthy": sum(p["state"] == "healthy" for p in peers),
+            "sync": {
+                "own_url": self.transport.address,
+                "rounds": self.counters.rounds,
+                "events_received": self.counters.events_received,
+                "local_pushes": self.counters.pushes_sent,
+                "oversized_requests": self.counters.oversized_requests,
+                "bytes_sent": self.transport.bytes_sent,
+                "bytes_received": self.transport.bytes_received,
+                "errors": list(self.counters.errors[-5:]),
+            },
+            "replication": {
+                "follow_only": policy.follow_only,
+                "blocked_groups": sorted(group_id_text(a) for a in policy.blocked),
+                "followed_groups": sorted(group_id_text(a) for a in policy.followed),
+            },
+        }
+
+    async def _write_health(self) -> None:
+        if self.config.health_file is None:
+            return
+        snapshot = {"written_at": time.time(), **(await self.status())}
+        await asyncio.to_thread(_write_json, self.config.health_file, snapshot)
+
+
+def _write_json(path: Path, value: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(value, indent=1))
+    tmp.replace(path)
+
+
+def peers_from(urls: Iterable[str]) -> tuple[str, ...]:
+    """Return peer URLs without trailing slashes or duplicates, in order."""
+    return tuple(dict.fromkeys(u.rstrip("/") for u in urls))

@@ -1,0 +1,61 @@
+"""Wiring federation into the app: peer routes, one ClientSession and the scheduler in a cleanup_ctx."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import AsyncIterator, Callable
+
+import aiohttp
+from aiohttp import web
+
+from ..api import PEER_DIRECTORY, SERVICE
+from ..service import NodeService
+from .routes import FEDERATION, setup_peer_routes
+from .scheduler import HEALTH_FILE, Federation, FederationConfig, peers_from
+
+INTERVAL_ENV = "SOLNET_SYNC_INTERVAL"
+PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
+
+
+def federation_setup(config: FederationConfig) -> Callable[[web.Application], None]:
+    """Return the setup function that adds the peer endpoints and the gossip scheduler to an app."""
+
+    def setup(app: web.Application) -> None:
+        federation = Federation(app[SERVICE], config)
+        app[FEDERATION] = federation
+        app[PEER_DIRECTORY] = federation
+        setup_peer_routes(app)
+
+        async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
+            connector = aiohttp.TCPConnector(limit=64, limit_per_host=8)
+            async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
+                await federation.start(session)
+                yield
+                await federation.stop()
+
+        async def stop_early(app: web.Application) -> None:
+            # on_shutdown runs before any cleanup_ctx exits, so gossip stops while the store is still open.
+            await federation.stop()
+
+        app.cleanup_ctx.append(federation_ctx)
+        app.on_shutdown.append(stop_early)
+
+    return setup
+
+
+def config_from_args(service: NodeService, args: argparse.Namespace) -> FederationConfig:
+    """Return the federation config of `solnet serve`: own URL from --listen (or $SOLNET_PUBLIC_URL), peers, policy."""
+    listen = getattr(args, "listen", "127.0.0.1:8470")
+    host, _, port = listen.rpartition(":")
+    own = os.environ.get(PUBLIC_URL_ENV) or f"http://{host or '127.0.0.1'}:{port}"
+    settings = service.settings
+    health = service.data_dir.path / HEALTH_FILE if service.data_dir else None
+    return FederationConfig(
+        own_url=own,
+        peers=peers_from(settings.peers),
+        follow_only=bool(getattr(args, "follow_only", False) or settings.follow_only),
+        follow_depth=settings.follow_depth,
+        interval=float(os.environ.get(INTERVAL_ENV) or 5.0),
+        health_file=health,
+    )
