@@ -1,0 +1,188 @@
+"""One author's log as an auditor sees it stream by: chain checks, gaps, reordering, forks and findings.
+
+Events reach `AuthorLog.add` in source order. The next expected seq goes to an `events.ChainVerifier`
+(which decides validity exactly as nodes do); an event from further ahead starts a detached run that is
+held (bounded) in case its missing predecessor comes later; an event at a seq already seen is a
+duplicate or, if different and signed, a fork. Valid events are handed to `on_valid` in seq order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from events import ChainError, ChainHead, ChainVerifier, Event, Mode, group_id_text, signature_valid
+from events.ed25519 import load_public_key
+
+from .findings import Findings
+
+HELD_MAX = 256
+
+
+@dataclass(slots=True)
+class _Branch:
+    seq: int
+    first: bytes
+    other: bytes
+    index: int
+    tip: ChainHead
+    count: int
+    proven: bool
+
+
+def _links(tip: ChainHead | None, event: Event) -> bool:
+    return tip is not None and event.seq == tip.seq + 1 and event.header.prev == tip.id and event.author == tip.author
+
+
+class AuthorLog:
+    """The audit state of one author's log; `add` each event in source order, then `finish` once."""
+
+    def __init__(self, author: bytes, mode: Mode, findings: Findings, seen, on_valid: Callable[[Event], None], checkpoint: int):
+        self.author = author
+        self.group = group_id_text(author)
+        self.mode = mode
+        self.findings = findings
+        self.seen = seen
+        self.on_valid = on_valid
+        self.verifier = ChainVerifier(author, mode, checkpoint=checkpoint)
+        self.key = load_public_key(author)
+        self.tip: ChainHead | None = None
+        self.head: ChainHead | None = None
+        self.pending_index: dict[bytes, int] = {}
+        self.broken_at: int | None = None
+        self.held: list[tuple[int, Event]] = []
+        self.detached: ChainHead | None = None
+        self.detached_reason = ("after_gap", "")
+        self.branch: _Branch | None = None
+        self.events = 0
+        self.valid = 0
+
+    def add(self, index: int, event: Event) -> None:
+        """Take the next event of this author from the source."""
+        self.events += 1
+        branch = self.branch
+        if branch is not None and _links(branch.tip, event):
+            branch.tip = ChainHead.of(event)
+            branch.count += 1
+            if not branch.proven and signature_valid(event, self.key):
+                self._prove(branch)
+            return
+        expected = 1 if self.tip is None else self.tip.seq + 1
+        if event.seq < expected:
+            seen = self.seen.seen_id(self.author, event.seq)
+            if seen == event.id:
+                self.findings.misordered(self.group, event, index, "duplicate", "the source holds this event more than once")
+            else:
+                self._conflict(index, event, seen)
+            return
+        if event.seq == expected:
+            if self._feed(index, event):
+                self._connect_held(event)
+            return
+        self._detach(index, event)
+
+    def _feed(self, index: int, event: Event) -> bool:
+        try:
+            released = self.verifier.feed(event)
+        except ChainError as exc:
+            self.broken_at = event.seq
+            self.findings.invalid(self.group, event.seq, event.id, index, exc.code, exc.message)
+            return False
+        self.tip = ChainHead.of(event)
+        self.broken_at = None
+        self.seen.remember(self.author, event.seq, event.id)
+        self.pending_index[event.id] = index
+        self._release(released)
+        return True
+
+    def _release(self, released: list[Event]) -> None:
+        if not released:
+            return
+        if self.mode is Mode.FULL:
+            voucher = released[-1].id.hex()
+            for event in released[:-1]:
+                self.findings.vouched(self.group, event, voucher)
+        for event in released:
+            self.pending_index.pop(event.id, None)
+            self.valid += 1
+            self.on_valid(event)
+        self.head = ChainHead.of(released[-1])
+
+    def _connect_held(self, event: Event) -> None:
+        if not self.held or not _links(self.tip, self.held[0][1]):
+            return
+        held, self.held = self.held, []
+        for index, later in held:
+            self.findings.misordered(
+                self.group, later, index, "early", f"the source holds seq {later.seq} before seq {later.seq - 1}"
+            )
+            if not self._feed(index, later):
+                return
+
+    def _detach(self, index: int, event: Event) -> None:
+        if self.held and _links(ChainHead.of(self.held[-1][1]), event):
+            if len(self.held) < HELD_MAX:
+                self.held.append((index, event))
+                return
+            self._settle_held()
+        if self.detached is not None and _links(self.detached, event):
+            self._record_detached(index, event)
+            return
+        self._settle_held()
+        self.detached = None
+        self.held = [(index, event)]
+
+    def _record_detached(self, index: int, event: Event) -> None:
+        code, reason = self.detached_reason
+        self.findings.invalid(self.group, event.seq, event.id, index, code, reason)
+        self.detached = ChainHead.of(event)
+
+    def _settle_held(self) -> None:
+        if not self.held:
+            return
+        expected = 1 if self.tip is None else self.tip.seq + 1
+        first = self.held[0][1]
+        if self.broken_at == expected and first.seq == expected + 1:
+            self.detached_reason = ("after_break", f"follows the invalid event at seq {expected}")
+        elif first.seq > expected:
+            self.findings.gap(self.group, expected, first.seq - 1)
+            self.detached_reason = ("after_gap", f"follows missing seq {expected}..{first.seq - 1}")
+        else:
+            self.detached_reason = ("unlinked", f"does not link to the event at seq {first.seq - 1}")
+        for index, event in self.held:
+            self._record_detached(index, event)
+        self.held = []
+
+    def _conflict(self, index: int, event: Event, seen: bytes | None) -> None:
+        self._close_branch()
+        other = seen or b""
+        branch = _Branch(event.seq, other, event.id, index, ChainHead.of(event), 1, False)
+        self.branch = branch
+        if signature_valid(event, self.key):
+            self._prove(branch)
+
+    def _prove(self, branch: _Branch) -> None:
+        branch.proven = True
+        self.findings.fork(self.group, self.author, branch.seq, branch.first, branch.other, "events")
+
+    def _close_branch(self) -> None:
+        branch, self.branch = self.branch, None
+        if branch is None:
+            return
+        if branch.proven:
+            code, reason = "fork_branch", f"on the other branch of the fork at seq {branch.seq}"
+        else:
+            code = "conflict"
+            reason = f"differs from the event {branch.first.hex()} at seq {branch.seq} and no signature on its branch verifies"
+        self.findings.invalid(self.group, branch.seq, branch.other, branch.index, code, reason, count=branch.count)
+
+    def finish(self) -> None:
+        """Settle everything held: release what a signature vouches for, report the rest."""
+        self._close_branch()
+        self._release(self.verifier.finish())
+        for problem in self.verifier.rejected:
+            index = self.pending_index.get(problem.event_id, -1)
+            self.findings.invalid(self.group, problem.seq, problem.event_id, index, problem.code, problem.message)
+        self.pending_index.clear()
+        self._settle_held()
+        self.findings.group(self.group, self.events, self.valid, self.head)

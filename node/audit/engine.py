@@ -1,0 +1,246 @@
+"""The audit engine: partition authors over worker processes, check and replay each partition, merge.
+
+Every worker streams the whole source, but decodes, verifies and replays only the authors with
+`partition_of(author, W) == worker`. Read models are a pure function of each author's log (links
+across authors are joined at read time), so partitions replay independently into per-worker scratch
+SQLite files; the main process merges their documents by key into the state digest. W = 1 runs in
+this process and gives the same report.
+"""
+
+from __future__ import annotations
+
+import heapq
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_text
+from events.bundle import BadItem
+from events.digest import state_digest
+from events.kinds import UnknownPayload, parse_event_payload
+from events.projection import project
+from events.view import Put
+
+from . import report as r
+from .author import AuthorLog
+from .errors import DamagedSourceError, SourceError
+from .findings import Findings
+from .reader import PartitionReader
+from .scratch import ScratchView
+from .sources import BundleFile, resolve
+
+HEAD_CHECKPOINT = 256
+Progress = Callable[[int, int], None]
+
+
+@dataclass(slots=True)
+class Partial:
+    """What one worker returns: its findings, counters, and where its scratch file is."""
+
+    findings: Findings
+    items: int = 0
+    events: int = 0
+    valid: int = 0
+    node: str | None = None
+    damage: str | None = None
+    error: str | None = None
+    scratch: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def run_partition(source: BundleFile, mode: Mode, worker: int, workers: int, scratch: str, offsets=None) -> Partial:
+    """Audit this worker's share of `source`; return its findings (documents stay in the scratch file)."""
+    findings = Findings()
+    part = Partial(findings, scratch=scratch)
+    view = ScratchView(scratch)
+    logs: dict[bytes, AuthorLog] = {}
+
+    def on_valid(event: Event) -> None:
+        part.valid += 1
+        if event.payload is None:
+            findings.redaction(event)
+            return
+        try:
+            typed = parse_event_payload(event)
+        except PayloadError as exc:
+            findings.payload_problem(event, "invalid_payload", exc.field, exc.message)
+            return
+        if isinstance(typed, UnknownPayload):
+            findings.payload_problem(event, "unknown_kind", None, f"kind {event.kind!r} is not known to this auditor")
+            return
+        view.apply(project(event, view))
+
+    reader = PartitionReader(source.chunks(), worker=worker, workers=workers, checks_trailer=worker == 0)
+    try:
+        for n, item in enumerate(reader):
+            value = item.value
+            if type(value) is Event:
+                part.events += 1
+                log = logs.get(value.author, _MISSING)
+                if log is _MISSING:
+                    log = logs[value.author] = _author_log(value, mode, findings, view, on_valid)
+                if log is None:
+                    group = group_id_text(value.author)
+                    findings.invalid(group, value.seq, value.id, item.index, "identity_error", "the author key is not acceptable")
+                else:
+                    log.add(item.index, value)
+            elif isinstance(value, ForkProof):
+                findings.fork(group_id_text(value.author), value.author, value.seq, value.id_a, value.id_b, "fork_proof")
+            elif isinstance(value, BadItem):
+                error = value.error
+                findings.bad_items.append(r.BadItem(value.index, error.code, error.field, str(error)))
+            if offsets is not None and n % 512 == 0:
+                offsets(worker, reader.offset)
+    except DamagedSourceError as exc:
+        part.damage = str(exc)
+    except SourceError as exc:
+        part.error = str(exc)
+    part.items = reader.count if reader.count is not None else 0
+    part.node = reader.head.node if reader.head else None
+    for log in logs.values():
+        if log is not None:
+            log.finish()
+    view.commit()
+    view.close()
+    if offsets is not None:
+        offsets(worker, reader.offset)
+    return part
+
+
+_MISSING = object()
+
+
+def _author_log(event: Event, mode: Mode, findings: Findings, view: ScratchView, on_valid) -> AuthorLog | None:
+    try:
+        return AuthorLog(event.author, mode, findings, view, on_valid, HEAD_CHECKPOINT)
+    except EventError:
+        return None
+
+
+_SHARED = None
+
+
+def _init_worker(shared) -> None:
+    global _SHARED
+    _SHARED = shared
+
+
+def _report_offset(worker: int, offset: int) -> None:
+    _SHARED[worker] = offset
+
+
+def _worker_main(args: tuple) -> Partial:
+    source, mode, worker, workers, scratch = args
+    return run_partition(source, mode, worker, workers, scratch, _report_offset)
+
+
+class _MergedView:
+    """The union of the workers' scratch views (their keys are disjoint: every document has one author)."""
+
+    def __init__(self, views: list[ScratchView]):
+        self.views = views
+
+    def scan(self, collection: str, *, ref: bytes | None = None, author: bytes | None = None) -> Iterator[Put]:
+        streams = [v.scan(collection, ref=ref, author=author) for v in self.views]
+        return heapq.merge(*streams, key=lambda put: put.key)
+
+    def get(self, collection: str, key: bytes) -> Put | None:
+        for view in self.views:
+            found = view.get(collection, key)
+            if found is not None:
+                return found
+        return None
+
+
+def default_workers() -> int:
+    """Return how many worker processes a full audit uses by default: the CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def audit(
+    source: str | BundleFile, *, fast: bool = False, workers: int | None = None, progress: Progress | None = None
+) -> r.AuditReport:
+    """Return the report of auditing `source` (path of a bundle, ...); raise SourceError if it cannot be read."""
+    src = resolve(source) if isinstance(source, str) else source
+    mode = Mode.HEAD if fast else Mode.FULL
+    count = max(1, workers if workers is not None else default_workers())
+    total = src.size()
+    with tempfile.TemporaryDirectory(prefix="solnet-audit-") as tmp:
+        scratches = [str(Path(tmp) / f"worker-{i}.sqlite") for i in range(count)]
+        if count == 1:
+            callback = None if progress is None else (lambda _w, offset: progress(offset, total))
+            parts = [run_partition(src, mode, 0, 1, scratches[0], callback)]
+        else:
+            parts = _run_workers(src, mode, count, scratches, total, progress)
+        for part in parts:
+            if part.error is not None:
+                raise SourceError(part.error)
+        views = [ScratchView(p.scratch, create=False) for p in parts]
+        try:
+            forked = set().union(*(p.findings.forked for p in parts))
+            digest = state_digest(_MergedView(views), forked)
+        finally:
+            for view in views:
+                view.close()
+    return _merge(src, mode, parts, digest)
+
+
+def _run_workers(
+    src: BundleFile, mode: Mode, count: int, scratches: list[str], total: int, progress: Progress | None
+) -> list[Partial]:
+    ctx = multiprocessing.get_context("spawn")
+    shared = ctx.Array("q", count, lock=False)
+    with ctx.Pool(count, initializer=_init_worker, initargs=(shared,)) as pool:
+        result = pool.map_async(_worker_main, [(src, mode, i, count, scratches[i]) for i in range(count)])
+        while not result.ready():
+            result.wait(0.2)
+            if progress is not None:
+                progress(min(shared), total)
+        return result.get()
+
+
+def _merge(src: BundleFile, mode: Mode, parts: list[Partial], digest: str) -> r.AuditReport:
+    lead = parts[0]
+    findings = [p.findings for p in parts]
+
+    def gather(name: str, key) -> tuple:
+        return tuple(sorted((x for f in findings for x in getattr(f, name)), key=key))
+
+    forks: dict[tuple, r.Fork] = {}
+    for fork in sorted((x for f in findings for x in f.forks), key=lambda f: (f.group, f.seq, f.event_a, f.event_b, f.source)):
+        key = (fork.group, fork.seq, fork.event_a, fork.event_b)
+        old = forks.get(key)
+        if old is None:
+            forks[key] = fork
+        elif fork.source not in old.source.split("+"):
+            forks[key] = r.Fork(old.group, old.seq, old.event_a, old.event_b, f"{old.source}+{fork.source}")
+    invalid = sorted((x for f in findings for x in f.invalid_events()), key=lambda x: (x.index, x.group, x.seq))
+    return r.AuditReport(
+        source=src.path,
+        source_kind=src.kind,
+        mode=mode.value,
+        node=lead.node,
+        items=lead.items,
+        events=sum(p.events for p in parts),
+        valid_events=sum(p.valid for p in parts),
+        digest=digest,
+        groups=gather("groups", lambda g: g.group),
+        forks=tuple(forks.values()),
+        gaps=gather("gaps", lambda g: (g.group, g.first)),
+        invalid=tuple(invalid),
+        misordered=gather("misordered_rows", lambda m: (m.index, m.code)),
+        bad_items=gather("bad_items", lambda b: b.index),
+        redactions=gather("redactions", lambda x: (x.group, x.seq)),
+        vouched=gather("vouched_rows", lambda v: (v.group, v.seq)),
+        payload_problems=gather("payload_problems", lambda p: (p.group, p.seq)),
+        damage=lead.damage,
+    )
+
+
+AuditReport = r.AuditReport

@@ -1,0 +1,158 @@
+"""The audit report: frozen, JSON-able values; every finding names the group, the event and the reason."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class GroupSummary:
+    """One author's log as the source holds it: events read, events valid, and the newest valid event."""
+
+    group: str
+    events: int
+    valid: int
+    head_seq: int
+    head_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Fork:
+    """Two different events signed by one group at one seq (`source`: "events" or "fork_proof")."""
+
+    group: str
+    seq: int
+    event_a: str
+    event_b: str
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """Seqs `first`..`last` of a group's log are missing from the source (events after them cannot link)."""
+
+    group: str
+    first: int
+    last: int
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidEvent:
+    """An event that is not valid; `count` > 1 folds a run of consecutive seqs with the same reason."""
+
+    group: str
+    seq: int
+    event_id: str
+    index: int
+    code: str
+    reason: str
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Misordered:
+    """A valid event the source holds out of order (`early`: before its predecessor) or twice (`duplicate`)."""
+
+    group: str
+    seq: int
+    event_id: str
+    index: int
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class BadItem:
+    """A bundle item that is neither a well-formed event nor a valid fork proof."""
+
+    index: int
+    code: str
+    field: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Redaction:
+    """A valid event whose payload is absent (dropped); its header still verifies."""
+
+    group: str
+    seq: int
+    event_id: str
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Vouched:
+    """A valid event whose own signature is bad, made valid by the signature of a later linked event."""
+
+    group: str
+    seq: int
+    event_id: str
+    vouched_by: str
+
+
+@dataclass(frozen=True, slots=True)
+class PayloadProblem:
+    """A valid event whose payload does not fit its kind's schema (`invalid_payload`) or whose kind is unknown."""
+
+    group: str
+    seq: int
+    event_id: str
+    kind: str
+    code: str
+    field: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuditReport:
+    """Everything an audit found, and the state digest of the replayed read models."""
+
+    source: str
+    source_kind: str
+    mode: str
+    node: str | None
+    items: int
+    events: int
+    valid_events: int
+    digest: str
+    groups: tuple[GroupSummary, ...] = ()
+    forks: tuple[Fork, ...] = ()
+    gaps: tuple[Gap, ...] = ()
+    invalid: tuple[InvalidEvent, ...] = ()
+    misordered: tuple[Misordered, ...] = ()
+    bad_items: tuple[BadItem, ...] = ()
+    redactions: tuple[Redaction, ...] = ()
+    vouched: tuple[Vouched, ...] = ()
+    payload_problems: tuple[PayloadProblem, ...] = ()
+    damage: str | None = None
+    advertised_digest: str | None = None
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def violations(self) -> int:
+        """Return how many findings break the log's integrity (unknown kinds and redactions are not violations)."""
+        return (
+            len(self.forks)
+            + len(self.gaps)
+            + len(self.invalid)
+            + len(self.misordered)
+            + len(self.bad_items)
+            + len(self.vouched)
+            + sum(1 for p in self.payload_problems if p.code != "unknown_kind")
+            + (self.damage is not None)
+            + (self.advertised_digest is not None and self.advertised_digest != self.digest)
+        )
+
+    @property
+    def clean(self) -> bool:
+        """True iff the audit found no violation."""
+        return self.violations == 0
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the report as plain JSON values (lists, dicts, str, int, bool, None)."""
+        out = asdict(self)
+        out["violations"] = self.violations
+        out["clean"] = self.clean
+        return out

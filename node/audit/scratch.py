@@ -1,0 +1,94 @@
+"""A scratch SQLite file per audit worker: the replayed read models and the id of every event seen.
+
+Kept on disk so that memory stays flat however long the log is. Durability does not matter (the
+file is thrown away), so journaling and syncing are off and everything runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from events.canonical import pack, unpack
+from events.view import Change, Put
+
+_SCHEMA = """
+CREATE TABLE docs (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, ref BLOB, doc BLOB NOT NULL,
+                   PRIMARY KEY (collection, key)) WITHOUT ROWID;
+CREATE INDEX docs_author ON docs (collection, author, key);
+CREATE INDEX docs_ref ON docs (collection, ref, key);
+CREATE TABLE seen (author BLOB NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, PRIMARY KEY (author, seq)) WITHOUT ROWID;
+"""
+_FLUSH_EVERY = 2048
+
+
+class ScratchView:
+    """Read models in a throwaway SQLite file; implements events.view.ViewReader and applies Changes."""
+
+    def __init__(self, path: str | Path, *, create: bool = True):
+        self.path = Path(path)
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute("PRAGMA cache_size=-16000")
+        self._db.execute("PRAGMA temp_store=MEMORY")
+        if create:
+            self._db.executescript(_SCHEMA)
+            self._db.execute("BEGIN")
+        self._seen: list[tuple[bytes, int, bytes]] = []
+
+    def get(self, collection: str, key: bytes) -> Put | None:
+        """Return the stored document (as the Put that wrote it), or None."""
+        row = self._db.execute("SELECT author, ref, doc FROM docs WHERE collection = ? AND key = ?", (collection, key)).fetchone()
+        return None if row is None else Put(collection, key, row[0], row[1], unpack(row[2], max_size=1 << 30))
+
+    def scan(self, collection: str, *, ref: bytes | None = None, author: bytes | None = None) -> Iterator[Put]:
+        """Yield the documents of a collection, optionally only those with this ref and/or author, by key."""
+        sql, args = "SELECT key, author, ref, doc FROM docs WHERE collection = ?", [collection]
+        if ref is not None:
+            sql += " AND ref = ?"
+            args.append(ref)
+        if author is not None:
+            sql += " AND author = ?"
+            args.append(author)
+        # a separate cursor per scan, so a projection may read while a digest scan is open
+        for key, author_, ref_, doc in self._db.execute(sql + " ORDER BY key", args):
+            yield Put(collection, key, author_, ref_, unpack(doc, max_size=1 << 30))
+
+    def apply(self, changes: Iterable[Change]) -> None:
+        """Apply changes in order: a Put replaces the document at its key, a Delete removes it if present."""
+        for change in changes:
+            if isinstance(change, Put):
+                self._db.execute(
+                    "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
+                    (change.collection, change.key, change.author, change.ref, pack(change.doc)),
+                )
+            else:
+                self._db.execute("DELETE FROM docs WHERE collection = ? AND key = ?", (change.collection, change.key))
+
+    def remember(self, author: bytes, seq: int, eid: bytes) -> None:
+        """Record that `author`'s log holds event `eid` at `seq` (written in batches)."""
+        self._seen.append((author, seq, eid))
+        if len(self._seen) >= _FLUSH_EVERY:
+            self._flush_seen()
+
+    def seen_id(self, author: bytes, seq: int) -> bytes | None:
+        """Return the id of the event remembered at `author`/`seq`, or None."""
+        self._flush_seen()
+        row = self._db.execute("SELECT id FROM seen WHERE author = ? AND seq = ?", (author, seq)).fetchone()
+        return None if row is None else row[0]
+
+    def _flush_seen(self) -> None:
+        if self._seen:
+            self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", self._seen)
+            self._seen.clear()
+
+    def commit(self) -> None:
+        """End the write transaction so that other processes can read the file."""
+        self._flush_seen()
+        self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection (the file stays until its directory is removed)."""
+        self._db.close()
