@@ -84,7 +84,8 @@ class Widget:
         if self.spec.type is FieldType.TEXT_LIST:
             return self.spec.help or "one per line"
         if self.spec.type is FieldType.TIME:
-            return (self.spec.help + "; " if self.spec.help else "") + "the node's local time"
+            given = self.spec.help.replace("starts_at", "the start")
+            return (given + "; " if given else "") + "the node's local time"
         return self.spec.help
 
     @property
@@ -201,4 +202,5 @@ def field_message(message: str, name: str | None) -> str:
     text = message[len(prefix) :] if name and message.startswith(prefix) else message
     if text == "required":
         return "This is required: fill it in."
+    text = text.replace("starts_at", "the start").replace("ends_at", "the end")
     return text[:1].upper() + text[1:]

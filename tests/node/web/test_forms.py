@@ -44,6 +44,8 @@ async def test_each_form_renders_and_shows_a_missing_field_next_to_it(client, no
     blank = await client.get(f"/publish/{kind}")
     assert blank.status == 200
     page = await blank.text()
+    form = page[page.index('<form method="post" action="/publish/') :]
+    assert f'<input type="hidden" name="csrf" value="{csrf}">' in form[: form.index("</form>")]
     for spec in KINDS[kind].fields:
         assert f'name="{spec.name}"' in page, spec.name
         assert f'for="f-{spec.name}"' in page or f'id="f-{spec.name}-' in page, spec.name  # a label or a fieldset
@@ -82,7 +84,7 @@ async def test_callout_ending_before_it_starts(client, node):
     resp = await client.post("/publish/callout.published", data=data)
     page = await resp.text()
     assert resp.status == 422
-    assert "Before starts_at" in field_block(page, "ends_at")
+    assert "Before the start" in field_block(page, "ends_at")
     assert 'value="2031-05-01T17:00"' in field_block(page, "ends_at")
     assert 'value="Picket"' in field_block(page, "title")
     assert 'value="people" id="f-needs-people" checked' in page and 'value="materials" id="f-needs-materials" checked' in page
