@@ -1,0 +1,183 @@
+"""The auditor on real signed bundles: clean logs audit clean, each kind of damage is reported precisely."""
+
+from __future__ import annotations
+
+import pytest
+
+from events import Identity, create_event_from_value, fork_proof_from_events, group_id_text
+from events.digest import state_digest
+from events.projection_memory import replay
+from node.audit import audit
+
+from .helpers import flip, interleave, make_log, replace, write
+
+N = 12
+
+
+@pytest.fixture(scope="module")
+def people():
+    return [Identity.generate() for _ in range(3)]
+
+
+@pytest.fixture(scope="module")
+def logs(people):
+    return [make_log(p, N) for p in people]
+
+
+def both_modes_agree(path, fast=False):
+    """Audit with one worker and with two; the reports must be identical. Return the report."""
+    one = audit(str(path), workers=1, fast=fast)
+    two = audit(str(path), workers=2, fast=fast)
+    assert one == two
+    return one
+
+
+def test_clean_log_audits_clean_and_digest_matches_a_memory_replay(tmp_path, logs):
+    events = interleave(*logs)
+    report = both_modes_agree(write(tmp_path / "b", events))
+    assert report.clean and report.violations == 0
+    assert report.events == report.valid_events == len(events)
+    assert report.items == len(events)
+    assert len(report.groups) == 3 and all(g.valid == N and g.head_seq == N for g in report.groups)
+    assert report.digest == state_digest(replay(events))
+    fast = audit(str(tmp_path / "b"), fast=True, workers=1)
+    assert fast.clean and fast.digest == report.digest and fast.mode == "head"
+
+
+def test_flipped_payload_byte_is_a_bad_item_and_a_gap(tmp_path, logs):
+    log = logs[0]
+    bad = replace(log[4], payload=flip(log[4].payload, 3))
+    report = both_modes_agree(write(tmp_path / "b", [*log[:4], bad, *log[5:]]))
+    assert [(b.index, b.code) for b in report.bad_items] == [(4, "payload_mismatch")]
+    group = group_id_text(log[0].author)
+    assert [(g.group, g.first, g.last) for g in report.gaps] == [(group, 5, 5)]
+    assert [(i.seq, i.code, i.count, i.index) for i in report.invalid] == [(6, "after_gap", N - 5, 5)]
+    assert report.valid_events == 4 and not report.clean
+
+
+def test_flipped_header_byte_breaks_the_link(tmp_path, logs):
+    log = logs[0]
+    header = flip(log[6].header_bytes, 45)  # inside `prev`
+    bad = replace(log[6], header_bytes=header)
+    report = both_modes_agree(write(tmp_path / "b", [*log[:6], bad, *log[7:]]))
+    first = report.invalid[0]
+    assert (first.seq, first.index, first.code) == (7, 6, "broken_link")
+    assert first.event_id != log[6].id_hex  # the damaged header has another id
+    assert [(i.seq, i.code, i.count) for i in report.invalid[1:]] == [(8, "after_break", N - 7)]
+    assert report.valid_events == 6
+
+
+def test_flipped_signature_byte_is_vouched_for_in_full_mode_only(tmp_path, logs):
+    log = logs[1]
+    bad = replace(log[3], signature=flip(log[3].signature, 10))
+    path = write(tmp_path / "b", [*log[:3], bad, *log[4:]])
+    full = both_modes_agree(path)
+    assert [(v.seq, v.event_id, v.vouched_by) for v in full.vouched] == [(4, log[3].id_hex, log[4].id_hex)]
+    assert full.valid_events == N and not full.invalid and not full.clean
+    fast = both_modes_agree(path, fast=True)
+    assert fast.clean and fast.valid_events == N and fast.digest == full.digest
+
+
+def test_forged_signature_on_the_newest_event_makes_it_invalid(tmp_path, logs):
+    log = logs[1]
+    forger = Identity.generate()
+    forged = replace(log[-1], signature=forger.sign(b"solnet/event/v1\x00" + log[-1].header_bytes))
+    path = write(tmp_path / "b", [*log[:-1], forged])
+    for fast in (False, True):
+        report = both_modes_agree(path, fast=fast)
+        assert [(i.seq, i.event_id, i.code, i.index) for i in report.invalid] == [(N, log[-1].id_hex, "bad_signature", N - 1)]
+        assert report.valid_events == N - 1
+        assert report.digest == state_digest(replay(log[:-1]))
+
+
+def test_reordered_events_are_reported_and_still_valid(tmp_path, logs):
+    log = logs[2]
+    events = [*log[:4], log[5], log[4], *log[6:]]
+    report = both_modes_agree(write(tmp_path / "b", events))
+    assert [(m.seq, m.code, m.index) for m in report.misordered] == [(6, "early", 4)]
+    assert report.valid_events == N and not report.invalid and not report.gaps
+    assert report.digest == state_digest(replay(log))
+
+
+def test_missing_event_in_the_middle_is_a_gap(tmp_path, logs):
+    log = logs[2]
+    report = both_modes_agree(write(tmp_path / "b", [*log[:7], *log[8:]]))
+    assert [(g.first, g.last) for g in report.gaps] == [(8, 8)]
+    assert [(i.seq, i.code, i.count, i.event_id) for i in report.invalid] == [(9, "after_gap", N - 8, log[8].id_hex)]
+    assert report.valid_events == 7
+
+
+def test_two_signed_events_at_one_seq_are_a_fork(tmp_path, people, logs):
+    log = logs[0]
+    other = create_event_from_value(
+        people[0], kind="report.published", value={"title": "b", "text": "other"}, timestamp=1, previous=log[4]
+    )
+    report = both_modes_agree(write(tmp_path / "b", [*log, other]))
+    assert [(f.seq, {f.event_a, f.event_b}, f.source) for f in report.forks] == [(6, {log[5].id_hex, other.id_hex}, "events")]
+    assert [(i.seq, i.code) for i in report.invalid] == [(6, "fork_branch")]
+    assert report.digest == state_digest(replay(log), {people[0].public_key})
+
+
+def test_fork_proof_item_is_reported_and_merged_with_the_events(tmp_path, people, logs):
+    log = logs[0]
+    other = create_event_from_value(
+        people[0], kind="report.published", value={"title": "b", "text": "other"}, timestamp=1, previous=log[4]
+    )
+    proof = fork_proof_from_events([log[5]], [other])
+    report = both_modes_agree(write(tmp_path / "b", [*log, other], [proof]))
+    assert [(f.seq, f.source) for f in report.forks] == [(6, "events+fork_proof")]
+    only_proof = both_modes_agree(write(tmp_path / "c", log, [proof]))
+    assert [(f.seq, f.event_a, f.event_b, f.source) for f in only_proof.forks] == [
+        (6, proof.id_a.hex(), proof.id_b.hex(), "fork_proof")
+    ]
+
+
+def test_unsigned_conflicting_event_is_not_a_fork(tmp_path, people, logs):
+    log = logs[0]
+    other = create_event_from_value(
+        people[0], kind="report.published", value={"title": "b", "text": "x"}, timestamp=1, previous=log[4]
+    )
+    forged = replace(other, signature=flip(other.signature, 0))
+    report = both_modes_agree(write(tmp_path / "b", [*log, forged]))
+    assert not report.forks
+    assert [(i.seq, i.code, i.event_id) for i in report.invalid] == [(6, "conflict", other.id_hex)]
+
+
+def test_duplicate_event_is_reported(tmp_path, logs):
+    log = logs[0]
+    report = both_modes_agree(write(tmp_path / "b", [*log, log[3]]))
+    assert [(m.seq, m.code, m.index) for m in report.misordered] == [(4, "duplicate", N)]
+    assert report.valid_events == N
+
+
+def test_redactions_and_payload_problems(tmp_path, people, logs):
+    log = logs[1]
+    bad = create_event_from_value(people[1], kind="report.published", value={"title": 5}, timestamp=1, previous=log[-1])
+    unknown = create_event_from_value(people[1], kind="future.thing", value={"a": 1}, timestamp=1, previous=bad)
+    events = [*log[:2], log[2].without_payload(), *log[3:], bad, unknown]
+    report = both_modes_agree(write(tmp_path / "b", events))
+    assert [(x.seq, x.kind) for x in report.redactions] == [(3, "report.published")]
+    assert [(p.seq, p.code, p.field) for p in report.payload_problems] == [
+        (N + 1, "invalid_payload", "title"),
+        (N + 2, "unknown_kind", None),
+    ]
+    assert report.violations == 1  # the invalid payload; redactions and unknown kinds are not violations
+    assert report.digest == state_digest(replay(events))
+
+
+def test_truncated_bundle_reports_damage_and_audits_what_it_read(tmp_path, logs):
+    data = write(tmp_path / "b", logs[0]).read_bytes()
+    (tmp_path / "t").write_bytes(data[: len(data) // 2])
+    report = both_modes_agree(tmp_path / "t")
+    assert "truncated" in report.damage
+    assert 0 < report.valid_events < N and not report.clean
+
+
+def test_trailing_garbage_and_damaged_trailer(tmp_path, logs):
+    data = write(tmp_path / "b", logs[0]).read_bytes()
+    (tmp_path / "g").write_bytes(data + b"\x00junk")
+    report = both_modes_agree(tmp_path / "g")
+    assert "trailing garbage" in report.damage and report.valid_events == N
+    (tmp_path / "d").write_bytes(flip(data, 200))
+    damaged = both_modes_agree(tmp_path / "d")
+    assert damaged.damage is not None and not damaged.clean
