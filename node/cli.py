@@ -7,6 +7,7 @@ import asyncio
 import json
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -244,20 +245,43 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _peer_health(service: NodeService) -> dict[str, Any] | None:
+    """Return the peer health the serving node last wrote (node/federation), with its age; None if never served."""
+    path = service.data_dir.path / "peer-health.json" if service.data_dir else None
+    if path is None or not path.exists():
+        return None
+    try:
+        snapshot = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    age = round(time.time() - snapshot.get("written_at", 0), 1)
+    return {"seconds_old": age, "peers": snapshot.get("peers", []), "sync": snapshot.get("sync", {})}
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     async def body(service: NodeService) -> Any:
         await service.refresh()
         info = await service.info()
         info["data_dir"] = str(service.data_dir.path) if service.data_dir else None
         info["peers_configured"] = list(service.settings.peers)
+        info["peer_health"] = _peer_health(service)
         return info
 
     info = _with_service(args, body)
     if args.json:
         _print_json(info)
         return 0
+    health = info.pop("peer_health")
     for key, value in info.items():
         print(f"{key:>18}: {value if not isinstance(value, (list, dict)) else json.dumps(value)}")
+    if health:
+        print(f"{'peer health':>18}: as the serving node saw it {health['seconds_old']} s ago")
+        for peer in health["peers"]:
+            since = peer.get("seconds_since_success")
+            print(
+                f"{'':>18}  {peer['url']}  {peer['state']}  failures {peer['failures']}"
+                f"  points {peer['misbehaviour_points']}  last answer {'never' if since is None else f'{since} s ago'}"
+            )
     return 0
 
 

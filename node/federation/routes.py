@@ -106,7 +106,11 @@ async def _handle(request: web.Request) -> web.StreamResponse:
         return _error("body_too_large", f"a {name} request has at most {limit} bytes")
     if name == "want":
         return await _serve_want(request, federation, sender, body)
-    return _reply(await federation.agent.handle_bytes(sender, body, EXPECTED[name]))
+    response = _reply(await federation.agent.handle_bytes(sender, body, EXPECTED[name]))
+    if name == "hello" and response.status == 200 and not sender.startswith("unknown://"):
+        # A node that greets us is one we can sync with too; without this a link would only work one way.
+        federation.book.add(sender, decode_message(body, Hello).group)
+    return response
 
 
 async def _serve_want(request: web.Request, federation: Federation, sender: str, body: bytes) -> web.StreamResponse:

@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 
 from events import Event, Mode, group_id_text
-from protocol import Gossip, PeerBook, SyncAgent, SyncReport, Want
+from protocol import Gossip, PeerBook, ProtocolError, SyncAgent, SyncReport, Want
 from protocol.agent import MALFORMED_POINTS
 
 from ..service import NodeService
@@ -173,6 +173,9 @@ class Federation:
     async def sync_with(self, peer: str) -> SyncReport:
         """Run one anti-entropy sync with `peer` (bounded by the concurrency semaphore) and record its outcome."""
         async with self._limit:
+            if self.book.health(peer).group is None:
+                with contextlib.suppress(ProtocolError):
+                    await self.agent.hello(peer)  # learn its group key (the sync below reports a failure anyway)
             report = await self.agent.sync_with(peer)
         stats = self.stats.setdefault(peer, PeerStats())
         stats.syncs += 1

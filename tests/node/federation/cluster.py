@@ -15,6 +15,7 @@ from events import Event
 from node.app import create_app
 from node.datadir import DataDir
 from node.federation import FEDERATION, Federation, FederationConfig, federation_setup
+from node.federation.scheduler import HEALTH_FILE
 from node.http_errors import UNEXPECTED
 from node.service import NodeService
 from node.store import open_store
@@ -64,7 +65,9 @@ class Node:
         self.service = NodeService(
             store=open_store(data.path), identity=data.load_identity(), settings=data.settings(), data_dir=data
         )
-        config = FederationConfig(own_url=self.url, peers=tuple(self.peers), seed=self.index, **self.config)
+        config = FederationConfig(
+            own_url=self.url, peers=tuple(self.peers), seed=self.index, health_file=self.path / HEALTH_FILE, **self.config
+        )
         self.app = create_app(self.service, extras=[federation_setup(config)])
         if await self.service.astore.head(self.service.identity.public_key) is None:
             await self.service.publish("group.profile", {"name": self.name})  # as `solnet init` does
@@ -149,14 +152,14 @@ class Cluster:
         heads = [await n.heads() for n in nodes]
         return all(h == heads[0] for h in heads)
 
-    async def wait_quiet(self, nodes: list[Node] | None = None, timeout: float = 20.0) -> None:
-        """Wait until the nodes hold the same heads and none has sync work under way (twice in a row)."""
+    async def wait_quiet(self, nodes: list[Node] | None = None, timeout: float = 20.0, *, same: bool = True) -> None:
+        """Wait until the nodes hold the same heads (unless not `same`: forks) and none has sync work under way, twice."""
         streak = 0
 
         async def quiet() -> bool:
             nonlocal streak
             idle = not any(n.federation.busy for n in (nodes or self.running()))
-            streak = streak + 1 if idle and await self.same_heads(nodes) else 0
+            streak = streak + 1 if idle and (not same or await self.same_heads(nodes)) else 0
             return streak >= 2
 
         await self.wait_until(quiet, timeout, "quiet network with equal frontiers")
