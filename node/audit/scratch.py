@@ -56,6 +56,10 @@ class ScratchView:
         for key, author_, ref_, doc in self._db.execute(sql + " ORDER BY key", args):
             yield Put(collection, key, author_, ref_, unpack(doc, max_size=1 << 30))
 
+    def raw_scan(self, collection: str) -> Iterator[tuple[bytes, bytes, bytes | None, bytes]]:
+        """Yield (key, author, ref, canonical doc bytes) of every document of a collection, by key."""
+        yield from self._db.execute("SELECT key, author, ref, doc FROM docs WHERE collection = ? ORDER BY key", (collection,))
+
     def apply(self, changes: Iterable[Change]) -> None:
         """Apply changes in order: a Put replaces the document at its key, a Delete removes it if present."""
         for change in changes:

@@ -1,0 +1,139 @@
+"""Benchmark of `solnet audit`: full and --fast audits of a large export bundle, against the raw Ed25519 verify rate.
+
+Usage: python bench/audit.py [--events N] [--groups G]. The bundle (N events from G groups, ~500-byte payloads,
+really signed) is generated once into the temp dir and reused. Each audit runs in a fresh child process so
+that its peak RSS (main process + the largest worker x workers) is its own. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from events import Identity, create_event_from_value
+from events.bundle import BundleHead, write_bundle
+
+
+def generate(path: Path, events: int, groups: int) -> None:
+    """Write a bundle of `events` signed events from `groups` groups, interleaved in runs of 50."""
+    people = [Identity.from_seed(bytes([i % 256, i // 256]) * 16) for i in range(groups)]
+    per = events // groups
+
+    def stream():
+        heads = [None] * groups
+        for start in range(0, per, 50):
+            for g, person in enumerate(people):
+                for i in range(start, min(start + 50, per)):
+                    value = {"title": f"report {i}", "text": f"{g}:{i} " + "lorem ipsum dolor sit amet " * 17}
+                    heads[g] = create_event_from_value(
+                        person, kind="report.published", value=value, timestamp=1_760_000_000_000 + i, previous=heads[g]
+                    )
+                    yield heads[g]
+
+    tmp = path.with_suffix(".part")
+    with open(tmp, "wb") as out:
+        for piece in write_bundle(BundleHead("bench", 1_760_000_000_000), stream()):
+            out.write(piece)
+    tmp.replace(path)
+
+
+def raw_verify_rate(seconds: float = 2.0) -> float:
+    """Return single-core Ed25519 verifications per second with `cryptography` (500-byte-ish messages)."""
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key()
+    messages = [os.urandom(120) for _ in range(256)]
+    signed = [(key.sign(m), m) for m in messages]
+    count, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for sig, m in signed:
+            public.verify(sig, m)
+        count += len(signed)
+    return count / (time.perf_counter() - start)
+
+
+def child(path: str, fast: bool) -> None:
+    """Run one audit in this process and print its timing and peak memory as JSON."""
+    from node.audit import audit, default_workers
+
+    start = time.perf_counter()
+    report = audit(path, fast=fast)
+    seconds = time.perf_counter() - start
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    workers = default_workers()
+    largest_worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if workers > 1 else 0.0
+    print(
+        json.dumps(
+            {
+                "seconds": seconds,
+                "events": report.events,
+                "clean": report.clean,
+                "digest": report.digest,
+                "workers": workers,
+                "rss_mb": own + workers * largest_worker,
+            }
+        )
+    )
+
+
+def run_child(path: Path, fast: bool) -> dict:
+    args = [sys.executable, __file__, "--child", str(path)] + (["--fast"] if fast else [])
+    out = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--groups", type=int, default=100)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--fast", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.fast)
+        return
+    cache = Path(tempfile.gettempdir()) / "solnet-bench-audit"
+    cache.mkdir(exist_ok=True)
+    path = cache / f"bundle-{args.events}-{args.groups}.solnet"
+    if not path.exists():
+        start = time.perf_counter()
+        generate(path, args.events, args.groups)
+        print(f"generated {path} ({path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f} s")
+    raw = raw_verify_rate()
+    print(f"raw Ed25519 verify (cryptography, one core): {raw:,.0f} /s")
+    full = run_child(path, fast=False)
+    full_rate = full["events"] / full["seconds"]
+    print(
+        f"full audit: {full['events']} events in {full['seconds']:.2f} s = {full_rate:,.0f} events/s "
+        f"({full_rate / raw:.2f}x raw verify), {full['workers']} workers, peak RSS {full['rss_mb']:.0f} MB, clean={full['clean']}"
+    )
+    fast = run_child(path, fast=True)
+    fast_rate = fast["events"] / fast["seconds"]
+    print(
+        f"--fast audit: {fast['seconds']:.2f} s = {fast_rate:,.0f} events/s, peak RSS {fast['rss_mb']:.0f} MB, clean={fast['clean']}"
+    )
+    assert full["digest"] == fast["digest"], "full and fast audits disagree"
+    print(
+        json.dumps(
+            {
+                "raw_verify_per_s": round(raw),
+                "full_audit_per_s": round(full_rate),
+                "fast_audit_per_s": round(fast_rate),
+                "peak_rss_mb": round(max(full["rss_mb"], fast["rss_mb"]), 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
