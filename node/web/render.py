@@ -23,6 +23,7 @@ from .session import CSRF_FIELD, Session, Sessions, set_cookie
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 SESSIONS = web.AppKey("web_sessions", Sessions)
+CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -75,6 +76,10 @@ def page(
     }
     response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
     response.headers["Cache-Control"] = "no-store"
+    # Nothing is loaded from outside the node, no script runs, and no other site may frame the page or receive a form.
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
     if session and new_cookie:
         set_cookie(response, request, session)
     return response

@@ -20,9 +20,11 @@ async def test_login_page_sets_an_httponly_strict_cookie(client):
     assert 'name="csrf"' in await resp.text()
 
 
-async def test_reading_pages_sets_no_cookie(client):
+async def test_reading_pages_sets_no_cookie_and_a_strict_policy(client):
     resp = await client.get("/")
     assert resp.status == 200 and COOKIE not in resp.cookies
+    policy = resp.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy and "form-action 'self'" in policy
 
 
 async def test_login_with_token_issues_a_new_session_id(client, node):
