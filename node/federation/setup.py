@@ -16,6 +16,7 @@ from .scheduler import HEALTH_FILE, Federation, FederationConfig, peers_from
 
 INTERVAL_ENV = "SOLNET_SYNC_INTERVAL"
 PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
+PEER_EXCHANGE_ENV = "SOLNET_PEER_EXCHANGE"
 
 
 def federation_setup(config: FederationConfig) -> Callable[[web.Application], None]:
@@ -57,5 +58,6 @@ def config_from_args(service: NodeService, args: argparse.Namespace) -> Federati
         follow_only=bool(getattr(args, "follow_only", False) or settings.follow_only),
         follow_depth=settings.follow_depth,
         interval=float(os.environ.get(INTERVAL_ENV) or 5.0),
+        peer_exchange=os.environ.get(PEER_EXCHANGE_ENV, "1") != "0",
         health_file=health,
     )
