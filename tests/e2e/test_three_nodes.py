@@ -101,17 +101,8 @@ def nodes(tmp_path):
 def test_callout_crosses_a_line_of_processes_and_a_restart(nodes):
     for name in "ABC":
         nodes.start(name)
-    solnet(
-        "publish",
-        "callout",
-        "--title",
-        "First call",
-        "--text",
-        "Bodies at the door",
-        "--data",
-        str(nodes.root / "A"),
-        env=nodes.env,
-    )
+    a_data = str(nodes.root / "A")
+    solnet("publish", "callout", "--title", "First call", "--text", "Bodies at the door", "--data", a_data, env=nodes.env)
     wait_for(lambda: "First call" in nodes.callout_titles("C"), 30, "first callout at C")
 
     nodes.kill("B")
