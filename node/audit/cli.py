@@ -49,7 +49,7 @@ def _with_progress(args: argparse.Namespace):
     with Progress(*columns, TimeRemainingColumn(), transient=True) as bar:
         task = bar.add_task("auditing", total=None)
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
         return audit(args.source, fast=args.fast, workers=args.workers, progress=progress)

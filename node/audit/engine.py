@@ -31,10 +31,10 @@ from .errors import DamagedSourceError, SourceError
 from .findings import Findings
 from .reader import PartitionReader
 from .scratch import ScratchView
-from .sources import BundleFile, resolve
+from .sources import Source, resolve
 
 HEAD_CHECKPOINT = 256
-Progress = Callable[[int, int], None]
+Progress = Callable[[int, int | None], None]
 
 
 @dataclass(slots=True)
@@ -52,7 +52,7 @@ class Partial:
     extra: dict = field(default_factory=dict)
 
 
-def run_partition(source: BundleFile, mode: Mode, worker: int, workers: int, scratch: str, offsets=None) -> Partial:
+def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch: str, offsets=None) -> Partial:
     """Audit this worker's share of `source`; return its findings (documents stay in the scratch file)."""
     findings = Findings()
     part = Partial(findings, scratch=scratch)
@@ -165,7 +165,7 @@ def default_workers() -> int:
 
 
 def audit(
-    source: str | BundleFile, *, fast: bool = False, workers: int | None = None, progress: Progress | None = None
+    source: str | Source, *, fast: bool = False, workers: int | None = None, progress: Progress | None = None
 ) -> r.AuditReport:
     """Return the report of auditing `source` (path of a bundle, ...); raise SourceError if it cannot be read."""
     src = resolve(source) if isinstance(source, str) else source
@@ -193,7 +193,7 @@ def audit(
 
 
 def _run_workers(
-    src: BundleFile, mode: Mode, count: int, scratches: list[str], total: int, progress: Progress | None
+    src: Source, mode: Mode, count: int, scratches: list[str], total: int | None, progress: Progress | None
 ) -> list[Partial]:
     ctx = multiprocessing.get_context("spawn")
     shared = ctx.Array("q", count, lock=False)
@@ -206,7 +206,7 @@ def _run_workers(
         return result.get()
 
 
-def _merge(src: BundleFile, mode: Mode, parts: list[Partial], digest: str) -> r.AuditReport:
+def _merge(src: Source, mode: Mode, parts: list[Partial], digest: str) -> r.AuditReport:
     lead = parts[0]
     findings = [p.findings for p in parts]
 

@@ -36,13 +36,57 @@ class BundleFile:
             handle.close()
 
 
-def resolve(source: str) -> BundleFile:
+@dataclass(frozen=True, slots=True)
+class DataDirSource:
+    """A node's data dir: its stored events (notification order) and fork proofs, framed as a bundle on the fly."""
+
+    path: str
+
+    kind = "datadir"
+
+    def size(self) -> int | None:
+        """Return None: the bundle is produced while it is read, its size is not known beforehand."""
+        return None
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the bytes of a bundle of everything the store holds; raise SourceError if it cannot be opened."""
+        from events.bundle import BundleHead, write_bundle
+        from node.datadir import DataDir
+        from node.errors import NodeError
+        from node.store import open_store
+
+        data = DataDir.at(self.path)
+        try:
+            url = data.settings().database_url if data.settings_file.exists() else None
+            store = open_store(data.path, url)
+        except NodeError as exc:
+            raise SourceError(f"cannot open the store of data dir {self.path}: {exc}") from None
+        try:
+            events = (event for _, event in store.iter_notifications())
+            buffered: list[bytes] = []
+            size = 0
+            for piece in write_bundle(BundleHead(f"data dir {self.path}", 0), events, store.fork_proofs()):
+                buffered.append(piece)
+                size += len(piece)
+                if size >= CHUNK_SIZE:
+                    yield b"".join(buffered)
+                    buffered, size = [], 0
+            if buffered:
+                yield b"".join(buffered)
+        finally:
+            store.close()
+
+
+Source = BundleFile | DataDirSource
+
+
+def resolve(source: str) -> Source:
     """Return the source named by `source`: a URL, a data dir or a bundle file; raise SourceError if none."""
     if source.startswith(("http://", "https://")):
         raise UnsupportedSourceError(f"auditing a node by URL ({source}) is not supported yet: export a bundle and audit that")
     path = Path(source)
     if path.is_dir():
-        raise UnsupportedSourceError(f"auditing a data dir ({source}) is not supported yet: export a bundle and audit that")
+        return DataDirSource(str(path))
     if not path.exists():
         raise SourceError(f"{source}: no such file or directory")
     return BundleFile(str(path))
