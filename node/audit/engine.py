@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_text
@@ -30,8 +30,9 @@ from .author import AuthorLog
 from .errors import DamagedSourceError, SourceError
 from .findings import Findings
 from .reader import PartitionReader
+from .remote import fetch
 from .scratch import ScratchView
-from .sources import Source, resolve
+from .sources import BundleFile, NodeUrl, Source, resolve
 
 HEAD_CHECKPOINT = 256
 Progress = Callable[[int, int | None], None]
@@ -169,6 +170,8 @@ def audit(
 ) -> r.AuditReport:
     """Return the report of auditing `source` (path of a bundle, ...); raise SourceError if it cannot be read."""
     src = resolve(source) if isinstance(source, str) else source
+    if isinstance(src, NodeUrl):
+        return _audit_url(src, fast=fast, workers=workers, progress=progress)
     mode = Mode.HEAD if fast else Mode.FULL
     count = max(1, workers if workers is not None else default_workers())
     total = src.size()
@@ -190,6 +193,21 @@ def audit(
             for view in views:
                 view.close()
     return _merge(src, mode, parts, digest)
+
+
+def _audit_url(src: NodeUrl, *, fast: bool, workers: int | None, progress: Progress | None) -> r.AuditReport:
+    with tempfile.TemporaryDirectory(prefix="solnet-audit-fetch-") as tmp:
+        path = Path(tmp) / "fetched.solnet"
+        fetched = fetch(src.path, path)
+        report = audit(BundleFile(str(path)), fast=fast, workers=workers, progress=progress)
+    notes = list(report.notes)
+    if fetched.digest_after is None:
+        notes.append("the node did not advertise a state digest (GET /api/v1/digest)")
+    elif fetched.digest_before != fetched.digest_after:
+        notes.append("the node's state changed while its log was fetched; its digest was taken after the fetch")
+    return replace(
+        report, source=src.path, source_kind=src.kind, node=src.path, advertised_digest=fetched.digest_after, notes=tuple(notes)
+    )
 
 
 def _run_workers(

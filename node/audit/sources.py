@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import SourceError, UnsupportedSourceError
+from .errors import SourceError
 
 CHUNK_SIZE = 1 << 16
 
@@ -77,13 +77,22 @@ class DataDirSource:
             store.close()
 
 
-Source = BundleFile | DataDirSource
+@dataclass(frozen=True, slots=True)
+class NodeUrl:
+    """A running node, read over its peer API into a temporary bundle first (see node/audit/remote.py)."""
+
+    path: str
+
+    kind = "url"
+
+
+Source = BundleFile | DataDirSource | NodeUrl
 
 
 def resolve(source: str) -> Source:
     """Return the source named by `source`: a URL, a data dir or a bundle file; raise SourceError if none."""
     if source.startswith(("http://", "https://")):
-        raise UnsupportedSourceError(f"auditing a node by URL ({source}) is not supported yet: export a bundle and audit that")
+        return NodeUrl(source)
     path = Path(source)
     if path.is_dir():
         return DataDirSource(str(path))
