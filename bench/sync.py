@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
 import shutil
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -145,7 +147,7 @@ async def catch_up(root: Path, logs: list, total: int) -> dict:
     for path in (a_path, b_path):
         shutil.rmtree(path, ignore_errors=True)
     init_node(a_path, "Node one")
-    init_node(b_path, "Node two")
+    b_key = init_node(b_path, "Node two").load_identity().public_key
     store = open_store(a_path)
     for i in range(0, max(len(log) for log in logs), 500):
         store.ingest([e for log in logs for e in log[i : i + 500]], Mode.HEAD)
@@ -162,17 +164,29 @@ async def catch_up(root: Path, logs: list, total: int) -> dict:
         pid = procs[1].pid
         marks: dict[str, float] = {}
 
+        db = b_path / "solnet.sqlite3"
+
+        def held() -> int:
+            # Read node two's log heads straight from its SQLite file: polling its API (which computes the state
+            # digest) would load the very node being measured.
+            with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+                return conn.execute("SELECT coalesce(sum(seq), 0) FROM log_heads WHERE author != ?", (b_key,)).fetchone()[0]
+
         def progress() -> bool:
-            info = get_json(f"http://127.0.0.1:{b_port}/api/v1/node")
-            if info is None:
-                return False
-            got = info["events"] - info["own_events"]
+            if "ready_at" not in marks:
+                if get_json(f"http://127.0.0.1:{b_port}/api/v1/peers") is None:
+                    return False
+                marks["ready_at"] = time.perf_counter()  # node two answers: count from here, without interpreter start-up
+                marks["held_at_ready"] = held()
+            got = held()
             if got >= total // 4 and "rss_25" not in marks:
                 marks["rss_25"] = rss_mb(pid)
             return got >= total
 
-        await asyncio.to_thread(wait_for, progress, 1200, "catch-up", 0.2)
-        seconds = time.perf_counter() - start
+        await asyncio.to_thread(wait_for, progress, 1200, "catch-up", 0.02)
+        end = time.perf_counter()
+        seconds = end - start
+        marks["rate_after_ready"] = (total - marks["held_at_ready"]) / (end - marks["ready_at"])
         marks["rss_100"] = rss_mb(pid)
         marks["peak"] = rss_mb(pid, "VmHWM")
     finally:
@@ -289,7 +303,8 @@ def main() -> None:
             r = asyncio.run(catch_up(root, logs, total))
             runs.append(r)
             print(
-                f"catch-up {i + 1}: {total} events in {r['seconds']:.2f} s = {r['rate']:,.0f} events/s; wire "
+                f"catch-up {i + 1}: {total} events in {r['seconds']:.2f} s from process start = {r['rate']:,.0f} events/s, "
+                f"{r['rate_after_ready']:,.0f} events/s once serving; wire "
                 f"{r['wire_bytes']:,} B for {r['record_bytes']:,} B of records (ratio {r['wire_ratio']:.3f}); fresh node RSS "
                 f"{r.get('rss_25', 0):.0f} MB at 25%, {r['rss_100']:.0f} MB at 100%, peak {r['peak']:.0f} MB"
             )
@@ -304,7 +319,8 @@ def main() -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     result = {
-        "catchup_per_s": round(statistics.median(r["rate"] for r in runs)),
+        "catchup_per_s": round(statistics.median(r["rate_after_ready"] for r in runs)),
+        "catchup_from_process_start_per_s": round(statistics.median(r["rate"] for r in runs)),
         "wire_ratio": round(statistics.median(r["wire_ratio"] for r in runs), 4),
         "peak_rss_mb": round(max(r["peak"] for r in runs), 1),
         "rss_25_mb": round(statistics.median(r.get("rss_25", 0) for r in runs), 1),

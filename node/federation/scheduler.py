@@ -22,7 +22,7 @@ from typing import Any
 import aiohttp
 
 from events import Event, Mode, group_id_text
-from protocol import Gossip, PeerBook, ProtocolError, SyncAgent, SyncReport, Want
+from protocol import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Gossip, PeerBook, ProtocolError, SyncAgent, SyncReport, Want
 from protocol.agent import MALFORMED_POINTS
 
 from ..service import NodeService
@@ -51,6 +51,8 @@ class FederationConfig:
     fanout: int = 3
     relay_fanout: int = 2
     mode: Mode = Mode.HEAD
+    batch_events: int = MAX_BATCH_EVENTS  # per want, asked and served: fewer round trips and commits in a catch-up
+    batch_bytes: int = MAX_BATCH_BYTES
     health_file: Path | None = None
     seed: int | None = None
 
@@ -92,6 +94,8 @@ class Federation:
             book=self.book,
             gossip=Gossip(fanout=config.fanout, relay_fanout=config.relay_fanout, rng=random.Random(rng.random())),
             on_error=self._task_failed,
+            max_batch_events=config.batch_events,
+            max_batch_bytes=config.batch_bytes,
         )
         self.stats: dict[str, PeerStats] = {}
         self.counters = Counters()
