@@ -20,7 +20,7 @@ from pathlib import Path
 
 from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_text
 from events.bundle import BadItem
-from events.canonical import pack
+from events.canonical import pack, packb_plain
 from events.digest import DIGEST_PREFIX
 from events.kinds import UnknownPayload, parse_event_payload
 from events.projection import COLLECTIONS, project
@@ -152,7 +152,7 @@ def merged_digest(views: list[ScratchView], forked: set[bytes]) -> str:
     for collection in COLLECTIONS:
         prefix = b"\x95" + pack(collection)
         for key, author, ref, doc in heapq.merge(*(v.raw_scan(collection) for v in views), key=lambda row: row[0]):
-            h.update(prefix + pack(key) + pack(author) + pack(ref) + doc)
+            h.update(prefix + packb_plain(key) + packb_plain(author) + packb_plain(ref) + doc)
     h.update(pack(["forked", sorted(forked)]))
     return h.hexdigest()
 

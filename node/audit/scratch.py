@@ -17,10 +17,10 @@ _SCHEMA = """
 CREATE TABLE docs (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, ref BLOB, doc BLOB NOT NULL,
                    PRIMARY KEY (collection, key)) WITHOUT ROWID;
 CREATE INDEX docs_author ON docs (collection, author, key);
-CREATE INDEX docs_ref ON docs (collection, ref, key);
 CREATE TABLE seen (author BLOB NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, PRIMARY KEY (author, seq)) WITHOUT ROWID;
 """
 _FLUSH_EVERY = 2048
+_ABSENT = object()
 
 
 class ScratchView:
@@ -37,14 +37,20 @@ class ScratchView:
             self._db.executescript(_SCHEMA)
             self._db.execute("BEGIN")
         self._seen: list[tuple[bytes, int, bytes]] = []
+        # write-back cache: recent changes by (collection, key), None for a delete; written in batches
+        self._cache: dict[tuple[str, bytes], Put | None] = {}
 
     def get(self, collection: str, key: bytes) -> Put | None:
         """Return the stored document (as the Put that wrote it), or None."""
+        cached = self._cache.get((collection, key), _ABSENT)
+        if cached is not _ABSENT:
+            return cached
         row = self._db.execute("SELECT author, ref, doc FROM docs WHERE collection = ? AND key = ?", (collection, key)).fetchone()
         return None if row is None else Put(collection, key, row[0], row[1], unpack(row[2], max_size=1 << 30))
 
     def scan(self, collection: str, *, ref: bytes | None = None, author: bytes | None = None) -> Iterator[Put]:
         """Yield the documents of a collection, optionally only those with this ref and/or author, by key."""
+        self._flush_docs()
         sql, args = "SELECT key, author, ref, doc FROM docs WHERE collection = ?", [collection]
         if ref is not None:
             sql += " AND ref = ?"
@@ -58,18 +64,25 @@ class ScratchView:
 
     def raw_scan(self, collection: str) -> Iterator[tuple[bytes, bytes, bytes | None, bytes]]:
         """Yield (key, author, ref, canonical doc bytes) of every document of a collection, by key."""
+        self._flush_docs()
         yield from self._db.execute("SELECT key, author, ref, doc FROM docs WHERE collection = ? ORDER BY key", (collection,))
 
     def apply(self, changes: Iterable[Change]) -> None:
         """Apply changes in order: a Put replaces the document at its key, a Delete removes it if present."""
+        cache = self._cache
         for change in changes:
-            if isinstance(change, Put):
-                self._db.execute(
-                    "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)",
-                    (change.collection, change.key, change.author, change.ref, pack(change.doc)),
-                )
-            else:
-                self._db.execute("DELETE FROM docs WHERE collection = ? AND key = ?", (change.collection, change.key))
+            cache[(change.collection, change.key)] = change if isinstance(change, Put) else None
+        if len(cache) >= _FLUSH_EVERY:
+            self._flush_docs()
+
+    def _flush_docs(self) -> None:
+        if not self._cache:
+            return
+        puts = [(p.collection, p.key, p.author, p.ref, pack(p.doc)) for p in self._cache.values() if p is not None]
+        deletes = [key for key, p in self._cache.items() if p is None]
+        self._cache.clear()
+        self._db.executemany("DELETE FROM docs WHERE collection = ? AND key = ?", deletes)
+        self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)", puts)
 
     def remember(self, author: bytes, seq: int, eid: bytes) -> None:
         """Record that `author`'s log holds event `eid` at `seq` (written in batches)."""
@@ -90,6 +103,7 @@ class ScratchView:
 
     def commit(self) -> None:
         """End the write transaction so that other processes can read the file."""
+        self._flush_docs()
         self._flush_seen()
         self._db.execute("COMMIT")
 
