@@ -35,6 +35,16 @@ from .scratch import ScratchView
 from .sources import BundleFile, NodeUrl, Source, resolve
 
 HEAD_CHECKPOINT = 256
+# kinds that change an entity their own group created earlier: the field naming it (events/projection.py)
+_MODIFIES = {
+    "campaign.updated": "campaign",
+    "campaign.closed": "campaign",
+    "callout.updated": "callout",
+    "callout.withdrawn": "callout",
+    "callout.fulfilled": "callout",
+    "pledge.withdrawn": "pledge",
+    "pledge.fulfilled": "pledge",
+}
 Progress = Callable[[int, int | None], None]
 
 
@@ -77,6 +87,12 @@ def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch
             return
         if isinstance(typed, UnknownPayload):
             findings.payload_problem(event, "unknown_kind", None, f"kind {event.kind!r} is not known to this auditor")
+            return
+        target = _MODIFIES.get(event.kind)
+        if target is not None:
+            ref = getattr(typed, target).hex()
+            reason = f"{target} {ref} is not a {target} this group created earlier (or it was redacted)"
+            findings.payload_problem(event, "dangling_reference", target, reason)
 
     reader = PartitionReader(source.chunks(), worker=worker, workers=workers, checks_trailer=worker == 0)
     try:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+WARNINGS = frozenset({"unknown_kind", "dangling_reference"})
+"""Payload-problem codes that are reported but are not violations."""
+
 
 @dataclass(frozen=True, slots=True)
 class GroupSummary:
@@ -132,7 +135,7 @@ class AuditReport:
 
     @property
     def violations(self) -> int:
-        """Return how many findings break the log's integrity (unknown kinds and redactions are not violations)."""
+        """Return how many findings break the log's integrity (redactions and WARNINGS are not violations)."""
         return (
             len(self.forks)
             + len(self.gaps)
@@ -140,7 +143,7 @@ class AuditReport:
             + len(self.misordered)
             + len(self.bad_items)
             + len(self.vouched)
-            + sum(1 for p in self.payload_problems if p.code != "unknown_kind")
+            + sum(1 for p in self.payload_problems if p.code not in WARNINGS)
             + (self.damage is not None)
             + (self.advertised_digest is not None and self.advertised_digest != self.digest)
         )

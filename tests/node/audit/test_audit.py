@@ -181,3 +181,15 @@ def test_trailing_garbage_and_damaged_trailer(tmp_path, logs):
     (tmp_path / "d").write_bytes(flip(data, 200))
     damaged = both_modes_agree(tmp_path / "d")
     assert damaged.damage is not None and not damaged.clean
+
+
+def test_update_of_an_entity_the_group_never_created_is_a_dangling_reference(tmp_path, people, logs):
+    log = logs[2]
+    stranger_callout = logs[0][1].id  # created by another group: an update from this group is ignored
+    update = create_event_from_value(
+        people[2], kind="callout.fulfilled", value={"callout": stranger_callout}, timestamp=1, previous=log[-1]
+    )
+    own = create_event_from_value(people[2], kind="callout.fulfilled", value={"callout": log[1].id}, timestamp=1, previous=update)
+    report = both_modes_agree(write(tmp_path / "b", [*log, update, own]))
+    assert [(p.seq, p.code, p.field) for p in report.payload_problems] == [(N + 1, "dangling_reference", "callout")]
+    assert report.clean  # reported, not a violation
