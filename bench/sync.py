@@ -108,7 +108,8 @@ class CountingRelay:
             finally:
                 dst.close()
 
-        await asyncio.gather(pipe(reader, up_writer, True), pipe(up_reader, writer, False))
+        with contextlib.suppress(asyncio.CancelledError):  # the relay closing at the end of a run
+            await asyncio.gather(pipe(reader, up_writer, True), pipe(up_reader, writer, False))
 
     async def close(self) -> None:
         if self.server:
