@@ -22,10 +22,59 @@ _INT_MIN = -(2**63)
 _INT_MAX = 2**64 - 1
 
 
+_PLAIN = frozenset((str, bytes, bool, type(None)))  # exact types that pass through unchanged
+
+
 def _normalise(value: Any, depth: int) -> Any:
     """Return `value` with maps rebuilt in canonical key order; raise on anything not allowed."""
     if depth > MAX_DEPTH:
         raise DecodeError(f"value nested deeper than {MAX_DEPTH} levels")
+    t = type(value)
+    if t in _PLAIN:
+        return value
+    # Fast paths for exact dicts and lists: scalar children are checked inline instead of by a call each,
+    # which is most of the cost of packing a document. Below MAX_DEPTH only, so the depth check above
+    # still sees every child; anything unusual (subclasses, non-str keys) takes the general path.
+    if t is dict and depth < MAX_DEPTH:
+        fast = _normalise_map(value, depth + 1)
+        if fast is not None:
+            return fast
+    elif (t is list or t is tuple) and depth < MAX_DEPTH:
+        return _normalise_list(value, depth + 1)
+    return _normalise_general(value, depth)
+
+
+def _normalise_map(value: dict, depth: int) -> dict | None:
+    """Return the map rebuilt in key order, or None if a key is not exactly a str (the general path decides)."""
+    try:
+        keys = sorted(value)  # code-point order of str is the order of their UTF-8 bytes
+    except TypeError:
+        return None
+    out = {}
+    for key in keys:
+        if type(key) is not str:
+            return None
+        v = value[key]
+        t = type(v)
+        if t in _PLAIN or (t is int and _INT_MIN <= v <= _INT_MAX):
+            out[key] = v
+        else:
+            out[key] = _normalise(v, depth)
+    return out
+
+
+def _normalise_list(value: list | tuple, depth: int) -> list:
+    out = []
+    for v in value:
+        t = type(v)
+        if t in _PLAIN or (t is int and _INT_MIN <= v <= _INT_MAX):
+            out.append(v)
+        else:
+            out.append(_normalise(v, depth))
+    return out
+
+
+def _normalise_general(value: Any, depth: int) -> Any:
     if value is None or value is True or value is False or isinstance(value, (str, bytes)):
         return value
     if isinstance(value, int):

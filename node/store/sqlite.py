@@ -31,11 +31,22 @@ from .recorder import (
 from .views import ViewStore, check_view_name
 
 DB_FILENAME = "solnet.sqlite3"
+# The event-id index on SQLite: event id -> notification id (the events table's rowid), WITHOUT ROWID. Keys are
+# random 32-byte ids, so every batch dirties leaf pages all over this B-tree and each commit writes them
+# again; rows of (id, integer) instead of (id, group id text, seq) are 40 rather than ~95 bytes, so fewer
+# pages are rewritten per commit. Files made before this layout have INDEX_TABLE, which create_table migrates.
+ID_TABLE = "event_ids"
 LOCK_TIMEOUT_S = 15
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 
 
 CACHE_KIB = 32 * 1024  # page cache per connection: the event-id index takes random keys, so keep its pages hot
+# WAL pages before a commit also checkpoints (library default 1,000, i.e. 4 MiB). Indexes keyed by random ids
+# (event ids, document keys) rewrite most of their leaf pages at every commit; a checkpoint copies each page
+# once however often it was rewritten since the last one, and fsyncs the database file, so checkpointing
+# every ~40 MiB instead of every 4 MiB roughly halves what commits cost during a bulk ingest or catch-up.
+# Durability is unchanged: a commit is durable once it is in the WAL (synchronous=FULL syncs it there).
+WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 class _Pool(SQLiteConnectionPool):
@@ -47,6 +58,7 @@ class _Pool(SQLiteConnectionPool):
         conn = super()._create_connection()
         conn._sqlite_conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn._sqlite_conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+        conn._sqlite_conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
         return conn
 
 
@@ -77,7 +89,7 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name)
         t = self.events_table_name
-        self.insert_index_statement = f"INSERT INTO {INDEX_TABLE} VALUES (?,?,?)"
+        self.insert_index_statement = f"INSERT INTO {ID_TABLE} VALUES (?,?)"
         self.upsert_head_statement = (
             f"INSERT INTO {HEADS_TABLE} VALUES (?,?,?,?,?) ON CONFLICT (originator_id) DO UPDATE SET "
             "seq=excluded.seq, event_id=excluded.event_id, timestamp=excluded.timestamp "
@@ -85,16 +97,14 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
         )
         self.insert_fork_statement = f"INSERT INTO {FORKS_TABLE} VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING"
         self.select_state_by_id_statement = (
-            f"SELECT s.state FROM {INDEX_TABLE} i JOIN {t} s "
-            "ON s.originator_id = i.originator_id AND s.originator_version = i.originator_version WHERE i.event_id = ?"
+            f"SELECT s.state FROM {ID_TABLE} i JOIN {t} s ON s.rowid = i.notification_id WHERE i.event_id = ?"
         )
         self.update_state_statement = f"UPDATE {t} SET state=? WHERE originator_id=? AND originator_version=?"
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
         statements += [
-            f"CREATE TABLE IF NOT EXISTS {INDEX_TABLE} (event_id BLOB PRIMARY KEY, originator_id TEXT NOT NULL, "
-            "originator_version INTEGER NOT NULL) WITHOUT ROWID",
+            f"CREATE TABLE IF NOT EXISTS {ID_TABLE} (event_id BLOB PRIMARY KEY, notification_id INTEGER NOT NULL) WITHOUT ROWID",
             f"CREATE TABLE IF NOT EXISTS {HEADS_TABLE} (originator_id TEXT PRIMARY KEY, author BLOB NOT NULL, "
             "seq INTEGER NOT NULL, event_id BLOB NOT NULL, timestamp INTEGER NOT NULL) WITHOUT ROWID",
             f"CREATE TABLE IF NOT EXISTS {FORKS_TABLE} (originator_id TEXT NOT NULL, seq INTEGER NOT NULL, "
@@ -103,11 +113,26 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
         ]
         return statements
 
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        c.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (INDEX_TABLE,))
+        if c.fetchone() is not None:  # a file from before ID_TABLE: move its rows over, in the same transaction
+            c.execute(
+                f"INSERT OR IGNORE INTO {ID_TABLE} SELECT i.event_id, s.rowid FROM {INDEX_TABLE} i JOIN "
+                f"{self.events_table_name} s ON s.originator_id = i.originator_id "
+                "AND s.originator_version = i.originator_version"
+            )
+            c.execute(f"DROP TABLE {INDEX_TABLE}")
+
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         index = kwargs.get("index") or ()
         if index:
-            c.executemany(self.insert_index_statement, [(r.event_id, r.originator_id, r.seq) for r in index])
+            assert notification_ids is not None
+            position = {(s.originator_id, s.originator_version): n for s, n in zip(stored_events, notification_ids, strict=True)}
+            # Sorted by id, so the B-tree is walked once from left to right instead of hopping between leaves.
+            rows = sorted((r.event_id, position[(r.originator_id, r.seq)]) for r in index)
+            c.executemany(self.insert_index_statement, rows)
         heads = kwargs.get("heads") or ()
         if heads:
             c.executemany(
@@ -134,7 +159,7 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
         found: set[bytes] = set()
         with self.datastore.transaction(commit=False) as c:
             for chunk in _chunks(list(event_ids)):
-                c.execute(f"SELECT event_id FROM {INDEX_TABLE} WHERE event_id IN ({','.join('?' * len(chunk))})", chunk)
+                c.execute(f"SELECT event_id FROM {ID_TABLE} WHERE event_id IN ({','.join('?' * len(chunk))})", chunk)
                 found.update(r[0] for r in c.fetchall())
         return found
 
