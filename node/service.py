@@ -13,11 +13,13 @@ from events.kinds import build_payload
 from events.projection import project
 
 from .datadir import DataDir, Settings
+from .errors import TrackingError
 from .store import AsyncStore, EventStore, IngestResult, Projector
 
 T = TypeVar("T")
 Listener = Callable[[list[Event]], Awaitable[None]]
 VERSION = "0.1.0"
+REFRESH_ATTEMPTS = 5
 
 
 def now_ms() -> int:
@@ -92,6 +94,11 @@ class NodeService:
 
     async def refresh(self) -> int:
         """Bring the read models up to the newest stored event; return how many events were projected."""
+        for _ in range(REFRESH_ATTEMPTS):
+            try:
+                return await self.astore.write(self.projector.catch_up)
+            except TrackingError:
+                continue  # another process (the CLI while serving, or the server) projected first: go on from there
         return await self.astore.write(self.projector.catch_up)
 
     async def rebuild(self) -> int:

@@ -123,5 +123,9 @@ def test_callout_crosses_a_line_of_processes_and_a_restart(nodes):
         30,
         "one state digest on all three",
     )
-    info = {name: get_json(nodes.url(name) + "/api/v1/node") for name in "ABC"}
-    assert all(i and i["groups"] == 3 and i["peers_healthy"] >= 1 for i in info.values())
+
+    def settled() -> bool:
+        info = [get_json(nodes.url(name) + "/api/v1/node") for name in "ABC"]
+        return all(i and i["groups"] == 3 and i["peers_healthy"] == len(nodes.peers[n]) for i, n in zip(info, "ABC", strict=True))
+
+    wait_for(settled, 30, "every node holds three groups and sees its neighbours healthy")
