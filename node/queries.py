@@ -149,9 +149,7 @@ def get_campaign(view: ViewReader, campaign_id: str) -> dict[str, Any]:
     out = {**doc_json(put), "author_name": names.get(put.author, "")}
     out["callouts"] = [callout_json(view, p, names) for p in view.scan(CALLOUTS, ref=put.key)]
     out["reports"] = list_docs(view, REPORTS, ref=campaign_id)
-    out["decisions"] = [
-        d for d in list_docs(view, DECISIONS) if d.get("assembly") == campaign_id or d.get("proposal") == campaign_id
-    ]
+    out["decisions"] = [d for d in list_docs(view, DECISIONS) if d.get("campaign") == campaign_id]
     return out
 
 

@@ -137,6 +137,7 @@ class DecisionRecorded:
     proposal: bytes | None = None
     assembly: bytes | None = None
     outcome: str | None = None
+    campaign: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)

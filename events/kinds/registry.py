@@ -219,6 +219,7 @@ _SPECS = (
             _ref("proposal", False),
             _ref("assembly", False),
             _choice("outcome", p.DECISION_OUTCOMES),
+            _ref("campaign", False, help="the campaign this decision is about"),
         ),
         "records a decision",
     ),

@@ -40,14 +40,18 @@ async def test_publish_and_read_back(api):
 
     one = await (await api.get(f"/api/v1/callouts/{callout['id']}")).json()
     assert one["campaign"] == campaign["id"]
+    report = await publish(api, "report.published", {"title": "We won", "text": "Lessons", "campaign": campaign["id"]})
+    decision = await publish(api, "decision.recorded", {"text": "Occupy the office", "campaign": campaign["id"]})
     camp = await (await api.get(f"/api/v1/campaigns/{campaign['id']}")).json()
     assert [c["id"] for c in camp["callouts"]] == [callout["id"]]
+    assert [r["id"] for r in camp["reports"]] == [report["id"]]
+    assert [d["id"] for d in camp["decisions"]] == [decision["id"]]
 
     event = await (await api.get(f"/api/v1/events/{callout['id']}")).json()
     assert event["payload"]["title"] == CALLOUT["title"] and event["author"] == api.service.group_id
 
     info = await (await api.get("/api/v1/node")).json()
-    assert info["own_events"] == 3 and info["group_id"] == api.service.group_id
+    assert info["own_events"] == 5 and info["group_id"] == api.service.group_id
     digest = await (await api.get("/api/v1/digest")).json()
     assert digest["state_digest"] == info["state_digest"] and len(digest["state_digest"]) == 64
 
