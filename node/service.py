@@ -20,6 +20,7 @@ T = TypeVar("T")
 Listener = Callable[[list[Event]], Awaitable[None]]
 VERSION = "0.1.0"
 REFRESH_ATTEMPTS = 5
+MAX_REFRESH_LAG_S = 30.0  # a deferred refresh still happens at least this often during a long catch-up
 
 
 def now_ms() -> int:
@@ -49,6 +50,9 @@ class NodeService:
         self.clock = clock
         self.listeners: list[Listener] = []
         self._seen = 0  # newest notification id that listeners were told about
+        self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
+        self._projected_gen = 0
+        self._stale_since: float | None = None
         self.status_providers: list[Callable[[], Awaitable[dict[str, Any]]]] = []
 
     @property
@@ -64,11 +68,22 @@ class NodeService:
         await self._notify([event])
         return event
 
-    async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> IngestResult:
-        """Store peers' valid events, update read models and tell listeners what was new."""
+    async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD, *, refresh: bool = True) -> IngestResult:
+        """Store peers' valid events, update read models and tell listeners what was new.
+
+        With `refresh=False` the read models may lag (a bulk sync projects once at its end, through
+        `refresh_if_stale`, instead of after every batch), but never by more than MAX_REFRESH_LAG_S.
+        """
         result = await self.astore.ingest(events, mode)
         if result.stored or result.fork_proofs:
-            await self.refresh()
+            if refresh:
+                await self.refresh()
+            else:
+                self._stored_gen += 1
+                if self._stale_since is None:
+                    self._stale_since = time.monotonic()
+                elif time.monotonic() - self._stale_since > MAX_REFRESH_LAG_S:
+                    await self.refresh()
         if result.stored:
             self._seen = max(self._seen, *result.notification_ids)
             await self._notify(list(result.stored))
@@ -92,14 +107,30 @@ class NodeService:
         await self._notify(events)
         return events
 
+    @property
+    def stale(self) -> bool:
+        """True iff an ingest with `refresh=False` stored events that the read models do not show yet."""
+        return self._stored_gen > self._projected_gen
+
+    async def refresh_if_stale(self) -> int:
+        """Project what deferred ingests stored (nothing to do if none); return how many events were projected."""
+        return await self.refresh() if self.stale else 0
+
     async def refresh(self) -> int:
         """Bring the read models up to the newest stored event; return how many events were projected."""
+        covers = self._stored_gen  # the writer thread runs in order: this refresh sees every ingest queued before it
         for _ in range(REFRESH_ATTEMPTS):
             try:
-                return await self.astore.write(self.projector.catch_up)
+                projected = await self.astore.write(self.projector.catch_up)
+                break
             except TrackingError:
                 continue  # another process (the CLI while serving, or the server) projected first: go on from there
-        return await self.astore.write(self.projector.catch_up)
+        else:
+            projected = await self.astore.write(self.projector.catch_up)
+        self._projected_gen = max(self._projected_gen, covers)
+        if not self.stale:
+            self._stale_since = None
+        return projected
 
     async def rebuild(self) -> int:
         """Rebuild the read models from the log."""

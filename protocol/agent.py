@@ -9,6 +9,7 @@ Replica and a Transport. It has no timers: the node's scheduler decides when to 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Iterable, Sequence
@@ -161,6 +162,8 @@ class SyncAgent:
         self.gossip.learn_heads(sender, push.heads)
         wanted = [e for e in push.events if self.policy.replicates(e.author)]
         result = await self.replica.ingest(wanted) if wanted else IngestResult()
+        if result.stored:
+            await self.replica.flush()
         forged = [r for r in result.misbehaviour if r.code != "seq_gap"]
         if forged:
             self.book.penalise(sender, FORGED_POINTS, f"pushed invalid events ({forged[0].code})", now)
@@ -257,17 +260,31 @@ class SyncAgent:
             mine = await self.replica.read_log(entry.author, entry.seq, 1)
             session.check(entry, mine[0].id if mine else None)
         error = ""
+        # One want stays in flight while the previous batch is being stored, so the wire and the store overlap.
+        fetch: asyncio.Future[Any] | None = None
         try:
-            while (want := session.next_want()) is not None:
-                batch: EventBatch = await self.request(peer, want, EventBatch)
+            want = session.next_want()
+            if want is not None:
+                fetch = asyncio.ensure_future(self.request(peer, want, EventBatch))
+            while fetch is not None:
+                batch: EventBatch = await fetch
+                fetch = None
                 self.gossip.learn_events(peer, batch.events)
                 ready = [e for e in session.accept(batch) if self.policy.replicates(e.author)]
+                if (want := session.next_want()) is not None:
+                    fetch = asyncio.ensure_future(self.request(peer, want, EventBatch))
                 if ready:
                     result = await self.replica.ingest(ready)
                     session.settle(result)
                     self._after_ingest(result, origin=peer)
         except ProtocolError as exc:
             error = str(exc)
+        finally:
+            if fetch is not None:
+                fetch.cancel()
+                with contextlib.suppress(asyncio.CancelledError, ProtocolError):
+                    await fetch
+            await self.replica.flush()
         rejected = session.finish()
         if session.violations:
             self.book.penalise(peer, UNREQUESTED_POINTS, session.violations[0], self.clock())

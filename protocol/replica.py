@@ -71,6 +71,14 @@ class Replica(Protocol):
         """Check and store `events` (any authors, any order); return what happened to each."""
         ...
 
+    async def flush(self) -> None:
+        """Bring state derived from the log (a node's read models) up to date with what `ingest` stored.
+
+        `ingest` may defer that work; the agent calls `flush` when a pull or a push is done, so a burst of
+        batches is derived once rather than batch by batch.
+        """
+        ...
+
     async def fork_proofs(self, authors: Iterable[bytes] | None = None) -> list[ForkProof]:
         """Return the stored fork proofs (one per forked author), for `authors` only when given."""
         ...
@@ -114,6 +122,9 @@ class MemoryReplica:
         log = self._logs.get(author, [])
         start = max(from_seq, 1) - 1
         return log[start : start + max(limit, 0)]
+
+    async def flush(self) -> None:
+        """Nothing is derived from the logs here."""
 
     async def fork_proofs(self, authors: Iterable[bytes] | None = None) -> list[ForkProof]:
         """Return the stored fork proofs, for `authors` only when given."""

@@ -113,6 +113,7 @@ class _Track:
     probe: WantItem | None = None
     asked: WantItem | None = None
     done: bool = False
+    stale: bool = False  # settle changed the plan after `asked` went out: the reply to it is dropped unread
 
 
 class PullSession:
@@ -156,6 +157,7 @@ class PullSession:
         items: list[WantItem] = []
         for track in self._tracks.values():
             track.asked = None
+            track.stale = False
             if len(items) >= self.max_items or track.done:
                 continue
             if track.probe is not None:
@@ -175,6 +177,8 @@ class PullSession:
         received: dict[bytes, list[Event]] = {}
         for event in batch.events:
             track = self._tracks.get(event.author)
+            if track is not None and track.stale:
+                continue  # asked for before the replica's last verdict changed the plan for this author
             asked = track.asked if track else None
             got = received.setdefault(event.author, [])
             expected = (asked.from_seq + len(got)) if asked else None
@@ -182,7 +186,7 @@ class PullSession:
                 self.violations.append(f"unrequested event {event.id.hex()} (author {event.author.hex()[:16]} seq {event.seq})")
                 continue
             got.append(event)
-        served = [t.asked.author for t in self._tracks.values() if t.asked is not None]
+        served = [t.asked.author for t in self._tracks.values() if t.asked is not None and not t.stale]
         last_served = max((i for i, a in enumerate(sorted(served)) if received.get(a)), default=-1)
         ready: list[Event] = []
         for i, author in enumerate(sorted(served)):
@@ -210,7 +214,11 @@ class PullSession:
         return ready
 
     def settle(self, result: IngestResult) -> None:
-        """Take the replica's verdict on what `accept` returned: follow forks, stop pulling authors that lie."""
+        """Take the replica's verdict on what `accept` returned: follow forks, stop pulling authors that lie.
+
+        The caller may already have sent the next want (pipelining): a track whose plan changes here is
+        marked stale, so what that want brings for it is dropped rather than taken for unrequested events.
+        """
         self.result = self.result.merge(result)
         self.rejected.extend(result.rejected)
         for event in result.stored:
@@ -226,11 +234,13 @@ class PullSession:
                 if track.probe is None and not track.done:
                     # The peer's event after our head links elsewhere: its event at our head seq conflicts with ours.
                     track.probe = WantItem(rejection.author, boundary - 1, MAX_RUN)
+                    track.stale = track.asked is not None
                     self._carry.pop(rejection.author, None)
                 continue
             self.violations.append(f"event {rejection.event_id.hex()} rejected: {rejection.code}")
             self._carry.pop(rejection.author, None)
             if track is not None:
+                track.stale = track.stale or (track.asked is not None and not track.done)
                 track.done = True
 
     def finish(self) -> list[Rejection]:

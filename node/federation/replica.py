@@ -50,14 +50,18 @@ class NodeReplica:
         return await self.service.astore.read(self.service.store.read_records, author, from_seq, limit)
 
     async def ingest(self, events: Sequence[Event]) -> IngestResult:
-        """Store peers' valid events through the service (read models, listeners); translate the outcome."""
+        """Store peers' valid events through the service (listeners; read models at `flush`); translate the outcome."""
         forked = await self.service.astore.forked_authors()
         token = FROM_PEER.set(True)
         try:
-            result = await self.service.ingest(events, self.mode)
+            result = await self.service.ingest(events, self.mode, refresh=False)
         finally:
             FROM_PEER.reset(token)
         return translate(result, forked)
+
+    async def flush(self) -> None:
+        """Bring the read models up to what `ingest` stored (a pull projects once at its end, not per batch)."""
+        await self.service.refresh_if_stale()
 
     async def fork_proofs(self, authors: Iterable[bytes] | None = None) -> list[ForkProof]:
         """Return one stored fork proof per forked author (only `authors` when given)."""
