@@ -206,8 +206,7 @@ class EventStore(ABC):
     def notification_records(self, after: int = 0, limit: int = 1000) -> list[tuple[int, bytes]]:
         """Like `notifications`, with the record bytes as stored."""
         with translated("reading notifications"):
-            rows = self.recorder.select_notifications(after, limit, inclusive_of_start=False)
-        return [(n.id, n.state) for n in rows]
+            return self.recorder.select_notification_states(after, limit)
 
     def iter_notifications(self, after: int = 0, batch: int = 1000) -> Iterator[tuple[int, Event]]:
         """Yield every (notification id, event) after `after`, reading `batch` at a time."""

@@ -69,6 +69,14 @@ class LogRecorder(ApplicationRecorder, ABC):
     the notification id is the node's local arrival order.
     """
 
+    def select_notification_states(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        """Return up to `limit` (notification id, state) pairs after notification `after`, in order.
+
+        The library's select_notifications builds a Notification per row; read models and peers only need
+        these two columns, so backends may override this with a narrower query.
+        """
+        return [(n.id, n.state) for n in self.select_notifications(after, limit, inclusive_of_start=False)]
+
     @abstractmethod
     def select_heads(self, originator_ids: Sequence[str] | None = None) -> list[HeadRow]:
         """Return the head rows of the given streams (all streams when None)."""

@@ -100,6 +100,7 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             f"SELECT s.state FROM {ID_TABLE} i JOIN {t} s ON s.rowid = i.notification_id WHERE i.event_id = ?"
         )
         self.update_state_statement = f"UPDATE {t} SET state=? WHERE originator_id=? AND originator_version=?"
+        self.select_notification_states_statement = f"SELECT rowid, state FROM {t} WHERE rowid > ? ORDER BY rowid LIMIT ?"
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements()
@@ -142,6 +143,11 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
         if forks:
             c.executemany(self.insert_fork_statement, [(f.originator_id, f.seq, f.id_a, f.id_b, f.proof) for f in forks])
         return notification_ids
+
+    def select_notification_states(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.select_notification_states_statement, (after, limit))
+            return [(r[0], r[1]) for r in c.fetchall()]
 
     def select_heads(self, originator_ids: Sequence[str] | None = None) -> list[HeadRow]:
         rows: list[Any] = []
