@@ -7,7 +7,7 @@ import json
 import sys
 
 from .engine import audit, default_workers
-from .errors import SourceError
+from .errors import AuditError
 from .render import render
 
 EXIT_CLEAN = 0
@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     quiet = args.json or not sys.stderr.isatty()
     try:
         report = audit(args.source, fast=args.fast, workers=args.workers) if quiet else _with_progress(args)
-    except SourceError as exc:
+    except AuditError as exc:
         if args.json:
             print(json.dumps({"error": str(exc), "code": exc.code}))
         print(f"solnet audit: {exc}", file=sys.stderr)

@@ -15,6 +15,8 @@ import multiprocessing
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -27,7 +29,7 @@ from events.projection import COLLECTIONS, project
 
 from . import report as r
 from .author import AuthorLog
-from .errors import DamagedSourceError, SourceError
+from .errors import AuditError, DamagedSourceError, SourceError
 from .findings import Findings
 from .reader import PartitionReader
 from .remote import fetch
@@ -231,13 +233,19 @@ def _run_workers(
 ) -> list[Partial]:
     ctx = multiprocessing.get_context("spawn")
     shared = ctx.Array("q", count, lock=False)
-    with ctx.Pool(count, initializer=_init_worker, initargs=(shared,)) as pool:
-        result = pool.map_async(_worker_main, [(src, mode, i, count, scratches[i]) for i in range(count)])
-        while not result.ready():
-            result.wait(0.2)
+    # a process pool that fails (BrokenProcessPool) instead of hanging when a worker dies
+    with ProcessPoolExecutor(count, mp_context=ctx, initializer=_init_worker, initargs=(shared,)) as pool:
+        futures = [pool.submit(_worker_main, (src, mode, i, count, scratches[i])) for i in range(count)]
+        while not all(f.done() for f in futures):
+            wait(futures, timeout=0.2, return_when=FIRST_EXCEPTION)
+            if any(f.done() and f.exception() is not None for f in futures):
+                break
             if progress is not None:
                 progress(min(shared), total)
-        return result.get()
+        try:
+            return [f.result() for f in futures]
+        except BrokenProcessPool as exc:
+            raise AuditError(f"an audit worker process died: {exc}") from None
 
 
 def _merge(src: Source, mode: Mode, parts: list[Partial], digest: str) -> r.AuditReport:
