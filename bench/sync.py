@@ -121,6 +121,10 @@ def serve_process(data: Path, port: int, peers: list[str], log: Path) -> subproc
     profile = os.environ.get("BENCH_PROFILE") if peers else None
     prefix = ["-m", "cProfile", "-o", profile] if profile else []
     args = [sys.executable, *prefix, "-m", "node.cli", "serve", "--data", str(data), "--listen", f"127.0.0.1:{port}"]
+    spy = os.environ.get("BENCH_PYSPY") if peers else None  # "py-spy path:output file", to sample every thread
+    if spy:
+        tool, _, out = spy.partition(":")
+        args = [tool, "record", "--threads", "--nonblocking", "-r", "250", "-f", "raw", "-o", out, "--", *args]
     for peer in peers:
         args += ["--peer", peer]
     return subprocess.Popen(args, cwd=ROOT, env=env, stdout=open(log, "ab"), stderr=subprocess.STDOUT)

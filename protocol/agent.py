@@ -9,7 +9,6 @@ Replica and a Transport. It has no timers: the node's scheduler decides when to 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Iterable, Sequence
@@ -39,6 +38,7 @@ from .messages import (
 )
 from .peers import PeerBook
 from .policy import ReplicationPolicy
+from .pull import run_pull
 from .replica import IngestResult, Replica
 from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of, serve_want
 from .transport import Transport
@@ -259,35 +259,20 @@ class SyncAgent:
         for entry in session.checks:
             mine = await self.replica.read_log(entry.author, entry.seq, 1)
             session.check(entry, mine[0].id if mine else None)
-        error = ""
-        # One want stays in flight while the previous batch is being stored, so the wire and the store overlap.
-        fetch: asyncio.Future[Any] | None = None
-        try:
-            want = session.next_want()
-            if want is not None:
-                fetch = asyncio.ensure_future(self.request(peer, want, EventBatch))
-            while fetch is not None:
-                batch: EventBatch = await fetch
-                fetch = None
-                self.gossip.learn_events(peer, batch.events)
-                ready = [e for e in session.accept(batch) if self.policy.replicates(e.author)]
-                if (want := session.next_want()) is not None:
-                    fetch = asyncio.ensure_future(self.request(peer, want, EventBatch))
-                if ready:
-                    result = await self.replica.ingest(ready)
-                    session.settle(result)
-                    self._after_ingest(result, origin=peer)
-        except ProtocolError as exc:
-            error = str(exc)
-        finally:
-            if fetch is not None:
-                fetch.cancel()
-                with contextlib.suppress(asyncio.CancelledError, ProtocolError):
-                    await fetch
-            await self.replica.flush()
-        rejected = session.finish()
-        if session.violations:
-            self.book.penalise(peer, UNREQUESTED_POINTS, session.violations[0], self.clock())
+        error = await run_pull(
+            session,
+            self.replica,
+            lambda want: self.request(peer, want, EventBatch),
+            keep=lambda e: self.policy.replicates(e.author),
+            on_batch=lambda batch: self.gossip.learn_events(peer, batch.events),
+            on_result=lambda result: self._after_ingest(result, origin=peer),
+        )
+        rejected = session.finish(complete=not error)
+        now = self.clock()
+        if session.unvouched_at_end:
+            self.book.penalise(peer, FORGED_POINTS, f"served {session.unvouched_at_end} events no signature vouched for", now)
+        elif session.violations:
+            self.book.penalise(peer, UNREQUESTED_POINTS, session.violations[0], now)
         total = session.result
         return SyncReport(
             peer,

@@ -146,6 +146,8 @@ class PullSession:
         self.violations: list[str] = []
         self.rejected: list[Rejection] = []
         self.result = IngestResult()
+        self.superseded: set[bytes] = set()  # authors whose plan the latest `settle` changed
+        self.unvouched_at_end = 0
 
     def check(self, entry: FrontierEntry, our_id: bytes | None) -> None:
         """Resolve one of `checks`: our event id at the peer's head seq; a different id means a fork, so probe it."""
@@ -221,6 +223,7 @@ class PullSession:
         """
         self.result = self.result.merge(result)
         self.rejected.extend(result.rejected)
+        self.superseded = set()
         for event in result.stored:
             track = self._tracks.get(event.author)
             if track is not None and (track.head is None or event.seq > track.head.seq):
@@ -235,16 +238,24 @@ class PullSession:
                     # The peer's event after our head links elsewhere: its event at our head seq conflicts with ours.
                     track.probe = WantItem(rejection.author, boundary - 1, MAX_RUN)
                     track.stale = track.asked is not None
+                    self.superseded.add(rejection.author)
                     self._carry.pop(rejection.author, None)
                 continue
             self.violations.append(f"event {rejection.event_id.hex()} rejected: {rejection.code}")
             self._carry.pop(rejection.author, None)
+            self.superseded.add(rejection.author)
             if track is not None:
                 track.stale = track.stale or (track.asked is not None and not track.done)
                 track.done = True
 
-    def finish(self) -> list[Rejection]:
-        """End the session; return the held events no signature vouched for."""
+    def finish(self, complete: bool = True) -> list[Rejection]:
+        """End the session; return every rejection, with the held events no signature vouched for.
+
+        `complete`: the peer answered every want. Events it still leaves unvouched then are forgeries it
+        served (counted in `unvouched_at_end`); after a cut connection they may just be the rest of a run.
+        """
+        if complete:
+            self.unvouched_at_end = sum(len(held) for held in self._carry.values())
         for author in list(self._carry):
             self._drop_carry(author, "unvouched")
         return self.rejected
