@@ -32,11 +32,10 @@ from .author import AuthorLog
 from .errors import AuditError, DamagedSourceError, SourceError
 from .findings import Findings
 from .reader import PartitionReader
-from .remote import fetch
 from .scratch import ScratchView
 from .sources import BundleFile, NodeUrl, Source, resolve
 
-HEAD_CHECKPOINT = 256
+HEAD_CHECKPOINT = 64
 # kinds that change an entity their own group created earlier: the field naming it (events/projection.py)
 _MODIFIES = {
     "campaign.updated": "campaign",
@@ -214,6 +213,8 @@ def audit(
 
 
 def _audit_url(src: NodeUrl, *, fast: bool, workers: int | None, progress: Progress | None) -> r.AuditReport:
+    from .remote import fetch  # aiohttp and the protocol are needed only here; workers stay small without them
+
     with tempfile.TemporaryDirectory(prefix="solnet-audit-fetch-") as tmp:
         path = Path(tmp) / "fetched.solnet"
         fetched = fetch(src.path, path)

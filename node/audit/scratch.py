@@ -31,7 +31,7 @@ class ScratchView:
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute("PRAGMA cache_size=-16000")
+        self._db.execute(f"PRAGMA cache_size={-8000 if create else -1000}")
         self._db.execute("PRAGMA temp_store=MEMORY")
         if create:
             self._db.executescript(_SCHEMA)
