@@ -193,3 +193,20 @@ def test_update_of_an_entity_the_group_never_created_is_a_dangling_reference(tmp
     report = both_modes_agree(write(tmp_path / "b", [*log, update, own]))
     assert [(p.seq, p.code, p.field) for p in report.payload_problems] == [(N + 1, "dangling_reference", "callout")]
     assert report.clean  # reported, not a violation
+
+
+def test_random_damage_one_and_two_workers_agree_and_fast_accepts_what_full_accepts(tmp_path, logs):
+    import random
+
+    data = write(tmp_path / "b", interleave(*logs)).read_bytes()
+    rng = random.Random(5)
+    for case in range(6):
+        damaged = data
+        for _ in range(rng.randint(1, 4)):
+            damaged = flip(damaged, rng.randrange(60, len(data) - 60))
+        path = tmp_path / f"d{case}"
+        path.write_bytes(damaged)
+        full = both_modes_agree(path)
+        fast = both_modes_agree(path, fast=True)
+        assert not full.clean
+        assert (fast.valid_events, fast.digest, fast.groups) == (full.valid_events, full.digest, full.groups)
