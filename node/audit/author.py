@@ -53,6 +53,7 @@ class AuthorLog:
         self.held: list[tuple[int, Event]] = []
         self.detached: ChainHead | None = None
         self.detached_reason = ("after_gap", "")
+        self.gap_at: int | None = None
         self.branch: _Branch | None = None
         self.events = 0
         self.valid = 0
@@ -144,9 +145,12 @@ class AuthorLog:
         first = self.held[0][1]
         if self.broken_at == expected and first.seq == expected + 1:
             self.detached_reason = ("after_break", f"follows the invalid event at seq {expected}")
-        elif first.seq > expected:
+        elif first.seq > expected and self.gap_at != expected:
+            self.gap_at = expected
             self.findings.gap(self.group, expected, first.seq - 1)
             self.detached_reason = ("after_gap", f"follows missing seq {expected}..{first.seq - 1}")
+        elif first.seq > expected:
+            self.detached_reason = ("unlinked", f"does not link to the log, which is already broken at seq {expected}")
         else:
             self.detached_reason = ("unlinked", f"does not link to the event at seq {first.seq - 1}")
         for index, event in self.held:
