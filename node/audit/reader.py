@@ -156,7 +156,9 @@ def decode_item(index: int, value: object, raw: bytes) -> Event | ForkProof | Ba
             raise DecodeError("item is not a tagged array", field="record")
         if value[0] == TAG_EVENT and len(value) == 4:
             event = event_from_parts(value[1], value[2], value[3])
-            if packb_plain([TAG_EVENT, event.header_bytes, event.signature, event.payload]) != raw:
+            # Every other encoding of these values is longer (a wider array, int or bin prefix): equal length
+            # means canonical, the same verdict as re-encoding and comparing (which BundleReader does).
+            if len(raw) != 2 + _bin_size(event.header_bytes) + _bin_size(event.signature) + _bin_size(event.payload):
                 raise DecodeError("event item is not canonically encoded", field="record")
             return event
         if value[0] == TAG_FORK and len(value) == 2 and type(value[1]) is bytes:
@@ -166,6 +168,13 @@ def decode_item(index: int, value: object, raw: bytes) -> Event | ForkProof | Ba
         raise DecodeError(f"unknown item tag {value[0]!r}", field="record")
     except EventError as exc:
         return BadItem(index, exc)
+
+
+def _bin_size(data: bytes | None) -> int:
+    if data is None:
+        return 1
+    size = len(data)
+    return size + (2 if size < 0x100 else 3 if size < 0x10000 else 5)
 
 
 def _no_ext(code: int, data: bytes) -> object:

@@ -14,8 +14,8 @@ from events.canonical import pack, unpack
 from events.view import Change, Put
 
 _SCHEMA = """
-CREATE TABLE docs (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, ref BLOB, doc BLOB NOT NULL,
-                   PRIMARY KEY (collection, key)) WITHOUT ROWID;
+CREATE TABLE docs (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, ref BLOB, doc BLOB NOT NULL);
+CREATE UNIQUE INDEX docs_key ON docs (collection, key);
 CREATE INDEX docs_author ON docs (collection, author, key);
 CREATE TABLE seen (author BLOB NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, PRIMARY KEY (author, seq)) WITHOUT ROWID;
 """
@@ -29,6 +29,7 @@ class ScratchView:
     def __init__(self, path: str | Path, *, create: bool = True):
         self.path = Path(path)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA page_size=8192")
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
         self._db.execute(f"PRAGMA cache_size={-8000 if create else -1000}")

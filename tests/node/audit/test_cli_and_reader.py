@@ -63,3 +63,29 @@ def test_partition_reader_agrees_with_bundle_reader(tmp_path, log):
         assert (error is None) == (our_error is None)
         if error is not None:
             assert error.split(":")[0] == our_error.split(":")[0]
+
+
+def test_non_canonical_event_item_is_a_bad_item_for_both_readers(log):
+    import hashlib
+
+    import msgpack
+
+    from events.bundle import TAG_END, TAG_EVENT, BundleWriter
+
+    from .helpers import HEAD
+
+    writer = BundleWriter(HEAD)
+    event = log[0]
+    wide = (
+        b"\xdc\x00\x04"
+        + msgpack.packb(TAG_EVENT)
+        + b"".join(msgpack.packb(x, use_bin_type=True) for x in (event.header_bytes, event.signature))
+        + b"\xc6"
+        + len(event.payload).to_bytes(4, "big")
+        + event.payload
+    )  # array16 and bin32: not the shortest forms
+    body = writer.head() + wide + writer.event(log[1])
+    data = body + msgpack.packb([TAG_END, 2, hashlib.sha256(body).digest()], use_bin_type=True)
+    theirs, _ = read_with_bundle_reader(data)
+    ours, _ = read_partitioned(data)
+    assert theirs == ours and "BadItem" in ours[0] and "canonical" in ours[0]
