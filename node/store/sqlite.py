@@ -41,24 +41,28 @@ _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 
 
 CACHE_KIB = 32 * 1024  # page cache per connection: the event-id index takes random keys, so keep its pages hot
-# WAL pages before a commit also checkpoints (library default 1,000, i.e. 4 MiB). Indexes keyed by random ids
-# (event ids, document keys) rewrite most of their leaf pages at every commit; a checkpoint copies each page
-# once however often it was rewritten since the last one, and fsyncs the database file, so checkpointing
-# every ~40 MiB instead of every 4 MiB roughly halves what commits cost during a bulk ingest or catch-up.
-# Durability is unchanged: a commit is durable once it is in the WAL (synchronous=FULL syncs it there).
-WAL_AUTOCHECKPOINT_PAGES = 10_000
+# WAL pages after which a commit also checkpoints, on the read models' connections (the library's default,
+# 1,000 pages = 4 MiB, stays on the events' connections). Documents are indexed by random keys, so each
+# read-model commit rewrites most leaf pages of those indexes; a checkpoint copies each page once however
+# often it was rewritten since the last one, so checkpointing every ~40 MiB instead of every 4 MiB cuts
+# catch-up CPU by about a tenth. Not for the events: their commits fsync the WAL (synchronous=FULL), and
+# while the WAL file grows each of those fsyncs also has to flush the file's new size, which cost more
+# wall time in ingest than the fewer checkpoints saved (measured; see docs/BENCHMARKS.md).
+VIEWS_WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 class _Pool(SQLiteConnectionPool):
-    def __init__(self, *, db_name: str, lock_timeout: int, synchronous: str):
+    def __init__(self, *, db_name: str, lock_timeout: int, synchronous: str, autocheckpoint: int | None):
         super().__init__(db_name=db_name, lock_timeout=lock_timeout)
         self.synchronous = synchronous
+        self.autocheckpoint = autocheckpoint
 
     def _create_connection(self) -> SQLiteConnection:
         conn = super()._create_connection()
         conn._sqlite_conn.execute(f"PRAGMA synchronous={self.synchronous}")
         conn._sqlite_conn.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        conn._sqlite_conn.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
+        if self.autocheckpoint is not None:
+            conn._sqlite_conn.execute(f"PRAGMA wal_autocheckpoint={int(self.autocheckpoint)}")
         return conn
 
 
@@ -74,9 +78,16 @@ class NodeSQLiteDatastore(SQLiteDatastore):
     WAL up to and including any earlier read-model frames, so NORMAL never weakens the events' durability.
     """
 
-    def __init__(self, db_name: str, *, lock_timeout: int = LOCK_TIMEOUT_S, synchronous: str = "FULL"):
+    def __init__(
+        self,
+        db_name: str,
+        *,
+        lock_timeout: int = LOCK_TIMEOUT_S,
+        synchronous: str = "FULL",
+        autocheckpoint: int | None = None,
+    ):
         super().__init__(db_name, lock_timeout=lock_timeout, originator_id_type="text")
-        self.pool = _Pool(db_name=db_name, lock_timeout=lock_timeout, synchronous=synchronous)
+        self.pool = _Pool(db_name=db_name, lock_timeout=lock_timeout, synchronous=synchronous, autocheckpoint=autocheckpoint)
 
 
 def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
@@ -257,7 +268,9 @@ class SQLiteEventStore(EventStore):
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.datastore = NodeSQLiteDatastore(str(self.path))
-        self.views_datastore = NodeSQLiteDatastore(str(self.path), synchronous="NORMAL")
+        self.views_datastore = NodeSQLiteDatastore(
+            str(self.path), synchronous="NORMAL", autocheckpoint=VIEWS_WAL_AUTOCHECKPOINT_PAGES
+        )
         recorder = SQLiteLogRecorder(self.datastore)
         with self._translated("creating the event tables"):
             recorder.create_table()
