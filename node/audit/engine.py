@@ -22,7 +22,7 @@ from pathlib import Path
 
 from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_text
 from events.bundle import BadItem
-from events.canonical import pack, packb_plain
+from events.canonical import pack
 from events.digest import DIGEST_PREFIX
 from events.kinds import UnknownPayload, parse_event_payload
 from events.projection import COLLECTIONS, project
@@ -125,6 +125,7 @@ def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch
     for log in logs.values():
         if log is not None:
             log.finish()
+    view.seal()
     view.commit()
     view.close()
     if offsets is not None:
@@ -160,16 +161,15 @@ def _worker_main(args: tuple) -> Partial:
 
 
 def merged_digest(views: list[ScratchView], forked: set[bytes]) -> str:
-    """Return events.digest.state_digest of the union of `views`, hashing the stored canonical bytes as they are.
+    """Return events.digest.state_digest of the union of sealed `views` (a test checks the two agree).
 
-    pack([collection, key, author, ref, doc]) is the array header followed by each packed element, and the
-    scratch files keep pack(doc), so nothing needs decoding; a test checks this equals `state_digest`.
+    Keys are unique across views (every document belongs to one author, so to one worker), so merging the
+    (key, entry) rows compares keys only.
     """
     h = hashlib.sha256(DIGEST_PREFIX)
     for collection in COLLECTIONS:
-        prefix = b"\x95" + pack(collection)
-        for key, author, ref, doc in heapq.merge(*(v.raw_scan(collection) for v in views), key=lambda row: row[0]):
-            h.update(prefix + packb_plain(key) + packb_plain(author) + packb_plain(ref) + doc)
+        for _key, entry in heapq.merge(*(v.entries(collection) for v in views)):
+            h.update(entry)
     h.update(pack(["forked", sorted(forked)]))
     return h.hexdigest()
 

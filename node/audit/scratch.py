@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from events.canonical import pack, unpack
+from events.canonical import pack, packb_plain, unpack
 from events.view import Change, Put
 
 _SCHEMA = """
@@ -21,6 +21,10 @@ CREATE TABLE seen (author BLOB NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL,
 """
 _FLUSH_EVERY = 2048
 _ABSENT = object()
+
+
+def _digest_entry(collection: str, key: bytes, author: bytes, ref: bytes | None, doc: bytes) -> bytes:
+    return b"\x95" + packb_plain(collection) + packb_plain(key) + packb_plain(author) + packb_plain(ref) + doc
 
 
 class ScratchView:
@@ -63,10 +67,26 @@ class ScratchView:
         for key, author_, ref_, doc in self._db.execute(sql + " ORDER BY key", args):
             yield Put(collection, key, author_, ref_, unpack(doc, max_size=1 << 30))
 
-    def raw_scan(self, collection: str) -> Iterator[tuple[bytes, bytes, bytes | None, bytes]]:
-        """Yield (key, author, ref, canonical doc bytes) of every document of a collection, by key."""
+    def seal(self) -> None:
+        """Write every document's state-digest entry, in key order, to the `entries` table (see `entries`)."""
         self._flush_docs()
-        yield from self._db.execute("SELECT key, author, ref, doc FROM docs WHERE collection = ? ORDER BY key", (collection,))
+        self._db.create_function("digest_entry", 5, _digest_entry, deterministic=True)
+        self._db.execute(
+            "CREATE TABLE entries (collection TEXT NOT NULL, key BLOB NOT NULL, entry BLOB NOT NULL,"
+            " PRIMARY KEY (collection, key)) WITHOUT ROWID"
+        )
+        self._db.execute(
+            "INSERT INTO entries SELECT collection, key, digest_entry(collection, key, author, ref, doc) FROM docs"
+            " ORDER BY collection, key"
+        )
+
+    def entries(self, collection: str) -> Iterator[tuple[bytes, bytes]]:
+        """Yield (key, pack([collection, key, author, ref, doc])) of a sealed view's documents, by key.
+
+        pack of that array is the array header followed by each packed element, and the doc is stored
+        packed already, so the entry is built from stored bytes without decoding the document.
+        """
+        yield from self._db.execute("SELECT key, entry FROM entries WHERE collection = ? ORDER BY key", (collection,))
 
     def apply(self, changes: Iterable[Change]) -> None:
         """Apply changes in order: a Put replaces the document at its key, a Delete removes it if present."""
