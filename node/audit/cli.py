@@ -21,7 +21,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fast", action="store_true", help="verify only the newest signature of each run (head-only)")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument(
-        "--workers", type=int, default=None, help=f"worker processes (default: the CPUs available, here {default_workers()})"
+        "--workers",
+        type=int,
+        default=None,
+        help=f"worker processes (default: the CPUs available, here {default_workers()}; 1 for bundles under 4 MB)",
     )
 
 

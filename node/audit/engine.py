@@ -36,6 +36,7 @@ from .scratch import ScratchView
 from .sources import BundleFile, NodeUrl, Source, resolve
 
 HEAD_CHECKPOINT = 64
+SMALL_SOURCE = 4 << 20
 # kinds that change an entity their own group created earlier: the field naming it (events/projection.py)
 _MODIFIES = {
     "campaign.updated": "campaign",
@@ -190,8 +191,11 @@ def audit(
     if isinstance(src, NodeUrl):
         return _audit_url(src, fast=fast, workers=workers, progress=progress)
     mode = Mode.HEAD if fast else Mode.FULL
-    count = max(1, workers if workers is not None else default_workers())
     total = src.size()
+    if workers is None:
+        # starting worker processes costs more than it saves on small bundles
+        workers = 1 if total is not None and total < SMALL_SOURCE else default_workers()
+    count = max(1, workers)
     with tempfile.TemporaryDirectory(prefix="solnet-audit-") as tmp:
         scratches = [str(Path(tmp) / f"worker-{i}.sqlite") for i in range(count)]
         if count == 1:
