@@ -25,7 +25,7 @@ from events.bundle import BadItem
 from events.canonical import pack
 from events.digest import DIGEST_PREFIX
 from events.kinds import UnknownPayload, parse_event_payload
-from events.projection import COLLECTIONS, project
+from events.projection import project
 
 from . import report as r
 from .author import AuthorLog
@@ -165,12 +165,11 @@ def merged_digest(views: list[ScratchView], forked: set[bytes]) -> str:
     """Return events.digest.state_digest of the union of sealed `views` (a test checks the two agree).
 
     Keys are unique across views (every document belongs to one author, so to one worker), so merging the
-    (key, entry) rows compares keys only.
+    (collection, key, entry) rows compares collections and keys only.
     """
     h = hashlib.sha256(DIGEST_PREFIX)
-    for collection in COLLECTIONS:
-        for _key, entry in heapq.merge(*(v.entries(collection) for v in views)):
-            h.update(entry)
+    for _collection, _key, entry in heapq.merge(*(v.entries() for v in views)):
+        h.update(entry)
     h.update(pack(["forked", sorted(forked)]))
     return h.hexdigest()
 

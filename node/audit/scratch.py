@@ -2,6 +2,10 @@
 
 Kept on disk so that memory stays flat however long the log is. Durability does not matter (the
 file is thrown away), so journaling and syncing are off and everything runs in one transaction.
+
+Each document is stored as its state-digest entry (docs/KINDS.md: pack([collection, key, author, ref,
+doc])), built once when it is written, so that sealing is a sorted copy inside SQLite and the main
+process hashes stored bytes without decoding anything.
 """
 
 from __future__ import annotations
@@ -10,21 +14,36 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from events.canonical import pack, packb_plain, unpack
+import msgpack
+
+from events.canonical import pack, packb_plain
+from events.projection import COLLECTIONS
 from events.view import Change, Put
 
+# Collections whose documents are keyed by the id of the one event that made them: the projection finds
+# them by key, never by author (events/projection.py, `_SINGLE`), so they stay out of the author index;
+# a scan by author there still works, by reading the whole collection.
+_KEYED_BY_EVENT = frozenset(("reports", "assemblies", "proposals", "decisions"))
+_NUMBER = {name: n for n, name in enumerate(COLLECTIONS)}
+_PACKED_NAME = {name: b"\x95" + packb_plain(name) for name in COLLECTIONS}
 _SCHEMA = """
-CREATE TABLE docs (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, ref BLOB, doc BLOB NOT NULL);
-CREATE UNIQUE INDEX docs_key ON docs (collection, key);
-CREATE INDEX docs_author ON docs (collection, author, key);
-CREATE TABLE seen (author BLOB NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, PRIMARY KEY (author, seq)) WITHOUT ROWID;
+CREATE TABLE docs (coll INTEGER NOT NULL, key BLOB NOT NULL, by_author BLOB, entry BLOB NOT NULL);
+CREATE UNIQUE INDEX docs_key ON docs (coll, key);
+CREATE INDEX docs_author ON docs (coll, by_author) WHERE by_author IS NOT NULL;
+CREATE TABLE seen (author INTEGER NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, PRIMARY KEY (author, seq)) WITHOUT ROWID;
 """
 _FLUSH_EVERY = 2048
 _ABSENT = object()
 
 
-def _digest_entry(collection: str, key: bytes, author: bytes, ref: bytes | None, doc: bytes) -> bytes:
-    return b"\x95" + packb_plain(collection) + packb_plain(key) + packb_plain(author) + packb_plain(ref) + doc
+def digest_entry(put: Put) -> bytes:
+    """Return pack([collection, key, author, ref, doc]) of a document: its entry in the state digest."""
+    return _PACKED_NAME[put.collection] + packb_plain(put.key) + packb_plain(put.author) + packb_plain(put.ref) + pack(put.doc)
+
+
+def _put_of(entry: bytes) -> Put:
+    collection, key, author, ref, doc = msgpack.unpackb(entry, raw=False)
+    return Put(collection, key, author, ref, doc)
 
 
 class ScratchView:
@@ -41,7 +60,8 @@ class ScratchView:
         if create:
             self._db.executescript(_SCHEMA)
             self._db.execute("BEGIN")
-        self._seen: list[tuple[bytes, int, bytes]] = []
+        self._seen: list[tuple[int, int, bytes]] = []
+        self._authors: dict[bytes, int] = {}
         # write-back cache: recent changes by (collection, key), None for a delete; written in batches
         self._cache: dict[tuple[str, bytes], Put | None] = {}
 
@@ -50,71 +70,68 @@ class ScratchView:
         cached = self._cache.get((collection, key), _ABSENT)
         if cached is not _ABSENT:
             return cached
-        row = self._db.execute("SELECT author, ref, doc FROM docs WHERE collection = ? AND key = ?", (collection, key)).fetchone()
-        return None if row is None else Put(collection, key, row[0], row[1], unpack(row[2], max_size=1 << 30))
+        row = self._db.execute("SELECT entry FROM docs WHERE coll = ? AND key = ?", (_NUMBER[collection], key)).fetchone()
+        return None if row is None else _put_of(row[0])
 
     def scan(self, collection: str, *, ref: bytes | None = None, author: bytes | None = None) -> Iterator[Put]:
         """Yield the documents of a collection, optionally only those with this ref and/or author, by key."""
         self._flush_docs()
-        sql, args = "SELECT key, author, ref, doc FROM docs WHERE collection = ?", [collection]
-        if ref is not None:
-            sql += " AND ref = ?"
-            args.append(ref)
-        if author is not None:
-            sql += " AND author = ?"
-            args.append(author)
-        # a separate cursor per scan, so a projection may read while a digest scan is open
-        for key, author_, ref_, doc in self._db.execute(sql + " ORDER BY key", args):
-            yield Put(collection, key, author_, ref_, unpack(doc, max_size=1 << 30))
+        if author is not None and collection not in _KEYED_BY_EVENT:
+            sql, args = "SELECT entry FROM docs WHERE coll = ? AND by_author = ? ORDER BY key", (_NUMBER[collection], author)
+        else:
+            sql, args = "SELECT entry FROM docs WHERE coll = ? ORDER BY key", (_NUMBER[collection],)
+        # a separate cursor per scan, so a projection may read while another scan is open
+        for (entry,) in self._db.execute(sql, args):
+            put = _put_of(entry)
+            if (author is None or put.author == author) and (ref is None or put.ref == ref):
+                yield put
 
     def seal(self) -> None:
-        """Write every document's state-digest entry, in key order, to the `entries` table (see `entries`)."""
+        """Copy every document's digest entry, in digest order, to the `entries` table (see `entries`)."""
         self._flush_docs()
-        self._db.create_function("digest_entry", 5, _digest_entry, deterministic=True)
-        self._db.execute(
-            "CREATE TABLE entries (collection TEXT NOT NULL, key BLOB NOT NULL, entry BLOB NOT NULL,"
-            " PRIMARY KEY (collection, key)) WITHOUT ROWID"
-        )
-        self._db.execute(
-            "INSERT INTO entries SELECT collection, key, digest_entry(collection, key, author, ref, doc) FROM docs"
-            " ORDER BY collection, key"
-        )
+        self._db.execute("CREATE TABLE entries AS SELECT coll, key, entry FROM docs ORDER BY coll, key")
 
-    def entries(self, collection: str) -> Iterator[tuple[bytes, bytes]]:
-        """Yield (key, pack([collection, key, author, ref, doc])) of a sealed view's documents, by key.
-
-        pack of that array is the array header followed by each packed element, and the doc is stored
-        packed already, so the entry is built from stored bytes without decoding the document.
-        """
-        yield from self._db.execute("SELECT key, entry FROM entries WHERE collection = ? ORDER BY key", (collection,))
+    def entries(self) -> Iterator[tuple[int, bytes, bytes]]:
+        """Yield (collection number in COLLECTIONS, key, digest entry) of a sealed view's documents, in digest order."""
+        yield from self._db.execute("SELECT coll, key, entry FROM entries ORDER BY rowid")
 
     def apply(self, changes: Iterable[Change]) -> None:
         """Apply changes in order: a Put replaces the document at its key, a Delete removes it if present."""
         cache = self._cache
         for change in changes:
-            cache[(change.collection, change.key)] = change if isinstance(change, Put) else None
+            cache[(change.collection, change.key)] = change if type(change) is Put else None
         if len(cache) >= _FLUSH_EVERY:
             self._flush_docs()
 
     def _flush_docs(self) -> None:
         if not self._cache:
             return
-        puts = [(p.collection, p.key, p.author, p.ref, pack(p.doc)) for p in self._cache.values() if p is not None]
-        deletes = [key for key, p in self._cache.items() if p is None]
+        puts = [
+            (_NUMBER[p.collection], p.key, None if p.collection in _KEYED_BY_EVENT else p.author, digest_entry(p))
+            for p in self._cache.values()
+            if p is not None
+        ]
+        deletes = [(_NUMBER[collection], key) for (collection, key), p in self._cache.items() if p is None]
         self._cache.clear()
-        self._db.executemany("DELETE FROM docs WHERE collection = ? AND key = ?", deletes)
-        self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)", puts)
+        self._db.executemany("DELETE FROM docs WHERE coll = ? AND key = ?", deletes)
+        self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)", puts)
 
     def remember(self, author: bytes, seq: int, eid: bytes) -> None:
         """Record that `author`'s log holds event `eid` at `seq` (written in batches)."""
-        self._seen.append((author, seq, eid))
+        number = self._authors.get(author)
+        if number is None:
+            number = self._authors[author] = len(self._authors)
+        self._seen.append((number, seq, eid))
         if len(self._seen) >= _FLUSH_EVERY:
             self._flush_seen()
 
     def seen_id(self, author: bytes, seq: int) -> bytes | None:
         """Return the id of the event remembered at `author`/`seq`, or None."""
+        number = self._authors.get(author)
+        if number is None:
+            return None
         self._flush_seen()
-        row = self._db.execute("SELECT id FROM seen WHERE author = ? AND seq = ?", (author, seq)).fetchone()
+        row = self._db.execute("SELECT id FROM seen WHERE author = ? AND seq = ?", (number, seq)).fetchone()
         return None if row is None else row[0]
 
     def _flush_seen(self) -> None:
