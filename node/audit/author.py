@@ -25,12 +25,12 @@ class _Branch:
     first: bytes
     other: bytes
     index: int
-    tip: ChainHead
+    tip: Event
     count: int
     proven: bool
 
 
-def _links(tip: ChainHead | None, event: Event) -> bool:
+def _links(tip: Event | None, event: Event) -> bool:
     return tip is not None and event.seq == tip.seq + 1 and event.header.prev == tip.id and event.author == tip.author
 
 
@@ -46,12 +46,13 @@ class AuthorLog:
         self.on_valid = on_valid
         self.verifier = ChainVerifier(author, mode, checkpoint=checkpoint)
         self.key = load_public_key(author)
-        self.tip: ChainHead | None = None
-        self.head: ChainHead | None = None
+        # the newest event that linked (tip) and the newest valid one (head); ChainHeads are made only at the end
+        self.tip: Event | None = None
+        self.head: Event | None = None
         self.pending_index: dict[bytes, int] = {}
         self.broken_at: int | None = None
         self.held: list[tuple[int, Event]] = []
-        self.detached: ChainHead | None = None
+        self.detached: Event | None = None
         self.detached_reason = ("after_gap", "")
         self.gap_at: int | None = None
         self.branch: _Branch | None = None
@@ -63,7 +64,7 @@ class AuthorLog:
         self.events += 1
         branch = self.branch
         if branch is not None and _links(branch.tip, event):
-            branch.tip = ChainHead.of(event)
+            branch.tip = event
             branch.count += 1
             if not branch.proven and signature_valid(event, self.key):
                 self._prove(branch)
@@ -89,7 +90,7 @@ class AuthorLog:
             self.broken_at = event.seq
             self.findings.invalid(self.group, event.seq, event.id, index, exc.code, exc.message)
             return False
-        self.tip = ChainHead.of(event)
+        self.tip = event
         self.broken_at = None
         self.seen.remember(self.author, event.seq, event.id)
         self.pending_index[event.id] = index
@@ -107,7 +108,7 @@ class AuthorLog:
             self.pending_index.pop(event.id, None)
             self.valid += 1
             self.on_valid(event)
-        self.head = ChainHead.of(released[-1])
+        self.head = released[-1]
 
     def _connect_held(self, event: Event) -> None:
         if not self.held or not _links(self.tip, self.held[0][1]):
@@ -121,7 +122,7 @@ class AuthorLog:
                 return
 
     def _detach(self, index: int, event: Event) -> None:
-        if self.held and _links(ChainHead.of(self.held[-1][1]), event):
+        if self.held and _links(self.held[-1][1], event):
             if len(self.held) < HELD_MAX:
                 self.held.append((index, event))
                 return
@@ -136,7 +137,7 @@ class AuthorLog:
     def _record_detached(self, index: int, event: Event) -> None:
         code, reason = self.detached_reason
         self.findings.invalid(self.group, event.seq, event.id, index, code, reason)
-        self.detached = ChainHead.of(event)
+        self.detached = event
 
     def _settle_held(self) -> None:
         if not self.held:
@@ -160,7 +161,7 @@ class AuthorLog:
     def _conflict(self, index: int, event: Event, seen: bytes | None) -> None:
         self._close_branch()
         other = seen or b""
-        branch = _Branch(event.seq, other, event.id, index, ChainHead.of(event), 1, False)
+        branch = _Branch(event.seq, other, event.id, index, event, 1, False)
         self.branch = branch
         if signature_valid(event, self.key):
             self._prove(branch)
@@ -189,4 +190,4 @@ class AuthorLog:
             self.findings.invalid(self.group, problem.seq, problem.event_id, index, problem.code, problem.message)
         self.pending_index.clear()
         self._settle_held()
-        self.findings.group(self.group, self.events, self.valid, self.head)
+        self.findings.group(self.group, self.events, self.valid, None if self.head is None else ChainHead.of(self.head))

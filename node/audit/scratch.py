@@ -30,9 +30,12 @@ _SCHEMA = """
 CREATE TABLE docs (coll INTEGER NOT NULL, key BLOB NOT NULL, by_author BLOB, entry BLOB NOT NULL);
 CREATE UNIQUE INDEX docs_key ON docs (coll, key);
 CREATE INDEX docs_author ON docs (coll, by_author) WHERE by_author IS NOT NULL;
-CREATE TABLE seen (author INTEGER NOT NULL, seq INTEGER NOT NULL, id BLOB NOT NULL, PRIMARY KEY (author, seq)) WITHOUT ROWID;
+CREATE TABLE seen (author INTEGER NOT NULL, block INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY (author, block)) WITHOUT ROWID;
 """
 _FLUSH_EVERY = 2048
+# ids of consecutive seqs are stored BLOCK at a time, concatenated: one row per BLOCK events, not per event
+BLOCK = 64
+_ID = 32
 _ABSENT = object()
 
 
@@ -60,8 +63,8 @@ class ScratchView:
         if create:
             self._db.executescript(_SCHEMA)
             self._db.execute("BEGIN")
-        self._seen: list[tuple[int, int, bytes]] = []
-        self._authors: dict[bytes, int] = {}
+        # per author: [number, seqs stored in full blocks, ids of the seqs after them]
+        self._seen: dict[bytes, list] = {}
         # write-back cache: recent changes by (collection, key), None for a delete; written in batches
         self._cache: dict[tuple[str, bytes], Put | None] = {}
 
@@ -117,32 +120,35 @@ class ScratchView:
         self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)", puts)
 
     def remember(self, author: bytes, seq: int, eid: bytes) -> None:
-        """Record that `author`'s log holds event `eid` at `seq` (written in batches)."""
-        number = self._authors.get(author)
-        if number is None:
-            number = self._authors[author] = len(self._authors)
-        self._seen.append((number, seq, eid))
-        if len(self._seen) >= _FLUSH_EVERY:
-            self._flush_seen()
+        """Record that `author`'s log holds event `eid` at `seq`; an author's seqs come as 1, 2, 3, ..."""
+        state = self._seen.get(author)
+        if state is None:
+            state = self._seen[author] = [len(self._seen), 0, bytearray()]
+        ids = state[2]
+        if seq != state[1] + len(ids) // _ID + 1:
+            raise ValueError(f"seq {seq} remembered out of order")
+        ids += eid
+        if len(ids) == BLOCK * _ID:
+            self._db.execute("INSERT INTO seen VALUES (?, ?, ?)", (state[0], state[1] // BLOCK, bytes(ids)))
+            state[1] += BLOCK
+            ids.clear()
 
     def seen_id(self, author: bytes, seq: int) -> bytes | None:
         """Return the id of the event remembered at `author`/`seq`, or None."""
-        number = self._authors.get(author)
-        if number is None:
+        state = self._seen.get(author)
+        if state is None or seq < 1:
             return None
-        self._flush_seen()
-        row = self._db.execute("SELECT id FROM seen WHERE author = ? AND seq = ?", (number, seq)).fetchone()
-        return None if row is None else row[0]
-
-    def _flush_seen(self) -> None:
-        if self._seen:
-            self._db.executemany("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)", self._seen)
-            self._seen.clear()
+        number, stored, ids = state
+        if seq > stored:
+            at = (seq - stored - 1) * _ID
+            return bytes(ids[at : at + _ID]) if at < len(ids) else None
+        block, at = divmod(seq - 1, BLOCK)
+        row = self._db.execute("SELECT ids FROM seen WHERE author = ? AND block = ?", (number, block)).fetchone()
+        return row[0][at * _ID : (at + 1) * _ID]
 
     def commit(self) -> None:
         """End the write transaction so that other processes can read the file."""
         self._flush_docs()
-        self._flush_seen()
         self._db.execute("COMMIT")
 
     def close(self) -> None:
