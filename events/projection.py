@@ -19,7 +19,7 @@ from .canonical import unpack
 from .errors import EventError
 from .event import Event
 from .header import MAX_PAYLOAD_SIZE
-from .kinds import UnknownPayload, parse_payload
+from .kinds import payload_is_valid
 from .view import Change, Delete, Put, ViewReader
 
 GROUPS = "groups"
@@ -55,10 +55,9 @@ def project(event: Event, view: ViewReader) -> list[Change]:
         return []
     try:
         value = unpack(event.payload, max_size=MAX_PAYLOAD_SIZE)
-        typed = parse_payload(event.kind, value)
+        if not payload_is_valid(event.kind, value):  # unknown kind
+            return []
     except EventError:
-        return []
-    if isinstance(typed, UnknownPayload):
         return []
     handler = _HANDLERS.get(event.kind)
     if handler is None:  # known kinds without a read model: key.commit, key.rotate

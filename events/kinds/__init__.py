@@ -38,6 +38,7 @@ from .schema import (
     friendly_value,
     parse_event_payload,
     parse_payload,
+    payload_is_valid,
     payload_value,
 )
 
@@ -83,5 +84,6 @@ __all__ = [
     "kind_spec",
     "parse_event_payload",
     "parse_payload",
+    "payload_is_valid",
     "payload_value",
 ]

@@ -14,6 +14,9 @@ from .fields import FieldType, check_field, coerce_field, is_blank_input, wire_v
 from .payloads import UnknownPayload
 from .registry import KINDS
 
+# field specs by name, per kind: one dict lookup per payload key instead of a scan of the kind's fields
+_FIELDS_BY_NAME = {kind: {field.name: field for field in spec.fields} for kind, spec in KINDS.items()}
+
 
 def parse_payload(kind: str, value: Any) -> Any:
     """Return the typed payload of `kind` for a decoded payload value; UnknownPayload for an unknown kind.
@@ -23,10 +26,28 @@ def parse_payload(kind: str, value: Any) -> Any:
     spec = KINDS.get(kind)
     if spec is None:
         return UnknownPayload(kind, value)
+    return spec.payload_type(**_checked_fields(kind, spec, value))
+
+
+def payload_is_valid(kind: str, value: Any) -> bool:
+    """Return True if `value` is a valid payload of a known `kind`, False if the kind is unknown.
+
+    Raises PayloadError exactly when `parse_payload` would; builds no typed value (for hot paths that
+    need only the verdict).
+    """
+    spec = KINDS.get(kind)
+    if spec is None:
+        return False
+    _checked_fields(kind, spec, value)
+    return True
+
+
+def _checked_fields(kind: str, spec: Any, value: Any) -> dict[str, Any]:
     if type(value) is not dict:
         raise PayloadError(f"a {kind} payload must be a map", field="payload")
+    names = _FIELDS_BY_NAME[kind]
     for key in value:
-        if spec.field(key) is None:
+        if key not in names:
             raise PayloadError(f"{kind} has no field {key!r:.60}", field=str(key)[:60])
     typed: dict[str, Any] = {}
     for field in spec.fields:
@@ -37,7 +58,7 @@ def parse_payload(kind: str, value: Any) -> Any:
     starts, ends = typed.get("starts_at"), typed.get("ends_at")
     if starts is not None and ends is not None and ends < starts:
         raise PayloadError("ends_at: before starts_at", field="ends_at")
-    return spec.payload_type(**typed)
+    return typed
 
 
 def decode_payload(kind: str, payload: bytes | None) -> Any:
