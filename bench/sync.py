@@ -184,8 +184,9 @@ async def catch_up(root: Path, logs: list, total: int) -> dict:
                 marks["ready_at"] = time.perf_counter()  # node two answers: count from here, without interpreter start-up
                 marks["held_at_ready"] = held()
             got = held()
-            if got >= total // 4 and "rss_25" not in marks:
-                marks["rss_25"] = rss_mb(pid)
+            for share in (25, 50, 75):
+                if got >= total * share // 100 and f"rss_{share}" not in marks:
+                    marks[f"rss_{share}"] = rss_mb(pid)
             return got >= total
 
         await asyncio.to_thread(wait_for, progress, 1200, "catch-up", 0.02)
@@ -311,7 +312,8 @@ def main() -> None:
                 f"catch-up {i + 1}: {total} events in {r['seconds']:.2f} s from process start = {r['rate']:,.0f} events/s, "
                 f"{r['rate_after_ready']:,.0f} events/s once serving; wire "
                 f"{r['wire_bytes']:,} B for {r['record_bytes']:,} B of records (ratio {r['wire_ratio']:.3f}); fresh node RSS "
-                f"{r.get('rss_25', 0):.0f} MB at 25%, {r['rss_100']:.0f} MB at 100%, peak {r['peak']:.0f} MB"
+                f"{r.get('rss_25', 0):.0f} / {r.get('rss_50', 0):.0f} / {r.get('rss_75', 0):.0f} / {r['rss_100']:.0f} MB at "
+                f"25/50/75/100%, peak {r['peak']:.0f} MB"
             )
         props = []
         for seed in range(1, args.topologies + 1):
@@ -329,6 +331,7 @@ def main() -> None:
         "wire_ratio": round(statistics.median(r["wire_ratio"] for r in runs), 4),
         "peak_rss_mb": round(max(r["peak"] for r in runs), 1),
         "rss_25_mb": round(statistics.median(r.get("rss_25", 0) for r in runs), 1),
+        "rss_50_mb": round(statistics.median(r.get("rss_50", 0) for r in runs), 1),
         "rss_100_mb": round(statistics.median(r["rss_100"] for r in runs), 1),
         "propagation_s": round(statistics.median(p["seconds"] for p in props), 3) if props else None,
         "max_receipts_per_node": max(p["max_copies"] for p in props) if props else None,

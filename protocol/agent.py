@@ -273,13 +273,12 @@ class SyncAgent:
             self.book.penalise(peer, FORGED_POINTS, f"served {session.unvouched_at_end} events no signature vouched for", now)
         elif session.violations:
             self.book.penalise(peer, UNREQUESTED_POINTS, session.violations[0], now)
-        total = session.result
         return SyncReport(
             peer,
             not error,
-            len(total.stored),
-            total.duplicates,
-            len(total.forks),
+            session.stored,
+            session.duplicates,
+            session.forks,
             len(rejected),
             tuple(session.violations),
             error,

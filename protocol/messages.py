@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from events import Event, EventError, ForkProof, decode_fork_proof, encode_fork_proof, record_parts
-from events.canonical import pack, unpack
+from events.canonical import pack, unpack, unpack_array_fast
 from events.event import MAX_RECORD_SIZE
 
 from .errors import MessageError, UnexpectedMessageError, UnknownMessageError
@@ -356,6 +356,7 @@ MESSAGE_TYPES: dict[int, Any] = {
     cls.TAG: cls for cls in (Hello, Frontier, Want, EventBatch, ForkProofs, PeerList, Push, Ack, WantForks, ErrorReply)
 }
 M = TypeVar("M")
+_EVENT_BATCH_PREFIX = bytes([0x92, EventBatch.TAG])
 
 
 def _arity(value: Any, count: int, what: str) -> list:
@@ -372,18 +373,52 @@ def encode_message(message: Message) -> bytes:
     return data
 
 
-def decode_message(data: bytes, expected: type[M] | tuple[type, ...] | None = None) -> M:
-    """Decode one message; raise MessageError unless it is canonical, within limits and (if given) of `expected` type."""
+def _bin_size(length: int) -> int:
+    return length + (2 if length < 0x100 else 3 if length < 0x10000 else 5)
+
+
+def _array_header_size(count: int) -> int:
+    return 1 if count < 16 else 3 if count < 0x10000 else 5
+
+
+def _decode_event_batch(data: bytes) -> EventBatch:
+    """Decode an event_batch without re-encoding it: it is canonical iff its size is that of its shortest encoding.
+
+    Every msgpack value has one shortest encoding and any other is longer, so once the parts have the right
+    types (records are checked by `events.record_parts`, their headers for canonicity) comparing the total
+    length with the sum of the shortest lengths is the same test as re-encoding, at a fraction of the cost.
+    """
+    if len(data) > MAX_MESSAGE_SIZE:
+        raise MessageError(f"message is not canonical msgpack: {len(data)} bytes, more than {MAX_MESSAGE_SIZE}", field="message")
     try:
-        value = unpack(data, max_size=MAX_MESSAGE_SIZE)
+        value = unpack_array_fast(data)
     except EventError as exc:
         raise MessageError(f"message is not canonical msgpack: {exc}", field="message") from None
-    if type(value) is not list or not value or type(value[0]) is not int:
-        raise MessageError("message is not an array starting with an integer tag", field="tag")
-    cls = MESSAGE_TYPES.get(value[0])
-    if cls is None:
-        raise UnknownMessageError(f"message tag {value[0]} is unknown", field="tag")
-    message = cls.parse(value[1:])
+    batch = EventBatch.parse(value[1:])
+    size = 2 + _array_header_size(len(batch.events))
+    for e in batch.events:
+        size += 67 + _bin_size(len(e.header_bytes)) + (1 if e.payload is None else _bin_size(len(e.payload)))
+    if size != len(data):
+        raise MessageError("message is not canonical msgpack: not the canonical encoding of its value", field="message")
+    return batch
+
+
+def decode_message(data: bytes, expected: type[M] | tuple[type, ...] | None = None) -> M:
+    """Decode one message; raise MessageError unless it is canonical, within limits and (if given) of `expected` type."""
+    if data[:2] == _EVENT_BATCH_PREFIX:
+        cls: Any = EventBatch
+        message = _decode_event_batch(data)
+    else:
+        try:
+            value = unpack(data, max_size=MAX_MESSAGE_SIZE)
+        except EventError as exc:
+            raise MessageError(f"message is not canonical msgpack: {exc}", field="message") from None
+        if type(value) is not list or not value or type(value[0]) is not int:
+            raise MessageError("message is not an array starting with an integer tag", field="tag")
+        cls = MESSAGE_TYPES.get(value[0])
+        if cls is None:
+            raise UnknownMessageError(f"message tag {value[0]} is unknown", field="tag")
+        message = cls.parse(value[1:])
     if expected is not None and not isinstance(message, expected):
         names = expected.__name__ if isinstance(expected, type) else "/".join(t.__name__ for t in expected)
         raise UnexpectedMessageError(f"got {cls.__name__} where {names} was expected", field="tag")

@@ -145,7 +145,10 @@ class PullSession:
         self.checks: list[FrontierEntry] = list(self.diff.checks)
         self.violations: list[str] = []
         self.rejected: list[Rejection] = []
-        self.result = IngestResult()
+        # Counts, not the events: a catch-up of millions of events must not keep them all alive until it ends.
+        self.stored = 0
+        self.duplicates = 0
+        self.forks = 0
         self.superseded: set[bytes] = set()  # authors whose plan the latest `settle` changed
         self.unvouched_at_end = 0
 
@@ -221,7 +224,9 @@ class PullSession:
         The caller may already have sent the next want (pipelining): a track whose plan changes here is
         marked stale, so what that want brings for it is dropped rather than taken for unrequested events.
         """
-        self.result = self.result.merge(result)
+        self.stored += len(result.stored)
+        self.duplicates += result.duplicates
+        self.forks += len(result.forks)
         self.rejected.extend(result.rejected)
         self.superseded = set()
         for event in result.stored:
