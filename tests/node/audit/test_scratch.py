@@ -1,0 +1,65 @@
+"""The audit's scratch store: remembered ids across stored blocks, gets, scans and digest entries."""
+
+from __future__ import annotations
+
+import hashlib
+
+from events.digest import state_digest
+from events.projection import COLLECTIONS
+from events.projection_memory import MemoryView
+from events.view import Delete, Put
+from node.audit.engine import merged_digest
+from node.audit.scratch import BLOCK, ScratchView
+
+
+def _id(author: bytes, seq: int) -> bytes:
+    return hashlib.sha256(author + seq.to_bytes(8, "big")).digest()
+
+
+def test_seen_ids_are_found_in_stored_blocks_and_in_the_open_one(tmp_path):
+    view = ScratchView(tmp_path / "s.sqlite")
+    authors = [bytes([n]) * 32 for n in range(3)]
+    last = 2 * BLOCK + 5
+    for seq in range(1, last + 1):
+        for author in authors:
+            view.remember(author, seq, _id(author, seq))
+    for author in authors:
+        for seq in (1, BLOCK, BLOCK + 1, 2 * BLOCK, 2 * BLOCK + 1, last):
+            assert view.seen_id(author, seq) == _id(author, seq)
+        assert view.seen_id(author, last + 1) is None
+        assert view.seen_id(author, 0) is None
+    assert view.seen_id(b"\x09" * 32, 1) is None
+    view.commit()
+    view.close()
+
+
+def test_gets_scans_and_the_merged_digest_match_an_in_memory_view(tmp_path):
+    memory = MemoryView()
+    views = [ScratchView(tmp_path / f"w{n}.sqlite") for n in range(2)]
+    changes = []
+    for n in range(3000):
+        author = bytes([n % 7]) * 32
+        collection = COLLECTIONS[n % len(COLLECTIONS)]
+        key = hashlib.sha256(n.to_bytes(4, "big")).digest()
+        ref = key[:4] if n % 3 == 0 else None
+        changes.append((n % 7, Put(collection, key, author, ref, {"n": n, "b": [key], "m": {"z": 1, "a": None}})))
+        if n % 11 == 0:
+            changes.append((n % 7, Delete(collection, key)))
+    for owner, change in changes:
+        memory.apply([change])
+        views[owner % 2].apply([change])
+    for owner, some in changes[:40]:
+        assert views[owner % 2].get(some.collection, some.key) == memory.get(some.collection, some.key)
+    for collection in ("reports", "groups"):
+        author = bytes([3]) * 32
+        expected = list(memory.scan(collection, author=author))
+        assert expected and list(views[1].scan(collection, author=author)) == expected
+        ref = expected[0].ref
+        if ref is not None:
+            assert list(views[1].scan(collection, ref=ref)) == list(memory.scan(collection, ref=ref))
+    for view in views:
+        view.seal()
+        view.commit()
+    assert merged_digest(views, {b"\x01" * 32}) == state_digest(memory, {b"\x01" * 32})
+    for view in views:
+        view.close()
