@@ -325,17 +325,20 @@ def main() -> None:
             )
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    result = {
-        "catchup_per_s": round(statistics.median(r["rate_after_ready"] for r in runs)) if runs else None,
-        "catchup_from_process_start_per_s": round(statistics.median(r["rate"] for r in runs)),
-        "wire_ratio": round(statistics.median(r["wire_ratio"] for r in runs), 4),
-        "peak_rss_mb": round(max(r["peak"] for r in runs), 1),
-        "rss_25_mb": round(statistics.median(r.get("rss_25", 0) for r in runs), 1),
-        "rss_50_mb": round(statistics.median(r.get("rss_50", 0) for r in runs), 1),
-        "rss_100_mb": round(statistics.median(r["rss_100"] for r in runs), 1),
-        "propagation_s": round(statistics.median(p["seconds"] for p in props), 3) if props else None,
-        "max_receipts_per_node": max(p["max_copies"] for p in props) if props else None,
-    }
+    result: dict = {}
+    if runs:
+        result = {
+            "catchup_per_s": round(statistics.median(r["rate_after_ready"] for r in runs)),
+            "catchup_from_process_start_per_s": round(statistics.median(r["rate"] for r in runs)),
+            "wire_ratio": round(statistics.median(r["wire_ratio"] for r in runs), 4),
+            "peak_rss_mb": round(max(r["peak"] for r in runs), 1),
+            "rss_25_mb": round(statistics.median(r.get("rss_25", 0) for r in runs), 1),
+            "rss_50_mb": round(statistics.median(r.get("rss_50", 0) for r in runs), 1),
+            "rss_100_mb": round(statistics.median(r["rss_100"] for r in runs), 1),
+        }
+    if props:
+        result["propagation_s"] = round(statistics.median(p["seconds"] for p in props), 3)
+        result["max_receipts_per_node"] = max(p["max_copies"] for p in props)
     print(json.dumps(result))
 
 

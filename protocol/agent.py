@@ -183,6 +183,9 @@ class SyncAgent:
                 behind[r.author] = FrontierEntry(r.author, r.seq, r.event_id)
         fresh = [e for e in behind.values() if self._pulling.get(e.author, 0) < e.seq]
         if fresh:
+            # Marked before the pull starts: announcements handled meanwhile must not start a second pull.
+            for entry in fresh:
+                self._pulling[entry.author] = entry.seq
             self._spawn(self._pull_announced(sender, fresh))
         return Ack(len(result.stored), result.duplicates, len(result.forks), len(result.rejected))
 
@@ -285,9 +288,7 @@ class SyncAgent:
         )
 
     async def _pull_announced(self, peer: str, heads: list[FrontierEntry]) -> None:
-        # One pull per author at a time: a second announcement of the same head would only fetch a second copy.
-        for entry in heads:
-            self._pulling[entry.author] = max(self._pulling.get(entry.author, 0), entry.seq)
+        # One pull per author at a time (the caller marked them in _pulling): a second would fetch a second copy.
         try:
             await self._pull(peer, Frontier(tuple(heads)))
         finally:

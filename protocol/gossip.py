@@ -19,7 +19,7 @@ from .messages import Frontier, FrontierEntry
 class Gossip:
     """Per-peer knowledge of held heads, and the choice of push targets."""
 
-    def __init__(self, *, fanout: int = 3, relay_fanout: int = 2, rng: random.Random | None = None):
+    def __init__(self, *, fanout: int = 3, relay_fanout: int = 0, rng: random.Random | None = None):
         self.fanout = fanout
         self.relay_fanout = relay_fanout
         self._rng = rng or random.Random()

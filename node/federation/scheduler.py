@@ -49,7 +49,7 @@ class FederationConfig:
     concurrency: int = 4
     timeout: float = 10.0
     fanout: int = 3
-    relay_fanout: int = 2
+    relay_fanout: int = 0  # relays announce heads only; a receiver pulls what it lacks (fewer copies per node)
     mode: Mode = Mode.HEAD
     batch_events: int = MAX_BATCH_EVENTS  # per want, asked and served: fewer round trips and commits in a catch-up
     batch_bytes: int = MAX_BATCH_BYTES
