@@ -39,7 +39,7 @@ from .peers import PeerBook, PeerHealth
 from .policy import ReplicationPolicy
 from .replica import IngestResult, MemoryReplica, Rejection, Replica
 from .sync import FrontierDiff, PullSession, compare_frontiers, frontier_of, serve_want
-from .transport import BytesHandler, Transport
+from .transport import BytesHandler, Origin, Transport
 
 __all__ = [
     "MAX_BATCH_BYTES",
@@ -62,6 +62,7 @@ __all__ = [
     "MemoryTransport",
     "Message",
     "MessageError",
+    "Origin",
     "PeerBook",
     "PeerHealth",
     "PeerInfo",

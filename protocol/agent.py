@@ -41,7 +41,7 @@ from .policy import ReplicationPolicy
 from .pull import run_pull
 from .replica import IngestResult, Replica
 from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of, serve_want
-from .transport import Transport
+from .transport import Origin, Transport
 
 # Misbehaviour points (PeerBook bans at 10 by default).
 MALFORMED_POINTS = 3
@@ -102,40 +102,52 @@ class SyncAgent:
 
     # --- serving -------------------------------------------------------------------------------------------------
 
-    async def handle_bytes(self, sender: str, data: bytes, expected: type | tuple[type, ...] | None = None) -> bytes:
+    def is_banned(self, origin: Origin, now: float) -> bool:
+        """True iff the sender's transport key, or its confirmed URL, is banned."""
+        return self.book.is_banned(origin.key, now) or (origin.url is not None and self.book.is_banned(origin.url, now))
+
+    async def handle_bytes(
+        self, sender: str | Origin, data: bytes, expected: type | tuple[type, ...] | None = None
+    ) -> bytes:
         """Decode a request (of `expected` type when given), answer it, encode the reply; bad ones get ErrorReply + penalty."""
+        origin = sender if isinstance(sender, Origin) else Origin.authentic(sender)
         now = self.clock()
-        if self.book.is_banned(sender, now):
+        if self.is_banned(origin, now):
             return encode_message(ErrorReply("banned", "this node does not talk to you for now"))
         try:
             message = decode_message(data, expected)
         except (MessageError, UnexpectedMessageError) as exc:
-            self.book.penalise(sender, MALFORMED_POINTS, f"malformed request: {exc}", now)
+            self.book.penalise(origin.key, MALFORMED_POINTS, f"malformed request: {exc}", now)
             return encode_message(ErrorReply(exc.code, str(exc)[:512]))
         try:
-            reply = await self.handle(sender, message)
+            reply = await self.handle(origin, message)
         except UnexpectedMessageError as exc:
-            self.book.penalise(sender, MALFORMED_POINTS, str(exc), now)
+            self.book.penalise(origin.key, MALFORMED_POINTS, str(exc), now)
             reply = ErrorReply(exc.code, str(exc)[:512])
         return encode_message(reply)
 
-    async def handle(self, sender: str, message: Message) -> Message:
-        """Return the reply to a decoded request (raise UnexpectedMessageError for a reply-only message)."""
+    async def handle(self, sender: str | Origin, message: Message) -> Message:
+        """Return the reply to a decoded request (raise UnexpectedMessageError for a reply-only message).
+
+        Penalties go to the origin's transport key; what the sender holds is learnt only under a confirmed URL.
+        """
+        origin = sender if isinstance(sender, Origin) else Origin.authentic(sender)
         if isinstance(message, Hello):
             if message.version != PROTOCOL_VERSION:
                 return ErrorReply("unsupported_protocol", f"this node speaks protocol {PROTOCOL_VERSION} only")
             return self.hello_message()
         if isinstance(message, Frontier):
-            self.gossip.learn_frontier(sender, message)
+            if origin.url is not None:
+                self.gossip.learn_frontier(origin.url, message)
             return await self.frontier()
         if isinstance(message, Want):
             return await serve_want(
                 self.replica, message, self.policy, max_events=self.max_batch_events, max_bytes=self.max_batch_bytes
             )
         if isinstance(message, Push):
-            return await self._on_push(sender, message)
+            return await self._on_push(origin, message)
         if isinstance(message, ForkProofs):
-            return await self._on_fork_proofs(sender, message.proofs)
+            return await self._on_fork_proofs(origin.url, message.proofs)
         if isinstance(message, WantForks):
             return ForkProofs(tuple(await self.replica.fork_proofs(message.authors)))
         if isinstance(message, PeerList):
@@ -152,21 +164,23 @@ class SyncAgent:
         forked = [p.author for p in await self.replica.fork_proofs()]
         return frontier_of(await self.replica.heads(), forked, self.policy)
 
-    async def _on_push(self, sender: str, push: Push) -> Ack:
+    async def _on_push(self, origin: Origin, push: Push) -> Ack:
         now = self.clock()
-        acked = self._acked.setdefault(sender, OrderedDict())
+        sender = origin.url
+        acked = self._acked.setdefault(origin.url or origin.key, OrderedDict())
         if push.events and all(e.id in acked for e in push.events):
-            self.book.penalise(sender, REPLAY_POINTS, "replayed a push this node already acknowledged", now)
+            self.book.penalise(origin.key, REPLAY_POINTS, "replayed a push this node already acknowledged", now)
             return Ack(0, len(push.events), 0, 0)
-        self.gossip.learn_events(sender, push.events)
-        self.gossip.learn_heads(sender, push.heads)
+        if sender is not None:
+            self.gossip.learn_events(sender, push.events)
+            self.gossip.learn_heads(sender, push.heads)
         wanted = [e for e in push.events if self.policy.replicates(e.author)]
         result = await self.replica.ingest(wanted) if wanted else IngestResult()
         if result.stored:
             await self.replica.flush()
         forged = [r for r in result.misbehaviour if r.code != "seq_gap"]
         if forged:
-            self.book.penalise(sender, FORGED_POINTS, f"pushed invalid events ({forged[0].code})", now)
+            self.book.penalise(origin.key, FORGED_POINTS, f"pushed invalid events ({forged[0].code})", now)
         for event in result.stored:
             acked[event.id] = None
         while len(acked) > _ACKED_MEMORY:
@@ -182,15 +196,15 @@ class SyncAgent:
             if r.code in ("seq_gap", "broken_link") and r.author not in behind:
                 behind[r.author] = FrontierEntry(r.author, r.seq, r.event_id)
         fresh = [e for e in behind.values() if self._pulling.get(e.author, 0) < e.seq]
-        if fresh:
+        if fresh and sender is not None:  # a sender with no confirmed URL cannot be pulled from
             # Marked before the pull starts: announcements handled meanwhile must not start a second pull.
             for entry in fresh:
                 self._pulling[entry.author] = entry.seq
             self._spawn(self._pull_announced(sender, fresh))
         return Ack(len(result.stored), result.duplicates, len(result.forks), len(result.rejected))
 
-    async def _on_fork_proofs(self, sender: str, proofs: Sequence[ForkProof]) -> Ack:
-        known = self._proofs_known.setdefault(sender, set())
+    async def _on_fork_proofs(self, sender: str | None, proofs: Sequence[ForkProof]) -> Ack:
+        known = self._proofs_known.setdefault(sender, set()) if sender is not None else set()
         new = []
         for proof in proofs:
             known.add(proof.author)
@@ -307,6 +321,18 @@ class SyncAgent:
         except ProtocolError:
             return 0
         return self.book.merge(reply)
+
+    @property
+    def busy(self) -> bool:
+        """True while a relay, an announced pull or a fork-proof spread that this agent started is under way."""
+        return any(not t.done() for t in self._tasks)
+
+    async def cancel(self) -> None:
+        """Cancel this agent's background tasks and wait for them to end."""
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
     async def idle(self) -> None:
         """Wait until the background relays this agent started have finished."""

@@ -55,6 +55,9 @@ class PeerBook:
         self.ban_seconds = ban_seconds
         self._rng = rng or random.Random()
         self._peers: dict[str, PeerHealth] = {}
+        # Penalised senders that are not peers (a bare remote address, a URL nobody vouched for): they can be
+        # banned, but they are never contact targets, never handed out, and at most `cap * 16` are remembered.
+        self._strangers: dict[str, PeerHealth] = {}
 
     def add(self, url: str, group: bytes | None = None) -> bool:
         """Add a peer; return True iff it is new and there was room (a dead peer may be evicted to make room)."""
@@ -66,7 +69,8 @@ class PeerBook:
             return False
         if len(self._peers) >= self.cap and not self._evict():
             return False
-        self._peers[url] = PeerHealth(url, group)
+        stranger = self._strangers.pop(url, None)  # its points and any ban come with it
+        self._peers[url] = replace(stranger, group=group) if stranger else PeerHealth(url, group)
         return True
 
     def remove(self, url: str) -> None:
@@ -78,8 +82,8 @@ class PeerBook:
         return list(self._peers)
 
     def health(self, url: str) -> PeerHealth:
-        """Return the health record of a known peer."""
-        return self._peers[url]
+        """Return the health record of a known peer, or of a penalised sender that is not a peer."""
+        return self._peers[url] if url in self._peers else self._strangers[url]
 
     def may_contact(self, url: str, now: float) -> bool:
         """True iff the peer is known, not banned, and not waiting out a backoff delay."""
@@ -115,24 +119,31 @@ class PeerBook:
         return delay / 2 + self._rng.uniform(0, delay / 2)
 
     def penalise(self, url: str, points: int, reason: str, now: float) -> bool:
-        """Add misbehaviour points; return True iff this banned the peer."""
-        peer = self._peers.get(url)
+        """Add misbehaviour points to a peer or any other sender; return True iff this banned it.
+
+        A sender that is not a peer is remembered apart: penalising never makes it a contact target.
+        """
+        table = self._peers if url in self._peers else self._strangers
+        peer = table.get(url)
         if peer is None:
-            self._peers[url] = peer = PeerHealth(url)
+            if len(self._strangers) >= self.cap * 16:
+                del self._strangers[next(iter(self._strangers))]  # the oldest first
+            peer = PeerHealth(url)
         total = peer.points + points
         if total >= self.ban_points:
-            self._peers[url] = replace(peer, state=BANNED, points=total, last_reason=reason, next_attempt=now + self.ban_seconds)
+            table[url] = replace(peer, state=BANNED, points=total, last_reason=reason, next_attempt=now + self.ban_seconds)
             return peer.state != BANNED
-        self._peers[url] = replace(peer, points=total, last_reason=reason)
+        table[url] = replace(peer, points=total, last_reason=reason)
         return False
 
     def is_banned(self, url: str, now: float) -> bool:
-        """True iff the peer is banned and the ban has not run out (an expired ban is lifted here)."""
-        peer = self._peers.get(url)
+        """True iff the peer (or penalised sender) is banned and the ban has not run out (an expired ban is lifted here)."""
+        table = self._peers if url in self._peers else self._strangers
+        peer = table.get(url)
         if peer is None or peer.state != BANNED:
             return False
         if now >= peer.next_attempt:
-            self._peers[url] = replace(peer, state=HEALTHY, points=0, failures=0, next_attempt=0.0)
+            table[url] = replace(peer, state=HEALTHY, points=0, failures=0, next_attempt=0.0)
             return False
         return True
 

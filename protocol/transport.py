@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from .messages import Message
 
-# A server-side handler: (sender address, request bytes) -> reply bytes. It decodes, so bad bytes reach the protocol.
-BytesHandler = Callable[[str, bytes], Awaitable[bytes]]
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who sent a request, as far as the transport can tell (docs/PROTOCOL-SYNC.md, "Who sent it").
+
+    `key` is what the transport itself vouches for (over HTTP: the remote address); penalties, bans and
+    replay memory are kept under it. `url` is where the sender can be reached, only once that has been
+    confirmed (else None); gossip bookkeeping (who holds what, whom to pull an announcement from) uses it.
+    """
+
+    key: str
+    url: str | None = None
+
+    @classmethod
+    def authentic(cls, address: str) -> Origin:
+        """Return the origin for a transport whose sender address cannot be forged (e.g. MemoryTransport)."""
+        return cls(address, address)
+
+
+# A server-side handler: (sender, request bytes) -> reply bytes. It decodes, so bad bytes reach the protocol.
+# A plain string sender is taken as authentic (Origin.authentic).
+BytesHandler = Callable[[str | Origin, bytes], Awaitable[bytes]]
 
 
 @runtime_checkable

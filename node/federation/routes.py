@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from protocol import MAX_MESSAGE_SIZE, ErrorReply, ForkProofs, Frontier, Hello, PeerList, Push, Want, WantForks
+from protocol import MAX_MESSAGE_SIZE, ErrorReply, ForkProofs, Frontier, Hello, Origin, PeerList, Push, Want, WantForks
 from protocol.errors import MessageError, UnexpectedMessageError
 from protocol.messages import MAX_URL_LENGTH, decode_message, encode_message
 
@@ -60,12 +60,17 @@ def _error(code: str, message: str) -> web.Response:
     return _reply(encode_message(ErrorReply(code, message[:512])))
 
 
-def sender_of(request: web.Request) -> str:
-    """Return the peer's self-declared base URL (bookkeeping only), or a pseudo-address from the socket."""
+def claimed_url(request: web.Request) -> str | None:
+    """Return the base URL the sender claims in its Solnet-Peer header (unconfirmed), or None."""
     claimed = request.headers.get(PEER_HEADER, "").rstrip("/")
     if claimed and len(claimed) <= MAX_URL_LENGTH and _URL.fullmatch(claimed):
         return claimed
-    return f"unknown://{request.remote or 'unknown'}"
+    return None
+
+
+def remote_key(request: web.Request) -> str:
+    """Return the key penalties and bans are kept under: the remote address the socket saw, never a claim."""
+    return f"remote:{request.remote or 'unknown'}"
 
 
 async def read_body(request: web.Request, limit: int) -> bytes | None:
@@ -99,29 +104,30 @@ async def _handle(request: web.Request) -> web.StreamResponse:
     if content_type and content_type.split(";")[0].strip() != CONTENT_TYPE:
         return _error("bad_content_type", f"peer requests are {CONTENT_TYPE}, not {content_type:.60}")
     federation: Federation = request.app[FEDERATION]  # type: ignore[assignment]
-    sender = sender_of(request)
+    key = remote_key(request)
     body = await read_body(request, limit)
     if body is None:
-        federation.count_oversized(sender)
+        federation.count_oversized(key)
         return _error("body_too_large", f"a {name} request has at most {limit} bytes")
+    greeting = None
+    if name == "hello":
+        with contextlib.suppress(MessageError, UnexpectedMessageError):
+            greeting = decode_message(body, Hello)
+    origin = federation.origin(key, claimed_url(request), greeting.group if greeting else None)
     if name == "want":
-        return await _serve_want(request, federation, sender, body)
-    response = _reply(await federation.agent.handle_bytes(sender, body, EXPECTED[name]))
-    if name == "hello" and response.status == 200 and not sender.startswith("unknown://"):
-        # A node that greets us is one we can sync with too; without this a link would only work one way.
-        federation.book.add(sender, decode_message(body, Hello).group)
-    return response
+        return await _serve_want(request, federation, origin, body)
+    return _reply(await federation.agent.handle_bytes(origin, body, EXPECTED[name]))
 
 
-async def _serve_want(request: web.Request, federation: Federation, sender: str, body: bytes) -> web.StreamResponse:
+async def _serve_want(request: web.Request, federation: Federation, origin: Origin, body: bytes) -> web.StreamResponse:
     agent = federation.agent
     want = None
-    if not agent.book.is_banned(sender, agent.clock()):
+    if not agent.is_banned(origin, agent.clock()):
         with contextlib.suppress(MessageError, UnexpectedMessageError):
             want = decode_message(body, Want)
     if want is None:
         # The agent's own path answers bans and bad requests (and penalises them) exactly as for every other message.
-        return _reply(await agent.handle_bytes(sender, body, Want))
+        return _reply(await agent.handle_bytes(origin, body, Want))
     records = await federation.records_for(want)
     size = sum(len(r) for r in records)
     head = bytes([0x92, 0x04]) + _array_header(len(records))

@@ -14,6 +14,7 @@ import json
 import logging
 import random
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,18 @@ from typing import Any
 import aiohttp
 
 from events import Event, Mode, group_id_text
-from protocol import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, Gossip, PeerBook, ProtocolError, SyncAgent, SyncReport, Want
+from protocol import (
+    MAX_BATCH_BYTES,
+    MAX_BATCH_EVENTS,
+    Gossip,
+    Hello,
+    Origin,
+    PeerBook,
+    ProtocolError,
+    SyncAgent,
+    SyncReport,
+    Want,
+)
 from protocol.agent import MALFORMED_POINTS
 
 from ..service import NodeService
@@ -32,6 +44,7 @@ from .transport import HttpTransport
 
 log = logging.getLogger("solnet.federation")
 HEALTH_FILE = "peer-health.json"
+CONFIRM_CAP = 4096  # confirmed (URL, remote address) pairs remembered, and confirmations under way at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +114,8 @@ class Federation:
         self.counters = Counters()
         self._limit = asyncio.Semaphore(config.concurrency)
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._confirmed: OrderedDict[tuple[str, str], None] = OrderedDict()  # (claimed URL, remote key) pairs
+        self._confirming: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._round_running = False
@@ -124,18 +139,19 @@ class Federation:
             self.service.listeners.remove(self._on_local_events)
         if self.status in self.service.status_providers:
             self.service.status_providers.remove(self.status)
-        tasks = [t for t in (self._loop_task, *self._tasks, *self.agent._tasks) if t is not None and not t.done()]
+        tasks = [t for t in (self._loop_task, *self._tasks) if t is not None and not t.done()]
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await self.agent.cancel()
         self._loop_task = None
 
     @property
     def busy(self) -> bool:
         """True while a round, a push or a relay is under way (tests wait for all nodes to be not busy)."""
-        return self._round_running or any(not t.done() for t in self._tasks) or bool(self.agent._tasks)
+        return self._round_running or any(not t.done() for t in self._tasks) or self.agent.busy
 
     # --- the loop ------------------------------------------------------------------------------------------------
 
@@ -231,6 +247,51 @@ class Federation:
         """An oversized request is malformed: count it and penalise its sender."""
         self.counters.oversized_requests += 1
         self.book.penalise(sender, MALFORMED_POINTS, "sent an oversized request", self.agent.clock())
+
+    # --- who sent it ----------------------------------------------------------------------------------------------
+
+    def origin(self, key: str, claimed: str | None, greeting_group: bytes | None = None) -> Origin:
+        """Return the Origin of a request from remote `key` claiming URL `claimed` (docs/PROTOCOL-SYNC.md, "Who sent it").
+
+        The claim is used only once a hello round trip confirmed it for this remote address; until then a
+        confirmation is started in the background (at most one per claim at a time).
+        """
+        if claimed is None:
+            return Origin(key)
+        pair = (claimed, key)
+        if pair in self._confirmed:
+            self._confirmed.move_to_end(pair)
+            if greeting_group is not None:
+                self.book.add(claimed, greeting_group)  # a no-op unless it was removed or evicted since
+            return Origin(key, claimed)
+        if pair not in self._confirming and len(self._confirming) < CONFIRM_CAP:
+            self._confirming.add(pair)
+            self._spawn(self._confirm(claimed, key, greeting_group))
+        return Origin(key)
+
+    async def _confirm(self, url: str, key: str, group: bytes | None) -> None:
+        """Call `url` back; if it answers hello with the group the sender greeted us with, trust the claim."""
+        try:
+            if url == self.transport.address:
+                return  # somebody claims to be us
+            async with self._limit:
+                reply = await self.transport.request(url, self.agent.hello_message())
+            if not isinstance(reply, Hello):
+                return
+            known = self.book.health(url).group if url in self.book.urls() else None
+            expected = group if group is not None else known
+            if expected is not None and reply.group != expected:
+                return
+            self._confirmed[(url, key)] = None
+            while len(self._confirmed) > CONFIRM_CAP:
+                self._confirmed.popitem(last=False)
+            if group is not None:
+                # A node that greets us is one we can sync with too; without this a link would only work one way.
+                self.book.add(url, reply.group)
+        except ProtocolError:
+            return
+        finally:
+            self._confirming.discard((url, key))
 
     # --- serving -------------------------------------------------------------------------------------------------
 

@@ -146,3 +146,49 @@ async def test_wrong_message_for_the_path_is_refused():
     assert isinstance(reply, ErrorReply) and reply.code == "unexpected_message"
     assert await replica.heads() == {} and agent.book.health(EVIL).points > 0
     await network.deliver_messages()
+
+
+async def test_server_leaving_its_events_unvouched_is_penalised_as_a_forger():
+    """Forged signatures on every served event: held for a vouching signature that never comes, then charged."""
+    network, replica, agent, evil = setup()
+    victim, stranger = identity(6), identity(7)
+    log = make_log(victim, 3)
+
+    async def serve(sender: str, data: bytes) -> bytes:
+        message = decode_message(data)
+        if isinstance(message, Frontier):
+            return encode_message(Frontier((FrontierEntry(victim.public_key, 3, log[-1].id),)))
+        return encode_message(EventBatch(tuple(resign_wrong(e, stranger) for e in log)))
+
+    evil.serve(serve)
+    report = await agent.sync_with(EVIL)
+    assert report.complete and report.stored == 0 and report.rejected == 3
+    assert await replica.heads() == {}
+    assert agent.book.health(EVIL).points == 5  # FORGED_POINTS, not just unrequested ones
+    await network.deliver_messages()
+
+
+async def test_cut_connection_with_events_held_is_not_charged():
+    """An honest run may end in events whose own signatures are bad; a cut before the vouching one is no offence."""
+    network, replica, agent, evil = setup()
+    victim = identity(6)
+    log = make_log(victim, 4)
+    held = (unsign(log[0]), unsign(log[1]))  # vouched for by log[2], which never arrives
+    calls = 0
+
+    async def serve(sender: str, data: bytes) -> bytes:
+        nonlocal calls
+        message = decode_message(data)
+        if isinstance(message, Frontier):
+            return encode_message(Frontier((FrontierEntry(victim.public_key, 4, log[-1].id),)))
+        calls += 1
+        if calls > 1:
+            return b"\xc1"  # the connection breaks: a malformed reply ends the session as a failure
+        return encode_message(EventBatch(held))
+
+    evil.serve(serve)
+    agent.max_batch_events = 2
+    report = await agent.sync_with(EVIL)
+    assert not report.complete and report.stored == 0
+    assert agent.book.health(EVIL).points == 3  # the malformed reply only; nothing for the held events
+    await network.deliver_messages()

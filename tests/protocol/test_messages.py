@@ -113,6 +113,30 @@ def test_rejects_non_canonical_encodings():
     _bad(msgpack.packb([8, 1.0, 1, 0, 0]), "float")
 
 
+def test_event_batch_fast_decoder_rejects_every_longer_encoding():
+    """event_batch is checked by size, not by re-encoding: each longer form of each part must still fail."""
+    good = bytes.fromhex(GOLDEN["event_batch"])
+    event = decode_message(good).events[0]
+    header, sig, payload = event.header_bytes, event.signature, event.payload
+    assert decode_message(good).events == (event,)
+
+    def record(h: bytes, s: bytes, p: bytes) -> bytes:
+        return b"\x93" + h + s + p
+
+    def bin16(b: bytes) -> bytes:
+        return b"\xc5" + len(b).to_bytes(2, "big") + b
+
+    short = [b"\xc4" + bytes([len(x)]) + x for x in (header, sig, payload)]
+    _bad(b"\x92\x04\xdc\x00\x01" + record(*short), "canonical")  # array16 for one record
+    _bad(b"\x92\x04\x91" + record(bin16(header), short[1], short[2]), "canonical")
+    _bad(b"\x92\x04\x91" + record(short[0], short[1], bin16(payload)), "canonical")
+    _bad(b"\x92\x04\x91\xdc\x00\x03" + b"".join(short), "canonical")  # array16 for the record itself
+    _bad(good + b"\x00", "trailing")
+    _bad(b"\x92\x04\x91" + record(short[0], short[1], b"\xa1x"), "payload")  # str, not bin
+    _bad(b"\x93\x04\x90\x00", "1 fields")
+    _bad(b"\x92\x04\x05", "not an array")
+
+
 def test_rejects_unknown_tags_wrong_arity_and_wrong_types():
     with pytest.raises(UnknownMessageError):
         decode_message(msgpack.packb([99, 1]))

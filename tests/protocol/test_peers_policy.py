@@ -84,3 +84,17 @@ async def test_follow_only_node_replicates_just_the_followed():
     await cluster.replicas[0].ingest(make_log(other, 2))
     await cluster.sync_round()
     assert set(await cluster.replicas[1].heads()) == {followed.public_key}
+
+
+def test_penalising_a_stranger_does_not_make_it_a_peer():
+    book = PeerBook(own_url="http://me.test", rng=random.Random(1))
+    book.add("http://p1.test")
+    assert not book.penalise("http://stranger.test", 5, "forged", 0.0)
+    assert book.urls() == ["http://p1.test"] and book.available(0.0) == ["http://p1.test"]
+    assert [p.url for p in book.peer_list().peers] == ["http://p1.test"]
+    assert book.health("http://stranger.test").points == 5
+    assert book.penalise("http://stranger.test", 5, "forged", 1.0) and book.is_banned("http://stranger.test", 2.0)
+    assert book.urls() == ["http://p1.test"]
+    # Added later as a peer (e.g. by peer exchange), it keeps its record: still banned, never contacted.
+    book.add("http://stranger.test")
+    assert book.health("http://stranger.test").state == "banned" and book.available(2.0) == ["http://p1.test"]
