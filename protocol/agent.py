@@ -106,9 +106,7 @@ class SyncAgent:
         """True iff the sender's transport key, or its confirmed URL, is banned."""
         return self.book.is_banned(origin.key, now) or (origin.url is not None and self.book.is_banned(origin.url, now))
 
-    async def handle_bytes(
-        self, sender: str | Origin, data: bytes, expected: type | tuple[type, ...] | None = None
-    ) -> bytes:
+    async def handle_bytes(self, sender: str | Origin, data: bytes, expected: type | tuple[type, ...] | None = None) -> bytes:
         """Decode a request (of `expected` type when given), answer it, encode the reply; bad ones get ErrorReply + penalty."""
         origin = sender if isinstance(sender, Origin) else Origin.authentic(sender)
         now = self.clock()

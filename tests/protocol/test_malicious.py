@@ -170,7 +170,7 @@ async def test_server_leaving_its_events_unvouched_is_penalised_as_a_forger():
 
 async def test_cut_connection_with_events_held_is_not_charged():
     """An honest run may end in events whose own signatures are bad; a cut before the vouching one is no offence."""
-    network, replica, agent, evil = setup()
+    network, _replica, agent, evil = setup()
     victim = identity(6)
     log = make_log(victim, 4)
     held = (unsign(log[0]), unsign(log[1]))  # vouched for by log[2], which never arrives
