@@ -99,8 +99,7 @@ def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch
 
     reader = PartitionReader(source.chunks(), worker=worker, workers=workers, checks_trailer=worker == 0)
     try:
-        for n, item in enumerate(reader):
-            value = item.value
+        for n, (index, value) in enumerate(reader):
             if type(value) is Event:
                 part.events += 1
                 log = logs.get(value.author, _MISSING)
@@ -108,9 +107,9 @@ def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch
                     log = logs[value.author] = _author_log(value, mode, findings, view, on_valid)
                 if log is None:
                     group = group_id_text(value.author)
-                    findings.invalid(group, value.seq, value.id, item.index, "identity_error", "the author key is not acceptable")
+                    findings.invalid(group, value.seq, value.id, index, "identity_error", "the author key is not acceptable")
                 else:
-                    log.add(item.index, value)
+                    log.add(index, value)
             elif isinstance(value, ForkProof):
                 findings.fork(group_id_text(value.author), value.author, value.seq, value.id_a, value.id_b, "fork_proof")
             elif isinstance(value, BadItem):

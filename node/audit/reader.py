@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 import msgpack
 
@@ -48,34 +47,30 @@ def item_author(value: object) -> bytes:
     return b""
 
 
-@dataclass(frozen=True, slots=True)
-class Item:
-    """One bundle item this worker handles: its index in the bundle and what it decoded to."""
-
-    index: int
-    value: Event | ForkProof | BadItem
-
-
 class PartitionReader:
-    """Yields this worker's items of a bundle read from byte chunks; raises SourceError on broken framing.
+    """Yields (index, Event | ForkProof | BadItem) for this worker's items of a bundle read from byte chunks.
 
-    `offset` is the number of bytes framed so far (for progress). `count` is set once the trailer was
-    checked (by the worker that checks it).
+    Raises SourceError on broken framing. `offset` is the number of bytes framed so far (for progress).
+    `count` is set once the trailer was checked (by the worker that checks it).
     """
 
     def __init__(self, chunks: Iterable[bytes], *, worker: int = 0, workers: int = 1, checks_trailer: bool = True):
         self._chunks = iter(chunks)
         self._unpacker = msgpack.Unpacker(raw=False, max_buffer_size=4 * _MAX_ITEM, strict_map_key=True, ext_hook=_no_ext)
         self._digest = hashlib.sha256() if checks_trailer else None
+        # the bytes fed to the unpacker that it has not consumed yet start at _buf[_pos]; the digest covers
+        # every consumed byte before _buf[_hashed] (hashed a buffer at a time, not an item at a time)
         self._buf = b""
         self._pos = 0
+        self._hashed = 0
         self._worker = worker
         self._workers = workers
         self.offset = 0
         self.head: BundleHead | None = None
         self.count: int | None = None
 
-    def _next_raw(self) -> tuple[object, bytes] | None:
+    def _next(self) -> tuple[object, int] | None:
+        """Return the next value and its size; its bytes are _buf[_pos - size : _pos]. None at the end of input."""
         while True:
             try:
                 value = self._unpacker.unpack()
@@ -86,60 +81,62 @@ class PartitionReader:
                         error = DamagedSourceError if self.head is not None else SourceError
                         raise error(f"bundle is truncated: {len(self._buf) - self._pos} byte(s) of an incomplete item") from None
                     return None
+                if self._digest is not None:
+                    self._digest.update(memoryview(self._buf)[self._hashed : self._pos])
                 self._buf = self._buf[self._pos :] + chunk
-                self._pos = 0
+                self._pos = self._hashed = 0
                 self._unpacker.feed(chunk)
                 continue
             except (msgpack.FormatError, msgpack.StackError, ValueError, DecodeError) as exc:
                 raise DamagedSourceError(f"bundle framing is broken after byte {self.offset}: {exc}") from None
             end = self._unpacker.tell()
             size = end - self.offset
-            raw = self._buf[self._pos : self._pos + size]
             self._pos += size
             self.offset = end
-            return value, raw
+            return value, size
 
-    def __iter__(self) -> Iterator[Item]:
-        first = self._next_raw()
+    def _last_bytes(self, size: int) -> bytes:
+        return self._buf[self._pos - size : self._pos]
+
+    def __iter__(self) -> Iterator[tuple[int, Event | ForkProof | BadItem]]:
+        first = self._next()
         if first is None:
             raise SourceError("bundle is empty")
-        value, raw = first
+        value, size = first
         if not isinstance(value, dict) or value.get("format") != BUNDLE_FORMAT:
             raise SourceError("not a solnet bundle (no bundle head)")
         if value.get("version") != BUNDLE_VERSION:
             raise SourceError(f"bundle version {value.get('version')!r} is not supported")
         node, created = value.get("node"), value.get("created")
-        if not isinstance(node, str) or type(created) is not int or pack(value) != raw:
+        if not isinstance(node, str) or type(created) is not int or pack(value) != self._last_bytes(size):
             raise SourceError("bundle head is malformed")
         self.head = BundleHead(node, created)
-        digest = self._digest
-        if digest is not None:
-            digest.update(raw)
         workers, worker = self._workers, self._worker
         index = 0
         while True:
-            item = self._next_raw()
+            item = self._next()
             if item is None:
                 raise DamagedSourceError(f"bundle is truncated: no trailer after {index} item(s)")
-            value, raw = item
+            value, size = item
             if type(value) is list and value and value[0] == TAG_END:
-                self._check_end(value, raw, index)
+                self._check_end(value, size, index)
                 return
-            if digest is not None:
-                digest.update(raw)
             if workers == 1 or partition_of(item_author(value), workers) == worker:
-                yield Item(index, decode_item(index, value, raw))
+                yield index, decode_item(index, value, size)
             index += 1
 
-    def _check_end(self, value: list, raw: bytes, index: int) -> None:
-        if self._digest is None:
+    def _check_end(self, value: list, size: int, index: int) -> None:
+        digest = self._digest
+        if digest is None:
             return
-        if len(value) != 3 or value[1] != index or value[2] != self._digest.digest():
+        digest.update(memoryview(self._buf)[self._hashed : self._pos - size])
+        self._hashed = self._pos
+        if len(value) != 3 or value[1] != index or value[2] != digest.digest():
             raise DamagedSourceError(
                 f"bundle trailer does not match: it counts {value[1] if len(value) > 1 else '?'} item(s), "
                 f"{index} were read, or the digest of the bundle differs (damaged or reordered bytes)"
             )
-        if packb_plain(value) != raw:
+        if packb_plain(value) != self._last_bytes(size):
             raise DamagedSourceError("bundle trailer is not canonically encoded")
         rest = self._buf[self._pos :] + b"".join(self._chunks)
         if rest:
@@ -147,18 +144,18 @@ class PartitionReader:
         self.count = index
 
 
-def decode_item(index: int, value: object, raw: bytes) -> Event | ForkProof | BadItem:
-    """Return the Event or ForkProof an item holds, or a BadItem saying why it is neither."""
+def decode_item(index: int, value: object, size: int) -> Event | ForkProof | BadItem:
+    """Return the Event or ForkProof an item (`size` bytes, decoded to `value`) holds, or a BadItem saying why it is neither."""
     try:
-        if len(raw) > _MAX_ITEM:
-            raise DecodeError(f"item has {len(raw)} bytes, more than {_MAX_ITEM}", field="record")
+        if size > _MAX_ITEM:
+            raise DecodeError(f"item has {size} bytes, more than {_MAX_ITEM}", field="record")
         if type(value) is not list or not value:
             raise DecodeError("item is not a tagged array", field="record")
         if value[0] == TAG_EVENT and len(value) == 4:
             event = event_from_parts(value[1], value[2], value[3])
             # Every other encoding of these values is longer (a wider array, int or bin prefix): equal length
             # means canonical, the same verdict as re-encoding and comparing (which BundleReader does).
-            if len(raw) != 2 + _bin_size(event.header_bytes) + _bin_size(event.signature) + _bin_size(event.payload):
+            if size != 2 + _bin_size(event.header_bytes) + _bin_size(event.signature) + _bin_size(event.payload):
                 raise DecodeError("event item is not canonically encoded", field="record")
             return event
         if value[0] == TAG_FORK and len(value) == 2 and type(value[1]) is bytes:

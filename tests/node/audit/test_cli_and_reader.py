@@ -48,7 +48,7 @@ def read_with_bundle_reader(data: bytes):
 
 def read_partitioned(data: bytes):
     try:
-        return [repr(item.value) for item in PartitionReader(chunks(data))], None
+        return [repr(value) for _index, value in PartitionReader(chunks(data))], None
     except SourceError as exc:
         return None, str(exc)
 
