@@ -33,6 +33,7 @@ CREATE INDEX docs_author ON docs (coll, by_author) WHERE by_author IS NOT NULL;
 CREATE TABLE seen (author INTEGER NOT NULL, block INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY (author, block)) WITHOUT ROWID;
 """
 _FLUSH_EVERY = 2048
+_BIN32 = b"\xc4\x20"
 # ids of consecutive seqs are stored BLOCK at a time, concatenated: one row per BLOCK events, not per event
 BLOCK = 64
 _ID = 32
@@ -41,7 +42,14 @@ _ABSENT = object()
 
 def digest_entry(put: Put) -> bytes:
     """Return pack([collection, key, author, ref, doc]) of a document: its entry in the state digest."""
-    return _PACKED_NAME[put.collection] + packb_plain(put.key) + packb_plain(put.author) + packb_plain(put.ref) + pack(put.doc)
+    return b"".join((_PACKED_NAME[put.collection], _packed(put.key), _packed(put.author), _packed(put.ref), pack(put.doc)))
+
+
+def _packed(value: bytes | None) -> bytes:
+    # keys, authors and refs are mostly 32-byte ids: their msgpack bin header is fixed
+    if type(value) is bytes and len(value) == 32:
+        return _BIN32 + value
+    return packb_plain(value)
 
 
 def _put_of(entry: bytes) -> Put:
