@@ -43,6 +43,7 @@ class Node:
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.peers: list[str] = []
+        self.public_url: str | None = None  # the URL it gives peers, when not its own socket's (e.g. a TcpRelay's)
         self.runner: web.AppRunner | None = None
         self.service: NodeService | None = None
         self.app: web.Application | None = None
@@ -66,7 +67,11 @@ class Node:
             store=open_store(data.path), identity=data.load_identity(), settings=data.settings(), data_dir=data
         )
         config = FederationConfig(
-            own_url=self.url, peers=tuple(self.peers), seed=self.index, health_file=self.path / HEALTH_FILE, **self.config
+            own_url=self.public_url or self.url,
+            peers=tuple(self.peers),
+            seed=self.index,
+            health_file=self.path / HEALTH_FILE,
+            **self.config,
         )
         self.app = create_app(self.service, extras=[federation_setup(config)])
         if await self.service.astore.head(self.service.identity.public_key) is None:
@@ -167,6 +172,72 @@ class Cluster:
     async def has_event(self, node: Node, event_id: bytes) -> bool:
         assert node.service is not None
         return await node.service.astore.get(event_id) is not None
+
+
+class TcpRelay:
+    """A TCP relay on loopback in front of one node's port: `cut` drops its connections and refuses new ones.
+
+    Both nodes keep running while the link is cut, so a partition looks to each side exactly like a
+    network failure: connections reset, requests fail, the PeerBook backs off.
+    """
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.open = True
+        self.server: asyncio.AbstractServer | None = None
+        self.port = 0
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    def cut(self) -> None:
+        """Drop every connection through the relay and refuse new ones until `heal`."""
+        self.open = False
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+
+    def heal(self) -> None:
+        self.open = True
+
+    async def close(self) -> None:
+        self.cut()
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if not self.open:
+            writer.transport.abort()
+            return
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers.update((writer, up_writer))
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            try:
+                while self.open and (data := await src.read(1 << 16)):
+                    dst.write(data)
+                    await dst.drain()
+            except (OSError, asyncio.IncompleteReadError):
+                pass
+            finally:
+                if self.open:
+                    dst.close()
+                else:
+                    dst.transport.abort()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer), return_exceptions=True)
+        self._writers.difference_update((writer, up_writer))
 
 
 def random_connected(size: int, degree: int, rng: random.Random) -> set[tuple[int, int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 
-from .cluster import random_connected
+from .cluster import TcpRelay, random_connected
 
 CALLOUT = {"title": "Bodies at the door, 7am", "text": "We need people.", "needs": ["people"], "urgency": "critical"}
 
@@ -75,27 +75,55 @@ async def test_node_offline_and_back_catches_up(cluster):
 
 
 async def test_partition_heals(cluster):
-    # Two triangles joined by one bridge 2-3; the partition stops the bridge nodes' links across it.
+    """Two triangles joined by one link that runs through TCP relays; the link is cut while every node keeps running."""
     for _ in range(6):
         cluster.add(peer_exchange=False)
-    for a, b in [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)]:
+    for a, b in [(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5)]:
         cluster.link(a, b)
-    await cluster.start()
-    await cluster.wait_quiet()
-    left, right = cluster.nodes[:3], cluster.nodes[3:]
     bridge_a, bridge_b = cluster.nodes[2], cluster.nodes[3]
-    await bridge_b.stop()  # the partition: the right side loses its bridge
-    a_event = await cluster.nodes[0].publish("callout.published", {**CALLOUT, "title": "left side"})
-    b_event = await cluster.nodes[5].publish("callout.published", {**CALLOUT, "title": "right side"})
-    await cluster.wait_until(lambda: all_have(cluster, left, a_event.id), timeout=20, what="left side spreads its callout")
-    await cluster.wait_until(lambda: all_have(cluster, right[1:], b_event.id), timeout=20, what="right side spreads its callout")
-    assert not await cluster.has_event(cluster.nodes[0], b_event.id)
-    await bridge_b.start()  # heal
-    await cluster.wait_quiet(timeout=40)
-    for node in cluster.nodes:
-        assert await cluster.has_event(node, a_event.id) and await cluster.has_event(node, b_event.id)
-    book = bridge_a.federation.book
-    await cluster.wait_until(lambda: book.health(bridge_b.url).state == "healthy", what="the bridge is healthy again")
+    to_a, to_b = TcpRelay(bridge_a.port), TcpRelay(bridge_b.port)
+    await to_a.start()
+    await to_b.start()
+    try:
+        # Each bridge node knows the other only by its relay, and names itself by its own relay, so the
+        # hello call-back that confirms a claimed URL goes through the relays too: there is no other path.
+        bridge_a.public_url, bridge_b.public_url = to_a.url, to_b.url
+        bridge_a.peers.append(to_b.url)
+        bridge_b.peers.append(to_a.url)
+        await cluster.start()
+        await cluster.wait_quiet()
+        assert len({await n.service.digest() for n in cluster.nodes}) == 1
+        left, right = cluster.nodes[:3], cluster.nodes[3:]
+
+        to_a.cut()
+        to_b.cut()
+        a_event = await cluster.nodes[0].publish("callout.published", {**CALLOUT, "title": "left side"})
+        b_event = await cluster.nodes[5].publish("callout.published", {**CALLOUT, "title": "right side"})
+        await cluster.wait_until(lambda: all_have(cluster, left, a_event.id), timeout=20, what="left side spreads its callout")
+        await cluster.wait_until(lambda: all_have(cluster, right, b_event.id), timeout=20, what="right side spreads its callout")
+        await cluster.wait_quiet(left)
+        await cluster.wait_quiet(right)
+        for node in left:
+            assert not await cluster.has_event(node, b_event.id)
+        for node in right:
+            assert not await cluster.has_event(node, a_event.id)
+        left_digests = {await n.service.digest() for n in left}
+        right_digests = {await n.service.digest() for n in right}
+        assert len(left_digests) == 1 and len(right_digests) == 1 and left_digests != right_digests
+        assert bridge_a.federation.book.health(to_b.url).failures >= 1  # the bridge saw the cut as failures
+
+        to_a.heal()
+        to_b.heal()
+        await cluster.wait_quiet(timeout=40)
+        for node in cluster.nodes:
+            assert await cluster.has_event(node, a_event.id) and await cluster.has_event(node, b_event.id)
+        assert len({await n.service.digest() for n in cluster.nodes}) == 1
+        book = bridge_a.federation.book
+        await cluster.wait_until(lambda: book.health(to_b.url).state == "healthy", what="the bridge is healthy again")
+    finally:
+        await cluster.stop()
+        await to_a.close()
+        await to_b.close()
 
 
 async def all_have(cluster, nodes, event_id) -> bool:
