@@ -63,10 +63,6 @@ def _kind_ok(kind: str) -> bool:
     return 0 < len(kind) <= MAX_KIND_LEN and KIND_PATTERN.fullmatch(kind) is not None
 
 
-def _is_uint(value: object, limit: int) -> bool:
-    return type(value) is int and 0 <= value <= limit
-
-
 def decode_header(data: bytes) -> Header:
     """Decode canonical header bytes; raise DecodeError naming the field that is wrong."""
     if len(data) > MAX_HEADER_SIZE:
@@ -81,20 +77,21 @@ def decode_header(data: bytes) -> Header:
         raise UnsupportedVersionError(f"format version {version} is not supported", field="version")
     if type(author) is not bytes or len(author) != 32:
         raise DecodeError("author is not 32 bytes", field="author")
-    if not _is_uint(seq, MAX_SEQ) or seq < 1:
+    # integer checks written out rather than through a helper: this runs once for every event read
+    if type(seq) is not int or not 1 <= seq <= MAX_SEQ:
         raise DecodeError("seq is not an integer from 1 to 2**63-1", field="seq")
     if seq == 1:
         if prev is not None:
             raise DecodeError("prev must be nil at seq 1", field="prev")
     elif type(prev) is not bytes or len(prev) != 32:
         raise DecodeError("prev is not 32 bytes", field="prev")
-    if not _is_uint(timestamp, MAX_TIMESTAMP):
+    if type(timestamp) is not int or not 0 <= timestamp <= MAX_TIMESTAMP:
         raise DecodeError("timestamp is not an integer from 0 to 2**63-1", field="timestamp")
     if type(kind) is not str or not _kind_ok(kind):
         raise DecodeError("kind is not a dotted lowercase name of 1 to 64 characters", field="kind")
     if type(payload_hash) is not bytes or len(payload_hash) != 32:
         raise DecodeError("payload_hash is not 32 bytes", field="payload_hash")
-    if not _is_uint(payload_size, MAX_PAYLOAD_SIZE):
+    if type(payload_size) is not int or not 0 <= payload_size <= MAX_PAYLOAD_SIZE:
         raise DecodeError(f"payload_size is not an integer from 0 to {MAX_PAYLOAD_SIZE}", field="payload_size")
     if packb_plain(fields) != data:
         raise NonCanonicalError("header is not canonically encoded", field="header")

@@ -69,17 +69,18 @@ class AuthorLog:
             if not branch.proven and signature_valid(event, self.key):
                 self._prove(branch)
             return
-        expected = 1 if self.tip is None else self.tip.seq + 1
-        if event.seq < expected:
-            seen = self.seen.seen_id(self.author, event.seq)
+        seq = event.header.seq
+        expected = 1 if self.tip is None else self.tip.header.seq + 1
+        if seq == expected:
+            if self._feed(index, event) and self.held:
+                self._connect_held(event)
+            return
+        if seq < expected:
+            seen = self.seen.seen_id(self.author, seq)
             if seen == event.id:
                 self.findings.misordered(self.group, event, index, "duplicate", "the source holds this event more than once")
             else:
                 self._conflict(index, event, seen)
-            return
-        if event.seq == expected:
-            if self._feed(index, event):
-                self._connect_held(event)
             return
         self._detach(index, event)
 
@@ -92,22 +93,24 @@ class AuthorLog:
             return False
         self.tip = event
         self.broken_at = None
-        self.seen.remember(self.author, event.seq, event.id)
+        self.seen.remember(self.author, event.header.seq, event.id)
         self.pending_index[event.id] = index
-        self._release(released)
+        if released:
+            self._release(released)
         return True
 
     def _release(self, released: list[Event]) -> None:
         if not released:
             return
-        if self.mode is Mode.FULL:
+        if self.mode is Mode.FULL and len(released) > 1:
             voucher = released[-1].id.hex()
             for event in released[:-1]:
                 self.findings.vouched(self.group, event, voucher)
+        pop, on_valid = self.pending_index.pop, self.on_valid
         for event in released:
-            self.pending_index.pop(event.id, None)
-            self.valid += 1
-            self.on_valid(event)
+            pop(event.id, None)
+            on_valid(event)
+        self.valid += len(released)
         self.head = released[-1]
 
     def _connect_held(self, event: Event) -> None:
