@@ -195,6 +195,17 @@ async def catch_up(root: Path, logs: list, total: int) -> dict:
         marks["rate_after_ready"] = (total - marks["held_at_ready"]) / (end - marks["ready_at"])
         marks["rss_100"] = rss_mb(pid)
         marks["peak"] = rss_mb(pid, "VmHWM")
+
+        def projected() -> bool:
+            # Read models are projected once the pull ends (Replica.flush): wait until they cover every event.
+            with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)) as conn:
+                newest = conn.execute("SELECT coalesce(max(rowid), 0) FROM stored_events").fetchone()[0]
+                done = conn.execute("SELECT coalesce(max(notification_id), 0) FROM tracking").fetchone()[0]
+            return done >= newest
+
+        await asyncio.to_thread(wait_for, projected, 1200, "read models", 0.1)
+        marks["projected_s"] = time.perf_counter() - end
+        marks["peak_after_projection"] = rss_mb(pid, "VmHWM")
     finally:
         for proc in procs:
             proc.send_signal(signal.SIGINT)
@@ -313,7 +324,8 @@ def main() -> None:
                 f"{r['rate_after_ready']:,.0f} events/s once serving; wire "
                 f"{r['wire_bytes']:,} B for {r['record_bytes']:,} B of records (ratio {r['wire_ratio']:.3f}); fresh node RSS "
                 f"{r.get('rss_25', 0):.0f} / {r.get('rss_50', 0):.0f} / {r.get('rss_75', 0):.0f} / {r['rss_100']:.0f} MB at "
-                f"25/50/75/100%, peak {r['peak']:.0f} MB"
+                f"25/50/75/100%, peak {r['peak']:.0f} MB; read models complete {r['projected_s']:.1f} s later "
+                f"(peak then {r['peak_after_projection']:.0f} MB)"
             )
         props = []
         for seed in range(1, args.topologies + 1):
@@ -335,6 +347,8 @@ def main() -> None:
             "rss_25_mb": round(statistics.median(r.get("rss_25", 0) for r in runs), 1),
             "rss_50_mb": round(statistics.median(r.get("rss_50", 0) for r in runs), 1),
             "rss_100_mb": round(statistics.median(r["rss_100"] for r in runs), 1),
+            "read_models_after_s": round(statistics.median(r["projected_s"] for r in runs), 1),
+            "peak_rss_with_projection_mb": round(max(r["peak_after_projection"] for r in runs), 1),
         }
     if props:
         result["propagation_s"] = round(statistics.median(p["seconds"] for p in props), 3)
