@@ -188,7 +188,8 @@ def _create(collection: str) -> Callable[[bytes, Entry, ViewReader], list[Change
 
 def _single(collection: str) -> Callable[[bytes, Entry, ViewReader], list[Change]]:
     def handle(author: bytes, entry: Entry, view: ViewReader) -> list[Change]:
-        doc = {**_meta(author, entry), **entry[_PAYLOAD]}
+        # _meta written out: one dict instead of two for the most common documents
+        doc = {"id": entry[_ID], "author": author, "seq": entry[_SEQ], "timestamp": entry[_TS], **entry[_PAYLOAD]}
         return [Put(collection, entry[_ID], author, _ref_of(collection, doc), doc)]
 
     return handle
