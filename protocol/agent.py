@@ -174,7 +174,7 @@ class SyncAgent:
             self.gossip.learn_heads(sender, push.heads)
         wanted = [e for e in push.events if self.policy.replicates(e.author)]
         result = await self.replica.ingest(wanted) if wanted else IngestResult()
-        if result.stored:
+        if wanted:
             await self.replica.flush()
         forged = [r for r in result.misbehaviour if r.code != "seq_gap"]
         if forged:
