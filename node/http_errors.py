@@ -46,7 +46,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
 
 
 _PEER_STATUS = {"banned": 429, "body_too_large": 413, "bad_content_type": 415}
-"""Peer-protocol `error` replies whose HTTP status is not 400 (docs/PROTOCOL-SYNC.md, section 4)."""
+"""Peer-protocol `error` replies whose HTTP status is not 400 (docs/PROTOCOL.md §13.4)."""
 
 
 def peer_status(code: str) -> int:

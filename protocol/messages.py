@@ -4,7 +4,7 @@ Every message has exactly one encoding (`events.canonical`): lists that act as s
 so a decoder can reject any other byte string for the same value. Decoding checks the tag, the arity,
 the type and range of every field and the message size before anything else sees the value; events
 inside are checked as records (header, signature length, payload digest) but not for signatures,
-which is the replica's job. See docs/PROTOCOL-SYNC.md for the byte layout of each message.
+which is the replica's job. See docs/PROTOCOL.md §13 for the byte layout of each message.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from .messages import Message
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Who sent a request, as far as the transport can tell (docs/PROTOCOL-SYNC.md, "Who sent it").
+    """Who sent a request, as far as the transport can tell (docs/PROTOCOL.md §13, "Who sent it").
 
     `key` is what the transport itself vouches for (over HTTP: the remote address); penalties, bans and
     replay memory are kept under it. `url` is where the sender can be reached, only once that has been

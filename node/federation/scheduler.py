@@ -251,7 +251,7 @@ class Federation:
     # --- who sent it ----------------------------------------------------------------------------------------------
 
     def origin(self, key: str, claimed: str | None, greeting_group: bytes | None = None) -> Origin:
-        """Return the Origin of a request from remote `key` claiming URL `claimed` (docs/PROTOCOL-SYNC.md, "Who sent it").
+        """Return the Origin of a request from remote `key` claiming URL `claimed` (docs/PROTOCOL.md §13, "Who sent it").
 
         The claim is used only once a hello round trip confirmed it for this remote address; until then a
         confirmation is started in the background (at most one per claim at a time).

@@ -39,7 +39,7 @@ PATHS: dict[type, str] = {
     WantForks: "forks",
     PeerList: "peers",
 }
-"""The peer endpoint (under /peer/v1/) each request message is posted to (docs/PROTOCOL-SYNC.md, section 4)."""
+"""The peer endpoint (under /peer/v1/) each request message is posted to (docs/PROTOCOL.md §13.4)."""
 
 # Largest reply accepted per request type; a frontier of 65,536 entries is ~4.7 MB.
 REPLY_LIMITS: dict[type, int] = {

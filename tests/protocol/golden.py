@@ -1,4 +1,4 @@
-"""The sample messages whose bytes are the golden vectors in docs/PROTOCOL-SYNC.md and test_messages.py."""
+"""The sample messages whose bytes are the golden vectors in docs/PROTOCOL.md §13 and test_messages.py."""
 
 from __future__ import annotations
 

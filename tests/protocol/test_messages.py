@@ -1,4 +1,4 @@
-"""Message encodings: golden bytes (also in docs/PROTOCOL-SYNC.md), round trips, and every rejection."""
+"""Message encodings: golden bytes (also in docs/PROTOCOL.md §13), round trips, and every rejection."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ from protocol import (
 )
 from protocol.messages import decode_ack, decode_frontier, decode_hello, encode_hello
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL-SYNC.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "PROTOCOL.md"
 
 GOLDEN = {
     "hello": ("960101c420aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa07cd01f4ce00100000"),
