@@ -9,7 +9,9 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from events.kinds import KINDS
+from events.errors import EventError
+from events.identity import group_id_text
+from events.kinds import KINDS, friendly_payload
 from events.projection import CAMPAIGNS, PLEDGES, REPORTS
 
 from . import queries
@@ -168,15 +170,12 @@ async def event(request: web.Request) -> web.Response:
 
 def event_json(event: Any) -> dict[str, Any]:
     """Return an event's header, signature and decoded payload as JSON."""
-    from events.identity import group_id_text
-    from events.kinds import friendly_payload
-
     h = event.header
     payload = None
     if event.payload is not None:
         try:
             payload = friendly_payload(h.kind, event.payload_value())
-        except Exception:  # an undecodable payload of an unknown kind is shown as hex
+        except EventError:  # a payload of an unknown kind need not be msgpack: shown as hex
             payload = event.payload.hex()
     return {
         "id": event.id.hex(),

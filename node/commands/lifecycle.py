@@ -1,0 +1,110 @@
+"""`solnet init`, `serve`, `run`, `peer add` and `passwd`: setting a node up and running it."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from ..datadir import DataDir
+from ..service import NodeService
+from .common import CliError, open_service, with_service
+
+DEFAULT_LISTEN = "127.0.0.1:8470"
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    data = DataDir.at(args.data)
+    passphrase = os.environ.get("SOLNET_PASSPHRASE", "").encode() or None
+    identity, token = data.init(args.name, passphrase)
+    if args.database:
+        data.save(replace(data.settings(), database_url=args.database))
+    _publish_profile(args, args.name)
+    print(f"Created a node for {args.name!r} in {data.path}")
+    print(f"group id:  {identity.group_id}")
+    print(f"API token: {token}")
+    print(f"           (also saved, readable only by you, in {data.token_file})")
+    return 0
+
+
+def _publish_profile(args: argparse.Namespace, name: str) -> None:
+    """Publish the group's first profile, so peers see its name from the start."""
+
+    async def body(service: NodeService) -> Any:
+        return await service.publish("group.profile", {"name": name})
+
+    with_service(args, body)
+
+
+def _parse_listen(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
+        raise CliError(f"--listen must be HOST:PORT, like {DEFAULT_LISTEN}; got {text!r}")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def serve(args: argparse.Namespace, banner: Callable[[str], None] | None = None) -> int:
+    """Run the node's HTTP server (API, peer endpoints, gossip, web page) until interrupted."""
+    from ..app import create_app, run_app
+    from ..extras import node_extras
+
+    host, port = _parse_listen(args.listen)
+    service = open_service(args)
+    given = (p.rstrip("/") for p in getattr(args, "peer", None) or ())
+    extra_peers = tuple(p for p in given if p not in service.settings.peers)
+    if extra_peers:
+        service.settings = replace(service.settings, peers=(*service.settings.peers, *extra_peers))
+    app = create_app(service, extras=node_extras(service, args))
+
+    def ready(url: str) -> None:
+        print(f"solnet: {service.settings.name!r} ({service.group_id}) serving at {url}", flush=True)
+        if banner:
+            banner(url)
+
+    try:
+        asyncio.run(run_app(app, host, port, ready=ready))
+    except KeyboardInterrupt:
+        pass
+    except OSError as exc:
+        raise CliError(f"cannot listen on {args.listen}: {exc.strerror or exc}") from None
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    return serve(args)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Initialise the data dir if needed, then serve, saying where the page and the token are."""
+    data = DataDir.at(args.data)
+    if not data.exists():
+        identity, _ = data.init(args.name)
+        _publish_profile(args, args.name)
+        print(f"solnet: created a node for {args.name!r} ({identity.group_id}) in {data.path}")
+
+    def banner(url: str) -> None:
+        print(f"solnet: open {url} in a browser; log in with the API token in {data.token_file}")
+        print("solnet: press Ctrl+C to stop")
+
+    return serve(args, banner)
+
+
+def cmd_peer_add(args: argparse.Namespace) -> int:
+    url = args.url.rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise CliError(f"a peer is an http(s) URL like http://127.0.0.1:8471, not {args.url!r}")
+    settings = DataDir.at(args.data).add_peer(url)
+    print(f"peers: {', '.join(settings.peers)}")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    import getpass
+
+    password = os.environ.get("SOLNET_PASSWORD") or getpass.getpass("New web password (8+ characters): ")
+    DataDir.at(args.data).set_password(password)
+    print("web password set")
+    return 0

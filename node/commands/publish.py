@@ -1,0 +1,44 @@
+"""`solnet publish FAMILY [ACTION] --field value …`: sign and store an event of the group."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from events.kinds import FAMILIES
+
+from ..service import NodeService
+from .common import CliError, print_json, with_service
+
+_CLI_DEFAULTS = {"callout.published": {"needs": "people"}}
+"""Defaults that make the shortest commands work: a callout without --needs asks for people."""
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    family = args.family
+    spec = next((s for s in FAMILIES[family] if s.action == args.action), None) if args.action else FAMILIES[family][0]
+    if spec is None:
+        raise CliError(f"{family} has no action {args.action!r}")
+    fields: dict[str, Any] = {}
+    allowed = {f.name for f in spec.fields}
+    for name, value in vars(args).items():
+        if not name.startswith("field_") or value is None:
+            continue
+        field = name[len("field_") :]
+        if field not in allowed:
+            raise CliError(f"{spec.kind} has no --{field.replace('_', '-')} (it takes: {', '.join(sorted(allowed))})")
+        fields[field] = value
+    for field, default in _CLI_DEFAULTS.get(spec.kind, {}).items():
+        fields.setdefault(field, default)
+
+    async def body(service: NodeService) -> Any:
+        return await service.publish(spec.kind, fields)
+
+    event = with_service(args, body)
+    if args.json:
+        from ..api import event_json
+
+        print_json(event_json(event))
+    else:
+        print(f"published {spec.kind} #{event.seq}: {event.id.hex()}")
+    return 0

@@ -1,0 +1,134 @@
+"""`solnet list`, `show`, `status` and `rebuild`: what the node holds."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import Any
+
+from events.projection import CAMPAIGNS, PLEDGES, REPORTS
+
+from .. import queries
+from ..service import NodeService
+from .common import CliError, print_json, with_service
+
+_LISTS = {"campaigns": CAMPAIGNS, "pledges": PLEDGES, "reports": REPORTS}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    async def body(service: NodeService) -> Any:
+        if args.what == "callouts":
+            return await service.query(
+                queries.list_callouts,
+                status=args.status,
+                need=args.need,
+                area=args.area,
+                campaign=args.campaign,
+                author=args.author,
+            )
+        if args.what == "groups":
+            return await service.query(queries.list_groups, await service.astore.forked_authors(), await service.astore.counts())
+        if args.what == "assemblies":
+            return await service.query(queries.assemblies_json)
+        return await service.query(queries.list_docs, _LISTS[args.what], author=args.author)
+
+    items = with_service(args, body)
+    if args.json:
+        print_json(items)
+        return 0
+    if not items:
+        print(f"no {args.what}")
+    for item in items:
+        print(_line(args.what, item))
+    return 0
+
+
+def _line(what: str, item: dict[str, Any]) -> str:
+    if what == "callouts":
+        needs = ",".join(item.get("needs", []))
+        totals = item.get("totals", {})
+        return (
+            f"{item['id'][:12]}  [{item.get('status')}/{item.get('urgency')}] {item.get('title')}  needs: {needs}"
+            f"  pledges: {totals.get('pledges', 0)}  by {item.get('author_name') or item['author'][:14]}"
+        )
+    if what == "groups":
+        flag = "  FORKED" if item.get("forked") else ""
+        return f"{item['group_id']}  {item.get('name') or '(no profile yet)'}  events: {item.get('events')}{flag}"
+    if what == "pledges":
+        callout = item.get("callout", "")[:12]
+        return f"{item['id'][:12]}  [{item.get('status')}] {item.get('need')}: {item.get('offer')}  for {callout}"
+    title = item.get("title") or item.get("name") or item.get("text", "")[:60]
+    status = f"[{item['status']}] " if "status" in item else ""
+    return f"{(item.get('id') or '-')[:12]}  {status}{title}"
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from ..api import event_json
+
+    event_id = queries.parse_event_id(args.event_id, "EVENT_ID")
+
+    async def body(service: NodeService) -> Any:
+        return await service.astore.get(event_id)
+
+    event = with_service(args, body)
+    if event is None:
+        raise CliError(f"no event {args.event_id} in this node's store")
+    shown = event_json(event)
+    if args.json:
+        print_json(shown)
+    else:
+        for key in ("id", "author", "seq", "kind", "timestamp", "prev", "payload_dropped"):
+            print(f"{key:>15}: {shown[key]}")
+        print(f"{'payload':>15}: {json.dumps(shown['payload'], ensure_ascii=False, indent=2)}")
+    return 0
+
+
+def _peer_health(service: NodeService) -> dict[str, Any] | None:
+    """Return the peer health the serving node last wrote (node/federation), with its age; None if never served."""
+    path = service.data_dir.path / "peer-health.json" if service.data_dir else None
+    if path is None or not path.exists():
+        return None
+    try:
+        snapshot = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    age = round(time.time() - snapshot.get("written_at", 0), 1)
+    return {"seconds_old": age, "peers": snapshot.get("peers", []), "sync": snapshot.get("sync", {})}
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    async def body(service: NodeService) -> Any:
+        await service.refresh()
+        info = await service.info()
+        info["data_dir"] = str(service.data_dir.path) if service.data_dir else None
+        info["peers_configured"] = list(service.settings.peers)
+        info["peer_health"] = _peer_health(service)
+        return info
+
+    info = with_service(args, body)
+    if args.json:
+        print_json(info)
+        return 0
+    health = info.pop("peer_health")
+    for key, value in info.items():
+        print(f"{key:>18}: {value if not isinstance(value, (list, dict)) else json.dumps(value)}")
+    if health:
+        print(f"{'peer health':>18}: as the serving node saw it {health['seconds_old']} s ago")
+        for peer in health["peers"]:
+            since = peer.get("seconds_since_success")
+            print(
+                f"{'':>18}  {peer['url']}  {peer['state']}  failures {peer['failures']}"
+                f"  points {peer['misbehaviour_points']}  last answer {'never' if since is None else f'{since} s ago'}"
+            )
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    async def body(service: NodeService) -> Any:
+        count = await service.rebuild()
+        return count, await service.digest()
+
+    count, digest = with_service(args, body)
+    print(f"rebuilt the read models from {count} event(s); state digest {digest}")
+    return 0
