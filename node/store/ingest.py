@@ -14,17 +14,7 @@ from events.chain import ChainHead, ChainVerifier, Mode, Problem, check_link
 from events.errors import ChainError, EventError
 from events.event import Event, check_payload, signature_valid
 from events.fork import MAX_RUN, ForkProof, fork_proof_from_events
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """An event that was not stored (or, in `bad_signatures`, stored though its own signature is bad), and why."""
-
-    author: bytes
-    seq: int
-    event_id: bytes
-    code: str
-    message: str
+from protocol.replica import Rejection
 
 
 @dataclass(frozen=True, slots=True)
