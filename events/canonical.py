@@ -126,6 +126,24 @@ def unpack(data: bytes, *, max_size: int) -> Any:
     return value
 
 
+def unpack_unverified(data: bytes, *, max_size: int) -> Any:
+    """Decode one msgpack value that fills `data` exactly, without the canonical check: the caller makes it.
+
+    For hot paths that check the decoded value's types anyway: once every type is known, canonicity is
+    a matter of map key order and of `packb_plain(value) == data` (see events/kinds/schema.py).
+    """
+    if len(data) > max_size:
+        raise OversizedError(f"{len(data)} bytes, more than the limit of {max_size}")
+    try:
+        return msgpack.unpackb(data, raw=False, strict_map_key=True, ext_hook=_reject_ext, timestamp=0)
+    except msgpack.ExtraData as exc:
+        raise TrailingBytesError(f"{len(exc.extra)} trailing byte(s) after the value") from None
+    except DecodeError:
+        raise
+    except (ValueError, msgpack.FormatError, msgpack.StackError, TypeError, UnicodeDecodeError) as exc:
+        raise DecodeError(f"not valid msgpack: {exc}") from None
+
+
 def unpack_array_fast(data: bytes) -> list:
     """Decode msgpack bytes known to hold arrays of scalars only; the caller re-checks canonicity."""
     try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from . import ed25519
@@ -51,6 +51,22 @@ class Event:
     def without_payload(self) -> Event:
         """Return this event with its payload dropped (the header still commits to it)."""
         return Event(self.header, self.header_bytes, self.signature, None, self.id)
+
+
+# Like header._header: every event read is built here, so its slots are set through their descriptors
+# rather than by the frozen __init__ (one object.__setattr__ call per field).
+_new = object.__new__
+_set_header, _set_header_bytes, _set_signature, _set_payload, _set_id = (Event.__dict__[f.name].__set__ for f in fields(Event))
+
+
+def _event(header: Header, header_bytes: bytes, signature: bytes, payload: bytes | None, eid: bytes) -> Event:
+    event = _new(Event)
+    _set_header(event, header)
+    _set_header_bytes(event, header_bytes)
+    _set_signature(event, signature)
+    _set_payload(event, payload)
+    _set_id(event, eid)
+    return event
 
 
 def signing_message(header_bytes: bytes) -> bytes:
@@ -116,7 +132,7 @@ def event_from_parts(header_bytes: bytes, signature: bytes, payload: bytes | Non
     header = decode_header(header_bytes)
     eid = event_id(header_bytes)
     check_payload(header, payload, eid)
-    return Event(header, header_bytes, signature, payload, eid)
+    return _event(header, header_bytes, signature, payload, eid)
 
 
 def encode_record(event: Event) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from .canonical import packb_plain, unpack_array_fast
 from .errors import DecodeError, NonCanonicalError, OversizedError, UnsupportedVersionError
@@ -43,6 +43,29 @@ class Header:
             self.payload_hash,
             self.payload_size,
         ]
+
+
+# Header(...) sets each field through object.__setattr__ (the class is frozen); a header is built for every
+# event read, so decode_header sets the slots through their descriptors instead: the same value, ~2x cheaper.
+_new = object.__new__
+_set_version, _set_author, _set_seq, _set_prev, _set_timestamp, _set_kind, _set_hash, _set_size = (
+    Header.__dict__[f.name].__set__ for f in fields(Header)
+)
+
+
+def _header(
+    version: int, author: bytes, seq: int, prev: bytes | None, timestamp: int, kind: str, payload_hash: bytes, payload_size: int
+) -> Header:
+    header = _new(Header)
+    _set_version(header, version)
+    _set_author(header, author)
+    _set_seq(header, seq)
+    _set_prev(header, prev)
+    _set_timestamp(header, timestamp)
+    _set_kind(header, kind)
+    _set_hash(header, payload_hash)
+    _set_size(header, payload_size)
+    return header
 
 
 def encode_header(header: Header) -> bytes:
@@ -95,4 +118,4 @@ def decode_header(data: bytes) -> Header:
         raise DecodeError(f"payload_size is not an integer from 0 to {MAX_PAYLOAD_SIZE}", field="payload_size")
     if packb_plain(fields) != data:
         raise NonCanonicalError("header is not canonically encoded", field="header")
-    return Header(version, author, seq, prev, timestamp, kind, payload_hash, payload_size)
+    return _header(version, author, seq, prev, timestamp, kind, payload_hash, payload_size)

@@ -15,12 +15,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .canonical import unpack
 from .errors import EventError
 from .event import Event
-from .header import MAX_PAYLOAD_SIZE
-from .kinds import payload_is_valid
-from .view import Change, Delete, Put, ViewReader
+from .kinds import valid_payload_value
+from .view import Change, Delete, Put, ViewReader, make_put
 
 GROUPS = "groups"
 CAMPAIGNS = "campaigns"
@@ -54,8 +52,8 @@ def project(event: Event, view: ViewReader) -> list[Change]:
     if event.payload is None:
         return []
     try:
-        value = unpack(event.payload, max_size=MAX_PAYLOAD_SIZE)
-        if not payload_is_valid(event.kind, value):  # unknown kind
+        value = valid_payload_value(event.kind, event.payload)
+        if value is None:  # unknown kind
             return []
     except EventError:
         return []
@@ -176,7 +174,7 @@ _SINGLE = (REPORTS, ASSEMBLIES, PROPOSALS, DECISIONS)
 
 def _put(collection: str, key: bytes, author: bytes, log: list[Entry]) -> Put:
     doc = _FOLDS[collection](author, log)
-    return Put(collection, key, author, _ref_of(collection, doc), doc)
+    return make_put(collection, key, author, _ref_of(collection, doc), doc)
 
 
 def _create(collection: str) -> Callable[[bytes, Entry, ViewReader], list[Change]]:
@@ -190,7 +188,7 @@ def _single(collection: str) -> Callable[[bytes, Entry, ViewReader], list[Change
     def handle(author: bytes, entry: Entry, view: ViewReader) -> list[Change]:
         # _meta written out: one dict instead of two for the most common documents
         doc = {"id": entry[_ID], "author": author, "seq": entry[_SEQ], "timestamp": entry[_TS], **entry[_PAYLOAD]}
-        return [Put(collection, entry[_ID], author, _ref_of(collection, doc), doc)]
+        return [make_put(collection, entry[_ID], author, _ref_of(collection, doc), doc)]
 
     return handle
 

@@ -10,7 +10,7 @@ from: a pledge's callout, a callout's campaign, a position's proposal) so that s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any, Protocol
 
 
@@ -23,6 +23,23 @@ class Put:
     author: bytes
     ref: bytes | None
     doc: dict[str, Any]
+
+
+# A projection makes a Put for nearly every event: its slots are set through their descriptors rather than
+# by the frozen __init__ (one object.__setattr__ call per field), the same value at about half the cost.
+_new = object.__new__
+_set_collection, _set_key, _set_author, _set_ref, _set_doc = (Put.__dict__[f.name].__set__ for f in fields(Put))
+
+
+def make_put(collection: str, key: bytes, author: bytes, ref: bytes | None, doc: dict[str, Any]) -> Put:
+    """Return Put(collection, key, author, ref, doc), built more cheaply (for hot paths)."""
+    put = _new(Put)
+    _set_collection(put, collection)
+    _set_key(put, key)
+    _set_author(put, author)
+    _set_ref(put, ref)
+    _set_doc(put, doc)
+    return put
 
 
 @dataclass(frozen=True, slots=True)

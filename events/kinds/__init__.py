@@ -40,6 +40,7 @@ from .schema import (
     parse_payload,
     payload_is_valid,
     payload_value,
+    valid_payload_value,
 )
 
 __all__ = [
@@ -85,5 +86,6 @@ __all__ = [
     "parse_event_payload",
     "parse_payload",
     "payload_is_valid",
+    "valid_payload_value",
     "payload_value",
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..canonical import pack, unpack
-from ..errors import DecodeError, PayloadError
+from ..canonical import pack, packb_plain, unpack, unpack_unverified
+from ..errors import DecodeError, NonCanonicalError, PayloadError
 from ..event import Event
 from ..header import MAX_PAYLOAD_SIZE
 from ..identity import group_id_text
@@ -40,6 +40,26 @@ def payload_is_valid(kind: str, value: Any) -> bool:
         return False
     _checked_fields(kind, spec, value)
     return True
+
+
+def valid_payload_value(kind: str, payload: bytes) -> dict[str, Any] | None:
+    """Return the decoded payload if `payload` is a canonical, valid payload of a known `kind`; None for an unknown kind.
+
+    Raises an EventError (DecodeError: not canonical msgpack; PayloadError: against the schema) exactly when
+    `decode_payload` raises PayloadError (the class may differ when both are wrong), without re-encoding the payload through
+    `pack`: a schema-valid value holds only str keys and str, 32-byte bin, int and arrays of str, each of
+    which has one shortest encoding, so it is canonical iff its keys are in order and the plain encoding of
+    the decoded value gives back the same bytes. An unknown kind's payload is not looked at.
+    """
+    spec = KINDS.get(kind)
+    if spec is None:
+        return None
+    value = unpack_unverified(payload, max_size=MAX_PAYLOAD_SIZE)
+    _checked_fields(kind, spec, value)
+    keys = list(value)
+    if keys != sorted(keys) or packb_plain(value) != payload:
+        raise NonCanonicalError("not the canonical encoding of its value", field="payload")
+    return value
 
 
 def _checked_fields(kind: str, spec: Any, value: Any) -> dict[str, Any]:

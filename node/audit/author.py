@@ -94,6 +94,11 @@ class AuthorLog:
         self.tip = event
         self.broken_at = None
         self.seen.remember(self.author, event.header.seq, event.id)
+        if len(released) == 1 and released[0] is event:  # the usual case in full mode: valid at once
+            self.on_valid(event)
+            self.valid += 1
+            self.head = event
+            return True
         self.pending_index[event.id] = index
         if released:
             self._release(released)

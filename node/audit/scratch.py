@@ -18,7 +18,7 @@ import msgpack
 
 from events.canonical import pack, packb_plain
 from events.projection import COLLECTIONS
-from events.view import Change, Put
+from events.view import Change, Put, make_put
 
 # Collections whose documents are keyed by the id of the one event that made them: the projection finds
 # them by key, never by author (events/projection.py, `_SINGLE`), so they stay out of the author index;
@@ -42,7 +42,17 @@ _ABSENT = object()
 
 def digest_entry(put: Put) -> bytes:
     """Return pack([collection, key, author, ref, doc]) of a document: its entry in the state digest."""
-    return b"".join((_PACKED_NAME[put.collection], _packed(put.key), _packed(put.author), _packed(put.ref), pack(put.doc)))
+    key, author, ref = put.key, put.author, put.ref
+    # keys, authors and refs are mostly 32-byte ids, whose msgpack bin header is fixed
+    return b"".join(
+        (
+            _PACKED_NAME[put.collection],
+            _BIN32 + key if len(key) == 32 else packb_plain(key),
+            _BIN32 + author if len(author) == 32 else packb_plain(author),
+            _packed(ref),
+            pack(put.doc),
+        )
+    )
 
 
 def _packed(value: bytes | None) -> bytes:
@@ -54,7 +64,7 @@ def _packed(value: bytes | None) -> bytes:
 
 def _put_of(entry: bytes) -> Put:
     collection, key, author, ref, doc = msgpack.unpackb(entry, raw=False)
-    return Put(collection, key, author, ref, doc)
+    return make_put(collection, key, author, ref, doc)
 
 
 class ScratchView:

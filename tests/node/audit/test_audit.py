@@ -210,3 +210,37 @@ def test_random_damage_one_and_two_workers_agree_and_fast_accepts_what_full_acce
         fast = both_modes_agree(path, fast=True)
         assert not full.clean
         assert (fast.valid_events, fast.digest, fast.groups) == (full.valid_events, full.digest, full.groups)
+
+
+# Signed events whose payloads are schema-valid values but not their canonical encoding: keys out of order, a
+# wider int or str header than needed, a key given twice. The projection must refuse each (docs/KINDS.md).
+_NON_CANONICAL = [
+    b"\x82\xa4text\xa1b\xa5title\xa1a",  # canonical: accepted
+    b"\x82\xa5title\xa1a\xa4text\xa1b",  # keys out of order
+    b"\x82\xa4text\xd9\x01b\xa5title\xa1a",  # str8 for a 1-byte text
+    b"\x83\xa4text\xa1b\xa5title\xa1a\xa5title\xa1a",  # a key twice
+    b"\x83\xa4text\xa1b\xa5title\xa1a\xa8campaign\xc4\x20" + bytes(32),  # "campaign" after "title": out of order
+    b"\xde\x00\x02\xa4text\xa1b\xa5title\xa1a",  # map16 header for 2 entries
+]
+
+
+def test_non_canonical_payloads_are_payload_problems_and_are_not_projected(tmp_path, people):
+    from events import EventError, PayloadError, create_event
+    from events.kinds import decode_payload, valid_payload_value
+
+    prev, events = None, []
+    for payload in _NON_CANONICAL:
+        prev = create_event(people[0], kind="report.published", payload=payload, timestamp=1, previous=prev)
+        events.append(prev)
+    report = both_modes_agree(write(tmp_path / "b", events))
+    assert [(p.seq, p.code) for p in report.payload_problems] == [(i, "invalid_payload") for i in range(2, len(events) + 1)]
+    assert report.valid_events == len(events)
+    assert report.digest == state_digest(replay(events)) == state_digest(replay(events[:1]))
+    # the projection's check (no re-encoding through pack) agrees with the full decode on every one of them
+    assert valid_payload_value("report.published", _NON_CANONICAL[0]) == {"text": "b", "title": "a"}
+    assert decode_payload("report.published", _NON_CANONICAL[0]).title == "a"
+    for payload in _NON_CANONICAL[1:]:
+        with pytest.raises(PayloadError):
+            decode_payload("report.published", payload)
+        with pytest.raises(EventError):
+            valid_payload_value("report.published", payload)
