@@ -22,13 +22,18 @@ from events.view import Change, Put, make_put
 
 # Collections whose documents are keyed by the id of the one event that made them: the projection finds
 # them by key, never by author (events/projection.py, `_SINGLE`), so they stay out of the author index;
-# a scan by author there still works, by reading the whole collection.
+# a scan by author there still works, by reading the whole collection. They are most documents, are written
+# once (an event is projected once) and are looked up only by `log.redact`, so they stay out of the key
+# index too (by_author NULL marks them): inserting into that random-order index cost as much as the row
+# itself, and sealing sorts them anyway. The first lookup of one builds their own index (`_index_singles`).
 _KEYED_BY_EVENT = frozenset(("reports", "assemblies", "proposals", "decisions"))
 _NUMBER = {name: n for n, name in enumerate(COLLECTIONS)}
+_SINGLE_NUMBERS = frozenset(_NUMBER[name] for name in _KEYED_BY_EVENT)
 _PACKED_NAME = {name: b"\x95" + packb_plain(name) for name in COLLECTIONS}
+_SINGLES_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS docs_single ON docs (coll, key) WHERE by_author IS NULL"
 _SCHEMA = """
 CREATE TABLE docs (coll INTEGER NOT NULL, key BLOB NOT NULL, by_author BLOB, entry BLOB NOT NULL);
-CREATE UNIQUE INDEX docs_key ON docs (coll, key);
+CREATE UNIQUE INDEX docs_key ON docs (coll, key) WHERE by_author IS NOT NULL;
 CREATE INDEX docs_author ON docs (coll, by_author) WHERE by_author IS NOT NULL;
 CREATE TABLE seen (author INTEGER NOT NULL, block INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY (author, block)) WITHOUT ROWID;
 """
@@ -85,14 +90,26 @@ class ScratchView:
         self._seen: dict[bytes, list] = {}
         # write-back cache: recent changes by (collection, key), None for a delete; written in batches
         self._cache: dict[tuple[str, bytes], Put | None] = {}
+        self._singles_indexed = False
 
     def get(self, collection: str, key: bytes) -> Put | None:
         """Return the stored document (as the Put that wrote it), or None."""
         cached = self._cache.get((collection, key), _ABSENT)
         if cached is not _ABSENT:
             return cached
-        row = self._db.execute("SELECT entry FROM docs WHERE coll = ? AND key = ?", (_NUMBER[collection], key)).fetchone()
+        if collection in _KEYED_BY_EVENT:
+            self._index_singles()
+            sql = "SELECT entry FROM docs WHERE coll = ? AND key = ? AND by_author IS NULL"
+        else:
+            sql = "SELECT entry FROM docs WHERE coll = ? AND key = ? AND by_author IS NOT NULL"
+        row = self._db.execute(sql, (_NUMBER[collection], key)).fetchone()
         return None if row is None else _put_of(row[0])
+
+    def _index_singles(self) -> None:
+        if not self._singles_indexed:
+            self._flush_docs()
+            self._db.execute(_SINGLES_INDEX)
+            self._singles_indexed = True
 
     def scan(self, collection: str, *, ref: bytes | None = None, author: bytes | None = None) -> Iterator[Put]:
         """Yield the documents of a collection, optionally only those with this ref and/or author, by key."""
@@ -110,6 +127,9 @@ class ScratchView:
     def seal(self) -> None:
         """Copy every document's digest entry, in digest order, to the `entries` table (see `entries`)."""
         self._flush_docs()
+        # most rows are in no (coll, key) index, so this sorts: spill to a temporary file beyond the page cache,
+        # not to memory, so that memory stays flat however long the log is
+        self._db.execute("PRAGMA temp_store=FILE")
         self._db.execute("CREATE TABLE entries AS SELECT coll, key, entry FROM docs ORDER BY coll, key")
 
     def entries(self) -> Iterator[tuple[int, bytes, bytes]]:
@@ -134,7 +154,14 @@ class ScratchView:
         ]
         deletes = [(_NUMBER[collection], key) for (collection, key), p in self._cache.items() if p is None]
         self._cache.clear()
-        self._db.executemany("DELETE FROM docs WHERE coll = ? AND key = ?", deletes)
+        if deletes:
+            # each delete names the index that finds its row (a partial index serves only queries that imply its WHERE)
+            singles = [d for d in deletes if d[0] in _SINGLE_NUMBERS]
+            if singles:
+                self._index_singles()  # (only a redaction deletes one of them, after looking it up)
+                self._db.executemany("DELETE FROM docs WHERE coll = ? AND key = ? AND by_author IS NULL", singles)
+            others = [d for d in deletes if d[0] not in _SINGLE_NUMBERS]
+            self._db.executemany("DELETE FROM docs WHERE coll = ? AND key = ? AND by_author IS NOT NULL", others)
         self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)", puts)
 
     def remember(self, author: bytes, seq: int, eid: bytes) -> None:

@@ -63,3 +63,37 @@ def test_gets_scans_and_the_merged_digest_match_an_in_memory_view(tmp_path):
     assert merged_digest(views, {b"\x01" * 32}) == state_digest(memory, {b"\x01" * 32})
     for view in views:
         view.close()
+
+
+def test_documents_outside_the_key_index_are_found_replaced_and_deleted_after_a_flush(tmp_path):
+    # reports (keyed by their event's id) stay out of the (coll, key) index until the first lookup of one
+    memory, view = MemoryView(), ScratchView(tmp_path / "s.sqlite")
+    author = b"\x05" * 32
+    puts = [Put("reports", _id(author, n), author, None, {"n": n}) for n in range(5000)]
+    puts += [Put("groups", _id(b"g", n), author, None, {"n": n}) for n in range(50)]
+    for put in puts:
+        memory.apply([put])
+        view.apply([put])  # flushed to the file every few thousand changes
+    later = [
+        Delete("reports", puts[7].key),
+        Delete("reports", puts[4000].key),
+        Put("groups", puts[-1].key, author, None, {"n": -1}),
+    ]
+    later.append(Delete("reports", b"\x00" * 32))  # absent: nothing happens
+    for change in later:
+        memory.apply([change])
+        view.apply([change])
+    for some in (puts[7], puts[8], puts[4000], puts[4999], puts[-1]):
+        assert view.get(some.collection, some.key) == memory.get(some.collection, some.key)
+    assert view.get("reports", puts[8].key) is not None and view.get("reports", puts[7].key) is None
+    plan = " ".join(
+        str(row)
+        for row in view._db.execute(
+            "EXPLAIN QUERY PLAN SELECT entry FROM docs WHERE coll = ? AND key = ? AND by_author IS NULL", (4, b"")
+        )
+    )
+    assert "docs_single" in plan  # a lookup is an index search, not a scan of every document
+    view.seal()
+    view.commit()
+    assert merged_digest([view], set()) == state_digest(memory)
+    view.close()
