@@ -51,17 +51,19 @@ def project(event: Event, view: ViewReader) -> list[Change]:
     """Return the changes a chain-valid event makes to the read models; [] for dropped, invalid or unknown payloads."""
     if event.payload is None:
         return []
+    header = event.header  # its fields read directly: this runs for every valid event
+    kind = header.kind
     try:
-        value = valid_payload_value(event.kind, event.payload)
+        value = valid_payload_value(kind, event.payload)
         if value is None:  # unknown kind
             return []
     except EventError:
         return []
-    handler = _HANDLERS.get(event.kind)
+    handler = _HANDLERS.get(kind)
     if handler is None:  # known kinds without a read model: key.commit, key.rotate
         return []
-    entry: Entry = [event.id, event.seq, event.header.timestamp, event.kind, value]
-    return handler(event.author, entry, view)
+    entry: Entry = [event.id, header.seq, header.timestamp, kind, value]
+    return handler(header.author, entry, view)
 
 
 def _meta(author: bytes, entry: Entry) -> dict[str, Any]:
