@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 
-class EventError(Exception):
-    """Root of every error raised by the `events` package."""
+class DescribedError(Exception):
+    """Base of every package's root error: a message, a stable `code`, and the field and event it concerns."""
 
-    code = "event_error"
+    code = "error"
 
     def __init__(self, message: str, *, field: str | None = None, event_id: str | None = None):
         super().__init__(message)
@@ -21,6 +21,12 @@ class EventError(Exception):
         if self.event_id:
             where.append(f"event {self.event_id}")
         return f"{self.message} ({', '.join(where)})" if where else self.message
+
+
+class EventError(DescribedError):
+    """Root of every error raised by the `events` package."""
+
+    code = "event_error"
 
 
 class DecodeError(EventError):

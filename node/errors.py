@@ -2,25 +2,13 @@
 
 from __future__ import annotations
 
+from events.errors import DescribedError
 
-class NodeError(Exception):
+
+class NodeError(DescribedError):
     """Root of every error raised by the `node` package."""
 
     code = "node_error"
-
-    def __init__(self, message: str, *, field: str | None = None, event_id: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.event_id = event_id
-
-    def __str__(self) -> str:
-        where = []
-        if self.field:
-            where.append(f"field {self.field!r}")
-        if self.event_id:
-            where.append(f"event {self.event_id}")
-        return f"{self.message} ({', '.join(where)})" if where else self.message
 
 
 class StoreError(NodeError):

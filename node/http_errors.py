@@ -7,7 +7,7 @@ import logging
 
 from aiohttp import web
 
-from events.errors import EventError, PayloadError
+from events.errors import DescribedError, EventError, PayloadError
 from protocol.errors import ProtocolError
 
 from .errors import (
@@ -81,11 +81,11 @@ async def error_middleware(request: web.Request, handler):
     """Turn our errors and aiohttp's HTTP exceptions into responses; record anything unexpected."""
     try:
         return await handler(request)
-    except (NodeError, EventError, ProtocolError) as exc:
+    except DescribedError as exc:
         status = status_for(exc)
         if status >= 500:
             log.error("%s %s failed: %s", request.method, request.path, exc)
-        return json_error(status, exc.code, exc.message, getattr(exc, "field", None), getattr(exc, "event_id", None))
+        return json_error(status, exc.code, exc.message, exc.field, exc.event_id)
     except web.HTTPException as exc:
         if exc.status < 400 or not _wants_json(request):
             raise

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from events import Event, Identity, Mode, group_id_text
@@ -50,6 +51,7 @@ class NodeService:
         self.clock = clock
         self.listeners: list[Listener] = []
         self._seen = 0  # newest notification id that listeners were told about
+        self._writing = 0  # writes of this process under way (their notification ids are not in _seen yet)
         self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
         self._projected_gen = 0
         self._stale_since: float | None = None
@@ -62,9 +64,10 @@ class NodeService:
     async def publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
         """Validate friendly input for `kind`, sign and store our next event, update read models, tell listeners."""
         payload = build_payload(kind, fields)
-        event = await self.astore.append_own(self.identity, kind, payload, self.clock())
-        await self.refresh()
-        self._seen = max(self._seen, await self.astore.max_notification_id())
+        async with self._own_write():
+            event = await self.astore.append_own(self.identity, kind, payload, self.clock())
+            await self.refresh()
+            self._seen = max(self._seen, await self.astore.max_notification_id())
         await self._notify([event])
         return event
 
@@ -74,7 +77,10 @@ class NodeService:
         With `refresh=False` the read models may lag (a bulk sync projects once at its end, through
         `refresh_if_stale`, instead of after every batch), but never by more than MAX_REFRESH_LAG_S.
         """
-        result = await self.astore.ingest(events, mode)
+        async with self._own_write():
+            result = await self.astore.ingest(events, mode)
+            if result.stored:
+                self._seen = max(self._seen, *result.notification_ids)
         if result.stored or result.fork_proofs:
             if refresh:
                 await self.refresh()
@@ -85,9 +91,17 @@ class NodeService:
                 elif time.monotonic() - self._stale_since > MAX_REFRESH_LAG_S:
                     await self.refresh()
         if result.stored:
-            self._seen = max(self._seen, *result.notification_ids)
             await self._notify(list(result.stored))
         return result
+
+    @contextlib.asynccontextmanager
+    async def _own_write(self) -> AsyncIterator[None]:
+        """Mark a write of this process as under way, so `poll_external` does not take it for another's."""
+        self._writing += 1
+        try:
+            yield
+        finally:
+            self._writing -= 1
 
     async def start_watching(self) -> None:
         """Remember the newest notification, so `poll_external` reports only what arrives after start."""
@@ -95,10 +109,15 @@ class NodeService:
 
     async def poll_external(self, limit: int = 1000) -> list[Event]:
         """Pick up events stored by another process on the same store (e.g. `solnet publish` while serving)."""
+        if self._writing:
+            return []  # our own write may be committed but not yet counted in _seen: look again next time
         newest = await self.astore.max_notification_id()
-        if newest <= self._seen:
+        if newest <= self._seen or self._writing:
             return []
         page = await self.astore.notifications(self._seen, limit)
+        if self._writing:
+            return []
+        page = [item for item in page if item[0] > self._seen]  # ours that finished meanwhile are counted already
         if not page:
             return []
         self._seen = max(self._seen, page[-1][0])

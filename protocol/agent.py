@@ -95,6 +95,7 @@ class SyncAgent:
         self.max_batch_bytes = max_batch_bytes
         self.on_error = on_error
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._storing = 0  # pulls and pushes under way; the last to finish flushes the replica
         self._acked: dict[str, OrderedDict[bytes, None]] = {}
         self._proofs_known: dict[str, set[bytes]] = {}
         self._pulling: dict[bytes, int] = {}
@@ -173,9 +174,13 @@ class SyncAgent:
             self.gossip.learn_events(sender, push.events)
             self.gossip.learn_heads(sender, push.heads)
         wanted = [e for e in push.events if self.policy.replicates(e.author)]
-        result = await self.replica.ingest(wanted) if wanted else IngestResult()
+        self._storing += 1
+        try:
+            result = await self.replica.ingest(wanted) if wanted else IngestResult()
+        finally:
+            self._storing -= 1
         if wanted:
-            await self.replica.flush()
+            await self._flush_when_idle()
         forged = [r for r in result.misbehaviour if r.code != "seq_gap"]
         if forged:
             self.book.penalise(origin.key, FORGED_POINTS, f"pushed invalid events ({forged[0].code})", now)
@@ -274,14 +279,20 @@ class SyncAgent:
         for entry in session.checks:
             mine = await self.replica.read_log(entry.author, entry.seq, 1)
             session.check(entry, mine[0].id if mine else None)
-        error = await run_pull(
-            session,
-            self.replica,
-            lambda want: self.request(peer, want, EventBatch),
-            keep=lambda e: self.policy.replicates(e.author),
-            on_batch=lambda batch: self.gossip.learn_events(peer, batch.events),
-            on_result=lambda result: self._after_ingest(result, origin=peer),
-        )
+        self._storing += 1
+        try:
+            error = await run_pull(
+                session,
+                self.replica,
+                lambda want: self.request(peer, want, EventBatch),
+                keep=lambda e: self.policy.replicates(e.author),
+                on_batch=lambda batch: self.gossip.learn_events(peer, batch.events),
+                on_result=lambda result: self._after_ingest(result, origin=peer),
+                flush=False,
+            )
+        finally:
+            self._storing -= 1
+            await self._flush_when_idle()
         rejected = session.finish(complete=not error)
         now = self.clock()
         if session.unvouched_at_end:
@@ -298,6 +309,12 @@ class SyncAgent:
             tuple(session.violations),
             error,
         )
+
+    async def _flush_when_idle(self) -> None:
+        # A flush (read models, for the node) while another pull is still storing would be redone at its end:
+        # during a catch-up, a push or a second pull ending first would otherwise project mid-way, every time.
+        if self._storing == 0:
+            await self.replica.flush()
 
     async def _pull_announced(self, peer: str, heads: list[FrontierEntry]) -> None:
         # One pull per author at a time (the caller marked them in _pulling): a second would fetch a second copy.

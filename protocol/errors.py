@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
+from events.errors import DescribedError
 
-class ProtocolError(Exception):
+
+class ProtocolError(DescribedError):
     """Root of every error raised by the `protocol` package."""
 
     code = "protocol_error"
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-    def __str__(self) -> str:
-        return f"{self.message} (field {self.field!r})" if self.field else self.message
 
 
 class MessageError(ProtocolError):

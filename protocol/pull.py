@@ -33,8 +33,12 @@ async def run_pull(
     keep: Callable[[Event], bool] = lambda e: True,
     on_batch: Callable[[EventBatch], None] = lambda b: None,
     on_result: Callable[[IngestResult], None] = lambda r: None,
+    flush: bool = True,
 ) -> str:
-    """Pull until the session is complete or a request fails; return the error ("" if none). Flushes the replica."""
+    """Pull until the session is complete or a request fails; return the error ("" if none).
+
+    Flushes the replica at the end unless `flush` is False (a caller running several pulls flushes once).
+    """
     error = ""
     buffer: list[Event] = []
     asking: asyncio.Future[Any] | None = None
@@ -76,5 +80,6 @@ async def run_pull(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, ProtocolError):
                     await task
-        await replica.flush()
+        if flush:
+            await replica.flush()
     return error
