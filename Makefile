@@ -6,6 +6,8 @@ STAMP := $(VENV)/.installed-stamp
 DATA ?= ./solnet-data
 LISTEN ?= 127.0.0.1:8470
 
+BROWSER_STAMP := $(VENV)/.browser-stamp
+
 .PHONY: run test lint bench clean
 
 $(STAMP): pyproject.toml
@@ -14,11 +16,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`: no browser downloads).
+$(BROWSER_STAMP): $(STAMP)
+	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	touch $(BROWSER_STAMP)
+
 run: $(STAMP)
 	$(BIN)/solnet run --data $(DATA) --listen $(LISTEN)
 
-test: $(STAMP)
+test: $(STAMP) $(BROWSER_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
@@ -27,13 +35,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/events.py
+	$(BIN)/python bench/store.py
+	$(BIN)/python bench/sync.py
+	$(BIN)/python bench/audit.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache
-
-# The browser tests (pytest -m browser) drive Debian's Chromium through Playwright; never `playwright install`.
-BROWSER_STAMP := $(VENV)/.browser-stamp
-$(BROWSER_STAMP): $(STAMP)
-	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
-	touch $(BROWSER_STAMP)
-test: $(BROWSER_STAMP)
