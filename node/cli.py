@@ -13,7 +13,7 @@ from . import queries
 from .commands.bundles import cmd_export, cmd_import
 from .commands.common import CliError
 from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_peer_add, cmd_run, cmd_serve
-from .commands.publish import cmd_publish
+from .commands.publish import cmd_publish, cmd_redact
 from .commands.read import cmd_list, cmd_rebuild, cmd_show, cmd_status
 from .errors import ConfigError, NodeError
 
@@ -73,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(func=func)
 
     _add_publish(sub)
+
+    p = sub.add_parser("redact", help="ask every node to drop the payload of one of your group's events")
+    _add_common(p)
+    p.add_argument("event_id", metavar="EVENT_ID")
+    p.add_argument("--reason", help="why (kept in the redaction event, visible to everyone)")
+    p.set_defaults(func=cmd_redact)
 
     p = sub.add_parser("list", help="list what the node knows")
     _add_common(p)

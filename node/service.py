@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 
 from events import Event, Identity, Mode, group_id_text
 from events.digest import state_digest
-from events.kinds import build_payload
+from events.errors import EventError, PayloadError
+from events.kinds import build_payload, decode_payload
 from events.projection import project
 
 from .datadir import DataDir, Settings
@@ -20,6 +21,9 @@ from .store import AsyncStore, EventStore, IngestResult, Projector
 T = TypeVar("T")
 Listener = Callable[[list[Event]], Awaitable[None]]
 VERSION = "0.1.0"
+REDACT_KIND = "log.redact"
+UNPUBLISHABLE_KINDS = frozenset({"key.commit", "key.rotate"})
+"""Kinds a node must not sign yet: verifiers reject key rotation until it is implemented (PROTOCOL.md §11)."""
 REFRESH_ATTEMPTS = 5
 MAX_REFRESH_LAG_S = 30.0  # a deferred refresh still happens at least this often during a long catch-up
 
@@ -63,9 +67,14 @@ class NodeService:
 
     async def publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
         """Validate friendly input for `kind`, sign and store our next event, update read models, tell listeners."""
+        if kind in UNPUBLISHABLE_KINDS:
+            raise PayloadError(f"{kind} cannot be published yet: key rotation is specified, not implemented", field="kind")
         payload = build_payload(kind, fields)
+        if kind == REDACT_KIND:
+            await self._check_redaction_target(payload)
         async with self._own_write():
             event = await self.astore.append_own(self.identity, kind, payload, self.clock())
+            await self._apply_redactions([event])
             await self.refresh()
             self._seen = max(self._seen, await self.astore.max_notification_id())
         await self._notify([event])
@@ -81,6 +90,7 @@ class NodeService:
             result = await self.astore.ingest(events, mode)
             if result.stored:
                 self._seen = max(self._seen, *result.notification_ids)
+                await self._apply_redactions(result.stored)
         if result.stored or result.fork_proofs:
             if refresh:
                 await self.refresh()
@@ -93,6 +103,27 @@ class NodeService:
         if result.stored:
             await self._notify(list(result.stored))
         return result
+
+    async def _check_redaction_target(self, payload: bytes) -> None:
+        """Refuse a redaction that does not name an event of our own log that still has its payload."""
+        target = await self.astore.get(decode_payload(REDACT_KIND, payload).event)
+        if target is None or target.author != self.identity.public_key:
+            raise PayloadError("a redaction must name an earlier event of this group's own log", field="event")
+        if target.payload is None:
+            raise PayloadError("that event's payload was already dropped", field="event")
+
+    async def _apply_redactions(self, events: Iterable[Event]) -> None:
+        """Drop the payloads that stored `log.redact` events ask for (docs/PROTOCOL.md §12); the headers stay."""
+        for event in events:
+            if event.kind != REDACT_KIND or event.payload is None:
+                continue
+            try:
+                target_id = decode_payload(REDACT_KIND, event.payload).event
+            except EventError:
+                continue  # an invalid redaction is stored and relayed like any invalid payload, and does nothing
+            target = await self.astore.get(target_id)
+            if target is not None and target.author == event.author and target.seq < event.seq and target.payload is not None:
+                await self.astore.drop_payload(target_id)
 
     @contextlib.asynccontextmanager
     async def _own_write(self) -> AsyncIterator[None]:

@@ -42,3 +42,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
     else:
         print(f"published {spec.kind} #{event.seq}: {event.id.hex()}")
     return 0
+
+
+def cmd_redact(args: argparse.Namespace) -> int:
+    """Publish a `log.redact` for one of the group's own events: every node drops its payload, the header stays."""
+    fields = {"event": args.event_id, "reason": args.reason}
+
+    async def body(service: NodeService) -> Any:
+        return await service.publish("log.redact", fields)
+
+    event = with_service(args, body)
+    print(f"published log.redact #{event.seq}: {event.id.hex()}; the payload of {args.event_id} is dropped")
+    return 0

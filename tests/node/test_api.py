@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from node import queries
+
 CALLOUT = {
     "title": "Eviction resistance at 7am Tuesday",
     "text": "We need bodies at the door.",
@@ -134,3 +136,51 @@ async def test_openapi_lists_every_route(api):
     served = {r.resource.canonical for r in api.server.app.router.routes() if r.resource and r.method != "HEAD"}
     served = {p for p in served if p.startswith("/api/v1/") and p != "/api/v1/openapi.json"}
     assert served <= set(doc["paths"]), served - set(doc["paths"])
+
+
+async def test_redaction_drops_the_payload_keeps_the_header(api):
+    callout = await publish(api, "callout.published", CALLOUT)
+    await publish(api, "log.redact", {"event": callout["id"], "reason": "posted the wrong address"})
+    event = await (await api.get(f"/api/v1/events/{callout['id']}")).json()
+    assert event["payload_dropped"] is True and event["payload"] is None
+    assert event["header_hex"] and event["signature"]
+    assert (await (await api.get("/api/v1/callouts?status=all")).json())["callouts"] == []
+    # a second redaction of the same event, or one naming an event that is not ours, is refused
+    again = await publish(api, "log.redact", {"event": callout["id"]}, status=422)
+    assert again["error"]["field"] == "event"
+    other = await publish(api, "log.redact", {"event": "ab" * 32}, status=422)
+    assert other["error"]["field"] == "event"
+
+
+async def test_key_rotation_cannot_be_published_yet(api):
+    body = await publish(api, "key.commit", {"next": "00" * 32}, status=422)
+    assert body["error"]["field"] == "kind"
+    assert await own_events(api) == 0
+
+
+async def test_a_peers_redaction_drops_the_payload_here(node_factory):
+    a, _ = node_factory("A")
+    b, _ = node_factory("B")
+    try:
+        callout = await a.publish("callout.published", CALLOUT)
+        await b.ingest([callout])  # B holds the callout with its payload, as gossip would deliver it
+        assert (await b.astore.get(callout.id)).payload is not None
+        assert len(await b.query(queries.list_callouts)) == 1
+
+        redact = await a.publish("log.redact", {"event": callout.id.hex()})
+        assert (await a.astore.get(callout.id)).payload is None  # A dropped its own payload
+        result = await b.ingest([redact])
+        assert [e.id for e in result.stored] == [redact.id]
+        assert (await b.astore.get(callout.id)).payload is None  # and so did B; the header stays and verifies
+        assert await b.query(queries.list_callouts, status="all") == []
+        assert await b.digest() == await a.digest()  # same events, same read models
+
+        c, _ = node_factory("C")  # a node that only ever sees the header-only copy agrees too
+        try:
+            await c.ingest(await a.astore.read_log(a.identity.public_key, 1, 10))
+            assert await c.digest() == await a.digest()
+        finally:
+            await c.close()
+    finally:
+        await a.close()
+        await b.close()
