@@ -6,8 +6,9 @@ from aiohttp import web
 
 from .actions import routes as action_routes
 from .pages import routes as page_routes
-from .render import SESSIONS, STATIC, setup_templates
+from .render import LOGIN_THROTTLE, SESSIONS, STATIC, setup_templates
 from .session import Sessions
+from .throttle import LoginThrottle
 
 __all__ = ["SESSIONS", "Sessions", "setup_web"]
 
@@ -16,6 +17,7 @@ def setup_web(app: web.Application) -> None:
     """Add the pages, forms, sessions and static files to `app` (which must hold the node's SERVICE)."""
     setup_templates(app)
     app[SESSIONS] = Sessions()
+    app[LOGIN_THROTTLE] = LoginThrottle()
     app.add_routes(page_routes)
     app.add_routes(action_routes)
     app.router.add_static("/static/", STATIC, name="static")

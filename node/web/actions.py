@@ -20,7 +20,7 @@ from ..service import NodeService
 from .forms import KIND_TITLES, build_form, field_message, read_fields, time_input_value, to_payload_input
 from .options import form_options
 from .pages import pledge_form
-from .render import SESSIONS, html_errors, page
+from .render import LOGIN_THROTTLE, SESSIONS, html_errors, page
 from .session import COOKIE, CSRF_FIELD, Session, check_csrf, set_cookie
 
 routes = web.RouteTableDef()
@@ -84,9 +84,19 @@ async def login(request: web.Request) -> web.StreamResponse:
     secret = str(posted.get("secret", "")).strip()
     target = safe_next(str(posted.get("next", "")))
     service = request.app[SERVICE]
+    throttle, client = request.app[LOGIN_THROTTLE], request.remote or "unknown"
+    wait = throttle.retry_after(client)
+    if wait:
+        minutes = (wait + 59) // 60
+        context = {"next": target, "error": f"Too many failed logins: try again in {minutes} minute(s).", "title": "Log in"}
+        response = page(request, "login.html", context, status=429, session=session)
+        response.headers["Retry-After"] = str(wait)
+        return response
     if not secret or not await asyncio.to_thread(_secret_matches, service, secret):
+        throttle.failed(client)
         context = {"next": target, "error": "That is not this node's password or API token.", "title": "Log in"}
         return page(request, "login.html", context, status=401, session=session)
+    throttle.succeeded(client)
     sessions = request.app[SESSIONS]
     sessions.drop(session)
     fresh = sessions.new(logged_in=True)

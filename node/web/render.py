@@ -19,10 +19,12 @@ from ..errors import NodeError
 from ..http_errors import status_for
 from .forms import choice_label, field_message, label_for
 from .session import CSRF_FIELD, Session, Sessions, set_cookie
+from .throttle import LoginThrottle
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 SESSIONS = web.AppKey("web_sessions", Sessions)
+LOGIN_THROTTLE = web.AppKey("web_login_throttle", LoginThrottle)
 CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from node.web.actions import safe_next
 from node.web.session import COOKIE, Sessions
+from node.web.throttle import LoginThrottle
 
 from .conftest import csrf_of, login
 
@@ -53,6 +54,31 @@ async def test_wrong_secret_is_refused_and_shown_next_to_the_field(client, node)
     assert resp.status == 401
     assert 'id="f-secret-error"' in html and "not this node" in html
     assert (await client.get("/publish", allow_redirects=False)).status == 303
+
+
+async def test_repeated_failed_logins_are_throttled_even_for_the_right_token(client, node):
+    for _ in range(10):
+        page = await client.get("/login")
+        resp = await client.post("/login", data={"csrf": csrf_of(await page.text()), "secret": "guess"})
+        assert resp.status == 401
+    page = await client.get("/login")
+    resp = await client.post("/login", data={"csrf": csrf_of(await page.text()), "secret": node.token})
+    assert resp.status == 429 and int(resp.headers["Retry-After"]) > 0
+    assert "Too many failed logins" in await resp.text()
+    assert (await client.get("/publish", allow_redirects=False)).status == 303
+
+
+def test_throttle_forgets_old_failures_and_good_logins():
+    now = [0.0]
+    throttle = LoginThrottle(limit=3, window=60, clock=lambda: now[0])
+    for _ in range(3):
+        throttle.failed("a")
+    assert throttle.retry_after("a") == 61 and throttle.retry_after("b") == 0
+    now[0] = 61.0
+    assert throttle.retry_after("a") == 0
+    throttle.failed("a")
+    throttle.succeeded("a")
+    assert throttle.retry_after("a") == 0
 
 
 async def test_login_without_csrf_token_is_refused(client, node):

@@ -1,0 +1,49 @@
+"""Slowing down password guessing: failed logins are counted per client address within a sliding window."""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable
+
+MAX_FAILURES = 10
+WINDOW_SECONDS = 600.0
+MAX_CLIENTS = 10_000
+
+
+class LoginThrottle:
+    """Refuses logins from an address after `limit` failures within `window` seconds (the oldest failure ages out)."""
+
+    def __init__(self, *, limit: int = MAX_FAILURES, window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.limit = limit
+        self.window = window
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+
+    def _recent(self, client: str) -> deque[float]:
+        failures = self._failures.get(client)
+        if failures is None:
+            return deque()
+        cutoff = self.clock() - self.window
+        while failures and failures[0] < cutoff:
+            failures.popleft()
+        if not failures:
+            del self._failures[client]
+        return failures
+
+    def retry_after(self, client: str) -> int:
+        """Return the seconds until `client` may try again (0 if it may try now)."""
+        failures = self._recent(client)
+        if len(failures) < self.limit:
+            return 0
+        return max(1, int(failures[0] + self.window - self.clock()) + 1)
+
+    def failed(self, client: str) -> None:
+        """Count a failed login from `client`."""
+        if client not in self._failures and len(self._failures) >= MAX_CLIENTS:
+            self._failures.pop(next(iter(self._failures)))  # the longest-known client goes first
+        self._failures.setdefault(client, deque()).append(self.clock())
+
+    def succeeded(self, client: str) -> None:
+        """Forget the failures of `client` after a good login."""
+        self._failures.pop(client, None)
