@@ -58,10 +58,11 @@ class PartitionReader:
         self._chunks = iter(chunks)
         self._unpacker = msgpack.Unpacker(raw=False, max_buffer_size=4 * _MAX_ITEM, strict_map_key=True, ext_hook=_no_ext)
         self._digest = hashlib.sha256() if checks_trailer else None
-        # the bytes fed to the unpacker that it has not consumed yet start at _buf[_pos]; the digest covers
-        # every consumed byte before _buf[_hashed] (hashed a buffer at a time, not an item at a time)
+        # _buf holds the input from byte _base of the bundle on; the bytes the unpacker has not consumed yet
+        # start at _buf[offset - _base]; the digest covers every consumed byte before _buf[_hashed] (hashed a
+        # buffer at a time, not an item at a time)
         self._buf = b""
-        self._pos = 0
+        self._base = 0
         self._hashed = 0
         self._worker = worker
         self._workers = workers
@@ -69,34 +70,42 @@ class PartitionReader:
         self.head: BundleHead | None = None
         self.count: int | None = None
 
+    def _refill(self) -> bool:
+        """Feed the unpacker the next chunk; False at the end of input (raising if an item is incomplete)."""
+        chunk = next(self._chunks, None)
+        pos = self.offset - self._base
+        if chunk is None:
+            if len(self._buf) > pos:
+                error = DamagedSourceError if self.head is not None else SourceError
+                raise error(f"bundle is truncated: {len(self._buf) - pos} byte(s) of an incomplete item") from None
+            return False
+        if self._digest is not None:
+            self._digest.update(memoryview(self._buf)[self._hashed : pos])
+        self._buf = self._buf[pos:] + chunk
+        self._base = self.offset
+        self._hashed = 0
+        self._unpacker.feed(chunk)
+        return True
+
     def _next(self) -> tuple[object, int] | None:
-        """Return the next value and its size; its bytes are _buf[_pos - size : _pos]. None at the end of input."""
+        """Return the next value and its size (its bytes end at `offset`); None at the end of input."""
         while True:
             try:
                 value = self._unpacker.unpack()
             except msgpack.OutOfData:
-                chunk = next(self._chunks, None)
-                if chunk is None:
-                    if len(self._buf) > self._pos:
-                        error = DamagedSourceError if self.head is not None else SourceError
-                        raise error(f"bundle is truncated: {len(self._buf) - self._pos} byte(s) of an incomplete item") from None
+                if not self._refill():
                     return None
-                if self._digest is not None:
-                    self._digest.update(memoryview(self._buf)[self._hashed : self._pos])
-                self._buf = self._buf[self._pos :] + chunk
-                self._pos = self._hashed = 0
-                self._unpacker.feed(chunk)
                 continue
             except (msgpack.FormatError, msgpack.StackError, ValueError, DecodeError) as exc:
                 raise DamagedSourceError(f"bundle framing is broken after byte {self.offset}: {exc}") from None
             end = self._unpacker.tell()
             size = end - self.offset
-            self._pos += size
             self.offset = end
             return value, size
 
     def _last_bytes(self, size: int) -> bytes:
-        return self._buf[self._pos - size : self._pos]
+        pos = self.offset - self._base
+        return self._buf[pos - size : pos]
 
     def __iter__(self) -> Iterator[tuple[int, Event | ForkProof | BadItem]]:
         first = self._next()
@@ -112,16 +121,36 @@ class PartitionReader:
             raise SourceError("bundle head is malformed")
         self.head = BundleHead(node, created)
         workers, worker = self._workers, self._worker
+        # _next inlined (with item_author and partition_of for an event item): this loop runs for every item
+        # of the bundle in every worker, most of them another worker's
+        unpack, tell, crc32 = self._unpacker.unpack, self._unpacker.tell, zlib.crc32
         index = 0
         while True:
-            item = self._next()
-            if item is None:
-                raise DamagedSourceError(f"bundle is truncated: no trailer after {index} item(s)")
-            value, size = item
-            if type(value) is list and value and value[0] == TAG_END:
-                self._check_end(value, size, index)
-                return
-            if workers == 1 or partition_of(item_author(value), workers) == worker:
+            try:
+                value = unpack()
+            except msgpack.OutOfData:
+                if not self._refill():
+                    raise DamagedSourceError(f"bundle is truncated: no trailer after {index} item(s)") from None
+                continue
+            except (msgpack.FormatError, msgpack.StackError, ValueError, DecodeError) as exc:
+                raise DamagedSourceError(f"bundle framing is broken after byte {self.offset}: {exc}") from None
+            end = tell()
+            size = end - self.offset
+            self.offset = end
+            if type(value) is list and value:
+                tag = value[0]
+                if tag == TAG_END:
+                    self._check_end(value, size, index)
+                    return
+                if workers == 1:
+                    mine = True
+                elif tag == TAG_EVENT and len(value) >= 2 and type(data := value[1]) is bytes and data[:4] == _AUTHOR_PREFIX:
+                    mine = crc32(data[4:36]) % workers == worker
+                else:
+                    mine = partition_of(item_author(value), workers) == worker
+            else:
+                mine = workers == 1 or partition_of(b"", workers) == worker
+            if mine:
                 yield index, decode_item(index, value, size)
             index += 1
 
@@ -129,8 +158,9 @@ class PartitionReader:
         digest = self._digest
         if digest is None:
             return
-        digest.update(memoryview(self._buf)[self._hashed : self._pos - size])
-        self._hashed = self._pos
+        pos = self.offset - self._base
+        digest.update(memoryview(self._buf)[self._hashed : pos - size])
+        self._hashed = pos
         if len(value) != 3 or value[1] != index or value[2] != digest.digest():
             raise DamagedSourceError(
                 f"bundle trailer does not match: it counts {value[1] if len(value) > 1 else '?'} item(s), "
@@ -138,7 +168,7 @@ class PartitionReader:
             )
         if packb_plain(value) != self._last_bytes(size):
             raise DamagedSourceError("bundle trailer is not canonically encoded")
-        rest = self._buf[self._pos :] + b"".join(self._chunks)
+        rest = self._buf[self.offset - self._base :] + b"".join(self._chunks)
         if rest:
             raise DamagedSourceError(f"{len(rest)} byte(s) of trailing garbage after the bundle trailer")
         self.count = index
@@ -155,7 +185,10 @@ def decode_item(index: int, value: object, size: int) -> Event | ForkProof | Bad
             event = event_from_parts(value[1], value[2], value[3])
             # Every other encoding of these values is longer (a wider array, int or bin prefix): equal length
             # means canonical, the same verdict as re-encoding and comparing (which BundleReader does).
-            if size != 2 + _bin_size(event.header_bytes) + _bin_size(event.signature) + _bin_size(event.payload):
+            payload, length = event.payload, len(event.header_bytes)
+            # array and tag 2 bytes, the 64-byte signature 66 (written out: this runs for every event read)
+            canonical = 68 + length + (2 if length < 0x100 else 3) + (1 if payload is None else _bin_size(payload))
+            if size != canonical:
                 raise DecodeError("event item is not canonically encoded", field="record")
             return event
         if value[0] == TAG_FORK and len(value) == 2 and type(value[1]) is bytes:
