@@ -102,9 +102,10 @@ def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch
         for n, (index, value) in enumerate(reader):
             if type(value) is Event:
                 part.events += 1
-                log = logs.get(value.author, _MISSING)
+                author = value.header.author  # (not the `author` property: this runs for every event)
+                log = logs.get(author, _MISSING)
                 if log is _MISSING:
-                    log = logs[value.author] = _author_log(value, mode, findings, view, on_valid)
+                    log = logs[author] = _author_log(value, mode, findings, view, on_valid)
                 if log is None:
                     group = group_id_text(value.author)
                     findings.invalid(group, value.seq, value.id, index, "identity_error", "the author key is not acceptable")
