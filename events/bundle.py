@@ -140,14 +140,7 @@ class BundleReader:
         if first is None:
             raise BundleError("bundle is empty")
         value, raw = first
-        if not isinstance(value, dict) or value.get("format") != BUNDLE_FORMAT:
-            raise BundleError("not a solnet bundle (no bundle head)")
-        if value.get("version") != BUNDLE_VERSION:
-            raise BundleError(f"bundle version {value.get('version')!r} is not supported")
-        node, created = value.get("node"), value.get("created")
-        if not isinstance(node, str) or type(created) is not int or not _is_canonical(value, raw):
-            raise BundleError("bundle head is malformed")
-        self.head = BundleHead(node, created)
+        self.head = parse_bundle_head(value, raw)
         self._digest.update(raw)
         index = 0
         while True:
@@ -196,6 +189,18 @@ class BundleReader:
                 "trailing bytes"
             )
         self.count = index
+
+
+def parse_bundle_head(value: object, raw: bytes) -> BundleHead:
+    """Return the head of a bundle from its first decoded item and that item's bytes; raise BundleError if it is not one."""
+    if not isinstance(value, dict) or value.get("format") != BUNDLE_FORMAT:
+        raise BundleError("not a solnet bundle (no bundle head)")
+    if value.get("version") != BUNDLE_VERSION:
+        raise BundleError(f"bundle version {value.get('version')!r} is not supported")
+    node, created = value.get("node"), value.get("created")
+    if not isinstance(node, str) or type(created) is not int or not _is_canonical(value, raw):
+        raise BundleError("bundle head is malformed")
+    return BundleHead(node, created)
 
 
 def _is_canonical(value: object, raw: bytes) -> bool:

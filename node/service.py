@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
@@ -223,8 +222,3 @@ class NodeService:
 
     async def close(self) -> None:
         await self.astore.close()
-
-
-async def wait_quiet(service: NodeService, seconds: float = 0.0) -> None:
-    """Yield to the loop (used by tests and the CLI after background work)."""
-    await asyncio.sleep(seconds)

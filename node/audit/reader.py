@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 
 import msgpack
 
-from events import DecodeError, Event, EventError, ForkProof, event_from_parts, pack
-from events.bundle import BUNDLE_FORMAT, BUNDLE_VERSION, TAG_END, TAG_EVENT, TAG_FORK, BadItem, BundleHead
+from events import DecodeError, Event, EventError, ForkProof, event_from_parts
+from events.bundle import TAG_END, TAG_EVENT, TAG_FORK, BadItem, BundleError, BundleHead, parse_bundle_head
 from events.canonical import packb_plain
 from events.event import MAX_RECORD_SIZE
 from events.fork import MAX_FORK_PROOF_SIZE, decode_fork_proof
@@ -112,14 +112,10 @@ class PartitionReader:
         if first is None:
             raise SourceError("bundle is empty")
         value, size = first
-        if not isinstance(value, dict) or value.get("format") != BUNDLE_FORMAT:
-            raise SourceError("not a solnet bundle (no bundle head)")
-        if value.get("version") != BUNDLE_VERSION:
-            raise SourceError(f"bundle version {value.get('version')!r} is not supported")
-        node, created = value.get("node"), value.get("created")
-        if not isinstance(node, str) or type(created) is not int or pack(value) != self._last_bytes(size):
-            raise SourceError("bundle head is malformed")
-        self.head = BundleHead(node, created)
+        try:
+            self.head = parse_bundle_head(value, self._last_bytes(size))
+        except BundleError as exc:
+            raise SourceError(exc.message) from None
         workers, worker = self._workers, self._worker
         # _next inlined (with item_author and partition_of for an event item): this loop runs for every item
         # of the bundle in every worker, most of them another worker's
