@@ -54,6 +54,7 @@ class NodeService:
         self.clock = clock
         self.listeners: list[Listener] = []
         self._seen = 0  # newest notification id that listeners were told about
+        self._digest_cache: tuple[tuple[int, int], str] | None = None
         self._writing = 0  # writes of this process under way (their notification ids are not in _seen yet)
         self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
         self._projected_gen = 0
@@ -190,7 +191,17 @@ class NodeService:
         return await self.astore.read(fn, self.views, *args, **kwargs)
 
     def digest_sync(self) -> str:
-        return state_digest(self.views, self.store.forked_authors())
+        """Return the state digest, recomputed only when the read models or the forked set have changed."""
+        forked = self.store.forked_authors()
+        # Read models only change by projecting further (the tracked position moves) and the forked set only
+        # grows, so the pair names the state; hashing every document on each status request would not scale.
+        key = (self.views.position(), len(forked))
+        cached = self._digest_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        value = state_digest(self.views, forked)
+        self._digest_cache = (key, value)
+        return value
 
     async def digest(self) -> str:
         """Return the state digest of the read models (docs/KINDS.md, "State digest")."""
