@@ -3,14 +3,14 @@
 Every worker streams the whole source, but decodes, verifies and replays only the authors with
 `partition_of(author, W) == worker`. Read models are a pure function of each author's log (links
 across authors are joined at read time), so partitions replay independently into per-worker scratch
-SQLite files; the main process merges their documents by key into the state digest. W = 1 runs in
-this process and gives the same report.
+stores, which end as sorted runs of digest entries (node/audit/runs.py). Then worker i merges key range i
+of every worker's runs, and the main process hashes the merged files in order into the state digest.
+W = 1 runs in this process and gives the same report.
 """
 
 from __future__ import annotations
 
 import hashlib
-import heapq
 import multiprocessing
 import os
 import tempfile
@@ -33,6 +33,7 @@ from .author import AuthorLog
 from .errors import AuditError, DamagedSourceError, SourceError
 from .findings import Findings
 from .reader import PartitionReader
+from .runs import Merged, Run, hash_merged, merge_range
 from .scratch import ScratchView
 from .sources import BundleFile, NodeUrl, Source, resolve
 
@@ -53,7 +54,7 @@ Progress = Callable[[int, int | None], None]
 
 @dataclass(slots=True)
 class Partial:
-    """What one worker returns: its findings, counters, and where its scratch file is."""
+    """What one worker returns: its findings, counters, and the runs of its documents' digest entries."""
 
     findings: Findings
     items: int = 0
@@ -62,15 +63,14 @@ class Partial:
     node: str | None = None
     damage: str | None = None
     error: str | None = None
-    scratch: str = ""
-    extra: dict = field(default_factory=dict)
+    runs: list[Run] = field(default_factory=list)
 
 
 def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch: str, offsets=None) -> Partial:
     """Audit this worker's share of `source`; return its findings (documents stay in the scratch file)."""
     findings = Findings()
-    part = Partial(findings, scratch=scratch)
-    view = ScratchView(scratch)
+    part = Partial(findings)
+    view = ScratchView(scratch, ranges=workers)
     logs: dict[bytes, AuthorLog] = {}
 
     def on_valid(event: Event) -> None:
@@ -127,7 +127,7 @@ def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch
     for log in logs.values():
         if log is not None:
             log.finish()
-    view.seal()
+    part.runs = view.seal()
     view.commit()
     view.close()
     if offsets is not None:
@@ -162,15 +162,23 @@ def _worker_main(args: tuple) -> Partial:
     return run_partition(source, mode, worker, workers, scratch, _report_offset)
 
 
-def merged_digest(views: list[ScratchView], forked: set[bytes]) -> str:
-    """Return events.digest.state_digest of the union of sealed `views` (a test checks the two agree).
+def _merge_main(args: tuple) -> Merged:
+    runs, rng, path = args
+    return merge_range(runs, rng, path)
 
-    Keys are unique across views (every document belongs to one author, so to one worker), so merging the
-    (collection, key, entry) rows compares collections and keys only.
+
+def merge_ranges(runs: list[Run], ranges: int, directory: str | Path) -> list[Merged]:
+    """Merge every key range of `runs` in this process (a worker pool merges one range per worker)."""
+    return [merge_range(runs, rng, Path(directory) / f"merged-{rng}.bin") for rng in range(ranges)]
+
+
+def merged_digest(merged: list[Merged], forked: set[bytes]) -> str:
+    """Return events.digest.state_digest of the documents in `merged` (a test checks the two agree).
+
+    Every document belongs to one author, so to one worker: its key occurs once across the runs.
     """
     h = hashlib.sha256(DIGEST_PREFIX)
-    for _collection, _key, entry in heapq.merge(*(v.entries() for v in views)):
-        h.update(entry)
+    hash_merged(merged, h.update)
     h.update(pack(["forked", sorted(forked)]))
     return h.hexdigest()
 
@@ -201,18 +209,12 @@ def audit(
         if count == 1:
             callback = None if progress is None else (lambda _w, offset: progress(offset, total))
             parts = [run_partition(src, mode, 0, 1, scratches[0], callback)]
+            _raise_source_errors(parts)
+            merged = merge_ranges(parts[0].runs, 1, tmp)
         else:
-            parts = _run_workers(src, mode, count, scratches, total, progress)
-        for part in parts:
-            if part.error is not None:
-                raise SourceError(part.error)
-        views = [ScratchView(p.scratch, create=False) for p in parts]
-        try:
-            forked = set().union(*(p.findings.forked for p in parts))
-            digest = merged_digest(views, forked)
-        finally:
-            for view in views:
-                view.close()
+            parts, merged = _run_workers(src, mode, count, scratches, total, progress)
+        forked = set().union(*(p.findings.forked for p in parts))
+        digest = merged_digest(merged, forked)
     return _merge(src, mode, parts, digest)
 
 
@@ -241,9 +243,16 @@ def _start_method() -> str:
     return "spawn"
 
 
+def _raise_source_errors(parts: list[Partial]) -> None:
+    for part in parts:
+        if part.error is not None:
+            raise SourceError(part.error)
+
+
 def _run_workers(
     src: Source, mode: Mode, count: int, scratches: list[str], total: int | None, progress: Progress | None
-) -> list[Partial]:
+) -> tuple[list[Partial], list[Merged]]:
+    """Audit the partitions in `count` processes, then merge key range i of every partition's runs in process i."""
     ctx = multiprocessing.get_context(_start_method())
     shared = ctx.Array("q", count, lock=False)
     # a process pool that fails (BrokenProcessPool) instead of hanging when a worker dies
@@ -256,7 +265,12 @@ def _run_workers(
             if progress is not None:
                 progress(min(shared), total)
         try:
-            return [f.result() for f in futures]
+            parts = [f.result() for f in futures]
+            _raise_source_errors(parts)
+            runs = [run for part in parts for run in part.runs]
+            directory = Path(scratches[0]).parent
+            jobs = [(runs, rng, str(directory / f"merged-{rng}.bin")) for rng in range(count)]
+            return parts, list(pool.map(_merge_main, jobs))
         except BrokenProcessPool as exc:
             raise AuditError(f"an audit worker process died: {exc}") from None
 

@@ -1,15 +1,21 @@
-"""A scratch SQLite file per audit worker: the replayed read models and the id of every event seen.
+"""A scratch store per audit worker: the replayed read models and the id of every event seen.
 
 Kept on disk so that memory stays flat however long the log is. Durability does not matter (the
-file is thrown away), so journaling and syncing are off and everything runs in one transaction.
+files are thrown away), so journaling and syncing are off and everything runs in one transaction.
 
 Each document is stored as its state-digest entry (docs/KINDS.md: pack([collection, key, author, ref,
-doc])), built once when it is written, so that sealing is a sorted copy inside SQLite and the main
-process hashes stored bytes without decoding anything.
+doc])), built once when it is written. Documents that later events change (profiles, campaigns,
+callouts, pledges, positions, follows) live in a SQLite file, where projections look them up. Documents
+keyed by the id of the one event that made them (reports, assemblies, proposals, decisions: most of
+them) are written once and looked up only by `log.redact`: they are buffered in memory and written out as
+sorted runs (node/audit/runs.py), which costs a fraction of a SQLite insert and its later sort. The first
+lookup of one moves them all into the SQLite file, where they stay. `seal` adds the SQLite file's documents
+as one more run and returns the runs; the engine merges every worker's runs by key range.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -20,12 +26,12 @@ from events.canonical import pack, packb_plain
 from events.projection import COLLECTIONS
 from events.view import Change, Put, make_put
 
+from .runs import KEY_OFFSET, Run, compact, segment_entries, sorted_rows, write_run
+
 # Collections whose documents are keyed by the id of the one event that made them: the projection finds
-# them by key, never by author (events/projection.py, `_SINGLE`), so they stay out of the author index;
-# a scan by author there still works, by reading the whole collection. They are most documents, are written
-# once (an event is projected once) and are looked up only by `log.redact`, so they stay out of the key
-# index too (by_author NULL marks them): inserting into that random-order index cost as much as the row
-# itself, and sealing sorts them anyway. The first lookup of one builds their own index (`_index_singles`).
+# them by key, never by author (events/projection.py, `_SINGLE`). They go to runs until the first lookup of
+# one; in the SQLite file they stay out of the author index (by_author NULL marks them; a scan by author
+# reads the whole collection) and have a key index of their own.
 _KEYED_BY_EVENT = frozenset(("reports", "assemblies", "proposals", "decisions"))
 _NUMBER = {name: n for n, name in enumerate(COLLECTIONS)}
 _SINGLE_NUMBERS = frozenset(_NUMBER[name] for name in _KEYED_BY_EVENT)
@@ -38,6 +44,9 @@ CREATE INDEX docs_author ON docs (coll, by_author) WHERE by_author IS NOT NULL;
 CREATE TABLE seen (author INTEGER NOT NULL, block INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY (author, block)) WITHOUT ROWID;
 """
 _FLUSH_EVERY = 2048
+# documents keyed by their event's id are written out as a sorted run once this many bytes are buffered
+RUN_BYTES = 16 << 20
+MAX_RUNS = 32  # then the runs are merged into one, so that a worker never holds too many files open
 _BIN32 = b"\xc4\x20"
 # ids of consecutive seqs are stored BLOCK at a time, concatenated: one row per BLOCK events, not per event
 BLOCK = 64
@@ -73,26 +82,34 @@ def _put_of(entry: bytes) -> Put:
 
 
 class ScratchView:
-    """Read models in a throwaway SQLite file; implements events.view.ViewReader and applies Changes."""
+    """Read models of one audit worker; implements events.view.ViewReader and applies Changes.
 
-    def __init__(self, path: str | Path, *, create: bool = True):
+    `ranges` is how many key ranges the runs are cut into (the number of workers that merge them).
+    """
+
+    def __init__(self, path: str | Path, *, ranges: int = 1, run_bytes: int = RUN_BYTES):
         self.path = Path(path)
+        self._ranges = ranges
+        self._run_bytes = run_bytes
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-        # large pages: most rows are ~800-byte documents appended once and sorted once at sealing, both
-        # cheaper per row with fewer, larger pages (8 KiB -> 32 KiB: -0.6 us per event at 100,000 a worker)
+        # large pages: rows are documents of up to a few KiB, written in batches and read back in key order
         self._db.execute("PRAGMA page_size=32768")
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute(f"PRAGMA cache_size={-8000 if create else -1000}")
+        self._db.execute("PRAGMA cache_size=-8000")
         self._db.execute("PRAGMA temp_store=MEMORY")
-        if create:
-            self._db.executescript(_SCHEMA)
-            self._db.execute("BEGIN")
+        self._db.executescript(_SCHEMA)
+        self._db.execute("BEGIN")
         # per author: [number, seqs stored in full blocks, ids of the seqs after them]
         self._seen: dict[bytes, list] = {}
-        # write-back cache: recent changes by (collection, key), None for a delete; written in batches
+        # write-back cache of the SQLite documents: recent changes by (collection, key), None for a delete
         self._cache: dict[tuple[str, bytes], Put | None] = {}
-        self._singles_indexed = False
+        # documents keyed by their event's id, while they go to runs: entries by collection number, and the
+        # runs written so far; None once they live in the SQLite file
+        self._singles: dict[int, list[bytes]] | None = {}
+        self._singles_size = 0
+        self._runs: list[Run] = []
+        self._key_size: dict[int, int] = {}
 
     def get(self, collection: str, key: bytes) -> Put | None:
         """Return the stored document (as the Put that wrote it), or None."""
@@ -100,21 +117,17 @@ class ScratchView:
         if cached is not _ABSENT:
             return cached
         if collection in _KEYED_BY_EVENT:
-            self._index_singles()
+            self._singles_to_sqlite()
             sql = "SELECT entry FROM docs WHERE coll = ? AND key = ? AND by_author IS NULL"
         else:
             sql = "SELECT entry FROM docs WHERE coll = ? AND key = ? AND by_author IS NOT NULL"
         row = self._db.execute(sql, (_NUMBER[collection], key)).fetchone()
         return None if row is None else _put_of(row[0])
 
-    def _index_singles(self) -> None:
-        if not self._singles_indexed:
-            self._flush_docs()
-            self._db.execute(_SINGLES_INDEX)
-            self._singles_indexed = True
-
     def scan(self, collection: str, *, ref: bytes | None = None, author: bytes | None = None) -> Iterator[Put]:
         """Yield the documents of a collection, optionally only those with this ref and/or author, by key."""
+        if collection in _KEYED_BY_EVENT:
+            self._singles_to_sqlite()
         self._flush_docs()
         if author is not None and collection not in _KEYED_BY_EVENT:
             sql, args = "SELECT entry FROM docs WHERE coll = ? AND by_author = ? ORDER BY key", (_NUMBER[collection], author)
@@ -126,25 +139,77 @@ class ScratchView:
             if (author is None or put.author == author) and (ref is None or put.ref == ref):
                 yield put
 
-    def seal(self) -> None:
-        """Copy every document's digest entry, in digest order, to the `entries` table (see `entries`)."""
-        self._flush_docs()
-        # most rows are in no (coll, key) index, so this sorts: spill to a temporary file beyond the page cache,
-        # not to memory, so that memory stays flat however long the log is
-        self._db.execute("PRAGMA temp_store=FILE")
-        self._db.execute("CREATE TABLE entries AS SELECT coll, key, entry FROM docs ORDER BY coll, key")
-
-    def entries(self) -> Iterator[tuple[int, bytes, bytes]]:
-        """Yield (collection number in COLLECTIONS, key, digest entry) of a sealed view's documents, in digest order."""
-        yield from self._db.execute("SELECT coll, key, entry FROM entries ORDER BY rowid")
-
     def apply(self, changes: Iterable[Change]) -> None:
         """Apply changes in order: a Put replaces the document at its key, a Delete removes it if present."""
-        cache = self._cache
+        cache, singles = self._cache, self._singles
         for change in changes:
-            cache[(change.collection, change.key)] = change if type(change) is Put else None
+            collection = change.collection
+            if singles is not None and collection in _KEYED_BY_EVENT:
+                if type(change) is not Put:
+                    self._singles_to_sqlite()
+                    singles = None
+                else:
+                    # written once: its event is projected once (a key occurs once across the runs)
+                    self._add_single(change)
+                    continue
+            cache[(collection, change.key)] = change if type(change) is Put else None
         if len(cache) >= _FLUSH_EVERY:
             self._flush_docs()
+
+    def _add_single(self, put: Put) -> None:
+        number = _NUMBER[put.collection]
+        size = self._key_size.setdefault(number, len(put.key))
+        if len(put.key) != size or size > 255:
+            # runs sort entries by their bytes, which is key order only for keys of one length (runs.py)
+            raise ValueError(f"{put.collection} keys must all be {size} bytes long")
+        entry = digest_entry(put)
+        entries = self._singles.get(number)
+        if entries is None:
+            entries = self._singles[number] = []
+        entries.append(entry)
+        self._singles_size += len(entry)
+        if self._singles_size >= self._run_bytes:
+            self._spill()
+
+    def _spill(self) -> None:
+        """Write the buffered documents keyed by their event's id as a sorted run."""
+        if not self._singles:
+            return
+        path = self.path.with_name(f"{self.path.stem}-run-{len(self._runs)}.bin")
+        self._runs.append(write_run(path, sorted_rows(self._singles), self._ranges))
+        self._singles.clear()
+        self._singles_size = 0
+        if len(self._runs) > MAX_RUNS:
+            merged = self.path.with_name(f"{self.path.stem}-run-merged-{os.urandom(4).hex()}.bin")
+            self._runs = [compact(self._runs, merged, self._ranges)]
+
+    def _singles_to_sqlite(self) -> None:
+        """Move the documents keyed by their event's id from runs into the SQLite file, indexed by key."""
+        if self._singles is None:
+            return
+        self._spill()
+        runs, self._runs, self._singles = self._runs, [], None
+        for run in runs:
+            for (number, _rng), (start, end) in run.segments.items():
+                at = KEY_OFFSET[number]
+                size = self._key_size[number]
+                rows = ((number, entry[at : at + size], entry) for entry in segment_entries(run.path, start, end))
+                self._db.executemany("INSERT INTO docs VALUES (?, ?, NULL, ?)", rows)
+            os.unlink(run.path)
+        self._flush_docs()
+        self._db.execute(_SINGLES_INDEX)
+
+    def seal(self) -> list[Run]:
+        """Return every document's digest entry as sorted runs (see node/audit/runs.py); write no more after."""
+        self._flush_docs()
+        self._spill()
+        # the SQLite documents, in key order: spill a sort to a temporary file beyond the page cache, not to
+        # memory, so that memory stays flat however long the log is
+        self._db.execute("PRAGMA temp_store=FILE")
+        rows = self._db.execute("SELECT coll, entry FROM docs ORDER BY coll, key")
+        path = self.path.with_name(f"{self.path.stem}-run-sqlite.bin")
+        run = write_run(path, rows, self._ranges)
+        return [*self._runs, run] if run.segments else list(self._runs)
 
     def _flush_docs(self) -> None:
         if not self._cache:
@@ -160,7 +225,6 @@ class ScratchView:
             # each delete names the index that finds its row (a partial index serves only queries that imply its WHERE)
             singles = [d for d in deletes if d[0] in _SINGLE_NUMBERS]
             if singles:
-                self._index_singles()  # (only a redaction deletes one of them, after looking it up)
                 self._db.executemany("DELETE FROM docs WHERE coll = ? AND key = ? AND by_author IS NULL", singles)
             others = [d for d in deletes if d[0] not in _SINGLE_NUMBERS]
             self._db.executemany("DELETE FROM docs WHERE coll = ? AND key = ? AND by_author IS NOT NULL", others)

@@ -8,7 +8,7 @@ from events.digest import state_digest
 from events.projection import COLLECTIONS
 from events.projection_memory import MemoryView
 from events.view import Delete, Put
-from node.audit.engine import merged_digest
+from node.audit.engine import merge_ranges, merged_digest
 from node.audit.scratch import BLOCK, ScratchView
 
 
@@ -35,7 +35,7 @@ def test_seen_ids_are_found_in_stored_blocks_and_in_the_open_one(tmp_path):
 
 def test_gets_scans_and_the_merged_digest_match_an_in_memory_view(tmp_path):
     memory = MemoryView()
-    views = [ScratchView(tmp_path / f"w{n}.sqlite") for n in range(2)]
+    views = [ScratchView(tmp_path / f"w{n}.sqlite", ranges=2, run_bytes=50_000) for n in range(2)]
     changes = []
     for n in range(3000):
         author = bytes([n % 7]) * 32
@@ -57,12 +57,13 @@ def test_gets_scans_and_the_merged_digest_match_an_in_memory_view(tmp_path):
         ref = expected[0].ref
         if ref is not None:
             assert list(views[1].scan(collection, ref=ref)) == list(memory.scan(collection, ref=ref))
+    runs = []
     for view in views:
-        view.seal()
+        runs += view.seal()
         view.commit()
-    assert merged_digest(views, {b"\x01" * 32}) == state_digest(memory, {b"\x01" * 32})
-    for view in views:
         view.close()
+    merged = merge_ranges(runs, 2, tmp_path)
+    assert merged_digest(merged, {b"\x01" * 32}) == state_digest(memory, {b"\x01" * 32})
 
 
 def test_documents_outside_the_key_index_are_found_replaced_and_deleted_after_a_flush(tmp_path):
@@ -93,7 +94,55 @@ def test_documents_outside_the_key_index_are_found_replaced_and_deleted_after_a_
         )
     )
     assert "docs_single" in plan  # a lookup is an index search, not a scan of every document
-    view.seal()
+    runs = view.seal()
     view.commit()
-    assert merged_digest([view], set()) == state_digest(memory)
     view.close()
+    assert merged_digest(merge_ranges(runs, 1, tmp_path), set()) == state_digest(memory)
+
+
+def _mixed_puts(count: int, authors: int) -> list[Put]:
+    puts = []
+    for n in range(count):
+        author = bytes([n % authors]) * 32
+        collection = ("reports", "decisions", "callouts", "positions")[n % 4]
+        key = _id(author, n) * (2 if collection == "positions" else 1)
+        puts.append(Put(collection, key, author, None, {"n": n, "text": "x" * (n % 300)}))
+    return puts
+
+
+def test_documents_keyed_by_event_go_to_sorted_runs_and_merge_by_key_range(tmp_path, monkeypatch):
+    # small runs and a low cap on their number: several runs per worker, merged into one when there are too many
+    monkeypatch.setattr("node.audit.scratch.MAX_RUNS", 3)
+    memory = MemoryView()
+    views = [ScratchView(tmp_path / f"w{n}.sqlite", ranges=3, run_bytes=20_000) for n in range(2)]
+    for put in _mixed_puts(4000, 5):
+        memory.apply([put])
+        views[put.author[0] % 2].apply([put])
+    runs = []
+    for view in views:
+        assert view._runs  # the reports and decisions went to runs, not to the SQLite file
+        runs += view.seal()
+        view.commit()
+        view.close()
+    assert len(runs) <= 2 * (3 + 2)
+    merged = merge_ranges(runs, 3, tmp_path)
+    assert merged_digest(merged, set()) == state_digest(memory)
+
+
+def test_a_lookup_moves_the_runs_into_the_sqlite_file(tmp_path):
+    memory, view = MemoryView(), ScratchView(tmp_path / "s.sqlite", run_bytes=10_000)
+    puts = _mixed_puts(1000, 3)
+    for put in puts[:600]:
+        memory.apply([put])
+        view.apply([put])
+    assert len(view._runs) > 1
+    assert view.get("reports", puts[0].key) == memory.get("reports", puts[0].key)
+    assert not view._runs and not list(tmp_path.glob("s-run-*.bin"))
+    for change in [*puts[600:], Delete("reports", puts[4].key), Delete("decisions", puts[601].key)]:
+        memory.apply([change])
+        view.apply([change])
+    assert view.get("reports", puts[4].key) is None
+    runs = view.seal()
+    view.commit()
+    view.close()
+    assert merged_digest(merge_ranges(runs, 1, tmp_path), set()) == state_digest(memory)
