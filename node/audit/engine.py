@@ -37,7 +37,11 @@ from .runs import Merged, Run, hash_merged, merge_range
 from .scratch import ScratchView
 from .sources import BundleFile, NodeUrl, Source, resolve
 
-HEAD_CHECKPOINT = 64
+# Head-only mode verifies one signature per run of up to this many events of an author, holding the run
+# in memory until then: fewer signatures the longer the run, more memory the more authors hold one.
+HEAD_CHECKPOINT = 256
+HEAD_CHECKPOINT_MIN = 16
+HELD_BUDGET = 32_768  # events held across all authors' runs, as far as the minimum run allows
 SMALL_SOURCE = 4 << 20
 # kinds that change an entity their own group created earlier: the field naming it (events/projection.py)
 _MODIFIES = {
@@ -105,7 +109,7 @@ def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch
                 author = value.header.author  # (not the `author` property: this runs for every event)
                 log = logs.get(author, _MISSING)
                 if log is _MISSING:
-                    log = logs[author] = _author_log(value, mode, findings, view, on_valid)
+                    log = logs[author] = _author_log(value, mode, findings, view, on_valid, checkpoint_for(len(logs)))
                 if log is None:
                     group = group_id_text(value.author)
                     findings.invalid(group, value.seq, value.id, index, "identity_error", "the author key is not acceptable")
@@ -138,9 +142,14 @@ def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch
 _MISSING = object()
 
 
-def _author_log(event: Event, mode: Mode, findings: Findings, view: ScratchView, on_valid) -> AuthorLog | None:
+def checkpoint_for(authors: int) -> int:
+    """Return the head-only checkpoint of the next author's log when `authors` logs are open already."""
+    return max(HEAD_CHECKPOINT_MIN, min(HEAD_CHECKPOINT, HELD_BUDGET // (authors + 1)))
+
+
+def _author_log(event: Event, mode: Mode, findings: Findings, view: ScratchView, on_valid, checkpoint: int) -> AuthorLog | None:
     try:
-        return AuthorLog(event.author, mode, findings, view, on_valid, HEAD_CHECKPOINT)
+        return AuthorLog(event.author, mode, findings, view, on_valid, checkpoint)
     except EventError:
         return None
 

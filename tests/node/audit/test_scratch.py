@@ -146,3 +146,12 @@ def test_a_lookup_moves_the_runs_into_the_sqlite_file(tmp_path):
     view.commit()
     view.close()
     assert merged_digest(merge_ranges(runs, 1, tmp_path), set()) == state_digest(memory)
+
+
+def test_the_head_only_checkpoint_shrinks_as_more_groups_hold_a_run():
+    from node.audit.engine import HEAD_CHECKPOINT, HEAD_CHECKPOINT_MIN, HELD_BUDGET, checkpoint_for
+
+    assert checkpoint_for(0) == HEAD_CHECKPOINT
+    assert checkpoint_for(HELD_BUDGET // HEAD_CHECKPOINT - 1) == HEAD_CHECKPOINT
+    assert checkpoint_for(1000) == HELD_BUDGET // 1001
+    assert checkpoint_for(10**6) == HEAD_CHECKPOINT_MIN
