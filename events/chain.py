@@ -117,6 +117,33 @@ class ChainVerifier:
 
     def feed(self, event: Event) -> list[Event]:
         """Check `event` against the last one fed; return the events that this made valid."""
+        self._link(event)
+        if self.mode is Mode.FULL:
+            if signature_valid(event, self._key):
+                if not self.pending:  # the usual case: nothing held, just this event becomes valid
+                    self.head = self._tip
+                    return [event]
+                self.pending.append(event)
+                return self._release(len(self.pending))
+            self.pending.append(event)
+            self.bad_signatures.append(Problem(event.seq, event.id, "bad_signature", "signature does not verify"))
+            return []
+        self.pending.append(event)
+        if len(self.pending) >= self.checkpoint and signature_valid(event, self._key):
+            return self._release(len(self.pending))
+        return []
+
+    def advance(self, event: Event) -> None:
+        """Check that `event` links to the last one fed and make it the head, checking no signature.
+
+        For a caller that verifies the newest advanced event's signature itself and, if that fails, checks the
+        log again with `feed` (the auditor's head-only fast path): until then the head is not known to be valid.
+        """
+        self._link(event)
+        self.head = self._tip
+
+    def _link(self, event: Event) -> None:
+        """Raise ChainError unless `event` may follow the last event fed; then make it the tip."""
         tip, header = self._tip, event.header
         # the usual case tested inline; check_link says what is wrong (or passes the first event of a log)
         if (
@@ -134,20 +161,6 @@ class ChainVerifier:
                 event_id=event.id.hex(),
             )
         self._tip = _chain_head(header.author, header.seq, event.id, header.timestamp)
-        if self.mode is Mode.FULL:
-            if signature_valid(event, self._key):
-                if not self.pending:  # the usual case: nothing held, just this event becomes valid
-                    self.head = self._tip
-                    return [event]
-                self.pending.append(event)
-                return self._release(len(self.pending))
-            self.pending.append(event)
-            self.bad_signatures.append(Problem(event.seq, event.id, "bad_signature", "signature does not verify"))
-            return []
-        self.pending.append(event)
-        if len(self.pending) >= self.checkpoint and signature_valid(event, self._key):
-            return self._release(len(self.pending))
-        return []
 
     def finish(self) -> list[Event]:
         """Settle held events: return those a signature vouches for; the rest are rejected as unvouched."""

@@ -4,6 +4,12 @@ Events reach `AuthorLog.add` in source order. The next expected seq goes to an `
 (which decides validity exactly as nodes do); an event from further ahead starts a detached run that is
 held (bounded) in case its missing predecessor comes later; an event at a seq already seen is a
 duplicate or, if different and signed, a fork. Valid events are handed to `on_valid` in seq order.
+
+Head-only mode has a fast path (`optimistic`): each event that links is handed to `on_valid` at once, while
+it is still in the CPU's caches, instead of being held until a later signature vouches for it, and only
+the newest linked event's signature is checked, at `finish`. That gives the same result as holding exactly
+when that signature verifies; when it does not, `finish` raises `SignatureRecheck` and the engine audits
+the partition again without the fast path.
 """
 
 from __future__ import annotations
@@ -17,6 +23,10 @@ from events.ed25519 import load_public_key
 from .findings import Findings
 
 HELD_MAX = 256
+
+
+class SignatureRecheck(Exception):
+    """The head-only fast path relied on a signature that does not verify: audit the partition again, holding events."""
 
 
 @dataclass(slots=True)
@@ -37,8 +47,19 @@ def _links(tip: Event | None, event: Event) -> bool:
 class AuthorLog:
     """The audit state of one author's log; `add` each event in source order, then `finish` once."""
 
-    def __init__(self, author: bytes, mode: Mode, findings: Findings, seen, on_valid: Callable[[Event], None], checkpoint: int):
+    def __init__(
+        self,
+        author: bytes,
+        mode: Mode,
+        findings: Findings,
+        seen,
+        on_valid: Callable[[Event], None],
+        checkpoint: int,
+        *,
+        optimistic: bool = False,
+    ):
         self.author = author
+        self.optimistic = optimistic and mode is Mode.HEAD
         self.group = group_id_text(author)
         self.mode = mode
         self.findings = findings
@@ -86,7 +107,11 @@ class AuthorLog:
 
     def _feed(self, index: int, event: Event) -> bool:
         try:
-            released = self.verifier.feed(event)
+            if self.optimistic:
+                self.verifier.advance(event)
+                released = [event]
+            else:
+                released = self.verifier.feed(event)
         except ChainError as exc:
             self.broken_at = event.seq
             self.findings.invalid(self.group, event.seq, event.id, index, exc.code, exc.message)
@@ -190,7 +215,12 @@ class AuthorLog:
         self.findings.invalid(self.group, branch.seq, branch.other, branch.index, code, reason, count=branch.count)
 
     def finish(self) -> None:
-        """Settle everything held: release what a signature vouches for, report the rest."""
+        """Settle everything held: release what a signature vouches for, report the rest.
+
+        Raises SignatureRecheck if the fast path handed on events that no signature vouches for.
+        """
+        if self.optimistic and self.head is not None and not signature_valid(self.head, self.key):
+            raise SignatureRecheck(self.group)
         self._close_branch()
         self._release(self.verifier.finish())
         for problem in self.verifier.rejected:

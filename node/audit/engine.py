@@ -3,9 +3,9 @@
 Every worker streams the whole source, but decodes, verifies and replays only the authors with
 `partition_of(author, W) == worker`. Read models are a pure function of each author's log (links
 across authors are joined at read time), so partitions replay independently into per-worker scratch
-stores, which end as sorted runs of digest entries (node/audit/runs.py). Then worker i merges key range i
-of every worker's runs, and the main process hashes the merged files in order into the state digest.
-W = 1 runs in this process and gives the same report.
+stores, which end as spill files of digest entries in key buckets (node/audit/spill.py). Then worker i
+sorts key range i of every worker's spill into a merged file, and the main process hashes the merged files
+in order into the state digest. W = 1 runs in this process and gives the same report.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_text
@@ -29,13 +29,13 @@ from events.kinds import UnknownPayload, parse_event_payload
 from events.projection import project
 
 from . import report as r
-from .author import AuthorLog
+from .author import AuthorLog, SignatureRecheck
 from .errors import AuditError, DamagedSourceError, SourceError
 from .findings import Findings
 from .reader import PartitionReader
-from .runs import Merged, Run, hash_merged, merge_range
 from .scratch import ScratchView
 from .sources import BundleFile, NodeUrl, Source, resolve
+from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, hash_merged, merge_range
 
 # Head-only mode verifies one signature per run of up to this many events of an author, holding the run
 # in memory until then: fewer signatures the longer the run, more memory the more authors hold one.
@@ -58,7 +58,7 @@ Progress = Callable[[int, int | None], None]
 
 @dataclass(slots=True)
 class Partial:
-    """What one worker returns: its findings, counters, and the runs of its documents' digest entries."""
+    """What one worker returns: its findings, counters, and the spill of its documents' digest entries."""
 
     findings: Findings
     items: int = 0
@@ -67,14 +67,31 @@ class Partial:
     node: str | None = None
     damage: str | None = None
     error: str | None = None
-    runs: list[Run] = field(default_factory=list)
+    spill: Spill | None = None
 
 
-def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch: str, offsets=None) -> Partial:
-    """Audit this worker's share of `source`; return its findings (documents stay in the scratch file)."""
+def run_partition(
+    source: Source, mode: Mode, worker: int, workers: int, scratch: str, offsets=None, buckets: int = MIN_BUCKETS
+) -> Partial:
+    """Audit this worker's share of `source`; return its findings and the spill of its documents' entries.
+
+    Head-only mode first takes the fast path (node/audit/author.py); if a signature it relied on does not
+    verify, the partition is audited again from the start, holding events until a signature vouches for them.
+    """
+    if mode is Mode.HEAD:
+        try:
+            return _replay_partition(source, mode, worker, workers, scratch, offsets, buckets, optimistic=True)
+        except SignatureRecheck:
+            pass
+    return _replay_partition(source, mode, worker, workers, scratch, offsets, buckets, optimistic=False)
+
+
+def _replay_partition(
+    source: Source, mode: Mode, worker: int, workers: int, scratch: str, offsets, buckets: int, *, optimistic: bool
+) -> Partial:
     findings = Findings()
     part = Partial(findings)
-    view = ScratchView(scratch, ranges=workers)
+    view = ScratchView(scratch, buckets=buckets)
     logs: dict[bytes, AuthorLog] = {}
 
     def on_valid(event: Event) -> None:
@@ -109,7 +126,8 @@ def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch
                 author = value.header.author  # (not the `author` property: this runs for every event)
                 log = logs.get(author, _MISSING)
                 if log is _MISSING:
-                    log = logs[author] = _author_log(value, mode, findings, view, on_valid, checkpoint_for(len(logs)))
+                    checkpoint = checkpoint_for(len(logs))
+                    log = logs[author] = _author_log(value, mode, findings, view, on_valid, checkpoint, optimistic)
                 if log is None:
                     group = group_id_text(value.author)
                     findings.invalid(group, value.seq, value.id, index, "identity_error", "the author key is not acceptable")
@@ -128,10 +146,14 @@ def run_partition(source: Source, mode: Mode, worker: int, workers: int, scratch
         part.error = str(exc)
     part.items = reader.count if reader.count is not None else 0
     part.node = reader.head.node if reader.head else None
-    for log in logs.values():
-        if log is not None:
-            log.finish()
-    part.runs = view.seal()
+    try:
+        for log in logs.values():
+            if log is not None:
+                log.finish()
+    except SignatureRecheck:
+        view.discard()
+        raise
+    part.spill = view.seal()
     view.commit()
     view.close()
     if offsets is not None:
@@ -147,9 +169,11 @@ def checkpoint_for(authors: int) -> int:
     return max(HEAD_CHECKPOINT_MIN, min(HEAD_CHECKPOINT, HELD_BUDGET // (authors + 1)))
 
 
-def _author_log(event: Event, mode: Mode, findings: Findings, view: ScratchView, on_valid, checkpoint: int) -> AuthorLog | None:
+def _author_log(
+    event: Event, mode: Mode, findings: Findings, view: ScratchView, on_valid, checkpoint: int, optimistic: bool
+) -> AuthorLog | None:
     try:
-        return AuthorLog(event.author, mode, findings, view, on_valid, checkpoint)
+        return AuthorLog(event.author, mode, findings, view, on_valid, checkpoint, optimistic=optimistic)
     except EventError:
         return None
 
@@ -167,24 +191,23 @@ def _report_offset(worker: int, offset: int) -> None:
 
 
 def _worker_main(args: tuple) -> Partial:
-    source, mode, worker, workers, scratch = args
-    return run_partition(source, mode, worker, workers, scratch, _report_offset)
+    source, mode, worker, workers, scratch, buckets = args
+    return run_partition(source, mode, worker, workers, scratch, _report_offset, buckets)
 
 
 def _merge_main(args: tuple) -> Merged:
-    runs, rng, path = args
-    return merge_range(runs, rng, path)
+    return merge_range(*args)
 
 
-def merge_ranges(runs: list[Run], ranges: int, directory: str | Path) -> list[Merged]:
-    """Merge every key range of `runs` in this process (a worker pool merges one range per worker)."""
-    return [merge_range(runs, rng, Path(directory) / f"merged-{rng}.bin") for rng in range(ranges)]
+def merge_ranges(spills: list[Spill], ranges: int, buckets: int, directory: str | Path) -> list[Merged]:
+    """Sort every key range of `spills` in this process (a worker pool sorts one range per worker)."""
+    return [merge_range(spills, rng, ranges, buckets, Path(directory) / f"merged-{rng}.bin") for rng in range(ranges)]
 
 
 def merged_digest(merged: list[Merged], forked: set[bytes]) -> str:
     """Return events.digest.state_digest of the documents in `merged` (a test checks the two agree).
 
-    Every document belongs to one author, so to one worker: its key occurs once across the runs.
+    Every document belongs to one author, so to one worker: its key occurs once across the spills.
     """
     h = hashlib.sha256(DIGEST_PREFIX)
     hash_merged(merged, h.update)
@@ -215,13 +238,14 @@ def audit(
     count = max(1, workers)
     with tempfile.TemporaryDirectory(prefix="solnet-audit-") as tmp:
         scratches = [str(Path(tmp) / f"worker-{i}.sqlite") for i in range(count)]
+        buckets = buckets_for(total)
         if count == 1:
             callback = None if progress is None else (lambda _w, offset: progress(offset, total))
-            parts = [run_partition(src, mode, 0, 1, scratches[0], callback)]
+            parts = [run_partition(src, mode, 0, 1, scratches[0], callback, buckets)]
             _raise_source_errors(parts)
-            merged = merge_ranges(parts[0].runs, 1, tmp)
+            merged = merge_ranges([parts[0].spill], 1, buckets, tmp)
         else:
-            parts, merged = _run_workers(src, mode, count, scratches, total, progress)
+            parts, merged = _run_workers(src, mode, count, scratches, buckets, total, progress)
         forked = set().union(*(p.findings.forked for p in parts))
         digest = merged_digest(merged, forked)
     return _merge(src, mode, parts, digest)
@@ -259,14 +283,20 @@ def _raise_source_errors(parts: list[Partial]) -> None:
 
 
 def _run_workers(
-    src: Source, mode: Mode, count: int, scratches: list[str], total: int | None, progress: Progress | None
+    src: Source,
+    mode: Mode,
+    count: int,
+    scratches: list[str],
+    buckets: int,
+    total: int | None,
+    progress: Progress | None,
 ) -> tuple[list[Partial], list[Merged]]:
-    """Audit the partitions in `count` processes, then merge key range i of every partition's runs in process i."""
+    """Audit the partitions in `count` processes, then sort key range i of every partition's spill in process i."""
     ctx = multiprocessing.get_context(_start_method())
     shared = ctx.Array("q", count, lock=False)
     # a process pool that fails (BrokenProcessPool) instead of hanging when a worker dies
     with ProcessPoolExecutor(count, mp_context=ctx, initializer=_init_worker, initargs=(shared,)) as pool:
-        futures = [pool.submit(_worker_main, (src, mode, i, count, scratches[i])) for i in range(count)]
+        futures = [pool.submit(_worker_main, (src, mode, i, count, scratches[i], buckets)) for i in range(count)]
         while not all(f.done() for f in futures):
             wait(futures, timeout=0.2, return_when=FIRST_EXCEPTION)
             if any(f.done() and f.exception() is not None for f in futures):
@@ -276,9 +306,9 @@ def _run_workers(
         try:
             parts = [f.result() for f in futures]
             _raise_source_errors(parts)
-            runs = [run for part in parts for run in part.runs]
+            spills = [part.spill for part in parts]
             directory = Path(scratches[0]).parent
-            jobs = [(runs, rng, str(directory / f"merged-{rng}.bin")) for rng in range(count)]
+            jobs = [(spills, rng, count, buckets, str(directory / f"merged-{rng}.bin")) for rng in range(count)]
             return parts, list(pool.map(_merge_main, jobs))
         except BrokenProcessPool as exc:
             raise AuditError(f"an audit worker process died: {exc}") from None

@@ -7,15 +7,14 @@ Each document is stored as its state-digest entry (docs/KINDS.md: pack([collecti
 doc])), built once when it is written. Documents that later events change (profiles, campaigns,
 callouts, pledges, positions, follows) live in a SQLite file, where projections look them up. Documents
 keyed by the id of the one event that made them (reports, assemblies, proposals, decisions: most of
-them) are written once and looked up only by `log.redact`: they are buffered in memory and written out as
-sorted runs (node/audit/runs.py), which costs a fraction of a SQLite insert and its later sort. The first
-lookup of one moves them all into the SQLite file, where they stay. `seal` adds the SQLite file's documents
-as one more run and returns the runs; the engine merges every worker's runs by key range.
+them) are written once and looked up only by `log.redact`: they are buffered in memory by key bucket and
+appended to a spill file (node/audit/spill.py), which costs a fraction of a SQLite insert and its later
+sort. The first lookup of one moves them all into the SQLite file, where they stay. `seal` adds the SQLite
+file's documents to the spill and returns it; the engine sorts every worker's spill by key range.
 """
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -26,10 +25,10 @@ from events.canonical import pack, packb_plain
 from events.projection import COLLECTIONS
 from events.view import Change, Put, make_put
 
-from .runs import KEY_OFFSET, Run, compact, segment_entries, sorted_rows, write_run
+from .spill import KEY_OFFSET, MIN_BUCKETS, Spill, SpillWriter, read_chunk
 
 # Collections whose documents are keyed by the id of the one event that made them: the projection finds
-# them by key, never by author (events/projection.py, `_SINGLE`). They go to runs until the first lookup of
+# them by key, never by author (events/projection.py, `_SINGLE`). They go to the spill until the first lookup of
 # one; in the SQLite file they stay out of the author index (by_author NULL marks them; a scan by author
 # reads the whole collection) and have a key index of their own.
 _KEYED_BY_EVENT = frozenset(("reports", "assemblies", "proposals", "decisions"))
@@ -44,9 +43,8 @@ CREATE INDEX docs_author ON docs (coll, by_author) WHERE by_author IS NOT NULL;
 CREATE TABLE seen (author INTEGER NOT NULL, block INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY (author, block)) WITHOUT ROWID;
 """
 _FLUSH_EVERY = 2048
-# documents keyed by their event's id are written out as a sorted run once this many bytes are buffered
-RUN_BYTES = 16 << 20
-MAX_RUNS = 32  # then the runs are merged into one, so that a worker never holds too many files open
+# documents keyed by their event's id are appended to the spill file once this many bytes are buffered
+SPILL_BYTES = 16 << 20
 _BIN32 = b"\xc4\x20"
 # ids of consecutive seqs are stored BLOCK at a time, concatenated: one row per BLOCK events, not per event
 BLOCK = 64
@@ -84,13 +82,13 @@ def _put_of(entry: bytes) -> Put:
 class ScratchView:
     """Read models of one audit worker; implements events.view.ViewReader and applies Changes.
 
-    `ranges` is how many key ranges the runs are cut into (the number of workers that merge them).
+    `buckets` is how many key buckets the spill is cut into (node/audit/spill.py).
     """
 
-    def __init__(self, path: str | Path, *, ranges: int = 1, run_bytes: int = RUN_BYTES):
+    def __init__(self, path: str | Path, *, buckets: int = MIN_BUCKETS, spill_bytes: int = SPILL_BYTES):
         self.path = Path(path)
-        self._ranges = ranges
-        self._run_bytes = run_bytes
+        self._buckets = buckets
+        self._spill_bytes = spill_bytes
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         # large pages: rows are documents of up to a few KiB, written in batches and read back in key order
         self._db.execute("PRAGMA page_size=32768")
@@ -104,11 +102,11 @@ class ScratchView:
         self._seen: dict[bytes, list] = {}
         # write-back cache of the SQLite documents: recent changes by (collection, key), None for a delete
         self._cache: dict[tuple[str, bytes], Put | None] = {}
-        # documents keyed by their event's id, while they go to runs: entries by collection number, and the
-        # runs written so far; None once they live in the SQLite file
-        self._singles: dict[int, list[bytes]] | None = {}
+        # documents keyed by their event's id, while they go to the spill file: entries by (collection number,
+        # bucket); None once they live in the SQLite file
+        self._singles: dict[tuple[int, int], list[bytes]] | None = {}
         self._singles_size = 0
-        self._runs: list[Run] = []
+        self._spill = SpillWriter(self.path.with_name(f"{self.path.stem}-spill.bin"))
         self._key_size: dict[int, int] = {}
 
     def get(self, collection: str, key: bytes) -> Put | None:
@@ -149,7 +147,7 @@ class ScratchView:
                     self._singles_to_sqlite()
                     singles = None
                 else:
-                    # written once: its event is projected once (a key occurs once across the runs)
+                    # written once: its event is projected once (a key occurs once in the spill)
                     self._add_single(change)
                     continue
             cache[(collection, change.key)] = change if type(change) is Put else None
@@ -157,59 +155,63 @@ class ScratchView:
             self._flush_docs()
 
     def _add_single(self, put: Put) -> None:
-        number = _NUMBER[put.collection]
-        size = self._key_size.setdefault(number, len(put.key))
-        if len(put.key) != size or size > 255:
-            # runs sort entries by their bytes, which is key order only for keys of one length (runs.py)
-            raise ValueError(f"{put.collection} keys must all be {size} bytes long")
+        number, key = _NUMBER[put.collection], put.key
+        size = self._key_size.setdefault(number, len(key))
+        if len(key) != size or not 2 <= size <= 255:
+            # a bucket's entries sort by their bytes, which is key order only for keys of one length (spill.py)
+            raise ValueError(f"{put.collection} keys must all be {size} bytes long (2 to 255)")
         entry = digest_entry(put)
-        entries = self._singles.get(number)
+        where = (number, int.from_bytes(key[:2], "big") * self._buckets >> 16)  # spill.bucket_of, inlined
+        entries = self._singles.get(where)
         if entries is None:
-            entries = self._singles[number] = []
+            entries = self._singles[where] = []
         entries.append(entry)
         self._singles_size += len(entry)
-        if self._singles_size >= self._run_bytes:
-            self._spill()
-
-    def _spill(self) -> None:
-        """Write the buffered documents keyed by their event's id as a sorted run."""
-        if not self._singles:
-            return
-        path = self.path.with_name(f"{self.path.stem}-run-{len(self._runs)}.bin")
-        self._runs.append(write_run(path, sorted_rows(self._singles), self._ranges))
-        self._singles.clear()
-        self._singles_size = 0
-        if len(self._runs) > MAX_RUNS:
-            merged = self.path.with_name(f"{self.path.stem}-run-merged-{os.urandom(4).hex()}.bin")
-            self._runs = [compact(self._runs, merged, self._ranges)]
+        if self._singles_size >= self._spill_bytes:
+            self._spill.write(self._singles)
+            self._singles.clear()
+            self._singles_size = 0
 
     def _singles_to_sqlite(self) -> None:
-        """Move the documents keyed by their event's id from runs into the SQLite file, indexed by key."""
+        """Move the documents keyed by their event's id from the spill into the SQLite file, indexed by key."""
         if self._singles is None:
             return
-        self._spill()
-        runs, self._runs, self._singles = self._runs, [], None
-        for run in runs:
-            for (number, _rng), (start, end) in run.segments.items():
-                at = KEY_OFFSET[number]
-                size = self._key_size[number]
-                rows = ((number, entry[at : at + size], entry) for entry in segment_entries(run.path, start, end))
-                self._db.executemany("INSERT INTO docs VALUES (?, ?, NULL, ?)", rows)
-            os.unlink(run.path)
+        self._spill.write(self._singles)
+        self._singles = None
+        spill = self._spill.close()
+        with open(spill.path, "rb") as handle:
+            for (number, _bucket), chunks in spill.chunks.items():
+                at, size = KEY_OFFSET[number], self._key_size[number]
+                for chunk in chunks:
+                    rows = [(number, entry[at : at + size], entry) for entry in read_chunk(handle, *chunk)]
+                    self._db.executemany("INSERT INTO docs VALUES (?, ?, NULL, ?)", rows)
+        self._spill = SpillWriter(spill.path)  # emptied: from now on it gets the SQLite documents at `seal`
         self._flush_docs()
         self._db.execute(_SINGLES_INDEX)
 
-    def seal(self) -> list[Run]:
-        """Return every document's digest entry as sorted runs (see node/audit/runs.py); write no more after."""
+    def seal(self) -> Spill:
+        """Return every document's digest entry in the spill file (see node/audit/runs.py); write no more after."""
         self._flush_docs()
-        self._spill()
-        # the SQLite documents, in key order: spill a sort to a temporary file beyond the page cache, not to
-        # memory, so that memory stays flat however long the log is
-        self._db.execute("PRAGMA temp_store=FILE")
-        rows = self._db.execute("SELECT coll, entry FROM docs ORDER BY coll, key")
-        path = self.path.with_name(f"{self.path.stem}-run-sqlite.bin")
-        run = write_run(path, rows, self._ranges)
-        return [*self._runs, run] if run.segments else list(self._runs)
+        if self._singles:
+            self._spill.write(self._singles)
+            self._singles.clear()
+        buffered: dict[tuple[int, int], list[bytes]] = {}
+        size, buckets = 0, self._buckets
+        sizes = self._key_size
+        for number, key, entry in self._db.execute("SELECT coll, key, entry FROM docs"):
+            if len(key) != sizes.setdefault(number, len(key)) or len(key) < 2:
+                raise ValueError(f"{COLLECTIONS[number]} keys must all be {sizes[number]} bytes long (2 to 255)")
+            where = (number, int.from_bytes(key[:2], "big") * buckets >> 16)
+            entries = buffered.get(where)
+            if entries is None:
+                entries = buffered[where] = []
+            entries.append(entry)
+            size += len(entry)
+            if size >= self._spill_bytes:
+                self._spill.write(buffered)
+                buffered, size = {}, 0
+        self._spill.write(buffered)
+        return self._spill.close()
 
     def _flush_docs(self) -> None:
         if not self._cache:
@@ -261,6 +263,13 @@ class ScratchView:
         """End the write transaction so that other processes can read the file."""
         self._flush_docs()
         self._db.execute("COMMIT")
+
+    def discard(self) -> None:
+        """Close the connection and delete the SQLite and spill files."""
+        self._db.close()
+        spill = self._spill.close()
+        Path(spill.path).unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Close the connection (the file stays until its directory is removed)."""

@@ -90,6 +90,34 @@ def test_forged_signature_on_the_newest_event_makes_it_invalid(tmp_path, logs):
         assert report.digest == state_digest(replay(log[:-1]))
 
 
+def test_fast_mode_takes_the_fast_path_and_audits_again_holding_events_when_a_signature_fails(tmp_path, logs, monkeypatch):
+    import node.audit.engine as engine
+
+    passes = []
+    replay_partition = engine._replay_partition
+
+    def recording(*args, optimistic):
+        passes.append(optimistic)
+        return replay_partition(*args, optimistic=optimistic)
+
+    monkeypatch.setattr(engine, "_replay_partition", recording)
+    clean = write(tmp_path / "clean", interleave(*logs))
+    assert audit(str(clean), fast=True, workers=1).clean and passes == [True]
+    passes.clear()
+    log = logs[1]
+    forger = Identity.generate()
+    # a bad signature in the middle is vouched for by the good one after it: the fast path holds
+    middle = replace(log[5], signature=forger.sign(b"solnet/event/v1\x00" + log[5].header_bytes))
+    report = audit(str(write(tmp_path / "middle", [*log[:5], middle, *log[6:]])), fast=True, workers=1)
+    assert report.clean and report.valid_events == N and passes == [True]
+    passes.clear()
+    newest = replace(log[-1], signature=forger.sign(b"solnet/event/v1\x00" + log[-1].header_bytes))
+    report = audit(str(write(tmp_path / "newest", [*interleave(logs[0], logs[2]), *log[:-1], newest])), fast=True, workers=1)
+    assert passes == [True, False]  # the newest event's signature fails: audited again, holding events
+    assert [(i.seq, i.code) for i in report.invalid] == [(N, "bad_signature")]
+    assert report.valid_events == 3 * N - 1
+
+
 def test_reordered_events_are_reported_and_still_valid(tmp_path, logs):
     log = logs[2]
     events = [*log[:4], log[5], log[4], *log[6:]]

@@ -35,7 +35,7 @@ def test_seen_ids_are_found_in_stored_blocks_and_in_the_open_one(tmp_path):
 
 def test_gets_scans_and_the_merged_digest_match_an_in_memory_view(tmp_path):
     memory = MemoryView()
-    views = [ScratchView(tmp_path / f"w{n}.sqlite", ranges=2, run_bytes=50_000) for n in range(2)]
+    views = [ScratchView(tmp_path / f"w{n}.sqlite", spill_bytes=50_000) for n in range(2)]
     changes = []
     for n in range(3000):
         author = bytes([n % 7]) * 32
@@ -57,12 +57,12 @@ def test_gets_scans_and_the_merged_digest_match_an_in_memory_view(tmp_path):
         ref = expected[0].ref
         if ref is not None:
             assert list(views[1].scan(collection, ref=ref)) == list(memory.scan(collection, ref=ref))
-    runs = []
+    spills = []
     for view in views:
-        runs += view.seal()
+        spills.append(view.seal())
         view.commit()
         view.close()
-    merged = merge_ranges(runs, 2, tmp_path)
+    merged = merge_ranges(spills, 2, 256, tmp_path)
     assert merged_digest(merged, {b"\x01" * 32}) == state_digest(memory, {b"\x01" * 32})
 
 
@@ -94,10 +94,10 @@ def test_documents_outside_the_key_index_are_found_replaced_and_deleted_after_a_
         )
     )
     assert "docs_single" in plan  # a lookup is an index search, not a scan of every document
-    runs = view.seal()
+    spill = view.seal()
     view.commit()
     view.close()
-    assert merged_digest(merge_ranges(runs, 1, tmp_path), set()) == state_digest(memory)
+    assert merged_digest(merge_ranges([spill], 1, 256, tmp_path), set()) == state_digest(memory)
 
 
 def _mixed_puts(count: int, authors: int) -> list[Put]:
@@ -110,42 +110,52 @@ def _mixed_puts(count: int, authors: int) -> list[Put]:
     return puts
 
 
-def test_documents_keyed_by_event_go_to_sorted_runs_and_merge_by_key_range(tmp_path, monkeypatch):
-    # small runs and a low cap on their number: several runs per worker, merged into one when there are too many
-    monkeypatch.setattr("node.audit.scratch.MAX_RUNS", 3)
+def test_documents_keyed_by_event_go_to_the_spill_and_sort_by_key_range(tmp_path):
+    # small spills: each bucket gets several chunks; 3 ranges of 16 buckets over 2 workers' spills
     memory = MemoryView()
-    views = [ScratchView(tmp_path / f"w{n}.sqlite", ranges=3, run_bytes=20_000) for n in range(2)]
+    views = [ScratchView(tmp_path / f"w{n}.sqlite", buckets=16, spill_bytes=20_000) for n in range(2)]
     for put in _mixed_puts(4000, 5):
         memory.apply([put])
         views[put.author[0] % 2].apply([put])
-    runs = []
+    spills = []
     for view in views:
-        assert view._runs  # the reports and decisions went to runs, not to the SQLite file
-        runs += view.seal()
+        assert view._spill.chunks  # the reports and decisions went to the spill, not to the SQLite file
+        spills.append(view.seal())
         view.commit()
         view.close()
-    assert len(runs) <= 2 * (3 + 2)
-    merged = merge_ranges(runs, 3, tmp_path)
+    assert max(len(chunks) for spill in spills for chunks in spill.chunks.values()) > 3
+    merged = merge_ranges(spills, 3, 16, tmp_path)
     assert merged_digest(merged, set()) == state_digest(memory)
 
 
-def test_a_lookup_moves_the_runs_into_the_sqlite_file(tmp_path):
-    memory, view = MemoryView(), ScratchView(tmp_path / "s.sqlite", run_bytes=10_000)
+def test_a_lookup_moves_the_spill_into_the_sqlite_file(tmp_path):
+    memory, view = MemoryView(), ScratchView(tmp_path / "s.sqlite", spill_bytes=10_000)
     puts = _mixed_puts(1000, 3)
     for put in puts[:600]:
         memory.apply([put])
         view.apply([put])
-    assert len(view._runs) > 1
+    assert view._spill.chunks
     assert view.get("reports", puts[0].key) == memory.get("reports", puts[0].key)
-    assert not view._runs and not list(tmp_path.glob("s-run-*.bin"))
+    assert not view._spill.chunks
     for change in [*puts[600:], Delete("reports", puts[4].key), Delete("decisions", puts[601].key)]:
         memory.apply([change])
         view.apply([change])
     assert view.get("reports", puts[4].key) is None
-    runs = view.seal()
+    spill = view.seal()
     view.commit()
     view.close()
-    assert merged_digest(merge_ranges(runs, 1, tmp_path), set()) == state_digest(memory)
+    assert merged_digest(merge_ranges([spill], 1, 256, tmp_path), set()) == state_digest(memory)
+
+
+def test_bucket_counts_grow_with_the_source():
+    from node.audit.spill import BUCKET_BYTES, MAX_BUCKETS, MIN_BUCKETS, bucket_of, buckets_for
+
+    assert buckets_for(None) == buckets_for(0) == MIN_BUCKETS
+    assert buckets_for(MIN_BUCKETS * BUCKET_BYTES + 1) == 2 * MIN_BUCKETS
+    assert buckets_for(1 << 50) == MAX_BUCKETS
+    keys = sorted(hashlib.sha256(bytes([n])).digest() for n in range(200))
+    assert [bucket_of(k, 256) for k in keys] == sorted(bucket_of(k, 256) for k in keys)
+    assert bucket_of(b"\xff\xff" + bytes(30), 256) == 255 and bucket_of(bytes(32), 256) == 0
 
 
 def test_the_head_only_checkpoint_shrinks_as_more_groups_hold_a_run():

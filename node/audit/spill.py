@@ -1,0 +1,159 @@
+"""Digest entries spilled to disk in key buckets, then sorted and joined by key range in parallel, then hashed.
+
+The state digest (docs/KINDS.md) hashes every document's entry, pack([collection, key, author, ref, doc]),
+ordered by collection and then key. An audit worker replays only its own authors, so its documents are a
+scattered subset of that order. It buffers their entries by (collection, bucket), a bucket being a slice of
+the key space by the key's first two bytes, and appends each buffered bucket to its spill file as a chunk
+(one msgpack array of bin, written and read back in C). Once every worker is done, worker i takes key range
+i (a run of whole buckets): bucket by bucket it reads the chunks of every worker's spill, sorts them in
+memory and appends them to a merged file; the main process hashes the merged files in (collection, range)
+order. That is the byte stream of hashing one sorted view, and memory holds one bucket at a time.
+
+Sorting entries by their bytes sorts them by key: within a collection every entry starts with the same
+bytes (the array header and the collection's name), then the key's bin header and the key, and a
+collection's keys all have one length (32-byte ids; 64 bytes for positions and follows), so the header
+is the same too. Each document key occurs once across all spills (the scratch view keeps it that way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import msgpack
+
+from events.canonical import packb_plain
+from events.projection import COLLECTIONS
+
+# byte offset of the key's first byte in an entry of each collection: fixarray(5), name, bin8 header
+KEY_OFFSET = tuple(1 + len(packb_plain(name)) + 2 for name in COLLECTIONS)
+MIN_BUCKETS = 256
+MAX_BUCKETS = 1 << 16
+BUCKET_BYTES = 1 << 20  # how many bytes of entries a bucket should hold, for a source of known size
+_WRITE = 1 << 20
+
+Chunks = dict[tuple[int, int], list[tuple[int, int]]]  # (collection number, bucket) -> [(offset, length)]
+
+
+def buckets_for(source_bytes: int | None) -> int:
+    """Return how many key buckets to use for a source of this size (a power of two; None: not known)."""
+    buckets = MIN_BUCKETS
+    while source_bytes is not None and buckets < MAX_BUCKETS and buckets * BUCKET_BYTES < source_bytes:
+        buckets *= 2
+    return buckets
+
+
+def bucket_of(key: bytes, buckets: int) -> int:
+    """Return the bucket (0 .. buckets-1) of a document key, by its first two bytes: ordered as keys are."""
+    return int.from_bytes(key[:2], "big") * buckets >> 16
+
+
+@dataclass(frozen=True, slots=True)
+class Spill:
+    """A worker's spill file: chunks of entries (each a msgpack array of bin) by (collection, bucket)."""
+
+    path: str
+    chunks: Chunks
+
+
+@dataclass(frozen=True, slots=True)
+class Merged:
+    """A merged file of bare entries of one key range: collection number -> (start, end) byte offsets."""
+
+    path: str
+    collections: dict[int, tuple[int, int]]
+
+
+class SpillWriter:
+    """Appends buffered buckets of entries to one spill file."""
+
+    def __init__(self, path: str | Path):
+        self.path = str(path)
+        self._file = open(self.path, "wb")  # noqa: SIM115 - closed by close()
+        self._offset = 0
+        self.chunks: Chunks = {}
+
+    def write(self, buffered: dict[tuple[int, int], list[bytes]]) -> None:
+        """Append each (collection, bucket)'s entries as one chunk."""
+        write = self._file.write
+        for where, entries in buffered.items():
+            data = packb_plain(entries)
+            write(data)
+            chunks = self.chunks.get(where)
+            if chunks is None:
+                chunks = self.chunks[where] = []
+            chunks.append((self._offset, len(data)))
+            self._offset += len(data)
+
+    def close(self) -> Spill:
+        """Close the file and return what it holds."""
+        self._file.close()
+        return Spill(self.path, self.chunks)
+
+
+def read_chunk(handle, offset: int, length: int) -> list[bytes]:
+    """Return the entries of one chunk of an open spill file."""
+    handle.seek(offset)
+    data = handle.read(length)
+    if len(data) != length:
+        raise OSError(f"spill file {handle.name} ends early")
+    return msgpack.unpackb(data)
+
+
+def merge_range(spills: list[Spill], rng: int, ranges: int, buckets: int, path: str | Path) -> Merged:
+    """Sort key range `rng` (of `ranges`) of every spill's entries into a file of bare entries, collection after collection."""
+    low, high = rng * buckets // ranges, (rng + 1) * buckets // ranges
+    handles = [open(spill.path, "rb") for spill in spills]  # noqa: SIM115 - closed below
+    collections: dict[int, tuple[int, int]] = {}
+    offset = 0
+    try:
+        with open(path, "wb") as out:
+            for collection in range(len(COLLECTIONS)):
+                start = offset
+                pending: list[bytes] = []
+                size = 0
+                for bucket in range(low, high):
+                    entries: list[bytes] = []
+                    for spill, handle in zip(spills, handles, strict=True):
+                        for chunk in spill.chunks.get((collection, bucket), ()):
+                            entries += read_chunk(handle, *chunk)
+                    if not entries:
+                        continue
+                    entries.sort()
+                    data = b"".join(entries)
+                    pending.append(data)
+                    size += len(data)
+                    if size >= _WRITE:
+                        out.write(b"".join(pending))
+                        offset += size
+                        pending, size = [], 0
+                out.write(b"".join(pending))
+                offset += size
+                if offset > start:
+                    collections[collection] = (start, offset)
+    finally:
+        for handle in handles:
+            handle.close()
+    return Merged(str(path), collections)
+
+
+def hash_merged(merged: list[Merged], update) -> None:
+    """Feed `update` the bytes of merged files (one per range, in range order), collection after collection."""
+    handles = [open(m.path, "rb") for m in merged]  # noqa: SIM115 - closed below
+    try:
+        for collection in range(len(COLLECTIONS)):
+            for m, handle in zip(merged, handles, strict=True):
+                span = m.collections.get(collection)
+                if span is None:
+                    continue
+                handle.seek(span[0])
+                left = span[1] - span[0]
+                while left > 0:
+                    block = handle.read(min(_WRITE, left))
+                    if not block:
+                        raise OSError(f"merged file {m.path} ends early")
+                    update(block)
+                    left -= len(block)
+    finally:
+        for handle in handles:
+            handle.close()
