@@ -25,7 +25,7 @@ from events.canonical import pack, packb_plain
 from events.projection import COLLECTIONS
 from events.view import Change, Put, make_put
 
-from .spill import KEY_OFFSET, MIN_BUCKETS, Spill, SpillWriter, read_chunk
+from .spill import KEY_OFFSET, MIN_BUCKETS, Spill, SpillWriter, bucket_of, read_chunk
 
 # Collections whose documents are keyed by the id of the one event that made them: the projection finds
 # them by key, never by author (events/projection.py, `_SINGLE`). They go to the spill until the first lookup of
@@ -148,29 +148,31 @@ class ScratchView:
                     singles = None
                 else:
                     # written once: its event is projected once (a key occurs once in the spill)
-                    self._add_single(change)
+                    number, key = _NUMBER[collection], change.key
+                    if self._key_size.get(number) != len(key):
+                        self._check_key(number, key)
+                    entry = digest_entry(change)
+                    # the key's bucket (spill.bucket_of, written out: this runs for most events)
+                    where = (number, ((key[0] << 8) | key[1]) * self._buckets >> 16)
+                    entries = singles.get(where)
+                    if entries is None:
+                        entries = singles[where] = []
+                    entries.append(entry)
+                    self._singles_size += len(entry)
+                    if self._singles_size >= self._spill_bytes:
+                        self._spill.write(singles)
+                        singles.clear()
+                        self._singles_size = 0
                     continue
             cache[(collection, change.key)] = change if type(change) is Put else None
         if len(cache) >= _FLUSH_EVERY:
             self._flush_docs()
 
-    def _add_single(self, put: Put) -> None:
-        number, key = _NUMBER[put.collection], put.key
+    def _check_key(self, number: int, key: bytes) -> None:
+        # a bucket's entries sort by their bytes, which is key order only for keys of one length (spill.py)
         size = self._key_size.setdefault(number, len(key))
         if len(key) != size or not 2 <= size <= 255:
-            # a bucket's entries sort by their bytes, which is key order only for keys of one length (spill.py)
-            raise ValueError(f"{put.collection} keys must all be {size} bytes long (2 to 255)")
-        entry = digest_entry(put)
-        where = (number, int.from_bytes(key[:2], "big") * self._buckets >> 16)  # spill.bucket_of, inlined
-        entries = self._singles.get(where)
-        if entries is None:
-            entries = self._singles[where] = []
-        entries.append(entry)
-        self._singles_size += len(entry)
-        if self._singles_size >= self._spill_bytes:
-            self._spill.write(self._singles)
-            self._singles.clear()
-            self._singles_size = 0
+            raise ValueError(f"{COLLECTIONS[number]} keys must all be {size} bytes long (2 to 255)")
 
     def _singles_to_sqlite(self) -> None:
         """Move the documents keyed by their event's id from the spill into the SQLite file, indexed by key."""
@@ -199,9 +201,9 @@ class ScratchView:
         size, buckets = 0, self._buckets
         sizes = self._key_size
         for number, key, entry in self._db.execute("SELECT coll, key, entry FROM docs"):
-            if len(key) != sizes.setdefault(number, len(key)) or len(key) < 2:
-                raise ValueError(f"{COLLECTIONS[number]} keys must all be {sizes[number]} bytes long (2 to 255)")
-            where = (number, int.from_bytes(key[:2], "big") * buckets >> 16)
+            if sizes.get(number) != len(key):
+                self._check_key(number, key)
+            where = (number, bucket_of(key, buckets))
             entries = buffered.get(where)
             if entries is None:
                 entries = buffered[where] = []
