@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -104,6 +105,39 @@ def check_field(spec: FieldSpec, value: Any) -> Any:
         if not item.strip():
             raise _fail(spec, "items must not be blank")
     return tuple(value)
+
+
+def field_predicate(spec: FieldSpec) -> Callable[[Any], bool]:
+    """Return a function telling whether a wire value is valid for `spec`: True exactly when `check_field` passes.
+
+    For hot paths that need only the verdict (one small closure per field instead of `check_field`'s dispatch).
+    """
+    t, required, max_length, max_items, choices = spec.type, spec.required, spec.max_length, spec.max_items, spec.choices
+    longest = MAX_TIME if max_length is None else max_length  # (no limit: any length a str can have)
+    if t is FieldType.TEXT:
+        if required:
+            return lambda v: type(v) is str and len(v) <= longest and bool(v.strip())
+        return lambda v: type(v) is str and len(v) <= longest
+    if t in (FieldType.ID, FieldType.GROUP, FieldType.KEY):
+        return lambda v: type(v) is bytes and len(v) == 32
+    if t in (FieldType.TIME, FieldType.QUANTITY):
+        low, high = (0, MAX_TIME) if t is FieldType.TIME else (1, MAX_QUANTITY)
+        return lambda v: type(v) is int and low <= v <= high
+    if t is FieldType.CHOICE:
+        allowed = frozenset(choices)
+        return lambda v: type(v) is str and v in allowed
+    most = MAX_TIME if max_items is None else max_items
+    if t is FieldType.CHOICES:
+        allowed = frozenset(choices)
+        return lambda v: (
+            type(v) is list
+            and 0 < len(v) <= most
+            and all(type(item) is str and item in allowed for item in v)
+            and len(set(v)) == len(v)
+        )
+    return lambda v: (
+        type(v) is list and len(v) <= most and all(type(item) is str and len(item) <= longest and item.strip() for item in v)
+    )
 
 
 def wire_value(value: Any) -> Any:

@@ -10,12 +10,21 @@ from ..errors import DecodeError, NonCanonicalError, PayloadError
 from ..event import Event
 from ..header import MAX_PAYLOAD_SIZE
 from ..identity import group_id_text
-from .fields import FieldType, check_field, coerce_field, is_blank_input, wire_value
+from .fields import FieldType, check_field, coerce_field, field_predicate, is_blank_input, wire_value
 from .payloads import UnknownPayload
 from .registry import KINDS
 
 # field specs by name, per kind: one dict lookup per payload key instead of a scan of the kind's fields
 _FIELDS_BY_NAME = {kind: {field.name: field for field in spec.fields} for kind, spec in KINDS.items()}
+# per kind: each field's validity predicate by name, the required names, whether starts_at/ends_at are fields
+_VERDICTS = {
+    kind: (
+        {field.name: field_predicate(field) for field in spec.fields},
+        frozenset(field.name for field in spec.fields if field.required),
+        {"starts_at", "ends_at"} <= _FIELDS_BY_NAME[kind].keys(),
+    )
+    for kind, spec in KINDS.items()
+}
 
 
 def parse_payload(kind: str, value: Any) -> Any:
@@ -55,11 +64,31 @@ def valid_payload_value(kind: str, payload: bytes) -> dict[str, Any] | None:
     if spec is None:
         return None
     value = unpack_unverified(payload, max_size=MAX_PAYLOAD_SIZE)
-    _checked_fields(kind, spec, value)
+    if not _is_valid(kind, value):
+        _checked_fields(kind, spec, value)  # raises, saying which field is wrong and how
+        raise PayloadError(f"a {kind} payload that is not valid", field="payload")  # (the two checks agree: tested)
     keys = list(value)
     if keys != sorted(keys) or packb_plain(value) != payload:
         raise NonCanonicalError("not the canonical encoding of its value", field="payload")
     return value
+
+
+def _is_valid(kind: str, value: Any) -> bool:
+    """True exactly when `_checked_fields` passes (for a known kind), computed without building typed values."""
+    if type(value) is not dict:
+        return False
+    predicates, required, ranged = _VERDICTS[kind]
+    for key, item in value.items():
+        predicate = predicates.get(key)
+        if predicate is None or not predicate(item):
+            return False
+    if not required <= value.keys():
+        return False
+    if ranged:
+        starts, ends = value.get("starts_at"), value.get("ends_at")
+        if starts is not None and ends is not None and ends < starts:
+            return False
+    return True
 
 
 def _checked_fields(kind: str, spec: Any, value: Any) -> dict[str, Any]:

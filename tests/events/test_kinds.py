@@ -259,3 +259,67 @@ def test_docs_describe_every_kind_and_field():
         assert section, f"docs/KINDS.md has no section for {spec.kind}"
         for field in spec.fields:
             assert f"`{field.name}`" in section.group(1), f"docs/KINDS.md does not describe {spec.kind}.{field.name}"
+
+
+_ODD_VALUES = [
+    None,
+    True,
+    0,
+    1,
+    -1,
+    10**9,
+    10**9 + 1,
+    2**63 - 1,
+    2**63,
+    "",
+    "   ",
+    "x",
+    "people",
+    "high",
+    "stand_aside",
+    "adopted",
+    "x" * 200,
+    "x" * 201,
+    "x" * 1001,
+    b"",
+    EID[:31],
+    EID,
+    EID + b"\x00",
+    [],
+    ["people"],
+    ["people", "people"],
+    ["cake"],
+    ["ok", ""],
+    ["x"] * 51,
+    {"a": 1},
+]
+
+
+@pytest.mark.parametrize("kind", sorted(SAMPLES))
+def test_the_fast_payload_verdict_agrees_with_the_field_checks(kind):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from events.kinds.schema import _is_valid
+
+    base = unpack(build_payload(kind, SAMPLES[kind]), max_size=1 << 16)
+    names = [f.name for f in KINDS[kind].fields] + ["colour"]
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.lists(st.tuples(st.sampled_from(names), st.sampled_from([*_ODD_VALUES, "drop"])), max_size=3))
+    def check(changes):
+        value = dict(base)
+        for name, new in changes:
+            if new == "drop":
+                value.pop(name, None)
+            else:
+                value[name] = new
+        try:
+            parse_payload(kind, value)
+            expected = True
+        except PayloadError:
+            expected = False
+        assert _is_valid(kind, value) is expected
+
+    check()
+    assert _is_valid(kind, base) and not _is_valid(kind, ["not", "a", "map"])
