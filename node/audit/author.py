@@ -21,8 +21,10 @@ from events import ChainError, ChainHead, ChainVerifier, Event, Mode, group_id_t
 from events.ed25519 import load_public_key
 
 from .findings import Findings
+from .scratch import BLOCK, ID_SIZE
 
 HELD_MAX = 256
+_BLOCK_BYTES = BLOCK * ID_SIZE
 
 
 class SignatureRecheck(Exception):
@@ -79,6 +81,9 @@ class AuthorLog:
         self.branch: _Branch | None = None
         self.events = 0
         self.valid = 0
+        # the ids of the newest linked events, from seq stored+1 on; full blocks go to `seen` (ScratchView)
+        self.ids = bytearray()
+        self.stored = 0
 
     def add(self, index: int, event: Event) -> None:
         """Take the next event of this author from the source."""
@@ -97,7 +102,7 @@ class AuthorLog:
                 self._connect_held(event)
             return
         if seq < expected:
-            seen = self.seen.seen_id(self.author, seq)
+            seen = self._seen_id(seq)
             if seen == event.id:
                 self.findings.misordered(self.group, event, index, "duplicate", "the source holds this event more than once")
             else:
@@ -118,7 +123,12 @@ class AuthorLog:
             return False
         self.tip = event
         self.broken_at = None
-        self.seen.remember(self.author, event.header.seq, event.id)
+        ids = self.ids
+        ids += event.id  # (the id of seq tip.seq: events are fed in seq order)
+        if len(ids) == _BLOCK_BYTES:
+            self.seen.store_ids(self.author, self.stored // BLOCK, bytes(ids))
+            self.stored += BLOCK
+            ids.clear()
         if len(released) == 1 and released[0] is event:  # the usual case in full mode: valid at once
             self.on_valid(event)
             self.valid += 1
@@ -128,6 +138,13 @@ class AuthorLog:
         if released:
             self._release(released)
         return True
+
+    def _seen_id(self, seq: int) -> bytes | None:
+        """Return the id of the linked event at `seq`, or None."""
+        if seq > self.stored:
+            at = (seq - self.stored - 1) * ID_SIZE
+            return bytes(self.ids[at : at + ID_SIZE]) if 0 <= at < len(self.ids) else None
+        return self.seen.stored_id(self.author, seq)
 
     def _release(self, released: list[Event]) -> None:
         if not released:

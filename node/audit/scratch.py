@@ -48,7 +48,7 @@ SPILL_BYTES = 16 << 20
 _BIN32 = b"\xc4\x20"
 # ids of consecutive seqs are stored BLOCK at a time, concatenated: one row per BLOCK events, not per event
 BLOCK = 64
-_ID = 32
+ID_SIZE = 32
 _ABSENT = object()
 
 
@@ -98,8 +98,8 @@ class ScratchView:
         self._db.execute("PRAGMA temp_store=MEMORY")
         self._db.executescript(_SCHEMA)
         self._db.execute("BEGIN")
-        # per author: [number, seqs stored in full blocks, ids of the seqs after them]
-        self._seen: dict[bytes, list] = {}
+        # the number of each author whose ids are stored (in the `seen` table)
+        self._authors: dict[bytes, int] = {}
         # write-back cache of the SQLite documents: recent changes by (collection, key), None for a delete
         self._cache: dict[tuple[str, bytes], Put | None] = {}
         # documents keyed by their event's id, while they go to the spill file: entries by (collection number,
@@ -234,32 +234,23 @@ class ScratchView:
             self._db.executemany("DELETE FROM docs WHERE coll = ? AND key = ? AND by_author IS NOT NULL", others)
         self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)", puts)
 
-    def remember(self, author: bytes, seq: int, eid: bytes) -> None:
-        """Record that `author`'s log holds event `eid` at `seq`; an author's seqs come as 1, 2, 3, ..."""
-        state = self._seen.get(author)
-        if state is None:
-            state = self._seen[author] = [len(self._seen), 0, bytearray()]
-        ids = state[2]
-        if seq != state[1] + len(ids) // _ID + 1:
-            raise ValueError(f"seq {seq} remembered out of order")
-        ids += eid
-        if len(ids) == BLOCK * _ID:
-            self._db.execute("INSERT INTO seen VALUES (?, ?, ?)", (state[0], state[1] // BLOCK, bytes(ids)))
-            state[1] += BLOCK
-            ids.clear()
+    def store_ids(self, author: bytes, block: int, ids: bytes) -> None:
+        """Store the ids of `author`'s events at seqs block*BLOCK+1 .. (block+1)*BLOCK (BLOCK ids, concatenated)."""
+        number = self._authors.get(author)
+        if number is None:
+            number = self._authors[author] = len(self._authors)
+        if len(ids) != BLOCK * ID_SIZE:
+            raise ValueError(f"a block holds {BLOCK} ids, not {len(ids) / ID_SIZE}")
+        self._db.execute("INSERT INTO seen VALUES (?, ?, ?)", (number, block, ids))
 
-    def seen_id(self, author: bytes, seq: int) -> bytes | None:
-        """Return the id of the event remembered at `author`/`seq`, or None."""
-        state = self._seen.get(author)
-        if state is None or seq < 1:
+    def stored_id(self, author: bytes, seq: int) -> bytes | None:
+        """Return the id of `author`'s event at `seq` from the stored blocks, or None."""
+        number = self._authors.get(author)
+        if number is None or seq < 1:
             return None
-        number, stored, ids = state
-        if seq > stored:
-            at = (seq - stored - 1) * _ID
-            return bytes(ids[at : at + _ID]) if at < len(ids) else None
         block, at = divmod(seq - 1, BLOCK)
         row = self._db.execute("SELECT ids FROM seen WHERE author = ? AND block = ?", (number, block)).fetchone()
-        return row[0][at * _ID : (at + 1) * _ID]
+        return None if row is None else row[0][at * ID_SIZE : (at + 1) * ID_SIZE]
 
     def commit(self) -> None:
         """End the write transaction so that other processes can read the file."""

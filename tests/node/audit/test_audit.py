@@ -272,3 +272,13 @@ def test_non_canonical_payloads_are_payload_problems_and_are_not_projected(tmp_p
             decode_payload("report.published", payload)
         with pytest.raises(EventError):
             valid_payload_value("report.published", payload)
+
+
+def test_duplicates_and_forks_deep_in_a_long_log_are_found_among_the_stored_ids(tmp_path, people):
+    log = make_log(people[0], 200)  # ids of seqs 1..192 are stored in blocks of 64, the rest held by the log
+    other = create_event_from_value(
+        people[0], kind="report.published", value={"title": "b", "text": "other"}, timestamp=1, previous=log[68]
+    )
+    report = both_modes_agree(write(tmp_path / "b", [*log, log[9], log[150], log[195], other]))
+    assert [(m.seq, m.code) for m in report.misordered] == [(10, "duplicate"), (151, "duplicate"), (196, "duplicate")]
+    assert [(f.seq, {f.event_a, f.event_b}) for f in report.forks] == [(70, {log[69].id_hex, other.id_hex})]

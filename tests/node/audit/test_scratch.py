@@ -16,19 +16,18 @@ def _id(author: bytes, seq: int) -> bytes:
     return hashlib.sha256(author + seq.to_bytes(8, "big")).digest()
 
 
-def test_seen_ids_are_found_in_stored_blocks_and_in_the_open_one(tmp_path):
+def test_stored_ids_are_found_by_author_and_seq(tmp_path):
     view = ScratchView(tmp_path / "s.sqlite")
     authors = [bytes([n]) * 32 for n in range(3)]
-    last = 2 * BLOCK + 5
-    for seq in range(1, last + 1):
+    for block in range(3):
         for author in authors:
-            view.remember(author, seq, _id(author, seq))
+            view.store_ids(author, block, b"".join(_id(author, seq) for seq in range(block * BLOCK + 1, (block + 1) * BLOCK + 1)))
     for author in authors:
-        for seq in (1, BLOCK, BLOCK + 1, 2 * BLOCK, 2 * BLOCK + 1, last):
-            assert view.seen_id(author, seq) == _id(author, seq)
-        assert view.seen_id(author, last + 1) is None
-        assert view.seen_id(author, 0) is None
-    assert view.seen_id(b"\x09" * 32, 1) is None
+        for seq in (1, BLOCK, BLOCK + 1, 2 * BLOCK, 2 * BLOCK + 1, 3 * BLOCK):
+            assert view.stored_id(author, seq) == _id(author, seq)
+        assert view.stored_id(author, 3 * BLOCK + 1) is None
+        assert view.stored_id(author, 0) is None
+    assert view.stored_id(b"\x09" * 32, 1) is None
     view.commit()
     view.close()
 
