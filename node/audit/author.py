@@ -5,10 +5,11 @@ Events reach `AuthorLog.add` in source order. The next expected seq goes to an `
 held (bounded) in case its missing predecessor comes later; an event at a seq already seen is a
 duplicate or, if different and signed, a fork. Valid events are handed to `on_valid` in seq order.
 
-Head-only mode has a fast path (`optimistic`): each event that links is handed to `on_valid` at once, while
-it is still in the CPU's caches, instead of being held until a later signature vouches for it, and only
-the newest linked event's signature is checked, at `finish`. That gives the same result as holding exactly
-when that signature verifies; when it does not, `finish` raises `SignatureRecheck` and the engine audits
+Both modes have a fast path (given a `SignatureBatch`): each event that links is handed to `on_valid` at
+once, while it is still in the CPU's caches, and the signatures it relies on go to the batch, which checks
+them a few hundred at a time: in full mode every event's, in head-only mode each log's newest one (at
+`finish`). That gives the same result as checking each signature before handing the event on exactly when
+every one of them verifies; when one does not, the batch raises `SignatureRecheck` and the engine audits
 the partition again without the fast path.
 """
 
@@ -28,7 +29,35 @@ _BLOCK_BYTES = BLOCK * ID_SIZE
 
 
 class SignatureRecheck(Exception):
-    """The head-only fast path relied on a signature that does not verify: audit the partition again, holding events."""
+    """The fast path relied on a signature that does not verify: audit the partition again, checking each in turn."""
+
+
+class SignatureBatch:
+    """Signatures the fast path relies on, verified `size` at a time in one tight loop.
+
+    Verifying in a batch rather than between the Python work of each event keeps both the verify code and
+    the per-event work warm in the CPU's caches (measured: docs/BENCHMARKS.md, audit).
+    """
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self._events: list[Event] = []
+        self._keys: list[object] = []
+
+    def add(self, event: Event, key: object) -> None:
+        """Take a signature to check; check the batch once it is full (raising SignatureRecheck if one fails)."""
+        self._events.append(event)
+        self._keys.append(key)
+        if len(self._events) >= self.size:
+            self.flush()
+
+    def flush(self) -> None:
+        """Check every signature taken; raise SignatureRecheck if one does not verify."""
+        events, keys = self._events, self._keys
+        self._events, self._keys = [], []
+        for event, key in zip(events, keys, strict=True):
+            if not signature_valid(event, key):
+                raise SignatureRecheck(group_id_text(event.author))
 
 
 @dataclass(slots=True)
@@ -58,10 +87,12 @@ class AuthorLog:
         on_valid: Callable[[Event], None],
         checkpoint: int,
         *,
-        optimistic: bool = False,
+        signatures: SignatureBatch | None = None,
     ):
         self.author = author
-        self.optimistic = optimistic and mode is Mode.HEAD
+        self.signatures = signatures
+        self.optimistic = signatures is not None
+        self.full = mode is Mode.FULL
         self.group = group_id_text(author)
         self.mode = mode
         self.findings = findings
@@ -114,6 +145,8 @@ class AuthorLog:
         try:
             if self.optimistic:
                 self.verifier.advance(event)
+                if self.full:
+                    self.signatures.add(event, self.key)
                 released = [event]
             else:
                 released = self.verifier.feed(event)
@@ -234,10 +267,10 @@ class AuthorLog:
     def finish(self) -> None:
         """Settle everything held: release what a signature vouches for, report the rest.
 
-        Raises SignatureRecheck if the fast path handed on events that no signature vouches for.
+        On the fast path in head-only mode, the newest linked event's signature goes to the batch.
         """
-        if self.optimistic and self.head is not None and not signature_valid(self.head, self.key):
-            raise SignatureRecheck(self.group)
+        if self.optimistic and not self.full and self.head is not None:
+            self.signatures.add(self.head, self.key)
         self._close_branch()
         self._release(self.verifier.finish())
         for problem in self.verifier.rejected:

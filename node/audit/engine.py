@@ -29,7 +29,7 @@ from events.kinds import UnknownPayload, parse_event_payload
 from events.projection import project
 
 from . import report as r
-from .author import AuthorLog, SignatureRecheck
+from .author import AuthorLog, SignatureBatch, SignatureRecheck
 from .errors import AuditError, DamagedSourceError, SourceError
 from .findings import Findings
 from .reader import PartitionReader
@@ -75,23 +75,31 @@ def run_partition(
 ) -> Partial:
     """Audit this worker's share of `source`; return its findings and the spill of its documents' entries.
 
-    Head-only mode first takes the fast path (node/audit/author.py); if a signature it relied on does not
-    verify, the partition is audited again from the start, holding events until a signature vouches for them.
+    It first takes the fast path (node/audit/author.py); if a signature that path relied on does not verify,
+    the partition is audited again from the start, checking each signature before the events it vouches for.
     """
-    if mode is Mode.HEAD:
-        try:
-            return _replay_partition(source, mode, worker, workers, scratch, offsets, buckets, optimistic=True)
-        except SignatureRecheck:
-            pass
-    return _replay_partition(source, mode, worker, workers, scratch, offsets, buckets, optimistic=False)
+    try:
+        return _replay_partition(source, mode, worker, workers, scratch, offsets, buckets, optimistic=True)
+    except SignatureRecheck:
+        return _replay_partition(source, mode, worker, workers, scratch, offsets, buckets, optimistic=False)
 
 
 def _replay_partition(
     source: Source, mode: Mode, worker: int, workers: int, scratch: str, offsets, buckets: int, *, optimistic: bool
 ) -> Partial:
+    view = ScratchView(scratch, buckets=buckets)
+    try:
+        return _replay(source, mode, worker, workers, view, offsets, SignatureBatch() if optimistic else None)
+    except SignatureRecheck:
+        view.discard()
+        raise
+
+
+def _replay(
+    source: Source, mode: Mode, worker: int, workers: int, view: ScratchView, offsets, signatures: SignatureBatch | None
+) -> Partial:
     findings = Findings()
     part = Partial(findings)
-    view = ScratchView(scratch, buckets=buckets)
     logs: dict[bytes, AuthorLog] = {}
 
     def on_valid(event: Event) -> None:
@@ -127,7 +135,7 @@ def _replay_partition(
                 log = logs.get(author, _MISSING)
                 if log is _MISSING:
                     checkpoint = checkpoint_for(len(logs))
-                    log = logs[author] = _author_log(value, mode, findings, view, on_valid, checkpoint, optimistic)
+                    log = logs[author] = _author_log(value, mode, findings, view, on_valid, checkpoint, signatures)
                 if log is None:
                     group = group_id_text(value.author)
                     findings.invalid(group, value.seq, value.id, index, "identity_error", "the author key is not acceptable")
@@ -146,13 +154,11 @@ def _replay_partition(
         part.error = str(exc)
     part.items = reader.count if reader.count is not None else 0
     part.node = reader.head.node if reader.head else None
-    try:
-        for log in logs.values():
-            if log is not None:
-                log.finish()
-    except SignatureRecheck:
-        view.discard()
-        raise
+    for log in logs.values():
+        if log is not None:
+            log.finish()
+    if signatures is not None:
+        signatures.flush()
     part.spill = view.seal()
     view.commit()
     view.close()
@@ -170,10 +176,10 @@ def checkpoint_for(authors: int) -> int:
 
 
 def _author_log(
-    event: Event, mode: Mode, findings: Findings, view: ScratchView, on_valid, checkpoint: int, optimistic: bool
+    event: Event, mode: Mode, findings: Findings, view: ScratchView, on_valid, checkpoint: int, signatures
 ) -> AuthorLog | None:
     try:
-        return AuthorLog(event.author, mode, findings, view, on_valid, checkpoint, optimistic=optimistic)
+        return AuthorLog(event.author, mode, findings, view, on_valid, checkpoint, signatures=signatures)
     except EventError:
         return None
 

@@ -90,7 +90,7 @@ def test_forged_signature_on_the_newest_event_makes_it_invalid(tmp_path, logs):
         assert report.digest == state_digest(replay(log[:-1]))
 
 
-def test_fast_mode_takes_the_fast_path_and_audits_again_holding_events_when_a_signature_fails(tmp_path, logs, monkeypatch):
+def test_the_fast_path_is_taken_and_a_partition_is_audited_again_when_a_signature_it_relied_on_fails(tmp_path, logs, monkeypatch):
     import node.audit.engine as engine
 
     passes = []
@@ -110,6 +110,11 @@ def test_fast_mode_takes_the_fast_path_and_audits_again_holding_events_when_a_si
     middle = replace(log[5], signature=forger.sign(b"solnet/event/v1\x00" + log[5].header_bytes))
     report = audit(str(write(tmp_path / "middle", [*log[:5], middle, *log[6:]])), fast=True, workers=1)
     assert report.clean and report.valid_events == N and passes == [True]
+    passes.clear()
+    # a full audit checks that signature too: its fast path fails, and the careful pass reports it as vouched for
+    report = audit(str(tmp_path / "middle"), workers=1)
+    assert passes == [True, False] and report.valid_events == N
+    assert [(v.seq, v.vouched_by) for v in report.vouched] == [(6, log[6].id_hex)]
     passes.clear()
     newest = replace(log[-1], signature=forger.sign(b"solnet/event/v1\x00" + log[-1].header_bytes))
     report = audit(str(write(tmp_path / "newest", [*interleave(logs[0], logs[2]), *log[:-1], newest])), fast=True, workers=1)
