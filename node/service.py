@@ -53,7 +53,11 @@ class NodeService:
         self.data_dir = data_dir
         self.clock = clock
         self.listeners: list[Listener] = []
-        self._seen = 0  # newest notification id that listeners were told about
+        # Listeners are told about every stored event once: ours when we store them, another process's (the CLI)
+        # when `poll_external` finds them. _seen: every notification up to it was told; _own: ids of our writes
+        # after _seen (stored while an older notification, maybe another process's, was not told yet)
+        self._seen = 0
+        self._own: set[int] = set()
         self._digest_cache: tuple[tuple[int, int], str] | None = None
         self._writing = 0  # writes of this process under way (their notification ids are not in _seen yet)
         self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
@@ -73,10 +77,10 @@ class NodeService:
         if kind == REDACT_KIND:
             await self._check_redaction_target(payload)
         async with self._own_write():
-            event = await self.astore.append_own(self.identity, kind, payload, self.clock())
+            event, notification_id = await self.astore.append_own_noted(self.identity, kind, payload, self.clock())
+            self._told_own([notification_id])
             await self._apply_redactions([event])
             await self.refresh()
-            self._seen = max(self._seen, await self.astore.max_notification_id())
         await self._notify([event])
         return event
 
@@ -89,7 +93,7 @@ class NodeService:
         async with self._own_write():
             result = await self.astore.ingest(events, mode)
             if result.stored:
-                self._seen = max(self._seen, *result.notification_ids)
+                self._told_own(result.notification_ids)
                 await self._apply_redactions(result.stored)
         if result.stored or result.fork_proofs:
             if refresh:
@@ -125,6 +129,16 @@ class NodeService:
             if target is not None and target.author == event.author and target.seq < event.seq and target.payload is not None:
                 await self.astore.drop_payload(target_id)
 
+    def _told_own(self, ids: Iterable[int]) -> None:
+        """Note the notification ids of events this process stored (and tells listeners about itself)."""
+        ids = sorted(ids)
+        if not ids:
+            return
+        if not self._own and ids[0] == self._seen + 1 and ids[-1] - ids[0] + 1 == len(ids):
+            self._seen = ids[-1]  # the usual case: nothing stored by anyone else in between
+        else:
+            self._own.update(ids)  # `poll_external` reads past them to what another process stored
+
     @contextlib.asynccontextmanager
     async def _own_write(self) -> AsyncIterator[None]:
         """Mark a write of this process as under way, so `poll_external` does not take it for another's."""
@@ -141,19 +155,23 @@ class NodeService:
     async def poll_external(self, limit: int = 1000) -> list[Event]:
         """Pick up events stored by another process on the same store (e.g. `solnet publish` while serving)."""
         if self._writing:
-            return []  # our own write may be committed but not yet counted in _seen: look again next time
+            return []  # our own write may be committed but not yet noted by _told_own: look again next time
         newest = await self.astore.max_notification_id()
         if newest <= self._seen or self._writing:
             return []
         page = await self.astore.notifications(self._seen, limit)
         if self._writing:
             return []
-        page = [item for item in page if item[0] > self._seen]  # ours that finished meanwhile are counted already
+        # ours that finished meanwhile are told already: counted in _seen or noted in _own
+        page = [item for item in page if item[0] > self._seen]
         if not page:
             return []
-        self._seen = max(self._seen, page[-1][0])
+        self._seen = page[-1][0]
+        events = [event for n, event in page if n not in self._own]
+        self._own = {n for n in self._own if n > self._seen}
+        if not events:
+            return []
         await self.refresh()
-        events = [event for _, event in page]
         await self._notify(events)
         return events
 

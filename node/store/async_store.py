@@ -44,6 +44,10 @@ class AsyncStore:
         """See EventStore.append_own."""
         return await self.write(self.store.append_own, identity, kind, payload, timestamp)
 
+    async def append_own_noted(self, identity: Identity, kind: str, payload: bytes, timestamp: int) -> tuple[Event, int]:
+        """See EventStore.append_own_noted."""
+        return await self.write(self.store.append_own_noted, identity, kind, payload, timestamp)
+
     async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> IngestResult:
         """See EventStore.ingest."""
         return await self.write(self.store.ingest, list(events), mode)

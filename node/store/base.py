@@ -68,6 +68,10 @@ class EventStore(ABC):
 
     def append_own(self, identity: Identity, kind: str, payload: bytes, timestamp: int) -> Event:
         """Sign and store the next event of `identity`'s log; concurrent writers never fork it (retry on a taken seq)."""
+        return self.append_own_noted(identity, kind, payload, timestamp)[0]
+
+    def append_own_noted(self, identity: Identity, kind: str, payload: bytes, timestamp: int) -> tuple[Event, int]:
+        """Like `append_own`; also return the stored event's notification id."""
         originator = identity.group_id
         for _ in range(MAX_WRITE_ATTEMPTS):
             with translated("reading the head of our own log"):
@@ -79,14 +83,14 @@ class EventStore(ABC):
                 raise InvalidEventError(f"cannot publish: {exc.message}", field=exc.field) from exc
             try:
                 with translated("storing our own event"), _position_taken():
-                    self.recorder.insert_events(
+                    ids = self.recorder.insert_events(
                         [stored_event(event, originator)],
                         index=[IndexRow(event.id, originator, event.seq)],
                         heads=[HeadRow(originator, event.author, event.seq, event.id, event.header.timestamp)],
                     )
             except _Taken:
                 continue
-            return event
+            return event, ids[0]
         raise StoreConflictError(f"seq kept being taken by another writer after {MAX_WRITE_ATTEMPTS} attempts", field="seq")
 
     def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> IngestResult:
