@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +39,7 @@ from .messages import (
 from .peers import PeerBook
 from .policy import ReplicationPolicy
 from .pull import run_pull
+from .relay import Relay
 from .replica import IngestResult, Replica
 from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of, serve_want
 from .transport import Origin, Transport
@@ -97,8 +98,8 @@ class SyncAgent:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._storing = 0  # pulls and pushes under way; the last to finish flushes the replica
         self._acked: dict[str, OrderedDict[bytes, None]] = {}
-        self._proofs_known: dict[str, set[bytes]] = {}
         self._pulling: dict[bytes, int] = {}
+        self._relay = Relay(self)
         transport.serve(self.handle_bytes)
 
     # --- serving -------------------------------------------------------------------------------------------------
@@ -207,14 +208,14 @@ class SyncAgent:
         return Ack(len(result.stored), result.duplicates, len(result.forks), len(result.rejected))
 
     async def _on_fork_proofs(self, sender: str | None, proofs: Sequence[ForkProof]) -> Ack:
-        known = self._proofs_known.setdefault(sender, set()) if sender is not None else set()
+        known = self._relay.proofs_known.setdefault(sender, set()) if sender is not None else set()
         new = []
         for proof in proofs:
             known.add(proof.author)
             if await self.replica.add_fork_proof(proof):
                 new.append(proof)
         if new:
-            self._spawn(self._spread_proofs(new))
+            self._spawn(self._relay.proofs(new))
         return Ack(stored=len(new), duplicates=len(proofs) - len(new))
 
     # --- driving -------------------------------------------------------------------------------------------------
@@ -261,7 +262,7 @@ class SyncAgent:
             send = [a for a in ours.forked if a not in set(theirs.forked)]
             if send:
                 await self.request(peer, ForkProofs(tuple(await self.replica.fork_proofs(send))), Ack)
-                self._proofs_known.setdefault(peer, set()).update(send)
+                self._relay.proofs_known.setdefault(peer, set()).update(send)
             return report
         except ProtocolError as exc:
             return SyncReport(peer, False, error=str(exc))
@@ -327,7 +328,7 @@ class SyncAgent:
 
     async def publish(self, events: Sequence[Event]) -> None:
         """Push new local events (already in the replica) to `fanout` peers and announce them to the rest."""
-        await self._relay(list(events), origin=None)
+        await self._relay.events(list(events), origin=None)
 
     async def exchange_peers(self, peer: str) -> int:
         """Trade peer lists with `peer`; return how many new peers were learnt (0 on failure)."""
@@ -354,53 +355,13 @@ class SyncAgent:
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    # --- relaying ------------------------------------------------------------------------------------------------
+    # --- background tasks ----------------------------------------------------------------------------------------
 
     def _after_ingest(self, result: IngestResult, origin: str | None) -> None:
         if result.stored:
-            self._spawn(self._relay(list(result.stored), origin))
+            self._spawn(self._relay.events(list(result.stored), origin))
         if result.forks:
-            self._spawn(self._spread_proofs(list(result.forks)))
-
-    async def _relay(self, events: list[Event], origin: str | None) -> None:
-        events = [e for e in events if self.policy.replicates(e.author)]
-        if not events:
-            return
-        candidates = self.book.available(self.clock())
-        targets, others = self.gossip.choose(candidates, events, exclude=[origin] if origin else [], relay=origin is not None)
-        heads: dict[bytes, FrontierEntry] = {}
-        for event in events:
-            if event.author not in heads or heads[event.author].seq < event.seq:
-                heads[event.author] = FrontierEntry(event.author, event.seq, event.id)
-        jobs = [self._push_to(p, Push(tuple(self.gossip.lacking(p, events)))) for p in targets]
-        if self.announce:
-            jobs += [self._push_to(p, Push(heads=tuple(heads.values()))) for p in others]
-        await asyncio.gather(*jobs)
-
-    async def _push_to(self, peer: str, push: Push) -> None:
-        try:
-            await self.request(peer, push, Ack)
-        except ProtocolError:
-            return
-        self.gossip.learn_events(peer, push.events)
-        self.gossip.learn_heads(peer, push.heads)
-
-    async def _spread_proofs(self, proofs: Iterable[ForkProof]) -> None:
-        proofs = list(proofs)
-        jobs = []
-        for peer in self.book.available(self.clock()):
-            known = self._proofs_known.setdefault(peer, set())
-            missing = tuple(p for p in proofs if p.author not in known)
-            if missing:
-                known.update(p.author for p in missing)
-                jobs.append(self._send_proofs(peer, missing))
-        await asyncio.gather(*jobs)
-
-    async def _send_proofs(self, peer: str, proofs: tuple[ForkProof, ...]) -> None:
-        try:
-            await self.request(peer, ForkProofs(proofs), Ack)
-        except ProtocolError:
-            self._proofs_known.get(peer, set()).difference_update(p.author for p in proofs)
+            self._spawn(self._relay.proofs(list(result.forks)))
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.ensure_future(coro)
