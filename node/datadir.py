@@ -16,6 +16,7 @@ DEFAULT_DATA_DIR = "./solnet-data"
 KEY_FILE = "identity.pem"
 SETTINGS_FILE = "node.json"
 TOKEN_FILE = "api-token"
+WEB_SESSIONS_FILE = "web-sessions.sqlite"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,10 @@ class DataDir:
     @property
     def token_file(self) -> Path:
         return self.path / TOKEN_FILE
+
+    @property
+    def web_sessions_file(self) -> Path:
+        return self.path / WEB_SESSIONS_FILE
 
     def exists(self) -> bool:
         return self.key_file.exists() and self.settings_file.exists()

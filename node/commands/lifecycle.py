@@ -104,7 +104,13 @@ def cmd_peer_add(args: argparse.Namespace) -> int:
 def cmd_passwd(args: argparse.Namespace) -> int:
     import getpass
 
+    from ..web import forget_all
+
     password = os.environ.get("SOLNET_PASSWORD") or getpass.getpass("New web password (8+ characters): ")
-    DataDir.at(args.data).set_password(password)
-    print("web password set")
+    data = DataDir.at(args.data)
+    data.set_password(password)
+    # Whoever logged in with the old password is logged out, at once even if the node is running.
+    ended = forget_all(data.web_sessions_file)
+    print(f"web password set; {ended} web session(s) logged out")
+    print("if the node is running, restart it for the new password to be accepted")
     return 0

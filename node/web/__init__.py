@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from aiohttp import web
 
+from ..api import SERVICE
 from .actions import routes as action_routes
 from .pages import routes as page_routes
 from .render import LOGIN_THROTTLE, SESSIONS, STATIC, setup_templates
 from .session import Sessions
+from .session_store import FileSessionStore, MemorySessionStore, forget_all
 from .throttle import LoginThrottle
 
-__all__ = ["SESSIONS", "Sessions", "setup_web"]
+__all__ = ["SESSIONS", "Sessions", "forget_all", "setup_web"]
 
 
-def setup_web(app: web.Application) -> None:
-    """Add the pages, forms, sessions and static files to `app` (which must hold the node's SERVICE)."""
+def setup_web(app: web.Application, *, clock: Callable[[], float] = time.time) -> None:
+    """Add the pages, forms, sessions and static files to `app` (which must hold the node's SERVICE).
+
+    Logged-in sessions are kept in the data dir's `web-sessions.sqlite` when the node has a data dir (so they
+    survive a restart), else in memory; `clock` is the wall clock their idle expiry is measured with.
+    """
     setup_templates(app)
-    app[SESSIONS] = Sessions()
+    data_dir = app[SERVICE].data_dir
+    store = FileSessionStore(data_dir.web_sessions_file) if data_dir else MemorySessionStore()
+    app[SESSIONS] = Sessions(store, clock=clock)
+    app.on_cleanup.append(_close_sessions)
     app[LOGIN_THROTTLE] = LoginThrottle()
     app.add_routes(page_routes)
     app.add_routes(action_routes)
     app.router.add_static("/static/", STATIC, name="static")
+
+
+async def _close_sessions(app: web.Application) -> None:
+    app[SESSIONS].close()

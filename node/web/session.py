@@ -1,4 +1,9 @@
-"""Server-side web sessions kept in memory: a random id in an HttpOnly, SameSite=Strict cookie, a CSRF token each."""
+"""Server-side web sessions: a random id in an HttpOnly, SameSite=Strict cookie, a CSRF token each.
+
+Logged-in sessions are kept in a SessionStore (node/web/session_store.py): with a data dir, the file
+`web-sessions.sqlite`, so a restart of the node keeps people logged in; only the SHA-256 of each id is stored.
+Anonymous sessions (anyone makes one by opening the login page) stay in memory only, capped.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,17 @@ from dataclasses import dataclass
 from aiohttp import web
 
 from ..errors import ForbiddenError
+from .session_store import MemorySessionStore, SessionStore, session_key
 
 COOKIE = "solnet_session"
 CSRF_FIELD = "csrf"
 IDLE_SECONDS = 12 * 3600
 MAX_SESSIONS = 10_000
 """Anonymous sessions are made by anyone who opens the login page, so their number is capped (oldest go first)."""
+TOUCH_SECONDS = 60.0
+"""A logged-in session's last use is written at most this often, so idle expiry may come up to this much early."""
+PURGE_SECONDS = 3600.0
+"""How often expired logged-in sessions are deleted from the store (also at start)."""
 
 
 @dataclass(slots=True)
@@ -31,37 +41,71 @@ class Session:
 
 
 class Sessions:
-    """The node's live sessions, in memory: a restart logs everyone out, which is acceptable for a group's node."""
+    """The node's live sessions: anonymous ones in memory, logged-in ones in `store` (which may survive a restart)."""
 
-    def __init__(self, *, clock: Callable[[], float] = time.monotonic, idle: float = IDLE_SECONDS, limit: int = MAX_SESSIONS):
-        self._by_id: OrderedDict[str, Session] = OrderedDict()
-        self._clock = clock
+    def __init__(
+        self,
+        store: SessionStore | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+        idle: float = IDLE_SECONDS,
+        limit: int = MAX_SESSIONS,
+        touch_every: float = TOUCH_SECONDS,
+        purge_every: float = PURGE_SECONDS,
+    ):
+        self._anonymous: OrderedDict[bytes, Session] = OrderedDict()
+        self._store: SessionStore = store if store is not None else MemorySessionStore()
+        self._clock = clock  # wall clock: stored last-seen times must mean the same after a restart
         self._idle = idle
         self._limit = limit
+        self._touch_every = touch_every
+        self._purge_every = purge_every
+        self._purged = clock()
+        self._store.purge(self._purged - idle)
 
-    def __len__(self) -> int:
-        return len(self._by_id)
+    @property
+    def anonymous(self) -> int:
+        """Return how many anonymous sessions are held in memory (at most the cap)."""
+        return len(self._anonymous)
 
     def get(self, request: web.Request) -> Session | None:
         """Return the live session named by the request's cookie, or None (unknown, expired or absent)."""
         sid = request.cookies.get(COOKIE)
-        session = self._by_id.get(sid) if sid else None
-        if session is None:
+        if not sid:
             return None
-        now = self._clock()
-        if now - session.seen > self._idle:
-            del self._by_id[session.sid]
+        key, now = session_key(sid), self._clock()
+        session = self._anonymous.get(key)
+        if session is not None:
+            if now - session.seen > self._idle:
+                del self._anonymous[key]
+                return None
+            session.seen = now
+            self._anonymous.move_to_end(key)
+            return session
+        if now - self._purged > self._purge_every:
+            self._purged = now
+            self._store.purge(now - self._idle)
+        row = self._store.load(key)
+        if row is None:
             return None
-        session.seen = now
-        self._by_id.move_to_end(session.sid)
-        return session
+        csrf, seen = row
+        if now - seen > self._idle:
+            self._store.delete(key)
+            return None
+        if now - seen >= self._touch_every:
+            self._store.touch(key, now)
+            seen = now
+        return Session(sid, csrf, True, seen)
 
     def new(self, *, logged_in: bool = False) -> Session:
-        """Return a fresh session with a new id and CSRF token (dropping the least recently used beyond the cap)."""
+        """Return a fresh session with a new id and CSRF token (dropping the least recently used anonymous ones)."""
         session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), logged_in, self._clock())
-        self._by_id[session.sid] = session
-        while len(self._by_id) > self._limit:
-            self._by_id.popitem(last=False)
+        if logged_in:
+            self._store.add(session_key(session.sid), session.csrf, session.seen)
+            return session
+        self._anonymous[session_key(session.sid)] = session
+        while len(self._anonymous) > self._limit:
+            self._anonymous.popitem(last=False)
         return session
 
     def ensure(self, request: web.Request) -> tuple[Session, bool]:
@@ -72,8 +116,15 @@ class Sessions:
         return self.new(), True
 
     def drop(self, session: Session) -> None:
-        """Forget a session (logging out)."""
-        self._by_id.pop(session.sid, None)
+        """Forget a session (logging out, or logging in, which replaces it), from the store too."""
+        key = session_key(session.sid)
+        self._anonymous.pop(key, None)
+        if session.logged_in:
+            self._store.delete(key)
+
+    def close(self) -> None:
+        """Close the store (the app's cleanup); logged-in sessions kept in a file stay there."""
+        self._store.close()
 
 
 def set_cookie(response: web.StreamResponse, request: web.Request, session: Session) -> None:

@@ -153,11 +153,12 @@ def test_sessions_expire_when_idle_and_are_capped():
             self.cookies = {COOKIE: sid}
 
     first = sessions.new(logged_in=True)
-    assert sessions.get(Req(first.sid)) is first
+    again = sessions.get(Req(first.sid))
+    assert again is not None and (again.sid, again.csrf, again.logged_in) == (first.sid, first.csrf, True)
     now[0] += 61
     assert sessions.get(Req(first.sid)) is None
     made = [sessions.new() for _ in range(5)]
-    assert len(sessions) == 3 and sessions.get(Req(made[0].sid)) is None and sessions.get(Req(made[-1].sid)) is made[-1]
+    assert sessions.anonymous == 3 and sessions.get(Req(made[0].sid)) is None and sessions.get(Req(made[-1].sid)) is made[-1]
 
 
 def test_next_is_always_a_local_path():

@@ -1,0 +1,140 @@
+"""Where logged-in web sessions are kept: `web-sessions.sqlite` in the data dir, or memory when there is no data dir.
+
+A row holds the SHA-256 of the session id (the cookie), never the id itself, so a copy of the file lets no one in;
+then the session's CSRF token and when it was last seen (wall-clock seconds, so idle expiry survives a restart).
+
+Each call is one statement on an indexed primary key (or the `seen` index) of a small local file, run directly
+on the event loop rather than in a writer thread: the app's one writer thread serves the event store, and a page's
+session lookup queued behind a long ingest would wait far longer than the lookup takes (microseconds). Commits
+do not fsync (WAL, synchronous=NORMAL): a crash of the machine may at worst log someone out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import StoreConfigError, StoreUnavailableError
+
+log = logging.getLogger("solnet.web")
+BUSY_SECONDS = 2.0
+"""How long a statement waits for another process's write (`solnet passwd`) before giving up."""
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS web_sessions (id_hash BLOB PRIMARY KEY, csrf TEXT NOT NULL, seen REAL NOT NULL) WITHOUT ROWID",
+    "CREATE INDEX IF NOT EXISTS web_sessions_seen ON web_sessions (seen)",
+)
+
+
+def session_key(sid: str) -> bytes:
+    """Return what is stored in place of a session id: its SHA-256 digest."""
+    return hashlib.sha256(sid.encode()).digest()
+
+
+class SessionStore(Protocol):
+    """Logged-in sessions by the hash of their id: (CSRF token, last seen)."""
+
+    def load(self, key: bytes) -> tuple[str, float] | None: ...
+    def add(self, key: bytes, csrf: str, seen: float) -> None: ...
+    def touch(self, key: bytes, seen: float) -> None: ...
+    def delete(self, key: bytes) -> None: ...
+    def purge(self, before: float) -> int: ...
+    def close(self) -> None: ...
+
+
+class MemorySessionStore:
+    """Logged-in sessions in a dict, for an app built without a data dir: a restart logs everyone out."""
+
+    def __init__(self) -> None:
+        self._rows: dict[bytes, tuple[str, float]] = {}
+
+    def load(self, key: bytes) -> tuple[str, float] | None:
+        return self._rows.get(key)
+
+    def add(self, key: bytes, csrf: str, seen: float) -> None:
+        self._rows[key] = (csrf, seen)
+
+    def touch(self, key: bytes, seen: float) -> None:
+        if key in self._rows:
+            self._rows[key] = (self._rows[key][0], seen)
+
+    def delete(self, key: bytes) -> None:
+        self._rows.pop(key, None)
+
+    def purge(self, before: float) -> int:
+        old = [k for k, (_, seen) in self._rows.items() if seen < before]
+        for k in old:
+            del self._rows[k]
+        return len(old)
+
+    def close(self) -> None:
+        self._rows.clear()
+
+
+class FileSessionStore:
+    """Logged-in sessions in a SQLite file readable only by its owner (0600); they survive a restart of the node."""
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = Path(path)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            os.close(fd)
+            os.chmod(self.path, 0o600)  # SQLite gives its -wal and -shm files the database file's mode
+            self._db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreConfigError(f"cannot open the web sessions file {self.path}: {exc}") from None
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            for statement in SCHEMA:
+                self._db.execute(statement)
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise StoreConfigError(f"the web sessions file {self.path} is not usable: {exc}") from None
+
+    def _run(self, sql: str, params: tuple) -> sqlite3.Cursor:
+        try:
+            return self._db.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            raise StoreUnavailableError(f"the web sessions file {self.path} is busy or unreadable: {exc}") from None
+
+    def load(self, key: bytes) -> tuple[str, float] | None:
+        row = self._run("SELECT csrf, seen FROM web_sessions WHERE id_hash = ?", (key,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def add(self, key: bytes, csrf: str, seen: float) -> None:
+        self._run("INSERT OR REPLACE INTO web_sessions (id_hash, csrf, seen) VALUES (?, ?, ?)", (key, csrf, seen))
+
+    def touch(self, key: bytes, seen: float) -> None:
+        try:
+            self._run("UPDATE web_sessions SET seen = ? WHERE id_hash = ?", (seen, key))
+        except StoreUnavailableError:  # a missed last-seen update only shortens that session's idle time
+            log.warning("could not record a web session's last use in %s", self.path)
+
+    def delete(self, key: bytes) -> None:
+        self._run("DELETE FROM web_sessions WHERE id_hash = ?", (key,))
+
+    def purge(self, before: float) -> int:
+        return self._run("DELETE FROM web_sessions WHERE seen < ?", (before,)).rowcount
+
+    def clear(self) -> int:
+        """Delete every session (everyone is logged out); return how many there were."""
+        return self._run("DELETE FROM web_sessions", ()).rowcount
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def forget_all(path: str | os.PathLike) -> int:
+    """Log everyone out of the web page of the node whose sessions file is `path` (it may be running); return how many."""
+    if not Path(path).exists():
+        return 0
+    store = FileSessionStore(path)
+    try:
+        return store.clear()
+    finally:
+        store.close()
