@@ -41,9 +41,9 @@ def need_chromium() -> None:
 
 
 @asynccontextmanager
-async def serving(service: NodeService, extras=()) -> AsyncIterator[str]:
+async def serving(service: NodeService, extras=(), web_setup=setup_web) -> AsyncIterator[str]:
     """Serve the node's whole app (API, web page, and `extras`) on a free loopback port; yield its base URL."""
-    app = create_app(service, extras=[setup_web, *extras])
+    app = create_app(service, extras=[web_setup, *extras])
     runner = web.AppRunner(app)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

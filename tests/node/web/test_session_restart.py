@@ -6,23 +6,21 @@ import hashlib
 import sqlite3
 import stat
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, closing
+from contextlib import closing
 from functools import partial
 from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import web
 
-from node.app import create_app
 from node.cli import main as solnet
 from node.datadir import DataDir
-from node.http_errors import UNEXPECTED
 from node.service import NodeService
 from node.store import open_store
 from node.web import setup_web
 from node.web.session import COOKIE, IDLE_SECONDS, TOUCH_SECONDS
 
+from .browser import serving
 from .conftest import csrf_of, make_node
 
 CALLOUT = {"title": "Eviction watch", "text": "Bring people", "needs": "people", "urgency": "high"}
@@ -43,20 +41,9 @@ def reopen(data: DataDir) -> NodeService:
     return NodeService(store=open_store(data.path), identity=data.load_identity(), settings=data.settings(), data_dir=data)
 
 
-@asynccontextmanager
-async def running(service: NodeService, clock: Callable[[], float]) -> AsyncIterator[str]:
-    """Serve a fresh app for `service` on a free loopback port; yield its base URL; stop it (closing the service)."""
-    app = create_app(service, extras=[partial(setup_web, clock=clock)])
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
-    assert app[UNEXPECTED] == []
+def running(service: NodeService, clock: Callable[[], float]):
+    """Serve a fresh app for `service` on a free loopback port with sessions on `clock`; yield its base URL."""
+    return serving(service, web_setup=partial(setup_web, clock=clock))
 
 
 @pytest.fixture
