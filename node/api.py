@@ -69,7 +69,7 @@ def require_token(request: web.Request) -> None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise AuthError("this endpoint needs the node's API token: Authorization: Bearer TOKEN", field="Authorization")
-    if not token_matches(token.strip(), service_of(request).settings.token_hash):
+    if not token_matches(token.strip(), service_of(request).credentials().token_hash):
         raise AuthError("the API token is not valid for this node", field="Authorization")
 
 

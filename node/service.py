@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from events import Event, Identity, Mode, group_id_text
@@ -14,7 +15,7 @@ from events.kinds import build_payload, decode_payload
 from events.projection import project
 
 from .datadir import DataDir, Settings
-from .errors import TrackingError
+from .errors import ConfigError, TrackingError
 from .store import AsyncStore, EventStore, IngestResult, Projector
 
 T = TypeVar("T")
@@ -64,6 +65,31 @@ class NodeService:
         self._projected_gen = 0
         self._stale_since: float | None = None
         self.status_providers: list[Callable[[], Awaitable[dict[str, Any]]]] = []
+        self._settings_stamp = self._settings_file_stamp()
+
+    def credentials(self) -> Settings:
+        """Return the settings to check an API token or web password against.
+
+        The token and password hashes are read again from the data dir when its settings file changed, so
+        `solnet passwd` takes effect on a running node at once (a stat per call; the file is replaced atomically).
+        """
+        stamp = self._settings_file_stamp()
+        if stamp is not None and stamp != self._settings_stamp and self.data_dir is not None:
+            try:
+                fresh = self.data_dir.settings()
+            except ConfigError:
+                return self.settings  # (keep what was read last; the next call looks again)
+            self.settings = replace(self.settings, token_hash=fresh.token_hash, password_hash=fresh.password_hash)
+            self._settings_stamp = stamp
+        return self.settings
+
+    def _settings_file_stamp(self) -> int | None:
+        if self.data_dir is None:
+            return None
+        try:
+            return self.data_dir.settings_file.stat().st_mtime_ns
+        except OSError:
+            return None
 
     @property
     def group_id(self) -> str:

@@ -112,5 +112,4 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     # Whoever logged in with the old password is logged out, at once even if the node is running.
     ended = forget_all(data.web_sessions_file)
     print(f"web password set; {ended} web session(s) logged out")
-    print("if the node is running, restart it for the new password to be accepted")
     return 0

@@ -14,6 +14,7 @@ from events.projection import GROUPS
 
 from .. import queries
 from ..api import SERVICE
+from ..datadir import Settings
 from ..errors import AuthError, BodyTooLargeError, NotFoundError
 from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
@@ -68,11 +69,11 @@ async def login_page(request: web.Request) -> web.Response:
     return page(request, "login.html", context, session=session, new_cookie=new)
 
 
-def _secret_matches(service: NodeService, secret: str) -> bool:
+def _secret_matches(settings: Settings, secret: str) -> bool:
     """True if `secret` is the node's API token or its web password (scrypt, so run off the loop)."""
-    if token_matches(secret, service.settings.token_hash):
+    if token_matches(secret, settings.token_hash):
         return True
-    stored = service.settings.password_hash
+    stored = settings.password_hash
     return bool(stored) and password_matches(secret, stored)
 
 
@@ -92,7 +93,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         response = page(request, "login.html", context, status=429, session=session)
         response.headers["Retry-After"] = str(wait)
         return response
-    if not secret or not await asyncio.to_thread(_secret_matches, service, secret):
+    if not secret or not await asyncio.to_thread(_secret_matches, service.credentials(), secret):
         throttle.failed(client)
         context = {"next": target, "error": "That is not this node's password or API token.", "title": "Log in"}
         return page(request, "login.html", context, status=401, session=session)

@@ -168,7 +168,7 @@ async def test_the_file_is_private_and_holds_only_hashes_of_session_ids(home, br
     assert id_hash == hashlib.sha256(logged_in.encode()).digest()
 
 
-async def test_passwd_logs_everyone_out_even_while_the_node_runs(home, browser, monkeypatch, capsys):
+async def test_passwd_logs_everyone_out_and_takes_effect_while_the_node_runs(home, browser, monkeypatch, capsys):
     clock = Clock()
     async with running(home.service, clock) as base:
         await log_in(browser, base, home.token)
@@ -176,9 +176,17 @@ async def test_passwd_logs_everyone_out_even_while_the_node_runs(home, browser, 
         assert solnet(["passwd", "--data", str(home.data.path)]) == 0
         assert "1 web session(s) logged out" in capsys.readouterr().out
         assert await publish_page_status(browser, base) == 303
-    async with running(reopen(home.data), clock) as base:
-        assert await publish_page_status(browser, base) == 303
+        # the running node takes the new password at once, and no longer the old one
         await log_in(browser, base, "correct horse battery")
+        monkeypatch.setenv("SOLNET_PASSWORD", "a newer password")
+        assert solnet(["passwd", "--data", str(home.data.path)]) == 0
+        async with browser.get(f"{base}/login") as page:
+            csrf = csrf_of(await page.text())
+        async with browser.post(f"{base}/login", data={"csrf": csrf, "secret": "correct horse battery", "next": "/"}) as resp:
+            assert resp.status == 401
+        await log_in(browser, base, "a newer password")
+    async with running(reopen(home.data), clock) as base:
+        assert await publish_page_status(browser, base) == 200  # logged in after the last passwd: still logged in
 
 
 async def test_without_a_data_dir_sessions_stay_in_memory(home, browser):
