@@ -59,6 +59,7 @@ class NodeService:
         # after _seen (stored while an older notification, maybe another process's, was not told yet)
         self._seen = 0
         self._own: set[int] = set()
+        self._noted = 0  # own writes noted so far
         self._digest_cache: tuple[tuple[int, int], str] | None = None
         self._writing = 0  # writes of this process under way (their notification ids are not in _seen yet)
         self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
@@ -160,6 +161,7 @@ class NodeService:
         ids = sorted(ids)
         if not ids:
             return
+        self._noted += 1
         if not self._own and ids[0] == self._seen + 1 and ids[-1] - ids[0] + 1 == len(ids):
             self._seen = ids[-1]  # the usual case: nothing stored by anyone else in between
         else:
@@ -185,16 +187,13 @@ class NodeService:
         newest = await self.astore.max_notification_id()
         if newest <= self._seen or self._writing:
             return []
-        page = await self.astore.notifications(self._seen, limit)
-        if self._writing:
+        after, noted = self._seen, self._noted
+        newest, events = await self.astore.notifications_except(after, limit, frozenset(self._own))
+        # a write of ours that finished meanwhile may be in the page without being in the ids skipped: look again
+        if self._writing or self._noted != noted or newest <= after:
             return []
-        # ours that finished meanwhile are told already: counted in _seen or noted in _own
-        page = [item for item in page if item[0] > self._seen]
-        if not page:
-            return []
-        self._seen = page[-1][0]
-        events = [event for n, event in page if n not in self._own]
-        self._own = {n for n in self._own if n > self._seen}
+        self._seen = newest
+        self._own = {n for n in self._own if n > newest}
         if not events:
             return []
         await self.refresh()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -83,6 +83,10 @@ class AsyncStore:
     async def notifications(self, after: int = 0, limit: int = 1000) -> list[tuple[int, Event]]:
         """See EventStore.notifications."""
         return await self.read(self.store.notifications, after, limit)
+
+    async def notifications_except(self, after: int, limit: int, skip: Container[int]) -> tuple[int, list[Event]]:
+        """See EventStore.notifications_except."""
+        return await self.read(self.store.notifications_except, after, limit, skip)
 
     async def max_notification_id(self) -> int:
         """See EventStore.max_notification_id."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -206,6 +206,13 @@ class EventStore(ABC):
     def notifications(self, after: int = 0, limit: int = 1000) -> list[tuple[int, Event]]:
         """Return up to `limit` (notification id, event) pairs in local arrival order, after notification `after`."""
         return [(n, load_record(s)) for n, s in self.notification_records(after, limit)]
+
+    def notifications_except(self, after: int, limit: int, skip: Container[int]) -> tuple[int, list[Event]]:
+        """Read up to `limit` notifications after `after`; return the newest id read (`after` if none) and the
+        events of those whose ids are not in `skip`, in order (the skipped ones are not decoded)."""
+        page = self.notification_records(after, limit)
+        newest = page[-1][0] if page else after
+        return newest, [load_record(state) for n, state in page if n not in skip]
 
     def notification_records(self, after: int = 0, limit: int = 1000) -> list[tuple[int, bytes]]:
         """Like `notifications`, with the record bytes as stored."""
