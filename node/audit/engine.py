@@ -37,8 +37,9 @@ from .scratch import ScratchView
 from .sources import BundleFile, NodeUrl, Source, resolve
 from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, hash_merged, merge_range
 
-# Head-only mode verifies one signature per run of up to this many events of an author, holding the run
-# in memory until then: fewer signatures the longer the run, more memory the more authors hold one.
+# The careful head-only pass (after the fast path met a bad signature) verifies one signature per run of up
+# to this many events of an author, holding the run in memory until then: fewer signatures the longer the
+# run, more memory the more authors hold one.
 HEAD_CHECKPOINT = 256
 HEAD_CHECKPOINT_MIN = 16
 HELD_BUDGET = 32_768  # events held across all authors' runs, as far as the minimum run allows
