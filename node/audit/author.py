@@ -29,7 +29,10 @@ _BLOCK_BYTES = BLOCK * ID_SIZE
 
 
 class SignatureRecheck(Exception):
-    """The fast path relied on a signature that does not verify: audit the partition again, checking each in turn."""
+    """The fast path relied on a signature that does not verify: audit the partition again, checking each in turn.
+
+    Control flow inside the engine, not an error: `engine.run_partition` catches it, so it never reaches a caller.
+    """
 
 
 class SignatureBatch:
