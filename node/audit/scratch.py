@@ -25,7 +25,7 @@ from events.canonical import pack, packb_plain
 from events.projection import COLLECTIONS
 from events.view import Change, Put, make_put
 
-from .spill import KEY_OFFSET, MIN_BUCKETS, Spill, SpillWriter, bucket_of, read_chunk
+from .spill import CHUNKS_SCHEMA, KEY_OFFSET, MIN_BUCKETS, Spill, SpillWriter, bucket_of, read_chunk
 
 # Collections whose documents are keyed by the id of the one event that made them: the projection finds
 # them by key, never by author (events/projection.py, `_SINGLE`). They go to the spill until the first lookup of
@@ -36,7 +36,8 @@ _NUMBER = {name: n for n, name in enumerate(COLLECTIONS)}
 _SINGLE_NUMBERS = frozenset(_NUMBER[name] for name in _KEYED_BY_EVENT)
 _PACKED_NAME = {name: b"\x95" + packb_plain(name) for name in COLLECTIONS}
 _SINGLES_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS docs_single ON docs (coll, key) WHERE by_author IS NULL"
-_SCHEMA = """
+_SCHEMA = f"""
+{CHUNKS_SCHEMA};
 CREATE TABLE docs (coll INTEGER NOT NULL, key BLOB NOT NULL, by_author BLOB, entry BLOB NOT NULL);
 CREATE UNIQUE INDEX docs_key ON docs (coll, key) WHERE by_author IS NOT NULL;
 CREATE INDEX docs_author ON docs (coll, by_author) WHERE by_author IS NOT NULL;
@@ -106,7 +107,7 @@ class ScratchView:
         # bucket); None once they live in the SQLite file
         self._singles: dict[tuple[int, int], list[bytes]] | None = {}
         self._singles_size = 0
-        self._spill = SpillWriter(self.path.with_name(f"{self.path.stem}-spill.bin"))
+        self._spill = SpillWriter(self.path.with_name(f"{self.path.stem}-spill.bin"), self._db)
         self._key_size: dict[int, int] = {}
 
     def get(self, collection: str, key: bytes) -> Put | None:
@@ -180,14 +181,15 @@ class ScratchView:
             return
         self._spill.write(self._singles)
         self._singles = None
-        spill = self._spill.close()
+        spill = self._spill.close(self.path)
+        chunks = self._db.execute("SELECT coll, at, length FROM chunks ORDER BY at").fetchall()
         with open(spill.path, "rb") as handle:
-            for (number, _bucket), chunks in spill.chunks.items():
-                at, size = KEY_OFFSET[number], self._key_size[number]
-                for chunk in chunks:
-                    rows = [(number, entry[at : at + size], entry) for entry in read_chunk(handle, *chunk)]
-                    self._db.executemany("INSERT INTO docs VALUES (?, ?, NULL, ?)", rows)
-        self._spill = SpillWriter(spill.path)  # emptied: from now on it gets the SQLite documents at `seal`
+            for number, at, length in chunks:
+                start, size = KEY_OFFSET[number], self._key_size[number]
+                rows = [(number, entry[start : start + size], entry) for entry in read_chunk(handle, at, length)]
+                self._db.executemany("INSERT INTO docs VALUES (?, ?, NULL, ?)", rows)
+        self._db.execute("DELETE FROM chunks")
+        self._spill = SpillWriter(spill.path, self._db)  # emptied: from now on it gets the SQLite documents at `seal`
         self._flush_docs()
         self._db.execute(_SINGLES_INDEX)
 
@@ -213,7 +215,7 @@ class ScratchView:
                 self._spill.write(buffered)
                 buffered, size = {}, 0
         self._spill.write(buffered)
-        return self._spill.close()
+        return self._spill.close(self.path)
 
     def _flush_docs(self) -> None:
         if not self._cache:
@@ -260,7 +262,7 @@ class ScratchView:
     def discard(self) -> None:
         """Close the connection and delete the SQLite and spill files."""
         self._db.close()
-        spill = self._spill.close()
+        spill = self._spill.close(self.path)
         Path(spill.path).unlink(missing_ok=True)
         self.path.unlink(missing_ok=True)
 

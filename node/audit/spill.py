@@ -17,7 +17,10 @@ is the same too. Each document key occurs once across all spills (the scratch vi
 
 from __future__ import annotations
 
+import heapq
+import sqlite3
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 
 import msgpack
@@ -31,8 +34,6 @@ MIN_BUCKETS = 256
 MAX_BUCKETS = 1 << 16
 BUCKET_BYTES = 1 << 20  # how many bytes of entries a bucket should hold, for a source of known size
 _WRITE = 1 << 20
-
-Chunks = dict[tuple[int, int], list[tuple[int, int]]]  # (collection number, bucket) -> [(offset, length)]
 
 
 def buckets_for(source_bytes: int | None) -> int:
@@ -48,12 +49,19 @@ def bucket_of(key: bytes, buckets: int) -> int:
     return int.from_bytes(key[:2], "big") * buckets >> 16
 
 
+CHUNKS_SCHEMA = (
+    "CREATE TABLE chunks (coll INTEGER NOT NULL, bucket INTEGER NOT NULL, at INTEGER NOT NULL, length INTEGER NOT NULL)"
+)
+"""Where each chunk of a spill file lies, kept in a SQLite file (the worker's scratch file): an index in memory would
+grow with spills x buckets, both of which grow with the source."""
+
+
 @dataclass(frozen=True, slots=True)
 class Spill:
-    """A worker's spill file: chunks of entries (each a msgpack array of bin) by (collection, bucket)."""
+    """A worker's spill file of chunks (each a msgpack array of bin entries), indexed in the SQLite file `index`."""
 
     path: str
-    chunks: Chunks
+    index: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,30 +73,30 @@ class Merged:
 
 
 class SpillWriter:
-    """Appends buffered buckets of entries to one spill file."""
+    """Appends buffered buckets of entries to one spill file and records each chunk in `db`'s chunks table."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, db: sqlite3.Connection):
         self.path = str(path)
+        self._db = db
         self._file = open(self.path, "wb")  # noqa: SIM115 - closed by close()
         self._offset = 0
-        self.chunks: Chunks = {}
+        self.chunks = 0
 
     def write(self, buffered: dict[tuple[int, int], list[bytes]]) -> None:
         """Append each (collection, bucket)'s entries as one chunk."""
-        write = self._file.write
-        for where, entries in buffered.items():
+        write, rows = self._file.write, []
+        for (collection, bucket), entries in buffered.items():
             data = packb_plain(entries)
             write(data)
-            chunks = self.chunks.get(where)
-            if chunks is None:
-                chunks = self.chunks[where] = []
-            chunks.append((self._offset, len(data)))
+            rows.append((collection, bucket, self._offset, len(data)))
             self._offset += len(data)
+        self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?)", rows)
+        self.chunks += len(rows)
 
-    def close(self) -> Spill:
-        """Close the file and return what it holds."""
+    def close(self, index: str | Path) -> Spill:
+        """Close the file and return what it holds (its chunks indexed in the SQLite file `index`)."""
         self._file.close()
-        return Spill(self.path, self.chunks)
+        return Spill(self.path, str(index))
 
 
 def read_chunk(handle, offset: int, length: int) -> list[bytes]:
@@ -104,37 +112,50 @@ def merge_range(spills: list[Spill], rng: int, ranges: int, buckets: int, path: 
     """Sort key range `rng` (of `ranges`) of every spill's entries into a file of bare entries, collection after collection."""
     low, high = rng * buckets // ranges, (rng + 1) * buckets // ranges
     handles = [open(spill.path, "rb") for spill in spills]  # noqa: SIM115 - closed below
+    indexes = [sqlite3.connect(f"file:{spill.index}?mode=ro", uri=True) for spill in spills]
     collections: dict[int, tuple[int, int]] = {}
-    offset = 0
+    offset, current, start = 0, None, 0
+    pending: list[bytes] = []
+    size = 0
+    sql = "SELECT coll, bucket, at, length FROM chunks WHERE bucket >= ? AND bucket < ? ORDER BY coll, bucket, at"
+    # every spill's chunks of this range in (collection, bucket) order, tagged with the spill they are in
+    streams = [_tagged(db.execute(sql, (low, high)), n) for n, db in enumerate(indexes)]
     try:
         with open(path, "wb") as out:
-            for collection in range(len(COLLECTIONS)):
-                start = offset
-                pending: list[bytes] = []
-                size = 0
-                for bucket in range(low, high):
-                    entries: list[bytes] = []
-                    for spill, handle in zip(spills, handles, strict=True):
-                        for chunk in spill.chunks.get((collection, bucket), ()):
-                            entries += read_chunk(handle, *chunk)
-                    if not entries:
-                        continue
-                    entries.sort()
-                    data = b"".join(entries)
-                    pending.append(data)
-                    size += len(data)
-                    if size >= _WRITE:
-                        out.write(b"".join(pending))
-                        offset += size
-                        pending, size = [], 0
-                out.write(b"".join(pending))
-                offset += size
-                if offset > start:
-                    collections[collection] = (start, offset)
+            for (collection, _bucket), chunks in groupby(heapq.merge(*streams), key=lambda row: row[:2]):
+                if collection != current:
+                    out.write(b"".join(pending))
+                    offset += size
+                    pending, size = [], 0
+                    if current is not None and offset > start:
+                        collections[current] = (start, offset)
+                    current, start = collection, offset
+                entries: list[bytes] = []
+                for _c, _b, n, at, length in chunks:
+                    entries += read_chunk(handles[n], at, length)
+                entries.sort()
+                data = b"".join(entries)
+                pending.append(data)
+                size += len(data)
+                if size >= _WRITE:
+                    out.write(b"".join(pending))
+                    offset += size
+                    pending, size = [], 0
+            out.write(b"".join(pending))
+            offset += size
+            if current is not None and offset > start:
+                collections[current] = (start, offset)
     finally:
         for handle in handles:
             handle.close()
+        for db in indexes:
+            db.close()
     return Merged(str(path), collections)
+
+
+def _tagged(rows, n: int):
+    for collection, bucket, at, length in rows:
+        yield collection, bucket, n, at, length
 
 
 def hash_merged(merged: list[Merged], update) -> None:
