@@ -194,7 +194,7 @@ class ScratchView:
         self._db.execute(_SINGLES_INDEX)
 
     def seal(self) -> Spill:
-        """Return every document's digest entry in the spill file (see node/audit/runs.py); write no more after."""
+        """Return every document's digest entry in the spill file (see node/audit/spill.py); write no more after."""
         self._flush_docs()
         if self._singles:
             self._spill.write(self._singles)
