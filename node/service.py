@@ -61,7 +61,7 @@ class NodeService:
         self._own: set[int] = set()
         self._noted = 0  # own writes noted so far
         self._digest_cache: tuple[tuple[int, int], str] | None = None
-        self._writing = 0  # writes of this process under way (their notification ids are not in _seen yet)
+        self._writing = 0  # writes of this process under way (their notification ids may not be noted yet)
         self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
         self._projected_gen = 0
         self._stale_since: float | None = None
