@@ -67,7 +67,7 @@ def raw_verify_rate(seconds: float = 2.0) -> float:
 
 def child(path: str, fast: bool) -> None:
     """Run one audit in this process and print its timing and peak memory as JSON."""
-    from node.audit import audit, default_workers
+    from audit import audit, default_workers
 
     start, cpu_start = time.perf_counter(), _cpu()
     report = audit(path, fast=fast)

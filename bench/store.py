@@ -45,7 +45,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from events import Event, Identity, Mode, create_event, group_id_text
 from events.kinds import build_payload
-from events.projection import project
+from events.readmodel.projection import project
 from node.store import EventStore, Projector
 from node.store.base import stored_event
 from node.store.projector import DEFAULT_BATCH
@@ -150,7 +150,7 @@ def run_backend(label: str, open_fresh: Callable[[], tuple[EventStore, Callable[
     for name, text in (
         ("raw_insert", "raw recorder insert (node recorder, no checks)"),
         ("ingest", "ingest (decide + head-only verify + store)"),
-        ("projection", "read-model catch-up (events.projection)"),
+        ("projection", "read-model catch-up (events.readmodel.projection)"),
     ):
         wall, cpu = result[f"{name}_per_s"], result[f"{name}_cpu_per_s"]
         print(f"  {text + ':':<48}{wall:>10,.0f} events/s; {cpu:>10,.0f} per CPU second")

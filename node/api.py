@@ -12,7 +12,7 @@ from aiohttp import web
 from events.errors import EventError
 from events.identity import group_id_text
 from events.kinds import KINDS, friendly_payload
-from events.projection import CAMPAIGNS, PLEDGES, REPORTS
+from events.readmodel.projection import CAMPAIGNS, PLEDGES, REPORTS
 
 from . import queries
 from .errors import AuthError, BodyTooLargeError, NotFoundError, RequestError

@@ -129,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_passwd)
 
     try:
-        from .audit import cli as audit_cli
+        from audit import cli as audit_cli
     except ImportError:  # pragma: no cover - the auditor is part of the package
         audit_cli = None
     if audit_cli is not None and hasattr(audit_cli, "add_arguments"):

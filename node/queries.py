@@ -10,7 +10,8 @@ from typing import Any
 
 from events.identity import IdentityError, group_id_text, parse_group_id
 from events.kinds import NEEDS, URGENCIES, friendly_value
-from events.projection import (
+from events.readmodel.joins import callout_summary, proposal_tally
+from events.readmodel.projection import (
     ASSEMBLIES,
     CALLOUTS,
     CAMPAIGNS,
@@ -21,8 +22,7 @@ from events.projection import (
     PROPOSALS,
     REPORTS,
 )
-from events.projection_joins import callout_summary, proposal_tally
-from events.view import Put, ViewReader
+from events.readmodel.view import Put, ViewReader
 
 from .errors import NotFoundError, RequestError
 

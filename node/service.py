@@ -9,10 +9,10 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from events import Event, Identity, Mode, group_id_text
-from events.digest import state_digest
 from events.errors import EventError, PayloadError
 from events.kinds import build_payload, decode_payload
-from events.projection import project
+from events.readmodel.digest import state_digest
+from events.readmodel.projection import project
 
 from .datadir import DataDir, Settings
 from .errors import ConfigError, TrackingError

@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from events.projection import CAMPAIGNS, PLEDGES, REPORTS
+from events.readmodel.projection import CAMPAIGNS, PLEDGES, REPORTS
 
 from .. import queries
 from ..service import NodeService

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from events.projection import FOLLOWS
-from events.view import ViewReader
+from events.readmodel.projection import FOLLOWS
+from events.readmodel.view import ViewReader
 from protocol import ReplicationPolicy
 
 

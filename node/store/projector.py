@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from eventsourcing.persistence import Tracking
 
 from events.event import Event
-from events.view import Change, Delete, Put, ViewReader
+from events.readmodel.view import Change, Delete, Put, ViewReader
 
 from .base import EventStore
 from .views import ViewStore

@@ -1,4 +1,4 @@
-"""The read-model store: documents readable through events.view.ViewReader, written with their tracking position."""
+"""The read-model store: documents readable through events.readmodel.view.ViewReader, written with their tracking position."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from eventsourcing.persistence import Tracking
 
 from events.canonical import pack, unpack
-from events.view import Change, Delete, Put
+from events.readmodel.view import Change, Delete, Put
 
 from ..errors import StoreConfigError
 from .recorder import DocumentRow, ViewRecorder
@@ -29,7 +29,7 @@ def _put(row: DocumentRow) -> Put:
 
 
 class ViewStore:
-    """Read models named `name`, kept in the event store's database; implements events.view.ViewReader."""
+    """Read models named `name`, kept in the event store's database; implements events.readmodel.view.ViewReader."""
 
     def __init__(self, recorder: ViewRecorder, name: str):
         self.recorder = recorder

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from events.errors import PayloadError
 from events.kinds import FAMILIES, KINDS, PUBLISH_FAMILIES
-from events.projection import GROUPS
+from events.readmodel.projection import GROUPS
 
 from .. import queries
 from ..api import SERVICE

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.projection import ASSEMBLIES, CALLOUTS, CAMPAIGNS, PLEDGES, PROPOSALS
-from events.view import ViewReader
+from events.readmodel.projection import ASSEMBLIES, CALLOUTS, CAMPAIGNS, PLEDGES, PROPOSALS
+from events.readmodel.view import ViewReader
 
 from .. import queries
 

@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from events.kinds import NEEDS
-from events.projection import CAMPAIGNS
+from events.readmodel.projection import CAMPAIGNS
 
 from .. import queries
 from ..api import SERVICE

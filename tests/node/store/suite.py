@@ -16,9 +16,9 @@ import pytest
 from events import Event, Identity, Mode, create_event, encode_record, group_id_text, pack, verify_chain
 from events.fork import decode_fork_proof, encode_fork_proof
 from events.kinds import build_payload
-from events.projection import CALLOUTS, COLLECTIONS, PLEDGES, project
-from events.projection_memory import replay
-from events.view import Delete, Put
+from events.readmodel.memory import replay
+from events.readmodel.projection import CALLOUTS, COLLECTIONS, PLEDGES, project
+from events.readmodel.view import Delete, Put
 from node.errors import InvalidEventError, TrackingError
 from node.store import EventStore, Overlay, Projector, open_store
 

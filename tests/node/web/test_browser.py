@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from events.projection import CALLOUTS, PLEDGES
+from events.readmodel.projection import CALLOUTS, PLEDGES
 from node import queries
 
 from .browser import DESKTOP, PHONE, SCREENSHOTS, chromium, serving

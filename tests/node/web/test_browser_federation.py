@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiohttp import web
 
-from events.projection import PLEDGES
+from events.readmodel.projection import PLEDGES
 from node import queries
 from node.app import create_app
 from node.federation import FederationConfig, federation_setup

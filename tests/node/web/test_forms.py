@@ -9,7 +9,7 @@ from datetime import datetime
 import pytest
 
 from events.kinds import KINDS, FieldType
-from events.projection import ASSEMBLIES, CALLOUTS, CAMPAIGNS, PLEDGES, POSITIONS, PROPOSALS, REPORTS
+from events.readmodel.projection import ASSEMBLIES, CALLOUTS, CAMPAIGNS, PLEDGES, POSITIONS, PROPOSALS, REPORTS
 from node import queries
 from node.web.actions import FORM_KINDS
 

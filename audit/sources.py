@@ -79,7 +79,7 @@ class DataDirSource:
 
 @dataclass(frozen=True, slots=True)
 class NodeUrl:
-    """A running node, read over its peer API into a temporary bundle first (see node/audit/remote.py)."""
+    """A running node, read over its peer API into a temporary bundle first (see audit/remote.py)."""
 
     path: str
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from .canonical import pack
+from ..canonical import pack
 from .projection import COLLECTIONS
 from .view import ViewReader
 

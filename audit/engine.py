@@ -3,7 +3,7 @@
 Every worker streams the whole source, but decodes, verifies and replays only the authors with
 `partition_of(author, W) == worker`. Read models are a pure function of each author's log (links
 across authors are joined at read time), so partitions replay independently into per-worker scratch
-stores, which end as spill files of digest entries in key buckets (node/audit/spill.py). Then worker i
+stores, which end as spill files of digest entries in key buckets (audit/spill.py). Then worker i
 sorts key range i of every worker's spill into a merged file, and the main process hashes the merged files
 in order into the state digest. W = 1 runs in this process and gives the same report.
 """
@@ -24,9 +24,9 @@ from pathlib import Path
 from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_text
 from events.bundle import BadItem
 from events.canonical import pack
-from events.digest import DIGEST_PREFIX
 from events.kinds import UnknownPayload, parse_event_payload
-from events.projection import project
+from events.readmodel.digest import DIGEST_PREFIX
+from events.readmodel.projection import project
 
 from . import report as r
 from .author import AuthorLog, SignatureBatch, SignatureRecheck
@@ -44,7 +44,7 @@ HEAD_CHECKPOINT = 256
 HEAD_CHECKPOINT_MIN = 16
 HELD_BUDGET = 32_768  # events held across all authors' runs, as far as the minimum run allows
 SMALL_SOURCE = 4 << 20
-# kinds that change an entity their own group created earlier: the field naming it (events/projection.py)
+# kinds that change an entity their own group created earlier: the field naming it (events/readmodel/projection.py)
 _MODIFIES = {
     "campaign.updated": "campaign",
     "campaign.closed": "campaign",
@@ -76,7 +76,7 @@ def run_partition(
 ) -> Partial:
     """Audit this worker's share of `source`; return its findings and the spill of its documents' entries.
 
-    It first takes the fast path (node/audit/author.py); if a signature that path relied on does not verify,
+    It first takes the fast path (audit/author.py); if a signature that path relied on does not verify,
     the partition is audited again from the start, checking each signature before the events it vouches for.
     """
     try:
@@ -212,7 +212,7 @@ def merge_ranges(spills: list[Spill], ranges: int, buckets: int, directory: str 
 
 
 def merged_digest(merged: list[Merged], forked: set[bytes]) -> str:
-    """Return events.digest.state_digest of the documents in `merged` (a test checks the two agree).
+    """Return events.readmodel.digest.state_digest of the documents in `merged` (a test checks the two agree).
 
     Every document belongs to one author, so to one worker: its key occurs once across the spills.
     """

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .kinds import NEEDS, POSITIONS
+from ..kinds import NEEDS, POSITIONS
 from .view import Put
 
 ACTIVE_PLEDGE = ("made", "fulfilled")

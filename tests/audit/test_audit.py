@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from audit import audit
 from events import Identity, create_event_from_value, fork_proof_from_events, group_id_text
-from events.digest import state_digest
-from events.projection_memory import replay
-from node.audit import audit
+from events.readmodel.digest import state_digest
+from events.readmodel.memory import replay
 
 from .helpers import flip, interleave, make_log, replace, write
 
@@ -91,7 +91,7 @@ def test_forged_signature_on_the_newest_event_makes_it_invalid(tmp_path, logs):
 
 
 def test_the_fast_path_is_taken_and_a_partition_is_audited_again_when_a_signature_it_relied_on_fails(tmp_path, logs, monkeypatch):
-    import node.audit.engine as engine
+    import audit.engine as engine
 
     passes = []
     replay_partition = engine._replay_partition

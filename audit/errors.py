@@ -6,7 +6,7 @@ from node.errors import NodeError
 
 
 class AuditError(NodeError):
-    """Root of every error raised by `node.audit`."""
+    """Root of every error raised by `audit`."""
 
     code = "audit_error"
 

@@ -6,12 +6,12 @@ import json
 
 import pytest
 
+from audit.cli import main
+from audit.errors import SourceError
+from audit.reader import PartitionReader
 from events import Identity
 from events.bundle import BundleReader
 from events.errors import BundleError
-from node.audit.cli import main
-from node.audit.errors import SourceError
-from node.audit.reader import PartitionReader
 
 from .helpers import flip, make_log, replace, write
 

@@ -6,12 +6,12 @@ import hashlib
 import sqlite3
 from contextlib import closing
 
-from events.digest import state_digest
-from events.projection import COLLECTIONS
-from events.projection_memory import MemoryView
-from events.view import Delete, Put
-from node.audit.engine import merge_ranges, merged_digest
-from node.audit.scratch import BLOCK, ScratchView
+from audit.engine import merge_ranges, merged_digest
+from audit.scratch import BLOCK, ScratchView
+from events.readmodel.digest import state_digest
+from events.readmodel.memory import MemoryView
+from events.readmodel.projection import COLLECTIONS
+from events.readmodel.view import Delete, Put
 
 
 def _id(author: bytes, seq: int) -> bytes:
@@ -151,7 +151,7 @@ def test_a_lookup_moves_the_spill_into_the_sqlite_file(tmp_path):
 
 
 def test_bucket_counts_grow_with_the_source():
-    from node.audit.spill import BUCKET_BYTES, MAX_BUCKETS, MIN_BUCKETS, bucket_of, buckets_for
+    from audit.spill import BUCKET_BYTES, MAX_BUCKETS, MIN_BUCKETS, bucket_of, buckets_for
 
     assert buckets_for(None) == buckets_for(0) == MIN_BUCKETS
     assert buckets_for(MIN_BUCKETS * BUCKET_BYTES + 1) == 2 * MIN_BUCKETS
@@ -162,7 +162,7 @@ def test_bucket_counts_grow_with_the_source():
 
 
 def test_the_head_only_checkpoint_shrinks_as_more_groups_hold_a_run():
-    from node.audit.engine import HEAD_CHECKPOINT, HEAD_CHECKPOINT_MIN, HELD_BUDGET, checkpoint_for
+    from audit.engine import HEAD_CHECKPOINT, HEAD_CHECKPOINT_MIN, HELD_BUDGET, checkpoint_for
 
     assert checkpoint_for(0) == HEAD_CHECKPOINT
     assert checkpoint_for(HELD_BUDGET // HEAD_CHECKPOINT - 1) == HEAD_CHECKPOINT

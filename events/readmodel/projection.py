@@ -4,7 +4,7 @@ The result does not depend on how authors' logs interleave (docs/KINDS.md, "Read
 - an update, withdrawal, fulfilment or closing only touches an entity its own author created earlier in
   the same log, so it is present when the change arrives (absent: ignored);
 - links across authors (pledge -> callout, position -> proposal, callout -> campaign, ...) are kept as the
-  document's `ref` and joined at read time (events/projection_joins.py), never copied into the target;
+  document's `ref` and joined at read time (events/readmodel/joins.py), never copied into the target;
 - a document that several events of one author shape keeps those events in its `log` field, and its other
   fields are a fold over that log; so `log.redact` can take one event back out and refold, which gives the
   same document as a replay that never saw the redacted payload.
@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .errors import EventError
-from .event import Event
-from .kinds import valid_payload_value
+from ..errors import EventError
+from ..event import Event
+from ..kinds import valid_payload_value
 from .view import Change, Delete, Put, ViewReader, make_put
 
 GROUPS = "groups"

@@ -26,7 +26,7 @@ from pathlib import Path
 import msgpack
 
 from events.canonical import packb_plain
-from events.projection import COLLECTIONS
+from events.readmodel.projection import COLLECTIONS
 
 # byte offset of the key's first byte in an entry of each collection: fixarray(5), name, bin8 header
 KEY_OFFSET = tuple(1 + len(packb_plain(name)) + 2 for name in COLLECTIONS)

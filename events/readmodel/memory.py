@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from .event import Event
+from ..event import Event
 from .projection import project
 from .view import Change, Put
 

@@ -9,9 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from events import Event, Identity, create_event, pack
-from events.digest import state_digest
 from events.kinds import build_payload
-from events.projection import (
+from events.readmodel.digest import state_digest
+from events.readmodel.joins import NeedTotal, callout_summary, proposal_tally
+from events.readmodel.memory import MemoryView, replay
+from events.readmodel.projection import (
     CALLOUTS,
     CAMPAIGNS,
     COLLECTIONS,
@@ -24,9 +26,7 @@ from events.projection import (
     position_key,
     project,
 )
-from events.projection_joins import NeedTotal, callout_summary, proposal_tally
-from events.projection_memory import MemoryView, replay
-from events.view import Delete, Put
+from events.readmodel.view import Delete, Put
 
 IDS = [Identity.from_seed(bytes([i + 1]) * 32) for i in range(4)]
 ALICE, BOB, CAROL, DAVE = IDS

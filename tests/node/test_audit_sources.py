@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import socket
 
-from node.audit import audit
-from node.audit.cli import main
+from audit import audit
+from audit.cli import main
 
-from ..conftest import make_service
+from .conftest import make_service
 
 
 async def test_data_dir_audit_matches_the_nodes_digest(tmp_path, capsys):
@@ -29,7 +29,7 @@ async def test_data_dir_audit_matches_the_nodes_digest(tmp_path, capsys):
 
 
 async def test_url_audit_fetches_over_the_peer_api_and_compares_the_advertised_digest(tmp_path):
-    from ..federation.cluster import Node
+    from .federation.cluster import Node
 
     node = Node(tmp_path / "served", "Served group", 0, {})
     await node.start()

@@ -8,7 +8,7 @@ doc])), built once when it is written. Documents that later events change (profi
 callouts, pledges, positions, follows) live in a SQLite file, where projections look them up. Documents
 keyed by the id of the one event that made them (reports, assemblies, proposals, decisions: most of
 them) are written once and looked up only by `log.redact`: they are buffered in memory by key bucket and
-appended to a spill file (node/audit/spill.py), which costs a fraction of a SQLite insert and its later
+appended to a spill file (audit/spill.py), which costs a fraction of a SQLite insert and its later
 sort. The first lookup of one moves them all into the SQLite file, where they stay. `seal` adds the SQLite
 file's documents to the spill and returns it; the engine sorts every worker's spill by key range.
 """
@@ -22,13 +22,13 @@ from pathlib import Path
 import msgpack
 
 from events.canonical import pack, packb_plain
-from events.projection import COLLECTIONS
-from events.view import Change, Put, make_put
+from events.readmodel.projection import COLLECTIONS
+from events.readmodel.view import Change, Put, make_put
 
 from .spill import CHUNKS_SCHEMA, KEY_OFFSET, MIN_BUCKETS, Spill, SpillWriter, bucket_of, read_chunk
 
 # Collections whose documents are keyed by the id of the one event that made them: the projection finds
-# them by key, never by author (events/projection.py, `_SINGLE`). They go to the spill until the first lookup of
+# them by key, never by author (events/readmodel/projection.py, `_SINGLE`). They go to the spill until the first lookup of
 # one; in the SQLite file they stay out of the author index (by_author NULL marks them; a scan by author
 # reads the whole collection) and have a key index of their own.
 _KEYED_BY_EVENT = frozenset(("reports", "assemblies", "proposals", "decisions"))
@@ -81,9 +81,9 @@ def _put_of(entry: bytes) -> Put:
 
 
 class ScratchView:
-    """Read models of one audit worker; implements events.view.ViewReader and applies Changes.
+    """Read models of one audit worker; implements events.readmodel.view.ViewReader and applies Changes.
 
-    `buckets` is how many key buckets the spill is cut into (node/audit/spill.py).
+    `buckets` is how many key buckets the spill is cut into (audit/spill.py).
     """
 
     def __init__(self, path: str | Path, *, buckets: int = MIN_BUCKETS, spill_bytes: int = SPILL_BYTES):
@@ -194,7 +194,7 @@ class ScratchView:
         self._db.execute(_SINGLES_INDEX)
 
     def seal(self) -> Spill:
-        """Return every document's digest entry in the spill file (see node/audit/spill.py); write no more after."""
+        """Return every document's digest entry in the spill file (see audit/spill.py); write no more after."""
         self._flush_docs()
         if self._singles:
             self._spill.write(self._singles)

@@ -59,7 +59,7 @@ def _with_progress(args: argparse.Namespace):
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse `argv` and run the audit (the `python -m node.audit` entry)."""
+    """Parse `argv` and run the audit (the `python -m audit` entry)."""
     parser = argparse.ArgumentParser(prog="solnet audit", description=__doc__)
     add_arguments(parser)
     return run(parser.parse_args(argv))

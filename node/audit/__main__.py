@@ -1,8 +1,0 @@
-"""`python -m node.audit SOURCE`: the audit command until `solnet audit` is registered."""
-
-import sys
-
-from .cli import main
-
-if __name__ == "__main__":
-    sys.exit(main())
