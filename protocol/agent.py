@@ -1,9 +1,9 @@
 """A node's protocol engine: serves peer requests and runs sync, push and relay through a Transport.
 
 `SyncAgent` ties the plain decision objects (PullSession, Gossip, PeerBook, ReplicationPolicy) to a
-Replica and a Transport. It has no timers: the node's scheduler decides when to call `sync_with`,
-`exchange_peers` and `publish`; relays that follow a received push run as background tasks, which
-`idle()` waits for.
+Replica and a Transport: it sends through a PeerClient and relays through a Relay. It has no timers:
+the node's scheduler decides when to call `sync_with`, `exchange_peers` and `publish`; relays that
+follow a received push run as background tasks, which `idle()` waits for.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from typing import Any
 
 from events import Event, ForkProof
 
-from .errors import MessageError, PeerRejectedError, ProtocolError, TransportError, UnexpectedMessageError
+from .client import PeerClient
+from .errors import MessageError, ProtocolError, UnexpectedMessageError
 from .gossip import Gossip
 from .messages import (
     PROTOCOL_VERSION,
@@ -36,7 +37,7 @@ from .messages import (
     decode_message,
     encode_message,
 )
-from .peers import PeerBook
+from .peers import FORGED_POINTS, MALFORMED_POINTS, REPLAY_POINTS, UNREQUESTED_POINTS, PeerBook
 from .policy import ReplicationPolicy
 from .pull import run_pull
 from .relay import Relay
@@ -44,11 +45,6 @@ from .replica import IngestResult, Replica
 from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of, serve_want
 from .transport import Origin, Transport
 
-# Misbehaviour points (PeerBook bans at 10 by default).
-MALFORMED_POINTS = 3
-FORGED_POINTS = 5
-REPLAY_POINTS = 2
-UNREQUESTED_POINTS = 3
 _ACKED_MEMORY = 4096
 
 
@@ -91,7 +87,7 @@ class SyncAgent:
         self.book = book or PeerBook(own_url=transport.address)
         self.gossip = gossip or Gossip()
         self.clock = clock
-        self.announce = announce
+        self.client = PeerClient(transport, self.book, clock)
         self.max_batch_events = max_batch_events
         self.max_batch_bytes = max_batch_bytes
         self.on_error = on_error
@@ -99,8 +95,17 @@ class SyncAgent:
         self._storing = 0  # pulls and pushes under way; the last to finish flushes the replica
         self._acked: dict[str, OrderedDict[bytes, None]] = {}
         self._pulling: dict[bytes, int] = {}
-        self._relay = Relay(self)
+        self._relay = Relay(self.client, self.gossip, lambda: self.policy, announce=announce)
         transport.serve(self.handle_bytes)
+
+    @property
+    def announce(self) -> bool:
+        """True iff peers that get no push of new events get an announcement of their heads."""
+        return self._relay.announce
+
+    @announce.setter
+    def announce(self, value: bool) -> None:
+        self._relay.announce = value
 
     # --- serving -------------------------------------------------------------------------------------------------
 
@@ -208,10 +213,10 @@ class SyncAgent:
         return Ack(len(result.stored), result.duplicates, len(result.forks), len(result.rejected))
 
     async def _on_fork_proofs(self, sender: str | None, proofs: Sequence[ForkProof]) -> Ack:
-        known = self._relay.proofs_known.setdefault(sender, set()) if sender is not None else set()
         new = []
         for proof in proofs:
-            known.add(proof.author)
+            if sender is not None:
+                self._relay.peer_holds_proofs(sender, [proof.author])
             if await self.replica.add_fork_proof(proof):
                 new.append(proof)
         if new:
@@ -222,23 +227,7 @@ class SyncAgent:
 
     async def request(self, peer: str, message: Message, expected: type | tuple[type, ...]) -> Any:
         """Send a request, check the reply's type, and keep the peer's health record; raise ProtocolError on failure."""
-        now = self.clock()
-        try:
-            reply = await self.transport.request(peer, message)
-            if not isinstance(reply, expected):
-                raise UnexpectedMessageError(f"{peer} replied with {type(reply).__name__}", field="tag")
-        except TransportError:
-            self.book.record_failure(peer, now)
-            raise
-        except (MessageError, UnexpectedMessageError) as exc:
-            self.book.record_failure(peer, now)
-            self.book.penalise(peer, MALFORMED_POINTS, f"malformed reply: {exc}", now)
-            raise
-        except PeerRejectedError:
-            self.book.record_failure(peer, now)
-            raise
-        self.book.record_success(peer, self.clock())
-        return reply
+        return await self.client.request(peer, message, expected)
 
     async def hello(self, peer: str) -> Hello:
         """Exchange Hello with a peer and remember its group key; raise ProtocolError on failure."""
@@ -262,7 +251,7 @@ class SyncAgent:
             send = [a for a in ours.forked if a not in set(theirs.forked)]
             if send:
                 await self.request(peer, ForkProofs(tuple(await self.replica.fork_proofs(send))), Ack)
-                self._relay.proofs_known.setdefault(peer, set()).update(send)
+                self._relay.peer_holds_proofs(peer, send)
             return report
         except ProtocolError as exc:
             return SyncReport(peer, False, error=str(exc))
