@@ -1,14 +1,17 @@
 """A node's protocol engine: serves peer requests and runs sync, push and relay through a Transport.
 
 `SyncAgent` ties the plain decision objects (PullSession, Gossip, PeerBook, ReplicationPolicy) to a
-Replica and a Transport: it sends through a PeerClient and relays through a Relay. It has no timers:
-the node's scheduler decides when to call `sync_with`, `exchange_peers` and `publish`; relays that
-follow a received push run as background tasks, which `idle()` waits for.
+Replica and a Transport: it sends through a PeerClient, relays through a Relay and answers wants as
+protocol/serving.py chooses. It has no timers: the node's scheduler decides when to call `sync_with`,
+`exchange_peers` and `publish`; relays that follow a received push or pull run as background tasks,
+which `idle()` waits for. The agent relays what it ingested itself, by its own rules (never back to the
+sender), so whoever tells it about local events tells it only about those.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
@@ -42,7 +45,8 @@ from .policy import ReplicationPolicy
 from .pull import run_pull
 from .relay import Relay
 from .replica import IngestResult, Replica
-from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of, serve_want
+from .serving import Reader, serve_want, want_records
+from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of
 from .transport import Origin, Transport
 
 _ACKED_MEMORY = 4096
@@ -113,6 +117,10 @@ class SyncAgent:
         """True iff the sender's transport key, or its confirmed URL, is banned."""
         return self.book.is_banned(origin.key, now) or (origin.url is not None and self.book.is_banned(origin.url, now))
 
+    def penalise_oversized(self, key: str) -> None:
+        """Charge a request refused for its size before it was read: it is malformed, whoever sent it."""
+        self.book.penalise(key, MALFORMED_POINTS, "sent an oversized request", self.clock())
+
     async def handle_bytes(self, sender: str | Origin, data: bytes, expected: type | tuple[type, ...] | None = None) -> bytes:
         """Decode a request (of `expected` type when given), answer it, encode the reply; bad ones get ErrorReply + penalty."""
         origin = sender if isinstance(sender, Origin) else Origin.authentic(sender)
@@ -159,6 +167,12 @@ class SyncAgent:
             self.book.merge(message)
             return self.book.peer_list()
         raise UnexpectedMessageError(f"{type(message).__name__} is a reply, not a request", field="tag")
+
+    async def want_records(self, want: Want, read_records: Reader[bytes]) -> list[bytes]:
+        """Return the stored records that answer `want`, chosen as `handle` chooses a Want's events (policy, bounds)."""
+        return await want_records(
+            read_records, want, self.policy, max_events=self.max_batch_events, max_bytes=self.max_batch_bytes
+        )
 
     def hello_message(self) -> Hello:
         """Return this node's Hello."""
@@ -235,8 +249,14 @@ class SyncAgent:
         self.book.add(peer, reply.group)
         return reply
 
-    async def sync_with(self, peer: str) -> SyncReport:
-        """Exchange frontiers with `peer`, pull what it has and we lack, trade fork proofs; never raises ProtocolError."""
+    async def sync_with(self, peer: str, *, greet: bool = False) -> SyncReport:
+        """Exchange frontiers with `peer`, pull what it has and we lack, trade fork proofs; never raises ProtocolError.
+
+        With `greet`, a peer whose group key is not known yet gets a Hello first (a failure is the sync's to report).
+        """
+        if greet and self.book.health(peer).group is None:
+            with contextlib.suppress(ProtocolError):
+                await self.hello(peer)
         try:
             ours = await self.frontier()
             theirs = await self.request(peer, ours, Frontier)

@@ -128,7 +128,7 @@ async def _serve_want(request: web.Request, federation: Federation, origin: Orig
     if want is None:
         # The agent's own path answers bans and bad requests (and penalises them) exactly as for every other message.
         return _reply(await agent.handle_bytes(origin, body, Want))
-    records = await federation.records_for(want)
+    records = await agent.want_records(want, federation.replica.read_records)
     size = sum(len(r) for r in records)
     head = bytes([0x92, 0x04]) + _array_header(len(records))
     response = web.StreamResponse(status=200, headers={"Content-Type": CONTENT_TYPE})
