@@ -23,7 +23,7 @@ from typing import Any
 
 import aiohttp
 
-from events import Event, Mode
+from events import Mode
 from protocol import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
@@ -37,9 +37,10 @@ from protocol import (
     SyncStats,
 )
 
+from ..notices import Source, Stored
 from ..service import NodeService
 from .policy import policy_from_views
-from .replica import FROM_PEER, NodeReplica
+from .replica import NodeReplica
 from .transport import HttpTransport
 
 log = logging.getLogger("solnet.federation")
@@ -70,7 +71,7 @@ class FederationConfig:
 
 
 class Federation:
-    """One node's gossip: the SyncAgent over HTTP, the anti-entropy loop, the local-publish hook, peer health."""
+    """One node's gossip: the SyncAgent over HTTP, the anti-entropy loop, the local-events listener, peer health."""
 
     def __init__(self, service: NodeService, config: FederationConfig):
         self.service = service
@@ -102,7 +103,7 @@ class Federation:
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
     async def start(self, session: aiohttp.ClientSession) -> None:
-        """Start gossiping over `session`: add the configured peers, hook local publishing, start the loop."""
+        """Start gossiping over `session`: add the configured peers, listen for local events, start the loop."""
         self.transport.session = session
         for url in self.config.peers:
             self.book.add(url.rstrip("/"))
@@ -194,14 +195,14 @@ class Federation:
 
     # --- hooks ---------------------------------------------------------------------------------------------------
 
-    async def _on_local_events(self, events: list[Event]) -> None:
-        if FROM_PEER.get() or not events:
+    async def _on_local_events(self, notice: Stored) -> None:
+        if notice.source is Source.PEER or not notice.events:
             return  # the agent relays what it ingested itself, never back to its sender
         own = self.service.identity.public_key
-        if any(e.author == own and e.kind.startswith("graph.") for e in events):
+        if any(e.author == own and e.kind.startswith("graph.") for e in notice.events):
             await self.refresh_policy()
         self.counters.pushes_sent += 1
-        self._spawn(self.agent.publish(events))
+        self._spawn(self.agent.publish(notice.events))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
