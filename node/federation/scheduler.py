@@ -4,7 +4,7 @@ Timers and I/O wiring live here and nowhere in protocol/: the SyncAgent decides 
 claimed URL counts, `SyncStats` what is reported; this decides when, runs their background tasks, and holds
 the aiohttp session and the health file. Every `interval` seconds (jittered) a round syncs with `sync_peers`
 random available peers (the PeerBook's backoff and circuit breaker decide who is available), at most
-`concurrency` requests of syncs, peer exchange and call-backs at once; every `exchange_every` rounds it also
+`concurrency` syncs, peer exchanges and claim call-backs at once; every `exchange_every` rounds it also
 trades peer lists. A cut sync simply ends: the next round starts from the store's new heads.
 """
 
