@@ -16,10 +16,10 @@ from events.readmodel.projection import project
 
 from .datadir import DataDir, Settings
 from .errors import ConfigError, TrackingError
+from .notices import Listener, Source, Stored
 from .store import AsyncStore, EventStore, IngestResult, Projector
 
 T = TypeVar("T")
-Listener = Callable[[list[Event]], Awaitable[None]]
 VERSION = "0.1.0"
 REDACT_KIND = "log.redact"
 UNPUBLISHABLE_KINDS = frozenset({"key.commit", "key.rotate"})
@@ -108,11 +108,15 @@ class NodeService:
             self._told_own([notification_id])
             await self._apply_redactions([event])
             await self.refresh()
-        await self._notify([event])
+        await self._notify([event], Source.PUBLISHED)
         return event
 
-    async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD, *, refresh: bool = True) -> IngestResult:
-        """Store peers' valid events, update read models and tell listeners what was new.
+    async def ingest(
+        self, events: Iterable[Event], mode: Mode = Mode.HEAD, *, refresh: bool = True, source: Source = Source.INGESTED
+    ) -> IngestResult:
+        """Store peers' valid events, update read models and tell listeners what was new, as from `source`.
+
+        `source` is Source.PEER when the sync agent ingests (it relays those itself), else an import's INGESTED.
 
         With `refresh=False` the read models may lag (a bulk sync projects once at its end, through
         `refresh_if_stale`, instead of after every batch), but never by more than MAX_REFRESH_LAG_S.
@@ -132,7 +136,7 @@ class NodeService:
                 elif time.monotonic() - self._stale_since > MAX_REFRESH_LAG_S:
                     await self.refresh()
         if result.stored:
-            await self._notify(list(result.stored))
+            await self._notify(result.stored, source)
         return result
 
     async def _check_redaction_target(self, payload: bytes) -> None:
@@ -197,7 +201,7 @@ class NodeService:
         if not events:
             return []
         await self.refresh()
-        await self._notify(events)
+        await self._notify(events, Source.EXTERNAL)
         return events
 
     @property
@@ -270,9 +274,10 @@ class NodeService:
             info.update(await provider())
         return info
 
-    async def _notify(self, events: list[Event]) -> None:
+    async def _notify(self, events: Iterable[Event], source: Source) -> None:
+        notice = Stored(tuple(events), source)
         for listener in list(self.listeners):
-            await listener(events)
+            await listener(notice)
 
     async def close(self) -> None:
         await self.astore.close()

@@ -1,6 +1,7 @@
 """What nodes say to each other and the sync/gossip decisions; network access only through a Transport."""
 
 from .agent import SyncAgent, SyncReport
+from .client import PeerClient
 from .errors import (
     MessageError,
     PeerMisbehaviourError,
@@ -35,10 +36,14 @@ from .messages import (
     decode_message,
     encode_message,
 )
+from .origins import Callback, Claims
 from .peers import PeerBook, PeerHealth
 from .policy import ReplicationPolicy
+from .relay import Relay
 from .replica import IngestResult, MemoryReplica, Rejection, Replica
-from .sync import FrontierDiff, PullSession, compare_frontiers, frontier_of, serve_want
+from .serving import serve_want, want_records
+from .stats import Counters, PeerStats, SyncStats
+from .sync import FrontierDiff, PullSession, compare_frontiers, frontier_of
 from .transport import BytesHandler, Origin, Transport
 
 __all__ = [
@@ -48,6 +53,9 @@ __all__ = [
     "PROTOCOL_VERSION",
     "Ack",
     "BytesHandler",
+    "Callback",
+    "Claims",
+    "Counters",
     "ErrorReply",
     "EventBatch",
     "ForkProofs",
@@ -64,19 +72,23 @@ __all__ = [
     "MessageError",
     "Origin",
     "PeerBook",
+    "PeerClient",
     "PeerHealth",
     "PeerInfo",
     "PeerList",
     "PeerMisbehaviourError",
     "PeerRejectedError",
+    "PeerStats",
     "ProtocolError",
     "PullSession",
     "Push",
     "Rejection",
+    "Relay",
     "ReplicationPolicy",
     "Replica",
     "SyncAgent",
     "SyncReport",
+    "SyncStats",
     "Transport",
     "TransportError",
     "UnexpectedMessageError",
@@ -90,4 +102,5 @@ __all__ = [
     "encode_message",
     "frontier_of",
     "serve_want",
+    "want_records",
 ]

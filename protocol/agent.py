@@ -1,14 +1,17 @@
 """A node's protocol engine: serves peer requests and runs sync, push and relay through a Transport.
 
 `SyncAgent` ties the plain decision objects (PullSession, Gossip, PeerBook, ReplicationPolicy) to a
-Replica and a Transport. It has no timers: the node's scheduler decides when to call `sync_with`,
-`exchange_peers` and `publish`; relays that follow a received push run as background tasks, which
-`idle()` waits for.
+Replica and a Transport: it sends through a PeerClient, relays through a Relay and answers wants as
+protocol/serving.py chooses. It has no timers: the node's scheduler decides when to call `sync_with`,
+`exchange_peers` and `publish`; relays that follow a received push or pull run as background tasks,
+which `idle()` waits for. The agent relays what it ingested itself, by its own rules (never back to the
+sender), so whoever tells it about local events tells it only about those.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
@@ -17,7 +20,8 @@ from typing import Any
 
 from events import Event, ForkProof
 
-from .errors import MessageError, PeerRejectedError, ProtocolError, TransportError, UnexpectedMessageError
+from .client import PeerClient
+from .errors import MessageError, ProtocolError, UnexpectedMessageError
 from .gossip import Gossip
 from .messages import (
     PROTOCOL_VERSION,
@@ -36,19 +40,15 @@ from .messages import (
     decode_message,
     encode_message,
 )
-from .peers import PeerBook
+from .peers import FORGED_POINTS, MALFORMED_POINTS, REPLAY_POINTS, UNREQUESTED_POINTS, PeerBook
 from .policy import ReplicationPolicy
 from .pull import run_pull
 from .relay import Relay
 from .replica import IngestResult, Replica
-from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of, serve_want
+from .serving import Reader, serve_want, want_records
+from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of
 from .transport import Origin, Transport
 
-# Misbehaviour points (PeerBook bans at 10 by default).
-MALFORMED_POINTS = 3
-FORGED_POINTS = 5
-REPLAY_POINTS = 2
-UNREQUESTED_POINTS = 3
 _ACKED_MEMORY = 4096
 
 
@@ -91,7 +91,7 @@ class SyncAgent:
         self.book = book or PeerBook(own_url=transport.address)
         self.gossip = gossip or Gossip()
         self.clock = clock
-        self.announce = announce
+        self.client = PeerClient(transport, self.book, clock)
         self.max_batch_events = max_batch_events
         self.max_batch_bytes = max_batch_bytes
         self.on_error = on_error
@@ -99,14 +99,27 @@ class SyncAgent:
         self._storing = 0  # pulls and pushes under way; the last to finish flushes the replica
         self._acked: dict[str, OrderedDict[bytes, None]] = {}
         self._pulling: dict[bytes, int] = {}
-        self._relay = Relay(self)
+        self._relay = Relay(self.client, self.gossip, lambda: self.policy, announce=announce)
         transport.serve(self.handle_bytes)
+
+    @property
+    def announce(self) -> bool:
+        """True iff peers that get no push of new events get an announcement of their heads."""
+        return self._relay.announce
+
+    @announce.setter
+    def announce(self, value: bool) -> None:
+        self._relay.announce = value
 
     # --- serving -------------------------------------------------------------------------------------------------
 
     def is_banned(self, origin: Origin, now: float) -> bool:
         """True iff the sender's transport key, or its confirmed URL, is banned."""
         return self.book.is_banned(origin.key, now) or (origin.url is not None and self.book.is_banned(origin.url, now))
+
+    def penalise_oversized(self, key: str) -> None:
+        """Charge a request refused for its size before it was read: it is malformed, whoever sent it."""
+        self.book.penalise(key, MALFORMED_POINTS, "sent an oversized request", self.clock())
 
     async def handle_bytes(self, sender: str | Origin, data: bytes, expected: type | tuple[type, ...] | None = None) -> bytes:
         """Decode a request (of `expected` type when given), answer it, encode the reply; bad ones get ErrorReply + penalty."""
@@ -154,6 +167,12 @@ class SyncAgent:
             self.book.merge(message)
             return self.book.peer_list()
         raise UnexpectedMessageError(f"{type(message).__name__} is a reply, not a request", field="tag")
+
+    async def want_records(self, want: Want, read_records: Reader[bytes]) -> list[bytes]:
+        """Return the stored records that answer `want`, chosen as `handle` chooses a Want's events (policy, bounds)."""
+        return await want_records(
+            read_records, want, self.policy, max_events=self.max_batch_events, max_bytes=self.max_batch_bytes
+        )
 
     def hello_message(self) -> Hello:
         """Return this node's Hello."""
@@ -208,10 +227,10 @@ class SyncAgent:
         return Ack(len(result.stored), result.duplicates, len(result.forks), len(result.rejected))
 
     async def _on_fork_proofs(self, sender: str | None, proofs: Sequence[ForkProof]) -> Ack:
-        known = self._relay.proofs_known.setdefault(sender, set()) if sender is not None else set()
         new = []
         for proof in proofs:
-            known.add(proof.author)
+            if sender is not None:
+                self._relay.peer_holds_proofs(sender, [proof.author])
             if await self.replica.add_fork_proof(proof):
                 new.append(proof)
         if new:
@@ -222,23 +241,7 @@ class SyncAgent:
 
     async def request(self, peer: str, message: Message, expected: type | tuple[type, ...]) -> Any:
         """Send a request, check the reply's type, and keep the peer's health record; raise ProtocolError on failure."""
-        now = self.clock()
-        try:
-            reply = await self.transport.request(peer, message)
-            if not isinstance(reply, expected):
-                raise UnexpectedMessageError(f"{peer} replied with {type(reply).__name__}", field="tag")
-        except TransportError:
-            self.book.record_failure(peer, now)
-            raise
-        except (MessageError, UnexpectedMessageError) as exc:
-            self.book.record_failure(peer, now)
-            self.book.penalise(peer, MALFORMED_POINTS, f"malformed reply: {exc}", now)
-            raise
-        except PeerRejectedError:
-            self.book.record_failure(peer, now)
-            raise
-        self.book.record_success(peer, self.clock())
-        return reply
+        return await self.client.request(peer, message, expected)
 
     async def hello(self, peer: str) -> Hello:
         """Exchange Hello with a peer and remember its group key; raise ProtocolError on failure."""
@@ -246,8 +249,14 @@ class SyncAgent:
         self.book.add(peer, reply.group)
         return reply
 
-    async def sync_with(self, peer: str) -> SyncReport:
-        """Exchange frontiers with `peer`, pull what it has and we lack, trade fork proofs; never raises ProtocolError."""
+    async def sync_with(self, peer: str, *, greet: bool = False) -> SyncReport:
+        """Exchange frontiers with `peer`, pull what it has and we lack, trade fork proofs; never raises ProtocolError.
+
+        With `greet`, a peer whose group key is not known yet gets a Hello first (a failure is the sync's to report).
+        """
+        if greet and self.book.health(peer).group is None:
+            with contextlib.suppress(ProtocolError):
+                await self.hello(peer)
         try:
             ours = await self.frontier()
             theirs = await self.request(peer, ours, Frontier)
@@ -262,7 +271,7 @@ class SyncAgent:
             send = [a for a in ours.forked if a not in set(theirs.forked)]
             if send:
                 await self.request(peer, ForkProofs(tuple(await self.replica.fork_proofs(send))), Ack)
-                self._relay.proofs_known.setdefault(peer, set()).update(send)
+                self._relay.peer_holds_proofs(peer, send)
             return report
         except ProtocolError as exc:
             return SyncReport(peer, False, error=str(exc))

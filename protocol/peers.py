@@ -15,6 +15,12 @@ from .messages import MAX_PEERS, MAX_URL_LENGTH, PeerInfo, PeerList
 
 HEALTHY, BACKOFF, OPEN, BANNED = "healthy", "backoff", "open", "banned"
 
+# Misbehaviour points (a PeerBook bans at 10 by default; docs/PROTOCOL.md §13, "Peers").
+MALFORMED_POINTS = 3
+FORGED_POINTS = 5
+REPLAY_POINTS = 2
+UNREQUESTED_POINTS = 3
+
 
 @dataclass(frozen=True, slots=True)
 class PeerHealth:

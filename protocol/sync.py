@@ -1,4 +1,4 @@
-"""Sync decisions as plain objects: compare frontiers, pull in bounded batches, serve wants.
+"""Sync decisions as plain objects: compare frontiers and pull in bounded batches (protocol/serving.py answers wants).
 
 A pull is a `PullSession`: the caller asks it for the next `Want`, sends it, hands the reply to
 `accept`, ingests what `accept` returns, and gives the result to `settle`, until `next_want` returns
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from events import ChainHead, Event, EventError, ed25519
-from events.event import encode_record, signature_valid
+from events.event import signature_valid
 from events.fork import MAX_RUN
 
 from .messages import (
@@ -32,7 +32,7 @@ from .messages import (
     WantItem,
 )
 from .policy import ReplicationPolicy
-from .replica import IngestResult, Rejection, Replica
+from .replica import IngestResult, Rejection
 
 DEFAULT_BATCH_EVENTS = 500
 DEFAULT_BATCH_BYTES = 1024 * 1024
@@ -268,31 +268,3 @@ class PullSession:
     def _drop_carry(self, author: bytes, code: str) -> None:
         for event in self._carry.pop(author, []):
             self.rejected.append(Rejection(author, event.seq, event.id, code, "no later signature vouched for this event"))
-
-
-async def serve_want(
-    replica: Replica,
-    want: Want,
-    policy: ReplicationPolicy | None = None,
-    *,
-    max_events: int = MAX_BATCH_EVENTS,
-    max_bytes: int = MAX_BATCH_BYTES,
-) -> EventBatch:
-    """Return the events a want asks for, items in order, within both its bounds and ours (at least one event)."""
-    policy = policy or ReplicationPolicy()
-    count_limit = min(want.max_events, max_events)
-    byte_limit = min(want.max_bytes, max_bytes)
-    out: list[Event] = []
-    size = 0
-    for item in want.wants:
-        if not policy.replicates(item.author):
-            continue
-        for event in await replica.read_log(item.author, item.from_seq, min(item.limit, count_limit - len(out))):
-            record = len(encode_record(event))
-            if out and (size + record > byte_limit or len(out) >= count_limit):
-                return EventBatch(tuple(out))
-            out.append(event)
-            size += record
-        if len(out) >= count_limit:
-            break
-    return EventBatch(tuple(out))

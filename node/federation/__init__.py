@@ -1,6 +1,6 @@
 """Federation over HTTP: the store as a protocol Replica, the peer endpoints, the HTTP transport and the gossip scheduler."""
 
-from .replica import FROM_PEER, NodeReplica
+from .replica import NodeReplica
 from .routes import FEDERATION, setup_peer_routes
 from .scheduler import Federation, FederationConfig
 from .setup import config_from_args, federation_setup
@@ -9,7 +9,6 @@ from .transport import CONTENT_TYPE, PEER_HEADER, HttpTransport
 __all__ = [
     "CONTENT_TYPE",
     "FEDERATION",
-    "FROM_PEER",
     "PEER_HEADER",
     "Federation",
     "FederationConfig",

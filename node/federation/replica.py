@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import contextvars
 from collections.abc import Iterable, Mapping, Sequence
 
 from events import ChainHead, Event, ForkProof, Mode
 from protocol import IngestResult, Rejection
 
 from .. import store as node_store
+from ..notices import Source
 from ..service import NodeService
 
 # Store rejection codes in the protocol's words: a conflict nobody could sign for is a forgery ("unvouched"),
 # a conflict whose stored side lacks a near signature is what an honest holder of the other branch causes.
 _CODES = {"bad_signature": "unvouched", "unproven_conflict": "conflict"}
-
-FROM_PEER: contextvars.ContextVar[bool] = contextvars.ContextVar("solnet_from_peer", default=False)
-"""True while the sync agent ingests peers' events, so the local-publish listener does not push them a second time."""
 
 
 def translate(result: node_store.IngestResult, forked_before: set[bytes]) -> IngestResult:
@@ -50,13 +47,12 @@ class NodeReplica:
         return await self.service.astore.read(self.service.store.read_records, author, from_seq, limit)
 
     async def ingest(self, events: Sequence[Event]) -> IngestResult:
-        """Store peers' valid events through the service (listeners; read models at `flush`); translate the outcome."""
+        """Store peers' valid events through the service (listeners told: from a peer; read models at `flush`).
+
+        Returns the outcome in the protocol's words. The agent relays what this stored, so listeners leave it alone.
+        """
         forked = await self.service.astore.forked_authors()
-        token = FROM_PEER.set(True)
-        try:
-            result = await self.service.ingest(events, self.mode, refresh=False)
-        finally:
-            FROM_PEER.reset(token)
+        result = await self.service.ingest(events, self.mode, refresh=False, source=Source.PEER)
         return translate(result, forked)
 
     async def flush(self) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import re
 import struct
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -20,13 +19,11 @@ from protocol.errors import MessageError, UnexpectedMessageError
 from protocol.messages import MAX_URL_LENGTH, decode_message, encode_message
 
 from ..http_errors import peer_status
+from .scheduler import Federation
 from .transport import CONTENT_TYPE, PEER_HEADER
 
-if TYPE_CHECKING:
-    from .scheduler import Federation
-
-FEDERATION = web.AppKey("federation", object)
-"""The app's Federation (typed loosely to keep this module free of an import cycle)."""
+FEDERATION = web.AppKey("federation", Federation)
+"""The app's Federation: its agent answers the requests, its claims say who sent them."""
 
 BODY_LIMITS = {
     "hello": 1024,
@@ -103,7 +100,7 @@ async def _handle(request: web.Request) -> web.StreamResponse:
     content_type = request.headers.get("Content-Type")
     if content_type and content_type.split(";")[0].strip() != CONTENT_TYPE:
         return _error("bad_content_type", f"peer requests are {CONTENT_TYPE}, not {content_type:.60}")
-    federation: Federation = request.app[FEDERATION]  # type: ignore[assignment]
+    federation = request.app[FEDERATION]
     key = remote_key(request)
     body = await read_body(request, limit)
     if body is None:
@@ -128,7 +125,7 @@ async def _serve_want(request: web.Request, federation: Federation, origin: Orig
     if want is None:
         # The agent's own path answers bans and bad requests (and penalises them) exactly as for every other message.
         return _reply(await agent.handle_bytes(origin, body, Want))
-    records = await federation.records_for(want)
+    records = await agent.want_records(want, federation.replica.read_records)
     size = sum(len(r) for r in records)
     head = bytes([0x92, 0x04]) + _array_header(len(records))
     response = web.StreamResponse(status=200, headers={"Content-Type": CONTENT_TYPE})

@@ -1,9 +1,11 @@
-"""The gossip scheduler: pushes local events at once, runs anti-entropy rounds and peer exchange, keeps peer health.
+"""The gossip scheduler: pushes local events at once, runs anti-entropy rounds and peer exchange, writes peer health.
 
-Timers live here and nowhere in protocol/: the SyncAgent decides what to say, this decides when. Every
-`interval` seconds (jittered) a round syncs with `sync_peers` random available peers (the PeerBook's backoff
-and circuit breaker decide who is available), at most `concurrency` syncs at once; every `exchange_every`
-rounds it also trades peer lists. A cut sync simply ends: the next round starts from the store's new heads.
+Timers and I/O wiring live here and nowhere in protocol/: the SyncAgent decides what to say, `Claims` whose
+claimed URL counts, `SyncStats` what is reported; this decides when, runs their background tasks, and holds
+the aiohttp session and the health file. Every `interval` seconds (jittered) a round syncs with `sync_peers`
+random available peers (the PeerBook's backoff and circuit breaker decide who is available), at most
+`concurrency` syncs, peer exchanges and claim call-backs at once; every `exchange_every` rounds it also
+trades peer lists. A cut sync simply ends: the next round starts from the store's new heads.
 """
 
 from __future__ import annotations
@@ -14,37 +16,35 @@ import json
 import logging
 import random
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from events import Event, Mode, group_id_text
+from events import Mode
 from protocol import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
+    Claims,
+    Counters,
     Gossip,
-    Hello,
     Origin,
     PeerBook,
-    ProtocolError,
     SyncAgent,
     SyncReport,
-    Want,
+    SyncStats,
 )
-from protocol.agent import MALFORMED_POINTS
 
+from ..notices import Source, Stored
 from ..service import NodeService
 from .policy import policy_from_views
-from .replica import FROM_PEER, NodeReplica
+from .replica import NodeReplica
 from .transport import HttpTransport
 
 log = logging.getLogger("solnet.federation")
 HEALTH_FILE = "peer-health.json"
-CONFIRM_CAP = 4096  # confirmed (URL, remote address) pairs remembered, and confirmations under way at once
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,27 +70,8 @@ class FederationConfig:
     seed: int | None = None
 
 
-@dataclass(slots=True)
-class PeerStats:
-    """What this node saw of one peer's syncs (the PeerBook keeps the health itself)."""
-
-    syncs: int = 0
-    events_received: int = 0
-    last_sync: float | None = None
-    last_error: str = ""
-
-
-@dataclass(slots=True)
-class Counters:
-    rounds: int = 0
-    events_received: int = 0
-    pushes_sent: int = 0
-    oversized_requests: int = 0
-    errors: list[str] = field(default_factory=list)
-
-
 class Federation:
-    """One node's gossip: the SyncAgent over HTTP, the anti-entropy loop, the local-publish hook, peer health."""
+    """One node's gossip: the SyncAgent over HTTP, the anti-entropy loop, the local-events listener, peer health."""
 
     def __init__(self, service: NodeService, config: FederationConfig):
         self.service = service
@@ -110,12 +91,10 @@ class Federation:
             max_batch_events=config.batch_events,
             max_batch_bytes=config.batch_bytes,
         )
-        self.stats: dict[str, PeerStats] = {}
-        self.counters = Counters()
+        self.stats = SyncStats()
         self._limit = asyncio.Semaphore(config.concurrency)
+        self.claims = Claims(self.transport, self.book, self.agent.hello_message, limit=self._limit)
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._confirmed: OrderedDict[tuple[str, str], None] = OrderedDict()  # (claimed URL, remote key) pairs
-        self._confirming: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
         self._round_running = False
@@ -124,7 +103,7 @@ class Federation:
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
     async def start(self, session: aiohttp.ClientSession) -> None:
-        """Start gossiping over `session`: add the configured peers, hook local publishing, start the loop."""
+        """Start gossiping over `session`: add the configured peers, listen for local events, start the loop."""
         self.transport.session = session
         for url in self.config.peers:
             self.book.add(url.rstrip("/"))
@@ -147,6 +126,11 @@ class Federation:
                 await task
         await self.agent.cancel()
         self._loop_task = None
+
+    @property
+    def counters(self) -> Counters:
+        """Return the node's federation totals (rounds, events received, pushes, errors)."""
+        return self.stats.counters
 
     @property
     def busy(self) -> bool:
@@ -193,16 +177,8 @@ class Federation:
     async def sync_with(self, peer: str) -> SyncReport:
         """Run one anti-entropy sync with `peer` (bounded by the concurrency semaphore) and record its outcome."""
         async with self._limit:
-            if self.book.health(peer).group is None:
-                with contextlib.suppress(ProtocolError):
-                    await self.agent.hello(peer)  # learn its group key (the sync below reports a failure anyway)
-            report = await self.agent.sync_with(peer)
-        stats = self.stats.setdefault(peer, PeerStats())
-        stats.syncs += 1
-        stats.events_received += report.stored
-        stats.last_sync = time.time()
-        stats.last_error = report.error
-        self.counters.events_received += report.stored
+            report = await self.agent.sync_with(peer, greet=True)
+        self.stats.record_sync(report, time.time())
         return report
 
     async def exchange_peers(self, peer: str) -> int:
@@ -219,14 +195,14 @@ class Federation:
 
     # --- hooks ---------------------------------------------------------------------------------------------------
 
-    async def _on_local_events(self, events: list[Event]) -> None:
-        if FROM_PEER.get() or not events:
+    async def _on_local_events(self, notice: Stored) -> None:
+        if notice.source is Source.PEER or not notice.events:
             return  # the agent relays what it ingested itself, never back to its sender
         own = self.service.identity.public_key
-        if any(e.author == own and e.kind.startswith("graph.") for e in events):
+        if any(e.author == own and e.kind.startswith("graph.") for e in notice.events):
             await self.refresh_policy()
         self.counters.pushes_sent += 1
-        self._spawn(self.agent.publish(events))
+        self._spawn(self.agent.publish(notice.events))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)
@@ -240,78 +216,24 @@ class Federation:
 
     def _task_failed(self, exc: BaseException) -> None:
         log.error("gossip task failed: %r", exc, exc_info=exc)
-        self.counters.errors.append(f"{type(exc).__name__}: {exc}"[:300])
-        del self.counters.errors[:-20]
+        self.stats.record_error(exc)
 
     def count_oversized(self, sender: str) -> None:
         """An oversized request is malformed: count it and penalise its sender."""
         self.counters.oversized_requests += 1
-        self.book.penalise(sender, MALFORMED_POINTS, "sent an oversized request", self.agent.clock())
+        self.agent.penalise_oversized(sender)
 
     # --- who sent it ----------------------------------------------------------------------------------------------
 
     def origin(self, key: str, claimed: str | None, greeting_group: bytes | None = None) -> Origin:
-        """Return the Origin of a request from remote `key` claiming URL `claimed` (docs/PROTOCOL.md §13, "Who sent it").
+        """Return the Origin of a request from remote `key` claiming URL `claimed` (protocol.Claims decides).
 
-        The claim is used only once a hello round trip confirmed it for this remote address; until then a
-        confirmation is started in the background (at most one per claim at a time).
+        A call-back that the claim needs runs as a background task; until it confirmed the claim, the URL is ignored.
         """
-        if claimed is None:
-            return Origin(key)
-        pair = (claimed, key)
-        if pair in self._confirmed:
-            self._confirmed.move_to_end(pair)
-            if greeting_group is not None:
-                self.book.add(claimed, greeting_group)  # a no-op unless it was removed or evicted since
-            return Origin(key, claimed)
-        if pair not in self._confirming and len(self._confirming) < CONFIRM_CAP:
-            self._confirming.add(pair)
-            self._spawn(self._confirm(claimed, key, greeting_group))
-        return Origin(key)
-
-    async def _confirm(self, url: str, key: str, group: bytes | None) -> None:
-        """Call `url` back; if it answers hello with the group the sender greeted us with, trust the claim."""
-        try:
-            if url == self.transport.address:
-                return  # somebody claims to be us
-            async with self._limit:
-                reply = await self.transport.request(url, self.agent.hello_message())
-            if not isinstance(reply, Hello):
-                return
-            known = self.book.health(url).group if url in self.book.urls() else None
-            expected = group if group is not None else known
-            if expected is not None and reply.group != expected:
-                return
-            self._confirmed[(url, key)] = None
-            while len(self._confirmed) > CONFIRM_CAP:
-                self._confirmed.popitem(last=False)
-            if group is not None:
-                # A node that greets us is one we can sync with too; without this a link would only work one way.
-                self.book.add(url, reply.group)
-        except ProtocolError:
-            return
-        finally:
-            self._confirming.discard((url, key))
-
-    # --- serving -------------------------------------------------------------------------------------------------
-
-    async def records_for(self, want: Want) -> list[bytes]:
-        """Return the stored records a want asks for, as serve_want would choose them (order, both bounds, policy)."""
-        count_limit = min(want.max_events, self.agent.max_batch_events)
-        byte_limit = min(want.max_bytes, self.agent.max_batch_bytes)
-        out: list[bytes] = []
-        size = 0
-        for item in want.wants:
-            if not self.agent.policy.replicates(item.author):
-                continue
-            for record in await self.replica.read_records(item.author, item.from_seq, min(item.limit, count_limit - len(out))):
-                if out and (size + len(record) > byte_limit or len(out) >= count_limit):
-                    return out
-                out.append(record)
-                size += len(record)
-            if len(out) >= count_limit:
-                break
-        return out
+        origin, callback = self.claims.origin(key, claimed, greeting_group)
+        if callback is not None:
+            self._spawn(self.claims.confirm(callback))
+        return origin
 
     # --- peers and health ----------------------------------------------------------------------------------------
 
@@ -324,57 +246,24 @@ class Federation:
 
     def peer_json(self, url: str) -> dict[str, Any]:
         """Return one peer's health as JSON: state, failures, points, when it last answered, its last sync."""
-        now = self.agent.clock()
-        health = self.book.health(url)
-        stats = self.stats.get(url, PeerStats())
-        wall = time.time()
-
-        def ago(t: float | None) -> float | None:
-            return None if t is None else round(max(now - t, 0.0), 1)
-
-        return {
-            "url": url,
-            "group_id": group_id_text(health.group) if health.group else None,
-            "state": health.state,
-            "failures": health.failures,
-            "seconds_since_success": ago(health.last_success),
-            "seconds_since_failure": ago(health.last_failure),
-            "retry_in_seconds": round(max(health.next_attempt - now, 0.0), 1),
-            "misbehaviour_points": health.points,
-            "last_reason": health.last_reason,
-            "syncs": stats.syncs,
-            "events_received": stats.events_received,
-            "seconds_since_sync": None if stats.last_sync is None else round(wall - stats.last_sync, 1),
-            "last_sync_error": stats.last_error,
-        }
+        return self.stats.peer_json(self.book, url, self.agent.clock(), time.time())
 
     async def peers_json(self) -> list[dict[str, Any]]:
         """Return every known peer's health."""
-        return [self.peer_json(url) for url in sorted(self.book.urls())]
+        return self.stats.peers_json(self.book, self.agent.clock(), time.time())
 
     async def status(self) -> dict[str, Any]:
         """Return the federation part of the node's info (GET /api/v1/node, `solnet status`)."""
-        policy = self.agent.policy
-        peers = await self.peers_json()
-        return {
-            "peers": peers,
-            "peers_healthy": sum(p["state"] == "healthy" for p in peers),
-            "sync": {
-                "own_url": self.transport.address,
-                "rounds": self.counters.rounds,
-                "events_received": self.counters.events_received,
-                "local_pushes": self.counters.pushes_sent,
-                "oversized_requests": self.counters.oversized_requests,
-                "bytes_sent": self.transport.bytes_sent,
-                "bytes_received": self.transport.bytes_received,
-                "errors": list(self.counters.errors[-5:]),
-            },
-            "replication": {
-                "follow_only": policy.follow_only,
-                "blocked_groups": sorted(group_id_text(a) for a in policy.blocked),
-                "followed_groups": sorted(group_id_text(a) for a in policy.followed),
-            },
-        }
+        transport = self.transport
+        return self.stats.status_json(
+            self.book,
+            self.agent.policy,
+            own_url=transport.address,
+            sent=transport.bytes_sent,
+            received=transport.bytes_received,
+            now=self.agent.clock(),
+            wall=time.time(),
+        )
 
     async def _write_health(self) -> None:
         if self.config.health_file is None:

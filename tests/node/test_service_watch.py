@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from events import Identity, create_event_from_value
 from events.kinds import build_payload
+from node.notices import Source
 from node.store import open_store
 
 from .conftest import make_service
@@ -39,8 +40,11 @@ async def test_an_external_write_between_the_nodes_own_writes_is_picked_up_once(
     service, _token = make_service(tmp_path / "node")
     told: list = []
 
-    async def listener(events):
-        told.extend(event.id for event in events)
+    sources: dict[bytes, Source] = {}
+
+    async def listener(notice):
+        told.extend(event.id for event in notice.events)
+        sources.update((event.id, notice.source) for event in notice.events)
 
     service.listeners.append(listener)
     try:
@@ -57,6 +61,9 @@ async def test_an_external_write_between_the_nodes_own_writes_is_picked_up_once(
         assert await service.poll_external() == []
         expected = [*(e.id for e in peers[:3]), own.id, *(e.id for e in peers[3:]), first.id, second.id]
         assert sorted(told) == sorted(expected) and len(told) == len(expected)  # each event told once
+        assert {sources[e.id] for e in peers} == {Source.INGESTED}
+        assert sources[own.id] is Source.PUBLISHED
+        assert sources[first.id] is sources[second.id] is Source.EXTERNAL
         await service.refresh()
         assert service.views.get("reports", first.id) is not None and service.views.get("reports", second.id) is not None
     finally:
