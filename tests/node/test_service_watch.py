@@ -58,6 +58,7 @@ async def test_an_external_write_between_the_nodes_own_writes_is_picked_up_once(
         expected = [*(e.id for e in peers[:3]), own.id, *(e.id for e in peers[3:]), first.id, second.id]
         assert sorted(told) == sorted(expected) and len(told) == len(expected)  # each event told once
         await service.refresh()
-        assert service.views.get("reports", first.id) is not None and service.views.get("reports", second.id) is not None
+        views = service.read_models.views
+        assert views.get("reports", first.id) is not None and views.get("reports", second.id) is not None
     finally:
         await service.close()
