@@ -5,13 +5,16 @@ One verb per question, shared by the JSON API, the web page and the CLI (node/qu
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
-from events import Event
+from events import Event, ForkProof
 
 from . import queries
 from .readmodels import ReadModels
 from .store import AsyncStore
+
+T = TypeVar("T")
 
 
 class Reads:
@@ -37,3 +40,12 @@ class Reads:
     async def event(self, event_id: bytes) -> Event | None:
         """Return the stored event with id `event_id`, or None."""
         return await self.astore.get(event_id)
+
+    async def over_log(self, fn: Callable[[Iterator[Event], list[ForkProof]], T]) -> T:
+        """Return `fn(events, fork_proofs)` run off the event loop over every stored event (in the order stored)."""
+
+        def run() -> T:
+            store = self.astore.store
+            return fn((event for _, event in store.iter_notifications()), store.fork_proofs())
+
+        return await self.astore.read(run)

@@ -14,10 +14,10 @@ handlers call its verbs, one per thing they do.
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
-from events import Event, Identity, Mode
+from events import Event, ForkProof, Identity, Mode
 
 from .datadir import DataDir, Settings
 from .readmodels import ReadModels
@@ -111,6 +111,10 @@ class NodeService:
         await self._notify(events)
         return events
 
+    async def add_fork_proof(self, proof: ForkProof, *, refresh: bool = True) -> bool:
+        """Store a verified fork proof; True iff it was new. See Writer.add_fork_proof."""
+        return await self.writer.add_fork_proof(proof, refresh=refresh)
+
     async def _notify(self, events: list[Event]) -> None:
         for listener in list(self.listeners):
             await listener(events)
@@ -157,6 +161,10 @@ class NodeService:
     async def event(self, event_id: bytes) -> Event | None:
         """Return the stored event with id `event_id`, or None."""
         return await self.reads.event(event_id)
+
+    async def over_log(self, fn: Callable[[Iterator[Event], list[ForkProof]], T]) -> T:
+        """Return `fn(events, fork_proofs)` run off the event loop over the whole log (`solnet export`)."""
+        return await self.reads.over_log(fn)
 
     @property
     def status_providers(self) -> list[StatusProvider]:

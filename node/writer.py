@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from events import Event, Identity, Mode
+from events import Event, ForkProof, Identity, Mode
 from events.errors import PayloadError
 from events.kinds import build_payload
 
@@ -64,3 +64,10 @@ class Writer:
         if result.stored or result.fork_proofs:
             await self.read_models.stored(defer=not refresh)
         return result
+
+    async def add_fork_proof(self, proof: ForkProof, *, refresh: bool = True) -> bool:
+        """Verify and store a fork proof; True iff it was new (then the read models follow, unless not `refresh`)."""
+        stored = await self.astore.add_fork_proof(proof)
+        if stored and refresh:
+            await self.read_models.refresh()
+        return stored
