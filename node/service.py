@@ -55,12 +55,12 @@ class NodeService:
         self.astore = AsyncStore(store)
         self.identity = identity
         self.data_dir = data_dir
-        self.config = SettingsKeeper(settings, data_dir)
+        self.settings_keeper = SettingsKeeper(settings, data_dir)
         self.read_models = ReadModels(store, self.astore)
         self.watcher = ExternalWrites(self.astore)
         self.writer = Writer(self.astore, identity, clock, watcher=self.watcher, read_models=self.read_models)
         self.reads = Reads(self.astore, self.read_models)
-        self.node_status = NodeStatus(self.astore, identity, self.config, self.read_models)
+        self.node_status = NodeStatus(self.astore, identity, self.settings_keeper, self.read_models)
         self.listeners: list[Listener] = []
 
     @property
@@ -73,15 +73,15 @@ class NodeService:
     @property
     def settings(self) -> Settings:
         """Return the node's current settings (read-only: peers are added with `add_peer`)."""
-        return self.config.current
+        return self.settings_keeper.current
 
     def add_peer(self, url: str, *, persist: bool = True) -> Settings:
         """Record a peer URL (saved in the data dir if `persist`); return the settings. See SettingsKeeper.add_peer."""
-        return self.config.add_peer(url, persist=persist)
+        return self.settings_keeper.add_peer(url, persist=persist)
 
     def credentials(self) -> Settings:
         """Return the settings to check an API token or web password against, read again if the file changed."""
-        return self.config.credentials()
+        return self.settings_keeper.credentials()
 
     # --- notifications: listeners are told about every stored event once ----------------------------------------
 
