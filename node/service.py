@@ -61,7 +61,7 @@ class NodeService:
         self.writer = Writer(self.astore, identity, clock, watcher=self.watcher, read_models=self.read_models)
         self.reads = Reads(self.astore, self.read_models)
         self.node_status = NodeStatus(self.astore, identity, self.settings_keeper, self.read_models)
-        self.listeners: list[Listener] = []
+        self.listeners: list[Listener] = []  # told by the "notifications" section below
 
     @property
     def group_id(self) -> str:
@@ -111,15 +111,15 @@ class NodeService:
         await self._notify(events)
         return events
 
-    async def add_fork_proof(self, proof: ForkProof, *, refresh: bool = True) -> bool:
-        """Store a verified fork proof; True iff it was new. See Writer.add_fork_proof."""
-        return await self.writer.add_fork_proof(proof, refresh=refresh)
-
     async def _notify(self, events: list[Event]) -> None:
         for listener in list(self.listeners):
             await listener(events)
 
-    # --- watching, read models, reads, status --------------------------------------------------------------------
+    # --- fork proofs, watching, read models, reads, status -------------------------------------------------------
+
+    async def add_fork_proof(self, proof: ForkProof, *, refresh: bool = True) -> bool:
+        """Store a verified fork proof; True iff it was new. See Writer.add_fork_proof."""
+        return await self.writer.add_fork_proof(proof, refresh=refresh)
 
     async def start_watching(self) -> None:
         """Remember the newest notification, so `poll_external` reports only what arrives after start."""
