@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import replace
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -123,19 +122,12 @@ async def campaign(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/groups")
 async def groups(request: web.Request) -> web.Response:
-    service = service_of(request)
-    forked = await service.astore.forked_authors()
-    counts = await service.astore.counts()
-    return web.json_response({"groups": await service.query(queries.list_groups, forked, counts)})
+    return web.json_response({"groups": await service_of(request).groups()})
 
 
 @routes.get("/api/v1/groups/{group_id}")
 async def group(request: web.Request) -> web.Response:
-    service = service_of(request)
-    author = queries.parse_group(request.match_info["group_id"], "group_id")
-    forked = await service.astore.forked_authors()
-    counts = await service.astore.counts()
-    return web.json_response(await service.query(queries.get_group, request.match_info["group_id"], forked, counts.get(author)))
+    return web.json_response(await service_of(request).group(request.match_info["group_id"]))
 
 
 @routes.get("/api/v1/reports")
@@ -162,7 +154,7 @@ async def assemblies(request: web.Request) -> web.Response:
 @routes.get("/api/v1/events/{id}")
 async def event(request: web.Request) -> web.Response:
     event_id = queries.parse_event_id(request.match_info["id"])
-    found = await service_of(request).astore.get(event_id)
+    found = await service_of(request).event(event_id)
     if found is None:
         raise NotFoundError(f"no event with id {event_id.hex()}", field="id")
     return web.json_response(event_json(found))
@@ -225,11 +217,7 @@ async def add_peer(request: web.Request) -> web.Response:
     if not isinstance(url, str) or not _PEER_URL.fullmatch(url):
         raise RequestError("url must be an http(s) URL like http://127.0.0.1:8471", field="url")
     url = url.rstrip("/")
-    service = service_of(request)
-    if service.data_dir is not None:
-        service.settings = service.data_dir.add_peer(url)
-    elif url not in service.settings.peers:
-        service.settings = replace(service.settings, peers=(*service.settings.peers, url))
+    service_of(request).add_peer(url)
     directory = request.app.get(PEER_DIRECTORY)
     shown = await directory.add_peer(url) if directory is not None else {"url": url, "state": "not_running"}
     return web.json_response(shown, status=201)

@@ -167,6 +167,12 @@ def list_groups(view: ViewReader, forked: set[bytes], known: dict[bytes, int] | 
     return sorted(groups.values(), key=lambda d: (d.get("name") or "~").lower())
 
 
+def group_profile(view: ViewReader, author: bytes) -> dict[str, Any]:
+    """Return a group's profile document as JSON, or {} if it has published none."""
+    put = view.get(GROUPS, author)
+    return doc_json(put) if put else {}
+
+
 def get_group(view: ViewReader, group_id: str, forked: set[bytes], count: int | None) -> dict[str, Any]:
     """Return a group's profile, fork flag and what it has published."""
     author = parse_group(group_id, "group_id")

@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from events import EventError, Mode
+from events import Event, EventError, Mode
 from events.bundle import BadItem, BundleHead, BundleReader, write_bundle
 from events.fork import ForkProof
 
@@ -22,19 +23,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     out = Path(args.output)
 
     async def body(service: NodeService) -> int:
-        def write() -> int:
-            store = service.store
-            events = (event for _, event in store.iter_notifications())
+        def write(events: Iterator[Event], fork_proofs: list[ForkProof]) -> int:
             count = 0
             tmp = out.with_name(out.name + ".partial")
             with open(tmp, "wb") as fh:
-                for chunk in write_bundle(BundleHead(service.group_id, now_ms()), events, store.fork_proofs()):
+                for chunk in write_bundle(BundleHead(service.group_id, now_ms()), events, fork_proofs):
                     fh.write(chunk)
                     count += 1
             os.replace(tmp, out)
             return count - 2
 
-        return await service.astore.read(write)
+        return await service.over_log(write)
 
     items = with_service(args, body)
     print(f"wrote {items} item(s) to {out}")
@@ -85,7 +84,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
             for item in BundleReader(_file_chunks(path)):
                 if isinstance(item, ForkProof):
-                    totals["fork_proofs"] += await service.astore.add_fork_proof(item)
+                    totals["fork_proofs"] += await service.add_fork_proof(item, refresh=False)
                 else:
                     batch.append(item)
                     if len(batch) >= IMPORT_BATCH:

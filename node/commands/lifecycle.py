@@ -11,6 +11,7 @@ from typing import Any
 
 from ..datadir import DataDir
 from ..service import NodeService
+from ..settings import SettingsKeeper
 from .common import CliError, open_service, with_service
 
 DEFAULT_LISTEN = "127.0.0.1:8470"
@@ -53,10 +54,8 @@ def serve(args: argparse.Namespace, banner: Callable[[str], None] | None = None)
 
     host, port = _parse_listen(args.listen)
     service = open_service(args)
-    given = (p.rstrip("/") for p in getattr(args, "peer", None) or ())
-    extra_peers = tuple(p for p in given if p not in service.settings.peers)
-    if extra_peers:
-        service.settings = replace(service.settings, peers=(*service.settings.peers, *extra_peers))
+    for url in getattr(args, "peer", None) or ():
+        service.add_peer(url, persist=False)  # for this run only
     app = create_app(service, extras=node_extras(service, args))
 
     def ready(url: str) -> None:
@@ -96,7 +95,7 @@ def cmd_peer_add(args: argparse.Namespace) -> int:
     url = args.url.rstrip("/")
     if not url.startswith(("http://", "https://")):
         raise CliError(f"a peer is an http(s) URL like http://127.0.0.1:8471, not {args.url!r}")
-    settings = DataDir.at(args.data).add_peer(url)
+    settings = SettingsKeeper.of(DataDir.at(args.data)).add_peer(url)
     print(f"peers: {', '.join(settings.peers)}")
     return 0
 

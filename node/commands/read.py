@@ -28,7 +28,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 author=args.author,
             )
         if args.what == "groups":
-            return await service.query(queries.list_groups, await service.astore.forked_authors(), await service.astore.counts())
+            return await service.groups()
         if args.what == "assemblies":
             return await service.query(queries.assemblies_json)
         return await service.query(queries.list_docs, _LISTS[args.what], author=args.author)
@@ -69,7 +69,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     event_id = queries.parse_event_id(args.event_id, "EVENT_ID")
 
     async def body(service: NodeService) -> Any:
-        return await service.astore.get(event_id)
+        return await service.event(event_id)
 
     event = with_service(args, body)
     if event is None:

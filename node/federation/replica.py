@@ -71,7 +71,5 @@ class NodeReplica:
     async def add_fork_proof(self, proof: ForkProof) -> bool:
         """Store a verified fork proof; True iff it is the first held for its author."""
         forked = await self.service.astore.forked_authors()
-        stored = await self.service.astore.add_fork_proof(proof)
-        if stored:
-            await self.service.refresh()
+        stored = await self.service.add_fork_proof(proof)
         return stored and proof.author not in forked

@@ -10,7 +10,6 @@ from aiohttp import web
 
 from events.errors import PayloadError
 from events.kinds import FAMILIES, KINDS, PUBLISH_FAMILIES
-from events.readmodel.projection import GROUPS
 
 from .. import queries
 from ..api import SERVICE
@@ -140,12 +139,7 @@ def _kind_of(request: web.Request) -> str:
 
 async def _profile_values(service: NodeService) -> dict[str, Any]:
     """Return the group's current profile as form values, so editing starts from what is there."""
-
-    def read(view: Any) -> dict[str, Any]:
-        put = view.get(GROUPS, service.identity.public_key)
-        return queries.doc_json(put) if put else {}
-
-    return await service.query(read)
+    return await service.query(queries.group_profile, service.identity.public_key)
 
 
 async def _form_page(request: web.Request, kind: str, form_values: dict[str, Any], status: int = 200, **errors: Any):

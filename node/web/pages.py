@@ -107,10 +107,7 @@ async def campaign(request: web.Request) -> web.Response:
 @html_errors
 async def groups(request: web.Request) -> web.Response:
     """The directory of groups this node knows, forked ones flagged."""
-    service = request.app[SERVICE]
-    forked = await service.astore.forked_authors()
-    counts = await service.astore.counts()
-    found = await service.query(queries.list_groups, forked, counts)
+    found = await request.app[SERVICE].groups()
     return page(request, "groups.html", {"groups": found})
 
 
@@ -118,12 +115,7 @@ async def groups(request: web.Request) -> web.Response:
 @html_errors
 async def group(request: web.Request) -> web.Response:
     """One group's profile and what it has published."""
-    service = request.app[SERVICE]
-    group_id = request.match_info["group_id"]
-    author = queries.parse_group(group_id, "group_id")
-    forked = await service.astore.forked_authors()
-    counts = await service.astore.counts()
-    found = await service.query(queries.get_group, group_id, forked, counts.get(author))
+    found = await request.app[SERVICE].group(request.match_info["group_id"])
     return page(request, "group.html", {"g": found})
 
 

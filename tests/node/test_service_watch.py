@@ -65,6 +65,7 @@ async def test_an_external_write_between_the_nodes_own_writes_is_picked_up_once(
         assert sources[own.id] is Source.PUBLISHED
         assert sources[first.id] is sources[second.id] is Source.EXTERNAL
         await service.refresh()
-        assert service.views.get("reports", first.id) is not None and service.views.get("reports", second.id) is not None
+        views = service.read_models.views
+        assert views.get("reports", first.id) is not None and views.get("reports", second.id) is not None
     finally:
         await service.close()

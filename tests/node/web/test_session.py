@@ -42,7 +42,7 @@ async def test_login_with_token_issues_a_new_session_id(client, node):
 
 async def test_login_with_password(client, node):
     node.data.set_password("correct horse battery")
-    node.service.settings = node.data.settings()
+    node.service.settings_keeper.reload_credentials()
     await login(client, "correct horse battery")
     assert (await client.get("/publish", allow_redirects=False)).status == 200
 

@@ -1,0 +1,68 @@
+"""The node's settings as the running node sees them: peers added at run time, credentials read again on change."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .datadir import DataDir, Settings
+from .errors import ConfigError
+
+
+class SettingsKeeper:
+    """Holds the node's current settings; the one place a peer is added and the credentials are reloaded."""
+
+    def __init__(self, settings: Settings, data_dir: DataDir | None = None):
+        self._settings = settings
+        self.data_dir = data_dir
+        self._stamp = self._file_stamp()
+
+    @classmethod
+    def of(cls, data_dir: DataDir) -> SettingsKeeper:
+        """Return a keeper of the settings saved in `data_dir` (raise ConfigError if it holds no node)."""
+        return cls(data_dir.settings(), data_dir)
+
+    @property
+    def current(self) -> Settings:
+        """Return the settings as they are now (a frozen value; change them only through this keeper's verbs)."""
+        return self._settings
+
+    def add_peer(self, url: str, *, persist: bool = True) -> Settings:
+        """Add a peer URL (trailing slash dropped; idempotent), saved in the data dir if `persist`; return the settings.
+
+        `solnet serve --peer` passes `persist=False`: peers given on the command line are for that run only.
+        """
+        url = url.rstrip("/")
+        if persist and self.data_dir is not None:
+            self._settings = self.data_dir.add_peer(url)
+        elif url not in self._settings.peers:
+            self._settings = replace(self._settings, peers=(*self._settings.peers, url))
+        return self._settings
+
+    def credentials(self) -> Settings:
+        """Return the settings to check an API token or web password against.
+
+        The token and password hashes are read again from the data dir when its settings file changed, so
+        `solnet passwd` takes effect on a running node at once (a stat per call; the file is replaced atomically).
+        """
+        stamp = self._file_stamp()
+        if stamp is not None and stamp != self._stamp and self.data_dir is not None:
+            try:
+                fresh = self.data_dir.settings()
+            except ConfigError:
+                return self._settings  # (keep what was read last; the next call looks again)
+            self._settings = replace(self._settings, token_hash=fresh.token_hash, password_hash=fresh.password_hash)
+            self._stamp = stamp
+        return self._settings
+
+    def reload_credentials(self) -> Settings:
+        """Read the token and password hashes from the data dir now, whether or not the file's stamp moved."""
+        self._stamp = None
+        return self.credentials()
+
+    def _file_stamp(self) -> int | None:
+        if self.data_dir is None:
+            return None
+        try:
+            return self.data_dir.settings_file.stat().st_mtime_ns
+        except OSError:
+            return None

@@ -1,0 +1,73 @@
+"""Writing through the store: our own events signed and appended, peers' events ingested, redactions applied.
+
+Every write is marked as this process's (node/watch.py) and brings the read models along (node/readmodels.py);
+telling listeners is the caller's (NodeService's) business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from events import Event, ForkProof, Identity, Mode
+from events.errors import PayloadError
+from events.kinds import build_payload
+
+from . import redactions
+from .readmodels import ReadModels
+from .store import AsyncStore, IngestResult
+from .watch import ExternalWrites
+
+UNPUBLISHABLE_KINDS = frozenset({"key.commit", "key.rotate"})
+"""Kinds a node must not sign yet: verifiers reject key rotation until it is implemented (PROTOCOL.md §11)."""
+
+
+class Writer:
+    """Publishes the node's own events and ingests peers' events, each in one store write."""
+
+    def __init__(
+        self,
+        astore: AsyncStore,
+        identity: Identity,
+        clock: Callable[[], int],
+        *,
+        watcher: ExternalWrites,
+        read_models: ReadModels,
+    ):
+        self.astore = astore
+        self.identity = identity
+        self.clock = clock
+        self.watcher = watcher
+        self.read_models = read_models
+
+    async def publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
+        """Validate friendly input for `kind`, sign and store our next event, update the read models; return it."""
+        if kind in UNPUBLISHABLE_KINDS:
+            raise PayloadError(f"{kind} cannot be published yet: key rotation is specified, not implemented", field="kind")
+        payload = build_payload(kind, fields)
+        if kind == redactions.REDACT_KIND:
+            await redactions.check_target(self.astore, self.identity.public_key, payload)
+        async with self.watcher.own_write():
+            event, notification_id = await self.astore.append_own_noted(self.identity, kind, payload, self.clock())
+            self.watcher.told_own([notification_id])
+            await redactions.apply(self.astore, [event])
+            await self.read_models.refresh()
+        return event
+
+    async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD, *, refresh: bool = True) -> IngestResult:
+        """Store peers' valid events and update the read models (or, without `refresh`, let them lag a little)."""
+        async with self.watcher.own_write():
+            result = await self.astore.ingest(events, mode)
+            if result.stored:
+                self.watcher.told_own(result.notification_ids)
+                await redactions.apply(self.astore, result.stored)
+        if result.stored or result.fork_proofs:
+            await self.read_models.stored(defer=not refresh)
+        return result
+
+    async def add_fork_proof(self, proof: ForkProof, *, refresh: bool = True) -> bool:
+        """Verify and store a fork proof; True iff it was new (then the read models follow, unless not `refresh`)."""
+        stored = await self.astore.add_fork_proof(proof)
+        if stored and refresh:
+            await self.read_models.refresh()
+        return stored
