@@ -1,7 +1,11 @@
-"""The auditor: replay and verify any node's history from a bundle, and report what is wrong, precisely."""
+"""The auditor: replay and verify any node's history from a bundle, and report what is wrong, precisely.
+
+It imports only `events` and `protocol`: a node's data dir and a running node are read by sources the
+caller passes in (`solnet audit` gives them, node/commands/audit.py).
+"""
 
 from .engine import audit, default_workers
-from .errors import AuditError, DamagedSourceError, SourceError, UnsupportedSourceError
+from .errors import AuditError, SourceError, UnsupportedSourceError
 from .report import (
     AuditReport,
     BadItem,
@@ -14,19 +18,23 @@ from .report import (
     Redaction,
     Vouched,
 )
+from .sources import BundleFile, NodeLink, NodeUrl, Source
 
 __all__ = [
     "AuditError",
     "AuditReport",
     "BadItem",
-    "DamagedSourceError",
+    "BundleFile",
     "Fork",
     "Gap",
     "GroupSummary",
     "InvalidEvent",
     "Misordered",
+    "NodeLink",
+    "NodeUrl",
     "PayloadProblem",
     "Redaction",
+    "Source",
     "SourceError",
     "UnsupportedSourceError",
     "Vouched",

@@ -1,4 +1,4 @@
-"""`python -m audit SOURCE`: the audit command until `solnet audit` is registered."""
+"""`python -m audit BUNDLE`: audit an export bundle without the node (`solnet audit` also reads data dirs and URLs)."""
 
 import sys
 

@@ -1,14 +1,22 @@
-"""`solnet audit SOURCE`: verify and replay a log, print the report; exit 0 clean, 1 violations, 2 unreadable."""
+"""`solnet audit SOURCE`: verify and replay a log, print the report; exit 0 clean, 1 violations, 2 unreadable.
+
+`python -m audit` runs it on bundle files; `solnet audit` (node/commands/audit.py) runs it with a `resolve`
+that also opens a node's data dir and a running node's URL.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from collections.abc import Callable
 
-from .engine import audit, default_workers
+from .engine import Progress, audit, default_workers
 from .errors import AuditError
 from .render import render
+from .sources import NodeUrl, Source, resolve
+
+Resolve = Callable[[str], "Source | NodeUrl"]
 
 EXIT_CLEAN = 0
 EXIT_VIOLATIONS = 1
@@ -17,7 +25,7 @@ EXIT_UNREADABLE = 2
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the audit command's arguments to `parser`."""
-    parser.add_argument("source", metavar="SOURCE", help="an export bundle file (data dirs and node URLs: not yet)")
+    parser.add_argument("source", metavar="SOURCE", help="an export bundle file, a node's data dir or a node's URL")
     parser.add_argument("--fast", action="store_true", help="verify only the newest signature of each run (head-only)")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument(
@@ -28,11 +36,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def run(args: argparse.Namespace) -> int:
-    """Run the audit described by parsed `args`, print the report, and return the exit code."""
+def run(args: argparse.Namespace, resolve: Resolve = resolve) -> int:
+    """Run the audit described by parsed `args` on the source `resolve` names, print the report, return the exit code."""
     quiet = args.json or not sys.stderr.isatty()
     try:
-        report = audit(args.source, fast=args.fast, workers=args.workers) if quiet else _with_progress(args)
+        source = resolve(args.source)
+        if quiet:
+            report = audit(source, fast=args.fast, workers=args.workers)
+        else:
+            report = _with_progress(lambda progress: audit(source, fast=args.fast, workers=args.workers, progress=progress))
     except AuditError as exc:
         if args.json:
             print(json.dumps({"error": str(exc), "code": exc.code}))
@@ -45,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_CLEAN if report.clean else EXIT_VIOLATIONS
 
 
-def _with_progress(args: argparse.Namespace):
+def _with_progress(run_audit: Callable[[Progress], object]):
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn, TransferSpeedColumn
 
     columns = ("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn())
@@ -55,11 +67,11 @@ def _with_progress(args: argparse.Namespace):
         def progress(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=total)
 
-        return audit(args.source, fast=args.fast, workers=args.workers, progress=progress)
+        return run_audit(progress)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Parse `argv` and run the audit (the `python -m audit` entry)."""
+    """Parse `argv` and audit the bundle file it names (the `python -m audit` entry); return the exit code."""
     parser = argparse.ArgumentParser(prog="solnet audit", description=__doc__)
     add_arguments(parser)
     return run(parser.parse_args(argv))

@@ -1,7 +1,7 @@
 """The audit engine: partition authors over worker processes, check and replay each partition, merge.
 
 Every worker streams the whole source, but decodes, verifies and replays only the authors with
-`partition_of(author, W) == worker`. Read models are a pure function of each author's log (links
+`crc32(author) % W == worker` (`partition`). Read models are a pure function of each author's log (links
 across authors are joined at read time), so partitions replay independently into per-worker scratch
 stores, which end as spill files of digest entries in key buckets (audit/spill.py). Then worker i
 sorts key range i of every worker's spill into a merged file, and the main process hashes the merged files
@@ -10,11 +10,11 @@ in order into the state digest. W = 1 runs in this process and gives the same re
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import tempfile
 import threading
+import zlib
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -22,20 +22,19 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_text
-from events.bundle import BadItem
-from events.canonical import pack
+from events.bundle import BadItem, BundleReader, Select
+from events.errors import BundleError
 from events.kinds import UnknownPayload, parse_event_payload
-from events.readmodel.digest import DIGEST_PREFIX
+from events.readmodel.digest import digest_of
 from events.readmodel.projection import project
 
 from . import report as r
 from .author import AuthorLog, SignatureBatch, SignatureRecheck
-from .errors import AuditError, DamagedSourceError, SourceError
+from .errors import AuditError, SourceError
 from .findings import Findings
-from .reader import PartitionReader
 from .scratch import ScratchView
 from .sources import BundleFile, NodeUrl, Source, resolve
-from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, hash_merged, merge_range
+from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, merge_range, merged_entries
 
 # The careful head-only pass (after the fast path met a bad signature) verifies one signature per run of up
 # to this many events of an author, holding the run in memory until then: fewer signatures the longer the
@@ -127,9 +126,10 @@ def _replay(
             reason = f"{target} {ref} is not a {target} this group created earlier (or it was redacted)"
             findings.payload_problem(event, "dangling_reference", target, reason)
 
-    reader = PartitionReader(source.chunks(), worker=worker, workers=workers, checks_trailer=worker == 0)
+    # only worker 0 hashes the bundle and checks its trailer, the others leave it to worker 0
+    reader = BundleReader(source.chunks(), select=partition(worker, workers), check_trailer=worker == 0)
     try:
-        for n, (index, value) in enumerate(reader):
+        for n, (index, value) in enumerate(reader.items()):
             if type(value) is Event:
                 part.events += 1
                 author = value.header.author  # (not the `author` property: this runs for every event)
@@ -149,8 +149,12 @@ def _replay(
                 findings.bad_items.append(r.BadItem(value.index, error.code, error.field, str(error)))
             if offsets is not None and n % 512 == 0:
                 offsets(worker, reader.offset)
-    except DamagedSourceError as exc:
-        part.damage = str(exc)
+    except BundleError as exc:
+        # broken before its head was read, the source is not a bundle at all; after, it is damaged
+        if reader.head is None:
+            part.error = str(exc)
+        else:
+            part.damage = str(exc)
     except SourceError as exc:
         part.error = str(exc)
     part.items = reader.count if reader.count is not None else 0
@@ -169,6 +173,18 @@ def _replay(
 
 
 _MISSING = object()
+
+
+def partition(worker: int, workers: int) -> Select | None:
+    """Return the BundleReader selection of the items of `worker` (of `workers`), None for all items.
+
+    An item goes to worker crc32(author) % workers, stable across processes and runs (b"" for an item
+    that claims no author).
+    """
+    if workers == 1:
+        return None
+    crc32 = zlib.crc32  # a local: this runs for every item of the bundle in every worker
+    return lambda author: crc32(author) % workers == worker
 
 
 def checkpoint_for(authors: int) -> int:
@@ -211,17 +227,6 @@ def merge_ranges(spills: list[Spill], ranges: int, buckets: int, directory: str 
     return [merge_range(spills, rng, ranges, buckets, Path(directory) / f"merged-{rng}.bin") for rng in range(ranges)]
 
 
-def merged_digest(merged: list[Merged], forked: set[bytes]) -> str:
-    """Return events.readmodel.digest.state_digest of the documents in `merged` (a test checks the two agree).
-
-    Every document belongs to one author, so to one worker: its key occurs once across the spills.
-    """
-    h = hashlib.sha256(DIGEST_PREFIX)
-    hash_merged(merged, h.update)
-    h.update(pack(["forked", sorted(forked)]))
-    return h.hexdigest()
-
-
 def default_workers() -> int:
     """Return how many worker processes a full audit uses by default: the CPUs this process may run on."""
     try:
@@ -231,9 +236,9 @@ def default_workers() -> int:
 
 
 def audit(
-    source: str | Source, *, fast: bool = False, workers: int | None = None, progress: Progress | None = None
+    source: str | Source | NodeUrl, *, fast: bool = False, workers: int | None = None, progress: Progress | None = None
 ) -> r.AuditReport:
-    """Return the report of auditing `source` (path of a bundle, ...); raise SourceError if it cannot be read."""
+    """Return the report of auditing `source` (a bundle file's path, a Source, a NodeUrl); raise SourceError if unreadable."""
     src = resolve(source) if isinstance(source, str) else source
     if isinstance(src, NodeUrl):
         return _audit_url(src, fast=fast, workers=workers, progress=progress)
@@ -254,16 +259,17 @@ def audit(
         else:
             parts, merged = _run_workers(src, mode, count, scratches, buckets, total, progress)
         forked = set().union(*(p.findings.forked for p in parts))
-        digest = merged_digest(merged, forked)
+        # every document belongs to one author, so to one worker: its key occurs once across the spills
+        digest = digest_of(merged_entries(merged), forked)
     return _merge(src, mode, parts, digest)
 
 
 def _audit_url(src: NodeUrl, *, fast: bool, workers: int | None, progress: Progress | None) -> r.AuditReport:
-    from .remote import fetch  # aiohttp and the protocol are needed only here; workers stay small without them
+    from .remote import fetch  # the protocol is needed only here; workers stay small without it
 
     with tempfile.TemporaryDirectory(prefix="solnet-audit-fetch-") as tmp:
         path = Path(tmp) / "fetched.solnet"
-        fetched = fetch(src.path, path)
+        fetched = fetch(src, path)
         report = audit(BundleFile(str(path)), fast=fast, workers=workers, progress=progress)
     notes = list(report.notes)
     if fetched.digest_after is None:

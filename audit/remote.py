@@ -1,8 +1,10 @@
-"""Fetching a running node's log over its peer API into a local bundle file, and its advertised digest.
+"""Fetching a running node's log through a protocol Transport into a local bundle file, and its advertised digest.
 
 The log is pulled the way a peer pulls it (frontier, then `want` batches per author, then fork proofs),
 one batch in memory at a time, and written as a bundle that the workers then read like any other.
-The digest is asked before and after; if the node changed in between, the report says so.
+The transport and the digest come from the caller (`NodeUrl.connect`, given by `solnet audit`): the
+node's HTTP transport bounds every reply by its message type, so a node cannot make the auditor buffer
+more than that. The digest is asked before and after; if the node changed in between, the report says so.
 """
 
 from __future__ import annotations
@@ -12,18 +14,15 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import aiohttp
-
 from events.bundle import BundleHead, BundleWriter
-from protocol import ErrorReply, EventBatch, ForkProofs, Frontier, Want, WantForks
-from protocol.errors import MessageError
-from protocol.messages import WantItem, decode_message, encode_message
+from protocol import EventBatch, ForkProofs, Frontier, Want, WantForks
+from protocol.errors import ProtocolError
+from protocol.messages import Message, WantItem
 
 from .errors import SourceError
+from .sources import NodeLink, NodeUrl
 
-CONTENT_TYPE = "application/x-solnet-msgpack"
 BATCH = 500
-TIMEOUT = aiohttp.ClientTimeout(total=120, sock_connect=15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +34,13 @@ class Fetched:
     events: int
 
 
-def fetch(url: str, path: Path) -> Fetched:
-    """Write the log of the node at `url` to the bundle file `path`; raise SourceError if it cannot be read."""
+def fetch(node: NodeUrl, path: Path) -> Fetched:
+    """Write the log of the running `node` to the bundle file `path`; raise SourceError if it cannot be read."""
     result: list[Fetched | BaseException] = []
 
     def run() -> None:
         try:
-            result.append(asyncio.run(_fetch(url.rstrip("/"), path)))
+            result.append(asyncio.run(_fetch(node, path)))
         except BaseException as exc:  # handed to the calling thread
             result.append(exc)
 
@@ -50,19 +49,18 @@ def fetch(url: str, path: Path) -> Fetched:
     thread.start()
     thread.join()
     outcome = result[0]
-    if isinstance(outcome, SourceError):
-        raise outcome
-    if isinstance(outcome, (aiohttp.ClientError, asyncio.TimeoutError, OSError)):
-        raise SourceError(f"cannot read {url}: {outcome or type(outcome).__name__}") from None
+    if isinstance(outcome, (ProtocolError, OSError)):
+        raise SourceError(f"cannot read {node.path}: {outcome or type(outcome).__name__}") from None
     if isinstance(outcome, BaseException):
         raise outcome
     return outcome
 
 
-async def _fetch(url: str, path: Path) -> Fetched:
-    async with aiohttp.ClientSession(timeout=TIMEOUT) as session:
-        before = await _digest(session, url)
-        frontier = await _peer(session, url, "frontier", Frontier(()), Frontier)
+async def _fetch(node: NodeUrl, path: Path) -> Fetched:
+    url = node.path
+    async with node.connect(url) as link:
+        before = await link.digest()
+        frontier = await _request(link, url, Frontier(()), Frontier)
         writer = BundleWriter(BundleHead(url, 0))
         count = 0
         with open(path, "wb") as out:
@@ -71,7 +69,7 @@ async def _fetch(url: str, path: Path) -> Fetched:
                 from_seq = 1
                 while from_seq <= entry.seq:
                     want = Want((WantItem(entry.author, from_seq, min(BATCH, entry.seq - from_seq + 1)),))
-                    batch = await _peer(session, url, "want", want, EventBatch)
+                    batch = await _request(link, url, want, EventBatch)
                     if not batch.events:
                         break
                     for event in batch.events:
@@ -79,32 +77,16 @@ async def _fetch(url: str, path: Path) -> Fetched:
                         count += 1
                     from_seq = batch.events[-1].seq + 1
             if frontier.forked:
-                proofs = await _peer(session, url, "forks", WantForks(tuple(frontier.forked)), ForkProofs)
+                proofs = await _request(link, url, WantForks(tuple(frontier.forked)), ForkProofs)
                 for proof in proofs.proofs:
                     out.write(writer.fork_proof(proof))
             out.write(writer.end())
-        after = await _digest(session, url)
+        after = await link.digest()
     return Fetched(before, after, count)
 
 
-async def _digest(session: aiohttp.ClientSession, url: str) -> str | None:
-    async with session.get(f"{url}/api/v1/digest") as resp:
-        if resp.status != 200:
-            return None
-        value = (await resp.json()).get("state_digest")
-        return value if isinstance(value, str) else None
-
-
-async def _peer(session: aiohttp.ClientSession, url: str, name: str, message, expected: type):
-    body = encode_message(message)
-    async with session.post(f"{url}/peer/v1/{name}", data=body, headers={"Content-Type": CONTENT_TYPE}) as resp:
-        data = await resp.read()
-        if resp.content_type != CONTENT_TYPE:
-            raise SourceError(f"{url} did not answer the peer request {name!r} (HTTP {resp.status}); is it a solnet node?")
-    try:
-        reply = decode_message(data, (expected, ErrorReply))
-    except MessageError as exc:
-        raise SourceError(f"{url} sent a malformed {name!r} reply: {exc}") from None
-    if isinstance(reply, ErrorReply):
-        raise SourceError(f"{url} refused the peer request {name!r}: {reply.code}: {reply.message}")
+async def _request(link: NodeLink, url: str, message: Message, expected: type):
+    reply = await link.transport.request(url, message)
+    if not isinstance(reply, expected):
+        raise SourceError(f"{url} answered a {type(message).__name__} request with a {type(reply).__name__} message")
     return reply

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import msgpack
 
-from events.canonical import pack, packb_plain
+from events.readmodel.digest import digest_entry
 from events.readmodel.projection import COLLECTIONS
 from events.readmodel.view import Change, Put, make_put
 
@@ -34,7 +34,6 @@ from .spill import CHUNKS_SCHEMA, KEY_OFFSET, MIN_BUCKETS, Spill, SpillWriter, b
 _KEYED_BY_EVENT = frozenset(("reports", "assemblies", "proposals", "decisions"))
 _NUMBER = {name: n for n, name in enumerate(COLLECTIONS)}
 _SINGLE_NUMBERS = frozenset(_NUMBER[name] for name in _KEYED_BY_EVENT)
-_PACKED_NAME = {name: b"\x95" + packb_plain(name) for name in COLLECTIONS}
 _SINGLES_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS docs_single ON docs (coll, key) WHERE by_author IS NULL"
 _SCHEMA = f"""
 {CHUNKS_SCHEMA};
@@ -46,33 +45,10 @@ CREATE TABLE seen (author INTEGER NOT NULL, block INTEGER NOT NULL, ids BLOB NOT
 _FLUSH_EVERY = 2048
 # documents keyed by their event's id are appended to the spill file once this many bytes are buffered
 SPILL_BYTES = 16 << 20
-_BIN32 = b"\xc4\x20"
 # ids of consecutive seqs are stored BLOCK at a time, concatenated: one row per BLOCK events, not per event
 BLOCK = 64
 ID_SIZE = 32
 _ABSENT = object()
-
-
-def digest_entry(put: Put) -> bytes:
-    """Return pack([collection, key, author, ref, doc]) of a document: its entry in the state digest."""
-    key, author, ref = put.key, put.author, put.ref
-    # keys, authors and refs are mostly 32-byte ids, whose msgpack bin header is fixed
-    return b"".join(
-        (
-            _PACKED_NAME[put.collection],
-            _BIN32 + key if len(key) == 32 else packb_plain(key),
-            _BIN32 + author if len(author) == 32 else packb_plain(author),
-            _packed(ref),
-            pack(put.doc),
-        )
-    )
-
-
-def _packed(value: bytes | None) -> bytes:
-    # keys, authors and refs are mostly 32-byte ids: their msgpack bin header is fixed
-    if type(value) is bytes and len(value) == 32:
-        return _BIN32 + value
-    return packb_plain(value)
 
 
 def _put_of(entry: bytes) -> Put:

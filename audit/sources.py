@@ -1,14 +1,46 @@
-"""What can be audited: a bundle file, a node's data dir, a node's URL; each opens as chunks of bundle bytes."""
+"""What can be audited: any Source (its bytes as a bundle, in chunks); the auditor itself opens bundle files.
+
+A node's data dir and a running node are read by the node's own code, which `solnet audit` passes in
+(node/commands/audit.py): a Source for the data dir, and for a URL a NodeUrl whose `connect` opens a
+NodeLink (a protocol Transport to the node and a way to ask for its advertised digest).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-from .errors import SourceError
+from .errors import SourceError, UnsupportedSourceError
+
+if TYPE_CHECKING:
+    from protocol.transport import Transport
 
 CHUNK_SIZE = 1 << 16
+
+
+class Source(Protocol):
+    """A log to audit, as the bytes of a bundle: `path` names it in the report, `kind` says what it is.
+
+    With more than one worker, each worker process calls `chunks()` on its own copy, so a source must be
+    picklable and readable more than once. `chunks()` raises SourceError if the source cannot be opened.
+    """
+
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    def size(self) -> int | None:
+        """Return the size of the bundle in bytes, or None if it is not known beforehand."""
+        ...
+
+    def chunks(self) -> Iterator[bytes]:
+        """Yield the bytes of the bundle in chunks."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,65 +69,29 @@ class BundleFile:
 
 
 @dataclass(frozen=True, slots=True)
-class DataDirSource:
-    """A node's data dir: its stored events (notification order) and fork proofs, framed as a bundle on the fly."""
+class NodeLink:
+    """An open connection to a running node: a protocol Transport to it, and a callable that returns the
+    digest it advertises (None if it advertises none; raising a ProtocolError when it cannot be asked)."""
 
-    path: str
-
-    kind = "datadir"
-
-    def size(self) -> int | None:
-        """Return None: the bundle is produced while it is read, its size is not known beforehand."""
-        return None
-
-    def chunks(self) -> Iterator[bytes]:
-        """Yield the bytes of a bundle of everything the store holds; raise SourceError if it cannot be opened."""
-        from events.bundle import BundleHead, write_bundle
-        from node.datadir import DataDir
-        from node.errors import NodeError
-        from node.store import open_store
-
-        data = DataDir.at(self.path)
-        try:
-            url = data.settings().database_url if data.settings_file.exists() else None
-            store = open_store(data.path, url)
-        except NodeError as exc:
-            raise SourceError(f"cannot open the store of data dir {self.path}: {exc}") from None
-        try:
-            events = (event for _, event in store.iter_notifications())
-            buffered: list[bytes] = []
-            size = 0
-            for piece in write_bundle(BundleHead(f"data dir {self.path}", 0), events, store.fork_proofs()):
-                buffered.append(piece)
-                size += len(piece)
-                if size >= CHUNK_SIZE:
-                    yield b"".join(buffered)
-                    buffered, size = [], 0
-            if buffered:
-                yield b"".join(buffered)
-        finally:
-            store.close()
+    transport: Transport
+    digest: Callable[[], Awaitable[str | None]]
 
 
 @dataclass(frozen=True, slots=True)
 class NodeUrl:
-    """A running node, read over its peer API into a temporary bundle first (see audit/remote.py)."""
+    """A running node at the base URL `path`, reached through `connect(path)`; fetched into a temporary bundle first."""
 
     path: str
+    connect: Callable[[str], AbstractAsyncContextManager[NodeLink]]
 
     kind = "url"
 
 
-Source = BundleFile | DataDirSource | NodeUrl
-
-
-def resolve(source: str) -> Source:
-    """Return the source named by `source`: a URL, a data dir or a bundle file; raise SourceError if none."""
-    if source.startswith(("http://", "https://")):
-        return NodeUrl(source)
-    path = Path(source)
-    if path.is_dir():
-        return DataDirSource(str(path))
-    if not path.exists():
+def resolve(source: str) -> BundleFile:
+    """Return the bundle file named by `source`; raise UnsupportedSourceError for a URL or a directory, SourceError if missing."""
+    if source.startswith(("http://", "https://")) or Path(source).is_dir():
+        what = "a node's URL" if source.startswith(("http://", "https://")) else "a directory (a node's data dir?)"
+        raise UnsupportedSourceError(f"{source} is {what}: the auditor alone reads bundle files; use `solnet audit {source}`")
+    if not Path(source).exists():
         raise SourceError(f"{source}: no such file or directory")
-    return BundleFile(str(path))
+    return BundleFile(str(Path(source)))

@@ -7,7 +7,8 @@ the key space by the key's first two bytes, and appends each buffered bucket to 
 (one msgpack array of bin, written and read back in C). Once every worker is done, worker i takes key range
 i (a run of whole buckets): bucket by bucket it reads the chunks of every worker's spill, sorts them in
 memory and appends them to a merged file; the main process hashes the merged files in (collection, range)
-order. That is the byte stream of hashing one sorted view, and memory holds one bucket at a time.
+order (events.readmodel.digest.digest_of). That is the byte stream of hashing one sorted view, and memory
+holds one bucket at a time.
 
 Sorting entries by their bytes sorts them by key: within a collection every entry starts with the same
 bytes (the array header and the collection's name), then the key's bin header and the key, and a
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import heapq
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -158,8 +160,8 @@ def _tagged(rows, n: int):
         yield collection, bucket, n, at, length
 
 
-def hash_merged(merged: list[Merged], update) -> None:
-    """Feed `update` the bytes of merged files (one per range, in range order), collection after collection."""
+def merged_entries(merged: list[Merged]) -> Iterator[bytes]:
+    """Yield the bytes of merged files (one per range, in range order), collection after collection, in blocks."""
     handles = [open(m.path, "rb") for m in merged]  # noqa: SIM115 - closed below
     try:
         for collection in range(len(COLLECTIONS)):
@@ -173,7 +175,7 @@ def hash_merged(merged: list[Merged], update) -> None:
                     block = handle.read(min(_WRITE, left))
                     if not block:
                         raise OSError(f"merged file {m.path} ends early")
-                    update(block)
+                    yield block
                     left -= len(block)
     finally:
         for handle in handles:

@@ -8,7 +8,7 @@ without its trailer is truncated; any byte after the trailer is trailing garbage
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import msgpack
@@ -24,6 +24,11 @@ TAG_EVENT = 1
 TAG_FORK = 2
 TAG_END = 3
 _MAX_ITEM = MAX_RECORD_SIZE + 16
+# A header is a fixarray(8), version 1, then bin8 of 32 bytes: the author sits at bytes 4..36.
+_AUTHOR_PREFIX = b"\x98\x01\xc4\x20"
+_FRAMING_ERRORS = (msgpack.FormatError, msgpack.StackError, ValueError, DecodeError)
+Select = Callable[[bytes], bool]
+"""Picks the items a BundleReader decodes, by the author they claim (b"" if none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,112 +88,191 @@ def write_bundle(head: BundleHead, events: Iterable[Event], proofs: Iterable[For
 
 
 class BundleReader:
-    """Reads a bundle from byte chunks; yields Event, ForkProof or BadItem values, then checks the trailer.
+    """Reads a bundle from byte chunks: yields its items (Event, ForkProof or BadItem), then checks the trailer.
 
-    A malformed item does not stop the reading (an auditor wants every problem); a broken framing,
-    a missing or wrong trailer, or bytes after the trailer raise BundleError.
+    A malformed item does not stop the reading (an auditor wants every problem); a broken framing, a missing or
+    wrong trailer, or bytes after the trailer raise BundleError. `select` picks the items to decode: it is given
+    the author an item claims (read from the item's bytes before it is decoded; b"" if it claims none), and
+    the items it refuses are framed and counted, but neither decoded nor yielded. `check_trailer=False` skips
+    hashing and the trailer checks, for readers that share a bundle with one that does them. `offset` is the
+    number of bytes framed so far; `count` is the number of items, set once the trailer has been checked.
     """
 
-    def __init__(self, chunks: Iterable[bytes]):
+    def __init__(self, chunks: Iterable[bytes], *, select: Select | None = None, check_trailer: bool = True):
         self._chunks = iter(chunks)
         self._unpacker = msgpack.Unpacker(raw=False, max_buffer_size=4 * _MAX_ITEM, strict_map_key=True, ext_hook=_no_ext)
-        self._digest = hashlib.sha256()
-        self._offset = 0
-        # Bytes fed to the unpacker but not yet returned as an item; a bytearray drops its front cheaply.
-        self._buffer = bytearray()
+        self._digest = hashlib.sha256() if check_trailer else None
+        self._select = select
+        # _buf holds the input from byte _base of the bundle on; the bytes the unpacker has not consumed yet
+        # start at _buf[offset - _base]; the digest covers every consumed byte before _buf[_hashed] (hashed a
+        # buffer at a time, not an item at a time). _rest is what is left of an input chunk larger than an item.
+        self._buf = b""
+        self._base = 0
+        self._hashed = 0
         self._rest = b""
+        self.offset = 0
         self.head: BundleHead | None = None
-        self.count = 0
+        self.count: int | None = None
 
-    def _next_raw(self) -> tuple[object, bytes] | None:
-        """Return (value, its bytes) of the next item, or None at a clean end of input."""
+    def _next_piece(self) -> bytes | None:
+        """Return the next at most _MAX_ITEM input bytes (the unpacker's buffer is bounded), None at the end."""
+        rest = self._rest
+        while not rest:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return None
+            if len(chunk) <= _MAX_ITEM:
+                return chunk
+            rest = bytes(chunk)
+        self._rest = rest[_MAX_ITEM:]
+        return rest[:_MAX_ITEM]
+
+    def _refill(self) -> bool:
+        """Feed the unpacker the next piece of input; False at the end of input (raising if an item is incomplete)."""
+        piece = self._next_piece()
+        pos = self.offset - self._base
+        if piece is None:
+            if len(self._buf) > pos:
+                raise BundleError(f"bundle is truncated: {len(self._buf) - pos} byte(s) of an incomplete item") from None
+            return False
+        if self._digest is not None:
+            self._digest.update(memoryview(self._buf)[self._hashed : pos])
+        self._buf = self._buf[pos:] + piece
+        self._base = self.offset
+        self._hashed = 0
+        try:
+            self._unpacker.feed(piece)
+        except msgpack.BufferFull:
+            raise BundleError(f"bundle item after byte {self.offset} is larger than {_MAX_ITEM} bytes") from None
+        return True
+
+    def _next(self) -> tuple[object, int] | None:
+        """Return the next value and its size in bytes (they end at `offset`); None at the end of input."""
         while True:
             try:
                 value = self._unpacker.unpack()
             except msgpack.OutOfData:
-                piece = self._next_piece()
-                if piece is None:
-                    if self._buffer:
-                        raise BundleError(f"bundle is truncated: {len(self._buffer)} byte(s) of an incomplete item") from None
+                if not self._refill():
                     return None
-                self._buffer += piece
-                try:
-                    self._unpacker.feed(piece)
-                except msgpack.BufferFull:
-                    raise BundleError(f"bundle item after byte {self._offset} is larger than {_MAX_ITEM} bytes") from None
                 continue
-            except (msgpack.FormatError, msgpack.StackError, ValueError, DecodeError) as exc:
-                raise BundleError(f"bundle framing is broken after byte {self._offset}: {exc}") from None
-            size = self._unpacker.tell() - self._offset
-            raw = bytes(self._buffer[:size])
-            del self._buffer[:size]
-            self._offset += size
-            return value, raw
+            except _FRAMING_ERRORS as exc:
+                raise BundleError(f"bundle framing is broken after byte {self.offset}: {exc}") from None
+            end = self._unpacker.tell()
+            size = end - self.offset
+            self.offset = end
+            return value, size
 
-    def _next_piece(self) -> bytes | None:
-        """Return the next at most _MAX_ITEM input bytes (the unpacker's buffer is bounded), None at the end."""
-        while not self._rest:
-            chunk = next(self._chunks, None)
-            if chunk is None:
-                return None
-            self._rest = bytes(chunk)
-        piece, self._rest = self._rest[:_MAX_ITEM], self._rest[_MAX_ITEM:]
-        return piece
+    def _last_bytes(self, size: int) -> bytes:
+        """Return the bytes of the item just framed (`size` bytes ending at `offset`)."""
+        pos = self.offset - self._base
+        return self._buf[pos - size : pos]
 
     def __iter__(self) -> Iterator[Event | ForkProof | BadItem]:
-        first = self._next_raw()
+        for _index, item in self.items():
+            yield item
+
+    def items(self) -> Iterator[tuple[int, Event | ForkProof | BadItem]]:
+        """Yield (index, item) for each selected item (indexes count every item after the head), then check the trailer."""
+        first = self._next()
         if first is None:
             raise BundleError("bundle is empty")
-        value, raw = first
-        self.head = parse_bundle_head(value, raw)
-        self._digest.update(raw)
+        self.head = parse_bundle_head(first[0], self._last_bytes(first[1]))
+        unpack, tell, select = self._unpacker.unpack, self._unpacker.tell, self._select
         index = 0
+        # _next inlined, and the author of an event item read here: this loop runs for every item of the
+        # bundle, in an audit once in every worker, most of the items another worker's
         while True:
-            item = self._next_raw()
-            if item is None:
-                raise BundleError(f"bundle is truncated: no trailer after {index} item(s)")
-            value, raw = item
-            if type(value) is list and value and value[0] == TAG_END:
-                self._check_end(value, raw, index)
-                return
-            self._digest.update(raw)
-            yield self._item(index, value, raw)
+            try:
+                value = unpack()
+            except msgpack.OutOfData:
+                if not self._refill():
+                    raise BundleError(f"bundle is truncated: no trailer after {index} item(s)") from None
+                continue
+            except _FRAMING_ERRORS as exc:
+                raise BundleError(f"bundle framing is broken after byte {self.offset}: {exc}") from None
+            end = tell()
+            size = end - self.offset
+            self.offset = end
+            if type(value) is list and value:
+                tag = value[0]
+                if tag == TAG_END:
+                    self._check_end(value, size, index)
+                    return
+                if select is None:
+                    yield index, self._item(index, value, size)
+                elif tag == TAG_EVENT and len(value) >= 2 and type(data := value[1]) is bytes and data[:4] == _AUTHOR_PREFIX:
+                    if select(data[4:36]):
+                        yield index, self._item(index, value, size)
+                elif select(item_author(value)):
+                    yield index, self._item(index, value, size)
+            elif select is None or select(b""):
+                yield index, self._item(index, value, size)
             index += 1
 
-    def _item(self, index: int, value: object, raw: bytes) -> Event | ForkProof | BadItem:
+    def _item(self, index: int, value: object, size: int) -> Event | ForkProof | BadItem:
         try:
-            if len(raw) > _MAX_ITEM:
-                raise DecodeError(f"item has {len(raw)} bytes, more than {_MAX_ITEM}", field="record")
+            if size > _MAX_ITEM:
+                raise DecodeError(f"item has {size} bytes, more than {_MAX_ITEM}", field="record")
             if type(value) is not list or not value:
                 raise DecodeError("item is not a tagged array", field="record")
-            if value[0] == TAG_EVENT and len(value) == 4:
+            tag = value[0]
+            # Canonical means shortest: every other encoding of the same values is longer (a wider array, int or
+            # bin prefix), except `true` for the tag 1, so the item's length decides, without re-encoding it.
+            if tag == TAG_EVENT and len(value) == 4:
                 event = event_from_parts(value[1], value[2], value[3])
-                if packb_plain([TAG_EVENT, event.header_bytes, event.signature, event.payload]) != raw:
+                length = len(event.header_bytes)
+                # array and tag 2 bytes, the 64-byte signature 66 (written out: this runs for every event read)
+                canonical = 68 + length + (2 if length < 0x100 else 3) + _bin_size(event.payload)
+                if size != canonical or type(tag) is not int:
                     raise DecodeError("event item is not canonically encoded", field="record")
                 return event
-            if value[0] == TAG_FORK and len(value) == 2 and type(value[1]) is bytes:
+            if tag == TAG_FORK and len(value) == 2 and type(value[1]) is bytes:
                 if len(value[1]) > MAX_FORK_PROOF_SIZE:
                     raise DecodeError("fork proof is too large", field="fork_proof")
-                if packb_plain([TAG_FORK, value[1]]) != raw:
+                if size != 2 + _bin_size(value[1]) or type(tag) is not int:
                     raise DecodeError("fork proof item is not canonically encoded", field="record")
                 return decode_fork_proof(value[1])
-            raise DecodeError(f"unknown item tag {value[0]!r}", field="record")
+            raise DecodeError(f"unknown item tag {tag!r}", field="record")
         except EventError as exc:
             return BadItem(index, exc)
 
-    def _check_end(self, value: list, raw: bytes, index: int) -> None:
-        # Comparing bytes, not values: 3.0 == 3 in Python, but a float trailer is not canonical.
-        if raw != packb_plain([TAG_END, index, self._digest.digest()]):
+    def _check_end(self, value: list, size: int, index: int) -> None:
+        digest = self._digest
+        if digest is None:
+            return
+        pos = self.offset - self._base
+        digest.update(memoryview(self._buf)[self._hashed : pos - size])
+        self._hashed = pos
+        expected = [TAG_END, index, digest.digest()]
+        if value != expected:
             raise BundleError(
                 f"bundle trailer does not match: it counts {value[1] if len(value) > 1 else '?'} item(s), "
                 f"{index} were read, or the digest of the bundle differs (damaged or reordered bytes)"
             )
-        rest = bytes(self._buffer) + self._rest + b"".join(self._chunks)
-        if rest:
-            raise BundleError(f"{len(rest)} byte(s) of trailing garbage after the bundle trailer") from TrailingBytesError(
+        # Comparing bytes, not values: 3.0 == 3 in Python, but a float trailer is not canonical.
+        if self._last_bytes(size) != packb_plain(expected):
+            raise BundleError("bundle trailer is not canonically encoded")
+        # counted, not joined: trailing garbage may be large
+        extra = len(self._buf) - pos + len(self._rest) + sum(len(chunk) for chunk in self._chunks)
+        if extra:
+            raise BundleError(f"{extra} byte(s) of trailing garbage after the bundle trailer") from TrailingBytesError(
                 "trailing bytes"
             )
         self.count = index
+
+
+def item_author(value: object) -> bytes:
+    """Return the author a decoded item claims, from its raw header bytes (a fork proof's first header); b'' if none."""
+    if type(value) is list and len(value) >= 2 and type(value[1]) is bytes:
+        data = value[1]
+        if value[0] == TAG_EVENT and data[:4] == _AUTHOR_PREFIX:
+            return data[4:36]
+        if value[0] == TAG_FORK:
+            # [1, [header, ...], sig, ...]: the first header starts after a few framing bytes
+            at = data.find(_AUTHOR_PREFIX)
+            if 0 <= at < 8:
+                return data[at + 4 : at + 36]
+    return b""
 
 
 def parse_bundle_head(value: object, raw: bytes) -> BundleHead:
@@ -208,6 +292,14 @@ def _is_canonical(value: object, raw: bytes) -> bool:
         return pack(value) == raw
     except DecodeError:  # a float or another disallowed value somewhere in the head
         return False
+
+
+def _bin_size(data: bytes | None) -> int:
+    """Return the length of the canonical encoding of `data` (bin or nil)."""
+    if data is None:
+        return 1
+    size = len(data)
+    return size + (2 if size < 0x100 else 3 if size < 0x10000 else 5)
 
 
 def _no_ext(code: int, data: bytes) -> object:

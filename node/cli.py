@@ -6,10 +6,12 @@ import argparse
 import os
 import sys
 
+from audit.cli import add_arguments as add_audit_arguments
 from events import EventError
 from events.kinds import FAMILIES, PUBLISH_FAMILIES
 
 from . import queries
+from .commands.audit import cmd_audit
 from .commands.bundles import cmd_export, cmd_import
 from .commands.common import CliError
 from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_peer_add, cmd_run, cmd_serve
@@ -128,14 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_passwd)
 
-    try:
-        from audit import cli as audit_cli
-    except ImportError:  # pragma: no cover - the auditor is part of the package
-        audit_cli = None
-    if audit_cli is not None and hasattr(audit_cli, "add_arguments"):
-        p = sub.add_parser("audit", help="verify and replay any node's history")
-        audit_cli.add_arguments(p)
-        p.set_defaults(func=audit_cli.run)
+    p = sub.add_parser("audit", help="verify and replay any node's history")
+    add_audit_arguments(p)
+    p.set_defaults(func=cmd_audit)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The layers import one way: events/ and protocol/ never pull in aiohttp, eventsourcing or node."""
+"""The layers import one way: events/ and protocol/ never pull in aiohttp, eventsourcing or node; audit/ never node or aiohttp."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ import pytest
 FORBIDDEN = {
     "events": ("aiohttp", "eventsourcing", "node", "protocol", "psycopg", "sqlite3", "asyncio"),
     "protocol": ("aiohttp", "eventsourcing", "node", "psycopg", "sqlite3"),
+    # the auditor's scratch files are SQLite; a node's data dir and HTTP transport are passed in by `solnet audit`
+    "audit": ("aiohttp", "eventsourcing", "node", "psycopg"),
 }
 
 

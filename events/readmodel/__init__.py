@@ -1,6 +1,6 @@
 """Read models: what the event set means, as pure values (documents, projections, joins, the state digest)."""
 
-from .digest import DIGEST_PREFIX, state_digest
+from .digest import DIGEST_PREFIX, digest_entry, digest_of, state_digest
 from .joins import CalloutSummary, NeedTotal, Tally, callout_summary, proposal_tally
 from .memory import MemoryView, replay
 from .projection import (
@@ -43,6 +43,8 @@ __all__ = [
     "Tally",
     "ViewReader",
     "callout_summary",
+    "digest_entry",
+    "digest_of",
     "follow_key",
     "make_put",
     "position_key",

@@ -1,4 +1,4 @@
-"""The audit command's exit codes and output, and the partitioned reader agreeing with events.bundle.BundleReader."""
+"""The audit command's exit codes and output, and bad items found at their index however the authors are partitioned."""
 
 from __future__ import annotations
 
@@ -7,13 +7,9 @@ import json
 import pytest
 
 from audit.cli import main
-from audit.errors import SourceError
-from audit.reader import PartitionReader
 from events import Identity
-from events.bundle import BundleReader
-from events.errors import BundleError
 
-from .helpers import flip, make_log, replace, write
+from .helpers import make_log, write
 
 
 @pytest.fixture(scope="module")
@@ -35,41 +31,12 @@ def test_exit_codes_and_outputs(tmp_path, log, capsys):
     assert "VIOLATION" in out and "seq 4..4 missing" in out
 
 
-def chunks(data: bytes, size: int = 97):
-    return [data[i : i + size] for i in range(0, len(data), size)]
-
-
-def read_with_bundle_reader(data: bytes):
-    try:
-        return [repr(x) for x in BundleReader(chunks(data))], None
-    except BundleError as exc:
-        return None, str(exc)
-
-
-def read_partitioned(data: bytes):
-    try:
-        return [repr(value) for _index, value in PartitionReader(chunks(data))], None
-    except SourceError as exc:
-        return None, str(exc)
-
-
-def test_partition_reader_agrees_with_bundle_reader(tmp_path, log):
-    data = write(tmp_path / "b", [*log[:4], replace(log[4], payload=b"\x00" * 5), *log[5:]]).read_bytes()
-    cases = [data, data[:-3], data + b"\x00", flip(data, 150), flip(data, len(data) - 5), data[:40], b""]
-    for case in cases:
-        items, error = read_with_bundle_reader(case)
-        ours, our_error = read_partitioned(case)
-        assert items == ours
-        assert (error is None) == (our_error is None)
-        if error is not None:
-            assert error.split(":")[0] == our_error.split(":")[0]
-
-
-def test_non_canonical_event_item_is_a_bad_item_for_both_readers(log):
+def test_a_non_canonical_item_is_a_bad_item_at_its_index_for_any_number_of_workers(tmp_path, log):
     import hashlib
 
     import msgpack
 
+    from audit import audit
     from events.bundle import TAG_END, TAG_EVENT, BundleWriter
 
     from .helpers import HEAD
@@ -84,8 +51,20 @@ def test_non_canonical_event_item_is_a_bad_item_for_both_readers(log):
         + len(event.payload).to_bytes(4, "big")
         + event.payload
     )  # array16 and bin32: not the shortest forms
-    body = writer.head() + wide + writer.event(log[1])
-    data = body + msgpack.packb([TAG_END, 2, hashlib.sha256(body).digest()], use_bin_type=True)
-    theirs, _ = read_with_bundle_reader(data)
-    ours, _ = read_partitioned(data)
-    assert theirs == ours and "BadItem" in ours[0] and "canonical" in ours[0]
+    body = writer.head() + wide + b"".join(writer.event(e) for e in log[1:])
+    data = body + msgpack.packb([TAG_END, len(log), hashlib.sha256(body).digest()], use_bin_type=True)
+    (tmp_path / "b").write_bytes(data)
+    for workers in (1, 2, 3):
+        report = audit(str(tmp_path / "b"), workers=workers)
+        assert [(b.index, b.code) for b in report.bad_items] == [(0, "decode_error")]
+        assert "canonical" in report.bad_items[0].reason and report.items == len(log) and report.damage is None
+
+
+def test_the_auditor_alone_reads_bundle_files_and_refuses_data_dirs_and_urls(tmp_path, capsys):
+    assert main([str(tmp_path), "--json"]) == 2
+    out = json.loads(capsys.readouterr().out)
+    assert out["code"] == "unsupported_source" and "solnet audit" in out["error"]
+    assert main(["http://127.0.0.1:1", "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["code"] == "unsupported_source"
+    (tmp_path / "broken").write_bytes(b"\xc1" * 10)  # framing broken before a bundle head: not a bundle at all
+    assert main([str(tmp_path / "broken")]) == 2

@@ -6,9 +6,10 @@ import hashlib
 import sqlite3
 from contextlib import closing
 
-from audit.engine import merge_ranges, merged_digest
+from audit.engine import merge_ranges
 from audit.scratch import BLOCK, ScratchView
-from events.readmodel.digest import state_digest
+from audit.spill import merged_entries
+from events.readmodel.digest import digest_of, state_digest
 from events.readmodel.memory import MemoryView
 from events.readmodel.projection import COLLECTIONS
 from events.readmodel.view import Delete, Put
@@ -64,7 +65,7 @@ def test_gets_scans_and_the_merged_digest_match_an_in_memory_view(tmp_path):
         view.commit()
         view.close()
     merged = merge_ranges(spills, 2, 256, tmp_path)
-    assert merged_digest(merged, {b"\x01" * 32}) == state_digest(memory, {b"\x01" * 32})
+    assert digest_of(merged_entries(merged), {b"\x01" * 32}) == state_digest(memory, {b"\x01" * 32})
 
 
 def test_documents_outside_the_key_index_are_found_replaced_and_deleted_after_a_flush(tmp_path):
@@ -98,7 +99,7 @@ def test_documents_outside_the_key_index_are_found_replaced_and_deleted_after_a_
     spill = view.seal()
     view.commit()
     view.close()
-    assert merged_digest(merge_ranges([spill], 1, 256, tmp_path), set()) == state_digest(memory)
+    assert digest_of(merged_entries(merge_ranges([spill], 1, 256, tmp_path)), set()) == state_digest(memory)
 
 
 def _mixed_puts(count: int, authors: int) -> list[Put]:
@@ -128,7 +129,7 @@ def test_documents_keyed_by_event_go_to_the_spill_and_sort_by_key_range(tmp_path
         with closing(sqlite3.connect(spill.index)) as db:
             assert db.execute("SELECT max(n) FROM (SELECT count(*) AS n FROM chunks GROUP BY coll, bucket)").fetchone()[0] > 3
     merged = merge_ranges(spills, 3, 16, tmp_path)
-    assert merged_digest(merged, set()) == state_digest(memory)
+    assert digest_of(merged_entries(merged), set()) == state_digest(memory)
 
 
 def test_a_lookup_moves_the_spill_into_the_sqlite_file(tmp_path):
@@ -147,7 +148,7 @@ def test_a_lookup_moves_the_spill_into_the_sqlite_file(tmp_path):
     spill = view.seal()
     view.commit()
     view.close()
-    assert merged_digest(merge_ranges([spill], 1, 256, tmp_path), set()) == state_digest(memory)
+    assert digest_of(merged_entries(merge_ranges([spill], 1, 256, tmp_path)), set()) == state_digest(memory)
 
 
 def test_bucket_counts_grow_with_the_source():

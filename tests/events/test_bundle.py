@@ -83,3 +83,71 @@ def test_bad_item_does_not_stop_reading() -> None:
     items, reader = read(data, 100)
     assert isinstance(items[0], BadItem) and items[0].error.code == "payload_mismatch"
     assert isinstance(items[1], Event) and reader.count == 2
+
+
+def _selected_reads(data: bytes, workers: int) -> tuple[list[tuple[int, str]], list[str | None]]:
+    """Read `data` once per worker, each selecting its authors' items; return every (index, item) read and each error."""
+    import zlib
+
+    items: list[tuple[int, str]] = []
+    errors: list[str | None] = []
+    for worker in range(workers):
+        reader = BundleReader(
+            (data[i : i + 97] for i in range(0, len(data), 97)),
+            select=lambda author, w=worker: zlib.crc32(author) % workers == w,
+            check_trailer=worker == 0,
+        )
+        try:
+            items.extend((index, repr(item)) for index, item in reader.items())
+            errors.append(None)
+        except BundleError as exc:
+            errors.append(str(exc))
+    return sorted(items), errors
+
+
+def test_selected_reads_partition_the_items_with_their_indexes() -> None:
+    import random
+
+    other = identity(7)
+    data = b"".join(write_bundle(HEAD, [*EVENTS, *chain(other, 12)], [fork_proof_from_events([EVENTS[1]], [_other_second()])]))
+    rng = random.Random(3)
+    cases = [data, data[:-3], data + b"\x00", data[:40], data[: len(data) // 2]]
+    cases += [data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1 :] for at in (rng.randrange(60, len(data)) for _ in range(8))]
+    for case in cases:
+        try:
+            whole, error = list(enumerate(repr(x) for x in BundleReader([case]))), None
+        except BundleError as exc:
+            whole, error = None, str(exc)
+        for workers in (1, 2, 3):
+            items, errors = _selected_reads(case, workers)
+            if error is None:
+                assert items == whole and errors == [None] * workers
+            else:
+                # the worker that checks the trailer meets every error; the others may stop at the trailer
+                assert errors[0] == error
+
+
+def test_items_the_selection_refuses_are_not_decoded() -> None:
+    seen: list[bytes] = []
+    reader = BundleReader([bundle()], select=lambda author: seen.append(author) or False)
+    assert list(reader.items()) == [] and reader.count == 31
+    assert seen == [IDENT.public_key] * 31  # 30 events and a fork proof, all claiming their author
+
+
+def test_a_true_tag_or_a_wide_fork_proof_item_is_not_canonical() -> None:
+    import hashlib
+
+    import msgpack
+
+    from events.bundle import TAG_END, BundleWriter
+    from events.fork import encode_fork_proof
+
+    event = EVENTS[0]
+    proof = encode_fork_proof(fork_proof_from_events([EVENTS[1]], [_other_second()]))
+    true_tag = msgpack.packb([True, event.header_bytes, event.signature, event.payload], use_bin_type=True)
+    wide_proof = b"\x92\x02\xc6" + len(proof).to_bytes(4, "big") + proof  # bin32: not the shortest form
+    body = BundleWriter(HEAD).head() + true_tag + wide_proof
+    data = body + msgpack.packb([TAG_END, 2, hashlib.sha256(body).digest()], use_bin_type=True)
+    items, reader = read(data, 100)
+    assert [type(x) for x in items] == [BadItem, BadItem] and reader.count == 2
+    assert all("not canonically encoded" in str(x.error) for x in items)

@@ -1,14 +1,25 @@
-"""Auditing a node's data dir: the replayed digest equals the one the node's own read models give."""
+"""`solnet audit` on what only the node can open: a data dir and a running node's URL (through the node's transport)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
+import tracemalloc
+
+from aiohttp import web
 
 from audit import audit
-from audit.cli import main
+from node.cli import main as solnet
+from node.commands.audit import DIGEST_LIMIT, DataDirSource, resolve_source
+from node.federation.transport import CONTENT_TYPE, REPLY_LIMITS
+from protocol import Frontier
 
 from .conftest import make_service
+
+
+def audit_cli(*argv: str) -> int:
+    return solnet(["audit", *argv])
 
 
 async def test_data_dir_audit_matches_the_nodes_digest(tmp_path, capsys):
@@ -19,12 +30,13 @@ async def test_data_dir_audit_matches_the_nodes_digest(tmp_path, capsys):
     await service.refresh()
     expected = await service.digest()
     await service.close()
+    assert resolve_source(str(tmp_path / "node")) == DataDirSource(str(tmp_path / "node"))
     for workers in (1, 2):
-        report = audit(str(tmp_path / "node"), workers=workers)
+        report = audit(DataDirSource(str(tmp_path / "node")), workers=workers)
         assert report.clean and report.source_kind == "datadir"
         assert report.valid_events == 6  # a callout and five reports
         assert report.digest == expected
-    assert main([str(tmp_path / "node"), "--json", "--workers", "1"]) == 0
+    assert audit_cli(str(tmp_path / "node"), "--json", "--workers", "1") == 0
     assert expected in capsys.readouterr().out
 
 
@@ -37,7 +49,7 @@ async def test_url_audit_fetches_over_the_peer_api_and_compares_the_advertised_d
         await node.publish("report.published", {"title": "one", "text": "we met"})
         await node.publish("report.published", {"title": "two", "text": "we met again"})
         expected = await node.service.digest()
-        report = await asyncio.to_thread(audit, node.url, workers=2)
+        report = await asyncio.to_thread(audit, resolve_source(node.url), workers=2)
     finally:
         await node.stop()
         await node.service.close()
@@ -51,8 +63,64 @@ def test_unreachable_url_and_missing_file_exit_2(tmp_path, capsys):
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     sock.close()
-    assert main([f"http://127.0.0.1:{port}", "--json"]) == 2
-    assert main([str(tmp_path / "missing.solnet")]) == 2
+    assert audit_cli(f"http://127.0.0.1:{port}", "--json") == 2
+    assert audit_cli(str(tmp_path / "missing.solnet")) == 2
     (tmp_path / "junk").write_bytes(b"not a bundle")
-    assert main([str(tmp_path / "junk")]) == 2
+    assert audit_cli(str(tmp_path / "junk")) == 2
     assert "not a solnet bundle" in capsys.readouterr().err
+
+
+FLOOD = 256 << 20  # what the hostile node tries to send
+
+
+async def _flood(request: web.Request, content_type: str, sent: list[int]) -> web.StreamResponse:
+    """Stream up to FLOOD bytes (no Content-Length), counting what the socket took, until the client hangs up."""
+    resp = web.StreamResponse(headers={"Content-Type": content_type})
+    await resp.prepare(request)
+    block = b"\x00" * (1 << 16)
+    try:
+        while sent[0] < FLOOD:
+            await resp.write(block)
+            sent[0] += len(block)
+    except (ConnectionError, RuntimeError):  # the auditor hung up
+        pass
+    return resp
+
+
+async def _hostile_node(flood: str, sent: list[int]) -> tuple[web.AppRunner, str]:
+    async def digest(request: web.Request) -> web.StreamResponse:
+        if flood == "digest":
+            return await _flood(request, "application/json", sent)
+        return web.json_response({"state_digest": "00" * 32})
+
+    async def frontier(request: web.Request) -> web.StreamResponse:
+        return await _flood(request, CONTENT_TYPE, sent)
+
+    app = web.Application()
+    app.router.add_get("/api/v1/digest", digest)
+    app.router.add_post("/peer/v1/frontier", frontier)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]
+    return runner, f"http://127.0.0.1:{port}"
+
+
+async def test_url_audit_of_a_node_sending_an_oversized_reply_fails_clearly_in_bounded_memory(capsys):
+    for flood, limit in (("frontier", REPLY_LIMITS[Frontier]), ("digest", DIGEST_LIMIT)):
+        sent = [0]
+        runner, url = await _hostile_node(flood, sent)
+        tracemalloc.start()
+        try:
+            code = await asyncio.to_thread(audit_cli, url, "--json")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+            await runner.cleanup()
+        out = json.loads(capsys.readouterr().out)
+        assert code == 2 and out["code"] == "unreadable_source"
+        assert f"larger than {limit} bytes" in out["error"], out
+        # the reply is dropped once past its limit: neither read nor buffered further
+        assert peak < limit + (32 << 20), f"{flood}: {peak / 1e6:.0f} MB traced"
+        assert sent[0] < limit + (32 << 20), f"{flood}: the auditor took {sent[0] / 1e6:.0f} MB"
