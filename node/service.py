@@ -10,13 +10,14 @@ from typing import Any, TypeVar
 
 from events import Event, Identity, Mode, group_id_text
 from events.errors import EventError, PayloadError
+from events.ingest import IngestResult
 from events.kinds import build_payload, decode_payload
 from events.readmodel.digest import state_digest
 from events.readmodel.projection import project
 
 from .datadir import DataDir, Settings
 from .errors import ConfigError, TrackingError
-from .store import AsyncStore, EventStore, IngestResult, Projector
+from .store import AsyncStore, EventStore, Projector
 
 T = TypeVar("T")
 Listener = Callable[[list[Event]], Awaitable[None]]
@@ -112,17 +113,18 @@ class NodeService:
         return event
 
     async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD, *, refresh: bool = True) -> IngestResult:
-        """Store peers' valid events, update read models and tell listeners what was new.
+        """Store peers' valid events, update read models and tell listeners what was new; return the ingest decision.
 
         With `refresh=False` the read models may lag (a bulk sync projects once at its end, through
         `refresh_if_stale`, instead of after every batch), but never by more than MAX_REFRESH_LAG_S.
         """
         async with self._own_write():
-            result = await self.astore.ingest(events, mode)
+            ingested = await self.astore.ingest(events, mode)
+            result = ingested.result
             if result.stored:
-                self._told_own(result.notification_ids)
+                self._told_own(ingested.notification_ids)
                 await self._apply_redactions(result.stored)
-        if result.stored or result.fork_proofs:
+        if result.stored or result.forks:
             if refresh:
                 await self.refresh()
             else:

@@ -6,28 +6,12 @@ import contextvars
 from collections.abc import Iterable, Mapping, Sequence
 
 from events import ChainHead, Event, ForkProof, Mode
-from protocol import IngestResult, Rejection
+from events.ingest import IngestResult
 
-from .. import store as node_store
 from ..service import NodeService
-
-# Store rejection codes in the protocol's words: a conflict nobody could sign for is a forgery ("unvouched"),
-# a conflict whose stored side lacks a near signature is what an honest holder of the other branch causes.
-_CODES = {"bad_signature": "unvouched", "unproven_conflict": "conflict"}
 
 FROM_PEER: contextvars.ContextVar[bool] = contextvars.ContextVar("solnet_from_peer", default=False)
 """True while the sync agent ingests peers' events, so the local-publish listener does not push them a second time."""
-
-
-def translate(result: node_store.IngestResult, forked_before: set[bytes]) -> IngestResult:
-    """Return the protocol's view of a store ingest: fork proofs count once per author, codes renamed."""
-    forks: list[ForkProof] = []
-    for proof in result.fork_proofs:
-        if proof.author not in forked_before:
-            forked_before.add(proof.author)
-            forks.append(proof)
-    rejected = tuple(Rejection(r.author, r.seq, r.event_id, _CODES.get(r.code, r.code), r.message) for r in result.rejected)
-    return IngestResult(tuple(result.stored), result.duplicates, tuple(forks), rejected)
 
 
 class NodeReplica:
@@ -50,14 +34,13 @@ class NodeReplica:
         return await self.service.astore.read(self.service.store.read_records, author, from_seq, limit)
 
     async def ingest(self, events: Sequence[Event]) -> IngestResult:
-        """Store peers' valid events through the service (listeners; read models at `flush`); translate the outcome."""
-        forked = await self.service.astore.forked_authors()
+        """Store peers' valid events through the service (listeners; read models at `flush`); return the decision."""
         token = FROM_PEER.set(True)
         try:
             result = await self.service.ingest(events, self.mode, refresh=False)
         finally:
             FROM_PEER.reset(token)
-        return translate(result, forked)
+        return result
 
     async def flush(self) -> None:
         """Bring the read models up to what `ingest` stored (a pull projects once at its end, not per batch)."""
