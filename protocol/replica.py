@@ -91,7 +91,8 @@ class MemoryReplica:
 
     async def ingest(self, events: Sequence[Event]) -> IngestResult:
         """Check and store `events` by the one ingest decision (events.ingest); never overwrite."""
-        result = decide(events, await self.heads(), self, self.mode)
+        heads = {a: ChainHead.of(self._logs[a][-1]) for a in {e.author for e in events} if a in self._logs}
+        result = decide(events, heads, self, self.mode)
         for event in result.stored:  # each author's in seq order, continuing after its head
             self._logs.setdefault(event.author, []).append(event)
             self._ids.add(event.id)
