@@ -3,7 +3,8 @@
 Events reach `AuthorLog.add` in source order. The next expected seq goes to an `events.ChainVerifier`
 (which decides validity exactly as nodes do); an event from further ahead starts a detached run that is
 held (bounded) in case its missing predecessor comes later; an event at a seq already seen is a
-duplicate or, if different and signed, a fork. Valid events are handed to `on_valid` in seq order.
+duplicate or, if different, a conflict decided by the rules of events.ingest (`vouches`, `conflict_code`):
+a fork if a signature on its branch vouches for it within MAX_RUN events. Valid events are handed to `on_valid` in seq order.
 
 Both modes have a fast path (given a `SignatureBatch`): each event that links is handed to `on_valid` at
 once, while it is still in the CPU's caches, and the signatures it relies on go to the batch, which checks
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 
 from events import ChainError, ChainHead, ChainVerifier, Event, Mode, group_id_text, signature_valid
 from events.ed25519 import load_public_key
+from events.ingest import AFTER_BREAK, AFTER_GAP, FORK_BRANCH, UNLINKED, conflict_code, vouches
 
 from .findings import Findings
 from .scratch import BLOCK, ID_SIZE
@@ -110,7 +112,7 @@ class AuthorLog:
         self.broken_at: int | None = None
         self.held: list[tuple[int, Event]] = []
         self.detached: Event | None = None
-        self.detached_reason = ("after_gap", "")
+        self.detached_reason = (AFTER_GAP, "")
         self.gap_at: int | None = None
         self.branch: _Branch | None = None
         self.events = 0
@@ -126,7 +128,7 @@ class AuthorLog:
         if branch is not None and _links(branch.tip, event):
             branch.tip = event
             branch.count += 1
-            if not branch.proven and signature_valid(event, self.key):
+            if not branch.proven and vouches(branch.count, event, self.key):
                 self._prove(branch)
             return
         seq = event.header.seq
@@ -231,15 +233,15 @@ class AuthorLog:
         expected = 1 if self.tip is None else self.tip.seq + 1
         first = self.held[0][1]
         if self.broken_at == expected and first.seq == expected + 1:
-            self.detached_reason = ("after_break", f"follows the invalid event at seq {expected}")
+            self.detached_reason = (AFTER_BREAK, f"follows the invalid event at seq {expected}")
         elif first.seq > expected and self.gap_at != expected:
             self.gap_at = expected
             self.findings.gap(self.group, expected, first.seq - 1)
-            self.detached_reason = ("after_gap", f"follows missing seq {expected}..{first.seq - 1}")
+            self.detached_reason = (AFTER_GAP, f"follows missing seq {expected}..{first.seq - 1}")
         elif first.seq > expected:
-            self.detached_reason = ("unlinked", f"does not link to the log, which is already broken at seq {expected}")
+            self.detached_reason = (UNLINKED, f"does not link to the log, which is already broken at seq {expected}")
         else:
-            self.detached_reason = ("unlinked", f"does not link to the event at seq {first.seq - 1}")
+            self.detached_reason = (UNLINKED, f"does not link to the event at seq {first.seq - 1}")
         for index, event in self.held:
             self._record_detached(index, event)
         self.held = []
@@ -249,7 +251,7 @@ class AuthorLog:
         other = seen or b""
         branch = _Branch(event.seq, other, event.id, index, event, 1, False)
         self.branch = branch
-        if signature_valid(event, self.key):
+        if vouches(1, event, self.key):
             self._prove(branch)
 
     def _prove(self, branch: _Branch) -> None:
@@ -260,10 +262,11 @@ class AuthorLog:
         branch, self.branch = self.branch, None
         if branch is None:
             return
-        if branch.proven:
-            code, reason = "fork_branch", f"on the other branch of the fork at seq {branch.seq}"
+        # the first event at the seq is in the source's log: its side of the fork needs no proof here
+        code = conflict_code(branch.proven, provable=True)
+        if code == FORK_BRANCH:
+            reason = f"on the other branch of the fork at seq {branch.seq}"
         else:
-            code = "conflict"
             reason = f"differs from the event {branch.first.hex()} at seq {branch.seq} and no signature on its branch verifies"
         self.findings.invalid(self.group, branch.seq, branch.other, branch.index, code, reason, count=branch.count)
 

@@ -130,7 +130,7 @@ def run_backend(label: str, open_fresh: Callable[[], tuple[EventStore, Callable[
             def ingest(store=store) -> int:
                 stored = 0
                 for batch in ingest_batches:
-                    result = store.ingest(batch, Mode.HEAD)
+                    result = store.ingest(batch, Mode.HEAD).result
                     assert not result.rejected, result.rejected[:3]
                     stored += len(result.stored)
                 return stored

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from events import Event, ForkProof, Identity, Mode
+from events.ingest import IngestResult
 
 from .datadir import DataDir, Settings
 from .notices import Listener, Source, Stored
@@ -25,7 +26,7 @@ from .readmodels import ReadModels
 from .reads import Reads
 from .settings import SettingsKeeper
 from .status import VERSION, NodeStatus, StatusProvider
-from .store import AsyncStore, EventStore, IngestResult
+from .store import AsyncStore, EventStore
 from .watch import ExternalWrites
 from .writer import Writer
 

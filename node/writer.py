@@ -11,11 +11,12 @@ from typing import Any
 
 from events import Event, ForkProof, Identity, Mode
 from events.errors import PayloadError
+from events.ingest import IngestResult
 from events.kinds import build_payload
 
 from . import redactions
 from .readmodels import ReadModels
-from .store import AsyncStore, IngestResult
+from .store import AsyncStore
 from .watch import ExternalWrites
 
 UNPUBLISHABLE_KINDS = frozenset({"key.commit", "key.rotate"})
@@ -55,13 +56,14 @@ class Writer:
         return event
 
     async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD, *, refresh: bool = True) -> IngestResult:
-        """Store peers' valid events and update the read models (or, without `refresh`, let them lag a little)."""
+        """Store peers' valid events and update the read models (without `refresh` they may lag); return the decision."""
         async with self.watcher.own_write():
-            result = await self.astore.ingest(events, mode)
+            ingested = await self.astore.ingest(events, mode)
+            result = ingested.result
             if result.stored:
-                self.watcher.told_own(result.notification_ids)
+                self.watcher.told_own(ingested.notification_ids)
                 await redactions.apply(self.astore, result.stored)
-        if result.stored or result.fork_proofs:
+        if result.stored or result.forks:
             await self.read_models.stored(defer=not refresh)
         return result
 

@@ -1,62 +1,24 @@
-"""The store as the protocol sees it (`Replica`), the outcome of ingesting events, and a complete in-memory replica."""
+"""The store as the protocol sees it (`Replica`) and a complete in-memory replica; ingest is decided by events.ingest."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from events import ChainError, ChainHead, ChainVerifier, Event, EventError, ForkProof, Mode, ed25519, fork_proof_from_events
-from events.event import signature_valid
+from events import ChainHead, Event, ForkProof, Mode
 from events.fork import MAX_RUN
+from events.ingest import FORK_CODES, IngestResult, Rejection, decide
 
-# Rejection codes that an honest relay can cause (it holds the other side of a fork); the rest mean forgery or lies.
-FORK_CODES = frozenset({"broken_link", "conflict", "forked", "after_break"})
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """An event that was not stored, and why (`code` as in events.errors, or conflict/forked/unvouched)."""
-
-    author: bytes
-    seq: int
-    event_id: bytes
-    code: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    """What ingesting a set of events did: newly stored events, duplicates, new fork proofs, rejections."""
-
-    stored: tuple[Event, ...] = ()
-    duplicates: int = 0
-    forks: tuple[ForkProof, ...] = ()
-    rejected: tuple[Rejection, ...] = ()
-
-    def merge(self, other: IngestResult) -> IngestResult:
-        """Return the sum of two results."""
-        return IngestResult(
-            self.stored + other.stored,
-            self.duplicates + other.duplicates,
-            self.forks + other.forks,
-            self.rejected + other.rejected,
-        )
-
-    @property
-    def misbehaviour(self) -> tuple[Rejection, ...]:
-        """Rejections that an honest peer cannot cause (bad signatures, broken chains other than forks)."""
-        return tuple(r for r in self.rejected if r.code not in FORK_CODES)
+__all__ = ["FORK_CODES", "IngestResult", "MemoryReplica", "Rejection", "Replica"]
 
 
 @runtime_checkable
 class Replica(Protocol):
     """A node's event store as the protocol uses it. Every method may do I/O, so every method is async.
 
-    Guarantees an implementation must keep: `ingest` stores only valid events (events.chain rules,
-    continuing after the stored head), never overwrites a stored event, and reports a conflicting
-    signed event at a stored seq as a fork proof; a blocked author is filtered out before `ingest`.
+    Guarantees an implementation must keep: `ingest` stores exactly what events.ingest.decide says
+    (valid events continuing after the stored head, at most one new fork proof per author), never
+    overwrites a stored event, and returns that decision; a blocked author is filtered out before `ingest`.
     """
 
     async def heads(self) -> Mapping[bytes, ChainHead]:
@@ -88,29 +50,13 @@ class Replica(Protocol):
         ...
 
 
-def _signed_run(events: Sequence[Event]) -> list[Event] | None:
-    """Return the shortest prefix (at most MAX_RUN) of a linked run that ends in a verifying signature."""
-    if not events:
-        return None
-    key = ed25519.load_public_key(events[0].author)
-    for i, event in enumerate(events[:MAX_RUN]):
-        if signature_valid(event, key):
-            return list(events[: i + 1])
-    return None
-
-
-def _linked_run(first: Event, by_seq: Mapping[int, Event]) -> list[Event]:
-    run = [first]
-    while (nxt := by_seq.get(run[-1].seq + 1)) is not None and nxt.header.prev == run[-1].id and len(run) < MAX_RUN:
-        run.append(nxt)
-    return run
-
-
 class MemoryReplica:
-    """A complete Replica kept in memory: per-author logs checked with events.chain.ChainVerifier."""
+    """A complete Replica kept in memory: per-author logs, ingest decided by events.ingest.decide."""
 
-    def __init__(self) -> None:
+    def __init__(self, mode: Mode = Mode.HEAD) -> None:
+        self.mode = mode
         self._logs: dict[bytes, list[Event]] = {}
+        self._ids: set[bytes] = set()
         self._proofs: dict[bytes, ForkProof] = {}
 
     async def heads(self) -> dict[bytes, ChainHead]:
@@ -144,65 +90,27 @@ class MemoryReplica:
         return sum(len(log) for log in self._logs.values())
 
     async def ingest(self, events: Sequence[Event]) -> IngestResult:
-        """Check and store `events`; never overwrite; conflicting signed events become fork proofs."""
-        by_author: dict[bytes, dict[bytes, Event]] = defaultdict(dict)
-        for event in events:
-            by_author[event.author][event.id] = event
-        result = IngestResult()
-        for author, unique in by_author.items():
-            ordered = sorted(unique.values(), key=lambda e: (e.seq, e.id))
-            result = result.merge(self._ingest_author(author, ordered))
+        """Check and store `events` by the one ingest decision (events.ingest); never overwrite."""
+        heads = {a: ChainHead.of(self._logs[a][-1]) for a in {e.author for e in events} if a in self._logs}
+        result = decide(events, heads, self, self.mode)
+        for event in result.stored:  # each author's in seq order, continuing after its head
+            self._logs.setdefault(event.author, []).append(event)
+            self._ids.add(event.id)
+        for proof in result.forks:
+            self._proofs.setdefault(proof.author, proof)
         return result
 
-    def _ingest_author(self, author: bytes, ordered: list[Event]) -> IngestResult:
-        log = self._logs.get(author, [])
-        try:
-            verifier = ChainVerifier(author, Mode.HEAD, ChainHead.of(log[-1]) if log else None)
-        except EventError as exc:
-            return IngestResult(rejected=tuple(Rejection(author, e.seq, e.id, exc.code, str(exc)) for e in ordered))
-        duplicates = 0
-        conflicts: list[Event] = []
-        fresh: list[Event] = []
-        for event in ordered:
-            if event.seq <= len(log):
-                if log[event.seq - 1].id == event.id:
-                    duplicates += 1
-                else:
-                    conflicts.append(event)
-            else:
-                fresh.append(event)
-        rejected: list[Rejection] = []
-        released: list[Event] = []
-        for i, event in enumerate(fresh):
-            try:
-                released.extend(verifier.feed(event))
-            except ChainError as exc:
-                rejected.append(Rejection(author, event.seq, event.id, exc.code, str(exc)))
-                rejected.extend(Rejection(author, e.seq, e.id, "after_break", "follows a broken link") for e in fresh[i + 1 :])
-                break
-        released.extend(verifier.finish())
-        rejected.extend(Rejection(author, p.seq, p.event_id, "unvouched", p.message) for p in verifier.rejected)
-        if released:
-            self._logs.setdefault(author, log).extend(released)
-        forks: list[ForkProof] = []
-        if conflicts:
-            proof, why = self._prove_fork(author, conflicts, ordered, log)
-            if proof is not None and author not in self._proofs:
-                self._proofs[author] = proof
-                forks.append(proof)
-            rejected.extend(Rejection(author, e.seq, e.id, why, "conflicts with the stored event at this seq") for e in conflicts)
-        return IngestResult(tuple(released), duplicates, tuple(forks), tuple(rejected))
+    # -- events.ingest.StoredLog -------------------------------------------------------------------------
 
-    def _prove_fork(
-        self, author: bytes, conflicts: list[Event], ordered: list[Event], log: list[Event]
-    ) -> tuple[ForkProof | None, str]:
-        """Return a fork proof from the first conflict whose run is signed, or None and why not."""
-        if author in self._proofs:
-            return self._proofs[author], "forked"
-        incoming = {e.seq: e for e in ordered}
-        for first in conflicts:
-            theirs = _signed_run(_linked_run(first, incoming))
-            ours = _signed_run(log[first.seq - 1 : first.seq - 1 + MAX_RUN])
-            if theirs is not None and ours is not None:
-                return fork_proof_from_events(ours, theirs), "conflict"
-        return None, "unvouched"
+    def known(self, event_ids: list[bytes]) -> set[bytes]:
+        """Return which of `event_ids` are stored."""
+        return {i for i in event_ids if i in self._ids}
+
+    def stored_from(self, author: bytes, seq: int) -> list[Event]:
+        """Return up to MAX_RUN stored events of `author` from `seq` on."""
+        log = self._logs.get(author, [])
+        return log[max(seq, 1) - 1 : max(seq, 1) - 1 + MAX_RUN]
+
+    def forked(self, author: bytes) -> bool:
+        """Return whether a fork proof of `author` is held."""
+        return author in self._proofs

@@ -8,7 +8,7 @@ the replica's new heads, so nothing is lost but the events still held back (see 
 Events whose own signature is bad are valid when a later linked event's signature verifies
 (events.chain). A batch may end inside such a run, so the session holds the trailing events after
 the last verifying signature (`carry`) and hands them to the replica together with the next batch
-that vouches for them. What is still held when the session ends is reported as unvouched.
+that vouches for them. What is still held when the session ends is rejected as `bad_signature` (unvouched).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from events import ChainHead, Event, EventError, ed25519
 from events.event import signature_valid
 from events.fork import MAX_RUN
+from events.ingest import AFTER_BREAK, BAD_SIGNATURE, UNPROVEN_CONFLICT
 
 from .messages import (
     MAX_BATCH_BYTES,
@@ -213,7 +214,7 @@ class PullSession:
                 self._carry[author] = run[cut:]
                 if len(self._carry[author]) > MAX_CARRY:
                     self.violations.append(f"more than {MAX_CARRY} events of {author.hex()[:16]} without a verifying signature")
-                    self._drop_carry(author, "unvouched")
+                    self._drop_carry(author, BAD_SIGNATURE)
                     track.done = True
             track.cursor = events[-1].seq + 1
         return ready
@@ -236,7 +237,7 @@ class PullSession:
         for rejection in result.rejected:
             track = self._tracks.get(rejection.author)
             boundary = track.head.seq + 1 if track and track.head else 1
-            if rejection.code in ("after_break", "conflict", "forked"):
+            if rejection.code in (AFTER_BREAK, UNPROVEN_CONFLICT):  # what a holder of the other branch causes
                 continue
             if rejection.code == "broken_link" and rejection.seq == boundary and track is not None:
                 if track.probe is None and not track.done:
@@ -262,7 +263,7 @@ class PullSession:
         if complete:
             self.unvouched_at_end = sum(len(held) for held in self._carry.values())
         for author in list(self._carry):
-            self._drop_carry(author, "unvouched")
+            self._drop_carry(author, BAD_SIGNATURE)
         return self.rejected
 
     def _drop_carry(self, author: bytes, code: str) -> None:

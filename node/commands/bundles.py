@@ -77,7 +77,7 @@ def cmd_import(args: argparse.Namespace) -> int:
                 result = await service.ingest(batch, Mode.FULL)
                 totals["stored"] += len(result.stored)
                 totals["duplicates"] += result.duplicates
-                totals["fork_proofs"] += len(result.fork_proofs)
+                totals["fork_proofs"] += len(result.forks)
                 totals["rejected"] += len(result.rejected)
                 totals["problems"].extend(f"{r.event_id.hex()[:16]} seq {r.seq}: {r.message}" for r in result.rejected[:20])
                 batch.clear()

@@ -5,26 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from events import ChainHead, Event, ForkProof, Mode
-from protocol import IngestResult, Rejection
+from events.ingest import IngestResult
 
-from .. import store as node_store
 from ..notices import Source
 from ..service import NodeService
-
-# Store rejection codes in the protocol's words: a conflict nobody could sign for is a forgery ("unvouched"),
-# a conflict whose stored side lacks a near signature is what an honest holder of the other branch causes.
-_CODES = {"bad_signature": "unvouched", "unproven_conflict": "conflict"}
-
-
-def translate(result: node_store.IngestResult, forked_before: set[bytes]) -> IngestResult:
-    """Return the protocol's view of a store ingest: fork proofs count once per author, codes renamed."""
-    forks: list[ForkProof] = []
-    for proof in result.fork_proofs:
-        if proof.author not in forked_before:
-            forked_before.add(proof.author)
-            forks.append(proof)
-    rejected = tuple(Rejection(r.author, r.seq, r.event_id, _CODES.get(r.code, r.code), r.message) for r in result.rejected)
-    return IngestResult(tuple(result.stored), result.duplicates, tuple(forks), rejected)
 
 
 class NodeReplica:
@@ -49,11 +33,9 @@ class NodeReplica:
     async def ingest(self, events: Sequence[Event]) -> IngestResult:
         """Store peers' valid events through the service (listeners told: from a peer; read models at `flush`).
 
-        Returns the outcome in the protocol's words. The agent relays what this stored, so listeners leave it alone.
+        Returns the ingest decision. The agent relays what this stored, so listeners leave it alone.
         """
-        forked = await self.service.astore.forked_authors()
-        result = await self.service.ingest(events, self.mode, refresh=False, source=Source.PEER)
-        return translate(result, forked)
+        return await self.service.ingest(events, self.mode, refresh=False, source=Source.PEER)
 
     async def flush(self) -> None:
         """Bring the read models up to what `ingest` stored (a pull projects once at its end, not per batch)."""

@@ -3,7 +3,7 @@
 from .async_store import AsyncStore
 from .base import EventStore
 from .factory import DATABASE_URL_ENV, open_store
-from .ingest import IngestResult, Rejection
+from .ingest import StoreIngest
 from .projector import Overlay, Project, Projector, catch_up, rebuild
 from .sqlite import SQLiteEventStore
 from .views import ViewStore
@@ -12,12 +12,11 @@ __all__ = [
     "DATABASE_URL_ENV",
     "AsyncStore",
     "EventStore",
-    "IngestResult",
     "Overlay",
     "Project",
     "Projector",
-    "Rejection",
     "SQLiteEventStore",
+    "StoreIngest",
     "ViewStore",
     "catch_up",
     "open_store",

@@ -19,7 +19,7 @@ from events.fork import ForkProof
 from events.identity import Identity
 
 from .base import EventStore
-from .ingest import IngestResult
+from .ingest import StoreIngest
 
 T = TypeVar("T")
 
@@ -48,7 +48,7 @@ class AsyncStore:
         """See EventStore.append_own_noted."""
         return await self.write(self.store.append_own_noted, identity, kind, payload, timestamp)
 
-    async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> IngestResult:
+    async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> StoreIngest:
         """See EventStore.ingest."""
         return await self.write(self.store.ingest, list(events), mode)
 

@@ -23,9 +23,10 @@ from events.event import Event, create_event, encode_record
 from events.fork import MAX_RUN, ForkProof, decode_fork_proof, encode_fork_proof
 from events.header import Header
 from events.identity import Identity, group_id_text, parse_group_id
+from events.ingest import IngestResult, decide
 
 from ..errors import InvalidEventError, StoreConflictError
-from .ingest import IngestResult, Plan, group_by_author, plan_ingest
+from .ingest import StoreIngest
 from .recorder import ForkRow, HeadRow, IndexRow, LogRecorder
 from .translate import translated
 
@@ -93,48 +94,32 @@ class EventStore(ABC):
             return event, ids[0]
         raise StoreConflictError(f"seq kept being taken by another writer after {MAX_WRITE_ATTEMPTS} attempts", field="seq")
 
-    def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> IngestResult:
-        """Check peers' events against the stored heads and store the valid ones in one transaction.
+    def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> StoreIngest:
+        """Check peers' events against the stored heads (events.ingest.decide) and write the outcome in one transaction.
 
-        Duplicates are counted, a different event at a taken seq becomes a stored fork proof, and invalid
-        events are returned as rejections; nothing invalid is stored.
+        Duplicates are counted, a different signed event at a taken seq becomes a stored fork proof (one per
+        author), and invalid events are returned as rejections; nothing invalid is stored.
         """
-        groups = group_by_author(events)
-        result = IngestResult()
-        while groups:
-            plan = self._decide_and_write(groups, mode)
-            result = result.merged(plan[0])
-            groups = group_by_author(plan[1].later)
-        return result
-
-    def _decide_and_write(self, groups: dict[bytes, list[Event]], mode: Mode) -> tuple[IngestResult, Plan]:
-        originators = {author: group_id_text(author) for author in groups}
+        events = list(events)
+        originators = {author: group_id_text(author) for author in dict.fromkeys(e.author for e in events)}
         for _ in range(MAX_WRITE_ATTEMPTS):
             with translated("reading log heads"):
                 heads = {row.author: _head(row) for row in self.recorder.select_heads(list(originators.values()))}
-            plan = plan_ingest(groups, mode, heads, self._known, self._stored_from)
+            result = decide(events, heads, self, mode)
             try:
-                ids = self._write_plan(plan, originators)
+                ids = self._write(result, originators)
             except _Taken:
                 continue  # a concurrent writer stored some of these positions first: decide again
-            result = IngestResult(
-                tuple(plan.to_store),
-                tuple(ids),
-                plan.duplicates,
-                tuple(plan.fork_proofs),
-                tuple(plan.rejected),
-                tuple(plan.bad_signatures),
-            )
-            return result, plan
+            return StoreIngest(result, tuple(ids))
         raise StoreConflictError(f"log positions kept being taken by another writer after {MAX_WRITE_ATTEMPTS} attempts")
 
-    def _write_plan(self, plan: Plan, originators: dict[bytes, str]) -> list[int]:
-        if not plan.to_store and not plan.fork_proofs:
+    def _write(self, result: IngestResult, originators: dict[bytes, str]) -> list[int]:
+        if not result.stored and not result.forks:
             return []
-        stored = [stored_event(e, originators[e.author]) for e in plan.to_store]
-        index = [IndexRow(e.id, originators[e.author], e.seq) for e in plan.to_store]
-        heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in plan.new_heads.items()]
-        forks = [_fork_row(p) for p in plan.fork_proofs]
+        stored = [stored_event(e, originators[e.author]) for e in result.stored]
+        index = [IndexRow(e.id, originators[e.author], e.seq) for e in result.stored]
+        heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in result.heads().items()]
+        forks = [_fork_row(p) for p in result.forks]
         with translated("storing ingested events"), _position_taken():
             ids = self.recorder.insert_events(stored, index=index, heads=heads, forks=forks)
         return list(ids or [])
@@ -260,14 +245,21 @@ class EventStore(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    # -- helpers for the ingest decision ------------------------------------------------------------------
+    # -- events.ingest.StoredLog: what the ingest decision reads ---------------------------------------------
 
-    def _known(self, event_ids: list[bytes]) -> set[bytes]:
+    def known(self, event_ids: list[bytes]) -> set[bytes]:
+        """Return which of `event_ids` are stored."""
         with translated("looking up event ids"):
             return self.recorder.select_known_ids(event_ids)
 
-    def _stored_from(self, author: bytes, seq: int) -> list[Event]:
+    def stored_from(self, author: bytes, seq: int) -> list[Event]:
+        """Return up to MAX_RUN stored events of `author` from `seq` on."""
         return self.read_log(author, seq, MAX_RUN)
+
+    def forked(self, author: bytes) -> bool:
+        """Return whether a fork proof of `author` is stored."""
+        with translated("reading fork proofs"):
+            return bool(self.recorder.select_fork_rows(group_id_text(author)))
 
 
 def _fork_row(proof: ForkProof, data: bytes | None = None) -> ForkRow:

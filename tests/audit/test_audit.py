@@ -287,3 +287,19 @@ def test_duplicates_and_forks_deep_in_a_long_log_are_found_among_the_stored_ids(
     report = both_modes_agree(write(tmp_path / "b", [*log, log[9], log[150], log[195], other]))
     assert [(m.seq, m.code) for m in report.misordered] == [(10, "duplicate"), (151, "duplicate"), (196, "duplicate")]
     assert [(f.seq, {f.event_a, f.event_b}) for f in report.forks] == [(70, {log[69].id_hex, other.id_hex})]
+
+
+def test_a_conflicting_branch_is_signed_only_within_max_run_events_as_for_nodes(tmp_path, people, logs):
+    from events.fork import MAX_RUN
+
+    log = logs[0]
+    branch, previous = [], log[4]
+    for i in range(MAX_RUN + 1):  # 64 badly signed events, then one that verifies: too far to vouch for the fork
+        previous = create_event_from_value(
+            people[0], kind="report.published", value={"title": f"b{i}", "text": "x"}, timestamp=1, previous=previous
+        )
+        branch.append(previous)
+    branch = [replace(e, signature=flip(e.signature, 0)) for e in branch[:MAX_RUN]] + branch[MAX_RUN:]
+    report = both_modes_agree(write(tmp_path / "b", [*log, *branch]))
+    assert not report.forks
+    assert [(i.seq, i.code, i.count) for i in report.invalid] == [(6, "conflict", MAX_RUN + 1)]

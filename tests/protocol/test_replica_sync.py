@@ -33,7 +33,7 @@ async def test_unvouched_bad_signature_is_rejected_and_vouched_one_accepted():
     replica = MemoryReplica()
     alone = await replica.ingest([log[0], unsign(log[1])])
     assert [e.seq for e in alone.stored] == [1]
-    assert [(r.seq, r.code) for r in alone.rejected] == [(2, "unvouched")]
+    assert [(r.seq, r.code) for r in alone.rejected] == [(2, "bad_signature")]
     vouched = await replica.ingest([unsign(log[1]), log[2]])
     assert [e.seq for e in vouched.stored] == [2, 3]
 
@@ -60,7 +60,7 @@ async def test_forged_conflict_is_no_fork_and_forger_is_visible():
     await replica.ingest(log)
     result = await replica.ingest([resign_wrong(other, identity(9))])
     assert result.forks == () and await replica.fork_proofs() == []
-    assert [r.code for r in result.misbehaviour] == ["unvouched"]
+    assert [r.code for r in result.misbehaviour] == ["conflict"]
 
 
 async def test_pull_session_batches_carry_and_resume():

@@ -97,10 +97,11 @@ class StoreSuite:
     def test_ingest_any_author_order_and_heads(self, store: EventStore):
         a, b = Identity.generate(), Identity.generate()
         ea, eb = chain(a, 4), chain(b, 3)
-        result = store.ingest([eb[2], ea[1], eb[0], ea[0], ea[3], eb[1], ea[2]])
+        ingested = store.ingest([eb[2], ea[1], eb[0], ea[0], ea[3], eb[1], ea[2]])
+        result = ingested.result
         assert not result.rejected and result.duplicates == 0
         assert {e.id for e in result.stored} == {e.id for e in ea + eb}
-        assert len(result.notification_ids) == 7
+        assert len(ingested.notification_ids) == 7
         heads = store.heads()
         assert (heads[a.public_key].seq, heads[a.public_key].id) == (4, ea[3].id)
         assert (heads[b.public_key].seq, heads[b.public_key].id) == (3, eb[2].id)
@@ -114,9 +115,9 @@ class StoreSuite:
         events = chain(author, 5)
         store.ingest(events[:3])
         before = store.max_notification_id()
-        result = store.ingest(events)
+        result = store.ingest(events).result
         assert result.duplicates == 3 and [e.seq for e in result.stored] == [4, 5]
-        again = store.ingest(events + events[:2])
+        again = store.ingest(events + events[:2]).result
         assert again.stored == () and again.duplicates == 7 and not again.rejected
         assert store.max_notification_id() == before + 2
 
@@ -125,9 +126,9 @@ class StoreSuite:
         events = chain(author, 4)
         store.ingest(events)
         other = create_event(author, kind="note.test", payload=b"\xc4\x01X", timestamp=T0 + 99, previous=events[1])
-        result = store.ingest([other])
-        assert result.stored == () and len(result.fork_proofs) == 1
-        proof = result.fork_proofs[0]
+        result = store.ingest([other]).result
+        assert result.stored == () and len(result.forks) == 1
+        proof = result.forks[0]
         assert (proof.author, proof.seq, {proof.id_a, proof.id_b}) == (author.public_key, 3, {events[2].id, other.id})
         assert decode_fork_proof(encode_fork_proof(proof)) == proof
         assert store.fork_proofs() == [proof] and store.fork_proofs(author.public_key) == [proof]
@@ -147,28 +148,28 @@ class StoreSuite:
         author = Identity.generate()
         events = chain(author, 3)
         other = create_event(author, kind="note.test", payload=b"\xc4\x01Y", timestamp=T0 + 50, previous=events[0])
-        result = store.ingest([*events, other])
+        result = store.ingest([*events, other]).result
         assert [e.seq for e in result.stored] == [1, 2, 3]
-        assert len(result.fork_proofs) == 1 and store.forked_authors() == {author.public_key}
+        assert len(result.forks) == 1 and store.forked_authors() == {author.public_key}
 
     def test_gap_broken_link_and_forged_signature_are_rejected_and_nothing_stored(self, store: EventStore):
         author = Identity.generate()
         events = chain(author, 6)
         store.ingest(events[:2])
         before = (store.max_notification_id(), store.heads())
-        gap = store.ingest(events[3:])
+        gap = store.ingest(events[3:]).result
         assert [r.code for r in gap.rejected] == ["seq_gap", "after_break", "after_break"] and gap.stored == ()
         stranger = chain(Identity.generate(), 1)[0]
         broken = create_event(
             author, kind="note.test", payload=b"\xc4\x00", timestamp=T0 + 9, previous=replace(events[1], id=stranger.id)
         )
-        assert [r.code for r in store.ingest([broken]).rejected] == ["broken_link"]
-        forged = store.ingest([forge(events[2])])
+        assert [r.code for r in store.ingest([broken]).result.rejected] == ["broken_link"]
+        forged = store.ingest([forge(events[2])]).result
         assert [r.code for r in forged.rejected] == ["bad_signature"] and forged.stored == ()
-        wrong_payload = store.ingest([replace(events[2], payload=b"\xc4\x00")])
+        wrong_payload = store.ingest([replace(events[2], payload=b"\xc4\x00")]).result
         assert [r.code for r in wrong_payload.rejected] == ["payload_mismatch"]
         unsigned_fork = create_event(author, kind="note.test", payload=b"\xc4\x00", timestamp=T0, previous=events[0])
-        assert [r.code for r in store.ingest([forge(unsigned_fork)]).rejected] == ["bad_signature"]
+        assert [r.code for r in store.ingest([forge(unsigned_fork)]).result.rejected] == ["conflict"]
         assert (store.max_notification_id(), store.heads()) == before
         assert store.fork_proofs() == [] and store.read_log(author.public_key) == events[:2]
 
@@ -176,14 +177,14 @@ class StoreSuite:
         a, b = Identity.generate(), Identity.generate()
         ea, eb = chain(a, 5), chain(b, 5)
         ea[2], eb[2] = forge(ea[2]), forge(eb[2])  # vouched for by the later signatures
-        head = store.ingest(ea, Mode.HEAD)
-        full = store.ingest(eb, Mode.FULL)
+        head = store.ingest(ea, Mode.HEAD).result
+        full = store.ingest(eb, Mode.FULL).result
         assert len(head.stored) == len(full.stored) == 5
         assert [p.seq for p in full.bad_signatures] == [3] and head.bad_signatures == ()
         ea2, eb2 = chain(a, 2, start=ea[4]), chain(b, 2, start=eb[4])
         ea2[1], eb2[1] = forge(ea2[1]), forge(eb2[1])  # the newest signature fails: nothing vouches for it
-        assert [r.seq for r in store.ingest(ea2, Mode.HEAD).rejected] == [7]
-        assert [r.seq for r in store.ingest(eb2, Mode.FULL).rejected] == [7]
+        assert [r.seq for r in store.ingest(ea2, Mode.HEAD).result.rejected] == [7]
+        assert [r.seq for r in store.ingest(eb2, Mode.FULL).result.rejected] == [7]
         assert store.head(a.public_key).seq == store.head(b.public_key).seq == 6
 
     def test_add_fork_proof_verifies_and_deduplicates(self, store: EventStore):
@@ -250,7 +251,7 @@ class StoreSuite:
         assert dropped == events[0].without_payload()
         assert store.drop_payload(events[0].id) is False and store.drop_payload(b"\x00" * 32) is False
         assert verify_chain(store.read_log(author.public_key), author.public_key).ok
-        assert store.ingest(events).duplicates == 2 and store.get(events[0].id).payload is None
+        assert store.ingest(events).result.duplicates == 2 and store.get(events[0].id).payload is None
 
     # -- read models ---------------------------------------------------------------------------------------
 

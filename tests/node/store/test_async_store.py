@@ -31,7 +31,7 @@ async def test_concurrent_publishes_are_serialised_on_one_writer_thread(tmp_path
     assert verify_chain(log, me.public_key).ok
     other = chain(Identity.generate(), 3)
     result = await store.ingest(other)
-    assert len(result.stored) == 3 and await store.max_notification_id() == 23
+    assert len(result.result.stored) == 3 and await store.max_notification_id() == 23
     assert (await store.get(other[0].id)) == other[0]
     assert (await store.heads())[me.public_key].seq == 20
     await store.close()

@@ -109,7 +109,7 @@ async def test_groups_directory_warns_about_forked_groups(client, node, tmp_path
     b = create_event_from_value(bad, kind="test.note", value={"n": 2}, timestamp=3, previous=first)
     await node.service.ingest([first, a])
     result = await node.service.ingest([b])
-    assert result.fork_proofs
+    assert result.forks
     page = await (await client.get("/groups")).text()
     sketchy = page[page.index("Sketchy Co") :]
     assert "log is forked" in sketchy[:800]
