@@ -1,4 +1,4 @@
-"""Domain kinds: the payload schema of every known kind, parsing that names the bad field, friendly building."""
+"""Domain kinds: the registry of every kind (schema, projection, form), parsing that names the bad field, friendly building."""
 
 from .fields import FieldSpec, FieldType
 from .payloads import (
@@ -29,7 +29,17 @@ from .payloads import (
     ReportPublished,
     UnknownPayload,
 )
-from .registry import FAMILIES, KINDS, PUBLISH_FAMILIES, KindSpec, kind_for, kind_spec
+from .registry import (
+    COLLECTION_SPECS,
+    FAMILIES,
+    FIELD_LABELS,
+    KINDS,
+    OPEN_STATUS,
+    OWN_TARGETS,
+    PUBLISH_FAMILIES,
+    kind_for,
+    kind_spec,
+)
 from .schema import (
     build_payload,
     build_value,
@@ -42,13 +52,18 @@ from .schema import (
     payload_value,
     valid_payload_value,
 )
+from .spec import Collection, Effect, Fold, Key, KindSpec, Projection
 
 __all__ = [
+    "COLLECTION_SPECS",
     "DECISION_OUTCOMES",
     "FAMILIES",
+    "FIELD_LABELS",
     "KINDS",
     "NEEDS",
+    "OPEN_STATUS",
     "OUTCOMES",
+    "OWN_TARGETS",
     "POSITIONS",
     "PUBLISH_FAMILIES",
     "URGENCIES",
@@ -60,12 +75,16 @@ __all__ = [
     "CampaignClosed",
     "CampaignCreated",
     "CampaignUpdated",
+    "Collection",
     "DecisionRecorded",
+    "Effect",
     "FieldSpec",
     "FieldType",
+    "Fold",
     "GraphEdge",
     "GroupProfile",
     "KeyCommit",
+    "Key",
     "KeyRotate",
     "KindSpec",
     "LogRedact",
@@ -73,6 +92,7 @@ __all__ = [
     "PledgeMade",
     "PledgeWithdrawn",
     "PositionTaken",
+    "Projection",
     "ProposalTabled",
     "ReportPublished",
     "UnknownPayload",
