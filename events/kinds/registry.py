@@ -1,9 +1,9 @@
 """The kind registry: every known kind and read-model collection, declared once (docs/KINDS.md, "The registry").
 
-An entry says everything the code needs to know about a kind: its payload class and fields (limits, help,
-labels), defaults, what its events do to the read models (`Projection`), and its form's title. Projection
-dispatch (events/readmodel/projection.py), the auditor's target lookup and scratch store, and the web forms
-all read it from here.
+An entry says everything the code needs to know about a kind: its fields (limits, help, labels) and the
+payload class made from them, defaults, what its events do to the read models (`Projection`), and its form's
+title. Projection dispatch (events/readmodel/projection.py), the auditor's target lookup and scratch store,
+and the web forms all read it from here.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import replace
 from types import MappingProxyType
+from typing import Any
 
 from . import payloads as p
 from .fields import FieldSpec
@@ -70,6 +71,12 @@ def _choice(name: str, choices: tuple[str, ...], required: bool = False, help: s
     return FieldSpec(name, T.CHOICE, required, choices=choices, help=help)
 
 
+def _kind(kind: str, fields: tuple[FieldSpec, ...], summary: str, *, family: str = "", **entry: Any) -> KindSpec:
+    """Return the entry of `kind` (family: the part before the dot unless given), with its payload class made from `fields`."""
+    prefix, _, action = kind.partition(".")
+    return KindSpec(kind, family or prefix, action, p.payload_class(kind, fields), fields, summary, **entry)
+
+
 def _optional(specs: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
     return tuple(replace(s, required=False) for s in specs)
 
@@ -101,11 +108,8 @@ _CALLOUT = (
 _GRAPH = (FieldSpec("group", T.GROUP, True, help="the other group's id", label="Group id"),)
 
 _SPECS = (
-    KindSpec(
+    _kind(
         "group.profile",
-        "profile",
-        "profile",
-        p.GroupProfile,
         (
             _text("name", NAME_MAX, True),
             _text("description", LONG_MAX),
@@ -113,85 +117,62 @@ _SPECS = (
             _text("contact", SHORT_MAX, help="how to reach the group"),
         ),
         "the group's public profile; the latest one counts",
+        family="profile",
         projection=append(GROUPS),
         title="Edit the group's profile",
     ),
-    KindSpec(
+    _kind(
         "campaign.created",
-        "campaign",
-        "created",
-        p.CampaignCreated,
         _CAMPAIGN,
         "starts a campaign",
         projection=create(CAMPAIGNS, status="active"),
         title="Start a campaign",
     ),
-    KindSpec(
+    _kind(
         "campaign.updated",
-        "campaign",
-        "updated",
-        p.CampaignUpdated,
         (_ref("campaign"), *_optional(_CAMPAIGN)),
         "changes the fields it names on one of the author's campaigns",
         projection=modify(CAMPAIGNS, "campaign"),
         title="Update a campaign",
     ),
-    KindSpec(
+    _kind(
         "campaign.closed",
-        "campaign",
-        "closed",
-        p.CampaignClosed,
         (_ref("campaign"), _choice("outcome", p.OUTCOMES, True), _text("note", NOTE_MAX)),
         "closes one of the author's campaigns",
         projection=modify(CAMPAIGNS, "campaign", status="closed"),
         title="Close a campaign",
     ),
-    KindSpec(
+    _kind(
         "callout.published",
-        "callout",
-        "published",
-        p.CalloutPublished,
         _CALLOUT,
         "asks for help",
         defaults=(("urgency", "normal"),),
         projection=create(CALLOUTS, status="open"),
         title="Publish a callout",
     ),
-    KindSpec(
+    _kind(
         "callout.updated",
-        "callout",
-        "updated",
-        p.CalloutUpdated,
         (_ref("callout"), *_optional(_CALLOUT)),
         "changes the fields it names on one of the author's open callouts",
         projection=modify(CALLOUTS, "callout"),
         title="Update a callout",
     ),
-    KindSpec(
+    _kind(
         "callout.withdrawn",
-        "callout",
-        "withdrawn",
-        p.CalloutWithdrawn,
         (_ref("callout"), _text("reason", NOTE_MAX)),
         "withdraws one of the author's open callouts",
         projection=modify(CALLOUTS, "callout", status="withdrawn"),
         title="Withdraw a callout",
     ),
-    KindSpec(
+    _kind(
         "callout.fulfilled",
-        "callout",
-        "fulfilled",
-        p.CalloutFulfilled,
         (_ref("callout"), _text("note", NOTE_MAX)),
         "marks one of the author's open callouts as met",
         projection=modify(CALLOUTS, "callout", status="fulfilled"),
         title="Mark a callout as met",
     ),
-    KindSpec(
+    _kind(
         "pledge.made",
-        "pledge",
-        "made",
-        p.PledgeMade,
         (
             _ref("callout", help="the callout (of any group) this answers"),
             _choice("need", p.NEEDS, True),
@@ -202,31 +183,22 @@ _SPECS = (
         projection=create(PLEDGES, status="made"),
         title="Pledge help",
     ),
-    KindSpec(
+    _kind(
         "pledge.withdrawn",
-        "pledge",
-        "withdrawn",
-        p.PledgeWithdrawn,
         (_ref("pledge"), _text("reason", NOTE_MAX)),
         "withdraws one of the author's pledges",
         projection=modify(PLEDGES, "pledge", status="withdrawn"),
         title="Withdraw a pledge",
     ),
-    KindSpec(
+    _kind(
         "pledge.fulfilled",
-        "pledge",
-        "fulfilled",
-        p.PledgeFulfilled,
         (_ref("pledge"), _text("note", NOTE_MAX)),
         "marks one of the author's pledges as delivered",
         projection=modify(PLEDGES, "pledge", status="fulfilled"),
         title="Mark a pledge as delivered",
     ),
-    KindSpec(
+    _kind(
         "report.published",
-        "report",
-        "published",
-        p.ReportPublished,
         (
             _text("title", TITLE_MAX, True),
             _text("text", LONG_MAX, True),
@@ -244,11 +216,8 @@ _SPECS = (
         projection=single(REPORTS),
         title="Publish a report back",
     ),
-    KindSpec(
+    _kind(
         "assembly.scheduled",
-        "assembly",
-        "scheduled",
-        p.AssemblyScheduled,
         (
             _text("title", TITLE_MAX, True),
             _time("starts_at", True, label="Starts"),
@@ -259,31 +228,22 @@ _SPECS = (
         projection=single(ASSEMBLIES),
         title="Schedule an assembly",
     ),
-    KindSpec(
+    _kind(
         "proposal.tabled",
-        "proposal",
-        "tabled",
-        p.ProposalTabled,
         (_text("title", TITLE_MAX, True), _text("text", LONG_MAX, True), _ref("assembly", False)),
         "puts a proposal forward",
         projection=single(PROPOSALS),
         title="Table a proposal",
     ),
-    KindSpec(
+    _kind(
         "position.taken",
-        "position",
-        "taken",
-        p.PositionTaken,
         (_ref("proposal", help="a proposal of any group"), _choice("position", p.POSITIONS, True), _text("reason", NOTE_MAX)),
         "the author's position on a proposal; the latest one counts",
         projection=append(POSITIONS),
         title="Take a position on a proposal",
     ),
-    KindSpec(
+    _kind(
         "decision.recorded",
-        "decision",
-        "recorded",
-        p.DecisionRecorded,
         (
             _text("text", LONG_MAX, True),
             _ref("proposal", False),
@@ -295,63 +255,43 @@ _SPECS = (
         projection=single(DECISIONS),
         title="Record a decision",
     ),
-    KindSpec(
+    _kind(
         "graph.follow",
-        "graph",
-        "follow",
-        p.GraphEdge,
         _GRAPH,
         "follows another group",
         projection=append(FOLLOWS, status="follow"),
         title="Follow a group",
     ),
-    KindSpec(
+    _kind(
         "graph.unfollow",
-        "graph",
-        "unfollow",
-        p.GraphEdge,
         _GRAPH,
         "stops following a group",
         projection=append(FOLLOWS, undoes="follow"),  # an unfollow does not lift a block
         title="Stop following a group",
     ),
-    KindSpec(
+    _kind(
         "graph.block",
-        "graph",
-        "block",
-        p.GraphEdge,
         _GRAPH,
         "blocks a group",
         projection=append(FOLLOWS, status="block"),
         title="Block a group",
     ),
-    KindSpec(
+    _kind(
         "graph.unblock",
-        "graph",
-        "unblock",
-        p.GraphEdge,
         _GRAPH,
         "lifts a block",
         projection=append(FOLLOWS, undoes="block"),  # an unblock does not end a follow
         title="Lift a block",
     ),
-    KindSpec(
-        "key.commit", "key", "commit", p.KeyCommit, (FieldSpec("next", T.KEY, True),), "commits to the next key", system=True
-    ),
-    KindSpec(
+    _kind("key.commit", (FieldSpec("next", T.KEY, True),), "commits to the next key", system=True),
+    _kind(
         "key.rotate",
-        "key",
-        "rotate",
-        p.KeyRotate,
         (FieldSpec("key", T.KEY, True), FieldSpec("next", T.KEY, True)),
         "rotates to a new signing key",
         system=True,
     ),
-    KindSpec(
+    _kind(
         "log.redact",
-        "log",
-        "redact",
-        p.LogRedact,
         (_ref("event", help="an earlier event of the same author"), _text("reason", NOTE_MAX)),
         "asks nodes to drop an earlier event's payload",
         system=True,
