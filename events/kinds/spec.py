@@ -1,7 +1,7 @@
 """What a registry entry holds: a kind's schema, projection and form, and the read-model collections.
 
 These are plain frozen values; `events/kinds/registry.py` declares every kind and collection with them,
-and `events/readmodel/projection.py` interprets the projections (the core imports nothing back from there).
+and `events/readmodel/projection.py` interprets the projections (events/kinds never imports events/readmodel).
 """
 
 from __future__ import annotations

@@ -175,7 +175,8 @@ def _fold_of(collection: Collection) -> Callable[[bytes, list[Entry]], dict[str,
 _FOLDS = {name: fold for name, c in COLLECTION_SPECS.items() if (fold := _fold_of(c)) is not None}
 _REFS = {name: _ref_getter(c) for name, c in COLLECTION_SPECS.items()}
 _BY_EVENT = tuple(name for name, c in COLLECTION_SPECS.items() if c.keying == "event")  # in digest order
-_LOGGED = tuple(_FOLDS)  # collections whose documents keep a log, in digest order
+# collections whose documents keep a log, in digest order, and whether they are keyed by author alone
+_LOGGED = tuple((name, COLLECTION_SPECS[name].keying == "author") for name in _FOLDS)
 
 
 def _put(collection: str, key: bytes, author: bytes, log: list[Entry]) -> Put:
@@ -249,11 +250,9 @@ def _redact(author: bytes, entry: Entry, view: ViewReader) -> list[Change]:
         found = view.get(collection, target)
         if found is not None and found.author == author:
             return [Delete(collection, target)]
-    for collection in _LOGGED:
-        if COLLECTION_SPECS[collection].keying == "author":
-            candidates = [view.get(collection, author)]
-        else:
-            candidates = view.scan(collection, author=author)
+    for collection, by_author in _LOGGED:
+        # a document keyed by its author is found by key; the others are scanned for the author's
+        candidates = [view.get(collection, author)] if by_author else view.scan(collection, author=author)
         for found in candidates:
             if found is None or found.author != author:
                 continue
