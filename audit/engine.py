@@ -24,7 +24,7 @@ from pathlib import Path
 from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_text
 from events.bundle import BadItem, BundleReader, Select
 from events.errors import BundleError
-from events.kinds import UnknownPayload, parse_event_payload
+from events.kinds import OWN_TARGETS, UnknownPayload, parse_event_payload
 from events.readmodel.digest import digest_of
 from events.readmodel.projection import project
 
@@ -43,16 +43,6 @@ HEAD_CHECKPOINT = 256
 HEAD_CHECKPOINT_MIN = 16
 HELD_BUDGET = 32_768  # events held across all authors' runs, as far as the minimum run allows
 SMALL_SOURCE = 4 << 20
-# kinds that change an entity their own group created earlier: the field naming it (events/readmodel/projection.py)
-_MODIFIES = {
-    "campaign.updated": "campaign",
-    "campaign.closed": "campaign",
-    "callout.updated": "callout",
-    "callout.withdrawn": "callout",
-    "callout.fulfilled": "callout",
-    "pledge.withdrawn": "pledge",
-    "pledge.fulfilled": "pledge",
-}
 Progress = Callable[[int, int | None], None]
 
 
@@ -120,7 +110,7 @@ def _replay(
         if isinstance(typed, UnknownPayload):
             findings.payload_problem(event, "unknown_kind", None, f"kind {event.kind!r} is not known to this auditor")
             return
-        target = _MODIFIES.get(event.kind)
+        target = OWN_TARGETS.get(event.kind)  # a kind that changes an entity its own group created earlier
         if target is not None:
             ref = getattr(typed, target).hex()
             reason = f"{target} {ref} is not a {target} this group created earlier (or it was redacted)"

@@ -21,17 +21,19 @@ from pathlib import Path
 
 import msgpack
 
+from events.kinds import COLLECTION_SPECS
 from events.readmodel.digest import digest_entry
 from events.readmodel.projection import COLLECTIONS
 from events.readmodel.view import Change, Put, make_put
 
 from .spill import CHUNKS_SCHEMA, KEY_OFFSET, MIN_BUCKETS, Spill, SpillWriter, bucket_of, read_chunk
 
-# Collections whose documents are keyed by the id of the one event that made them: the projection finds
-# them by key, never by author (events/readmodel/projection.py, `_SINGLE`). They go to the spill until the first lookup of
-# one; in the SQLite file they stay out of the author index (by_author NULL marks them; a scan by author
-# reads the whole collection) and have a key index of their own.
-_KEYED_BY_EVENT = frozenset(("reports", "assemblies", "proposals", "decisions"))
+# Collections whose documents are keyed by the id of the one event that made them and never change after
+# (the registry's write-once collections: reports, assemblies, proposals, decisions): the projection finds
+# them by key, never by author. They go to the spill until the first lookup of one; in the SQLite file they
+# stay out of the author index (by_author NULL marks them; a scan by author reads the whole collection) and
+# have a key index of their own.
+_KEYED_BY_EVENT = frozenset(name for name, c in COLLECTION_SPECS.items() if c.write_once)
 _NUMBER = {name: n for n, name in enumerate(COLLECTIONS)}
 _SINGLE_NUMBERS = frozenset(_NUMBER[name] for name in _KEYED_BY_EVENT)
 _SINGLES_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS docs_single ON docs (coll, key) WHERE by_author IS NULL"

@@ -34,7 +34,7 @@ class FieldType(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class FieldSpec:
-    """One field of a kind's payload: its name, wire type, whether it is required, and its limits."""
+    """One field of a kind's payload: its name, wire type, whether it is required, its limits, form help and label."""
 
     name: str
     type: FieldType
@@ -43,6 +43,7 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     max_items: int | None = None
     help: str = ""
+    label: str = ""  # what a form calls it, if not its name with spaces, capitalised
 
 
 def _fail(spec: FieldSpec, message: str) -> PayloadError:

@@ -1,9 +1,16 @@
-"""The typed payload of every known kind: one frozen dataclass each; field names are the payload's map keys."""
+"""Typed payloads: each known kind's payload class is made from its registry entry's fields, and the vocabularies.
+
+A payload class is a frozen, slotted dataclass with one attribute per field (None for an optional field not
+given), so the fields are stated once, in the registry (events/kinds/registry.py).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Any
+
+from .fields import FieldSpec, FieldType
 
 NEEDS = ("people", "money", "skills", "materials", "signatures", "other")
 URGENCIES = ("low", "normal", "high", "critical")
@@ -11,157 +18,34 @@ OUTCOMES = ("won", "lost", "ended")
 POSITIONS = ("agree", "stand_aside", "block")
 DECISION_OUTCOMES = ("adopted", "rejected", "deferred")
 
-
-@dataclass(frozen=True, slots=True)
-class GroupProfile:
-    name: str
-    description: str | None = None
-    area: str | None = None
-    contact: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CampaignCreated:
-    title: str
-    description: str | None = None
-    area: str | None = None
+_PYTHON_TYPES: dict[FieldType, Any] = {
+    FieldType.TEXT: str,
+    FieldType.ID: bytes,
+    FieldType.GROUP: bytes,
+    FieldType.KEY: bytes,
+    FieldType.TIME: int,
+    FieldType.QUANTITY: int,
+    FieldType.CHOICE: str,
+    FieldType.CHOICES: tuple[str, ...],
+    FieldType.TEXT_LIST: tuple[str, ...],
+}
 
 
-@dataclass(frozen=True, slots=True)
-class CampaignUpdated:
-    campaign: bytes
-    title: str | None = None
-    description: str | None = None
-    area: str | None = None
+def class_name(kind: str) -> str:
+    """Return the payload class name of a kind: callout.published -> CalloutPublished."""
+    return "".join(part.capitalize() for part in kind.replace("_", ".").split("."))
 
 
-@dataclass(frozen=True, slots=True)
-class CampaignClosed:
-    campaign: bytes
-    outcome: str
-    note: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CalloutPublished:
-    title: str
-    text: str
-    needs: tuple[str, ...]
-    urgency: str
-    where: str | None = None
-    starts_at: int | None = None
-    ends_at: int | None = None
-    campaign: bytes | None = None
-    quantity: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CalloutUpdated:
-    callout: bytes
-    title: str | None = None
-    text: str | None = None
-    needs: tuple[str, ...] | None = None
-    urgency: str | None = None
-    where: str | None = None
-    starts_at: int | None = None
-    ends_at: int | None = None
-    campaign: bytes | None = None
-    quantity: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CalloutWithdrawn:
-    callout: bytes
-    reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class CalloutFulfilled:
-    callout: bytes
-    note: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PledgeMade:
-    callout: bytes
-    need: str
-    offer: str
-    quantity: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PledgeWithdrawn:
-    pledge: bytes
-    reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PledgeFulfilled:
-    pledge: bytes
-    note: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ReportPublished:
-    title: str
-    text: str
-    lessons: tuple[str, ...] | None = None
-    campaign: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class AssemblyScheduled:
-    title: str
-    starts_at: int
-    where: str | None = None
-    agenda: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ProposalTabled:
-    title: str
-    text: str
-    assembly: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PositionTaken:
-    proposal: bytes
-    position: str
-    reason: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class DecisionRecorded:
-    text: str
-    proposal: bytes | None = None
-    assembly: bytes | None = None
-    outcome: str | None = None
-    campaign: bytes | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class GraphEdge:
-    """The payload of graph.follow, graph.unfollow, graph.block and graph.unblock."""
-
-    group: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class KeyCommit:
-    next: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class KeyRotate:
-    key: bytes
-    next: bytes
-
-
-@dataclass(frozen=True, slots=True)
-class LogRedact:
-    event: bytes
-    reason: str | None = None
+def payload_class(kind: str, fields: tuple[FieldSpec, ...]) -> type:
+    """Return a frozen, slotted, keyword-only dataclass with one attribute per field of `kind`, in field order."""
+    attributes = [
+        (f.name, _PYTHON_TYPES[f.type]) if f.required else (f.name, _PYTHON_TYPES[f.type] | None, dataclasses.field(default=None))
+        for f in fields
+    ]
+    cls = dataclasses.make_dataclass(class_name(kind), attributes, frozen=True, slots=True, kw_only=True)
+    cls.__module__ = __name__
+    cls.__doc__ = f"The typed payload of {kind}."
+    return cls
 
 
 @dataclass(frozen=True, slots=True)

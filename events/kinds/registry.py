@@ -1,14 +1,22 @@
-"""Every known kind: its family, action, payload class and fields (the table docs/KINDS.md describes)."""
+"""The kind registry: every known kind and read-model collection, declared once (docs/KINDS.md, "The registry").
+
+An entry says everything the code needs to know about a kind: its fields (limits, help, labels) and the
+payload class made from them, defaults, what its events do to the read models (`Projection`), and its form's
+title. Projection dispatch (events/readmodel/projection.py), the auditor's target lookup and scratch store,
+and the web forms all read it from here.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from types import MappingProxyType
+from typing import Any
 
 from . import payloads as p
 from .fields import FieldSpec
 from .fields import FieldType as T
+from .spec import REDACT, Collection, Effect, Fold, Key, KindSpec, append, create, modify, single
 
 NAME_MAX = 120
 TITLE_MAX = 200
@@ -19,26 +27,32 @@ OFFER_MAX = 1000
 LESSON_MAX = 1000
 LESSONS_MAX_ITEMS = 50
 
+GROUPS = "groups"
+CAMPAIGNS = "campaigns"
+CALLOUTS = "callouts"
+PLEDGES = "pledges"
+REPORTS = "reports"
+ASSEMBLIES = "assemblies"
+PROPOSALS = "proposals"
+POSITIONS = "positions"
+DECISIONS = "decisions"
+FOLLOWS = "follows"
 
-@dataclass(frozen=True, slots=True)
-class KindSpec:
-    """A known kind: `family.action` name, payload class, fields in display order, and whether users publish it."""
+_COLLECTIONS = (
+    Collection(GROUPS, (Key.AUTHOR,), Fold.LATEST),
+    Collection(CAMPAIGNS, (Key.EVENT,), Fold.LIFECYCLE, entity="campaign"),
+    Collection(CALLOUTS, (Key.EVENT,), Fold.LIFECYCLE, ("campaign",), entity="callout"),
+    Collection(PLEDGES, (Key.EVENT,), Fold.LIFECYCLE, ("callout",), entity="pledge"),
+    Collection(REPORTS, (Key.EVENT,), None, ("campaign",)),
+    Collection(ASSEMBLIES, (Key.EVENT,), None, entity="assembly"),
+    Collection(PROPOSALS, (Key.EVENT,), None, ("assembly",), entity="proposal"),
+    Collection(POSITIONS, ("proposal", Key.AUTHOR), Fold.LATEST, ("proposal",)),
+    Collection(DECISIONS, (Key.EVENT,), None, ("proposal", "assembly")),
+    Collection(FOLLOWS, (Key.AUTHOR, "group"), Fold.EDGE, ("group",)),
+)
 
-    kind: str
-    family: str
-    action: str
-    payload_type: type
-    fields: tuple[FieldSpec, ...]
-    summary: str
-    system: bool = False
-    defaults: tuple[tuple[str, object], ...] = ()
-
-    def field(self, name: str) -> FieldSpec | None:
-        """Return the spec of the field called `name`, or None."""
-        for spec in self.fields:
-            if spec.name == name:
-                return spec
-        return None
+COLLECTION_SPECS: Mapping[str, Collection] = MappingProxyType({c.name: c for c in _COLLECTIONS})
+"""Every read-model collection by name, in the order the state digest hashes them."""
 
 
 def _text(name: str, limit: int, required: bool = False, help: str = "") -> FieldSpec:
@@ -49,16 +63,22 @@ def _ref(name: str, required: bool = True, help: str = "") -> FieldSpec:
     return FieldSpec(name, T.ID, required, help=help)
 
 
-def _time(name: str, required: bool = False, help: str = "") -> FieldSpec:
-    return FieldSpec(name, T.TIME, required, help=help)
+def _time(name: str, required: bool = False, help: str = "", label: str = "") -> FieldSpec:
+    return FieldSpec(name, T.TIME, required, help=help, label=label)
 
 
 def _choice(name: str, choices: tuple[str, ...], required: bool = False, help: str = "") -> FieldSpec:
     return FieldSpec(name, T.CHOICE, required, choices=choices, help=help)
 
 
+def _kind(kind: str, fields: tuple[FieldSpec, ...], summary: str, *, family: str = "", **entry: Any) -> KindSpec:
+    """Return the entry of `kind` (family: the part before the dot unless given), with its payload class made from `fields`."""
+    prefix, _, action = kind.partition(".")
+    return KindSpec(kind, family or prefix, action, p.payload_class(kind, fields), fields, summary, **entry)
+
+
 def _optional(specs: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
-    return tuple(FieldSpec(s.name, s.type, False, s.max_length, s.choices, s.max_items, s.help) for s in specs)
+    return tuple(replace(s, required=False) for s in specs)
 
 
 _CAMPAIGN = (
@@ -69,22 +89,27 @@ _CAMPAIGN = (
 _CALLOUT = (
     _text("title", TITLE_MAX, True, "the call in a few words"),
     _text("text", LONG_MAX, True, "what is needed and why"),
-    FieldSpec("needs", T.CHOICES, True, choices=p.NEEDS, max_items=len(p.NEEDS), help="kinds of help wanted"),
+    FieldSpec(
+        "needs",
+        T.CHOICES,
+        True,
+        choices=p.NEEDS,
+        max_items=len(p.NEEDS),
+        help="kinds of help wanted",
+        label="Kinds of help needed",
+    ),
     _choice("urgency", p.URGENCIES, True),
     _text("where", SHORT_MAX),
-    _time("starts_at"),
-    _time("ends_at", help="not before starts_at"),
+    _time("starts_at", label="Starts"),
+    _time("ends_at", help="not before starts_at", label="Ends"),
     _ref("campaign", False, "the campaign this callout belongs to"),
-    FieldSpec("quantity", T.QUANTITY, help="how many are wanted (e.g. people)"),
+    FieldSpec("quantity", T.QUANTITY, help="how many are wanted (e.g. people)", label="How many"),
 )
-_GRAPH = (FieldSpec("group", T.GROUP, True, help="the other group's id"),)
+_GRAPH = (FieldSpec("group", T.GROUP, True, help="the other group's id", label="Group id"),)
 
 _SPECS = (
-    KindSpec(
+    _kind(
         "group.profile",
-        "profile",
-        "profile",
-        p.GroupProfile,
         (
             _text("name", NAME_MAX, True),
             _text("description", LONG_MAX),
@@ -92,128 +117,133 @@ _SPECS = (
             _text("contact", SHORT_MAX, help="how to reach the group"),
         ),
         "the group's public profile; the latest one counts",
+        family="profile",
+        projection=append(GROUPS),
+        title="Edit the group's profile",
     ),
-    KindSpec("campaign.created", "campaign", "created", p.CampaignCreated, _CAMPAIGN, "starts a campaign"),
-    KindSpec(
+    _kind(
+        "campaign.created",
+        _CAMPAIGN,
+        "starts a campaign",
+        projection=create(CAMPAIGNS, status="active"),
+        title="Start a campaign",
+    ),
+    _kind(
         "campaign.updated",
-        "campaign",
-        "updated",
-        p.CampaignUpdated,
         (_ref("campaign"), *_optional(_CAMPAIGN)),
         "changes the fields it names on one of the author's campaigns",
+        projection=modify(CAMPAIGNS, "campaign"),
+        title="Update a campaign",
     ),
-    KindSpec(
+    _kind(
         "campaign.closed",
-        "campaign",
-        "closed",
-        p.CampaignClosed,
         (_ref("campaign"), _choice("outcome", p.OUTCOMES, True), _text("note", NOTE_MAX)),
         "closes one of the author's campaigns",
+        projection=modify(CAMPAIGNS, "campaign", status="closed"),
+        title="Close a campaign",
     ),
-    KindSpec(
+    _kind(
         "callout.published",
-        "callout",
-        "published",
-        p.CalloutPublished,
         _CALLOUT,
         "asks for help",
         defaults=(("urgency", "normal"),),
+        projection=create(CALLOUTS, status="open"),
+        title="Publish a callout",
     ),
-    KindSpec(
+    _kind(
         "callout.updated",
-        "callout",
-        "updated",
-        p.CalloutUpdated,
         (_ref("callout"), *_optional(_CALLOUT)),
         "changes the fields it names on one of the author's open callouts",
+        projection=modify(CALLOUTS, "callout"),
+        title="Update a callout",
     ),
-    KindSpec(
+    _kind(
         "callout.withdrawn",
-        "callout",
-        "withdrawn",
-        p.CalloutWithdrawn,
         (_ref("callout"), _text("reason", NOTE_MAX)),
         "withdraws one of the author's open callouts",
+        projection=modify(CALLOUTS, "callout", status="withdrawn"),
+        title="Withdraw a callout",
     ),
-    KindSpec(
+    _kind(
         "callout.fulfilled",
-        "callout",
-        "fulfilled",
-        p.CalloutFulfilled,
         (_ref("callout"), _text("note", NOTE_MAX)),
         "marks one of the author's open callouts as met",
+        projection=modify(CALLOUTS, "callout", status="fulfilled"),
+        title="Mark a callout as met",
     ),
-    KindSpec(
+    _kind(
         "pledge.made",
-        "pledge",
-        "made",
-        p.PledgeMade,
         (
             _ref("callout", help="the callout (of any group) this answers"),
             _choice("need", p.NEEDS, True),
             _text("offer", OFFER_MAX, True, "what is offered"),
-            FieldSpec("quantity", T.QUANTITY, help="how many (e.g. people, or an amount of money)"),
+            FieldSpec("quantity", T.QUANTITY, help="how many (e.g. people, or an amount of money)", label="How many"),
         ),
         "offers help for a callout",
+        projection=create(PLEDGES, status="made"),
+        title="Pledge help",
     ),
-    KindSpec(
+    _kind(
         "pledge.withdrawn",
-        "pledge",
-        "withdrawn",
-        p.PledgeWithdrawn,
         (_ref("pledge"), _text("reason", NOTE_MAX)),
         "withdraws one of the author's pledges",
+        projection=modify(PLEDGES, "pledge", status="withdrawn"),
+        title="Withdraw a pledge",
     ),
-    KindSpec(
+    _kind(
         "pledge.fulfilled",
-        "pledge",
-        "fulfilled",
-        p.PledgeFulfilled,
         (_ref("pledge"), _text("note", NOTE_MAX)),
         "marks one of the author's pledges as delivered",
+        projection=modify(PLEDGES, "pledge", status="fulfilled"),
+        title="Mark a pledge as delivered",
     ),
-    KindSpec(
+    _kind(
         "report.published",
-        "report",
-        "published",
-        p.ReportPublished,
         (
             _text("title", TITLE_MAX, True),
             _text("text", LONG_MAX, True),
-            FieldSpec("lessons", T.TEXT_LIST, max_length=LESSON_MAX, max_items=LESSONS_MAX_ITEMS, help="one per line"),
+            FieldSpec(
+                "lessons",
+                T.TEXT_LIST,
+                max_length=LESSON_MAX,
+                max_items=LESSONS_MAX_ITEMS,
+                help="one per line",
+                label="Lessons learned",
+            ),
             _ref("campaign", False),
         ),
         "reports on an action or campaign",
+        projection=single(REPORTS),
+        title="Publish a report back",
     ),
-    KindSpec(
+    _kind(
         "assembly.scheduled",
-        "assembly",
-        "scheduled",
-        p.AssemblyScheduled,
-        (_text("title", TITLE_MAX, True), _time("starts_at", True), _text("where", SHORT_MAX), _text("agenda", LONG_MAX)),
+        (
+            _text("title", TITLE_MAX, True),
+            _time("starts_at", True, label="Starts"),
+            _text("where", SHORT_MAX),
+            _text("agenda", LONG_MAX),
+        ),
         "announces an assembly",
+        projection=single(ASSEMBLIES),
+        title="Schedule an assembly",
     ),
-    KindSpec(
+    _kind(
         "proposal.tabled",
-        "proposal",
-        "tabled",
-        p.ProposalTabled,
         (_text("title", TITLE_MAX, True), _text("text", LONG_MAX, True), _ref("assembly", False)),
         "puts a proposal forward",
+        projection=single(PROPOSALS),
+        title="Table a proposal",
     ),
-    KindSpec(
+    _kind(
         "position.taken",
-        "position",
-        "taken",
-        p.PositionTaken,
         (_ref("proposal", help="a proposal of any group"), _choice("position", p.POSITIONS, True), _text("reason", NOTE_MAX)),
         "the author's position on a proposal; the latest one counts",
+        projection=append(POSITIONS),
+        title="Take a position on a proposal",
     ),
-    KindSpec(
+    _kind(
         "decision.recorded",
-        "decision",
-        "recorded",
-        p.DecisionRecorded,
         (
             _text("text", LONG_MAX, True),
             _ref("proposal", False),
@@ -222,31 +252,50 @@ _SPECS = (
             _ref("campaign", False, help="the campaign this decision is about"),
         ),
         "records a decision",
+        projection=single(DECISIONS),
+        title="Record a decision",
     ),
-    KindSpec("graph.follow", "graph", "follow", p.GraphEdge, _GRAPH, "follows another group"),
-    KindSpec("graph.unfollow", "graph", "unfollow", p.GraphEdge, _GRAPH, "stops following a group"),
-    KindSpec("graph.block", "graph", "block", p.GraphEdge, _GRAPH, "blocks a group"),
-    KindSpec("graph.unblock", "graph", "unblock", p.GraphEdge, _GRAPH, "lifts a block"),
-    KindSpec(
-        "key.commit", "key", "commit", p.KeyCommit, (FieldSpec("next", T.KEY, True),), "commits to the next key", system=True
+    _kind(
+        "graph.follow",
+        _GRAPH,
+        "follows another group",
+        projection=append(FOLLOWS, status="follow"),
+        title="Follow a group",
     ),
-    KindSpec(
+    _kind(
+        "graph.unfollow",
+        _GRAPH,
+        "stops following a group",
+        projection=append(FOLLOWS, undoes="follow"),  # an unfollow does not lift a block
+        title="Stop following a group",
+    ),
+    _kind(
+        "graph.block",
+        _GRAPH,
+        "blocks a group",
+        projection=append(FOLLOWS, status="block"),
+        title="Block a group",
+    ),
+    _kind(
+        "graph.unblock",
+        _GRAPH,
+        "lifts a block",
+        projection=append(FOLLOWS, undoes="block"),  # an unblock does not end a follow
+        title="Lift a block",
+    ),
+    _kind("key.commit", (FieldSpec("next", T.KEY, True),), "commits to the next key", system=True),
+    _kind(
         "key.rotate",
-        "key",
-        "rotate",
-        p.KeyRotate,
         (FieldSpec("key", T.KEY, True), FieldSpec("next", T.KEY, True)),
         "rotates to a new signing key",
         system=True,
     ),
-    KindSpec(
+    _kind(
         "log.redact",
-        "log",
-        "redact",
-        p.LogRedact,
         (_ref("event", help="an earlier event of the same author"), _text("reason", NOTE_MAX)),
         "asks nodes to drop an earlier event's payload",
         system=True,
+        projection=REDACT,
     ),
 )
 
@@ -260,6 +309,19 @@ FAMILIES: Mapping[str, tuple[KindSpec, ...]] = MappingProxyType(
 
 PUBLISH_FAMILIES: tuple[str, ...] = tuple(f for f, specs in FAMILIES.items() if not specs[0].system)
 """The families users publish (for `solnet publish FAMILY ...`); key and log kinds are written by the node itself."""
+
+OWN_TARGETS: Mapping[str, str] = MappingProxyType(
+    {s.kind: s.projection.target for s in _SPECS if s.projection and s.projection.effect is Effect.MODIFY and s.projection.target}
+)
+"""Kinds that change an entity their own author created earlier: the payload field naming it (only the author's own)."""
+
+OPEN_STATUS: Mapping[str, str] = MappingProxyType(
+    {s.projection.collection: s.projection.status for s in _SPECS if s.projection and s.projection.effect is Effect.CREATE}
+)
+"""The status an entity of a lifecycle collection starts in; later changes apply only while it holds."""
+
+FIELD_LABELS: Mapping[str, str] = MappingProxyType({f.name: f.label for s in _SPECS for f in s.fields if f.label})
+"""What forms call a payload field, where that is not its name with spaces, capitalised (one label per name)."""
 
 
 def kind_spec(kind: str) -> KindSpec | None:

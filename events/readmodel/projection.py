@@ -17,24 +17,27 @@ from typing import Any
 
 from ..errors import EventError
 from ..event import Event
-from ..kinds import valid_payload_value
+from ..kinds import COLLECTION_SPECS, KINDS, Collection, Effect, Fold, Key, KindSpec, valid_payload_value
+from ..kinds.registry import (
+    ASSEMBLIES,
+    CALLOUTS,
+    CAMPAIGNS,
+    DECISIONS,
+    FOLLOWS,
+    GROUPS,
+    PLEDGES,
+    POSITIONS,
+    PROPOSALS,
+    REPORTS,
+)
 from .view import Change, Delete, Put, ViewReader, make_put
 
-GROUPS = "groups"
-CAMPAIGNS = "campaigns"
-CALLOUTS = "callouts"
-PLEDGES = "pledges"
-REPORTS = "reports"
-ASSEMBLIES = "assemblies"
-PROPOSALS = "proposals"
-POSITIONS = "positions"
-DECISIONS = "decisions"
-FOLLOWS = "follows"
-COLLECTIONS = (GROUPS, CAMPAIGNS, CALLOUTS, PLEDGES, REPORTS, ASSEMBLIES, PROPOSALS, POSITIONS, DECISIONS, FOLLOWS)
-"""Every read-model collection, in the order the state digest hashes them."""
+COLLECTIONS = tuple(COLLECTION_SPECS)
+"""Every read-model collection, in the order the state digest hashes them (declared in events/kinds/registry.py)."""
 
 Entry = list  # [event id, seq, timestamp, kind, payload map]: one event in a document's `log`
 _ID, _SEQ, _TS, _KIND, _PAYLOAD = range(5)
+Handler = Callable[[bytes, Entry, ViewReader], list[Change]]
 
 
 def position_key(proposal: bytes, author: bytes) -> bytes:
@@ -74,33 +77,36 @@ def _without(payload: dict[str, Any], *names: str) -> dict[str, Any]:
     return {k: v for k, v in payload.items() if k not in names}
 
 
-# Folds: a document from its log (oldest first). Entities start with their creating event.
+# Folds: a document from its log (oldest first), driven by the kinds' projections in the registry.
+# per lifecycle kind: (payload field naming the entity or None, status it sets: the starting one, a final one, None = update)
+_LIFECYCLE = {
+    spec.kind: (spec.projection.target, spec.projection.status)
+    for spec in KINDS.values()
+    if spec.projection and spec.projection.effect in (Effect.CREATE, Effect.MODIFY)
+}
+# per edge kind: (state it sets or None, state it ends or None)
+_EDGES = {
+    spec.kind: (spec.projection.status, spec.projection.undoes)
+    for spec in KINDS.values()
+    if spec.projection
+    and spec.projection.collection in COLLECTION_SPECS
+    and COLLECTION_SPECS[spec.projection.collection].fold is Fold.EDGE
+}
 
 
-def _fold_campaign(author: bytes, log: list[Entry]) -> dict[str, Any]:
-    doc = {**_meta(author, log[0]), **log[0][_PAYLOAD], "status": "active"}
+def _fold_lifecycle(author: bytes, log: list[Entry]) -> dict[str, Any]:
+    """Entities: created in a status; updates set the fields they name; the first change of status ends the lifecycle."""
+    start = log[0]
+    status = _LIFECYCLE[start[_KIND]][1]
+    doc = {**_meta(author, start), **start[_PAYLOAD], "status": status}
     for entry in log[1:]:
-        if doc["status"] != "active":
+        if doc["status"] != status:
             break
-        payload = entry[_PAYLOAD]
-        if entry[_KIND] == "campaign.updated":
-            doc.update(_without(payload, "campaign"))
-            doc["updated_at"] = entry[_TS]
-        else:
-            doc.update(_without(payload, "campaign"), status="closed", closed_at=entry[_TS])
-    doc["log"] = log
-    return doc
-
-
-def _fold_callout(author: bytes, log: list[Entry]) -> dict[str, Any]:
-    doc = {**_meta(author, log[0]), **log[0][_PAYLOAD], "status": "open"}
-    for entry in log[1:]:
-        if doc["status"] != "open":
-            break
-        kind, payload = entry[_KIND], _without(entry[_PAYLOAD], "callout")
-        if kind == "callout.updated":
+        target, ends_in = _LIFECYCLE[entry[_KIND]]
+        payload = _without(entry[_PAYLOAD], target)
+        if ends_in is None:
             merged = {**doc, **payload}
-            # An update that would end the callout before it starts is ignored, as the schema would reject it.
+            # An update that would end the entity before it starts is ignored, as the schema would reject it.
             if (
                 merged.get("starts_at") is not None
                 and merged.get("ends_at") is not None
@@ -110,18 +116,7 @@ def _fold_callout(author: bytes, log: list[Entry]) -> dict[str, Any]:
             doc = merged
             doc["updated_at"] = entry[_TS]
         else:
-            doc.update(payload, status="withdrawn" if kind == "callout.withdrawn" else "fulfilled", closed_at=entry[_TS])
-    doc["log"] = log
-    return doc
-
-
-def _fold_pledge(author: bytes, log: list[Entry]) -> dict[str, Any]:
-    doc = {**_meta(author, log[0]), **log[0][_PAYLOAD], "status": "made"}
-    for entry in log[1:]:
-        if doc["status"] != "made":
-            break
-        status = "withdrawn" if entry[_KIND] == "pledge.withdrawn" else "fulfilled"
-        doc.update(_without(entry[_PAYLOAD], "pledge"), status=status, closed_at=entry[_TS])
+            doc.update(payload, status=ends_in, closed_at=entry[_TS])
     doc["log"] = log
     return doc
 
@@ -131,82 +126,115 @@ def _fold_latest(author: bytes, log: list[Entry]) -> dict[str, Any]:
     return {**_meta(author, log[-1]), **log[-1][_PAYLOAD], "first_timestamp": log[0][_TS], "log": log}
 
 
-_EDGE_STATES = {"graph.follow": "follow", "graph.block": "block"}
-_EDGE_UNDO = {"graph.unfollow": "follow", "graph.unblock": "block"}
+def _edge_fold(collection: Collection) -> Callable[[bytes, list[Entry]], dict[str, Any]]:
+    ends = tuple(part for part in collection.key if not isinstance(part, Key))  # the payload fields naming the other end
+
+    def fold(author: bytes, log: list[Entry]) -> dict[str, Any]:
+        state = "none"
+        for entry in log:
+            sets, undoes = _EDGES[entry[_KIND]]
+            if sets is not None:
+                state = sets
+            elif state == undoes:  # e.g. unfollow does not lift a block, unblock does not end a follow
+                state = "none"
+        last = log[-1][_PAYLOAD]
+        return {**_meta(author, log[-1]), **{name: last[name] for name in ends}, "state": state, "log": log}
+
+    return fold
 
 
-def _fold_follow(author: bytes, log: list[Entry]) -> dict[str, Any]:
-    state = "none"
-    for entry in log:
-        kind = entry[_KIND]
-        if kind in _EDGE_STATES:
-            state = _EDGE_STATES[kind]
-        elif state == _EDGE_UNDO[kind]:  # unfollow does not lift a block, unblock does not end a follow
-            state = "none"
-    return {**_meta(author, log[-1]), "group": log[-1][_PAYLOAD]["group"], "state": state, "log": log}
+def _ref_getter(collection: Collection) -> Callable[[dict[str, Any]], bytes | None]:
+    """Return the function giving a document's ref: its first `ref` field present (precomputed: it runs per Put)."""
+    names = collection.ref
+    if not names:
+        return lambda doc: None
+    if len(names) == 1:
+        name = names[0]
+        return lambda doc: doc.get(name)
+
+    def ref(doc: dict[str, Any]) -> bytes | None:
+        for name in names:
+            found = doc.get(name)
+            if found is not None:
+                return found
+        return None
+
+    return ref
 
 
-def _ref_of(collection: str, doc: dict[str, Any]) -> bytes | None:
-    if collection in (CALLOUTS, REPORTS):
-        return doc.get("campaign")
-    if collection == PLEDGES:
-        return doc["callout"]
-    if collection == PROPOSALS:
-        return doc.get("assembly")
-    if collection == POSITIONS:
-        return doc["proposal"]
-    if collection == DECISIONS:
-        return doc.get("proposal") or doc.get("assembly")
-    if collection == FOLLOWS:
-        return doc["group"]
+def _fold_of(collection: Collection) -> Callable[[bytes, list[Entry]], dict[str, Any]] | None:
+    if collection.fold is Fold.LIFECYCLE:
+        return _fold_lifecycle
+    if collection.fold is Fold.LATEST:
+        return _fold_latest
+    if collection.fold is Fold.EDGE:
+        return _edge_fold(collection)
     return None
 
 
-_FOLDS: dict[str, Callable[[bytes, list[Entry]], dict[str, Any]]] = {
-    CAMPAIGNS: _fold_campaign,
-    CALLOUTS: _fold_callout,
-    PLEDGES: _fold_pledge,
-    GROUPS: _fold_latest,
-    POSITIONS: _fold_latest,
-    FOLLOWS: _fold_follow,
-}
-_ENTITIES = (CAMPAIGNS, CALLOUTS, PLEDGES)
-_SINGLE = (REPORTS, ASSEMBLIES, PROPOSALS, DECISIONS)
+_FOLDS = {name: fold for name, c in COLLECTION_SPECS.items() if (fold := _fold_of(c)) is not None}
+_REFS = {name: _ref_getter(c) for name, c in COLLECTION_SPECS.items()}
+_BY_EVENT = tuple(name for name, c in COLLECTION_SPECS.items() if c.keying == "event")  # in digest order
+# collections whose documents keep a log, in digest order, and whether they are keyed by author alone
+_LOGGED = tuple((name, COLLECTION_SPECS[name].keying == "author") for name in _FOLDS)
 
 
 def _put(collection: str, key: bytes, author: bytes, log: list[Entry]) -> Put:
     doc = _FOLDS[collection](author, log)
-    return make_put(collection, key, author, _ref_of(collection, doc), doc)
+    return make_put(collection, key, author, _REFS[collection](doc), doc)
 
 
-def _create(collection: str) -> Callable[[bytes, Entry, ViewReader], list[Change]]:
+def _create(collection: str) -> Handler:
     def handle(author: bytes, entry: Entry, view: ViewReader) -> list[Change]:
         return [_put(collection, entry[_ID], author, [entry])]
 
     return handle
 
 
-def _single(collection: str) -> Callable[[bytes, Entry, ViewReader], list[Change]]:
+def _single(collection: str) -> Handler:
+    ref_of = _REFS[collection]
+
     def handle(author: bytes, entry: Entry, view: ViewReader) -> list[Change]:
         # _meta written out: one dict instead of two for the most common documents
         doc = {"id": entry[_ID], "author": author, "seq": entry[_SEQ], "timestamp": entry[_TS], **entry[_PAYLOAD]}
-        return [make_put(collection, entry[_ID], author, _ref_of(collection, doc), doc)]
+        return [make_put(collection, entry[_ID], author, ref_of(doc), doc)]
 
     return handle
 
 
-def _modify(collection: str, target: str) -> Callable[[bytes, Entry, ViewReader], list[Change]]:
+def _modify(collection: str, target: str) -> Handler:
     def handle(author: bytes, entry: Entry, view: ViewReader) -> list[Change]:
         key = entry[_PAYLOAD][target]
         current = view.get(collection, key)
-        if current is None or current.author != author:
+        if current is None or current.author != author:  # only the author changes an entity
             return []
         return [_put(collection, key, author, [*current.doc["log"], entry])]
 
     return handle
 
 
-def _append(collection: str, key_of: Callable[[bytes, Entry], bytes]) -> Callable[[bytes, Entry, ViewReader], list[Change]]:
+def _key_of(collection: Collection) -> Callable[[bytes, Entry], bytes]:
+    """Return the function giving the key of the document an event appends to (its parts concatenated)."""
+    parts = collection.key
+    if parts == (Key.AUTHOR,):
+        return lambda author, entry: author
+    if len(parts) == 2 and parts[1] is Key.AUTHOR and not isinstance(parts[0], Key):
+        first = parts[0]
+        return lambda author, entry: entry[_PAYLOAD][first] + author
+    if len(parts) == 2 and parts[0] is Key.AUTHOR and not isinstance(parts[1], Key):
+        second = parts[1]
+        return lambda author, entry: author + entry[_PAYLOAD][second]
+
+    def key(author: bytes, entry: Entry) -> bytes:
+        payload = entry[_PAYLOAD]
+        return b"".join(author if part is Key.AUTHOR else entry[_ID] if part is Key.EVENT else payload[part] for part in parts)
+
+    return key
+
+
+def _append(collection: str) -> Handler:
+    key_of = _key_of(COLLECTION_SPECS[collection])
+
     def handle(author: bytes, entry: Entry, view: ViewReader) -> list[Change]:
         key = key_of(author, entry)
         current = view.get(collection, key)
@@ -218,12 +246,13 @@ def _append(collection: str, key_of: Callable[[bytes, Entry], bytes]) -> Callabl
 
 def _redact(author: bytes, entry: Entry, view: ViewReader) -> list[Change]:
     target = entry[_PAYLOAD]["event"]
-    for collection in (*_ENTITIES, *_SINGLE):
+    for collection in _BY_EVENT:
         found = view.get(collection, target)
         if found is not None and found.author == author:
             return [Delete(collection, target)]
-    for collection in (GROUPS, *_ENTITIES, POSITIONS, FOLLOWS):
-        candidates = [view.get(GROUPS, author)] if collection == GROUPS else view.scan(collection, author=author)
+    for collection, by_author in _LOGGED:
+        # a document keyed by its author is found by key; the others are scanned for the author's
+        candidates = [view.get(collection, author)] if by_author else view.scan(collection, author=author)
         for found in candidates:
             if found is None or found.author != author:
                 continue
@@ -234,26 +263,44 @@ def _redact(author: bytes, entry: Entry, view: ViewReader) -> list[Change]:
     return []
 
 
-_HANDLERS: dict[str, Callable[[bytes, Entry, ViewReader], list[Change]]] = {
-    "group.profile": _append(GROUPS, lambda author, entry: author),
-    "campaign.created": _create(CAMPAIGNS),
-    "campaign.updated": _modify(CAMPAIGNS, "campaign"),
-    "campaign.closed": _modify(CAMPAIGNS, "campaign"),
-    "callout.published": _create(CALLOUTS),
-    "callout.updated": _modify(CALLOUTS, "callout"),
-    "callout.withdrawn": _modify(CALLOUTS, "callout"),
-    "callout.fulfilled": _modify(CALLOUTS, "callout"),
-    "pledge.made": _create(PLEDGES),
-    "pledge.withdrawn": _modify(PLEDGES, "pledge"),
-    "pledge.fulfilled": _modify(PLEDGES, "pledge"),
-    "report.published": _single(REPORTS),
-    "assembly.scheduled": _single(ASSEMBLIES),
-    "proposal.tabled": _single(PROPOSALS),
-    "position.taken": _append(POSITIONS, lambda author, entry: position_key(entry[_PAYLOAD]["proposal"], author)),
-    "decision.recorded": _single(DECISIONS),
-    "graph.follow": _append(FOLLOWS, lambda author, entry: follow_key(author, entry[_PAYLOAD]["group"])),
-    "graph.unfollow": _append(FOLLOWS, lambda author, entry: follow_key(author, entry[_PAYLOAD]["group"])),
-    "graph.block": _append(FOLLOWS, lambda author, entry: follow_key(author, entry[_PAYLOAD]["group"])),
-    "graph.unblock": _append(FOLLOWS, lambda author, entry: follow_key(author, entry[_PAYLOAD]["group"])),
-    "log.redact": _redact,
-}
+def handler_for(spec: KindSpec) -> Handler | None:
+    """Return the function that projects events of `spec` (from its registry entry); None if it has no read model."""
+    projection = spec.projection
+    if projection is None:
+        return None
+    effect, collection = projection.effect, projection.collection
+    if effect is Effect.REDACT:
+        return _redact
+    if collection not in COLLECTION_SPECS:
+        raise ValueError(f"{spec.kind} projects into {collection!r}, which is not a declared collection")
+    fold = COLLECTION_SPECS[collection].fold
+    if effect is Effect.SINGLE and fold is None:
+        return _single(collection)
+    if effect is Effect.CREATE and fold is Fold.LIFECYCLE and projection.status:
+        return _create(collection)
+    if effect is Effect.MODIFY and fold is Fold.LIFECYCLE and projection.target:
+        return _modify(collection, projection.target)
+    if effect is Effect.APPEND and fold in (Fold.LATEST, Fold.EDGE):
+        return _append(collection)
+    raise ValueError(f"{spec.kind}: a {effect.value} projection does not fit {collection} (fold {fold})")
+
+
+_HANDLERS: dict[str, Handler] = {kind: handler for kind, spec in KINDS.items() if (handler := handler_for(spec)) is not None}
+
+__all__ = [
+    "ASSEMBLIES",
+    "CALLOUTS",
+    "CAMPAIGNS",
+    "COLLECTIONS",
+    "DECISIONS",
+    "FOLLOWS",
+    "GROUPS",
+    "PLEDGES",
+    "POSITIONS",
+    "PROPOSALS",
+    "REPORTS",
+    "follow_key",
+    "handler_for",
+    "position_key",
+    "project",
+]

@@ -17,7 +17,7 @@ from ..datadir import Settings
 from ..errors import AuthError, BodyTooLargeError, NotFoundError
 from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
-from .forms import KIND_TITLES, build_form, field_message, read_fields, time_input_value, to_payload_input
+from .forms import build_form, field_message, kind_title, read_fields, time_input_value, to_payload_input
 from .options import form_options
 from .pages import pledge_form
 from .render import LOGIN_THROTTLE, SESSIONS, html_errors, page
@@ -126,7 +126,7 @@ async def publish_index(request: web.Request) -> web.StreamResponse:
     session = request.app[SESSIONS].get(request)
     if not session or not session.logged_in:
         return _login_redirect(request)
-    families = [(f, [(s.kind, KIND_TITLES.get(s.kind, s.summary)) for s in FAMILIES[f]]) for f in PUBLISH_FAMILIES]
+    families = [(f, [(s.kind, kind_title(s)) for s in FAMILIES[f]]) for f in PUBLISH_FAMILIES]
     return page(request, "publish_index.html", {"families": families}, session=session)
 
 

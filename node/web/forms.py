@@ -8,51 +8,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from events.kinds import KINDS, FieldSpec, FieldType, KindSpec
+from events.kinds import FIELD_LABELS, KINDS, FieldSpec, FieldType, KindSpec
 
 _LOCAL_INPUT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
-_LABELS = {
-    "starts_at": "Starts",
-    "ends_at": "Ends",
-    "where": "Where",
-    "needs": "Kinds of help needed",
-    "quantity": "How many",
-    "text": "Text",
-    "campaign": "Campaign",
-    "callout": "Callout",
-    "assembly": "Assembly",
-    "proposal": "Proposal",
-    "group": "Group id",
-    "lessons": "Lessons learned",
-    "contact": "Contact",
-}
-KIND_TITLES = {
-    "group.profile": "Edit the group's profile",
-    "campaign.created": "Start a campaign",
-    "campaign.updated": "Update a campaign",
-    "campaign.closed": "Close a campaign",
-    "callout.published": "Publish a callout",
-    "callout.updated": "Update a callout",
-    "callout.withdrawn": "Withdraw a callout",
-    "callout.fulfilled": "Mark a callout as met",
-    "pledge.made": "Pledge help",
-    "pledge.withdrawn": "Withdraw a pledge",
-    "pledge.fulfilled": "Mark a pledge as delivered",
-    "report.published": "Publish a report back",
-    "assembly.scheduled": "Schedule an assembly",
-    "proposal.tabled": "Table a proposal",
-    "position.taken": "Take a position on a proposal",
-    "decision.recorded": "Record a decision",
-    "graph.follow": "Follow a group",
-    "graph.unfollow": "Stop following a group",
-    "graph.block": "Block a group",
-    "graph.unblock": "Lift a block",
-}
 
 
 def label_for(name: str) -> str:
-    """Return the human label of a payload field."""
-    return _LABELS.get(name) or name.replace("_", " ").capitalize()
+    """Return the human label of a payload field (the registry's, else its name with spaces, capitalised)."""
+    return FIELD_LABELS.get(name) or name.replace("_", " ").capitalize()
+
+
+def kind_title(spec: KindSpec) -> str:
+    """Return the heading of a kind's form: the registry's title, else its summary."""
+    return spec.title or spec.summary
 
 
 def choice_label(value: str) -> str:
@@ -104,7 +72,7 @@ class Form:
 
     @property
     def title(self) -> str:
-        return KIND_TITLES.get(self.kind.kind, self.kind.summary.capitalize())
+        return self.kind.title or self.kind.summary.capitalize()
 
     @property
     def has_errors(self) -> bool:
@@ -158,7 +126,7 @@ def build_form(
             opts = tuple(options[fs.name])
             if value and value not in {v for v, _ in opts}:
                 opts = (*opts, (str(value), str(value)))  # keep what was entered even if it is not a known one
-        form.widgets.append(Widget(fs, control, label_for(fs.name), value, opts, errors.get(fs.name)))
+        form.widgets.append(Widget(fs, control, fs.label or label_for(fs.name), value, opts, errors.get(fs.name)))
     return form
 
 

@@ -1,28 +1,21 @@
 """Choices for the id fields of forms (which campaign, callout, assembly...), read from the read models.
 
-Blocking: run through NodeService.query.
+Which collection an id field names, which entities are live and which must be the node's own all come from
+the kind registry (events/kinds/registry.py). Blocking: run through NodeService.query.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from events.readmodel.projection import ASSEMBLIES, CALLOUTS, CAMPAIGNS, PLEDGES, PROPOSALS
+from events.kinds import COLLECTION_SPECS, KINDS, OPEN_STATUS, OWN_TARGETS, Collection, FieldType
 from events.readmodel.view import ViewReader
 
 from .. import queries
 
 Options = dict[str, list[tuple[str, str]]]
-_OWN_TARGET = {
-    "campaign.updated": "campaign",
-    "campaign.closed": "campaign",
-    "callout.updated": "callout",
-    "callout.withdrawn": "callout",
-    "callout.fulfilled": "callout",
-    "pledge.withdrawn": "pledge",
-    "pledge.fulfilled": "pledge",
-}
-"""Kinds that change one of the node's own entities: only those are offered for their target field."""
+ENTITY_FIELDS: dict[str, Collection] = {c.entity: c for c in COLLECTION_SPECS.values() if c.entity}
+"""Collections by the name of the id fields that point at their documents (campaign -> campaigns, ...)."""
 
 
 def _label(doc: dict[str, Any], fallback: str) -> str:
@@ -32,18 +25,18 @@ def _label(doc: dict[str, Any], fallback: str) -> str:
 
 
 def form_options(view: ViewReader, kind: str, own_group: str) -> Options:
-    """Return `{field: [(id hex, label), ...]}` for the id fields of `kind`: live entities, the node's own where required."""
-    own_only = _OWN_TARGET.get(kind)
-    author = own_group if own_only else None
+    """Return `{field: [(id hex, label), ...]}` for the id fields of `kind`: live entities, the node's own where required.
+
+    A form that changes one of the node's own entities (OWN_TARGETS) offers only the node's own entities with
+    a lifecycle; entities are live while in the status they start in (OPEN_STATUS).
+    """
+    own = kind in OWN_TARGETS
     out: Options = {}
-
-    def docs(collection: str, *, only_own: bool = False, status: str | None = None) -> list[dict[str, Any]]:
-        found = queries.list_docs(view, collection, author=own_group if only_own else None)
-        return [d for d in found if status is None or d.get("status") == status]
-
-    out["campaign"] = [(d["id"], _label(d, "campaign")) for d in docs(CAMPAIGNS, only_own=author is not None, status="active")]
-    out["callout"] = [(d["id"], _label(d, "callout")) for d in docs(CALLOUTS, only_own=author is not None, status="open")]
-    out["pledge"] = [(d["id"], _label(d, "pledge")) for d in docs(PLEDGES, only_own=True, status="made")]
-    out["assembly"] = [(d["id"], _label(d, "assembly")) for d in docs(ASSEMBLIES)]
-    out["proposal"] = [(d["id"], _label(d, "proposal")) for d in docs(PROPOSALS)]
+    for field in KINDS[kind].fields:
+        collection = ENTITY_FIELDS.get(field.name) if field.type is FieldType.ID else None
+        if collection is None:
+            continue
+        live = OPEN_STATUS.get(collection.name)
+        found = queries.list_docs(view, collection.name, author=own_group if own and live else None)
+        out[field.name] = [(d["id"], _label(d, field.name)) for d in found if live is None or d.get("status") == live]
     return out
