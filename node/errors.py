@@ -87,9 +87,3 @@ class BodyTooLargeError(RequestError):
     """A request body is larger than the endpoint accepts."""
 
     code = "body_too_large"
-
-
-class PeerError(NodeError):
-    """A peer could not be reached or answered with something we refuse."""
-
-    code = "peer_error"

@@ -4,13 +4,11 @@ from .agent import SyncAgent, SyncReport
 from .client import PeerClient
 from .errors import (
     MessageError,
-    PeerMisbehaviourError,
     PeerRejectedError,
     ProtocolError,
     TransportError,
     UnexpectedMessageError,
     UnknownMessageError,
-    UnsupportedProtocolError,
 )
 from .gossip import Gossip
 from .memory import MemoryNetwork, MemoryTransport
@@ -76,7 +74,6 @@ __all__ = [
     "PeerHealth",
     "PeerInfo",
     "PeerList",
-    "PeerMisbehaviourError",
     "PeerRejectedError",
     "PeerStats",
     "ProtocolError",
@@ -93,7 +90,6 @@ __all__ = [
     "TransportError",
     "UnexpectedMessageError",
     "UnknownMessageError",
-    "UnsupportedProtocolError",
     "Want",
     "WantForks",
     "WantItem",

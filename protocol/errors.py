@@ -29,12 +29,6 @@ class UnexpectedMessageError(ProtocolError):
     code = "unexpected_message"
 
 
-class UnsupportedProtocolError(ProtocolError):
-    """The peer speaks a protocol version this implementation does not."""
-
-    code = "unsupported_protocol"
-
-
 class TransportError(ProtocolError):
     """A request did not get a reply: the peer is offline, unreachable, cut off or timed out."""
 
@@ -49,9 +43,3 @@ class PeerRejectedError(ProtocolError):
     def __init__(self, message: str, *, peer_code: str):
         super().__init__(message)
         self.peer_code = peer_code
-
-
-class PeerMisbehaviourError(ProtocolError):
-    """A peer sent something an honest peer never sends (unrequested or forged events, a lying frontier)."""
-
-    code = "peer_misbehaviour"
