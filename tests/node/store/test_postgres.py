@@ -2,34 +2,25 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from node.store import EventStore, open_store
 
+from ..postgres_support import NEEDS_POSTGRES, URL, fresh_schema
 from .suite import StoreSuite
 
-URL = os.environ.get("SOLNET_TEST_DATABASE_URL", "")
-
-pytestmark = [
-    pytest.mark.postgres,
-    pytest.mark.skipif(not URL, reason="SOLNET_TEST_DATABASE_URL is not set (e.g. postgresql://postgres@127.0.0.1:5432/test)"),
-]
+pytestmark = NEEDS_POSTGRES
 
 
 class TestPostgresStore(StoreSuite):
     @pytest.fixture(autouse=True)
     def schema(self):
-        self.schema_name = f"solnet_test_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-        yield self.schema_name
-        with psycopg.connect(URL, autocommit=True) as conn:
-            conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(self.schema_name)))
+        with fresh_schema("solnet_test") as self.schema_name:
+            yield self.schema_name
 
     def open_store(self, tmp_path: Path) -> EventStore:
         return open_store(tmp_path, database_url=URL, schema=self.schema_name)
