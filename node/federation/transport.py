@@ -113,7 +113,7 @@ class HttpTransport:
                     raise TransportError(f"{url} answered HTTP {resp.status} with {what}, not a peer message")
                 if resp.content_length is not None and resp.content_length > limit:
                     raise MessageError(f"reply from {peer} has {resp.content_length} bytes, more than {limit}", field="message")
-                data = await _read_limited(resp.content, limit)
+                data = await read_limited(resp.content, limit)
                 if data is None:
                     raise MessageError(f"reply from {peer} is larger than {limit} bytes", field="message")
                 self.bytes_received += len(data)
@@ -122,7 +122,7 @@ class HttpTransport:
             raise TransportError(f"no reply from {url}: {type(exc).__name__}: {exc}") from None
 
 
-async def _read_limited(stream: aiohttp.StreamReader, limit: int) -> bytes | None:
+async def read_limited(stream: aiohttp.StreamReader, limit: int) -> bytes | None:
     """Return the whole body, or None as soon as it passes `limit` bytes (the rest is never buffered)."""
     parts: list[bytes] = []
     size = 0
