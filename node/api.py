@@ -14,6 +14,7 @@ from events.kinds import KINDS, friendly_payload
 from events.readmodel.projection import CAMPAIGNS, PLEDGES, REPORTS
 
 from . import queries
+from .bodies import read_body
 from .errors import AuthError, BodyTooLargeError, NotFoundError, RequestError
 from .openapi import openapi_document
 from .secrets_store import token_matches
@@ -44,8 +45,8 @@ async def read_json_object(request: web.Request, allowed: set[str], required: se
     """Return the request's JSON object body; raise RequestError for size, syntax, unknown or missing fields."""
     if request.content_length is not None and request.content_length > limit:
         raise BodyTooLargeError(f"body has {request.content_length} bytes, the limit is {limit}", field="body")
-    raw = await request.content.read(limit + 1)
-    if len(raw) > limit:
+    raw = await read_body(request, limit)
+    if raw is None:
         raise BodyTooLargeError(f"body is larger than the limit of {limit} bytes", field="body")
     try:
         body = json.loads(raw)

@@ -18,6 +18,8 @@ from protocol import MAX_MESSAGE_SIZE, ErrorReply, ForkProofs, Frontier, Hello, 
 from protocol.errors import MessageError, UnexpectedMessageError
 from protocol.messages import MAX_URL_LENGTH, decode_message, encode_message
 
+from ..bodies import CHUNK as _CHUNK
+from ..bodies import read_body
 from ..http_errors import peer_status
 from .scheduler import Federation
 from .transport import CONTENT_TYPE, PEER_HEADER
@@ -43,7 +45,6 @@ EXPECTED: dict[str, type | tuple[type, ...]] = {
 }
 _URL = re.compile(r"https?://[!-~]+")
 _ERROR_PREFIX = bytes([0x93, ErrorReply.TAG])
-_CHUNK = 1 << 16
 
 
 def _reply(data: bytes) -> web.Response:
@@ -68,20 +69,6 @@ def claimed_url(request: web.Request) -> str | None:
 def remote_key(request: web.Request) -> str:
     """Return the key penalties and bans are kept under: the remote address the socket saw, never a claim."""
     return f"remote:{request.remote or 'unknown'}"
-
-
-async def read_body(request: web.Request, limit: int) -> bytes | None:
-    """Return the request body, or None if it is larger than `limit` (refused before it is all read)."""
-    if request.content_length is not None and request.content_length > limit:
-        return None
-    parts: list[bytes] = []
-    size = 0
-    while chunk := await request.content.read(_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            return None
-        parts.append(chunk)
-    return b"".join(parts)
 
 
 def _array_header(count: int) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -184,3 +185,33 @@ async def test_a_peers_redaction_drops_the_payload_here(node_factory):
     finally:
         await a.close()
         await b.close()
+
+
+async def test_a_large_publish_arriving_in_pieces_is_read_whole(api):
+    # A 46 KB report whose body reaches the server as 1,000 bytes, a pause, then the rest (issue 13, item 4).
+    payload = {"title": "What we learnt", "text": "x" * 9000, "lessons": ["organise early " * 66] * 36}
+    body = json.dumps({"kind": "report.published", "payload": payload}).encode()
+    assert len(body) > 40_000
+
+    async def pieces():
+        yield body[:1000]
+        await asyncio.sleep(0.2)
+        yield body[1000:]
+
+    headers = {**api.auth, "Content-Type": "application/json"}
+    resp = await api.post("/api/v1/events", data=pieces(), headers=headers)
+    assert resp.status == 201, await resp.text()
+    assert (await resp.json())["kind"] == "report.published"
+    assert await own_events(api) == 1
+
+
+async def test_a_body_over_the_limit_in_pieces_is_refused_and_nothing_is_stored(api):
+    async def pieces():
+        yield b'{"kind": "report.published", "payload": {"title": "t", "text": "'
+        for _ in range(200):
+            yield b"y" * 1024
+        yield b'"}}'
+
+    resp = await api.post("/api/v1/events", data=pieces(), headers={**api.auth, "Content-Type": "application/json"})
+    assert resp.status == 413
+    assert await own_events(api) == 0
