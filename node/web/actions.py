@@ -85,7 +85,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     target = safe_next(str(posted.get("next", "")))
     service = request.app[SERVICE]
     throttle, client = request.app[LOGIN_THROTTLE], request.remote or "unknown"
-    wait = throttle.retry_after(client)
+    wait = throttle.attempt(client)
     if wait:
         minutes = (wait + 59) // 60
         context = {"next": target, "error": f"Too many failed logins: try again in {minutes} minute(s).", "title": "Log in"}
@@ -93,7 +93,6 @@ async def login(request: web.Request) -> web.StreamResponse:
         response.headers["Retry-After"] = str(wait)
         return response
     if not secret or not await asyncio.to_thread(_secret_matches, service.credentials(), secret):
-        throttle.failed(client)
         context = {"next": target, "error": "That is not this node's password or API token.", "title": "Log in"}
         return page(request, "login.html", context, status=401, session=session)
     throttle.succeeded(client)

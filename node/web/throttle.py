@@ -1,4 +1,8 @@
-"""Slowing down password guessing: failed logins are counted per client address within a sliding window."""
+"""Slowing down password guessing: login attempts are counted per client address within a sliding window.
+
+An attempt is counted when it starts, before its secret is checked (`attempt`), and forgotten only by a good
+login: so concurrent guesses from one address are refused once the limit is reached, however many are in flight.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ MAX_CLIENTS = 10_000
 
 
 class LoginThrottle:
-    """Refuses logins from an address after `limit` failures within `window` seconds (the oldest failure ages out)."""
+    """Refuses logins from an address after `limit` unsuccessful attempts within `window` seconds (the oldest ages out)."""
 
     def __init__(self, *, limit: int = MAX_FAILURES, window: float = WINDOW_SECONDS, clock: Callable[[], float] = time.monotonic):
         self.limit = limit
@@ -38,8 +42,16 @@ class LoginThrottle:
             return 0
         return max(1, int(failures[0] + self.window - self.clock()) + 1)
 
+    def attempt(self, client: str) -> int:
+        """Count a login attempt from `client` that is about to be checked; return 0, or if the limit is reached the
+        seconds until it may try again (and count nothing)."""
+        wait = self.retry_after(client)
+        if wait == 0:
+            self.failed(client)  # counted as failed until it succeeds: no await lies between the check and the count
+        return wait
+
     def failed(self, client: str) -> None:
-        """Count a failed login from `client`."""
+        """Count a failed login (or one not yet checked) from `client`."""
         if client not in self._failures and len(self._failures) >= MAX_CLIENTS:
             self._failures.pop(next(iter(self._failures)))  # the longest-known client goes first
         self._failures.setdefault(client, deque()).append(self.clock())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from node.web.actions import safe_next
 from node.web.session import COOKIE, Sessions
 from node.web.throttle import LoginThrottle
@@ -165,3 +167,28 @@ def test_next_is_always_a_local_path():
     assert safe_next("/callouts/ab#x") == "/callouts/ab#x"
     for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example", "", None, "callouts"):
         assert safe_next(bad) == "/"
+
+
+async def test_concurrent_wrong_guesses_from_one_address_are_throttled(client, node):
+    # 200 guesses at once from one address: only the first 10 are checked, the rest refused (issue 13, item 3).
+    page = await client.get("/login")
+    csrf = csrf_of(await page.text())
+
+    async def guess(i: int) -> int:
+        resp = await client.post("/login", data={"csrf": csrf, "secret": f"guess {i}"})
+        await resp.read()
+        return resp.status
+
+    statuses = await asyncio.gather(*(guess(i) for i in range(200)))
+    assert statuses.count(401) == 10 and statuses.count(429) == 190
+    resp = await client.post("/login", data={"csrf": csrf, "secret": node.token})
+    assert resp.status == 429
+
+
+def test_an_attempt_counts_before_it_is_checked_and_a_good_login_forgets():
+    now = [0.0]
+    throttle = LoginThrottle(limit=2, window=60, clock=lambda: now[0])
+    assert throttle.attempt("a") == 0 and throttle.attempt("a") == 0
+    assert throttle.attempt("a") == 61 and throttle.attempt("b") == 0
+    throttle.succeeded("a")
+    assert throttle.attempt("a") == 0
