@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from ..errors import StoreConfigError
+from ..private_files import private_dir, private_file
 from .base import EventStore
 
 DATABASE_URL_ENV = "SOLNET_DATABASE_URL"
@@ -30,7 +31,8 @@ def open_store(data_dir: str | Path, database_url: str | None = None, *, schema:
 
     directory = Path(data_dir)
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        private_dir(directory)
+        private_file(directory / DB_FILENAME)
     except OSError as exc:
-        raise StoreConfigError(f"cannot create the data directory {directory}: {exc.strerror}", field="data_dir") from None
+        raise StoreConfigError(f"cannot create the store in {directory}: {exc.strerror}", field="data_dir") from None
     return SQLiteEventStore(directory / DB_FILENAME)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..errors import StoreConfigError, StoreUnavailableError
+from ..private_files import private_file
 
 log = logging.getLogger("solnet.web")
 BUSY_SECONDS = 2.0
@@ -81,9 +82,7 @@ class FileSessionStore:
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            os.close(fd)
-            os.chmod(self.path, 0o600)  # SQLite gives its -wal and -shm files the database file's mode
+            private_file(self.path)
             self._db = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
         except (OSError, sqlite3.Error) as exc:
             raise StoreConfigError(f"cannot open the web sessions file {self.path}: {exc}") from None

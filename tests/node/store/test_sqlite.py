@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -44,3 +45,19 @@ def test_unusable_data_dir_or_url_is_a_config_error(tmp_path: Path):
         open_store(blocker / "data", database_url="")
     with pytest.raises(StoreConfigError):
         open_store(tmp_path, database_url="mysql://db/x")
+
+
+def test_store_files_are_readable_by_their_owner_only(tmp_path: Path):
+    # the group's log is not world-readable (issue 13, item 6): the database and its -wal/-shm files are 0600
+    from events import Identity
+
+    directory = tmp_path / "new" / "data"
+    store = open_store(directory)
+    try:
+        store.append_own(Identity.generate(), "report.published", b"\x80", 1_700_000_000_000)
+        files = sorted(directory.glob(DB_FILENAME + "*"))
+        assert {p.name for p in files} >= {DB_FILENAME, DB_FILENAME + "-wal"}
+        assert all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files), [oct(p.stat().st_mode) for p in files]
+        assert stat.S_IMODE(directory.stat().st_mode) == 0o700
+    finally:
+        store.close()
