@@ -84,9 +84,9 @@ async def _handle(request: web.Request) -> web.StreamResponse:
     limit = BODY_LIMITS.get(name)
     if limit is None:
         raise web.HTTPNotFound()
-    content_type = request.headers.get("Content-Type")
-    if content_type and content_type.split(";")[0].strip() != CONTENT_TYPE:
-        return _error("bad_content_type", f"peer requests are {CONTENT_TYPE}, not {content_type:.60}")
+    content_type = request.headers.get("Content-Type", "")
+    if content_type.split(";")[0].strip() != CONTENT_TYPE:
+        return _error("bad_content_type", f"peer requests are {CONTENT_TYPE}, not {content_type or 'untyped'!r:.60}")
     federation = request.app[FEDERATION]
     key = remote_key(request)
     body = await read_body(request, limit)

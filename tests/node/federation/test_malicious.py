@@ -21,11 +21,14 @@ def resign_wrong(event, other: Identity):
     return replace(event, signature=other.sign(signing_message(event.header_bytes)))
 
 
-async def post(url: str, path: str, body: bytes, source: str, content_type: str = CONTENT_TYPE, claim: str | None = None):
-    """POST from loopback address `source` (all of 127/8 is loopback), claiming URL `claim` in Solnet-Peer if given."""
+async def post(url: str, path: str, body: bytes, source: str, content_type: str | None = CONTENT_TYPE, claim: str | None = None):
+    """POST from loopback address `source` (all of 127/8 is loopback), claiming URL `claim` in Solnet-Peer if given.
+
+    `content_type` None sends no Content-Type header at all.
+    """
     connector = aiohttp.TCPConnector(local_addr=(source, 0))
-    async with aiohttp.ClientSession(connector=connector) as session:
-        headers = {"Content-Type": content_type, **({PEER_HEADER: claim} if claim else {})}
+    async with aiohttp.ClientSession(connector=connector, skip_auto_headers=["Content-Type"]) as session:
+        headers = {**({"Content-Type": content_type} if content_type else {}), **({PEER_HEADER: claim} if claim else {})}
         async with session.post(f"{url}/peer/v1/{path}", data=body, headers=headers) as resp:
             return resp.status, resp.content_type, await resp.read()
 
@@ -65,6 +68,10 @@ async def test_bad_messages_are_refused_penalised_and_change_nothing(cluster):
     # Wrong content type.
     status, _, body = await post(node.url, "hello", b"{}", "127.0.0.14", "application/json")
     assert status == 415
+    # No content type at all is refused the same way (docs/API.md: 415 bad_content_type).
+    hello_bytes = encode_message(Hello(1, ident.public_key))
+    status, _, body = await post(node.url, "hello", hello_bytes, "127.0.0.14", None)
+    assert status == 415 and decode_message(body, ErrorReply).code == "bad_content_type"
 
     # Forged: an event signed by another key.
     forged = resign_wrong(first, Identity.from_seed(bytes([5]) * 32))
