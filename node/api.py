@@ -52,6 +52,8 @@ async def read_json_object(request: web.Request, allowed: set[str], required: se
         body = json.loads(raw)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RequestError(f"body is not valid JSON: {exc}", field="body") from None
+    except RecursionError:
+        raise RequestError("body is nested too deeply", field="body") from None
     if not isinstance(body, dict):
         raise RequestError("body must be a JSON object", field="body")
     for name in body:

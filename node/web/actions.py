@@ -30,8 +30,14 @@ FORM_KINDS = tuple(s.kind for f in PUBLISH_FAMILIES for s in FAMILIES[f])
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Return a local path to go to after a form, never another site (`//host` or a scheme)."""
+    """Return a local path to go to after a form, never another site (`//host` or a scheme).
+
+    Whitespace and control characters are refused outright: browsers drop tabs and newlines from a URL, so
+    `/\t/host` would lead to `//host`, and a newline cannot go into a Location header at all.
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return default
     return target
 

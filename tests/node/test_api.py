@@ -215,3 +215,10 @@ async def test_a_body_over_the_limit_in_pieces_is_refused_and_nothing_is_stored(
     resp = await api.post("/api/v1/events", data=pieces(), headers={**api.auth, "Content-Type": "application/json"})
     assert resp.status == 413
     assert await own_events(api) == 0
+
+
+async def test_deeply_nested_json_is_a_clear_400_not_a_crash(api):
+    body = b'{"kind": "report.published", "payload": ' + b"[" * 20_000 + b"]" * 20_000 + b"}"
+    resp = await api.post("/api/v1/events", data=body, headers={**api.auth, "Content-Type": "application/json"})
+    assert resp.status == 400 and "nested too deeply" in (await resp.json())["error"]["message"]
+    assert await own_events(api) == 0

@@ -167,6 +167,17 @@ def test_next_is_always_a_local_path():
     assert safe_next("/callouts/ab#x") == "/callouts/ab#x"
     for bad in ("//evil.example/", "https://evil.example/", "/\\evil.example", "", None, "callouts"):
         assert safe_next(bad) == "/"
+    # browsers drop tabs and newlines from URLs: these would lead to //localhost:1/x (issue 13, item 6)
+    for bad in ("/\t/localhost:1/x", "/\n/evil.example", "/\r\n/x", "/a b", "/\x00x", "/\x7fx"):
+        assert safe_next(bad) == "/"
+
+
+async def test_a_login_whose_next_holds_a_tab_or_a_newline_goes_home(client, node):
+    for bad in ("/\t/localhost:1/x", "/x\r\nSet-Cookie: a=b"):
+        page = await client.get("/login")
+        data = {"csrf": csrf_of(await page.text()), "secret": node.token, "next": bad}
+        resp = await client.post("/login", data=data, allow_redirects=False)
+        assert resp.status == 303 and resp.headers["Location"] == "/"
 
 
 async def test_concurrent_wrong_guesses_from_one_address_are_throttled(client, node):
