@@ -1,7 +1,8 @@
-"""Reading a request body whole, up to a limit, however the client splits it into pieces."""
+"""Reading a body (a request's or a reply's) whole, up to a limit, however the other side splits it into pieces."""
 
 from __future__ import annotations
 
+import aiohttp
 from aiohttp import web
 
 CHUNK = 1 << 16
@@ -16,9 +17,14 @@ async def read_body(request: web.Request, limit: int) -> bytes | None:
     """
     if request.content_length is not None and request.content_length > limit:
         return None
+    return await read_stream(request.content, limit)
+
+
+async def read_stream(stream: aiohttp.StreamReader, limit: int) -> bytes | None:
+    """Return everything `stream` holds until its end, or None as soon as that passes `limit` bytes."""
     parts: list[bytes] = []
     size = 0
-    while chunk := await request.content.read(CHUNK):
+    while chunk := await stream.read(CHUNK):
         size += len(chunk)
         if size > limit:
             return None

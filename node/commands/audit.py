@@ -109,7 +109,7 @@ async def advertised_digest(session: aiohttp.ClientSession, url: str) -> str | N
     """Return the digest the node at `url` advertises (None if none); raise ProtocolError if unreachable or too large."""
     import aiohttp
 
-    from ..federation.transport import read_limited
+    from ..bodies import read_stream
 
     endpoint = f"{url}/api/v1/digest"
     timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT, sock_connect=CONNECT_TIMEOUT)
@@ -118,7 +118,7 @@ async def advertised_digest(session: aiohttp.ClientSession, url: str) -> str | N
             if resp.status != 200:
                 return None
             too_large = resp.content_length is not None and resp.content_length > DIGEST_LIMIT
-            data = None if too_large else await read_limited(resp.content, DIGEST_LIMIT)
+            data = None if too_large else await read_stream(resp.content, DIGEST_LIMIT)
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
         raise TransportError(f"no reply from {endpoint}: {type(exc).__name__}: {exc}") from None
     if data is None:

@@ -28,6 +28,8 @@ from protocol import (
 )
 from protocol.transport import BytesHandler
 
+from ..bodies import read_stream
+
 CONTENT_TYPE = "application/x-solnet-msgpack"
 PEER_HEADER = "Solnet-Peer"
 PATHS: dict[type, str] = {
@@ -51,7 +53,6 @@ REPLY_LIMITS: dict[type, int] = {
     WantForks: 4 * 1024 * 1024,
     PeerList: 256 * 1024,
 }
-_CHUNK = 1 << 16
 
 
 class HttpTransport:
@@ -113,22 +114,10 @@ class HttpTransport:
                     raise TransportError(f"{url} answered HTTP {resp.status} with {what}, not a peer message")
                 if resp.content_length is not None and resp.content_length > limit:
                     raise MessageError(f"reply from {peer} has {resp.content_length} bytes, more than {limit}", field="message")
-                data = await read_limited(resp.content, limit)
+                data = await read_stream(resp.content, limit)
                 if data is None:
                     raise MessageError(f"reply from {peer} is larger than {limit} bytes", field="message")
                 self.bytes_received += len(data)
                 return data
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
             raise TransportError(f"no reply from {url}: {type(exc).__name__}: {exc}") from None
-
-
-async def read_limited(stream: aiohttp.StreamReader, limit: int) -> bytes | None:
-    """Return the whole body, or None as soon as it passes `limit` bytes (the rest is never buffered)."""
-    parts: list[bytes] = []
-    size = 0
-    while chunk := await stream.read(_CHUNK):
-        size += len(chunk)
-        if size > limit:
-            return None
-        parts.append(chunk)
-    return b"".join(parts)
