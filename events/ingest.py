@@ -66,17 +66,6 @@ class IngestResult:
     rejected: tuple[Rejection, ...] = ()
     bad_signatures: tuple[Rejection, ...] = ()
 
-    def merge(self, other: IngestResult) -> IngestResult:
-        """Return the sum of this result and a following one."""
-        return IngestResult(
-            self.stored + other.stored,
-            self.duplicates + other.duplicates,
-            self.forks + other.forks,
-            self.forked + other.forked,
-            self.rejected + other.rejected,
-            self.bad_signatures + other.bad_signatures,
-        )
-
     @property
     def misbehaviour(self) -> tuple[Rejection, ...]:
         """Rejections that an honest peer cannot cause (bad signatures, broken chains other than forks)."""

@@ -18,7 +18,3 @@ class StoreIngest:
 
     result: IngestResult = field(default_factory=IngestResult)
     notification_ids: tuple[int, ...] = ()
-
-    def merged(self, other: StoreIngest) -> StoreIngest:
-        """Return the combined outcome of this ingest and a following one."""
-        return StoreIngest(self.result.merge(other.result), self.notification_ids + other.notification_ids)
