@@ -113,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("file", metavar="FILE")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--full", action="store_true", help="check every event's own signature (default: head-only, as sync does)")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("rebuild", help="rebuild the read models from the log")

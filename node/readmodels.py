@@ -66,6 +66,14 @@ class ReadModels:
             self._stale_since = None
         return projected
 
+    async def catch_up(self, limit: int) -> int:
+        """Project at most `limit` of the events the read models do not show yet (a long refresh in reportable steps);
+        return how many were projected. `refresh` afterwards still settles what deferred writes left stale."""
+        try:
+            return await self.astore.write(self.projector.catch_up, limit)
+        except TrackingError:
+            return 0  # another process projected first; the next step goes on from there
+
     async def rebuild(self) -> int:
         """Rebuild the read models from the log; return how many events were projected."""
         return await self.astore.write(self.projector.rebuild)
