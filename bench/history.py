@@ -35,21 +35,37 @@ def _fields(rng: random.Random, g: int, i: int, when: int, own: dict, shared: di
     """Return the kind and fields of group g's i-th event (i > 0) at time `when`."""
     roll = rng.random()
     if roll < 0.22 or not shared["callouts"]:
-        fields = {"title": f"Callout {g}.{i}", "text": TEXT, "needs": rng.sample(NEEDS, 2), "urgency": rng.choice(("low", "normal", "high", "critical"))}
+        fields = {
+            "title": f"Callout {g}.{i}",
+            "text": TEXT,
+            "needs": rng.sample(NEEDS, 2),
+            "urgency": rng.choice(("low", "normal", "high", "critical")),
+        }
         fields.update(where=rng.choice(AREAS), starts_at=when + 86_400_000)
         if own["campaigns"] and rng.random() < 0.3:
             fields["campaign"] = rng.choice(own["campaigns"])
         return "callout.published", fields
     if roll < 0.47:
-        return "pledge.made", {"callout": rng.choice(shared["callouts"][-2000:]), "need": "people", "offer": "Four of us, Saturday"}
+        return "pledge.made", {
+            "callout": rng.choice(shared["callouts"][-2000:]),
+            "need": "people",
+            "offer": "Four of us, Saturday",
+        }
     if roll < 0.60:
         return "report.published", {"title": f"Report {g}.{i}", "text": TEXT, "lessons": ["start earlier", "bring water"]}
     if roll < 0.65:
-        return "assembly.scheduled", {"title": f"Assembly {g}.{i}", "starts_at": when + 7 * 86_400_000, "where": rng.choice(AREAS)}
+        return "assembly.scheduled", {
+            "title": f"Assembly {g}.{i}",
+            "starts_at": when + 7 * 86_400_000,
+            "where": rng.choice(AREAS),
+        }
     if roll < 0.71 or not shared["proposals"]:
         return "proposal.tabled", {"title": f"Proposal {g}.{i}", "text": TEXT}
     if roll < 0.85:
-        return "position.taken", {"proposal": rng.choice(shared["proposals"][-2000:]), "position": rng.choice(("agree", "stand_aside", "block"))}
+        return "position.taken", {
+            "proposal": rng.choice(shared["proposals"][-2000:]),
+            "position": rng.choice(("agree", "stand_aside", "block")),
+        }
     if roll < 0.89:
         return "decision.recorded", {"text": "Agreed to join the rent strike", "outcome": "adopted"}
     if roll < 0.92:

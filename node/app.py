@@ -18,6 +18,9 @@ MAX_BODY = 8 * 1024 * 1024
 """aiohttp's own cap on any request body; endpoints apply tighter limits of their own."""
 
 WATCH_INTERVAL = 1.0
+SHUTDOWN_TIMEOUT_S = 3.0
+"""How long shutdown waits for requests in flight (reads are interrupted at once; writes finish) before cancelling them."""
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 Setup = Callable[[web.Application], None]
 
 
@@ -36,6 +39,29 @@ async def _read_models_ctx(app: web.Application) -> AsyncIterator[None]:
     await service.close()
 
 
+async def _interrupt_reads(app: web.Application) -> None:
+    """On shutdown, before waiting for requests in flight: stop every read, so none holds shutdown up."""
+    stopped = app[SERVICE].astore.interrupt_reads()
+    if stopped:
+        log.info("shutting down: stopped %d read(s) in flight", stopped)
+
+
+@web.middleware
+async def _writes_finish(request: web.Request, handler):
+    """Let a write finish although its client went away (handlers are cancelled on disconnect, see make_runner):
+    a publish or push that reached the store still refreshes the read models and tells the listeners."""
+    if request.method in SAFE_METHODS:
+        return await handler(request)
+    task = asyncio.ensure_future(handler(request))
+    task.add_done_callback(_consume)
+    return await asyncio.shield(task)
+
+
+def _consume(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None and not isinstance(task.exception(), web.HTTPException):
+        log.debug("a write whose client had gone ended with %r", task.exception())
+
+
 async def _watch_external(service: NodeService, interval: float = WATCH_INTERVAL) -> None:
     """Notice events that another process (the CLI) stored, so read models and gossip pick them up."""
     while True:
@@ -48,7 +74,7 @@ async def _watch_external(service: NodeService, interval: float = WATCH_INTERVAL
 
 def create_app(service: NodeService, *, extras: Sequence[Setup] = (), own_store: bool = True) -> web.Application:
     """Return the node's application; `extras` add the peer endpoints, gossip and the web page."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=max(MAX_BODY, MAX_JSON_BODY))
+    app = web.Application(middlewares=[error_middleware, _writes_finish], client_max_size=max(MAX_BODY, MAX_JSON_BODY))
     app[SERVICE] = service
     app[UNEXPECTED] = []
     setup_api(app)
@@ -56,12 +82,19 @@ def create_app(service: NodeService, *, extras: Sequence[Setup] = (), own_store:
         setup(app)
     if own_store:
         app.cleanup_ctx.append(_read_models_ctx)
+        app.on_shutdown.append(_interrupt_reads)
     return app
+
+
+def make_runner(app: web.Application, *, handle_signals: bool = False) -> web.AppRunner:
+    """Return the runner every server of the node uses: a handler whose client disconnects is cancelled (and with it
+    its read, in the database), and shutdown waits at most SHUTDOWN_TIMEOUT_S for requests in flight."""
+    return web.AppRunner(app, handle_signals=handle_signals, handler_cancellation=True, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
 
 
 async def run_app(app: web.Application, host: str, port: int, *, ready: Callable[[str], None] | None = None) -> None:
     """Serve `app` until cancelled (SIGINT/SIGTERM via asyncio.run), then shut down cleanly."""
-    runner = web.AppRunner(app, handle_signals=True)
+    runner = make_runner(app, handle_signals=True)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     await site.start()

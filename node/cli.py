@@ -52,6 +52,16 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
         p.set_defaults(func=cmd_publish)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 3600:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to 3600, not {text!r:.20}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of `solnet`."""
     parser = argparse.ArgumentParser(prog="solnet", description="Run and use a Solidarity Network node.")
@@ -70,6 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--peer", action="append", metavar="URL", help="a peer node to sync with (repeatable)")
         p.add_argument("--database", metavar="URL", help="PostgreSQL URL (default: SQLite in the data dir)")
         p.add_argument("--follow-only", action="store_true", help="replicate only groups you follow")
+        p.add_argument(
+            "--read-timeout",
+            type=_seconds,
+            default=os.environ.get("SOLNET_READ_TIMEOUT", "5"),  # argparse applies `type` to a string default
+            metavar="SECONDS",
+            help="stop a read (page, API list, sync) after this long and answer 503 read_timeout; 0: no limit "
+            "(default $SOLNET_READ_TIMEOUT or 5)",
+        )
         if name == "run":
             p.add_argument("--name", default=os.environ.get("SOLNET_NAME", "My group"), help="group name if creating")
         p.set_defaults(func=func)

@@ -29,6 +29,24 @@ class StoreUnavailableError(StoreError):
     code = "store_unavailable"
 
 
+class ReadTimeoutError(StoreUnavailableError):
+    """A read ran past the node's read deadline (serve --read-timeout) and was stopped; retrying later may succeed."""
+
+    code = "read_timeout"
+
+
+class ReadInterruptedError(StoreUnavailableError):
+    """A read was stopped before it finished: its client went away, or the node is shutting down."""
+
+    code = "read_interrupted"
+
+
+class ReadersBusyError(StoreUnavailableError):
+    """Too many reads of this kind are already running or waiting; the read was refused without being started."""
+
+    code = "readers_busy"
+
+
 class StoreIntegrityError(StoreError):
     """The database refused a write on a uniqueness or consistency rule that retrying did not resolve."""
 

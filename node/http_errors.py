@@ -17,6 +17,9 @@ from .errors import (
     ForbiddenError,
     NodeError,
     NotFoundError,
+    ReadersBusyError,
+    ReadInterruptedError,
+    ReadTimeoutError,
     RequestError,
     StoreConflictError,
     StoreUnavailableError,
@@ -34,6 +37,9 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (ForbiddenError, 403),
     (NotFoundError, 404),
     (StoreConflictError, 409),
+    (ReadTimeoutError, 503),  # the read was stopped at its deadline (serve --read-timeout)
+    (ReadersBusyError, 503),  # too many reads of its kind waiting: refused before it started
+    (ReadInterruptedError, 503),  # stopped because the node is shutting down
     (StoreUnavailableError, 503),
     (ConfigError, 500),
     (NodeError, 500),
@@ -66,7 +72,7 @@ def error_body(code: str, message: str, field: str | None = None, event_id: str 
 
 def json_error(status: int, code: str, message: str, field: str | None = None, event_id: str | None = None) -> web.Response:
     """Return a JSON error response with a stable code and the offending field."""
-    headers = {"WWW-Authenticate": 'Bearer realm="solnet"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="solnet"'} if status == 401 else {"Retry-After": "1"} if status == 503 else None
     return web.json_response(error_body(code, message, field, event_id), status=status, headers=headers)
 
 

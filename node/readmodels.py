@@ -11,6 +11,7 @@ from events.readmodel.projection import project
 
 from .errors import TrackingError
 from .store import AsyncStore, EventStore, Projector
+from .store.async_store import Lane
 
 T = TypeVar("T")
 REFRESH_ATTEMPTS = 5
@@ -24,7 +25,7 @@ class ReadModels:
         self.store = store
         self.astore = astore
         self.views = store.view_store()
-        self.projector = Projector(store, self.views, project)
+        self.projector = Projector(store, self.views, project, stop=lambda: astore.closing)
         self._digest_cache: tuple[tuple[int, int], str] | None = None
         self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
         self._projected_gen = 0
@@ -97,4 +98,6 @@ class ReadModels:
 
     async def digest(self) -> str:
         """Return the state digest of the read models (docs/KINDS.md, "State digest")."""
-        return await self.astore.read(self.digest_sync)
+        # On the SYNC lane, so that page queries never hold it up; without a deadline, since a digest cut short
+        # would be lost and recomputed from scratch by the next request (the digest cache only keeps whole ones).
+        return await self.astore.run_read(Lane.SYNC, None, self.digest_sync)

@@ -27,6 +27,7 @@ from .reads import Reads
 from .settings import SettingsKeeper
 from .status import VERSION, NodeStatus, StatusProvider
 from .store import AsyncStore, EventStore
+from .store.async_store import DEFAULT_READ_TIMEOUT_S
 from .watch import ExternalWrites
 from .writer import Writer
 
@@ -51,9 +52,10 @@ class NodeService:
         settings: Settings,
         data_dir: DataDir | None = None,
         clock: Callable[[], int] = now_ms,
+        read_timeout: float | None = DEFAULT_READ_TIMEOUT_S,
     ):
         self.store = store
-        self.astore = AsyncStore(store)
+        self.astore = AsyncStore(store, read_timeout=read_timeout)
         self.identity = identity
         self.data_dir = data_dir
         self.settings_keeper = SettingsKeeper(settings, data_dir)

@@ -149,7 +149,7 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
 
 async def _project(service: NodeService, progress: Progress) -> None:
     """Bring the read models up to the imported events, in steps that the progress reports."""
-    behind = await service.astore.max_notification_id() - await service.astore.read(service.read_models.views.position)
+    behind = await service.astore.max_notification_id() - await service.astore.read_sync(service.read_models.views.position)
     progress.start("read models", behind)
     done = 0
     while done < behind and (step := await service.read_models.catch_up(PROJECT_STEP)):

@@ -29,7 +29,10 @@ def open_service(args: argparse.Namespace) -> NodeService:
     identity = data.load_identity()
     url = getattr(args, "database", None) or settings.database_url
     store = open_store(data.path, url)
-    return NodeService(store=store, identity=identity, settings=settings, data_dir=data)
+    timeout = getattr(args, "read_timeout", None)
+    if timeout is None:  # commands without the flag (import, export, list) read without a deadline: nobody else waits
+        return NodeService(store=store, identity=identity, settings=settings, data_dir=data, read_timeout=None)
+    return NodeService(store=store, identity=identity, settings=settings, data_dir=data, read_timeout=timeout or None)
 
 
 def with_service(args: argparse.Namespace, body: Callable[[NodeService], Any]) -> Any:

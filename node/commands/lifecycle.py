@@ -63,9 +63,11 @@ def serve(args: argparse.Namespace, banner: Callable[[str], None] | None = None)
         if banner:
             banner(url)
 
+    from aiohttp.web_runner import GracefulExit
+
     try:
         asyncio.run(run_app(app, host, port, ready=ready))
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, GracefulExit):  # Ctrl+C, or SIGTERM (aiohttp raises GracefulExit): a normal stop
         pass
     except OSError as exc:
         raise CliError(f"cannot listen on {args.listen}: {exc.strerror or exc}") from None

@@ -28,7 +28,7 @@ class NodeReplica:
 
     async def read_records(self, author: bytes, from_seq: int, limit: int) -> list[bytes]:
         """Return the stored record bytes of up to `limit` events of `author` (served without re-encoding)."""
-        return await self.service.astore.read(self.service.store.read_records, author, from_seq, limit)
+        return await self.service.astore.read_sync(self.service.store.read_records, author, from_seq, limit)
 
     async def ingest(self, events: Sequence[Event]) -> IngestResult:
         """Store peers' valid events through the service (listeners told: from a peer; read models at `flush`).

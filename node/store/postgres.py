@@ -15,6 +15,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 
 from ..errors import StoreConfigError
+from . import readscope
 from .base import EventStore
 from .recorder import (
     EVENTS_TABLE,
@@ -231,6 +232,36 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
             curs.execute(self.clear_tracking_sql, (application_name,))
 
 
+class NodePostgresDatastore(PostgresDatastore):
+    """The library's datastore whose transactions, within a read scope (node/store/readscope.py), stop when the read
+    is past its deadline (`statement_timeout`, set for the transaction, so the server enforces it) or is stopped
+    (a cancel request from the thread that calls `interrupt`; the connection is then closed rather than pooled, so
+    a cancel that arrives late can never hit the next user of the connection)."""
+
+    @contextmanager
+    def transaction(self, *, commit: bool = False) -> Iterator[Cursor[DictRow]]:
+        scope = readscope.current()
+        if scope is None:
+            with super().transaction(commit=commit) as curs:
+                yield curs
+            return
+        scope.check()
+        with self.get_connection() as conn:
+            try:
+                with scope.attached(conn.cancel), conn.transaction(force_rollback=not commit):
+                    curs = conn.cursor()
+                    remaining = scope.remaining()
+                    if remaining is not None:
+                        curs.execute(_SET_TIMEOUT, (f"{max(int(remaining * 1000), 1)}ms",))
+                    yield curs
+            finally:
+                if scope.stopped:
+                    conn.close()
+
+
+_SET_TIMEOUT = SQL("SELECT set_config('statement_timeout', %s, true)")
+
+
 def datastore_from_url(url: str, *, schema: str = "public", pool_size: int = 4) -> PostgresDatastore:
     """Return a library PostgresDatastore (text originator ids) for a postgresql:// URL; the schema is created if missing."""
     if not _SCHEMA.fullmatch(schema):
@@ -239,7 +270,7 @@ def datastore_from_url(url: str, *, schema: str = "public", pool_size: int = 4) 
         params = conninfo_to_dict(url)
     except Exception as exc:  # psycopg raises ProgrammingError for a malformed URL
         raise StoreConfigError(f"not a usable PostgreSQL URL: {exc}", field="database_url") from None
-    datastore = PostgresDatastore(
+    datastore = NodePostgresDatastore(
         dbname=str(params.get("dbname", "")),
         host=str(params.get("host", "localhost")),
         port=str(params.get("port", 5432)),

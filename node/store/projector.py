@@ -67,12 +67,16 @@ class Projector:
     views: ViewStore
     project: Project
     batch: int = DEFAULT_BATCH
+    stop: Callable[[], bool] | None = None
+    """Asked before each batch: True ends a catch-up early (at shutdown); the tracked position keeps what was done."""
 
     def catch_up(self, limit: int | None = None) -> int:
         """Project every notification after the tracked position (at most `limit`); return how many were projected."""
         done = 0
         position = self.views.position()
         while limit is None or done < limit:
+            if self.stop is not None and self.stop():
+                break
             size = self.batch if limit is None else min(self.batch, limit - done)
             page = self.store.notifications(position, size)
             if not page:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from eventsourcing.sqlite import (
     SQLiteTrackingRecorder,
 )
 
+from . import readscope
 from .base import EventStore
 from .recorder import (
     EVENTS_TABLE,
@@ -88,6 +90,26 @@ class NodeSQLiteDatastore(SQLiteDatastore):
     ):
         super().__init__(db_name, lock_timeout=lock_timeout, originator_id_type="text")
         self.pool = _Pool(db_name=db_name, lock_timeout=lock_timeout, synchronous=synchronous, autocheckpoint=autocheckpoint)
+
+    @contextmanager
+    def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
+        """The library's transaction; within a read scope (node/store/readscope.py) its statements stop when the
+        read is past its deadline or stopped: a progress handler on the connection, checked from inside this thread,
+        aborts the running statement (no other thread touches the connection, so it cannot hit another read)."""
+        scope = readscope.current()
+        if scope is None:
+            with super().transaction(commit=commit) as curs:
+                yield curs
+            return
+        scope.check()
+        with self.get_connection(commit=commit) as conn:
+            raw = conn._sqlite_conn
+            raw.set_progress_handler(scope.progress, readscope.PROGRESS_STEPS)
+            try:
+                with conn.transaction(commit=commit) as curs:
+                    yield curs
+            finally:
+                raw.set_progress_handler(None, 0)
 
 
 def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:

@@ -13,6 +13,7 @@ from eventsourcing.persistence import (
 )
 
 from ..errors import StoreError, StoreIntegrityError, StoreUnavailableError, TrackingError
+from . import readscope
 
 
 @contextmanager
@@ -25,6 +26,9 @@ def translated(doing: str, *, tracking: bool = False) -> Iterator[None]:
             raise TrackingError(f"{doing}: the read models are already at or past this position ({exc})") from exc
         raise StoreIntegrityError(f"{doing}: {exc}") from exc
     except (OperationalError, InterfaceError) as exc:
+        scope = readscope.current()
+        if scope is not None and scope.expired():  # the database stopped the statement because we asked it to
+            raise scope.error() from exc
         raise StoreUnavailableError(f"{doing}: database unavailable: {exc}") from exc
     except PersistenceError as exc:
         raise StoreError(f"{doing}: {exc}") from exc
