@@ -91,7 +91,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     progress = Progress(bar=False if args.json else None)
     totals: dict[str, Any] = {"stored": 0, "duplicates": 0, "fork_proofs": 0, "rejected": 0, "problems": []}
     totals["verification"] = mode.value
+    totals["seconds"] = seconds = {}
+    start = time.monotonic()
     problems = _check_bundle(path, progress)
+    seconds["check"] = round(time.monotonic() - start, 3)
     if problems:
         totals["problems"] = problems[:50]
         totals["refused"] = True
@@ -117,6 +120,7 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         totals["problems"].extend(f"{r.event_id.hex()[:16]} seq {r.seq}: {r.message}" for r in result.rejected[:20])
 
     progress.start("storing", path.stat().st_size)
+    seconds = totals["seconds"]
     reader = BundleReader(_file_chunks(path, progress, note), check_trailer=False)
     pending: asyncio.Task | None = None
     batch: list[Event] = []
@@ -144,7 +148,9 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         if pending is not None:
             await pending
         progress.close(reader.offset, note())
+    seconds["store"] = round(time.monotonic() - started, 3)
     await _project(service, progress)
+    seconds["read_models"] = round(time.monotonic() - started - seconds["store"], 3)
 
 
 async def _project(service: NodeService, progress: Progress) -> None:
