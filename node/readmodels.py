@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -27,6 +28,7 @@ class ReadModels:
         self.views = store.view_store()
         self.projector = Projector(store, self.views, project, stop=lambda: astore.closing)
         self._digest_cache: tuple[tuple[int, int], str] | None = None
+        self._digest_task: asyncio.Future[str] | None = None
         self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
         self._projected_gen = 0
         self._stale_since: float | None = None
@@ -98,6 +100,17 @@ class ReadModels:
 
     async def digest(self) -> str:
         """Return the state digest of the read models (docs/KINDS.md, "State digest")."""
-        # On the SYNC lane, so that page queries never hold it up; without a deadline, since a digest cut short
-        # would be lost and recomputed from scratch by the next request (the digest cache only keeps whole ones).
-        return await self.astore.run_read(Lane.SYNC, None, self.digest_sync)
+        # On the SYNC lane, so that page queries never hold it up. One computation at a time, shared by every caller
+        # and shielded from their cancellation (a status request whose client gave up): a digest cut short would
+        # be lost (the cache keeps only whole ones) and every retry would start it again and never finish. No
+        # deadline for the same reason; it still stops at shutdown, as every read does.
+        task = self._digest_task
+        if task is None or task.done():
+            task = self._digest_task = asyncio.ensure_future(self.astore.run_read(Lane.SYNC, None, self.digest_sync))
+            task.add_done_callback(_retrieved)
+        return await asyncio.shield(task)
+
+
+def _retrieved(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()  # whoever awaited it has it; this only keeps asyncio from reporting it as never retrieved

@@ -17,6 +17,7 @@ from psycopg.sql import SQL, Identifier, Literal
 from ..errors import StoreConfigError
 from . import readscope
 from .base import EventStore
+from .pinned import PinnedReads
 from .recorder import (
     EVENTS_TABLE,
     FORKS_TABLE,
@@ -232,7 +233,7 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
             curs.execute(self.clear_tracking_sql, (application_name,))
 
 
-class NodePostgresDatastore(PostgresDatastore):
+class NodePostgresDatastore(PinnedReads, PostgresDatastore):
     """The library's datastore whose transactions, within a read scope (node/store/readscope.py), stop when the read
     is past its deadline (`statement_timeout`, set for the transaction, so the server enforces it) or is stopped
     (a cancel request from the thread that calls `interrupt`; the connection is then closed rather than pooled, so
@@ -240,6 +241,9 @@ class NodePostgresDatastore(PostgresDatastore):
 
     @contextmanager
     def transaction(self, *, commit: bool = False) -> Iterator[Cursor[DictRow]]:
+        if not commit and (pinned := self._pinned()) is not None:  # inside pinned_reads(): share its transaction
+            yield pinned
+            return
         scope = readscope.current()
         if scope is None:
             with super().transaction(commit=commit) as curs:

@@ -82,8 +82,9 @@ class Projector:
             if not page:
                 break
             overlay = Overlay(self.views)
-            for _, event in page:
-                overlay.add(self.project(event, overlay))
+            with self.views.pinned_reads():  # the batch's lookups in one read transaction, not one each
+                for _, event in page:
+                    overlay.add(self.project(event, overlay))
             position = page[-1][0]
             self.views.write(overlay.pending, Tracking(self.views.name, position))
             done += len(page)

@@ -19,6 +19,7 @@ from eventsourcing.sqlite import (
 
 from . import readscope
 from .base import EventStore
+from .pinned import PinnedReads
 from .recorder import (
     EVENTS_TABLE,
     FORKS_TABLE,
@@ -68,7 +69,7 @@ class _Pool(SQLiteConnectionPool):
         return conn
 
 
-class NodeSQLiteDatastore(SQLiteDatastore):
+class NodeSQLiteDatastore(PinnedReads, SQLiteDatastore):
     """The library's datastore with text originator ids, WAL, and a deliberate synchronous setting on every connection.
 
     Events: synchronous=FULL. In WAL mode NORMAL may lose the last commits on power loss, and losing our
@@ -95,7 +96,11 @@ class NodeSQLiteDatastore(SQLiteDatastore):
     def transaction(self, *, commit: bool) -> Iterator[SQLiteCursor]:
         """The library's transaction; within a read scope (node/store/readscope.py) its statements stop when the
         read is past its deadline or stopped: a progress handler on the connection, checked from inside this thread,
-        aborts the running statement (no other thread touches the connection, so it cannot hit another read)."""
+        aborts the running statement (no other thread touches the connection, so it cannot hit another read).
+        Reads inside `pinned_reads()` share that block's transaction."""
+        if not commit and (pinned := self._pinned()) is not None:
+            yield pinned
+            return
         scope = readscope.current()
         if scope is None:
             with super().transaction(commit=commit) as curs:

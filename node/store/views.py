@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 
 from eventsourcing.persistence import Tracking
 
@@ -46,6 +47,11 @@ class ViewStore:
         with translated("scanning read-model documents"):
             rows = self.recorder.select_documents(collection, ref, author)
         return iter([_put(r) for r in rows])
+
+    def pinned_reads(self) -> AbstractContextManager[None]:
+        """Return a context in which this thread's lookups share one read transaction (node/store/pinned.py)."""
+        pin = getattr(self.recorder.datastore, "pinned_reads", None)
+        return pin() if pin is not None else nullcontext()
 
     def position(self) -> int:
         """Return the notification id up to which these read models are built (0 before any)."""
