@@ -30,6 +30,7 @@ class Counter:
 
 
 COUNTS = Counter()
+ANNOUNCE = False  # as a script: print a line when a slow read enters the database
 
 
 def slow_query(views) -> int:
@@ -38,6 +39,8 @@ def slow_query(views) -> int:
     statement = POSTGRES_SLOW if type(datastore).__name__.startswith("NodePostgres") else SQLITE_SLOW
     with COUNTS.lock:
         COUNTS.started += 1
+    if ANNOUNCE:
+        print("slow read started", flush=True)
     try:
         with translated("running the slow test query"), datastore.transaction(commit=False) as curs:
             curs.execute(statement)
@@ -62,6 +65,8 @@ def main(argv: list[str]) -> int:
     from node import extras
     from node.cli import main as solnet
 
+    global ANNOUNCE
+    ANNOUNCE = True
     real = extras.node_extras
     extras.node_extras = lambda service, args: [*real(service, args), add_slow_route]
     return solnet(argv)

@@ -32,6 +32,26 @@ ROOT = Path(__file__).resolve().parents[2]
 BACKENDS = ["sqlite", pytest.param("postgres", marks=NEEDS_POSTGRES)]
 
 
+@contextlib.contextmanager
+def fresh_database():
+    """Yield the URL of a new PostgreSQL database on the test server (a node uses its public schema); drop it after."""
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+    from psycopg.conninfo import conninfo_to_dict
+
+    name = f"solnet_sigterm_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(URL, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        params = conninfo_to_dict(URL)
+        yield "postgresql://{user}@{host}:{port}/{dbname}".format(**{"port": 5432, **params, "dbname": name})
+    finally:
+        with psycopg.connect(URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
 @contextlib.asynccontextmanager
 async def served(tmp_path: Path, backend: str, read_timeout: float):
     """Yield (base URL, service, app) of a node on `backend` served on a loopback port by the node's own runner."""
@@ -161,10 +181,7 @@ def test_sigterm_stops_solnet_serve_within_seconds_during_a_long_read(tmp_path, 
     with contextlib.ExitStack() as stack:
         init = ["init", "--name", "Slow", "--data", data]
         if backend == "postgres":
-            schema = stack.enter_context(fresh_schema("sigterm"))
-            env["SOLNET_DATABASE_URL"] = f"{URL}{'&' if '?' in URL else '?'}options=-csearch_path%3D{schema}"
-            init += ["--database", URL]
-            pytest.skip("the node's PostgreSQL schema is not selectable per data dir; covered by the in-process tests")
+            init += ["--database", stack.enter_context(fresh_database())]
         subprocess.run([sys.executable, "-m", "node.cli", *init], cwd=ROOT, env=env, check=True, capture_output=True, timeout=60)
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
@@ -192,7 +209,8 @@ def test_sigterm_stops_solnet_serve_within_seconds_during_a_long_read(tmp_path, 
             assert "serving at" in proc.stdout.readline()
             client = socket.create_connection(("127.0.0.1", port))
             client.sendall(b"GET /test/slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            time.sleep(1.0)  # the read is inside its statement by now (the route answers nothing before it ends)
+            assert proc.stdout.readline().strip() == "slow read started"
+            time.sleep(0.5)  # well inside its statement (it runs for minutes)
             assert proc.poll() is None
             start = time.monotonic()
             proc.send_signal(signal.SIGTERM)
