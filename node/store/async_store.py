@@ -4,7 +4,8 @@ One writer thread keeps this process's writes in order (SQLite takes one writer 
 log's seq is taken without waiting on ourselves). Reads run on two separate reader pools, so that no kind of
 read waits behind another and none waits behind a write (SQLite in WAL mode and PostgreSQL both let reads run
 while a write commits; the library's pool hands file-based SQLite readers their own connections):
-- QUERIES: read-model queries for pages and API lists (`read`), the ones that can be slow;
+- QUERIES: read-model queries for pages and API lists (`read`), the ones that can be slow (4 threads: SQLite and
+  psycopg release the GIL while a statement runs, so reads use both cores while one of them is slow);
 - SYNC: the store's own small reads (heads, logs, notifications, one event) that sync, the digest and the
   status use (`read_sync`), so they always find a free thread however many page queries are slow.
 Every read runs in a ReadScope (node/store/readscope.py) with a deadline (`read_timeout`): past it the database
@@ -68,7 +69,7 @@ class AsyncStore:
         self,
         store: EventStore,
         *,
-        readers: int = 2,
+        readers: int = 4,
         sync_readers: int = 2,
         queue: int = 64,
         read_timeout: float | None = DEFAULT_READ_TIMEOUT_S,

@@ -33,6 +33,7 @@ from .translate import translated
 from .views import ViewStore, check_view_name
 
 TRACKING_TABLE = "notification_tracking"
+MAX_OVERFLOW = 4
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -282,6 +283,9 @@ def datastore_from_url(url: str, *, schema: str = "public", pool_size: int = 4) 
         password=str(params.get("password", "")),
         schema=schema,
         pool_size=pool_size,
+        # up to 8 connections: AsyncStore's 4 query threads and 2 sync threads and its writer each hold one at a
+        # time, so a slow read on every reader thread still leaves the writer a connection (plus one spare)
+        max_overflow=MAX_OVERFLOW,
         originator_id_type="text",
     )
     with translated(f"creating schema {schema}"), datastore.transaction(commit=True) as curs:

@@ -24,6 +24,7 @@ from node.datadir import DataDir
 from node.http_errors import UNEXPECTED
 from node.service import NodeService
 from node.store import open_store
+from node.store.async_store import Lane
 
 from .postgres_support import NEEDS_POSTGRES, URL, fresh_schema
 from .slow_reads import COUNTS, add_slow_route
@@ -122,11 +123,27 @@ async def test_a_read_whose_client_goes_away_is_stopped_in_the_database(tmp_path
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+async def test_other_page_reads_answer_while_a_slow_one_runs(tmp_path, backend):
+    async with served(tmp_path, backend, read_timeout=60) as (url, _service, _app), aiohttp.ClientSession() as http:
+        started = COUNTS.started
+        slow = asyncio.create_task(http.get(f"{url}/test/slow"))
+        await wait_until(lambda: COUNTS.started > started, 5, "the slow read starting")
+        start = time.monotonic()
+        for path in ("/api/v1/callouts", "/api/v1/groups", "/api/v1/reports"):
+            async with http.get(f"{url}{path}") as resp:
+                assert resp.status == 200
+        assert time.monotonic() - start < 2
+        slow.cancel()
+        await asyncio.gather(slow, return_exceptions=True)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 async def test_writes_digest_status_and_sync_answer_while_every_query_thread_is_slow(tmp_path, backend):
     async with served(tmp_path, backend, read_timeout=60) as (url, service, _app), aiohttp.ClientSession() as http:
         started = COUNTS.started
-        slow = [asyncio.create_task(http.get(f"{url}/test/slow")) for _ in range(4)]  # 2 run, 2 wait for a thread
-        await wait_until(lambda: COUNTS.started >= started + 2, 5, "the slow reads starting")
+        threads = service.astore._pools[Lane.QUERIES].threads
+        slow = [asyncio.create_task(http.get(f"{url}/test/slow")) for _ in range(threads + 2)]  # 2 wait for a thread
+        await wait_until(lambda: COUNTS.started >= started + threads, 5, "the slow reads starting")
         auth = {"Authorization": f"Bearer {service.token}"}
         timings = {}
         for name, call in (
@@ -158,11 +175,11 @@ async def test_writes_digest_status_and_sync_answer_while_every_query_thread_is_
 
 async def test_a_lane_refuses_reads_beyond_its_bound_at_once(tmp_path):
     async with served(tmp_path, "sqlite", read_timeout=60) as (url, service, _app), aiohttp.ClientSession() as http:
-        pool = service.astore._pools[next(iter(service.astore._pools))]
-        pool.bound = 3  # 2 threads + 1 waiting
+        pool = service.astore._pools[Lane.QUERIES]
+        pool.bound = pool.threads + 1  # one may wait
         started = COUNTS.started
-        slow = [asyncio.create_task(http.get(f"{url}/test/slow")) for _ in range(3)]
-        await wait_until(lambda: COUNTS.started >= started + 2 and pool.held == 3, 5, "three slow reads held")
+        slow = [asyncio.create_task(http.get(f"{url}/test/slow")) for _ in range(pool.bound)]
+        await wait_until(lambda: COUNTS.started >= started + pool.threads and pool.held == pool.bound, 5, "slow reads held")
         async with http.get(f"{url}/test/slow") as resp:
             body = await resp.json()
             assert resp.status == 503 and body["error"]["code"] == "readers_busy"
