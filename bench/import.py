@@ -13,6 +13,8 @@ proposals, positions, decisions, campaigns...), built once and cached. Each run,
 2. Catch-up: the imported node serves (`solnet serve`), a fresh node started with it as its only peer pulls
    everything (bench/sync.py's measurement: events per second from the fresh node answering until its log heads
    hold every event, read models projected after; `catchup_total_per_s` also counts the projection).
+The `*_cpu_per_s` figures divide by the CPU seconds of the importing process / of the fresh node (start-up and
+read models included in both): the fairer comparison when other jobs share the machine.
 The figures are medians of --runs runs; the last line is one JSON object.
 """
 
@@ -23,6 +25,7 @@ import asyncio
 import contextlib
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -49,18 +52,30 @@ def solnet(*args: str) -> str:
     return done.stdout
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _process_cpu(pid: int) -> float:
+    """Return the CPU seconds (user + system) process `pid` has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run_import(data: Path, bundle: Path, events: int, database: str | None) -> dict:
     """Import `bundle` into a fresh node at `data`; return the import's figures."""
     solnet("init", "--name", "Importer", "--data", str(data), *(["--database", database] if database else []))
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     out = json.loads(solnet("import", "--json", str(bundle), "--data", str(data)))
-    wall = time.perf_counter() - start
+    wall, cpu = time.perf_counter() - start, _children_cpu() - cpu
     if out["stored"] != events or out["rejected"]:
         raise SystemExit(f"bench: import stored {out['stored']} of {events}, rejected {out['rejected']}")
     s = out["seconds"]
     return {
         "rate": events / (s["check"] + s["store"]),
         "total_rate": events / wall,
+        "cpu_rate": events / cpu,
         "wall": wall,
         **{f"{k}_s": v for k, v in s.items()},
     }
@@ -104,6 +119,7 @@ async def catch_up(source: Path, root: Path, total: int) -> dict:
 
         await asyncio.to_thread(wait_for, projected, 1200, "read models", 0.1)
         projected_at = time.perf_counter()
+        cpu = _process_cpu(procs[1].pid)
     finally:
         for proc in procs:
             proc.terminate()
@@ -112,6 +128,7 @@ async def catch_up(source: Path, root: Path, total: int) -> dict:
     return {
         "rate": (total - marks["held_at_ready"]) / (end - marks["ready_at"]),
         "total_rate": total / (projected_at - start),
+        "cpu_rate": total / cpu,
         "read_models_after_s": projected_at - end,
     }
 
@@ -156,13 +173,14 @@ def main() -> None:
             print(
                 f"import {i + 1} (SQLite): {r['rate']:,.0f} events/s stored (check {r['check_s']:.1f} s, store "
                 f"{r['store_s']:.1f} s), read models {r['read_models_s']:.1f} s, whole command {r['wall']:.1f} s = "
-                f"{r['total_rate']:,.0f} events/s"
+                f"{r['total_rate']:,.0f} events/s ({r['cpu_rate']:,.0f} per CPU second)"
             )
             c = asyncio.run(catch_up(data, root, total))
             catchups.append(c)
             print(
                 f"catch-up {i + 1} from that node: {c['rate']:,.0f} events/s once serving, read models "
-                f"{c['read_models_after_s']:.1f} s later; {c['total_rate']:,.0f} events/s with them"
+                f"{c['read_models_after_s']:.1f} s later; {c['total_rate']:,.0f} events/s with them "
+                f"({c['cpu_rate']:,.0f} per CPU second of the fresh node, start-up and read models included)"
             )
             shutil.rmtree(data, ignore_errors=True)
             if args.postgres:
@@ -184,6 +202,8 @@ def main() -> None:
         "catchup_per_s": round(median(catchups, "rate")),
         "import_total_per_s": round(median(imports, "total_rate")),
         "catchup_total_per_s": round(median(catchups, "total_rate")),
+        "import_total_cpu_per_s": round(median(imports, "cpu_rate")),
+        "catchup_total_cpu_per_s": round(median(catchups, "cpu_rate")),
         "import_read_models_s": median(imports, "read_models_s"),
         "catchup_read_models_after_s": median(catchups, "read_models_after_s"),
         "events": total,
