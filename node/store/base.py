@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -159,6 +159,18 @@ class EventStore(ABC):
         """Return the frontier: every stored author's newest event."""
         with translated("reading log heads"):
             return {row.author: _head(row) for row in self.recorder.select_heads()}
+
+    def counts_of(self, authors: Sequence[bytes]) -> dict[bytes, int]:
+        """Return how many events of each of `authors` are stored (those with none are left out)."""
+        if not authors:
+            return {}
+        with translated("reading log heads"):
+            return {row.author: row.seq for row in self.recorder.select_heads([group_id_text(a) for a in authors])}
+
+    def heads_after(self, after: str, limit: int) -> list[tuple[str, bytes, int]]:
+        """Return up to `limit` (originator id, author, event count) of stored logs after `after`, by originator id."""
+        with translated("reading log heads"):
+            return [(row.originator_id, row.author, row.seq) for row in self.recorder.select_heads_after(after, limit)]
 
     def counts(self) -> dict[bytes, int]:
         """Return how many events of each author are stored (logs are contiguous from seq 1)."""
