@@ -31,12 +31,14 @@ def _proposals_json(view: ViewStore, proposals: list[Put], names: dict[bytes, st
     for ref, position, _status, count, _qty in view.counts(POSITIONS, ids):
         if position is not None:
             counts.setdefault(ref, {})[position] = counts.setdefault(ref, {}).get(position, 0) + count
+    all_positions = view.first_per_ref(POSITIONS, ids, NESTED)
+    all_decisions = view.first_per_ref(DECISIONS, ids, NESTED)
+    names.update(names_of(view, [x.author for xs in all_positions.values() for x in xs if x.author not in names]))
     out = []
     for p in proposals:
-        positions = view.page(POSITIONS, Where(ref=p.key), None, NESTED)
-        decisions = view.page(DECISIONS, Where(ref=p.key), None, NESTED)
+        positions = all_positions.get(p.key, [])
+        decisions = all_decisions.get(p.key, [])
         blockers = view.tagged_authors(POSITIONS, p.key, "block", BLOCKERS) if counts.get(p.key, {}).get("block") else []
-        names.update(names_of(view, [x.author for x in positions if x.author not in names]))
         item = {**doc_json(p), "author_name": names.get(p.author, "")}
         item["positions"] = [{**doc_json(x), "author_name": names.get(x.author, "")} for x in positions]
         tally = friendly_value(asdict(tally_from_counts(p.key, counts.get(p.key, {}), blockers)))
@@ -50,14 +52,16 @@ def _proposals_json(view: ViewStore, proposals: list[Put], names: dict[bytes, st
 def assemblies_json(view: ViewStore, request: PageRequest = ASSEMBLY_PAGE) -> Page:
     """Return a page of assemblies (latest first) with their first proposals; the last page adds loose proposals."""
     puts, after = split_page(view.page(ASSEMBLIES, Where(), request.after, request.limit + 1), request)
-    proposals = {a.key: view.page(PROPOSALS, Where(ref=a.key), None, NESTED) for a in puts}
+    proposals = view.first_per_ref(PROPOSALS, [a.key for a in puts], NESTED)
+    decisions = view.first_per_ref(DECISIONS, [a.key for a in puts], NESTED)
     names = names_of(view, [a.author for a in puts] + [p.author for ps in proposals.values() for p in ps])
+    every = [p for a in puts for p in proposals.get(a.key, [])]
+    shown = dict(zip((p.key for p in every), _proposals_json(view, every, names), strict=True))
     result = []
     for a in puts:
         out = {**doc_json(a), "author_name": names.get(a.author, "")}
-        out["proposals"] = _proposals_json(view, proposals[a.key], names)
-        decisions = view.page(DECISIONS, Where(ref=a.key), None, NESTED)
-        out["decisions"] = [doc_json(d) for d in decisions]
+        out["proposals"] = [shown[p.key] for p in proposals.get(a.key, [])]
+        out["decisions"] = [doc_json(d) for d in decisions.get(a.key, [])]
         result.append(out)
     if request.after is None:
         loose = view.page(PROPOSALS, Where(no_ref=True), None, NESTED)

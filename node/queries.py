@@ -85,7 +85,8 @@ def callouts_json(view: ViewStore, puts: list[Put], *, pledges: int = CARD_PLEDG
     for ref, need, status, count, quantity in view.counts(PLEDGES, ids):
         counts.setdefault(ref, []).append((need, status, count, quantity))
     groups = view.author_counts(PLEDGES, ids, ACTIVE_PLEDGE)
-    shown = {p.key: view.page(PLEDGES, Where(ref=p.key), None, pledges) if pledges else [] for p in puts}
+    firsts = view.first_per_ref(PLEDGES, ids, pledges)
+    shown = {p.key: firsts.get(p.key, []) for p in puts}
     names = names_of(view, [p.author for p in puts] + [x.author for xs in shown.values() for x in xs])
     out = []
     for put in puts:

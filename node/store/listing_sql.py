@@ -130,6 +130,17 @@ def keys_statement(table: str, ph: str, collection: str, keys: Sequence[bytes]) 
     ]
 
 
+def first_per_ref_statement(table: str, ph: str, collection: str, refs: Sequence[bytes], n: int) -> tuple[str, list[Any]]:
+    """Return (statement, parameters) selecting the first `n` documents (in list order) hanging from each of `refs`."""
+    marks = ", ".join([ph] * len(refs))
+    return (
+        f"SELECT collection, key, author, ref, doc FROM (SELECT collection, key, author, ref, doc, ROW_NUMBER() OVER "
+        f"(PARTITION BY ref ORDER BY {ORDER_SQL}) AS n FROM {table} WHERE collection = {ph} AND ref IN ({marks})) AS firsts "
+        f"WHERE n <= {ph}",
+        [collection, *refs, n],
+    )
+
+
 def counts_statement(table: str, ph: str, collection: str, refs: Sequence[bytes]) -> tuple[str, list[Any]]:
     """Return (statement, parameters) counting documents per (ref, tag, status), with their summed qty."""
     return (

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from eventsourcing.persistence import Tracking
 
 from events.canonical import pack, unpack
-from events.readmodel.listing import Cursor, listing_of
+from events.readmodel.listing import Cursor, cursor_of, listing_of
 from events.readmodel.view import Change, Delete, Put
 
 from ..errors import StoreConfigError
@@ -63,6 +63,17 @@ class ViewStore:
         with translated("reading read-model documents by key"):
             rows = self.recorder.select_by_keys(collection, list(dict.fromkeys(keys)))
         return {r.key: _put(r) for r in rows}
+
+    def first_per_ref(self, collection: str, refs: Sequence[bytes], n: int) -> dict[bytes, list[Put]]:
+        """Return the first `n` documents (in list order) hanging from each of `refs`, by ref (one query)."""
+        if not refs or n <= 0:
+            return {}
+        with translated("reading read-model documents by ref"):
+            rows = self.recorder.select_first_per_ref(collection, list(dict.fromkeys(refs)), n)
+        out: dict[bytes, list[Put]] = {}
+        for put in sorted((_put(r) for r in rows), key=cursor_of):
+            out.setdefault(put.ref or b"", []).append(put)
+        return out
 
     def counts(self, collection: str, refs: Sequence[bytes]) -> list[tuple[bytes, str | None, str | None, int, int]]:
         """Return (ref, tag, status, count, summed qty) of the documents hanging from each of `refs`."""
