@@ -35,13 +35,12 @@ class Reads:
 
     def _groups_page(self, request: PageRequest) -> Page:
         store, views = self.astore.store, self.read_models.views
-        forked = store.forked_authors()
         items: list[dict[str, Any]] = []
         after: str | None = None
         if request.after is None or request.after[1] != _NAMELESS:
             items, after = queries.list_group_docs(views, request)
             if after is not None:
-                return Page(self._with_counts(store, items, forked), after)
+                return Page(self._with_counts(store, items), after)
             start = ""
         else:
             start = request.after[4].decode("ascii", "replace")
@@ -55,15 +54,16 @@ class Reads:
                 if author not in profiled:
                     items.append({"author": group_id_text(author), "name": "", "group_id": group_id_text(author)})
             if len(heads) <= want:
-                return Page(self._with_counts(store, items, forked), None)
+                return Page(self._with_counts(store, items), None)
             if len(items) >= request.limit:
                 break
-        return Page(self._with_counts(store, items, forked), encode_cursor(("", _NAMELESS, 0, 0, start.encode("ascii"))))
+        return Page(self._with_counts(store, items), encode_cursor(("", _NAMELESS, 0, 0, start.encode("ascii"))))
 
     @staticmethod
-    def _with_counts(store: Any, items: list[dict[str, Any]], forked: set[bytes]) -> list[dict[str, Any]]:
+    def _with_counts(store: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         keys = [queries.parse_group(item["group_id"]) for item in items]
         counts = store.counts_of(keys)
+        forked = store.forked_among(keys)
         for item, key in zip(items, keys, strict=True):
             item["forked"] = key in forked
             item["events"] = counts.get(key)
@@ -72,7 +72,7 @@ class Reads:
     async def group(self, group_id: str) -> dict[str, Any]:
         """Return one group's profile, count, fork flag and publications; raise RequestError or NotFoundError."""
         author = queries.parse_group(group_id, "group_id")
-        forked = await self.astore.forked_authors()
+        forked = await self.astore.read(self.astore.store.forked_among, [author])
         head = await self.astore.read(self.astore.store.head, author)
         count = head.seq if head is not None else None
         return await self.read_models.query(queries.get_group, group_id, author in forked, count)

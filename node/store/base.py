@@ -236,6 +236,19 @@ class EventStore(ABC):
             rows = self.recorder.select_fork_rows(None if author is None else group_id_text(author))
         return [decode_fork_proof(r.proof) for r in rows]
 
+    def forked_among(self, authors: Sequence[bytes]) -> set[bytes]:
+        """Return which of `authors` have a stored fork proof."""
+        if not authors:
+            return set()
+        with translated("reading fork proofs"):
+            forked = self.recorder.select_forked_among([group_id_text(a) for a in authors])
+        return {parse_group_id(o) for o in forked}
+
+    def totals(self) -> tuple[int, int, int]:
+        """Return (logs, events, fork proofs) stored, counted in the database."""
+        with translated("counting the log"):
+            return self.recorder.select_totals()
+
     def forked_authors(self) -> set[bytes]:
         """Return the authors for whom a fork proof is stored."""
         with translated("reading fork proofs"):

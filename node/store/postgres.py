@@ -158,6 +158,25 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
             )
         return [ForkRow(r["originator_id"], r["seq"], bytes(r["id_a"]), bytes(r["id_b"]), bytes(r["proof"])) for r in rows]
 
+    def select_forked_among(self, originator_ids: Sequence[str]) -> set[str]:
+        statement = _q(
+            "SELECT DISTINCT originator_id FROM {schema}.{forks} WHERE originator_id = ANY(%s)",
+            self.datastore.schema,
+            forks=FORKS_TABLE,
+        )
+        return {r["originator_id"] for r in self._fetch(statement, (list(originator_ids),))}
+
+    def select_totals(self) -> tuple[int, int, int]:
+        statement = _q(
+            "SELECT COUNT(*) AS logs, COALESCE(SUM(seq), 0)::bigint AS events, (SELECT COUNT(*) FROM {schema}.{forks}) AS proofs "
+            "FROM {schema}.{heads}",
+            self.datastore.schema,
+            forks=FORKS_TABLE,
+            heads=HEADS_TABLE,
+        )
+        [row] = self._fetch(statement)
+        return int(row["logs"]), int(row["events"]), int(row["proofs"])
+
     def select_forked_originators(self) -> list[str]:
         rows = self._fetch(
             _q("SELECT DISTINCT originator_id FROM {schema}.{forks} ORDER BY 1", self.datastore.schema, forks=FORKS_TABLE)

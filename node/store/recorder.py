@@ -111,6 +111,14 @@ class LogRecorder(ApplicationRecorder, ABC):
     def select_forked_originators(self) -> list[str]:
         """Return the originator ids that have at least one stored fork proof."""
 
+    @abstractmethod
+    def select_forked_among(self, originator_ids: Sequence[str]) -> set[str]:
+        """Return which of `originator_ids` have at least one stored fork proof."""
+
+    @abstractmethod
+    def select_totals(self) -> tuple[int, int, int]:
+        """Return (logs, events, fork proofs) stored, counted in the database."""
+
 
 class ViewRecorder(TrackingRecorder, ABC):
     """A tracking recorder that also keeps read-model documents, written with the tracking row in one transaction."""

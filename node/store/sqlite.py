@@ -208,6 +208,21 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             rows = c.fetchall()
         return [ForkRow(r["originator_id"], r["seq"], r["id_a"], r["id_b"], r["proof"]) for r in rows]
 
+    def select_forked_among(self, originator_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(list(originator_ids)):
+                marks = ",".join("?" * len(chunk))
+                c.execute(f"SELECT DISTINCT originator_id FROM {FORKS_TABLE} WHERE originator_id IN ({marks})", chunk)
+                found.update(r[0] for r in c.fetchall())
+        return found
+
+    def select_totals(self) -> tuple[int, int, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*), COALESCE(SUM(seq), 0), (SELECT COUNT(*) FROM {FORKS_TABLE}) FROM {HEADS_TABLE}")
+            logs, events, proofs = c.fetchone()
+        return int(logs), int(events), int(proofs)
+
     def select_forked_originators(self) -> list[str]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT DISTINCT originator_id FROM {FORKS_TABLE} ORDER BY originator_id")

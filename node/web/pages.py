@@ -30,6 +30,7 @@ _INFO_SHOWN = (
     "own_events",
     "groups",
     "forked_groups",
+    "forked_group_count",
     "fork_proofs",
     "state_digest",
     "backend",
