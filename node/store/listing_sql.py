@@ -162,8 +162,11 @@ def authors_statement(
 
 
 def tagged_authors_statement(table: str, ph: str, collection: str, ref: bytes, tag: str, limit: int) -> tuple[str, list[Any]]:
-    """Return (statement, parameters) selecting up to `limit` authors of documents with this ref and tag, by author."""
+    """Return (statement, parameters) selecting up to `limit` authors of documents with this ref and tag, in list order.
+
+    (In list order, not by author: the (collection, ref, order) index serves that, an author order would not.)
+    """
     return (
-        f"SELECT author FROM {table} WHERE collection = {ph} AND ref = {ph} AND tag = {ph} ORDER BY author LIMIT {ph}",
+        f"SELECT author FROM {table} WHERE collection = {ph} AND ref = {ph} AND tag = {ph} ORDER BY {ORDER_SQL} LIMIT {ph}",
         [collection, ref, tag, limit],
     )

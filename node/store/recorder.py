@@ -187,11 +187,11 @@ class ViewRecorder(TrackingRecorder, ABC):
         return out
 
     def select_tagged_authors(self, collection: str, ref: bytes, tag: str, limit: int) -> list[bytes]:
-        """Return up to `limit` authors of documents with this ref and tag, in byte order."""
+        """Return up to `limit` authors of documents with this ref and tag (the first in list order), in byte order."""
         statement, params = listing_sql.tagged_authors_statement(
             self.listing_table, self.placeholder, collection, ref, tag, limit
         )
-        return [r[0] for r in self._select(statement, params)]
+        return sorted(r[0] for r in self._select(statement, params))
 
     @abstractmethod
     def write_documents(self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking) -> None:
