@@ -164,6 +164,34 @@ async def measure(base: str, token: str, args: argparse.Namespace) -> dict:
     return {"endpoints": out, "digest_after_write_ms": round(digest_ms, 2)}
 
 
+async def browser_feed(base: str, times: int) -> dict[str, float]:
+    """Load the feed in Debian's Chromium (Playwright) `times` times; return the medians of its navigation timings (ms)."""
+    from playwright.async_api import async_playwright
+
+    chromium = os.environ.get("SOLNET_CHROMIUM", "/usr/bin/chromium")
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox", "--disable-gpu"])
+        try:
+            page = await browser.new_page()
+            samples = []
+            for _ in range(times):
+                await page.goto(base + "/", wait_until="load")
+                timing = await page.evaluate(
+                    "() => { const t = performance.getEntriesByType('navigation')[0];"
+                    " return [t.responseStart - t.requestStart, t.responseEnd - t.startTime,"
+                    " t.domContentLoadedEventEnd - t.startTime, t.loadEventEnd - t.startTime,"
+                    " document.querySelectorAll('article.callout').length]; }"
+                )
+                samples.append(timing)
+        finally:
+            await browser.close()
+    names = ("first_byte_ms", "response_end_ms", "dom_content_loaded_ms", "load_ms")
+    out = {name: round(statistics.median(s[i] for s in samples), 1) for i, name in enumerate(names)}
+    out["callouts_shown"] = samples[-1][4]
+    print(f"{'browser: the feed in Chromium':62s} " + ", ".join(f"{k} {v}" for k, v in out.items()), flush=True)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=300_000)
@@ -171,6 +199,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--depth", type=int, default=20, help="pages deep for the deep-page figures")
     parser.add_argument("--postgres", metavar="URL", help="use a fresh database on this PostgreSQL server")
+    parser.add_argument("--browser", action="store_true", help="also load the feed in Chromium (Playwright)")
     parser.add_argument("--keep", metavar="DIR", help="keep the node's data dir here (and reuse it if it exists)")
     args = parser.parse_args()
 
@@ -197,6 +226,8 @@ def main() -> None:
             except OSError:
                 time.sleep(0.1)
         result = asyncio.run(measure(base, (data / "api-token").read_text().strip(), args))
+        if args.browser:
+            result["browser_feed"] = asyncio.run(browser_feed(base, args.requests))
         rss, peak = rss_mb(server.pid)
     finally:
         server.terminate()
@@ -216,6 +247,7 @@ def main() -> None:
         "rss_mb": round(rss, 1),
         "rss_peak_mb": round(peak, 1),
         "cpus": os.cpu_count(),
+        "browser_feed": result.get("browser_feed"),
         "endpoints": result["endpoints"],
     }
     print(json.dumps(summary))
