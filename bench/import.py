@@ -14,7 +14,9 @@ proposals, positions, decisions, campaigns...), built once and cached. Each run,
    everything (bench/sync.py's measurement: events per second from the fresh node answering until its log heads
    hold every event, read models projected after; `catchup_total_per_s` also counts the projection).
 The `*_cpu_per_s` figures divide by the CPU seconds of the importing process / of the fresh node (start-up and
-read models included in both): the fairer comparison when other jobs share the machine.
+read models included in both): the fairer comparison when other jobs share the machine. `import_to_catchup`
+(wall, events held) and `import_to_catchup_cpu` compare the two measured in this run: >= 1 means the import
+keeps up with catch-up.
 The figures are medians of --runs runs; the last line is one JSON object.
 """
 
@@ -204,6 +206,8 @@ def main() -> None:
         "catchup_total_per_s": round(median(catchups, "total_rate")),
         "import_total_cpu_per_s": round(median(imports, "cpu_rate")),
         "catchup_total_cpu_per_s": round(median(catchups, "cpu_rate")),
+        "import_to_catchup": round(median(imports, "rate") / median(catchups, "rate"), 2),
+        "import_to_catchup_cpu": round(median(imports, "cpu_rate") / median(catchups, "cpu_rate"), 2),
         "import_read_models_s": median(imports, "read_models_s"),
         "catchup_read_models_after_s": median(catchups, "read_models_after_s"),
         "events": total,

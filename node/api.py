@@ -11,12 +11,14 @@ from aiohttp import web
 from events.errors import EventError
 from events.identity import group_id_text
 from events.kinds import KINDS, friendly_payload
-from events.readmodel.projection import CAMPAIGNS, PLEDGES, REPORTS
+from events.readmodel.projection import CAMPAIGNS, DECISIONS, PLEDGES, REPORTS
 
 from . import queries
+from .assembly_queries import assemblies_json
 from .bodies import read_body
 from .errors import AuthError, BodyTooLargeError, NotFoundError, RequestError
 from .openapi import openapi_document
+from .paging import DEFAULT_LIMIT, Page, PageRequest, page_request
 from .secrets_store import token_matches
 from .service import NodeService
 
@@ -90,13 +92,24 @@ async def digest(request: web.Request) -> web.Response:
     return web.json_response({"state_digest": await service_of(request).digest()})
 
 
+def page_of_request(request: web.Request, default: int = DEFAULT_LIMIT) -> PageRequest:
+    """Return the page a list request asks for (`limit`, `cursor`); raise RequestError naming the bad one."""
+    return page_request(_query(request, "limit"), _query(request, "cursor"), default=default)
+
+
+def page_json(name: str, page: Page) -> web.Response:
+    """Return a page of a list as `{name: [...], "next": cursor or null}`."""
+    return web.json_response({name: page.items, "next": page.next})
+
+
 @routes.get("/api/v1/callouts")
 async def callouts(request: web.Request) -> web.Response:
     since = _query(request, "since")
-    if since is not None and not since.isdigit():
+    if since is not None and not (since.isdigit() and len(since) <= 15):
         raise RequestError("since must be milliseconds since the Unix epoch", field="since")
-    result = await service_of(request).query(
+    found = await service_of(request).query(
         queries.list_callouts,
+        page_of_request(request),
         status=request.query.get("status", "open"),
         need=_query(request, "need"),
         area=_query(request, "area"),
@@ -104,18 +117,22 @@ async def callouts(request: web.Request) -> web.Response:
         author=_query(request, "author"),
         since=int(since) if since else None,
     )
-    return web.json_response({"callouts": result})
+    return page_json("callouts", found)
 
 
 @routes.get("/api/v1/callouts/{id}")
 async def callout(request: web.Request) -> web.Response:
-    return web.json_response(await service_of(request).query(queries.get_callout, request.match_info["id"]))
+    """One callout with its totals and a page of its pledges (`limit` and `cursor` page the pledges)."""
+    found = await service_of(request).query(queries.get_callout, request.match_info["id"], page_of_request(request))
+    return web.json_response(found)
 
 
 @routes.get("/api/v1/campaigns")
 async def campaigns(request: web.Request) -> web.Response:
-    docs = await service_of(request).query(queries.list_docs, CAMPAIGNS, author=_query(request, "author"))
-    return web.json_response({"campaigns": docs})
+    found = await service_of(request).query(
+        queries.list_docs, CAMPAIGNS, page_of_request(request), author=_query(request, "author"), status=_query(request, "status")
+    )
+    return page_json("campaigns", found)
 
 
 @routes.get("/api/v1/campaigns/{id}")
@@ -125,7 +142,7 @@ async def campaign(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/groups")
 async def groups(request: web.Request) -> web.Response:
-    return web.json_response({"groups": await service_of(request).groups()})
+    return page_json("groups", await service_of(request).groups(page_of_request(request)))
 
 
 @routes.get("/api/v1/groups/{group_id}")
@@ -135,23 +152,47 @@ async def group(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/reports")
 async def reports(request: web.Request) -> web.Response:
-    docs = await service_of(request).query(
-        queries.list_docs, REPORTS, author=_query(request, "author"), ref=_query(request, "campaign")
+    found = await service_of(request).query(
+        queries.list_docs,
+        REPORTS,
+        page_of_request(request),
+        author=_query(request, "author"),
+        ref=_query(request, "campaign"),
+        ref_field="campaign",
     )
-    return web.json_response({"reports": docs})
+    return page_json("reports", found)
 
 
 @routes.get("/api/v1/pledges")
 async def pledges(request: web.Request) -> web.Response:
-    docs = await service_of(request).query(
-        queries.list_docs, PLEDGES, author=_query(request, "author"), ref=_query(request, "callout")
+    found = await service_of(request).query(
+        queries.list_docs,
+        PLEDGES,
+        page_of_request(request),
+        author=_query(request, "author"),
+        ref=_query(request, "callout"),
+        ref_field="callout",
+        status=_query(request, "status"),
     )
-    return web.json_response({"pledges": docs})
+    return page_json("pledges", found)
+
+
+@routes.get("/api/v1/decisions")
+async def decisions(request: web.Request) -> web.Response:
+    found = await service_of(request).query(
+        queries.list_docs,
+        DECISIONS,
+        page_of_request(request),
+        author=_query(request, "author"),
+        link=_query(request, "campaign"),
+    )
+    return page_json("decisions", found)
 
 
 @routes.get("/api/v1/assemblies")
 async def assemblies(request: web.Request) -> web.Response:
-    return web.json_response({"assemblies": await service_of(request).query(queries.assemblies_json)})
+    found = await service_of(request).query(assemblies_json, page_of_request(request, default=20))
+    return page_json("assemblies", found)
 
 
 @routes.get("/api/v1/events/{id}")

@@ -18,6 +18,7 @@ from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_peer_a
 from .commands.publish import cmd_publish, cmd_redact
 from .commands.read import cmd_list, cmd_rebuild, cmd_show, cmd_status
 from .errors import ConfigError, NodeError
+from .paging import DEFAULT_LIMIT, MAX_LIMIT
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -109,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--area", help="callouts: text in the place")
     p.add_argument("--campaign", help="callouts: campaign id")
     p.add_argument("--author", help="only this group's (sn_...)")
+    p.add_argument("--limit", type=int, help=f"at most this many (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})")
+    p.add_argument("--cursor", help="start after the page that printed this cursor")
     p.set_defaults(func=cmd_list)
 
     p = sub.add_parser("show", help="show one event")

@@ -4,24 +4,58 @@ from __future__ import annotations
 
 from typing import Any
 
+from .paging import CURSOR_MAX, DEFAULT_LIMIT, MAX_LIMIT
 from .service import VERSION
 
 
-def _list(name: str, params: list[dict[str, Any]] | None = None, summary: str = "") -> dict[str, Any]:
+def _paging(default: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": "limit",
+            "in": "query",
+            "required": False,
+            "description": f"items per page (default {default})",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": default},
+        },
+        {
+            "name": "cursor",
+            "in": "query",
+            "required": False,
+            "description": "the `next` value of the previous page; absent for the first page",
+            "schema": {"type": "string", "maxLength": CURSOR_MAX, "pattern": "^[A-Za-z0-9_-]+$"},
+        },
+    ]
+
+
+def _list(
+    name: str, params: list[dict[str, Any]] | None = None, summary: str = "", default: int = DEFAULT_LIMIT
+) -> dict[str, Any]:
+    page = {
+        "type": "object",
+        "required": [name, "next"],
+        "properties": {
+            name: {"type": "array", "items": {"type": "object"}, "maxItems": MAX_LIMIT},
+            "next": {"type": ["string", "null"], "description": "cursor of the next page; null on the last page"},
+        },
+    }
     return {
         "get": {
-            "summary": summary or f"List {name}",
-            "parameters": params or [],
-            "responses": {"200": {"description": f'{{"{name}": [...]}}'}, "400": {"$ref": "#/components/responses/Error"}},
+            "summary": (summary or f"List {name}") + ", a page at a time",
+            "parameters": [*(params or []), *_paging(default)],
+            "responses": {
+                "200": {"description": f"one page of {name}", "content": {"application/json": {"schema": page}}},
+                "400": {"$ref": "#/components/responses/Error"},
+            },
         }
     }
 
 
-def _one(what: str, param: str = "id") -> dict[str, Any]:
+def _one(what: str, param: str = "id", paged: bool = False) -> dict[str, Any]:
+    path = [{"name": param, "in": "path", "required": True, "schema": {"type": "string"}}]
     return {
         "get": {
             "summary": f"One {what}",
-            "parameters": [{"name": param, "in": "path", "required": True, "schema": {"type": "string"}}],
+            "parameters": path + (_paging() if paged else []),
             "responses": {
                 "200": {"description": what},
                 "400": {"$ref": "#/components/responses/Error"},
@@ -99,14 +133,21 @@ def openapi_document() -> dict[str, Any]:
                 ],
                 "Callouts, most urgent and soonest first, with pledges and totals",
             ),
-            "/api/v1/callouts/{id}": _one("callout"),
-            "/api/v1/campaigns": _list("campaigns", [_q("author", "group id")]),
-            "/api/v1/campaigns/{id}": _one("campaign with callouts, reports and decisions"),
-            "/api/v1/groups": _list("groups"),
+            "/api/v1/callouts/{id}": _one(
+                "callout with its pledge totals and a page of its pledges (`pledges_next`)", paged=True
+            ),
+            "/api/v1/campaigns": _list("campaigns", [_q("author", "group id"), _q("status", "active or closed")]),
+            "/api/v1/campaigns/{id}": _one("campaign with the first page of its callouts, reports and decisions"),
+            "/api/v1/groups": _list("groups", None, "Groups by name, then logs held without a profile"),
             "/api/v1/groups/{group_id}": _one("group", "group_id"),
             "/api/v1/reports": _list("reports", [_q("author", "group id"), _q("campaign", "campaign id")]),
-            "/api/v1/pledges": _list("pledges", [_q("author", "group id"), _q("callout", "callout id")]),
-            "/api/v1/assemblies": _list("assemblies", None, "Assemblies with proposals, positions and decisions"),
+            "/api/v1/pledges": _list(
+                "pledges", [_q("author", "group id"), _q("callout", "callout id"), _q("status", "made, fulfilled or withdrawn")]
+            ),
+            "/api/v1/decisions": _list("decisions", [_q("author", "group id"), _q("campaign", "campaign id")]),
+            "/api/v1/assemblies": _list(
+                "assemblies", None, "Assemblies (latest first) with their first proposals, positions and decisions", 20
+            ),
             "/api/v1/events/{id}": _one("signed event"),
             "/api/v1/peers": {
                 "get": {

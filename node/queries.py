@@ -1,6 +1,9 @@
 """Read-side queries over the read models, shared by the JSON API, the CLI and the web page.
 
 Blocking: run them on the store's reader pool. They return JSON-ready dicts (ids as hex, groups as `sn_…`).
+Every list is one page (node/paging.py) read in the database in the collection's order with the filters as
+SQL (node/store/listing_sql.py); joins across authors (names, pledge totals, position tallies) are computed for
+the page's items only, in one query each, so no request's work grows with the history.
 """
 
 from __future__ import annotations
@@ -9,25 +12,21 @@ from dataclasses import asdict
 from typing import Any
 
 from events.identity import IdentityError, group_id_text, parse_group_id
-from events.kinds import NEEDS, URGENCIES, friendly_value
-from events.readmodel.joins import callout_summary, proposal_tally
-from events.readmodel.projection import (
-    ASSEMBLIES,
-    CALLOUTS,
-    CAMPAIGNS,
-    DECISIONS,
-    GROUPS,
-    PLEDGES,
-    POSITIONS,
-    PROPOSALS,
-    REPORTS,
-)
-from events.readmodel.view import Put, ViewReader
+from events.kinds import NEEDS, friendly_value
+from events.readmodel.joins import ACTIVE_PLEDGE, summary_from_counts
+from events.readmodel.listing import NEED_BITS
+from events.readmodel.projection import CALLOUTS, CAMPAIGNS, DECISIONS, GROUPS, PLEDGES, REPORTS
+from events.readmodel.view import Put
 
 from .errors import NotFoundError, RequestError
+from .paging import FIRST_PAGE, Page, PageRequest, split_page
+from .store.listing_sql import Where
+from .store.views import ViewStore
 
 CALLOUT_STATUSES = ("open", "fulfilled", "withdrawn", "all")
-_URGENCY_RANK = {u: i for i, u in enumerate(reversed(URGENCIES))}
+CARD_PLEDGES = 5  # pledges shown on a callout's card in a list (its totals count them all)
+SECTION = PageRequest(20)  # the first page of each list inside a detail page (campaign, group)
+AREA_MAX = 100
 
 
 def doc_json(put: Put) -> dict[str, Any]:
@@ -63,24 +62,43 @@ def parse_group(text: str, field: str = "author") -> bytes:
         raise RequestError(f"{field} must be a group id (sn_…)", field=field) from None
 
 
-def _names(view: ViewReader) -> dict[bytes, str]:
-    return {p.author: p.doc.get("name", "") for p in view.scan(GROUPS)}
+def names_of(view: ViewStore, authors: list[bytes]) -> dict[bytes, str]:
+    """Return the profile name of each of `authors` that has one (one query)."""
+    return {key: put.doc.get("name", "") for key, put in view.by_keys(GROUPS, authors).items()}
 
 
-def callout_json(view: ViewReader, put: Put, names: dict[bytes, str] | None = None) -> dict[str, Any]:
-    """Return a callout with its author's name, its pledges and their totals per need."""
-    pledges = list(view.scan(PLEDGES, ref=put.key))
-    names = names if names is not None else _names(view)
-    out = doc_json(put)
-    out["author_name"] = names.get(put.author, "")
-    summary = callout_summary(put, pledges)
-    out["totals"] = friendly_value(asdict(summary))
-    out["pledges"] = [{**doc_json(p), "author_name": names.get(p.author, "")} for p in pledges]
+def with_names(view: ViewStore, puts: list[Put]) -> list[dict[str, Any]]:
+    """Return documents as JSON, each with its author's name."""
+    names = names_of(view, [p.author for p in puts])
+    return [{**doc_json(p), "author_name": names.get(p.author, "")} for p in puts]
+
+
+def page_of(view: ViewStore, collection: str, where: Where, request: PageRequest) -> tuple[list[Put], str | None]:
+    """Return one page of a collection's documents and the next page's cursor."""
+    return split_page(view.page(collection, where, request.after, request.limit + 1), request)
+
+
+def callouts_json(view: ViewStore, puts: list[Put], *, pledges: int = CARD_PLEDGES) -> list[dict[str, Any]]:
+    """Return callouts with their authors' names, pledge totals (all pledges) and their first `pledges` pledges."""
+    ids = [p.key for p in puts]
+    counts: dict[bytes, list[tuple[str | None, str | None, int, int]]] = {}
+    for ref, need, status, count, quantity in view.counts(PLEDGES, ids):
+        counts.setdefault(ref, []).append((need, status, count, quantity))
+    groups = view.author_counts(PLEDGES, ids, ACTIVE_PLEDGE)
+    firsts = view.first_per_ref(PLEDGES, ids, pledges)
+    shown = {p.key: firsts.get(p.key, []) for p in puts}
+    names = names_of(view, [p.author for p in puts] + [x.author for xs in shown.values() for x in xs])
+    out = []
+    for put in puts:
+        item = {**doc_json(put), "author_name": names.get(put.author, "")}
+        summary = summary_from_counts(put, counts.get(put.key, ()), groups.get(put.key, 0))
+        item["totals"] = friendly_value(asdict(summary))
+        item["pledges"] = [{**doc_json(x), "author_name": names.get(x.author, "")} for x in shown[put.key]]
+        out.append(item)
     return out
 
 
-def list_callouts(
-    view: ViewReader,
+def callout_where(
     *,
     status: str = "open",
     need: str | None = None,
@@ -88,128 +106,114 @@ def list_callouts(
     campaign: str | None = None,
     author: str | None = None,
     since: int | None = None,
-) -> list[dict[str, Any]]:
-    """Return callouts matching the filters, most urgent first, then soonest, then newest."""
+) -> Where:
+    """Return the filters of a callout list; raise RequestError naming a bad one."""
     if status not in CALLOUT_STATUSES:
         raise RequestError(f"status must be one of {', '.join(CALLOUT_STATUSES)}", field="status")
     if need is not None and need not in NEEDS:
         raise RequestError(f"need must be one of {', '.join(NEEDS)}", field="need")
-    campaign_id = parse_event_id(campaign, "campaign") if campaign else None
-    author_key = parse_group(author) if author else None
-    puts = view.scan(CALLOUTS, ref=campaign_id, author=author_key)
-    names = _names(view)
-    area_lc = area.lower() if area else None
-    chosen = []
-    for put in puts:
-        doc = put.doc
-        if status != "all" and doc.get("status") != status:
-            continue
-        if need and need not in doc.get("needs", ()):
-            continue
-        if area_lc and area_lc not in (doc.get("where") or "").lower():
-            continue
-        if since is not None and (doc.get("ends_at") or doc.get("starts_at") or doc["timestamp"]) < since:
-            continue
-        chosen.append(put)
-    chosen.sort(
-        key=lambda p: (
-            _URGENCY_RANK.get(p.doc.get("urgency", "normal"), 9),
-            p.doc.get("starts_at") or 2**63,
-            -p.doc["timestamp"],
-        )
+    if area is not None and len(area) > AREA_MAX:
+        raise RequestError(f"area must be at most {AREA_MAX} characters", field="area")
+    return Where(
+        author=parse_group(author) if author else None,
+        ref=parse_event_id(campaign, "campaign") if campaign else None,
+        status=None if status == "all" else status,
+        needs=NEED_BITS[need] if need else 0,
+        place=area or None,
+        until_from=since,
     )
-    return [callout_json(view, p, names) for p in chosen]
 
 
-def _get(view: ViewReader, collection: str, key: bytes, what: str) -> Put:
+def list_callouts(view: ViewStore, request: PageRequest = FIRST_PAGE, **filters: Any) -> Page:
+    """Return a page of callouts matching the filters, most urgent first, then soonest, then newest."""
+    puts, after = page_of(view, CALLOUTS, callout_where(**filters), request)
+    return Page(callouts_json(view, puts), after)
+
+
+def _get(view: ViewStore, collection: str, key: bytes, what: str) -> Put:
     put = view.get(collection, key)
     if put is None:
         raise NotFoundError(f"no {what} with id {key.hex()}", field="id")
     return put
 
 
-def get_callout(view: ViewReader, callout_id: str) -> dict[str, Any]:
-    """Return one callout with pledges; raise NotFoundError."""
-    return callout_json(view, _get(view, CALLOUTS, parse_event_id(callout_id), "callout"))
-
-
-def list_docs(view: ViewReader, collection: str, *, author: str | None = None, ref: str | None = None) -> list[dict[str, Any]]:
-    """Return every document of a collection (newest first), optionally by author or ref."""
-    author_key = parse_group(author) if author else None
-    ref_id = parse_event_id(ref, "ref") if ref else None
-    puts = sorted(view.scan(collection, author=author_key, ref=ref_id), key=lambda p: -p.doc.get("timestamp", 0))
-    names = _names(view)
-    return [{**doc_json(p), "author_name": names.get(p.author, "")} for p in puts]
-
-
-def get_campaign(view: ViewReader, campaign_id: str) -> dict[str, Any]:
-    """Return a campaign with its callouts, reports back and decisions."""
-    put = _get(view, CAMPAIGNS, parse_event_id(campaign_id), "campaign")
-    names = _names(view)
-    out = {**doc_json(put), "author_name": names.get(put.author, "")}
-    out["callouts"] = [callout_json(view, p, names) for p in view.scan(CALLOUTS, ref=put.key)]
-    out["reports"] = list_docs(view, REPORTS, ref=campaign_id)
-    out["decisions"] = [d for d in list_docs(view, DECISIONS) if d.get("campaign") == campaign_id]
+def get_callout(view: ViewStore, callout_id: str, pledges: PageRequest = FIRST_PAGE) -> dict[str, Any]:
+    """Return one callout with its totals and a page of its pledges (`pledges_next`: the next page); raise NotFoundError."""
+    put = _get(view, CALLOUTS, parse_event_id(callout_id), "callout")
+    out = callouts_json(view, [put], pledges=0)[0]
+    shown, after = page_of(view, PLEDGES, Where(ref=put.key), pledges)
+    out["pledges"] = with_names(view, shown)
+    out["pledges_next"] = after
     return out
 
 
-def list_groups(view: ViewReader, forked: set[bytes], known: dict[bytes, int] | None = None) -> list[dict[str, Any]]:
-    """Return every group with a profile (and every author we hold events of), with its fork flag."""
-    groups: dict[bytes, dict[str, Any]] = {}
-    for put in view.scan(GROUPS):
-        groups[put.author] = doc_json(put)
-    for author in known or {}:
-        groups.setdefault(author, {"author": group_id_text(author), "name": ""})
-    for author, doc in groups.items():
-        doc["group_id"] = group_id_text(author)
-        doc["forked"] = author in forked
-        doc["events"] = (known or {}).get(author)
-    return sorted(groups.values(), key=lambda d: (d.get("name") or "~").lower())
+def list_docs(
+    view: ViewStore,
+    collection: str,
+    request: PageRequest = FIRST_PAGE,
+    *,
+    author: str | None = None,
+    ref: str | None = None,
+    ref_field: str = "ref",
+    status: str | None = None,
+    link: str | None = None,
+) -> Page:
+    """Return a page of a collection's documents in its order (newest first for most), filtered as asked."""
+    if status is not None and not (status.isascii() and status.isalpha() and len(status) <= 32):
+        raise RequestError("status must be a status name such as open, made or withdrawn", field="status")
+    where = Where(
+        author=parse_group(author) if author else None,
+        ref=parse_event_id(ref, ref_field) if ref else None,
+        status=status,
+        link=parse_event_id(link, "campaign") if link else None,
+    )
+    puts, after = page_of(view, collection, where, request)
+    return Page(with_names(view, puts), after)
 
 
-def group_profile(view: ViewReader, author: bytes) -> dict[str, Any]:
+def section(page: Page) -> dict[str, Any]:
+    """Return a page as the JSON of a section of a detail page: its items and the next page's cursor."""
+    return {"items": page.items, "next": page.next}
+
+
+def get_campaign(view: ViewStore, campaign_id: str) -> dict[str, Any]:
+    """Return a campaign with the first page of its callouts, reports back and decisions (each with its next cursor)."""
+    put = _get(view, CAMPAIGNS, parse_event_id(campaign_id), "campaign")
+    out = with_names(view, [put])[0]
+    callouts, after = page_of(view, CALLOUTS, Where(ref=put.key), SECTION)
+    out["callouts"] = callouts_json(view, callouts)
+    out["callouts_next"] = after
+    for name, page in (
+        ("reports", list_docs(view, REPORTS, SECTION, ref=campaign_id)),
+        ("decisions", list_docs(view, DECISIONS, SECTION, link=campaign_id)),
+    ):
+        out[name], out[f"{name}_next"] = page.items, page.next
+    return out
+
+
+def group_profile(view: ViewStore, author: bytes) -> dict[str, Any]:
     """Return a group's profile document as JSON, or {} if it has published none."""
     put = view.get(GROUPS, author)
     return doc_json(put) if put else {}
 
 
-def get_group(view: ViewReader, group_id: str, forked: set[bytes], count: int | None) -> dict[str, Any]:
-    """Return a group's profile, fork flag and what it has published."""
+def list_group_docs(view: ViewStore, request: PageRequest) -> tuple[list[dict[str, Any]], str | None]:
+    """Return a page of group profiles by name (without counts or fork flags: node/reads.py adds those)."""
+    puts, after = page_of(view, GROUPS, Where(), request)
+    return [{**doc_json(p), "group_id": group_id_text(p.author)} for p in puts], after
+
+
+def get_group(view: ViewStore, group_id: str, forked: bool, count: int | None) -> dict[str, Any]:
+    """Return a group's profile, fork flag and the first page of what it has published."""
     author = parse_group(group_id, "group_id")
     put = view.get(GROUPS, author)
     if put is None and count is None:
         raise NotFoundError(f"no group {group_id}", field="group_id")
     out = doc_json(put) if put else {"author": group_id, "name": ""}
-    out.update(group_id=group_id, forked=author in forked, events=count)
-    out["campaigns"] = list_docs(view, CAMPAIGNS, author=group_id)
-    out["callouts"] = [callout_json(view, p) for p in view.scan(CALLOUTS, author=author)]
-    out["reports"] = list_docs(view, REPORTS, author=group_id)
+    out.update(group_id=group_id, forked=forked, events=count)
+    callouts, after = page_of(view, CALLOUTS, Where(author=author), SECTION)
+    out["callouts"], out["callouts_next"] = callouts_json(view, callouts), after
+    for name, collection in (("campaigns", CAMPAIGNS), ("reports", REPORTS)):
+        page = list_docs(view, collection, SECTION, author=group_id)
+        out[name], out[f"{name}_next"] = page.items, page.next
     return out
-
-
-def assemblies_json(view: ViewReader) -> list[dict[str, Any]]:
-    """Return assemblies with their proposals, each with positions, tally and decisions."""
-    names = _names(view)
-    positions = list(view.scan(POSITIONS))
-    decisions = list(view.scan(DECISIONS))
-    proposals = list(view.scan(PROPOSALS))
-
-    def proposal_json(p: Put) -> dict[str, Any]:
-        mine = [x for x in positions if x.ref == p.key]
-        out = {**doc_json(p), "author_name": names.get(p.author, "")}
-        out["positions"] = [{**doc_json(x), "author_name": names.get(x.author, "")} for x in mine]
-        out["tally"] = friendly_value(asdict(proposal_tally(p, mine)))
-        out["tally"]["blocked_by"] = [group_id_text(bytes.fromhex(b)) for b in out["tally"]["blocked_by"]]
-        out["decisions"] = [doc_json(d) for d in decisions if d.doc.get("proposal") == p.key]
-        return out
-
-    result = []
-    for a in sorted(view.scan(ASSEMBLIES), key=lambda p: p.doc.get("starts_at", 0)):
-        out = {**doc_json(a), "author_name": names.get(a.author, "")}
-        out["proposals"] = [proposal_json(p) for p in proposals if p.doc.get("assembly") == a.key]
-        out["decisions"] = [doc_json(d) for d in decisions if d.doc.get("assembly") == a.key and not d.doc.get("proposal")]
-        result.append(out)
-    loose = [proposal_json(p) for p in proposals if not p.doc.get("assembly")]
-    if loose:
-        result.append({"id": None, "title": "Proposals outside an assembly", "proposals": loose, "decisions": []})
-    return result

@@ -9,13 +9,18 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from events import Event, ForkProof
+from events.identity import group_id_text
+from events.readmodel.projection import GROUPS
 
 from . import queries
+from .paging import FIRST_PAGE, Page, PageRequest, encode_cursor
 from .readmodels import ReadModels
 from .store import AsyncStore
 from .store.async_store import Lane
 
 T = TypeVar("T")
+_NAMELESS = -1  # the sort1 of a cursor into the second part of the directory (logs without a profile)
+_HEAD_PAGES = 10
 
 
 class Reads:
@@ -25,18 +30,53 @@ class Reads:
         self.astore = astore
         self.read_models = read_models
 
-    async def groups(self) -> list[dict[str, Any]]:
-        """Return every known group (with a profile or events held) with its event count and fork flag."""
-        forked = await self.astore.forked_authors()
-        counts = await self.astore.counts()
-        return await self.read_models.query(queries.list_groups, forked, counts)
+    async def groups(self, request: PageRequest = FIRST_PAGE) -> Page:
+        """Return a page of the groups this node knows: profiles by name, then groups it holds events of but no profile."""
+        return await self.astore.read(self._groups_page, request)
+
+    def _groups_page(self, request: PageRequest) -> Page:
+        store, views = self.astore.store, self.read_models.views
+        items: list[dict[str, Any]] = []
+        after: str | None = None
+        if request.after is None or request.after[1] != _NAMELESS:
+            items, after = queries.list_group_docs(views, request)
+            if after is not None:
+                return Page(self._with_counts(store, items), after)
+            start = ""
+        else:
+            start = request.after[4].decode("ascii", "replace")
+        # Then every log held without a profile, by originator id (a bounded number of head pages per request).
+        for _ in range(_HEAD_PAGES):
+            want = request.limit - len(items)
+            heads = store.heads_after(start, want + 1)
+            profiled = views.by_keys(GROUPS, [author for _, author, _ in heads])
+            for originator, author, _count in heads[:want]:
+                start = originator
+                if author not in profiled:
+                    items.append({"author": group_id_text(author), "name": "", "group_id": group_id_text(author)})
+            if len(heads) <= want:
+                return Page(self._with_counts(store, items), None)
+            if len(items) >= request.limit:
+                break
+        return Page(self._with_counts(store, items), encode_cursor(("", _NAMELESS, 0, 0, start.encode("ascii"))))
+
+    @staticmethod
+    def _with_counts(store: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        keys = [queries.parse_group(item["group_id"]) for item in items]
+        counts = store.counts_of(keys)
+        forked = store.forked_among(keys)
+        for item, key in zip(items, keys, strict=True):
+            item["forked"] = key in forked
+            item["events"] = counts.get(key)
+        return items
 
     async def group(self, group_id: str) -> dict[str, Any]:
         """Return one group's profile, count, fork flag and publications; raise RequestError or NotFoundError."""
         author = queries.parse_group(group_id, "group_id")
-        forked = await self.astore.forked_authors()
-        counts = await self.astore.counts()
-        return await self.read_models.query(queries.get_group, group_id, forked, counts.get(author))
+        forked = await self.astore.read(self.astore.store.forked_among, [author])
+        head = await self.astore.read(self.astore.store.head, author)
+        count = head.seq if head is not None else None
+        return await self.read_models.query(queries.get_group, group_id, author in forked, count)
 
     async def event(self, event_id: bytes) -> Event | None:
         """Return the stored event with id `event_id`, or None."""

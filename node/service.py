@@ -22,6 +22,7 @@ from events.ingest import IngestResult
 
 from .datadir import DataDir, Settings
 from .notices import Listener, Source, Stored
+from .paging import FIRST_PAGE, Page, PageRequest
 from .readmodels import ReadModels
 from .reads import Reads
 from .settings import SettingsKeeper
@@ -158,9 +159,9 @@ class NodeService:
         """Return the state digest of the read models (docs/KINDS.md, "State digest")."""
         return await self.read_models.digest()
 
-    async def groups(self) -> list[dict[str, Any]]:
-        """Return every known group with its event count and fork flag (GET /api/v1/groups, /groups, `solnet list`)."""
-        return await self.reads.groups()
+    async def groups(self, request: PageRequest = FIRST_PAGE) -> Page:
+        """Return a page of known groups with event counts and fork flags (GET /api/v1/groups, /groups, `solnet list`)."""
+        return await self.reads.groups(request)
 
     async def group(self, group_id: str) -> dict[str, Any]:
         """Return one group's profile, count, fork flag and publications; raise RequestError or NotFoundError."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from events import Identity, group_id_text
+from events import Identity
 
 from .readmodels import ReadModels
 from .settings import SettingsKeeper
 from .store import AsyncStore
 
 VERSION = "0.1.0"
+FORKED_SHOWN = 100  # forked groups named in the status (all are counted; /groups flags each)
 StatusProvider = Callable[[], Awaitable[dict[str, Any]]]
 
 
@@ -27,17 +28,20 @@ class NodeStatus:
 
     async def info(self) -> dict[str, Any]:
         """Return the node's status as JSON: identity, counts, forks, state digest, backend, then the providers'."""
-        counts = await self.astore.counts()
-        forked = await self.astore.forked_authors()
+        store = self.astore.store
+        logs, events, proofs = await self.astore.read_sync(store.totals)
+        own = await self.astore.read_sync(store.head, self.identity.public_key)
+        forked = await self.astore.read_sync(store.recorder.select_forked_originators)  # one row per forked group
         info: dict[str, Any] = {
             "group_id": self.identity.group_id,
             "name": self.settings.current.name,
             "version": VERSION,
-            "events": sum(counts.values()),
-            "own_events": counts.get(self.identity.public_key, 0),
-            "groups": len(counts),
-            "forked_groups": sorted(group_id_text(a) for a in forked),
-            "fork_proofs": len(await self.astore.fork_proofs()),
+            "events": events,
+            "own_events": own.seq if own is not None else 0,
+            "groups": logs,
+            "forked_groups": forked[:FORKED_SHOWN],
+            "forked_group_count": len(forked),
+            "fork_proofs": proofs,
             "state_digest": await self.read_models.digest(),
             "backend": type(self.astore.store).__name__,
         }

@@ -45,30 +45,46 @@ def callout_summary(callout: Put | dict[str, Any], pledges: Iterable[Put | dict[
     Active pledges are those made or fulfilled; withdrawn ones are only counted in `withdrawn`. A need
     pledged that the callout does not ask for still gets its own total, after the callout's needs.
     """
-    doc = _doc(callout)
-    callout_id = doc["id"]
-    counts: dict[str, list[int]] = {need: [0, 0, 0] for need in doc.get("needs", ())}
-    active = fulfilled = withdrawn = 0
+    callout_id = _doc(callout)["id"]
+    counts: dict[tuple[str | None, str | None], list[int]] = {}
     groups: set[bytes] = set()
     for item in pledges:
         pledge = _doc(item)
         if pledge.get("callout") != callout_id:
             continue
-        if pledge.get("status") not in ACTIVE_PLEDGE:
-            withdrawn += 1
+        row = counts.setdefault((pledge.get("need"), pledge.get("status")), [0, 0])
+        row[0] += 1
+        row[1] += pledge.get("quantity", 1)
+        if pledge.get("status") in ACTIVE_PLEDGE:
+            groups.add(pledge["author"])
+    return summary_from_counts(callout, [(n, s, c, q) for (n, s), (c, q) in counts.items()], len(groups))
+
+
+def summary_from_counts(
+    callout: Put | dict[str, Any], counts: Iterable[tuple[str | None, str | None, int, int]], groups: int
+) -> CalloutSummary:
+    """Return a callout's pledge totals from (need, status, pledges, summed quantity) rows and its active pledgers' count.
+
+    The one definition of the totals: `callout_summary` counts pledges in memory, the node counts them in SQL.
+    """
+    doc = _doc(callout)
+    totals: dict[str, list[int]] = {need: [0, 0, 0] for need in doc.get("needs", ())}
+    active = fulfilled = withdrawn = 0
+    for need, status, count, quantity in counts:
+        if status not in ACTIVE_PLEDGE or need is None:
+            withdrawn += count
             continue
-        total = counts.setdefault(pledge["need"], [0, 0, 0])
-        total[0] += 1
-        total[1] += pledge.get("quantity", 1)
-        done = pledge["status"] == "fulfilled"
+        total = totals.setdefault(need, [0, 0, 0])
+        total[0] += count
+        total[1] += quantity
+        done = count if status == "fulfilled" else 0
         total[2] += done
-        active += 1
+        active += count
         fulfilled += done
-        groups.add(pledge["author"])
     asked = tuple(doc.get("needs", ()))
-    order = [*asked, *(n for n in NEEDS if n in counts and n not in asked)]
-    needs = tuple(NeedTotal(n, *counts[n]) for n in order)
-    return CalloutSummary(callout_id, needs, active, fulfilled, withdrawn, len(groups), doc.get("quantity"))
+    order = [*asked, *(n for n in NEEDS if n in totals and n not in asked)]
+    needs = tuple(NeedTotal(n, *totals[n]) for n in order)
+    return CalloutSummary(doc["id"], needs, active, fulfilled, withdrawn, groups, doc.get("quantity"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,4 +110,15 @@ def proposal_tally(proposal: Put | dict[str, Any], positions: Iterable[Put | dic
         counts[doc["position"]] += 1
         if doc["position"] == "block":
             blockers.append(doc["author"])
-    return Tally(proposal_id, counts["agree"], counts["stand_aside"], counts["block"], tuple(sorted(blockers)))
+    return tally_from_counts(proposal_id, counts, blockers)
+
+
+def tally_from_counts(proposal_id: bytes, counts: dict[str, int], blockers: Iterable[bytes]) -> Tally:
+    """Return a proposal's tally from its count per position and the groups that block."""
+    return Tally(
+        proposal_id,
+        counts.get("agree", 0),
+        counts.get("stand_aside", 0),
+        counts.get("block", 0),
+        tuple(sorted(blockers)),
+    )

@@ -10,6 +10,8 @@ from typing import Any
 from events.readmodel.projection import CAMPAIGNS, PLEDGES, REPORTS
 
 from .. import queries
+from ..assembly_queries import assemblies_json
+from ..paging import Page, page_request
 from ..service import NodeService
 from .common import CliError, print_json, with_service
 
@@ -17,10 +19,13 @@ _LISTS = {"campaigns": CAMPAIGNS, "pledges": PLEDGES, "reports": REPORTS}
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    async def body(service: NodeService) -> Any:
+    request = page_request(str(args.limit) if args.limit else None, args.cursor)
+
+    async def body(service: NodeService) -> Page:
         if args.what == "callouts":
             return await service.query(
                 queries.list_callouts,
+                request,
                 status=args.status,
                 need=args.need,
                 area=args.area,
@@ -28,19 +33,21 @@ def cmd_list(args: argparse.Namespace) -> int:
                 author=args.author,
             )
         if args.what == "groups":
-            return await service.groups()
+            return await service.groups(request)
         if args.what == "assemblies":
-            return await service.query(queries.assemblies_json)
-        return await service.query(queries.list_docs, _LISTS[args.what], author=args.author)
+            return await service.query(assemblies_json, request)
+        return await service.query(queries.list_docs, _LISTS[args.what], request, author=args.author)
 
-    items = with_service(args, body)
+    found = with_service(args, body)
     if args.json:
-        print_json(items)
+        print_json({args.what: found.items, "next": found.next})
         return 0
-    if not items:
+    if not found.items:
         print(f"no {args.what}")
-    for item in items:
+    for item in found.items:
         print(_line(args.what, item))
+    if found.next:
+        print(f"more: solnet list {args.what} --cursor {found.next}")
     return 0
 
 

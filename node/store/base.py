@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from abc import ABC, abstractmethod
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -160,6 +160,18 @@ class EventStore(ABC):
         with translated("reading log heads"):
             return {row.author: _head(row) for row in self.recorder.select_heads()}
 
+    def counts_of(self, authors: Sequence[bytes]) -> dict[bytes, int]:
+        """Return how many events of each of `authors` are stored (those with none are left out)."""
+        if not authors:
+            return {}
+        with translated("reading log heads"):
+            return {row.author: row.seq for row in self.recorder.select_heads([group_id_text(a) for a in authors])}
+
+    def heads_after(self, after: str, limit: int) -> list[tuple[str, bytes, int]]:
+        """Return up to `limit` (originator id, author, event count) of stored logs after `after`, by originator id."""
+        with translated("reading log heads"):
+            return [(row.originator_id, row.author, row.seq) for row in self.recorder.select_heads_after(after, limit)]
+
     def counts(self) -> dict[bytes, int]:
         """Return how many events of each author are stored (logs are contiguous from seq 1)."""
         return {author: head.seq for author, head in self.heads().items()}
@@ -223,6 +235,19 @@ class EventStore(ABC):
         with translated("reading fork proofs"):
             rows = self.recorder.select_fork_rows(None if author is None else group_id_text(author))
         return [decode_fork_proof(r.proof) for r in rows]
+
+    def forked_among(self, authors: Sequence[bytes]) -> set[bytes]:
+        """Return which of `authors` have a stored fork proof."""
+        if not authors:
+            return set()
+        with translated("reading fork proofs"):
+            forked = self.recorder.select_forked_among([group_id_text(a) for a in authors])
+        return {parse_group_id(o) for o in forked}
+
+    def totals(self) -> tuple[int, int, int]:
+        """Return (logs, events, fork proofs) stored, counted in the database."""
+        with translated("counting the log"):
+            return self.recorder.select_totals()
 
     def forked_authors(self) -> set[bytes]:
         """Return the authors for whom a fork proof is stored."""

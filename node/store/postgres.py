@@ -17,6 +17,7 @@ from psycopg.sql import SQL, Identifier, Literal
 from ..errors import StoreConfigError
 from . import readscope
 from .base import EventStore
+from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .pinned import PinnedReads
 from .recorder import (
     EVENTS_TABLE,
@@ -34,6 +35,7 @@ from .views import ViewStore, check_view_name
 
 TRACKING_TABLE = "notification_tracking"
 MAX_OVERFLOW = 4
+_COLUMNS = Columns(ph="%s", text='text COLLATE "C"', integer="bigint", blob="bytea")
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -133,6 +135,11 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
             rows = self._fetch(self.select_heads_sql + SQL(" WHERE originator_id = ANY(%s)"), (list(originator_ids),))
         return [HeadRow(r["originator_id"], bytes(r["author"]), r["seq"], bytes(r["event_id"]), r["timestamp"]) for r in rows]
 
+    def select_heads_after(self, after: str, limit: int) -> list[HeadRow]:
+        statement = self.select_heads_sql + SQL(" WHERE originator_id > %s ORDER BY originator_id LIMIT %s")
+        rows = self._fetch(statement, (after, limit))
+        return [HeadRow(r["originator_id"], bytes(r["author"]), r["seq"], bytes(r["event_id"]), r["timestamp"]) for r in rows]
+
     def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
         return {bytes(r["event_id"]) for r in self._fetch(self.select_known_sql, (list(event_ids),))}
 
@@ -154,6 +161,25 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
             )
         return [ForkRow(r["originator_id"], r["seq"], bytes(r["id_a"]), bytes(r["id_b"]), bytes(r["proof"])) for r in rows]
 
+    def select_forked_among(self, originator_ids: Sequence[str]) -> set[str]:
+        statement = _q(
+            "SELECT DISTINCT originator_id FROM {schema}.{forks} WHERE originator_id = ANY(%s)",
+            self.datastore.schema,
+            forks=FORKS_TABLE,
+        )
+        return {r["originator_id"] for r in self._fetch(statement, (list(originator_ids),))}
+
+    def select_totals(self) -> tuple[int, int, int]:
+        statement = _q(
+            "SELECT COUNT(*) AS logs, COALESCE(SUM(seq), 0)::bigint AS events, (SELECT COUNT(*) FROM {schema}.{forks}) AS proofs "
+            "FROM {schema}.{heads}",
+            self.datastore.schema,
+            forks=FORKS_TABLE,
+            heads=HEADS_TABLE,
+        )
+        [row] = self._fetch(statement)
+        return int(row["logs"]), int(row["events"]), int(row["proofs"])
+
     def select_forked_originators(self) -> list[str]:
         rows = self._fetch(
             _q("SELECT DISTINCT originator_id FROM {schema}.{forks} ORDER BY 1", self.datastore.schema, forks=FORKS_TABLE)
@@ -164,30 +190,30 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
 class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
     """PostgresTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
 
+    placeholder = "%s"
+
     def __init__(self, datastore: PostgresDatastore, name: str):
         self.documents_table = f"{check_view_name(name)}_documents"
+        self.view_name = name
         super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
         s = self.datastore.schema
+        self.listing_table = f'"{s}"."{self.documents_table}"'  # both names are checked lowercase identifiers
         d = {"docs": self.documents_table, "tracking": self.tracking_table_name}
         self.sql_create_statements += [
             _q(
                 "CREATE TABLE IF NOT EXISTS {schema}.{docs} (collection text NOT NULL, key bytea NOT NULL, "
-                "author bytea NOT NULL, ref bytea, doc bytea NOT NULL, PRIMARY KEY (collection, key))",
+                f"author bytea NOT NULL, ref bytea, doc bytea NOT NULL, {column_definitions(_COLUMNS)}, "
+                "PRIMARY KEY (collection, key))",
                 s,
                 **d,
             ),
-            _q("CREATE INDEX IF NOT EXISTS {i} ON {schema}.{docs} (collection, ref)", s, i=self.documents_table + "_ref", **d),
-            _q(
-                "CREATE INDEX IF NOT EXISTS {i} ON {schema}.{docs} (collection, author)",
-                s,
-                i=self.documents_table + "_author",
-                **d,
-            ),
+            *(SQL(statement) for statement in index_statements(self.listing_table, self.documents_table)),
         ]
         self.select_docs_sql = _q("SELECT * FROM {schema}.{docs} WHERE collection = %s", s, **d)
         self.upsert_doc_sql = _q(
-            "INSERT INTO {schema}.{docs} VALUES (%s, %s, %s, %s, %s) ON CONFLICT (collection, key) DO UPDATE SET "
-            "author = excluded.author, ref = excluded.ref, doc = excluded.doc",
+            "INSERT INTO {schema}.{docs} VALUES (" + ", ".join(["%s"] * (5 + len(LISTING_COLUMNS))) + ") "
+            "ON CONFLICT (collection, key) DO UPDATE SET author = excluded.author, ref = excluded.ref, doc = excluded.doc, "
+            + ", ".join(f"{c} = excluded.{c}" for c in LISTING_COLUMNS),
             s,
             **d,
         )
@@ -225,8 +251,34 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
             if deletes:
                 curs.executemany(self.delete_doc_sql, list(deletes))
             if puts:
-                curs.executemany(self.upsert_doc_sql, [(p.collection, p.key, p.author, p.ref, p.doc) for p in puts])
+                curs.executemany(
+                    self.upsert_doc_sql, [(p.collection, p.key, p.author, p.ref, p.doc, *listing_values(p.listing)) for p in puts]
+                )
             self._insert_tracking(curs, tracking)
+
+    def _select(self, statement: str, params: Sequence[object]) -> list[tuple]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(statement, params)  # type: ignore[arg-type]
+            return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r.values()) for r in curs.fetchall()]
+
+    def create_table(self) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s",
+                (self.datastore.schema, self.documents_table),
+            )
+            old = curs.fetchone() is not None
+            if old:
+                curs.execute(
+                    "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
+                    "AND column_name = 'sort1'",
+                    (self.datastore.schema, self.documents_table),
+                )
+                if curs.fetchone() is None:
+                    # read models from before the listing columns: dropped, so the projector builds them again
+                    curs.execute(SQL("DROP TABLE {0}").format(SQL(self.listing_table)))  # type: ignore[arg-type]
+                    curs.execute(self.clear_tracking_sql, (self.view_name,))
+        super().create_table()
 
     def clear_documents(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:

@@ -14,6 +14,11 @@ from dataclasses import dataclass
 
 from eventsourcing.persistence import ApplicationRecorder, Tracking, TrackingRecorder
 
+from events.readmodel.listing import Cursor, Listing
+
+from . import listing_sql
+from .listing_sql import Where
+
 EVENTS_TABLE = "stored_events"
 INDEX_TABLE = "event_index"
 HEADS_TABLE = "log_heads"
@@ -53,13 +58,14 @@ class ForkRow:
 
 @dataclass(frozen=True, slots=True)
 class DocumentRow:
-    """One read-model document; `doc` is canonical msgpack."""
+    """One read-model document; `doc` is canonical msgpack; `listing` (set when writing) its order and filter values."""
 
     collection: str
     key: bytes
     author: bytes
     ref: bytes | None
     doc: bytes
+    listing: Listing | None = None
 
 
 class LogRecorder(ApplicationRecorder, ABC):
@@ -82,6 +88,10 @@ class LogRecorder(ApplicationRecorder, ABC):
         """Return the head rows of the given streams (all streams when None)."""
 
     @abstractmethod
+    def select_heads_after(self, after: str, limit: int) -> list[HeadRow]:
+        """Return up to `limit` head rows whose originator id sorts after `after`, in that order."""
+
+    @abstractmethod
     def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
         """Return the subset of `event_ids` that are stored."""
 
@@ -101,6 +111,14 @@ class LogRecorder(ApplicationRecorder, ABC):
     def select_forked_originators(self) -> list[str]:
         """Return the originator ids that have at least one stored fork proof."""
 
+    @abstractmethod
+    def select_forked_among(self, originator_ids: Sequence[str]) -> set[str]:
+        """Return which of `originator_ids` have at least one stored fork proof."""
+
+    @abstractmethod
+    def select_totals(self) -> tuple[int, int, int]:
+        """Return (logs, events, fork proofs) stored, counted in the database."""
+
 
 class ViewRecorder(TrackingRecorder, ABC):
     """A tracking recorder that also keeps read-model documents, written with the tracking row in one transaction."""
@@ -114,6 +132,66 @@ class ViewRecorder(TrackingRecorder, ABC):
     @abstractmethod
     def select_documents(self, collection: str, ref: bytes | None, author: bytes | None) -> list[DocumentRow]:
         """Return a collection's documents (filtered by ref and/or author when given), ordered by key."""
+
+    # Lists (node/store/listing_sql.py builds the statements; each backend runs them with `_select`).
+    listing_table: str  # the documents table as it is named in statements (schema-qualified where needed)
+    placeholder: str
+
+    @abstractmethod
+    def _select(self, statement: str, params: Sequence[object]) -> list[tuple]:
+        """Run one read-only statement; return its rows as tuples (binary values as bytes)."""
+
+    @staticmethod
+    def _document(r: tuple) -> DocumentRow:
+        return DocumentRow(r[0], r[1], r[2], r[3], r[4])
+
+    def select_page(self, collection: str, where: Where, after: Cursor | None, limit: int) -> list[DocumentRow]:
+        """Return up to `limit` documents of a collection matching `where`, after `after`, in the collection's order."""
+        statement, params = listing_sql.page_statement(self.listing_table, self.placeholder, collection, where, after, limit)
+        return [self._document(r) for r in self._select(statement, params)]
+
+    def select_by_keys(self, collection: str, keys: Sequence[bytes]) -> list[DocumentRow]:
+        """Return the documents of a collection with these keys (in no particular order)."""
+        rows: list[DocumentRow] = []
+        for i in range(0, len(keys), listing_sql.MAX_KEYS):
+            chunk = keys[i : i + listing_sql.MAX_KEYS]
+            statement, params = listing_sql.keys_statement(self.listing_table, self.placeholder, collection, chunk)
+            rows += [self._document(r) for r in self._select(statement, params)]
+        return rows
+
+    def select_first_per_ref(self, collection: str, refs: Sequence[bytes], n: int) -> list[DocumentRow]:
+        """Return the first `n` documents (in list order) hanging from each of `refs`, in no particular order."""
+        rows: list[DocumentRow] = []
+        for i in range(0, len(refs), listing_sql.MAX_KEYS):
+            chunk = refs[i : i + listing_sql.MAX_KEYS]
+            statement, params = listing_sql.first_per_ref_statement(self.listing_table, self.placeholder, collection, chunk, n)
+            rows += [self._document(r) for r in self._select(statement, params)]
+        return rows
+
+    def select_counts(self, collection: str, refs: Sequence[bytes]) -> list[tuple[bytes, str | None, str | None, int, int]]:
+        """Return (ref, tag, status, count, summed qty) for the documents hanging from each of `refs`."""
+        out: list[tuple[bytes, str | None, str | None, int, int]] = []
+        for i in range(0, len(refs), listing_sql.MAX_KEYS):
+            chunk = refs[i : i + listing_sql.MAX_KEYS]
+            statement, params = listing_sql.counts_statement(self.listing_table, self.placeholder, collection, chunk)
+            out += [(r[0], r[1], r[2], int(r[3]), int(r[4] or 0)) for r in self._select(statement, params)]
+        return out
+
+    def select_author_counts(self, collection: str, refs: Sequence[bytes], statuses: Sequence[str]) -> dict[bytes, int]:
+        """Return how many distinct authors wrote documents in `statuses` hanging from each of `refs`."""
+        out: dict[bytes, int] = {}
+        for i in range(0, len(refs), listing_sql.MAX_KEYS):
+            chunk = refs[i : i + listing_sql.MAX_KEYS]
+            statement, params = listing_sql.authors_statement(self.listing_table, self.placeholder, collection, chunk, statuses)
+            out.update((r[0], int(r[1])) for r in self._select(statement, params))
+        return out
+
+    def select_tagged_authors(self, collection: str, ref: bytes, tag: str, limit: int) -> list[bytes]:
+        """Return up to `limit` authors of documents with this ref and tag (the first in list order), in byte order."""
+        statement, params = listing_sql.tagged_authors_statement(
+            self.listing_table, self.placeholder, collection, ref, tag, limit
+        )
+        return sorted(r[0] for r in self._select(statement, params))
 
     @abstractmethod
     def write_documents(self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking) -> None:

@@ -19,6 +19,7 @@ from eventsourcing.sqlite import (
 
 from . import readscope
 from .base import EventStore
+from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .pinned import PinnedReads
 from .recorder import (
     EVENTS_TABLE,
@@ -39,6 +40,7 @@ DB_FILENAME = "solnet.sqlite3"
 # again; rows of (id, integer) instead of (id, group id text, seq) are 40 rather than ~95 bytes, so fewer
 # pages are rewritten per commit. Files made before this layout have INDEX_TABLE, which create_table migrates.
 ID_TABLE = "event_ids"
+_COLUMNS = Columns(ph="?", text="TEXT", integer="INTEGER", blob="BLOB")
 LOCK_TIMEOUT_S = 15
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 
@@ -199,6 +201,12 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
                     rows += c.fetchall()
         return [HeadRow(r["originator_id"], r["author"], r["seq"], r["event_id"], r["timestamp"]) for r in rows]
 
+    def select_heads_after(self, after: str, limit: int) -> list[HeadRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT * FROM {HEADS_TABLE} WHERE originator_id > ? ORDER BY originator_id LIMIT ?", (after, limit))
+            rows = c.fetchall()
+        return [HeadRow(r["originator_id"], r["author"], r["seq"], r["event_id"], r["timestamp"]) for r in rows]
+
     def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
         found: set[bytes] = set()
         with self.datastore.transaction(commit=False) as c:
@@ -227,6 +235,21 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             rows = c.fetchall()
         return [ForkRow(r["originator_id"], r["seq"], r["id_a"], r["id_b"], r["proof"]) for r in rows]
 
+    def select_forked_among(self, originator_ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(list(originator_ids)):
+                marks = ",".join("?" * len(chunk))
+                c.execute(f"SELECT DISTINCT originator_id FROM {FORKS_TABLE} WHERE originator_id IN ({marks})", chunk)
+                found.update(r[0] for r in c.fetchall())
+        return found
+
+    def select_totals(self) -> tuple[int, int, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*), COALESCE(SUM(seq), 0), (SELECT COUNT(*) FROM {FORKS_TABLE}) FROM {HEADS_TABLE}")
+            logs, events, proofs = c.fetchone()
+        return int(logs), int(events), int(proofs)
+
     def select_forked_originators(self) -> list[str]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT DISTINCT originator_id FROM {FORKS_TABLE} ORDER BY originator_id")
@@ -236,8 +259,11 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
 class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
     """SQLiteTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
 
+    placeholder = "?"
+
     def __init__(self, datastore: SQLiteDatastore, name: str):
-        self.documents_table = f"{check_view_name(name)}_documents"
+        self.application_name = check_view_name(name)
+        self.documents_table = self.listing_table = f"{name}_documents"
         super().__init__(datastore)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -246,10 +272,23 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             *super().construct_create_table_statements(),
             # A rowid table (not WITHOUT ROWID): documents are large rows, which SQLite stores better this way.
             f"CREATE TABLE IF NOT EXISTS {d} (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, "
-            "ref BLOB, doc BLOB NOT NULL, PRIMARY KEY (collection, key))",
-            f"CREATE INDEX IF NOT EXISTS {d}_ref ON {d} (collection, ref)",
-            f"CREATE INDEX IF NOT EXISTS {d}_author ON {d} (collection, author)",
+            f"ref BLOB, doc BLOB NOT NULL, {column_definitions(_COLUMNS)}, PRIMARY KEY (collection, key))",
+            *index_statements(d, d),
         ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        c.execute("SELECT name FROM pragma_table_info(?)", (self.documents_table,))
+        columns = {r[0] for r in c.fetchall()}
+        if columns and "sort1" not in columns:
+            # read models from before the listing columns: dropped, so the projector builds them again from the log
+            c.execute(f"DROP TABLE {self.documents_table}")
+            c.execute("DELETE FROM tracking WHERE application_name=?", (self.application_name,))
+        super()._create_table(c)
+
+    def _select(self, statement: str, params: Sequence[object]) -> list[tuple]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [tuple(r) for r in c.fetchall()]
 
     def select_document(self, collection: str, key: bytes) -> DocumentRow | None:
         with self.datastore.transaction(commit=False) as c:
@@ -278,8 +317,8 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
                 c.executemany(f"DELETE FROM {d} WHERE collection=? AND key=?", deletes)
             if puts:
                 c.executemany(
-                    f"INSERT OR REPLACE INTO {d} VALUES (?,?,?,?,?)",
-                    [(p.collection, p.key, p.author, p.ref, p.doc) for p in puts],
+                    f"INSERT OR REPLACE INTO {d} VALUES ({','.join('?' * (5 + len(LISTING_COLUMNS)))})",
+                    [(p.collection, p.key, p.author, p.ref, p.doc, *listing_values(p.listing)) for p in puts],
                 )
             self._insert_tracking(c, tracking)
 

@@ -8,13 +8,16 @@ from contextlib import AbstractContextManager, nullcontext
 
 from eventsourcing.persistence import Tracking
 
-from events.canonical import pack, unpack
+from events.canonical import pack, unpack_unverified
+from events.readmodel.listing import Cursor, cursor_of, listing_of
 from events.readmodel.view import Change, Delete, Put
 
 from ..errors import StoreConfigError
+from .listing_sql import Where
 from .recorder import DocumentRow, ViewRecorder
 from .translate import translated
 
+EVERYTHING = Where()
 _NAME = re.compile(r"[a-z][a-z0-9_]{0,30}")
 
 
@@ -26,7 +29,8 @@ def check_view_name(name: str) -> str:
 
 
 def _put(row: DocumentRow) -> Put:
-    return Put(row.collection, row.key, row.author, row.ref, unpack(row.doc, max_size=len(row.doc)))
+    # The store wrote these bytes with pack(): they are canonical, so the canonical re-encoding check is skipped.
+    return Put(row.collection, row.key, row.author, row.ref, unpack_unverified(row.doc, max_size=len(row.doc)))
 
 
 class ViewStore:
@@ -53,6 +57,50 @@ class ViewStore:
         pin = getattr(self.recorder.datastore, "pinned_reads", None)
         return pin() if pin is not None else nullcontext()
 
+    def page(self, collection: str, where: Where = EVERYTHING, after: Cursor | None = None, limit: int = 50) -> list[Put]:
+        """Return up to `limit` documents matching `where` after the cursor `after`, in the collection's list order."""
+        with translated("reading a page of read-model documents"):
+            rows = self.recorder.select_page(collection, where, after, limit)
+        return [_put(r) for r in rows]
+
+    def by_keys(self, collection: str, keys: Sequence[bytes]) -> dict[bytes, Put]:
+        """Return the documents of a collection with these keys, by key (missing ones left out)."""
+        if not keys:
+            return {}
+        with translated("reading read-model documents by key"):
+            rows = self.recorder.select_by_keys(collection, list(dict.fromkeys(keys)))
+        return {r.key: _put(r) for r in rows}
+
+    def first_per_ref(self, collection: str, refs: Sequence[bytes], n: int) -> dict[bytes, list[Put]]:
+        """Return the first `n` documents (in list order) hanging from each of `refs`, by ref (one query)."""
+        if not refs or n <= 0:
+            return {}
+        with translated("reading read-model documents by ref"):
+            rows = self.recorder.select_first_per_ref(collection, list(dict.fromkeys(refs)), n)
+        out: dict[bytes, list[Put]] = {}
+        for put in sorted((_put(r) for r in rows), key=cursor_of):
+            out.setdefault(put.ref or b"", []).append(put)
+        return out
+
+    def counts(self, collection: str, refs: Sequence[bytes]) -> list[tuple[bytes, str | None, str | None, int, int]]:
+        """Return (ref, tag, status, count, summed qty) of the documents hanging from each of `refs`."""
+        if not refs:
+            return []
+        with translated("counting read-model documents"):
+            return self.recorder.select_counts(collection, list(dict.fromkeys(refs)))
+
+    def author_counts(self, collection: str, refs: Sequence[bytes], statuses: Sequence[str]) -> dict[bytes, int]:
+        """Return how many distinct authors wrote documents in `statuses` hanging from each of `refs`."""
+        if not refs:
+            return {}
+        with translated("counting read-model authors"):
+            return self.recorder.select_author_counts(collection, list(dict.fromkeys(refs)), statuses)
+
+    def tagged_authors(self, collection: str, ref: bytes, tag: str, limit: int) -> list[bytes]:
+        """Return up to `limit` authors of documents hanging from `ref` with this tag, in byte order."""
+        with translated("reading read-model authors"):
+            return self.recorder.select_tagged_authors(collection, ref, tag, limit)
+
     def position(self) -> int:
         """Return the notification id up to which these read models are built (0 before any)."""
         with translated("reading the read-model position"):
@@ -78,7 +126,9 @@ class ViewStore:
 
     def write(self, final: dict[tuple[str, bytes], Put | None], tracking: Tracking) -> None:
         """Write the final state of each touched document (None = deleted) and the tracking position atomically."""
-        puts = [DocumentRow(p.collection, p.key, p.author, p.ref, pack(p.doc)) for p in final.values() if p is not None]
+        puts = [
+            DocumentRow(p.collection, p.key, p.author, p.ref, pack(p.doc), listing_of(p)) for p in final.values() if p is not None
+        ]
         deletes = [k for k, p in final.items() if p is None]
         with translated(f"writing read models up to notification {tracking.notification_id}", tracking=True):
             self.recorder.write_documents(puts, deletes, tracking)

@@ -12,8 +12,10 @@ from events.kinds import COLLECTION_SPECS, KINDS, OPEN_STATUS, OWN_TARGETS, Coll
 from events.readmodel.view import ViewReader
 
 from .. import queries
+from ..paging import PageRequest
 
 Options = dict[str, list[tuple[str, str]]]
+CHOICES = 200
 ENTITY_FIELDS: dict[str, Collection] = {c.entity: c for c in COLLECTION_SPECS.values() if c.entity}
 """Collections by the name of the id fields that point at their documents (campaign -> campaigns, ...)."""
 
@@ -37,6 +39,8 @@ def form_options(view: ViewReader, kind: str, own_group: str) -> Options:
         if collection is None:
             continue
         live = OPEN_STATUS.get(collection.name)
-        found = queries.list_docs(view, collection.name, author=own_group if own and live else None)
-        out[field.name] = [(d["id"], _label(d, field.name)) for d in found if live is None or d.get("status") == live]
+        # the newest CHOICES live ones (a node may hold thousands; older ones can still be named in the API)
+        author = own_group if own and live else None
+        found = queries.list_docs(view, collection.name, PageRequest(CHOICES), author=author, status=live)
+        out[field.name] = [(d["id"], _label(d, field.name)) for d in found.items]
     return out

@@ -12,12 +12,16 @@ from events.readmodel.projection import CAMPAIGNS
 
 from .. import queries
 from ..api import SERVICE
+from ..assembly_queries import assemblies_json
 from ..errors import RequestError
+from ..paging import Page, PageRequest, page_request
 from .forms import build_form, field_message
 from .render import html_errors, page
 
 routes = web.RouteTableDef()
-FEED_FILTERS = ("need", "area", "campaign", "date")
+FEED_FILTERS = ("need", "area", "campaign", "date", "author")
+WEB_PAGE = 20  # items per page of a list page
+CHOICES = 100  # campaigns offered in the feed's filter (the newest active ones)
 _INFO_SHOWN = (
     "group_id",
     "name",
@@ -26,6 +30,7 @@ _INFO_SHOWN = (
     "own_events",
     "groups",
     "forked_groups",
+    "forked_group_count",
     "fork_proofs",
     "state_digest",
     "backend",
@@ -47,32 +52,48 @@ def pledge_form(callout_id: str, values: dict[str, Any] | None = None, errors: d
     return build_form("pledge.made", values, errors=errors, hidden=("callout",), form_error=error)
 
 
+def _page(request: web.Request, default: int = WEB_PAGE) -> PageRequest:
+    return page_request(None, request.query.get("cursor") or None, default=default)
+
+
+def next_link(request: web.Request, cursor: str | None) -> str | None:
+    """Return the URL of the next page (this page's query with the next cursor), or None on the last page."""
+    if cursor is None:
+        return None
+    query = {k: v for k, v in request.query.items() if k != "cursor" and v}
+    return str(request.rel_url.with_query({**query, "cursor": cursor}))
+
+
 @routes.get("/")
 @html_errors
 async def feed(request: web.Request) -> web.Response:
-    """Open callouts of every group, most urgent and soonest first, with filters."""
+    """Open callouts of every group, most urgent and soonest first, with filters, a page at a time."""
     service = request.app[SERVICE]
     filters = {name: request.query.get(name, "").strip() for name in FEED_FILTERS}
     errors: dict[str, str] = {}
-    callouts: list[dict[str, Any]] = []
+    found = Page([], None)
     try:
         since = _date_to_ms(filters["date"]) if filters["date"] else None
-        callouts = await service.query(
+        found = await service.query(
             queries.list_callouts,
+            _page(request),
             need=filters["need"] or None,
             area=filters["area"] or None,
             campaign=filters["campaign"] or None,
+            author=filters["author"] or None,
             since=since,
         )
     except RequestError as exc:
         errors[exc.field or "need"] = field_message(exc.message, exc.field)
-    campaigns = await service.query(queries.list_docs, CAMPAIGNS)
+    campaigns = await service.query(queries.list_docs, CAMPAIGNS, PageRequest(CHOICES), status="active")
     context = {
-        "callouts": callouts,
+        "callouts": found.items,
+        "next_page": next_link(request, found.next),
+        "first_page": "cursor" in request.query,
         "filters": filters,
         "filter_errors": errors,
         "needs": NEEDS,
-        "campaigns": campaigns,
+        "campaigns": campaigns.items,
         "filtered": any(filters.values()),
     }
     return page(request, "feed.html", context, status=400 if errors else 200)
@@ -81,24 +102,26 @@ async def feed(request: web.Request) -> web.Response:
 @routes.get("/callouts/{id}")
 @html_errors
 async def callout(request: web.Request) -> web.Response:
-    """One callout: what it asks, who pledged what, and (logged in) a pledge form."""
+    """One callout: what it asks, who pledged what (a page at a time), and (logged in) a pledge form."""
     service = request.app[SERVICE]
-    found = await service.query(queries.get_callout, request.match_info["id"])
-    return page(request, "callout.html", {"c": found, "form": pledge_form(found["id"])})
+    found = await service.query(queries.get_callout, request.match_info["id"], _page(request))
+    context = {"c": found, "form": pledge_form(found["id"]), "next_page": next_link(request, found["pledges_next"])}
+    return page(request, "callout.html", context)
 
 
 @routes.get("/campaigns")
 @html_errors
 async def campaigns(request: web.Request) -> web.Response:
-    """Every campaign, newest first."""
-    docs = await request.app[SERVICE].query(queries.list_docs, CAMPAIGNS)
-    return page(request, "campaigns.html", {"campaigns": docs})
+    """Campaigns, newest first, a page at a time."""
+    author = request.query.get("author") or None
+    found = await request.app[SERVICE].query(queries.list_docs, CAMPAIGNS, _page(request), author=author)
+    return page(request, "campaigns.html", {"campaigns": found.items, "next_page": next_link(request, found.next)})
 
 
 @routes.get("/campaigns/{id}")
 @html_errors
 async def campaign(request: web.Request) -> web.Response:
-    """One campaign with its callouts, reports back and decisions."""
+    """One campaign with the first page of its callouts, reports back and decisions."""
     found = await request.app[SERVICE].query(queries.get_campaign, request.match_info["id"])
     return page(request, "campaign.html", {"c": found})
 
@@ -106,15 +129,15 @@ async def campaign(request: web.Request) -> web.Response:
 @routes.get("/groups")
 @html_errors
 async def groups(request: web.Request) -> web.Response:
-    """The directory of groups this node knows, forked ones flagged."""
-    found = await request.app[SERVICE].groups()
-    return page(request, "groups.html", {"groups": found})
+    """The directory of groups this node knows (by name, a page at a time), forked ones flagged."""
+    found = await request.app[SERVICE].groups(_page(request))
+    return page(request, "groups.html", {"groups": found.items, "next_page": next_link(request, found.next)})
 
 
 @routes.get("/groups/{group_id}")
 @html_errors
 async def group(request: web.Request) -> web.Response:
-    """One group's profile and what it has published."""
+    """One group's profile and the first page of what it has published."""
     found = await request.app[SERVICE].group(request.match_info["group_id"])
     return page(request, "group.html", {"g": found})
 
@@ -122,9 +145,9 @@ async def group(request: web.Request) -> web.Response:
 @routes.get("/assemblies")
 @html_errors
 async def assemblies(request: web.Request) -> web.Response:
-    """Assemblies with their proposals, positions (agree, stand aside, block) and decisions."""
-    found = await request.app[SERVICE].query(queries.assemblies_json)
-    return page(request, "assemblies.html", {"assemblies": found})
+    """Assemblies (latest first, a page at a time) with their proposals, positions and decisions."""
+    found = await request.app[SERVICE].query(assemblies_json, _page(request, 10))
+    return page(request, "assemblies.html", {"assemblies": found.items, "next_page": next_link(request, found.next)})
 
 
 @routes.get("/node")

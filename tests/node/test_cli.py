@@ -31,7 +31,7 @@ def test_publish_list_show_status(capsys, data):
     )
     assert code == 0 and out.startswith("published callout.published #3")
     code, out, _ = run(capsys, "list", "callouts", "--json", "--data", data)
-    [callout] = json.loads(out)
+    [callout] = json.loads(out)["callouts"]
     assert callout["needs"] == ["people"] and callout["urgency"] == "normal" and callout["campaign"] == campaign
     assert callout["author_name"] == "Elm Street Tenants"
     code, out, _ = run(capsys, "show", callout["id"], "--json", "--data", data)
@@ -76,7 +76,7 @@ def test_export_import_round_trip_and_tampering(capsys, data, tmp_path):
 
     # The imported group's read models match the original node's, apart from the importer's own profile.
     code, out, _ = run(capsys, "list", "callouts", "--json", "--data", other)
-    assert [c["title"] for c in json.loads(out)] == ["Bodies needed"]
+    assert [c["title"] for c in json.loads(out)["callouts"]] == ["Bodies needed"]
 
     third = str(tmp_path / "c")
     run(capsys, "init", "--name", "Third", "--data", third)
@@ -87,7 +87,7 @@ def test_export_import_round_trip_and_tampering(capsys, data, tmp_path):
     code, out, _err = run(capsys, "import", str(bad), "--json", "--data", third)
     assert code == 1
     code, out, _ = run(capsys, "list", "callouts", "--json", "--data", third)
-    assert json.loads(out) == []
+    assert json.loads(out) == {"callouts": [], "next": None}
     assert digest
 
 

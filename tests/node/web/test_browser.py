@@ -44,7 +44,7 @@ async def test_log_in_publish_a_callout_and_see_it_in_the_feed(node):
         card = page.locator("article.callout", has_text="Eviction watch on Easter Road")
         assert await card.count() == 1
         assert "Critical" in await card.inner_text() and "Easter Road" in await card.inner_text()
-        [stored] = await node.service.query(queries.list_docs, CALLOUTS)
+        [stored] = (await node.service.query(queries.list_docs, CALLOUTS)).items
         assert stored["needs"] == ["people", "materials"] and stored["urgency"] == "critical"
 
 
@@ -138,7 +138,7 @@ async def test_pledge_from_the_callout_page(node):
         pledges = page.get_by_role("list", name="Pledges")
         assert "Our transit van, 9am to 1pm" in await pledges.inner_text()
         assert "1 pledge from 1 group" in await page.locator(".totals").inner_text()
-        [pledge] = await node.service.query(queries.list_docs, PLEDGES)
+        [pledge] = (await node.service.query(queries.list_docs, PLEDGES)).items
         assert pledge["callout"] == callout.id.hex()
 
 

@@ -81,7 +81,7 @@ async def test_callout_gossips_to_b_pledge_from_b_reaches_a(tmp_path):
             await cluster.wait_until(a_shows_the_pledge, 20, "A's callout page shows B's pledge")
             pledges = page_a.get_by_role("list", name="Pledges")
             assert "Portobello Food Bank" in await pledges.inner_text()
-            [pledge] = await a.service.query(queries.list_docs, PLEDGES)
+            [pledge] = (await a.service.query(queries.list_docs, PLEDGES)).items
             assert pledge["author"] == b.service.group_id and pledge["quantity"] == 4
 
             await page_a.goto(f"{a.url}/node")

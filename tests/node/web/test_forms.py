@@ -35,7 +35,7 @@ def other_text(kind: str, skip: str) -> str | None:
 
 
 async def docs(node, collection):
-    return await node.service.query(queries.list_docs, collection)
+    return (await node.service.query(queries.list_docs, collection)).items
 
 
 @pytest.mark.parametrize("kind", FORM_KINDS)

@@ -1,0 +1,117 @@
+"""How lists of read-model documents are ordered and filtered: the values a store keeps beside each document.
+
+A store indexes these columns so that every list is one bounded, index-served query, whatever the size of the
+history: a page is "the first `limit` documents after this cursor in this collection's order", optionally with
+the filters below. This module is the one place that says, per collection, what a document's order and filter
+values are; stores only copy them into columns. They are a pure function of the document, so they are as
+independent of arrival order as the documents are.
+
+Every collection is listed in one order: ascending (sort_text, sort1, sort2, sort3, key).
+- callouts: most urgent first, then soonest start (undated last), then newest, by key;
+- groups: by name (case-folded), by key;
+- assemblies: latest start first;
+- positions: oldest first (the order groups took them);
+- everything else: newest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..kinds import NEEDS, URGENCIES
+from ..kinds.registry import ASSEMBLIES, CALLOUTS, DECISIONS, GROUPS, PLEDGES, POSITIONS
+from .view import Put
+
+NO_TIME = 2**62  # an undated callout sorts after every dated one (and fits a signed 64-bit column)
+NEED_BITS = {need: 1 << i for i, need in enumerate(NEEDS)}
+URGENCY_RANK = {u: i for i, u in enumerate(reversed(URGENCIES))}  # critical 0 ... low 3
+LABEL_MAX = 64  # characters of a group's name kept for ordering
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A document's order and filter values (see the module docstring); `None` where a collection has none."""
+
+    ts: int  # the document's timestamp
+    status: str | None  # lifecycle status (open, fulfilled, withdrawn, made, active, closed...)
+    sort_text: str
+    sort1: int
+    sort2: int
+    sort3: int
+    tag: str | None  # a pledge's need, a position's position
+    qty: int  # a pledge's quantity (1 when not given)
+    needs: int  # a callout's needs, one bit each (NEED_BITS)
+    place: str | None  # a callout's `where`, case-folded, for substring filters
+    until: int | None  # a callout's last relevant time: ends_at, else starts_at, else its timestamp
+    link: bytes | None  # a decision's campaign
+
+
+def need_mask(needs: Any) -> int:
+    """Return the bits of a list of needs (unknown names count for nothing)."""
+    mask = 0
+    for need in needs or ():
+        mask |= NEED_BITS.get(need, 0)
+    return mask
+
+
+def _int(value: Any, default: int) -> int:
+    return value if type(value) is int and -NO_TIME <= value <= NO_TIME else default
+
+
+def listing_of(put: Put) -> Listing:
+    """Return the order and filter values of one document."""
+    doc = put.doc
+    ts = _int(doc.get("timestamp"), 0)
+    status = doc.get("status") if isinstance(doc.get("status"), str) else None
+    sort_text, sort1, sort2, sort3 = "", -ts, 0, 0
+    tag: str | None = None
+    qty, needs, place, until, link = 1, 0, None, None, None
+    collection = put.collection
+    if collection == CALLOUTS:
+        starts = _int(doc.get("starts_at"), NO_TIME)
+        sort1, sort2, sort3 = URGENCY_RANK.get(doc.get("urgency"), len(URGENCIES)), starts, -ts
+        needs = need_mask(doc.get("needs"))
+        where = doc.get("where")
+        place = where.casefold() if isinstance(where, str) else None
+        until = _int(doc.get("ends_at"), 0) or _int(doc.get("starts_at"), 0) or ts
+    elif collection == GROUPS:
+        name = doc.get("name")
+        sort_text, sort1 = (name.casefold()[:LABEL_MAX] if isinstance(name, str) and name else "\uffff"), 0
+    elif collection == ASSEMBLIES:
+        sort1 = -_int(doc.get("starts_at"), 0)
+    elif collection == POSITIONS:
+        sort1 = _int(doc.get("first_timestamp"), ts)
+        tag = doc.get("position") if isinstance(doc.get("position"), str) else None
+    elif collection == PLEDGES:
+        tag = doc.get("need") if isinstance(doc.get("need"), str) else None
+        qty = _int(doc.get("quantity"), 1)
+    elif collection == DECISIONS:
+        campaign = doc.get("campaign")
+        link = campaign if isinstance(campaign, bytes) else None
+    return Listing(ts, status, sort_text, sort1, sort2, sort3, tag, qty, needs, place, until, link)
+
+
+Cursor = tuple[str, int, int, int, bytes]
+"""The order values of the last document of a page: the next page starts after it."""
+
+
+def cursor_of(put: Put) -> Cursor:
+    """Return the cursor that points just after `put` in its collection's order."""
+    listing = listing_of(put)
+    return (listing.sort_text, listing.sort1, listing.sort2, listing.sort3, put.key)
+
+
+def valid_cursor(value: Any) -> Cursor | None:
+    """Return `value` as a Cursor if it has the shape of one, else None (a cursor comes from clients)."""
+    if not (isinstance(value, (list, tuple)) and len(value) == 5):
+        return None
+    text, s1, s2, s3, key = value
+    if not (isinstance(text, str) and len(text) <= 4 * LABEL_MAX and isinstance(key, bytes) and len(key) <= 128):
+        return None
+    if not all(type(s) is int and -NO_TIME <= s <= NO_TIME for s in (s1, s2, s3)):
+        return None
+    return (text, s1, s2, s3, key)
+
+
+__all__ = ["Cursor", "Listing", "NEED_BITS", "URGENCY_RANK", "cursor_of", "listing_of", "need_mask", "valid_cursor"]

@@ -1,0 +1,172 @@
+"""The SQL of paginated lists over the read-model documents, the same for SQLite and PostgreSQL.
+
+Columns beside each document hold its order and filter values (events/readmodel/listing.py); every list is
+`WHERE collection = ? [filters] AND (order columns) > cursor ORDER BY order columns LIMIT n`, which the indexes
+below serve from their first row, so a page costs the same at any depth and any history size. Both backends
+build their statements here with their own placeholder and column types, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from events.readmodel.listing import Cursor, Listing
+
+ORDER = ("sort_text", "sort1", "sort2", "sort3", "key")
+LISTING_COLUMNS = ("ts", "status", "sort_text", "sort1", "sort2", "sort3", "tag", "qty", "needs", "place", "until_ts", "link")
+ORDER_SQL = ", ".join(ORDER)
+MAX_KEYS = 500  # keys or refs in one IN (...): under SQLite's bound-parameter limit
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Filters of one list; each that is set narrows it (all of them together)."""
+
+    author: bytes | None = None
+    ref: bytes | None = None
+    no_ref: bool = False  # only documents without a ref (proposals outside an assembly)
+    status: str | None = None
+    link: bytes | None = None
+    needs: int = 0  # documents with any of these need bits
+    place: str | None = None  # case-folded substring of the document's place
+    until_from: int | None = None  # documents whose `until` is at or after this (ms)
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """A backend's column types and placeholder."""
+
+    ph: str  # "?" or "%s"
+    text: str  # the type of text columns (PostgreSQL's compares bytewise, like SQLite's)
+    integer: str
+    blob: str
+
+
+def column_definitions(c: Columns) -> str:
+    """Return the listing columns' definitions, for CREATE TABLE."""
+    types = {
+        "ts": c.integer,
+        "status": c.text,
+        "sort_text": c.text + " NOT NULL",
+        "sort1": c.integer + " NOT NULL",
+        "sort2": c.integer + " NOT NULL",
+        "sort3": c.integer + " NOT NULL",
+        "tag": c.text,
+        "qty": c.integer,
+        "needs": c.integer,
+        "place": c.text,
+        "until_ts": c.integer,
+        "link": c.blob,
+    }
+    return ", ".join(f"{name} {types[name]}" for name in LISTING_COLUMNS)
+
+
+def index_statements(table: str, index_prefix: str) -> list[str]:
+    """Return CREATE INDEX statements for every list: by collection, and by collection with author, ref, status or link."""
+    out = [f"CREATE INDEX IF NOT EXISTS {index_prefix}_order ON {table} (collection, {ORDER_SQL})"]
+    for column in ("author", "ref", "status", "link"):
+        out.append(f"CREATE INDEX IF NOT EXISTS {index_prefix}_{column}_order ON {table} (collection, {column}, {ORDER_SQL})")
+    return out
+
+
+def listing_values(listing: Listing) -> tuple[Any, ...]:
+    """Return a document's listing values in LISTING_COLUMNS order."""
+    return (
+        listing.ts,
+        listing.status,
+        listing.sort_text,
+        listing.sort1,
+        listing.sort2,
+        listing.sort3,
+        listing.tag,
+        listing.qty,
+        listing.needs,
+        listing.place,
+        listing.until,
+        listing.link,
+    )
+
+
+def _like(text: str) -> str:
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def page_statement(table: str, ph: str, collection: str, where: Where, after: Cursor | None, limit: int) -> tuple[str, list[Any]]:
+    """Return (statement, parameters) selecting one page of documents in the collection's order."""
+    clauses = [f"collection = {ph}"]
+    params: list[Any] = [collection]
+    for column, value in (("author", where.author), ("ref", where.ref), ("status", where.status), ("link", where.link)):
+        if value is not None:
+            clauses.append(f"{column} = {ph}")
+            params.append(value)
+    if where.no_ref:
+        clauses.append("ref IS NULL")
+    if where.needs:
+        clauses.append(f"(needs & {ph}) <> 0")
+        params.append(where.needs)
+    if where.place:
+        clauses.append(f"place LIKE {ph} ESCAPE '\\'")
+        params.append(_like(where.place.casefold()))
+    if where.until_from is not None:
+        clauses.append(f"until_ts >= {ph}")
+        params.append(where.until_from)
+    if after is not None:
+        clauses.append(f"({ORDER_SQL}) > ({', '.join([ph] * len(ORDER))})")
+        params.extend(after)
+    statement = (
+        f"SELECT collection, key, author, ref, doc FROM {table} WHERE {' AND '.join(clauses)} ORDER BY {ORDER_SQL} LIMIT {ph}"
+    )
+    return statement, [*params, limit]
+
+
+def keys_statement(table: str, ph: str, collection: str, keys: Sequence[bytes]) -> tuple[str, list[Any]]:
+    """Return (statement, parameters) selecting the documents of a collection with these keys (at most MAX_KEYS)."""
+    marks = ", ".join([ph] * len(keys))
+    return f"SELECT collection, key, author, ref, doc FROM {table} WHERE collection = {ph} AND key IN ({marks})", [
+        collection,
+        *keys,
+    ]
+
+
+def first_per_ref_statement(table: str, ph: str, collection: str, refs: Sequence[bytes], n: int) -> tuple[str, list[Any]]:
+    """Return (statement, parameters) selecting the first `n` documents (in list order) hanging from each of `refs`."""
+    marks = ", ".join([ph] * len(refs))
+    return (
+        f"SELECT collection, key, author, ref, doc FROM (SELECT collection, key, author, ref, doc, ROW_NUMBER() OVER "
+        f"(PARTITION BY ref ORDER BY {ORDER_SQL}) AS n FROM {table} WHERE collection = {ph} AND ref IN ({marks})) AS firsts "
+        f"WHERE n <= {ph}",
+        [collection, *refs, n],
+    )
+
+
+def counts_statement(table: str, ph: str, collection: str, refs: Sequence[bytes]) -> tuple[str, list[Any]]:
+    """Return (statement, parameters) counting documents per (ref, tag, status), with their summed qty."""
+    return (
+        f"SELECT ref, tag, status, COUNT(*), SUM(qty) FROM {table} WHERE collection = {ph} "
+        f"AND ref IN ({', '.join([ph] * len(refs))}) GROUP BY ref, tag, status",
+        [collection, *refs],
+    )
+
+
+def authors_statement(
+    table: str, ph: str, collection: str, refs: Sequence[bytes], statuses: Sequence[str]
+) -> tuple[str, list[Any]]:
+    """Return (statement, parameters) counting distinct authors per ref among documents in `statuses`."""
+    return (
+        f"SELECT ref, COUNT(DISTINCT author) FROM {table} WHERE collection = {ph} "
+        f"AND ref IN ({', '.join([ph] * len(refs))}) AND status IN ({', '.join([ph] * len(statuses))}) GROUP BY ref",
+        [collection, *refs, *statuses],
+    )
+
+
+def tagged_authors_statement(table: str, ph: str, collection: str, ref: bytes, tag: str, limit: int) -> tuple[str, list[Any]]:
+    """Return (statement, parameters) selecting up to `limit` authors of documents with this ref and tag, in list order.
+
+    (In list order, not by author: the (collection, ref, order) index serves that, an author order would not.)
+    """
+    return (
+        f"SELECT author FROM {table} WHERE collection = {ph} AND ref = {ph} AND tag = {ph} ORDER BY {ORDER_SQL} LIMIT {ph}",
+        [collection, ref, tag, limit],
+    )

@@ -1,0 +1,40 @@
+"""The listing suite on SQLite, and how a store made before the listing columns opens."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from events import Mode
+from events.readmodel.projection import CALLOUTS, project
+from node.store import EventStore, Projector, open_store
+from node.store.listing_sql import Where
+
+from .listing_suite import ListingSuite, network
+
+
+class TestSQLiteListing(ListingSuite):
+    def open_store(self, tmp_path: Path) -> EventStore:
+        return open_store(tmp_path)
+
+
+def test_read_models_from_before_the_listing_columns_are_rebuilt(tmp_path: Path):
+    store = open_store(tmp_path)
+    store.ingest(network(), Mode.FULL)
+    store.view_store()
+    store.close()
+    with sqlite3.connect(tmp_path / "solnet.sqlite3") as db:  # the layout of earlier versions, with a stale position
+        db.execute("DROP TABLE IF EXISTS views_documents")
+        db.execute(
+            "CREATE TABLE views_documents (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, "
+            "ref BLOB, doc BLOB NOT NULL, PRIMARY KEY (collection, key))"
+        )
+        db.execute("INSERT OR REPLACE INTO tracking VALUES ('views', 999999)")
+    store = open_store(tmp_path)
+    try:
+        views = store.view_store()
+        assert views.position() == 0
+        Projector(store, views, project).catch_up()
+        assert len(views.page(CALLOUTS, Where(), None, 500)) == 72
+    finally:
+        store.close()
