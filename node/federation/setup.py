@@ -11,12 +11,16 @@ from aiohttp import web
 
 from ..api import PEER_DIRECTORY, SERVICE
 from ..service import NodeService
+from .guard import learnt_peers_connector
 from .routes import FEDERATION, setup_peer_routes
 from .scheduler import HEALTH_FILE, Federation, FederationConfig, peers_from
 
 INTERVAL_ENV = "SOLNET_SYNC_INTERVAL"
 PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
 PEER_EXCHANGE_ENV = "SOLNET_PEER_EXCHANGE"
+ALLOW_PRIVATE_ENV = "SOLNET_ALLOW_PRIVATE_PEERS"
+OPEN_RELAY_ENV = "SOLNET_OPEN_RELAY"
+NEW_AUTHORS_ENV = "SOLNET_NEW_AUTHORS_PER_HOUR"
 
 
 def federation_setup(config: FederationConfig) -> Callable[[web.Application], None]:
@@ -30,8 +34,12 @@ def federation_setup(config: FederationConfig) -> Callable[[web.Application], No
 
         async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
             connector = aiohttp.TCPConnector(limit=64, limit_per_host=8)
-            async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
-                await federation.start(session)
+            guarded = learnt_peers_connector(allow_private=config.allow_private_peers)
+            async with (
+                aiohttp.ClientSession(connector=connector, auto_decompress=False) as session,
+                aiohttp.ClientSession(connector=guarded, auto_decompress=False) as learnt_session,
+            ):
+                await federation.start(session, learnt_session)
                 yield
                 await federation.stop()
 
@@ -59,5 +67,6 @@ def config_from_args(service: NodeService, args: argparse.Namespace) -> Federati
         follow_depth=settings.follow_depth,
         interval=float(os.environ.get(INTERVAL_ENV) or 5.0),
         peer_exchange=os.environ.get(PEER_EXCHANGE_ENV, "1") != "0",
+        allow_private_peers=os.environ.get(ALLOW_PRIVATE_ENV, "0") == "1",
         health_file=health,
     )

@@ -25,7 +25,9 @@ async def test_peers_api_add_and_health(cluster, capsys):
         async with session.post(f"{a.url}/api/v1/peers", json={"url": b.url + "/"}, headers=auth) as resp:
             assert resp.status == 201 and (await resp.json())["url"] == b.url
         assert a.data.settings().peers == (b.url,)  # saved for the next start
-        await cluster.wait_quiet()
+        # A chose B, so A takes B's group; B did not choose A (it only learnt it from A's greeting).
+        await cluster.wait_until(lambda: cluster.has_group(a, b), what="B's group at A")
+        await cluster.wait_quiet(same=False)
         async with session.get(f"{a.url}/api/v1/peers") as resp:
             [peer] = (await resp.json())["peers"]
         assert peer["state"] == "healthy" and peer["syncs"] >= 1 and peer["group_id"] == b.service.group_id
