@@ -21,7 +21,7 @@ from events import Event, ForkProof
 
 from .admission import Admission
 from .client import PeerClient
-from .errors import MessageError, ProtocolError, UnexpectedMessageError
+from .errors import MessageError, ProtocolError, TooLargeError, UnexpectedMessageError
 from .gossip import Gossip
 from .messages import (
     PROTOCOL_VERSION,
@@ -130,7 +130,10 @@ class SyncAgent:
         except UnexpectedMessageError as exc:
             self.book.penalise(origin.key, MALFORMED_POINTS, str(exc), now)
             reply = ErrorReply(exc.code, str(exc)[:512])
-        return encode_message(reply)
+        try:
+            return encode_message(reply)
+        except TooLargeError as exc:  # our reply is over the limit: say so; the requester did nothing wrong
+            return encode_message(ErrorReply(exc.code, str(exc)[:512]))
 
     async def handle(self, sender: str | Origin, message: Message) -> Message:
         """Return the reply to a decoded request (raise UnexpectedMessageError for a reply-only message).

@@ -23,7 +23,7 @@ from typing import Any
 
 import aiohttp
 
-from events import Mode
+from events import Mode, group_id_text
 from protocol import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
@@ -34,11 +34,13 @@ from protocol import (
     Gossip,
     Origin,
     PeerBook,
+    Quarantine,
     SyncAgent,
     SyncReport,
     SyncStats,
 )
 
+from ..errors import NotFoundError
 from ..notices import Source, Stored
 from ..service import NodeService
 from .policy import policy_from_views
@@ -273,6 +275,43 @@ class Federation:
         self.wake()
         return self.peer_json(url)
 
+    def quarantine_json(self, offset: int, limit: int) -> dict[str, Any]:
+        """Return a page of the quarantine: per origin, the new groups it offered that were not taken."""
+        admission = self.agent.admission
+        origins = list(admission.quarantine.items())[offset : offset + limit]
+        return {
+            "mode": admission.mode,
+            "origins": len(admission.quarantine),
+            "quarantine": [
+                {
+                    "origin": origin,
+                    "dropped": box.dropped,
+                    "groups": [
+                        {"group_id": group_id_text(h.author), "seq": h.seq, "events_held": len(h.events)}
+                        for h in box.authors.values()
+                    ],
+                }
+                for origin, box in origins
+            ],
+        }
+
+    async def accept_offers(self, origin: str, groups: list[bytes] | None) -> dict[str, Any]:
+        """Accept what `origin` offered (only `groups` if given): store the held events, pull the rest soon."""
+        if origin not in self.agent.admission.quarantine:
+            raise NotFoundError(f"nothing is held from {origin!r:.80}", field="origin")
+        before = set(self.agent.admission.quarantine[origin].authors)
+        events = self.agent.admission.accept(origin, groups)
+        accepted = before - set(self.agent.admission.quarantine.get(origin, Quarantine()).authors)
+        stored: list[Any] = []
+        if events:
+            result = await self.replica.ingest(events)
+            await self.replica.flush()
+            stored = list(result.stored)
+            if stored:
+                self._spawn(self.agent.publish(stored))  # relayed as if new here: they are, to our peers
+        self.wake()  # the next round pulls the rest of their logs from any peer that has them
+        return {"origin": origin, "accepted": len(accepted), "stored": len(stored)}
+
     def peer_json(self, url: str) -> dict[str, Any]:
         """Return one peer's health as JSON: state, failures, points, when it last answered, its last sync."""
         return self.stats.peer_json(self.book, url, self.agent.clock(), time.time())
@@ -284,7 +323,8 @@ class Federation:
     async def status(self) -> dict[str, Any]:
         """Return the federation part of the node's info (GET /api/v1/node, `solnet status`)."""
         transport = self.transport
-        return self.stats.status_json(
+        admission = self.agent.admission
+        status = self.stats.status_json(
             self.book,
             self.agent.policy,
             own_url=transport.address,
@@ -293,6 +333,10 @@ class Federation:
             now=self.agent.clock(),
             wall=time.time(),
         )
+        status["replication"].update(
+            mode=admission.mode, new_authors_per_hour=admission.per_hour, quarantined_origins=len(admission.quarantine)
+        )
+        return status
 
     async def _write_health(self) -> None:
         if self.config.health_file is None:

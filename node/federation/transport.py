@@ -53,7 +53,7 @@ REPLY_LIMITS: dict[type, int] = {
     Want: MAX_MESSAGE_SIZE,
     Push: 1024,
     ForkProofs: 1024,
-    WantForks: 4 * 1024 * 1024,
+    WantForks: MAX_MESSAGE_SIZE,
     PeerList: 256 * 1024,
 }
 
@@ -132,11 +132,12 @@ class HttpTransport:
                 if resp.content_type != CONTENT_TYPE:
                     what = resp.content_type or "no body"
                     raise TransportError(f"{url} answered HTTP {resp.status} with {what}, not a peer message")
+                # A reply over our limit may be correct (a big frontier): a failure to get a usable reply, not misbehaviour.
                 if resp.content_length is not None and resp.content_length > limit:
-                    raise MessageError(f"reply from {peer} has {resp.content_length} bytes, more than {limit}", field="message")
+                    raise TransportError(f"reply from {peer} has {resp.content_length} bytes, more than {limit} accepted")
                 data = await read_stream(resp.content, limit)
                 if data is None:
-                    raise MessageError(f"reply from {peer} is larger than {limit} bytes", field="message")
+                    raise TransportError(f"reply from {peer} is larger than the {limit} bytes accepted")
                 self.bytes_received += len(data)
                 return data
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:
