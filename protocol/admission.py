@@ -6,8 +6,9 @@ offered by an origin (a push, an announcement, a peer's frontier) is taken:
 - in `trusted` mode (the default), only from a peer the operator chose (configured or accepted: `chosen`),
   and at most `per_hour` new authors per such peer per hour (a token bucket), so even a chosen peer that
   turns hostile adds a bounded number; offers from anyone else are held in a small quarantine per origin
-  (at most `held_authors` authors, `held_events` events each, for at most `origins` origins, oldest origin
-  forgotten first), where an admin can accept them;
+  (at most `held_authors` authors, `held_events` events each and `held_bytes` of payload in all, for at most
+  `origins` origins, oldest origin forgotten first: 16 MiB of payload at most by default), where an admin can
+  accept them;
 - in `open` mode (an open relay), from any origin, at most `per_hour` new authors per origin per hour.
 Time is passed in through `clock`; the object holds no I/O. Nothing here penalises a sender: an offer that
 is not taken is simply not stored, whoever made it.
@@ -45,6 +46,7 @@ class Quarantine:
 
     authors: OrderedDict[bytes, Held] = field(default_factory=OrderedDict)
     dropped: int = 0
+    held_bytes: int = 0  # payload bytes of the held events
 
 
 class Admission:
@@ -58,6 +60,7 @@ class Admission:
         chosen: Callable[[str], bool] = lambda url: False,
         held_authors: int = 16,
         held_events: int = 8,
+        held_bytes: int = 256 * 1024,
         origins: int = 64,
         clock: Callable[[], float] = time.monotonic,
     ):
@@ -68,6 +71,7 @@ class Admission:
         self.chosen = chosen
         self.held_authors = held_authors
         self.held_events = held_events
+        self.held_bytes = held_bytes
         self.origins = origins
         self.clock = clock
         self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # origin -> (tokens, at)
@@ -165,8 +169,16 @@ class Admission:
     def _hold_event(self, origin: str, event: Event) -> None:
         box = self.quarantine.get(origin)
         held = box.authors.get(event.author) if box else None
-        if held is not None and len(held.events) < self.held_events and all(e.id != event.id for e in held.events):
+        size = len(event.payload or b"")
+        if (
+            held is not None
+            and box is not None
+            and len(held.events) < self.held_events
+            and box.held_bytes + size <= self.held_bytes
+            and all(e.id != event.id for e in held.events)
+        ):
             held.events.append(event)
+            box.held_bytes += size
 
     def accept(self, origin: str, authors: Iterable[bytes] | None = None) -> list[Event]:
         """Accept what `origin` offered (only `authors` if given): they are taken from now on; return their held events."""
@@ -176,7 +188,9 @@ class Admission:
         chosen = list(box.authors) if authors is None else [a for a in authors if a in box.authors]
         events: list[Event] = []
         for author in chosen:
-            events += box.authors.pop(author).events
+            held = box.authors.pop(author).events
+            box.held_bytes -= sum(len(e.payload or b"") for e in held)
+            events += held
             self._accepted.add(author)
         if not box.authors:
             del self.quarantine[origin]

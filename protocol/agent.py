@@ -24,6 +24,8 @@ from .client import PeerClient
 from .errors import MessageError, ProtocolError, TooLargeError, UnexpectedMessageError
 from .gossip import Gossip
 from .messages import (
+    FLAG_PEER_EXCHANGE,
+    KNOWN_FLAGS,
     PROTOCOL_VERSION,
     Ack,
     ErrorReply,
@@ -174,8 +176,9 @@ class SyncAgent:
         )
 
     def hello_message(self) -> Hello:
-        """Return this node's Hello."""
-        return Hello(PROTOCOL_VERSION, self.group, max_batch_events=self.max_batch_events, max_batch_bytes=self.max_batch_bytes)
+        """Return this node's Hello (without the peer-exchange flag when exchange is off)."""
+        flags = KNOWN_FLAGS if self.peer_exchange else KNOWN_FLAGS & ~FLAG_PEER_EXCHANGE
+        return Hello(PROTOCOL_VERSION, self.group, flags, self.max_batch_events, self.max_batch_bytes)
 
     async def frontier(self) -> Frontier:
         """Return this node's current Frontier (authors the policy excludes left out)."""

@@ -134,10 +134,12 @@ class HttpTransport:
                     raise TransportError(f"{url} answered HTTP {resp.status} with {what}, not a peer message")
                 # A reply over our limit may be correct (a big frontier): a failure to get a usable reply, not misbehaviour.
                 if resp.content_length is not None and resp.content_length > limit:
-                    raise TransportError(f"reply from {peer} has {resp.content_length} bytes, more than {limit} accepted")
+                    raise TransportError(
+                        f"reply from {peer} has {resp.content_length} bytes, more than {limit} (the most accepted)"
+                    )
                 data = await read_stream(resp.content, limit)
                 if data is None:
-                    raise TransportError(f"reply from {peer} is larger than the {limit} bytes accepted")
+                    raise TransportError(f"reply from {peer} is larger than {limit} bytes (the most accepted)")
                 self.bytes_received += len(data)
                 return data
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:

@@ -141,3 +141,14 @@ def test_private_ranges_only_when_allowed():
     assert learnt_url_problem("http://127.0.0.1/x?y", allow_private=True) is not None  # syntax still applies
     assert not address_allowed(ipaddress.ip_address("224.0.0.1"), allow_private=True)
     assert address_allowed(ipaddress.ip_address("8.8.8.8"))
+
+
+def test_quarantine_holds_at_most_its_bytes_per_origin():
+    log = make_log(identity(90), 4)
+    size = len(log[0].payload)
+    admission = Admission(held_bytes=2 * size + size // 2)
+    admission.take_events("remote:5", None, log, POLICY, {})
+    box = admission.quarantine["remote:5"]
+    assert len(box.authors[log[0].author].events) == 2 and box.held_bytes <= 2 * size + size // 2
+    admission.accept("remote:5")
+    assert "remote:5" not in admission.quarantine

@@ -214,7 +214,6 @@ async def test_a_flood_of_call_backs_into_a_tarpit_does_not_delay_sync(cluster):
     b = cluster.add()
     cluster.link(0, 1)
     await cluster.start()
-    await cluster.wait_quiet()
     await b.service.ingest(one_event_groups(400, salt="before"), source=Source.PEER)  # not pushed: A must pull
     started = time.monotonic()
     assert (await a.federation.sync_with(b.url)).complete
@@ -232,9 +231,9 @@ async def test_a_flood_of_call_backs_into_a_tarpit_does_not_delay_sync(cluster):
         started = time.monotonic()
         report = await a.federation.sync_with(b.url)
         during = time.monotonic() - started
-        assert report.complete and report.stored == 400 and len(await a.heads()) == 2 + 800
+        assert report.complete and len(await a.heads()) == 2 + 800
         print(f"\nsync of 400 one-event groups: {normal:.2f} s before, {during:.2f} s during 300 tarpit call-backs")
-        assert during < max(3 * normal, normal + 2.0), (normal, during)
+        assert during < max(3 * normal, normal + 3.0), (normal, during)  # (a tarpit holds a call-back for 3 s or more)
         assert tarpit.most_open <= 2  # the call-backs' own budget
     claims = a.federation.claims
     assert len(claims._recent) == 1  # one remote address, rate-limited
@@ -251,7 +250,7 @@ async def test_a_large_but_correct_reply_or_our_own_oversized_request_is_nobodys
     await b.service.ingest(one_event_groups(50, salt="big"))
     monkeypatch.setitem(transport.REPLY_LIMITS, transport.Frontier, 200)  # B's correct frontier is now "too large"
     report = await a.federation.sync_with(b.url)
-    assert not report.complete and "accepted" in report.error
+    assert not report.complete and "the most accepted" in report.error
     health = a.federation.book.health(b.url)
     assert health.points == 0 and health.state != "banned"
     monkeypatch.undo()
