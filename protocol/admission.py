@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 from events import Event
 
+from .errors import ProtocolError
 from .messages import FrontierEntry
 from .policy import ReplicationPolicy
 
@@ -65,7 +66,7 @@ class Admission:
         clock: Callable[[], float] = time.monotonic,
     ):
         if mode not in (TRUSTED, OPEN):
-            raise ValueError(f"replication mode is {TRUSTED!r} or {OPEN!r}, not {mode!r}")
+            raise ProtocolError(f"replication mode is {TRUSTED!r} or {OPEN!r}, not {mode!r:.40}", field="mode")
         self.mode = mode
         self.per_hour = per_hour
         self.chosen = chosen

@@ -7,7 +7,7 @@ import ipaddress
 import pytest
 from proto_helpers import identity, make_log
 
-from protocol import OPEN, Admission, FrontierEntry, PeerBook, PeerInfo, PeerList, ReplicationPolicy
+from protocol import OPEN, Admission, FrontierEntry, PeerBook, PeerInfo, PeerList, ProtocolError, ReplicationPolicy
 from protocol.urls import address_allowed, learnt_url_problem
 
 OWN, FOLLOWED, KNOWN = (bytes([n]) * 32 for n in (1, 2, 3))
@@ -79,7 +79,7 @@ def test_open_relay_takes_from_anyone_within_per_origin_quotas_and_holds_nothing
     assert len(admission.take_entries("remote:2", None, entries(5, 60), POLICY, {})) == 2
     assert admission.quarantine == {}
     assert len(Admission.everyone().take_entries("remote:3", None, entries(50, 100), POLICY, {})) == 50
-    with pytest.raises(ValueError):
+    with pytest.raises(ProtocolError, match="replication mode"):
         Admission(mode="everything")
 
 
