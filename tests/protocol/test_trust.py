@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ipaddress
+import json
+from pathlib import Path
 
 import pytest
 from proto_helpers import identity, make_log
@@ -152,3 +154,13 @@ def test_quarantine_holds_at_most_its_bytes_per_origin():
     assert len(box.authors[log[0].author].events) == 2 and box.held_bytes <= 2 * size + size // 2
     admission.accept("remote:5")
     assert "remote:5" not in admission.quarantine
+
+
+def test_peer_url_vectors():
+    """docs/vectors/peer_urls.json: the contract's verdicts on learnt URLs (tools/make_vectors.py writes them)."""
+    path = Path(__file__).resolve().parents[2] / "docs" / "vectors" / "peer_urls.json"
+    cases = json.loads(path.read_text())["cases"]
+    assert len(cases) >= 50 and any(c["contact"] for c in cases) and not all(c["contact"] for c in cases)
+    for case in cases:
+        verdict = learnt_url_problem(case["url"], allow_private=case["allow_private"]) is None
+        assert verdict == case["contact"], case
