@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from events.errors import EventError
-from events.identity import group_id_text
+from events.identity import group_id_text, parse_group_id
 from events.kinds import KINDS, friendly_payload
 from events.readmodel.projection import CAMPAIGNS, DECISIONS, PLEDGES, REPORTS
 
@@ -31,6 +31,10 @@ class PeerDirectory(Protocol):
     async def peers_json(self) -> list[dict[str, Any]]: ...
 
     async def add_peer(self, url: str) -> dict[str, Any]: ...
+
+    def quarantine_json(self, offset: int, limit: int) -> dict[str, Any]: ...
+
+    async def accept_offers(self, origin: str, groups: list[bytes] | None) -> dict[str, Any]: ...
 
 
 PEER_DIRECTORY = web.AppKey("peer_directory", PeerDirectory)
@@ -265,6 +269,48 @@ async def add_peer(request: web.Request) -> web.Response:
     directory = request.app.get(PEER_DIRECTORY)
     shown = await directory.add_peer(url) if directory is not None else {"url": url, "state": "not_running"}
     return web.json_response(shown, status=201)
+
+
+def _directory(request: web.Request) -> PeerDirectory:
+    directory = request.app.get(PEER_DIRECTORY)
+    if directory is None:
+        raise NotFoundError("this node is not federating (no quarantine)", field="path")
+    return directory
+
+
+def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
+    raw = request.query.get(name, str(default))
+    if not raw.isdigit() or int(raw) > maximum:
+        raise RequestError(f"{name} must be a whole number from 0 to {maximum}, not {raw!r:.40}", field=name)
+    return int(raw)
+
+
+@routes.get("/api/v1/quarantine")
+async def quarantine(request: web.Request) -> web.Response:
+    """New groups offered by origins nobody chose, held per origin until an admin accepts them (token)."""
+    require_token(request)
+    offset = _int_param(request, "offset", 0, 10_000)
+    limit = _int_param(request, "limit", 16, 64)
+    return web.json_response(_directory(request).quarantine_json(offset, limit))
+
+
+@routes.post("/api/v1/quarantine/accept")
+async def accept_quarantined(request: web.Request) -> web.Response:
+    """Accept what one origin offered: {"origin": "...", "groups": ["sn_...", ...] (optional: all)}; stores what was held."""
+    require_token(request)
+    body = await read_json_object(request, {"origin", "groups"}, {"origin"})
+    origin, groups = body["origin"], body.get("groups")
+    if not isinstance(origin, str) or not 0 < len(origin) <= 600:
+        raise RequestError("origin must be an origin as GET /api/v1/quarantine lists it", field="origin")
+    authors = None
+    if groups is not None:
+        if not isinstance(groups, list) or len(groups) > 64 or not all(isinstance(g, str) for g in groups):
+            raise RequestError("groups must be a list of at most 64 group ids", field="groups")
+        try:
+            authors = [parse_group_id(g) for g in groups]
+        except EventError as exc:
+            raise RequestError(f"groups: {exc}", field="groups") from None
+    return web.json_response(await _directory(request).accept_offers(origin, authors))
 
 
 @routes.get("/api/v1/openapi.json")

@@ -16,6 +16,7 @@ from .commands.bundles import cmd_export, cmd_import
 from .commands.common import CliError
 from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_peer_add, cmd_run, cmd_serve
 from .commands.publish import cmd_publish, cmd_redact
+from .commands.quarantine import add_quarantine_parser
 from .commands.read import cmd_list, cmd_rebuild, cmd_show, cmd_status
 from .errors import ConfigError, NodeError
 from .paging import DEFAULT_LIMIT, MAX_LIMIT
@@ -82,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--database", metavar="URL", help="PostgreSQL URL (default: SQLite in the data dir)")
         p.add_argument("--follow-only", action="store_true", help="replicate only groups you follow")
         p.add_argument(
+            "--open-relay", action="store_true", help="take new groups from anyone, within quotas (docs/OPERATIONS.md)"
+        )
+        p.add_argument(
             "--read-timeout",
             type=_seconds,
             default=os.environ.get("SOLNET_READ_TIMEOUT", "5"),  # argparse applies `type` to a string default
@@ -147,6 +151,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("url")
     p.set_defaults(func=cmd_peer_add)
+
+    add_quarantine_parser(sub, f"http://{DEFAULT_LISTEN}")
 
     p = sub.add_parser("passwd", help="set the password for the web page (or $SOLNET_PASSWORD)")
     _add_common(p)

@@ -177,6 +177,46 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/quarantine": {
+                "get": {
+                    "summary": "New groups offered by origins nobody chose, held per origin (docs/OPERATIONS.md)",
+                    "security": [{"token": []}],
+                    "parameters": [_q("offset", "origins to skip"), _q("limit", "origins per page, at most 64 (16)")],
+                    "responses": {
+                        "200": {"description": '{"mode": ..., "origins": n, "quarantine": [{"origin", "dropped", "groups"}]}'},
+                        "400": {"$ref": "#/components/responses/Error"},
+                        "401": {"$ref": "#/components/responses/Error"},
+                    },
+                },
+            },
+            "/api/v1/quarantine/accept": {
+                "post": {
+                    "summary": "Accept what one origin offered (all its held groups, or those listed): stored and pulled",
+                    "security": [{"token": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "required": ["origin"],
+                                    "properties": {
+                                        "origin": {"type": "string"},
+                                        "groups": {"type": "array", "items": {"type": "string"}, "maxItems": 64},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "200": {"description": '{"origin": ..., "accepted": n, "stored": n}'},
+                        "400": {"$ref": "#/components/responses/Error"},
+                        "401": {"$ref": "#/components/responses/Error"},
+                        "404": {"$ref": "#/components/responses/Error"},
+                    },
+                },
+            },
             "/api/v1/events": {
                 "post": {
                     "summary": "Publish an event of the node's own group",

@@ -1,11 +1,13 @@
 """What nodes say to each other and the sync/gossip decisions; network access only through a Transport."""
 
+from .admission import OPEN, TRUSTED, Admission, Held, Quarantine
 from .agent import SyncAgent, SyncReport
 from .client import PeerClient
 from .errors import (
     MessageError,
     PeerRejectedError,
     ProtocolError,
+    TooLargeError,
     TransportError,
     UnexpectedMessageError,
     UnknownMessageError,
@@ -43,13 +45,17 @@ from .serving import serve_want, want_records
 from .stats import Counters, PeerStats, SyncStats
 from .sync import FrontierDiff, PullSession, compare_frontiers, frontier_of
 from .transport import BytesHandler, Origin, Transport
+from .urls import address_allowed, learnt_url_problem
 
 __all__ = [
     "MAX_BATCH_BYTES",
     "MAX_BATCH_EVENTS",
     "MAX_MESSAGE_SIZE",
+    "OPEN",
     "PROTOCOL_VERSION",
+    "TRUSTED",
     "Ack",
+    "Admission",
     "BytesHandler",
     "Callback",
     "Claims",
@@ -61,6 +67,7 @@ __all__ = [
     "FrontierDiff",
     "FrontierEntry",
     "Gossip",
+    "Held",
     "Hello",
     "IngestResult",
     "MemoryNetwork",
@@ -79,6 +86,7 @@ __all__ = [
     "ProtocolError",
     "PullSession",
     "Push",
+    "Quarantine",
     "Rejection",
     "Relay",
     "ReplicationPolicy",
@@ -87,16 +95,19 @@ __all__ = [
     "SyncReport",
     "SyncStats",
     "Transport",
+    "TooLargeError",
     "TransportError",
     "UnexpectedMessageError",
     "UnknownMessageError",
     "Want",
     "WantForks",
     "WantItem",
+    "address_allowed",
     "compare_frontiers",
     "decode_message",
     "encode_message",
     "frontier_of",
+    "learnt_url_problem",
     "serve_want",
     "want_records",
 ]

@@ -15,15 +15,17 @@ import contextlib
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from events import Event, ForkProof
 
+from .admission import Admission
 from .client import PeerClient
-from .errors import MessageError, ProtocolError, UnexpectedMessageError
+from .errors import MessageError, ProtocolError, TooLargeError, UnexpectedMessageError
 from .gossip import Gossip
 from .messages import (
+    FLAG_PEER_EXCHANGE,
+    KNOWN_FLAGS,
     PROTOCOL_VERSION,
     Ack,
     ErrorReply,
@@ -42,28 +44,15 @@ from .messages import (
 )
 from .peers import FORGED_POINTS, MALFORMED_POINTS, REPLAY_POINTS, UNREQUESTED_POINTS, PeerBook
 from .policy import ReplicationPolicy
-from .pull import run_pull
+from .pull import SyncReport, run_pull
 from .relay import Relay
 from .replica import IngestResult, Replica
 from .serving import Reader, serve_want, want_records
 from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of
 from .transport import Origin, Transport
+from .urls import learnt_url_problem
 
 _ACKED_MEMORY = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class SyncReport:
-    """The outcome of one sync with a peer."""
-
-    peer: str
-    complete: bool
-    stored: int = 0
-    duplicates: int = 0
-    forks: int = 0
-    rejected: int = 0
-    violations: tuple[str, ...] = ()
-    error: str = ""
 
 
 class SyncAgent:
@@ -83,11 +72,15 @@ class SyncAgent:
         max_batch_events: int = DEFAULT_BATCH_EVENTS,
         max_batch_bytes: int = DEFAULT_BATCH_BYTES,
         on_error: Callable[[BaseException], None] | None = None,
+        peer_exchange: bool = True,
+        allow_private: bool = False,
+        admission: Admission | None = None,
     ):
         self.transport = transport
         self.replica = replica
         self.group = group
         self.policy = policy or ReplicationPolicy.everyone(own=group)
+        self.admission = admission or Admission.everyone()  # which new authors are taken from whom
         self.book = book or PeerBook(own_url=transport.address)
         self.gossip = gossip or Gossip()
         self.clock = clock
@@ -95,6 +88,8 @@ class SyncAgent:
         self.max_batch_events = max_batch_events
         self.max_batch_bytes = max_batch_bytes
         self.on_error = on_error
+        self.peer_exchange = peer_exchange  # off: peer lists are neither merged nor handed out
+        self.allow_private = allow_private  # learnt peer URLs may name private addresses (docs/PROTOCOL.md §13)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._storing = 0  # pulls and pushes under way; the last to finish flushes the replica
         self._acked: dict[str, OrderedDict[bytes, None]] = {}
@@ -137,7 +132,10 @@ class SyncAgent:
         except UnexpectedMessageError as exc:
             self.book.penalise(origin.key, MALFORMED_POINTS, str(exc), now)
             reply = ErrorReply(exc.code, str(exc)[:512])
-        return encode_message(reply)
+        try:
+            return encode_message(reply)
+        except TooLargeError as exc:  # our reply is over the limit: say so; the requester did nothing wrong
+            return encode_message(ErrorReply(exc.code, str(exc)[:512]))
 
     async def handle(self, sender: str | Origin, message: Message) -> Message:
         """Return the reply to a decoded request (raise UnexpectedMessageError for a reply-only message).
@@ -164,7 +162,10 @@ class SyncAgent:
         if isinstance(message, WantForks):
             return ForkProofs(tuple(await self.replica.fork_proofs(message.authors)))
         if isinstance(message, PeerList):
-            self.book.merge(message)
+            # Only a sender whose URL a call-back confirmed may tell us about peers, and only if exchange is on.
+            if not self.peer_exchange or origin.url is None:
+                return PeerList(())
+            self.book.merge(message, self.may_learn)
             return self.book.peer_list()
         raise UnexpectedMessageError(f"{type(message).__name__} is a reply, not a request", field="tag")
 
@@ -175,8 +176,9 @@ class SyncAgent:
         )
 
     def hello_message(self) -> Hello:
-        """Return this node's Hello."""
-        return Hello(PROTOCOL_VERSION, self.group, max_batch_events=self.max_batch_events, max_batch_bytes=self.max_batch_bytes)
+        """Return this node's Hello (without the peer-exchange flag when exchange is off)."""
+        flags = KNOWN_FLAGS if self.peer_exchange else KNOWN_FLAGS & ~FLAG_PEER_EXCHANGE
+        return Hello(PROTOCOL_VERSION, self.group, flags, self.max_batch_events, self.max_batch_bytes)
 
     async def frontier(self) -> Frontier:
         """Return this node's current Frontier (authors the policy excludes left out)."""
@@ -193,7 +195,8 @@ class SyncAgent:
         if sender is not None:
             self.gossip.learn_events(sender, push.events)
             self.gossip.learn_heads(sender, push.heads)
-        wanted = [e for e in push.events if self.policy.replicates(e.author)]
+        known = await self.replica.heads() if push.events else {}
+        wanted = self.admission.take_events(origin.key, sender, push.events, self.policy, known)
         self._storing += 1
         try:
             result = await self.replica.ingest(wanted) if wanted else IngestResult()
@@ -210,11 +213,8 @@ class SyncAgent:
             acked.popitem(last=False)
         self._after_ingest(result, origin=sender)
         heads = await self.replica.heads()
-        behind = {
-            e.author: e
-            for e in push.heads
-            if self.policy.replicates(e.author) and (e.author not in heads or heads[e.author].seq < e.seq)
-        }
+        offered = self.admission.take_entries(origin.key, sender, push.heads, self.policy, heads) if push.heads else []
+        behind = {e.author: e for e in offered if e.author not in heads or heads[e.author].seq < e.seq}
         for r in result.rejected:
             if r.code in ("seq_gap", "broken_link") and r.author not in behind:
                 behind[r.author] = FrontierEntry(r.author, r.seq, r.event_id)
@@ -278,8 +278,11 @@ class SyncAgent:
 
     async def _pull(self, peer: str, theirs: Frontier) -> SyncReport:
         forked = [p.author for p in await self.replica.fork_proofs()]
+        heads = await self.replica.heads()
+        # New authors on offer are taken only as the admission says (a chosen peer, within its quota).
+        theirs = Frontier(tuple(self.admission.take_entries(peer, peer, theirs.entries, self.policy, heads)), theirs.forked)
         session = PullSession(
-            await self.replica.heads(),
+            heads,
             theirs,
             policy=self.policy,
             max_events=self.max_batch_events,
@@ -339,13 +342,19 @@ class SyncAgent:
         """Push new local events (already in the replica) to `fanout` peers and announce them to the rest."""
         await self._relay.events(list(events), origin=None)
 
+    def may_learn(self, url: str) -> bool:
+        """True iff a peer URL learnt from others may enter the peer book (protocol/urls.py)."""
+        return learnt_url_problem(url, allow_private=self.allow_private) is None
+
     async def exchange_peers(self, peer: str) -> int:
-        """Trade peer lists with `peer`; return how many new peers were learnt (0 on failure)."""
+        """Trade peer lists with `peer`; return how many new peers were learnt (0 on failure or with exchange off)."""
+        if not self.peer_exchange:
+            return 0
         try:
             reply = await self.request(peer, self.book.peer_list(), PeerList)
         except ProtocolError:
             return 0
-        return self.book.merge(reply)
+        return self.book.merge(reply, self.may_learn)
 
     @property
     def busy(self) -> bool:

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .errors import MessageError, PeerRejectedError, TransportError, UnexpectedMessageError
+from .errors import MessageError, PeerRejectedError, TooLargeError, TransportError, UnexpectedMessageError
 from .messages import Message
 from .peers import MALFORMED_POINTS, PeerBook
 from .transport import Transport
@@ -30,6 +30,8 @@ class PeerClient:
         except TransportError:
             self.book.record_failure(peer, now)
             raise
+        except TooLargeError:
+            raise  # our own request is over the limit: nothing the peer did
         except (MessageError, UnexpectedMessageError) as exc:
             self.book.record_failure(peer, now)
             self.book.penalise(peer, MALFORMED_POINTS, f"malformed reply: {exc}", now)

@@ -23,6 +23,12 @@ class UnknownMessageError(MessageError):
     code = "unknown_message"
 
 
+class TooLargeError(MessageError):
+    """A message this node built is over the protocol's size limit: its own limit, never a peer's fault."""
+
+    code = "too_large"
+
+
 class UnexpectedMessageError(ProtocolError):
     """A well-formed message arrived where another kind was expected (e.g. a batch sent as a request)."""
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from events import EventError
 from events.canonical import pack, unpack, unpack_array_fast
 
-from .errors import MessageError, UnexpectedMessageError, UnknownMessageError
+from .errors import MessageError, TooLargeError, UnexpectedMessageError, UnknownMessageError
 from .fields import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
@@ -122,7 +122,7 @@ def encode_message(message: Message) -> bytes:
     """Return the canonical bytes of a message: [tag, field...]."""
     data = pack([message.TAG, *message.items()])
     if len(data) > MAX_MESSAGE_SIZE:
-        raise MessageError(f"message has {len(data)} bytes, more than {MAX_MESSAGE_SIZE}", field="message")
+        raise TooLargeError(f"message has {len(data)} bytes, more than {MAX_MESSAGE_SIZE}", field="message")
     return data
 
 

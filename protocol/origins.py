@@ -4,24 +4,31 @@ Over a transport that cannot vouch for where a request comes from (over HTTP the
 a claim), the edge asks `Claims.origin` for the request's Origin. A claim counts for a remote key once the
 node called the claimed URL back with its own hello and got a hello of the expected group: the group the
 sender greeted with, or else the one the peer book already has for that URL. Until then `origin` gives the
-key alone and, at most once per claim at a time and for at most `cap` claims at once, a `Callback` that the
-caller runs with `confirm` when it sees fit (the node runs it as a background task).
+key alone and, at most once per claim at a time, a `Callback` that the caller runs with `confirm` when it
+sees fit (the node runs it as a background task).
+
+Call-backs are requests to an address a stranger named, so they are bounded apart from sync: a claimed URL
+that is not a chosen peer's must pass `learnt_url_problem`; each remote key gets at most `per_key` call-backs
+per `window` seconds; at most `pending` are under way or waiting at once (more claims are ignored, not
+queued); `concurrency` run at once, each cut after `timeout` seconds. A flood of claims naming tarpits thus
+costs at most `concurrency` connections, never the node's sync slots.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from .errors import ProtocolError
 from .messages import Hello
 from .peers import PeerBook
 from .transport import Origin, Transport
+from .urls import learnt_url_problem
 
-CONFIRM_CAP = 4096  # confirmed (URL, remote key) pairs remembered, and confirmations under way at once
+CONFIRM_CAP = 4096  # confirmed (URL, remote key) pairs remembered, and remote keys whose call-back rate is kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,16 +49,29 @@ class Claims:
         book: PeerBook,
         hello: Callable[[], Hello],
         *,
-        limit: contextlib.AbstractAsyncContextManager[Any] | None = None,
         cap: int = CONFIRM_CAP,
+        concurrency: int = 2,
+        pending: int = 8,
+        timeout: float = 3.0,
+        per_key: int = 4,
+        window: float = 60.0,
+        allow_private: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ):
         self.transport = transport
         self.book = book
         self.hello = hello
-        self.limit = limit or contextlib.nullcontext()  # held around each call-back (the node shares its request limit)
         self.cap = cap
+        self.pending = pending
+        self.timeout = timeout
+        self.per_key = per_key
+        self.window = window
+        self.allow_private = allow_private
+        self.clock = clock
+        self._slots = asyncio.Semaphore(concurrency)  # call-backs' own budget: sync never waits for them
         self._confirmed: OrderedDict[tuple[str, str], None] = OrderedDict()  # (claimed URL, remote key) pairs
         self._confirming: set[tuple[str, str]] = set()
+        self._recent: OrderedDict[str, tuple[float, int]] = OrderedDict()  # remote key -> (window start, call-backs)
 
     def origin(self, key: str, claimed: str | None, greeting_group: bytes | None = None) -> tuple[Origin, Callback | None]:
         """Return the Origin of a request from remote `key` claiming URL `claimed`, and the call-back to run, if one is due.
@@ -67,10 +87,26 @@ class Claims:
             if greeting_group is not None:
                 self.book.add(claimed, greeting_group)  # a no-op unless it was removed or evicted since
             return Origin(key, claimed), None
-        if pair not in self._confirming and len(self._confirming) < self.cap:
+        if pair not in self._confirming and len(self._confirming) < self.pending and self._may_call(claimed, key):
             self._confirming.add(pair)
             return Origin(key), Callback(claimed, key, greeting_group)
         return Origin(key), None
+
+    def _may_call(self, url: str, key: str) -> bool:
+        # A chosen peer's URL is the operator's; any other must be one a learnt peer may have (public, plain).
+        if not self.book.is_chosen(url) and learnt_url_problem(url, allow_private=self.allow_private) is not None:
+            return False
+        now = self.clock()
+        start, count = self._recent.pop(key, (now, 0))
+        if now - start >= self.window:
+            start, count = now, 0
+        if count >= self.per_key:
+            self._recent[key] = (start, count)
+            return False
+        self._recent[key] = (start, count + 1)
+        while len(self._recent) > self.cap:
+            self._recent.popitem(last=False)
+        return True
 
     async def confirm(self, callback: Callback) -> bool:
         """Call the claimed URL back; return True iff it answered hello with the expected group (the claim now counts)."""
@@ -78,8 +114,8 @@ class Claims:
         try:
             if url == self.transport.address:
                 return False  # somebody claims to be us
-            async with self.limit:
-                reply = await self.transport.request(url, self.hello())
+            async with self._slots:
+                reply = await asyncio.wait_for(self.transport.request(url, self.hello()), self.timeout)
             if not isinstance(reply, Hello):
                 return False
             known = self.book.health(url).group if url in self.book.urls() else None
@@ -93,7 +129,7 @@ class Claims:
                 # A node that greets us is one we can sync with too; without this a link would only work one way.
                 self.book.add(url, reply.group)
             return True
-        except ProtocolError:
+        except (ProtocolError, TimeoutError):
             return False
         finally:
             self._confirming.discard((url, key))

@@ -9,6 +9,7 @@ once the delay has passed, i.e. half-open); `banned` after misbehaviour points r
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from .messages import MAX_PEERS, MAX_URL_LENGTH, PeerInfo, PeerList
@@ -35,6 +36,7 @@ class PeerHealth:
     next_attempt: float = 0.0
     points: int = 0
     last_reason: str = ""
+    chosen: bool = False  # the operator configured or accepted it (not learnt from a greeting or a peer list)
 
 
 class PeerBook:
@@ -65,19 +67,32 @@ class PeerBook:
         # banned, but they are never contact targets, never handed out, and at most `cap * 16` are remembered.
         self._strangers: dict[str, PeerHealth] = {}
 
-    def add(self, url: str, group: bytes | None = None) -> bool:
-        """Add a peer; return True iff it is new and there was room (a dead peer may be evicted to make room)."""
+    def add(self, url: str, group: bytes | None = None, *, chosen: bool = False) -> bool:
+        """Add a peer; return True iff it is new and there was room.
+
+        A learnt peer (not `chosen`) takes room only among the `cap`, evicting a dead learnt one if need be.
+        A chosen peer (the operator's) is always added, or upgraded if it was learnt: it evicts a learnt
+        peer when the book is full, and chosen peers alone may exceed the cap (the operator bounds them).
+        """
         if url == self.own_url or len(url) > MAX_URL_LENGTH:
             return False
         if url in self._peers:
-            if group is not None and self._peers[url].group is None:
-                self._peers[url] = replace(self._peers[url], group=group)
+            peer = self._peers[url]
+            if group is not None and peer.group is None:
+                peer = replace(peer, group=group)
+            self._peers[url] = replace(peer, chosen=True) if chosen else peer
             return False
-        if len(self._peers) >= self.cap and not self._evict():
+        if len(self._peers) >= self.cap and not self._evict(any_learnt=chosen) and not chosen:
             return False
         stranger = self._strangers.pop(url, None)  # its points and any ban come with it
-        self._peers[url] = replace(stranger, group=group) if stranger else PeerHealth(url, group)
+        base = replace(stranger, group=group) if stranger else PeerHealth(url, group)
+        self._peers[url] = replace(base, chosen=chosen)
         return True
+
+    def is_chosen(self, url: str) -> bool:
+        """True iff `url` is a peer the operator configured or accepted (what it offers is trusted; see policy)."""
+        peer = self._peers.get(url)
+        return peer is not None and peer.chosen
 
     def remove(self, url: str) -> None:
         """Forget a peer."""
@@ -153,18 +168,20 @@ class PeerBook:
             return False
         return True
 
-    def merge(self, peers: PeerList) -> int:
-        """Add the peers of a received peer list (up to the cap); return how many were new."""
-        return sum(self.add(p.url, p.group) for p in peers.peers)
+    def merge(self, peers: PeerList, accept: Callable[[str], bool] = lambda url: True) -> int:
+        """Add the peers of a received list that `accept` lets in, as learnt peers (up to the cap); return how many were new."""
+        return sum(self.add(p.url, p.group) for p in peers.peers if accept(p.url))
 
     def peer_list(self, limit: int = MAX_PEERS) -> PeerList:
         """Return a PeerList of the healthiest known peers (never banned ones), for peer exchange."""
         good = sorted((p for p in self._peers.values() if p.state != BANNED), key=lambda p: (p.failures, p.url))
         return PeerList(tuple(PeerInfo(p.url, p.group) for p in good[:limit]))
 
-    def _evict(self) -> bool:
-        worst = max(self._peers.values(), key=lambda p: (p.state == OPEN, p.failures), default=None)
-        if worst is None or worst.state != OPEN:
+    def _evict(self, *, any_learnt: bool = False) -> bool:
+        # Only learnt peers are ever evicted: a dead (open) one, or, to make room for a chosen one, the worst learnt.
+        learnt = [p for p in self._peers.values() if not p.chosen]
+        worst = max(learnt, key=lambda p: (p.state == OPEN, p.failures), default=None)
+        if worst is None or (worst.state != OPEN and not any_learnt):
             return False
         del self._peers[worst.url]
         return True

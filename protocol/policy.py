@@ -22,9 +22,22 @@ class ReplicationPolicy:
     own: bytes | None = None
 
     @classmethod
-    def everyone(cls, blocked: Iterable[bytes] = (), own: bytes | None = None) -> ReplicationPolicy:
-        """Return the default policy: every author except `blocked`."""
-        return cls(blocked=frozenset(blocked), own=own)
+    def everyone(
+        cls,
+        blocked: Iterable[bytes] = (),
+        own: bytes | None = None,
+        *,
+        followed: Iterable[bytes] = (),
+        second_degree: Iterable[bytes] | None = None,
+    ) -> ReplicationPolicy:
+        """Return the default policy: every author except `blocked` (`followed` only says whom we chose; see `chosen_author`)."""
+        return cls(
+            followed=frozenset(followed),
+            followed_by_followed=frozenset(second_degree or ()),
+            include_second_degree=second_degree is not None,
+            blocked=frozenset(blocked),
+            own=own,
+        )
 
     @classmethod
     def following(
@@ -49,6 +62,12 @@ class ReplicationPolicy:
         """True iff events by `author` may be stored, served and relayed by this node."""
         if author in self.blocked:
             return False
-        if not self.follow_only or author == self.own or author in self.followed:
+        return not self.follow_only or self.chosen_author(author)
+
+    def chosen_author(self, author: bytes) -> bool:
+        """True iff `author` is our own group, one we follow, or (if configured) one they follow: taken from anyone."""
+        if author in self.blocked:
+            return False
+        if author == self.own or author in self.followed:
             return True
         return self.include_second_degree and author in self.followed_by_followed

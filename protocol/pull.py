@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 from events import Event
@@ -23,6 +24,20 @@ from .sync import PullSession
 
 MAX_INGEST_EVENTS = 5000
 MAX_BUFFERED_EVENTS = 4000  # stop asking while this many accepted events wait for the replica
+
+
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """The outcome of one sync with a peer."""
+
+    peer: str
+    complete: bool
+    stored: int = 0
+    duplicates: int = 0
+    forks: int = 0
+    rejected: int = 0
+    violations: tuple[str, ...] = ()
+    error: str = ""
 
 
 async def run_pull(

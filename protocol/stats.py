@@ -72,6 +72,7 @@ class SyncStats:
             "url": url,
             "group_id": group_id_text(health.group) if health.group else None,
             "state": health.state,
+            "chosen": health.chosen,
             "failures": health.failures,
             "seconds_since_success": ago(health.last_success),
             "seconds_since_failure": ago(health.last_failure),

@@ -599,6 +599,51 @@ def bundles() -> dict:
     }
 
 
+PEER_URLS = (
+    "http://peer.example.org:8470",
+    "https://peer.example.org/solnet",
+    "http://93.184.216.34:8470",
+    "http://[2606:4700::1111]:80",
+    "ftp://peer.example.org",
+    "http://user:pw@peer.example.org",
+    "http://peer.example.org/x?next=/admin",
+    "http://peer.example.org/#frag",
+    "http://127.0.0.1:8470",
+    "http://127.0.0.1:8470/internal/admin/0?next=",
+    "http://10.1.2.3",
+    "http://172.16.0.1",
+    "http://192.168.1.1",
+    "http://169.254.169.254/latest",
+    "http://100.64.0.1",
+    "http://224.0.0.1",
+    "http://240.0.0.1",
+    "http://0.0.0.0",
+    "http://[::1]:8470",
+    "http://[fe80::1]",
+    "http://[::ffff:127.0.0.1]",
+    "http://[fc00::1]",
+    "http://[ff02::1]",
+    "http://localhost:8470",
+    "http://node.localhost",
+    "http://printer.local",
+    "http://db.internal",
+    "http://peer.example.org:0",
+    "http:///nohost",
+)
+
+
+def peer_urls() -> dict:
+    """Which learnt peer URLs may be contacted, by syntax and literal address (docs/PROTOCOL.md §13)."""
+    from protocol.urls import learnt_url_problem  # the tool may use the protocol package; events never does
+
+    cases = [
+        {"url": url, "allow_private": allow, "contact": learnt_url_problem(url, allow_private=allow) is None}
+        for url in PEER_URLS
+        for allow in (False, True)
+    ]
+    return {"cases": cases}
+
+
 def check_records(doc: dict) -> None:
     """Fail loudly if a record case does not raise what it says (the generator must not write wrong vectors)."""
     for case in doc["invalid_records"]:
@@ -625,6 +670,7 @@ def main() -> None:
     write("chain.json", chains_doc)
     write("fork.json", forks())
     write("bundle.json", bundles())
+    write("peer_urls.json", peer_urls())
     print(f"wrote {len(list(OUT.glob('*.json')))} vector files to {OUT}")
 
 

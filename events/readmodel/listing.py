@@ -92,6 +92,35 @@ def listing_of(put: Put) -> Listing:
     return Listing(ts, status, sort_text, sort1, sort2, sort3, tag, qty, needs, place, until, link)
 
 
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Filters of one list; each that is set narrows it (all of them together). Stores apply them in SQL."""
+
+    author: bytes | None = None
+    ref: bytes | None = None
+    no_ref: bool = False  # only documents without a ref (proposals outside an assembly)
+    status: str | None = None
+    link: bytes | None = None
+    needs: int = 0  # documents with any of these need bits
+    place: str | None = None  # a case-folded substring of the document's place
+    until_from: int | None = None  # documents whose `until` is at or after this (ms)
+
+
+def matches(put: Put, where: Where) -> bool:
+    """True iff the document passes every filter of `where` (the meaning the stores' SQL implements)."""
+    listing = listing_of(put)
+    return (
+        (where.author is None or put.author == where.author)
+        and (where.ref is None or put.ref == where.ref)
+        and (not where.no_ref or put.ref is None)
+        and (where.status is None or listing.status == where.status)
+        and (where.link is None or listing.link == where.link)
+        and (not where.needs or bool(listing.needs & where.needs))
+        and (not where.place or (listing.place is not None and where.place.casefold() in listing.place))
+        and (where.until_from is None or (listing.until is not None and listing.until >= where.until_from))
+    )
+
+
 Cursor = tuple[str, int, int, int, bytes]
 """The order values of the last document of a page: the next page starts after it."""
 
@@ -114,4 +143,15 @@ def valid_cursor(value: Any) -> Cursor | None:
     return (text, s1, s2, s3, key)
 
 
-__all__ = ["Cursor", "Listing", "NEED_BITS", "URGENCY_RANK", "cursor_of", "listing_of", "need_mask", "valid_cursor"]
+__all__ = [
+    "NEED_BITS",
+    "URGENCY_RANK",
+    "Cursor",
+    "Listing",
+    "Where",
+    "cursor_of",
+    "listing_of",
+    "matches",
+    "need_mask",
+    "valid_cursor",
+]

@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from ..event import Event
+from .listing import Cursor, Where, cursor_of, matches
 from .projection import project
 from .view import Change, Put
+
+EVERYTHING = Where()
 
 
 class MemoryView:
@@ -26,6 +29,18 @@ class MemoryView:
             put = docs[key]
             if (ref is None or put.ref == ref) and (author is None or put.author == author):
                 yield put
+
+    def page(self, collection: str, where: Where = EVERYTHING, after: Cursor | None = None, limit: int = 50) -> list[Put]:
+        """Return up to `limit` documents matching `where` after `after`, in list order (what the stores answer in SQL)."""
+        found = sorted((p for p in self._docs.get(collection, {}).values() if matches(p, where)), key=cursor_of)
+        if after is not None:
+            found = [p for p in found if cursor_of(p) > after]
+        return found[:limit]
+
+    def by_keys(self, collection: str, keys: Iterable[bytes]) -> dict[bytes, Put]:
+        """Return the documents of a collection with these keys, by key."""
+        docs = self._docs.get(collection, {})
+        return {k: docs[k] for k in keys if k in docs}
 
     def apply(self, changes: Iterable[Change]) -> None:
         """Apply changes in order: a Put replaces the document at its key, a Delete removes it if present."""

@@ -114,7 +114,9 @@ async def advertised_digest(session: aiohttp.ClientSession, url: str) -> str | N
     endpoint = f"{url}/api/v1/digest"
     timeout = aiohttp.ClientTimeout(total=FETCH_TIMEOUT, sock_connect=CONNECT_TIMEOUT)
     try:
-        async with session.get(endpoint, timeout=timeout) as resp:
+        async with session.get(endpoint, timeout=timeout, allow_redirects=False) as resp:
+            if 300 <= resp.status < 400:
+                raise TransportError(f"{endpoint} answered HTTP {resp.status} (a redirect, never followed)")
             if resp.status != 200:
                 return None
             too_large = resp.content_length is not None and resp.content_length > DIGEST_LIMIT

@@ -12,12 +12,15 @@ def _edges(view: ViewReader, author: bytes, state: str) -> set[bytes]:
 
 
 def policy_from_views(view: ViewReader, own: bytes, *, follow_only: bool, follow_depth: int) -> ReplicationPolicy:
-    """Return the policy: everyone but the groups our own group blocked, or (follow-only) our follows, depth 0 or 1."""
+    """Return the policy: everyone but the groups our own group blocked, or (follow-only) our follows, depth 0 or 1.
+
+    In both, `followed` (and, at depth 1, whom they follow) are the groups whose logs are taken from any peer.
+    """
     blocked = _edges(view, own, "block")
-    if not follow_only:
-        return ReplicationPolicy.everyone(blocked, own=own)
     followed = _edges(view, own, "follow") - blocked
     second = None
     if follow_depth >= 1:
         second = set().union(*(_edges(view, f, "follow") for f in followed)) if followed else set()
+    if not follow_only:  # the follows still say whose new logs are taken from anyone (protocol/admission.py)
+        return ReplicationPolicy.everyone(blocked, own=own, followed=followed, second_degree=second)
     return ReplicationPolicy.following(followed, second_degree=second, blocked=blocked, own=own)

@@ -27,12 +27,14 @@ from .transport import CONTENT_TYPE, PEER_HEADER
 FEDERATION = web.AppKey("federation", Federation)
 """The app's Federation: its agent answers the requests, its claims say who sent them."""
 
+# Each limit is at least the largest correct request of its kind, so a body over it is its sender's fault
+# (and penalised as malformed); a reply over what we accept is never charged to anyone (docs/PROTOCOL.md §13.4).
 BODY_LIMITS = {
     "hello": 1024,
     "frontier": 8 * 1024 * 1024,
     "want": 64 * 1024,
     "push": MAX_MESSAGE_SIZE,
-    "forks": 4 * 1024 * 1024,
+    "forks": MAX_MESSAGE_SIZE,
     "peers": 256 * 1024,
 }
 EXPECTED: dict[str, type | tuple[type, ...]] = {
@@ -117,19 +119,22 @@ async def _serve_want(request: web.Request, federation: Federation, origin: Orig
     head = bytes([0x92, 0x04]) + _array_header(len(records))
     response = web.StreamResponse(status=200, headers={"Content-Type": CONTENT_TYPE})
     response.content_length = len(head) + size
-    await response.prepare(request)
-    await response.write(head)
-    buffered: list[bytes] = []
-    pending = 0
-    for record in records:
-        buffered.append(record)
-        pending += len(record)
-        if pending >= _CHUNK:
+    try:
+        await response.prepare(request)
+        await response.write(head)
+        buffered: list[bytes] = []
+        pending = 0
+        for record in records:
+            buffered.append(record)
+            pending += len(record)
+            if pending >= _CHUNK:
+                await response.write(b"".join(buffered))
+                buffered, pending = [], 0
+        if buffered:
             await response.write(b"".join(buffered))
-            buffered, pending = [], 0
-    if buffered:
-        await response.write(b"".join(buffered))
-    await response.write_eof()
+        await response.write_eof()
+    except ConnectionResetError:  # the peer hung up mid-reply (it timed out or stopped): its loss, not our failure
+        pass
     return response
 
 

@@ -23,20 +23,24 @@ from typing import Any
 
 import aiohttp
 
-from events import Mode
+from events import Mode, group_id_text
 from protocol import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
+    TRUSTED,
+    Admission,
     Claims,
     Counters,
     Gossip,
     Origin,
     PeerBook,
+    Quarantine,
     SyncAgent,
     SyncReport,
     SyncStats,
 )
 
+from ..errors import NotFoundError
 from ..notices import Source, Stored
 from ..service import NodeService
 from .policy import policy_from_views
@@ -68,6 +72,12 @@ class FederationConfig:
     batch_bytes: int = MAX_BATCH_BYTES
     health_file: Path | None = None
     seed: int | None = None
+    allow_private_peers: bool = False  # learnt peer URLs may name loopback/private addresses (tests on loopback)
+    callback_concurrency: int = 2  # claim call-backs at once (apart from the sync slots)
+    callback_timeout: float = 3.0
+    callbacks_per_minute: int = 4  # per remote address
+    replication: str = TRUSTED  # or OPEN: an open relay takes new groups from anyone (docs/OPERATIONS.md)
+    new_authors_per_hour: int = 1000  # per chosen peer (per origin in an open relay)
 
 
 class Federation:
@@ -90,10 +100,22 @@ class Federation:
             on_error=self._task_failed,
             max_batch_events=config.batch_events,
             max_batch_bytes=config.batch_bytes,
+            peer_exchange=config.peer_exchange,
+            allow_private=config.allow_private_peers,
+            admission=Admission(mode=config.replication, per_hour=config.new_authors_per_hour, chosen=self.book.is_chosen),
         )
         self.stats = SyncStats()
         self._limit = asyncio.Semaphore(config.concurrency)
-        self.claims = Claims(self.transport, self.book, self.agent.hello_message, limit=self._limit)
+        self.claims = Claims(
+            self.transport,
+            self.book,
+            self.agent.hello_message,
+            concurrency=config.callback_concurrency,
+            timeout=config.callback_timeout,
+            per_key=config.callbacks_per_minute,
+            allow_private=config.allow_private_peers,
+            clock=self.agent.clock,
+        )
         self._tasks: set[asyncio.Task[Any]] = set()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
@@ -102,11 +124,20 @@ class Federation:
 
     # --- lifecycle -----------------------------------------------------------------------------------------------
 
-    async def start(self, session: aiohttp.ClientSession) -> None:
-        """Start gossiping over `session`: add the configured peers, listen for local events, start the loop."""
-        self.transport.session = session
+    async def start(self, session: aiohttp.ClientSession, learnt_session: aiohttp.ClientSession | None = None) -> None:
+        """Start gossiping over `session`: add the configured peers, listen for local events, start the loop.
+
+        Peers nobody chose (learnt from greetings or peer lists) are contacted through `learnt_session`,
+        whose resolver keeps only public addresses (node/federation/guard.py); without one, `session` is
+        used for them too, and only their syntax and literal addresses are checked.
+        """
+        transport = self.transport
+        transport.session = session
+        transport.learnt_session = learnt_session or session
+        transport.trusted = self.book.is_chosen
+        transport.allow_private = self.config.allow_private_peers
         for url in self.config.peers:
-            self.book.add(url.rstrip("/"))
+            self.book.add(url.rstrip("/"), chosen=True)
         await self.refresh_policy()
         self.service.listeners.append(self._on_local_events)
         self.service.status_providers.append(self.status)
@@ -240,9 +271,46 @@ class Federation:
     async def add_peer(self, url: str) -> dict[str, Any]:
         """Add a peer (from the API), sync with it soon, and return its health."""
         url = url.rstrip("/")
-        self.book.add(url)
+        self.book.add(url, chosen=True)  # the operator's: evicts a learnt peer if the book is full
         self.wake()
         return self.peer_json(url)
+
+    def quarantine_json(self, offset: int, limit: int) -> dict[str, Any]:
+        """Return a page of the quarantine: per origin, the new groups it offered that were not taken."""
+        admission = self.agent.admission
+        origins = list(admission.quarantine.items())[offset : offset + limit]
+        return {
+            "mode": admission.mode,
+            "origins": len(admission.quarantine),
+            "quarantine": [
+                {
+                    "origin": origin,
+                    "dropped": box.dropped,
+                    "groups": [
+                        {"group_id": group_id_text(h.author), "seq": h.seq, "events_held": len(h.events)}
+                        for h in box.authors.values()
+                    ],
+                }
+                for origin, box in origins
+            ],
+        }
+
+    async def accept_offers(self, origin: str, groups: list[bytes] | None) -> dict[str, Any]:
+        """Accept what `origin` offered (only `groups` if given): store the held events, pull the rest soon."""
+        if origin not in self.agent.admission.quarantine:
+            raise NotFoundError(f"nothing is held from {origin!r:.80}", field="origin")
+        before = set(self.agent.admission.quarantine[origin].authors)
+        events = self.agent.admission.accept(origin, groups)
+        accepted = before - set(self.agent.admission.quarantine.get(origin, Quarantine()).authors)
+        stored: list[Any] = []
+        if events:
+            result = await self.replica.ingest(events)
+            await self.replica.flush()
+            stored = list(result.stored)
+            if stored:
+                self._spawn(self.agent.publish(stored))  # relayed as if new here: they are, to our peers
+        self.wake()  # the next round pulls the rest of their logs from any peer that has them
+        return {"origin": origin, "accepted": len(accepted), "stored": len(stored)}
 
     def peer_json(self, url: str) -> dict[str, Any]:
         """Return one peer's health as JSON: state, failures, points, when it last answered, its last sync."""
@@ -255,7 +323,8 @@ class Federation:
     async def status(self) -> dict[str, Any]:
         """Return the federation part of the node's info (GET /api/v1/node, `solnet status`)."""
         transport = self.transport
-        return self.stats.status_json(
+        admission = self.agent.admission
+        status = self.stats.status_json(
             self.book,
             self.agent.policy,
             own_url=transport.address,
@@ -264,6 +333,10 @@ class Federation:
             now=self.agent.clock(),
             wall=time.time(),
         )
+        status["replication"].update(
+            mode=admission.mode, new_authors_per_hour=admission.per_hour, quarantined_origins=len(admission.quarantine)
+        )
+        return status
 
     async def _write_health(self) -> None:
         if self.config.health_file is None:

@@ -9,14 +9,21 @@ from collections.abc import AsyncIterator, Callable
 import aiohttp
 from aiohttp import web
 
+from protocol import OPEN, TRUSTED
+
 from ..api import PEER_DIRECTORY, SERVICE
+from ..errors import ConfigError
 from ..service import NodeService
+from .guard import learnt_peers_connector
 from .routes import FEDERATION, setup_peer_routes
 from .scheduler import HEALTH_FILE, Federation, FederationConfig, peers_from
 
 INTERVAL_ENV = "SOLNET_SYNC_INTERVAL"
 PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
 PEER_EXCHANGE_ENV = "SOLNET_PEER_EXCHANGE"
+ALLOW_PRIVATE_ENV = "SOLNET_ALLOW_PRIVATE_PEERS"
+OPEN_RELAY_ENV = "SOLNET_OPEN_RELAY"
+NEW_AUTHORS_ENV = "SOLNET_NEW_AUTHORS_PER_HOUR"
 
 
 def federation_setup(config: FederationConfig) -> Callable[[web.Application], None]:
@@ -30,8 +37,12 @@ def federation_setup(config: FederationConfig) -> Callable[[web.Application], No
 
         async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
             connector = aiohttp.TCPConnector(limit=64, limit_per_host=8)
-            async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
-                await federation.start(session)
+            guarded = learnt_peers_connector(allow_private=config.allow_private_peers)
+            async with (
+                aiohttp.ClientSession(connector=connector, auto_decompress=False) as session,
+                aiohttp.ClientSession(connector=guarded, auto_decompress=False) as learnt_session,
+            ):
+                await federation.start(session, learnt_session)
                 yield
                 await federation.stop()
 
@@ -45,12 +56,22 @@ def federation_setup(config: FederationConfig) -> Callable[[web.Application], No
     return setup
 
 
+def _whole(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit():
+        raise ConfigError(f"${name} must be a whole number, not {raw!r:.40}", field=name)
+    return int(raw)
+
+
 def config_from_args(service: NodeService, args: argparse.Namespace) -> FederationConfig:
     """Return the federation config of `solnet serve`: own URL from --listen (or $SOLNET_PUBLIC_URL), peers, policy."""
     listen = getattr(args, "listen", "127.0.0.1:8470")
     host, _, port = listen.rpartition(":")
     own = os.environ.get(PUBLIC_URL_ENV) or f"http://{host or '127.0.0.1'}:{port}"
     settings = service.settings
+    open_relay = bool(getattr(args, "open_relay", False)) or os.environ.get(OPEN_RELAY_ENV, "0") == "1"
     health = service.data_dir.path / HEALTH_FILE if service.data_dir else None
     return FederationConfig(
         own_url=own,
@@ -59,5 +80,8 @@ def config_from_args(service: NodeService, args: argparse.Namespace) -> Federati
         follow_depth=settings.follow_depth,
         interval=float(os.environ.get(INTERVAL_ENV) or 5.0),
         peer_exchange=os.environ.get(PEER_EXCHANGE_ENV, "1") != "0",
+        allow_private_peers=os.environ.get(ALLOW_PRIVATE_ENV, "0") == "1",
+        replication=OPEN if open_relay else TRUSTED,
+        new_authors_per_hour=_whole(NEW_AUTHORS_ENV, 1000),
         health_file=health,
     )

@@ -7,6 +7,8 @@ out, not a peer endpoint) is TransportError, a reply that is not a valid message
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import aiohttp
 
 from protocol import (
@@ -27,6 +29,7 @@ from protocol import (
     encode_message,
 )
 from protocol.transport import BytesHandler
+from protocol.urls import learnt_url_problem
 
 from ..bodies import read_stream
 
@@ -50,7 +53,7 @@ REPLY_LIMITS: dict[type, int] = {
     Want: MAX_MESSAGE_SIZE,
     Push: 1024,
     ForkProofs: 1024,
-    WantForks: 4 * 1024 * 1024,
+    WantForks: MAX_MESSAGE_SIZE,
     PeerList: 256 * 1024,
 }
 
@@ -65,8 +68,16 @@ class HttpTransport:
         *,
         timeout: float = 10.0,
         connect_timeout: float = 3.0,
+        learnt_session: aiohttp.ClientSession | None = None,
+        trusted: Callable[[str], bool] = lambda url: True,
+        allow_private: bool = False,
     ):
         self.session = session
+        # URLs `trusted` does not vouch for (learnt, not chosen by the operator) must pass learnt_url_problem
+        # and go through `learnt_session`, whose resolver keeps only public addresses (node/federation/guard.py).
+        self.learnt_session = learnt_session
+        self.trusted = trusted
+        self.allow_private = allow_private
         self._address = address.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
         self.handler: BytesHandler | None = None
@@ -104,19 +115,31 @@ class HttpTransport:
         """POST raw bytes to /peer/v1/<path> of `peer`; return the raw reply body (any status that carries a message)."""
         if not peer.startswith(("http://", "https://")):
             raise TransportError(f"{peer!r:.80} is not an http(s) URL")
+        session = self.session
+        if self.learnt_session is not None and not self.trusted(peer):
+            problem = learnt_url_problem(peer, allow_private=self.allow_private)
+            if problem is not None:
+                raise TransportError(f"not contacting {peer!r:.80}: a learnt peer URL that {problem}")
+            session = self.learnt_session
         url = f"{peer.rstrip('/')}/peer/v1/{path}"
         headers = {"Content-Type": CONTENT_TYPE, PEER_HEADER: self._address}
         try:
-            async with self.session.post(url, data=body, headers=headers, timeout=self.timeout) as resp:
+            # Never follow a redirect: it would carry the request (and its body) to an address nobody chose.
+            async with session.post(url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False) as resp:
                 self.bytes_sent += len(body)
+                if 300 <= resp.status < 400:
+                    raise TransportError(f"{url} answered HTTP {resp.status} (a redirect, never followed)")
                 if resp.content_type != CONTENT_TYPE:
                     what = resp.content_type or "no body"
                     raise TransportError(f"{url} answered HTTP {resp.status} with {what}, not a peer message")
+                # A reply over our limit may be correct (a big frontier): a failure to get a usable reply, not misbehaviour.
                 if resp.content_length is not None and resp.content_length > limit:
-                    raise MessageError(f"reply from {peer} has {resp.content_length} bytes, more than {limit}", field="message")
+                    raise TransportError(
+                        f"reply from {peer} has {resp.content_length} bytes, more than {limit} (the most accepted)"
+                    )
                 data = await read_stream(resp.content, limit)
                 if data is None:
-                    raise MessageError(f"reply from {peer} is larger than {limit} bytes", field="message")
+                    raise TransportError(f"reply from {peer} is larger than {limit} bytes (the most accepted)")
                 self.bytes_received += len(data)
                 return data
         except (TimeoutError, aiohttp.ClientError, OSError) as exc:

@@ -12,26 +12,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from events.readmodel.listing import Cursor, Listing
+from events.readmodel.listing import Cursor, Listing, Where
+
+__all__ = ["Where"]  # re-exported: the filters this SQL implements (events/readmodel/listing.py defines them)
 
 ORDER = ("sort_text", "sort1", "sort2", "sort3", "key")
 LISTING_COLUMNS = ("ts", "status", "sort_text", "sort1", "sort2", "sort3", "tag", "qty", "needs", "place", "until_ts", "link")
 ORDER_SQL = ", ".join(ORDER)
 MAX_KEYS = 500  # keys or refs in one IN (...): under SQLite's bound-parameter limit
-
-
-@dataclass(frozen=True, slots=True)
-class Where:
-    """Filters of one list; each that is set narrows it (all of them together)."""
-
-    author: bytes | None = None
-    ref: bytes | None = None
-    no_ref: bool = False  # only documents without a ref (proposals outside an assembly)
-    status: str | None = None
-    link: bytes | None = None
-    needs: int = 0  # documents with any of these need bits
-    place: str | None = None  # case-folded substring of the document's place
-    until_from: int | None = None  # documents whose `until` is at or after this (ms)
 
 
 @dataclass(frozen=True, slots=True)

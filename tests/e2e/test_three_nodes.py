@@ -1,4 +1,8 @@
-"""Three `solnet serve` processes in a line A-B-C on loopback: a callout published at A reaches C, also across B's restart."""
+"""Three `solnet serve` processes in a line A-B-C on loopback: a callout published at A reaches C, also across B's restart.
+
+The nodes run in the default (trusted) replication mode with no follows: C takes A's group only because B,
+a peer C's operator chose, carries it.
+"""
 
 from __future__ import annotations
 
@@ -99,8 +103,12 @@ def nodes(tmp_path):
 
 
 def test_callout_crosses_a_line_of_processes_and_a_restart(nodes):
+    """Each node has only its neighbours as peers (chosen with --peer) and follows nobody: trust flows along the line."""
     for name in "ABC":
         nodes.start(name)
+    for name in "ABC":
+        replication = get_json(nodes.url(name) + "/api/v1/node")["replication"]
+        assert replication["mode"] == "trusted" and replication["followed_groups"] == []
     a_data = str(nodes.root / "A")
     solnet("publish", "callout", "--title", "First call", "--text", "Bodies at the door", "--data", a_data, env=nodes.env)
     wait_for(lambda: "First call" in nodes.callout_titles("C"), 30, "first callout at C")

@@ -45,3 +45,34 @@ def test_cli_peer_add_goes_through_the_keeper(tmp_path, capsys):
     assert main(["peer", "add", "http://127.0.0.1:8471/", "--data", path]) == 0
     assert capsys.readouterr().out == "peers: http://127.0.0.1:8471\n"
     assert DataDir.at(path).settings().peers == ("http://127.0.0.1:8471",)
+
+
+def test_serve_settings_from_the_environment(node_factory, monkeypatch):
+    import argparse
+
+    import pytest
+
+    from node.errors import ConfigError
+    from node.federation import config_from_args
+    from protocol import OPEN, TRUSTED
+
+    service, _ = node_factory()
+    args = argparse.Namespace(listen="127.0.0.1:8470")
+    config = config_from_args(service, args)
+    assert (config.peer_exchange, config.allow_private_peers, config.replication) == (True, False, TRUSTED)
+    assert config.new_authors_per_hour == 1000
+    for name, value in (
+        ("SOLNET_PEER_EXCHANGE", "0"),
+        ("SOLNET_ALLOW_PRIVATE_PEERS", "1"),
+        ("SOLNET_OPEN_RELAY", "1"),
+        ("SOLNET_NEW_AUTHORS_PER_HOUR", "25"),
+    ):
+        monkeypatch.setenv(name, value)
+    config = config_from_args(service, args)
+    assert (config.peer_exchange, config.allow_private_peers, config.replication) == (False, True, OPEN)
+    assert config.new_authors_per_hour == 25
+    monkeypatch.delenv("SOLNET_OPEN_RELAY")
+    assert config_from_args(service, argparse.Namespace(listen="127.0.0.1:8470", open_relay=True)).replication == OPEN
+    monkeypatch.setenv("SOLNET_NEW_AUTHORS_PER_HOUR", "lots")
+    with pytest.raises(ConfigError, match="SOLNET_NEW_AUTHORS_PER_HOUR"):
+        config_from_args(service, args)

@@ -52,7 +52,7 @@ async def test_a_claim_counts_once_a_call_back_got_the_greeting_group():
 
 async def test_a_claim_of_our_own_url_or_of_nobody_is_never_confirmed_and_call_backs_are_capped():
     network, (a, _b) = two_agents()
-    claims = Claims(a.transport, a.book, a.hello_message, cap=1)
+    claims = Claims(a.transport, a.book, a.hello_message, pending=1)
     _, own = claims.origin("remote:1", A, a.group)
     assert own is not None and claims.origin("remote:2", "http://c.test")[1] is None  # the cap: one under way
     assert not await claims.confirm(own)

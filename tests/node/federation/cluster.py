@@ -112,7 +112,9 @@ class Cluster:
 
     def __init__(self, root: Path, **config: Any):
         self.root = root
-        self.config = {"interval": 0.3, **config}
+        # Every node here is on loopback: learnt peer URLs name 127.0.0.1, so private ranges are allowed explicitly
+        # (an attack test turns it off for the node under attack).
+        self.config = {"interval": 0.3, "allow_private_peers": True, **config}
         self.nodes: list[Node] = []
 
     def add(self, name: str | None = None, **config: Any) -> Node:
@@ -168,6 +170,11 @@ class Cluster:
             return streak >= 2
 
         await self.wait_until(quiet, timeout, "quiet network with equal frontiers")
+
+    async def has_group(self, node: Node, other: Node) -> bool:
+        """True iff `node` stores some of `other`'s own group log."""
+        assert node.service is not None and other.service is not None
+        return await node.service.astore.head(other.service.identity.public_key) is not None
 
     async def has_event(self, node: Node, event_id: bytes) -> bool:
         assert node.service is not None

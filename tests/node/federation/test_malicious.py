@@ -11,7 +11,7 @@ from events.event import signing_message
 from node.federation import CONTENT_TYPE, PEER_HEADER
 from node.store.base import stored_event
 from node.store.recorder import HeadRow, IndexRow
-from protocol import Ack, ErrorReply, Frontier, Hello, Push, decode_message, encode_message
+from protocol import OPEN, Ack, ErrorReply, Frontier, Hello, Push, decode_message, encode_message
 
 from .test_forks_policy import forked_log
 
@@ -42,7 +42,7 @@ async def stored_count(node) -> int:
 
 
 async def test_bad_messages_are_refused_penalised_and_change_nothing(cluster):
-    node = cluster.add()
+    node = cluster.add(replication=OPEN)  # an open relay: a stranger's push reaches the ingest checks
     await cluster.start()
     book = node.federation.book
     before = await stored_count(node)
@@ -124,7 +124,7 @@ async def test_malicious_node_serving_forgeries_is_refused(cluster):
             index=[IndexRow(e.id, oid, e.seq) for e in events],
             heads=[HeadRow(oid, author, events[-1].seq, events[-1].id, events[-1].header.timestamp)],
         )
-    honest.federation.book.add(liar.url)
+    honest.federation.book.add(liar.url, chosen=True)
     report = await honest.federation.sync_with(liar.url)
     # Forged signatures: held for a vouching signature that never comes, reported unvouched, never stored.
     # The corrupted record makes the whole batch malformed: the sync fails and the liar is penalised.
@@ -169,7 +169,10 @@ async def test_claimed_url_is_trusted_only_after_a_hello_round_trip(cluster):
     assert status == 200
     lying = encode_message(Hello(1, bytes(32)))
     status, _, _ = await post(a.url, "hello", lying, "127.0.0.3", claim=b.url)
-    await cluster.wait_quiet()
+    # B greeted A but nobody chose it: A syncs with it, yet holds B's group only in quarantine, for an admin.
+    await cluster.wait_until(lambda: b.url in a.federation.agent.admission.quarantine, what="B's group held")
+    await cluster.wait_quiet(same=False)
+    assert await a.service.astore.head(b.service.identity.public_key) is None
     assert ghost not in a.federation.book.urls()
     assert a.federation.origin(key("127.0.0.3"), b.url).url is None
     assert a.federation.origin(key("127.0.0.1"), b.url).url == b.url

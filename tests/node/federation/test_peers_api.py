@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 
 import aiohttp
+import pytest
 
 from node.cli import main as solnet
 
@@ -25,7 +27,9 @@ async def test_peers_api_add_and_health(cluster, capsys):
         async with session.post(f"{a.url}/api/v1/peers", json={"url": b.url + "/"}, headers=auth) as resp:
             assert resp.status == 201 and (await resp.json())["url"] == b.url
         assert a.data.settings().peers == (b.url,)  # saved for the next start
-        await cluster.wait_quiet()
+        # A chose B, so A takes B's group; B did not choose A (it only learnt it from A's greeting).
+        await cluster.wait_until(lambda: cluster.has_group(a, b), what="B's group at A")
+        await cluster.wait_quiet(same=False)
         async with session.get(f"{a.url}/api/v1/peers") as resp:
             [peer] = (await resp.json())["peers"]
         assert peer["state"] == "healthy" and peer["syncs"] >= 1 and peer["group_id"] == b.service.group_id
@@ -47,3 +51,63 @@ async def test_peers_api_add_and_health(cluster, capsys):
     shown = json.loads(capsys.readouterr().out)
     assert shown["peer_health"]["peers"][0]["url"] == b.url
     assert shown["peer_health"]["peers"][0]["state"] in ("backoff", "open")
+
+
+async def test_adding_a_peer_to_a_full_book_works_and_evicts_a_learnt_one(cluster):
+    a = cluster.add(peer_exchange=False)
+    b = cluster.add(peer_exchange=False)
+    await cluster.start()
+    book = a.federation.book
+    for i in range(book.cap):  # learnt peers (as peer exchange would add them) fill the book
+        assert book.add(f"http://learnt{i}.example.org")
+    async with aiohttp.ClientSession() as session:
+        auth = {"Authorization": f"Bearer {a.token}"}
+        async with session.post(f"{a.url}/api/v1/peers", json={"url": b.url}, headers=auth) as resp:
+            shown = await resp.json()
+            assert resp.status == 201 and shown["url"] == b.url and shown["chosen"] is True
+    assert len(book.urls()) == book.cap and book.is_chosen(b.url)
+    await cluster.wait_until(lambda: cluster.has_group(a, b), what="the operator's peer used at once")
+
+
+async def test_learnt_host_names_resolving_to_private_addresses_are_not_contacted():
+    import socket
+
+    from node.federation.guard import GuardedResolver
+
+    resolver = GuardedResolver()
+    for sneaky in ("localhost", "2130706433", "0x7f.1", "127.1"):  # names getaddrinfo turns into 127.0.0.1
+        with pytest.raises(OSError):
+            await resolver.resolve(sneaky, 80)
+    allowed = await GuardedResolver(allow_private=True).resolve("localhost", 80)
+    assert allowed and all(r["host"] in ("127.0.0.1", "::1") for r in allowed)
+    name = socket.gethostname()
+    infos = await asyncio.get_running_loop().getaddrinfo(name, 80)
+    if any(ipaddress.ip_address(i[4][0]).is_global for i in infos):
+        pytest.skip(f"{name} resolves to a public address here")
+    with pytest.raises(OSError):
+        await resolver.resolve(name, 80)  # a name that passes the syntax check still cannot reach a private address
+
+
+async def test_solnet_quarantine_lists_and_accepts_through_the_running_node(cluster, capsys, monkeypatch):
+    from protocol import Push, encode_message
+
+    from .test_attacks import one_event_groups
+    from .test_malicious import post
+
+    a = cluster.add()
+    await cluster.start()
+    offered = one_event_groups(3, salt="cli")
+    await post(a.url, "push", encode_message(Push(tuple(offered))), "127.0.0.31")
+    monkeypatch.setenv("SOLNET_TOKEN", a.token)
+    capsys.readouterr()
+    assert await asyncio.to_thread(solnet, ["quarantine", "list", "--url", a.url, "--json"]) == 0
+    page = json.loads(capsys.readouterr().out)
+    assert page["mode"] == "trusted" and page["quarantine"][0]["origin"] == "remote:127.0.0.31"
+    assert len(page["quarantine"][0]["groups"]) == 3
+    assert await asyncio.to_thread(solnet, ["quarantine", "accept", "remote:127.0.0.31", "--url", a.url]) == 0
+    assert "accepted 3 group(s)" in capsys.readouterr().out
+    for event in offered:
+        assert await a.service.astore.head(event.author) is not None
+    monkeypatch.setenv("SOLNET_TOKEN", "wrong")
+    assert await asyncio.to_thread(solnet, ["quarantine", "list", "--url", a.url]) != 0
+    assert "HTTP 401" in capsys.readouterr().err

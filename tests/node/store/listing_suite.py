@@ -15,6 +15,7 @@ from events import Event, Identity, Mode, create_event
 from events.kinds import NEEDS, URGENCIES, build_payload
 from events.readmodel.joins import ACTIVE_PLEDGE, callout_summary, summary_from_counts
 from events.readmodel.listing import NEED_BITS, cursor_of
+from events.readmodel.memory import replay
 from events.readmodel.projection import CALLOUTS, DECISIONS, GROUPS, PLEDGES, project
 from node.store import EventStore, Projector
 from node.store.listing_sql import Where
@@ -120,10 +121,12 @@ class ListingSuite:
                 (p.doc.get("ends_at") or p.doc.get("starts_at") or p.doc["timestamp"]) >= T0 + 2000
             ),
         }
+        memory = replay(network())
         for where, keep in cases.items():
             want = self.expected(loaded, CALLOUTS, keep)
             assert want, where
             assert self.walk(loaded, CALLOUTS, where, 5) == want, where
+            assert self.walk(memory, CALLOUTS, where, 5) == want, where  # the pure definition (listing.matches) agrees
         author = next(loaded.scan(CALLOUTS)).author
         assert self.walk(loaded, CALLOUTS, Where(author=author), 4) == self.expected(
             loaded, CALLOUTS, lambda p: p.author == author
