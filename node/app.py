@@ -19,8 +19,8 @@ MAX_BODY = 8 * 1024 * 1024
 
 WATCH_INTERVAL = 1.0
 SHUTDOWN_TIMEOUT_S = 3.0
-"""How long shutdown waits for requests in flight (reads are interrupted at once; writes finish) before cancelling them."""
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+"""How long shutdown waits for requests in flight (reads are interrupted at once) before cancelling them; a write
+that began still finishes (NodeService shields its writes from their callers' cancellation)."""
 Setup = Callable[[web.Application], None]
 
 
@@ -46,22 +46,6 @@ async def _interrupt_reads(app: web.Application) -> None:
         log.info("shutting down: stopped %d read(s) in flight", stopped)
 
 
-@web.middleware
-async def _writes_finish(request: web.Request, handler):
-    """Let a write finish although its client went away (handlers are cancelled on disconnect, see make_runner):
-    a publish or push that reached the store still refreshes the read models and tells the listeners."""
-    if request.method in SAFE_METHODS:
-        return await handler(request)
-    task = asyncio.ensure_future(handler(request))
-    task.add_done_callback(_consume)
-    return await asyncio.shield(task)
-
-
-def _consume(task: asyncio.Future) -> None:
-    if not task.cancelled() and task.exception() is not None and not isinstance(task.exception(), web.HTTPException):
-        log.debug("a write whose client had gone ended with %r", task.exception())
-
-
 async def _watch_external(service: NodeService, interval: float = WATCH_INTERVAL) -> None:
     """Notice events that another process (the CLI) stored, so read models and gossip pick them up."""
     while True:
@@ -74,7 +58,7 @@ async def _watch_external(service: NodeService, interval: float = WATCH_INTERVAL
 
 def create_app(service: NodeService, *, extras: Sequence[Setup] = (), own_store: bool = True) -> web.Application:
     """Return the node's application; `extras` add the peer endpoints, gossip and the web page."""
-    app = web.Application(middlewares=[error_middleware, _writes_finish], client_max_size=max(MAX_BODY, MAX_JSON_BODY))
+    app = web.Application(middlewares=[error_middleware], client_max_size=max(MAX_BODY, MAX_JSON_BODY))
     app[SERVICE] = service
     app[UNEXPECTED] = []
     setup_api(app)
@@ -88,7 +72,7 @@ def create_app(service: NodeService, *, extras: Sequence[Setup] = (), own_store:
 
 def make_runner(app: web.Application, *, handle_signals: bool = False) -> web.AppRunner:
     """Return the runner every server of the node uses: a handler whose client disconnects is cancelled (and with it
-    its read, in the database), and shutdown waits at most SHUTDOWN_TIMEOUT_S for requests in flight."""
+    its read, in the database; writes finish, see NodeService), and shutdown waits at most SHUTDOWN_TIMEOUT_S."""
     return web.AppRunner(app, handle_signals=handle_signals, handler_cancellation=True, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
 
 

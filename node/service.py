@@ -13,8 +13,9 @@ handlers call its verbs, one per thing they do.
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from events import Event, ForkProof, Identity, Mode
@@ -91,6 +92,9 @@ class NodeService:
 
     async def publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
         """Validate friendly input for `kind`, sign and store our next event, update read models, tell listeners."""
+        return await _finished(self._publish(kind, fields))
+
+    async def _publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
         event = await self.writer.publish(kind, fields)
         await self._notify([event], Source.PUBLISHED)
         return event
@@ -105,6 +109,9 @@ class NodeService:
         With `refresh=False` the read models may lag (a bulk sync projects once at its end, through
         `refresh_if_stale`, instead of after every batch), but never by more than MAX_REFRESH_LAG_S.
         """
+        return await _finished(self._ingest(list(events), mode, refresh, source))
+
+    async def _ingest(self, events: list[Event], mode: Mode, refresh: bool, source: Source) -> IngestResult:
         result = await self.writer.ingest(events, mode, refresh=refresh)
         if result.stored:
             await self._notify(result.stored, source)
@@ -128,7 +135,7 @@ class NodeService:
 
     async def add_fork_proof(self, proof: ForkProof, *, refresh: bool = True) -> bool:
         """Store a verified fork proof; True iff it was new. See Writer.add_fork_proof."""
-        return await self.writer.add_fork_proof(proof, refresh=refresh)
+        return await _finished(self.writer.add_fork_proof(proof, refresh=refresh))
 
     async def start_watching(self) -> None:
         """Remember the newest notification, so `poll_external` reports only what arrives after start."""
@@ -187,3 +194,16 @@ class NodeService:
     async def close(self) -> None:
         """Close the store (and its threads); the service is not used afterwards."""
         await self.astore.close()
+
+
+async def _finished(write: Coroutine[Any, Any, T]) -> T:
+    """Await a write that must finish once begun: if the caller is cancelled (its HTTP client went away, and the
+    node cancels handlers on disconnect), the write still completes, read models and listeners included."""
+    task = asyncio.ensure_future(write)
+    task.add_done_callback(_retrieved)
+    return await asyncio.shield(task)
+
+
+def _retrieved(task: asyncio.Future) -> None:
+    if not task.cancelled():
+        task.exception()  # the caller, if still there, has it; this only keeps asyncio from reporting it as lost
