@@ -241,3 +241,23 @@ def test_sigterm_stops_solnet_serve_within_seconds_during_a_long_read(tmp_path, 
         output = proc.stdout.read()
         assert code == 0, f"exit code {code} after {took:.1f} s\n{output}"
         assert took < 5, f"solnet serve took {took:.1f} s to stop after SIGTERM\n{output}"
+
+
+async def test_a_publish_whose_caller_is_cancelled_still_finishes_and_tells_listeners(tmp_path):
+    """Handlers are cancelled when their client goes; a write that began must still land, read models and listeners too."""
+    async with served(tmp_path, "sqlite", read_timeout=5) as (_url, service, _app):
+        told = []
+
+        async def listener(notice) -> None:
+            told.extend(notice.events)
+
+        service.listeners.append(listener)
+        caller = asyncio.create_task(service.publish("report.published", {"title": "Picket", "text": "It went well"}))
+        await asyncio.sleep(0)  # the write has started
+        caller.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await caller
+        await wait_until(lambda: len(told) == 1, 5, "the listener told about the published event")
+        head = await service.astore.head(service.identity.public_key)
+        assert head is not None and head.id == told[0].id
+        assert await service.query(lambda views: views.get("reports", told[0].id)) is not None  # read models refreshed
