@@ -15,6 +15,7 @@ from events.ingest import IngestResult
 from events.kinds import build_payload
 
 from . import redactions
+from .own_head import OwnHead
 from .readmodels import ReadModels
 from .store import AsyncStore
 from .watch import ExternalWrites
@@ -34,12 +35,14 @@ class Writer:
         *,
         watcher: ExternalWrites,
         read_models: ReadModels,
+        own_head: OwnHead,
     ):
         self.astore = astore
         self.identity = identity
         self.clock = clock
         self.watcher = watcher
         self.read_models = read_models
+        self.own_head = own_head
 
     async def publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
         """Validate friendly input for `kind`, sign and store our next event, update the read models; return it."""
@@ -48,6 +51,8 @@ class Writer:
         payload = build_payload(kind, fields)
         if kind == redactions.REDACT_KIND:
             await redactions.check_target(self.astore, self.identity.public_key, payload)
+        head = await self.astore.head(self.identity.public_key)
+        self.own_head.check(head.seq + 1 if head is not None else 1)  # never fork our own log (node/own_head.py)
         async with self.watcher.own_write():
             event, notification_id = await self.astore.append_own_noted(self.identity, kind, payload, self.clock())
             self.watcher.told_own([notification_id])

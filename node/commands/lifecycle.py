@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from ..datadir import DataDir
+from ..own_head import ServingState
 from ..service import NodeService
 from ..settings import SettingsKeeper
 from .common import CliError, open_service, with_service
@@ -23,7 +24,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     identity, token = data.init(args.name, passphrase)
     if args.database:
         data.save(replace(data.settings(), database_url=args.database))
-    _publish_profile(args, args.name)
+    _publish_profile(args, args.name)  # the key was generated just now: no other copy of its log can exist
     print(f"Created a node for {args.name!r} in {data.path}")
     print(f"group id:  {identity.group_id}")
     print(f"API token: {token}")
@@ -37,7 +38,7 @@ def _publish_profile(args: argparse.Namespace, name: str) -> None:
     async def body(service: NodeService) -> Any:
         return await service.publish("group.profile", {"name": name})
 
-    with_service(args, body)
+    with_service(args, body, fresh_identity=True)
 
 
 def _parse_listen(text: str) -> tuple[str, int]:
@@ -47,13 +48,18 @@ def _parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def serve(args: argparse.Namespace, banner: Callable[[str], None] | None = None) -> int:
-    """Run the node's HTTP server (API, peer endpoints, gossip, web page) until interrupted."""
+def serve(args: argparse.Namespace, banner: Callable[[str], None] | None = None, *, fresh_identity: bool = False) -> int:
+    """Run the node's HTTP server (API, peer endpoints, gossip, web page) until interrupted.
+
+    It publishes only once a peer confirmed its own head (or the operator said it is the only copy).
+    """
     from ..app import create_app, run_app
     from ..extras import node_extras
 
     host, port = _parse_listen(args.listen)
-    service = open_service(args)
+    service = open_service(args, fresh_identity=fresh_identity)
+    if service.data_dir is not None:  # `solnet publish` meanwhile asks whether this node's head is confirmed
+        ServingState(service.data_dir.path).hold(service.own_head)
     for url in getattr(args, "peer", None) or ():
         service.add_peer(url, persist=False)  # for this run only
     app = create_app(service, extras=node_extras(service, args))
@@ -79,7 +85,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Initialise the data dir if needed, then serve, saying where the page and the token are."""
     data = DataDir.at(args.data)
-    if not data.exists():
+    fresh = not data.exists()
+    if fresh:
         identity, _ = data.init(args.name)
         _publish_profile(args, args.name)
         print(f"solnet: created a node for {args.name!r} ({identity.group_id}) in {data.path}")
@@ -88,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"solnet: open {url} in a browser; log in with the API token in {data.token_file}")
         print("solnet: press Ctrl+C to stop")
 
-    return serve(args, banner)
+    return serve(args, banner, fresh_identity=fresh)
 
 
 def cmd_peer_add(args: argparse.Namespace) -> int:

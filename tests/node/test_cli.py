@@ -7,6 +7,7 @@ import json
 import pytest
 
 from node.cli import main
+from node.own_head import ONLY_COPY_ENV
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -16,7 +17,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def data(tmp_path, capsys):
+def data(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(ONLY_COPY_ENV, "1")  # these nodes have no peers: each data dir is its group's only copy
     path = str(tmp_path / "a")
     code, out, _ = run(capsys, "init", "--name", "Elm Street Tenants", "--data", path)
     assert code == 0 and "group id:  sn_" in out
@@ -97,3 +99,16 @@ def test_rebuild_gives_the_same_digest(capsys, data):
     before = json.loads(out)["state_digest"]
     code, out, _ = run(capsys, "rebuild", "--data", data)
     assert code == 0 and before in out
+
+
+def test_publish_waits_for_a_peer_unless_this_is_the_only_copy(capsys, data, monkeypatch):
+    monkeypatch.delenv(ONLY_COPY_ENV)
+    code, _, err = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--data", data)
+    assert code == 1 and "a peer confirms this node's own log" in err and "--i-am-the-only-copy" in err
+    code, _, err = run(capsys, "peer", "add", "http://127.0.0.1:9", "--data", data)  # nothing listens on port 9
+    code, _, err = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--data", data)
+    assert code == 1 and "Peers asked without an answer: http://127.0.0.1:9" in err
+    code, out, _ = run(capsys, "status", "--json", "--data", data)
+    assert json.loads(out)["own_events"] == 1  # refused publishes stored nothing
+    code, out, _ = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--data", data, "--i-am-the-only-copy")
+    assert code == 0 and out.startswith("published callout.published #2")
