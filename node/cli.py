@@ -64,6 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--name", required=True, help="your group's name")
     p.add_argument("--database", metavar="URL", help="use PostgreSQL at this postgresql:// URL instead of SQLite")
+    p.add_argument(
+        "--recovery-kit",
+        metavar="FILE",
+        help="where to write the recovery kit, the group's next key (default DIR/recovery-kit.txt; keep it offline; "
+        "encrypted with $SOLNET_RECOVERY_PASSPHRASE if set)",
+    )
     p.set_defaults(func=cmd_init)
 
     for name, func, text in (("serve", cmd_serve, "run the node"), ("run", cmd_run, "init if needed, then run the node")):

@@ -101,6 +101,12 @@ class NodeService:
         await self._notify([event], Source.PUBLISHED)
         return event
 
+    async def commit_next_key(self, commitment: bytes) -> Event:
+        """Sign the log's first event, the commitment to the next key (at `init`), and tell listeners."""
+        event = await self.writer.commit_next_key(commitment)
+        await self._notify([event], Source.PUBLISHED)
+        return event
+
     async def ingest(
         self, events: Iterable[Event], mode: Mode = Mode.HEAD, *, refresh: bool = True, source: Source = Source.INGESTED
     ) -> IngestResult:

@@ -31,7 +31,7 @@ def test_publish_list_show_status(capsys, data):
     code, out, _ = run(
         capsys, "publish", "callout", "--title", "Eviction resistance", "--text", "7am", "--campaign", campaign, "--data", data
     )
-    assert code == 0 and out.startswith("published callout.published #3")
+    assert code == 0 and out.startswith("published callout.published #4")
     code, out, _ = run(capsys, "list", "callouts", "--json", "--data", data)
     [callout] = json.loads(out)["callouts"]
     assert callout["needs"] == ["people"] and callout["urgency"] == "normal" and callout["campaign"] == campaign
@@ -40,7 +40,7 @@ def test_publish_list_show_status(capsys, data):
     assert json.loads(out)["payload"]["title"] == "Eviction resistance"
     code, out, _ = run(capsys, "status", "--json", "--data", data)
     status = json.loads(out)
-    assert status["own_events"] == 3 and len(status["state_digest"]) == 64
+    assert status["own_events"] == 4 and len(status["state_digest"]) == 64
     code, out, _ = run(capsys, "list", "groups", "--data", data)
     assert "Elm Street Tenants" in out
 
@@ -53,7 +53,7 @@ def test_bad_input_is_refused_and_nothing_stored(capsys, data):
     code, _, err = run(capsys, "show", "nothex", "--data", data)
     assert code == 1 and "EVENT_ID" in err
     code, out, _ = run(capsys, "status", "--json", "--data", data)
-    assert json.loads(out)["own_events"] == 1  # just the profile from init
+    assert json.loads(out)["own_events"] == 2  # just the key commitment and the profile from init
 
 
 def test_uninitialised_data_dir_says_what_to_do(capsys, tmp_path):
@@ -72,9 +72,9 @@ def test_export_import_round_trip_and_tampering(capsys, data, tmp_path):
     other = str(tmp_path / "b")
     run(capsys, "init", "--name", "Other", "--data", other)
     code, out, _ = run(capsys, "import", str(bundle), "--json", "--data", other)
-    assert code == 0 and json.loads(out)["stored"] == 2
+    assert code == 0 and json.loads(out)["stored"] == 3  # the key commitment, the profile, the callout
     code, out, _ = run(capsys, "import", str(bundle), "--json", "--data", other)
-    assert code == 0 and json.loads(out)["duplicates"] == 2
+    assert code == 0 and json.loads(out)["duplicates"] == 3
 
     # The imported group's read models match the original node's, apart from the importer's own profile.
     code, out, _ = run(capsys, "list", "callouts", "--json", "--data", other)
@@ -109,6 +109,6 @@ def test_publish_waits_for_a_peer_unless_this_is_the_only_copy(capsys, data, mon
     code, _, err = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--data", data)
     assert code == 1 and "Peers asked without an answer: http://127.0.0.1:9" in err
     code, out, _ = run(capsys, "status", "--json", "--data", data)
-    assert json.loads(out)["own_events"] == 1  # refused publishes stored nothing
+    assert json.loads(out)["own_events"] == 2  # refused publishes stored nothing
     code, out, _ = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--data", data, "--i-am-the-only-copy")
-    assert code == 0 and out.startswith("published callout.published #2")
+    assert code == 0 and out.startswith("published callout.published #3")
