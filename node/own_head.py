@@ -140,8 +140,8 @@ class ServingState:
             os.close(self._fd)
             self._fd = None
 
-    def serving_confirmed_by(self) -> str | None:
-        """Return who confirmed the head of the node now serving this data dir, or None (none serves, or unconfirmed)."""
+    def serving_state(self) -> dict[str, Any] | None:
+        """Return the own-head state of the node now serving this data dir, or None if none serves it."""
         try:
             fd = os.open(self.lock_path, os.O_RDONLY)
         except FileNotFoundError:
@@ -153,10 +153,17 @@ class ServingState:
                 state = json.loads(self.state_path.read_text())
             except (OSError, ValueError):
                 return None
-            if state.get("only_copy"):
-                return "the serving node (run as the only copy)"
-            by = state.get("confirmed_by")
-            return f"{by} (through the node serving this data dir)" if isinstance(by, str) else None
+            return state if isinstance(state, dict) else None
         finally:
             os.close(fd)
         return None
+
+    def serving_confirmed_by(self) -> str | None:
+        """Return who confirmed the head of the node now serving this data dir, or None (none serves, or unconfirmed)."""
+        state = self.serving_state()
+        if state is None:
+            return None
+        if state.get("only_copy"):
+            return "the serving node (run as the only copy)"
+        by = state.get("confirmed_by")
+        return f"{by} (through the node serving this data dir)" if isinstance(by, str) else None

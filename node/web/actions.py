@@ -132,7 +132,8 @@ async def publish_index(request: web.Request) -> web.StreamResponse:
     if not session or not session.logged_in:
         return _login_redirect(request)
     families = [(f, [(s.kind, kind_title(s)) for s in FAMILIES[f]]) for f in PUBLISH_FAMILIES]
-    return page(request, "publish_index.html", {"families": families}, session=session)
+    paused = not request.app[SERVICE].own_head.confirmed  # said before anyone types a form (node/own_head.py)
+    return page(request, "publish_index.html", {"families": families, "paused": paused}, session=session)
 
 
 def _kind_of(request: web.Request) -> str:

@@ -7,6 +7,7 @@ back, A catches up on its own log and the CLI publishes at seq 21; nobody holds 
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -74,6 +75,8 @@ def test_restore_from_a_backup_never_forks_with_the_cli(pair):
     nodes.start("B")
     wait_for(lambda: node_info(nodes, "A")["own_head"]["confirmed"], 60, "A confirmed once B is back")
     assert node_info(nodes, "A")["own_events"] == 20
+    status = json.loads(solnet("status", "--json", "--data", a_data, env=nodes.env))
+    assert status["own_head"]["confirmed"] is True and status["own_head"]["confirmed_by"] == nodes.url("B")
     done = publish(nodes, a_data, "after the restore")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("published callout.published #21")

@@ -41,6 +41,7 @@ def test_publish_list_show_status(capsys, data):
     code, out, _ = run(capsys, "status", "--json", "--data", data)
     status = json.loads(out)
     assert status["own_events"] == 4 and len(status["state_digest"]) == 64
+    assert status["own_head"] == {"confirmed": None, "note": "no node serves this data dir now"}
     code, out, _ = run(capsys, "list", "groups", "--data", data)
     assert "Elm Street Tenants" in out
 

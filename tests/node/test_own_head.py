@@ -74,6 +74,8 @@ async def test_the_publish_form_says_why_it_is_refused_and_stores_nothing(tmp_pa
     app = create_app(node.service, extras=[setup_web])
     client = await aiohttp_client(app)
     csrf = await login(client, node.token)
+    index = html.unescape(await (await client.get("/publish")).text())
+    assert "Publishing is paused until a peer confirms" in index  # said before anyone types a form
     form = {"csrf": csrf, "title": "Bodies at the door", "text": "7am", "needs": "people", "urgency": "normal"}
     resp = await client.post("/publish/callout.published", data=form)
     page = html.unescape(await resp.text())
