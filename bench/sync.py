@@ -48,6 +48,7 @@ from events.event import encode_record  # noqa: E402
 from node.app import create_app  # noqa: E402
 from node.datadir import DataDir  # noqa: E402
 from node.federation import FEDERATION, FederationConfig, federation_setup  # noqa: E402
+from node.own_head import OwnHead  # noqa: E402
 from node.service import NodeService  # noqa: E402
 from node.store import open_store  # noqa: E402
 
@@ -237,7 +238,11 @@ class BenchNode:
     async def start(self) -> None:
         data = self.data
         self.service = NodeService(
-            store=open_store(data.path), identity=data.load_identity(), settings=data.settings(), data_dir=data
+            store=open_store(data.path),
+            identity=data.load_identity(),
+            settings=data.settings(),
+            data_dir=data,
+            own_head=OwnHead(only_copy=True),
         )
         await self.service.publish("group.profile", {"name": f"Group {self.index}"})
         config = FederationConfig(own_url=self.url, peers=tuple(self.peers), seed=self.index, peer_exchange=False)

@@ -59,6 +59,24 @@ class TrackingError(StoreError):
     code = "tracking_conflict"
 
 
+class OwnHeadError(NodeError):
+    """Publishing is refused because it could fork the group's own log (node/own_head.py); nothing was stored."""
+
+    code = "own_head"
+
+
+class OwnHeadUnconfirmedError(OwnHeadError):
+    """No peer has confirmed the node's own head since start, and the operator did not say this is the only copy."""
+
+    code = "own_head_unconfirmed"
+
+
+class SeqHeldByPeerError(OwnHeadError):
+    """A peer is known to hold the group's event at the seq the next publish would take."""
+
+    code = "seq_held_by_peer"
+
+
 class ConfigError(NodeError):
     """The data dir, key file or settings are missing, damaged or refused (e.g. a bad group name)."""
 

@@ -17,7 +17,9 @@ from .errors import (
     ForbiddenError,
     NodeError,
     NotFoundError,
+    OwnHeadUnconfirmedError,
     RequestError,
+    SeqHeldByPeerError,
     StoreConflictError,
     StoreUnavailableError,
 )
@@ -35,6 +37,8 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (NotFoundError, 404),
     (StoreConflictError, 409),
     (StoreUnavailableError, 503),
+    (OwnHeadUnconfirmedError, 503),
+    (SeqHeldByPeerError, 409),
     (ConfigError, 500),
     (NodeError, 500),
     (PayloadError, 422),

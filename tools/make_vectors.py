@@ -41,6 +41,7 @@ from events.errors import TrailingBytesError as Trailing
 from events.errors import UnsupportedVersionError as UnsupportedVersion
 from events.header import Header
 from tools import ref_ed25519 as ref
+from tools.rotation_vectors import rotation
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "vectors"
 T0 = 1_700_000_000_000
@@ -671,6 +672,7 @@ def main() -> None:
     write("fork.json", forks())
     write("bundle.json", bundles())
     write("peer_urls.json", peer_urls())
+    write("rotation.json", rotation())
     print(f"wrote {len(list(OUT.glob('*.json')))} vector files to {OUT}")
 
 

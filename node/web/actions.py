@@ -14,7 +14,7 @@ from events.kinds import FAMILIES, KINDS, PUBLISH_FAMILIES
 from .. import queries
 from ..api import SERVICE
 from ..datadir import Settings
-from ..errors import AuthError, BodyTooLargeError, NotFoundError
+from ..errors import AuthError, BodyTooLargeError, NotFoundError, OwnHeadError
 from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
 from .forms import build_form, field_message, kind_title, read_fields, time_input_value, to_payload_input
@@ -132,7 +132,8 @@ async def publish_index(request: web.Request) -> web.StreamResponse:
     if not session or not session.logged_in:
         return _login_redirect(request)
     families = [(f, [(s.kind, kind_title(s)) for s in FAMILIES[f]]) for f in PUBLISH_FAMILIES]
-    return page(request, "publish_index.html", {"families": families}, session=session)
+    paused = not request.app[SERVICE].own_head.confirmed  # said before anyone types a form (node/own_head.py)
+    return page(request, "publish_index.html", {"families": families, "paused": paused}, session=session)
 
 
 def _kind_of(request: web.Request) -> str:
@@ -184,6 +185,8 @@ async def _publish(request: web.Request, kind: str, fields: dict[str, Any]) -> t
         if exc.field and exc.field in fields:
             return None, {exc.field: field_message(exc.message, exc.field)}, None
         return None, {}, field_message(exc.message, exc.field)
+    except OwnHeadError as exc:  # not the form's fault: shown above the form, which keeps what was typed
+        return None, {}, exc.message
     return event.id.hex(), {}, None
 
 
