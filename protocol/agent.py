@@ -14,16 +14,17 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
-from events import Event, ForkProof
+from events import ChainHead, Event, ForkProof
 
 from .client import PeerClient
 from .errors import MessageError, ProtocolError, UnexpectedMessageError
 from .gossip import Gossip
 from .messages import (
+    MAX_FORK_PROOFS,
+    OLDEST_PROTOCOL_VERSION,
     PROTOCOL_VERSION,
     Ack,
     ErrorReply,
@@ -35,6 +36,8 @@ from .messages import (
     Message,
     PeerList,
     Push,
+    Reconcile,
+    ReconcileReply,
     Want,
     WantForks,
     decode_message,
@@ -43,27 +46,14 @@ from .messages import (
 from .peers import FORGED_POINTS, MALFORMED_POINTS, REPLAY_POINTS, UNREQUESTED_POINTS, PeerBook
 from .policy import ReplicationPolicy
 from .pull import run_pull
+from .reconcile import answer_reconcile, reconcile_frontier
 from .relay import Relay
 from .replica import IngestResult, Replica
 from .serving import Reader, serve_want, want_records
-from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of
+from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, SyncReport, frontier_of
 from .transport import Origin, Transport
 
 _ACKED_MEMORY = 4096
-
-
-@dataclass(frozen=True, slots=True)
-class SyncReport:
-    """The outcome of one sync with a peer."""
-
-    peer: str
-    complete: bool
-    stored: int = 0
-    duplicates: int = 0
-    forks: int = 0
-    rejected: int = 0
-    violations: tuple[str, ...] = ()
-    error: str = ""
 
 
 class SyncAgent:
@@ -83,6 +73,7 @@ class SyncAgent:
         max_batch_events: int = DEFAULT_BATCH_EVENTS,
         max_batch_bytes: int = DEFAULT_BATCH_BYTES,
         on_error: Callable[[BaseException], None] | None = None,
+        protocol_version: int = PROTOCOL_VERSION,
     ):
         self.transport = transport
         self.replica = replica
@@ -95,6 +86,7 @@ class SyncAgent:
         self.max_batch_events = max_batch_events
         self.max_batch_bytes = max_batch_bytes
         self.on_error = on_error
+        self.protocol_version = protocol_version  # 1: speak only the full-frontier protocol, as nodes before v2
         self._tasks: set[asyncio.Task[Any]] = set()
         self._storing = 0  # pulls and pushes under way; the last to finish flushes the replica
         self._acked: dict[str, OrderedDict[bytes, None]] = {}
@@ -146,9 +138,13 @@ class SyncAgent:
         """
         origin = sender if isinstance(sender, Origin) else Origin.authentic(sender)
         if isinstance(message, Hello):
-            if message.version != PROTOCOL_VERSION:
-                return ErrorReply("unsupported_protocol", f"this node speaks protocol {PROTOCOL_VERSION} only")
-            return self.hello_message()
+            if message.version < OLDEST_PROTOCOL_VERSION or (self.protocol_version == 1 and message.version != 1):
+                return ErrorReply("unsupported_protocol", f"this node speaks protocols 1 to {self.protocol_version}")
+            return self.hello_message(message.version)
+        if isinstance(message, Reconcile):
+            if self.protocol_version < 2:
+                return ErrorReply("unsupported_protocol", "this node speaks protocol 1 only")
+            return await answer_reconcile(self.replica, message, [p.author for p in await self.replica.fork_proofs()])
         if isinstance(message, Frontier):
             if origin.url is not None:
                 self.gossip.learn_frontier(origin.url, message)
@@ -174,9 +170,10 @@ class SyncAgent:
             read_records, want, self.policy, max_events=self.max_batch_events, max_bytes=self.max_batch_bytes
         )
 
-    def hello_message(self) -> Hello:
-        """Return this node's Hello."""
-        return Hello(PROTOCOL_VERSION, self.group, max_batch_events=self.max_batch_events, max_batch_bytes=self.max_batch_bytes)
+    def hello_message(self, version: int | None = None) -> Hello:
+        """Return this node's Hello, for `version` (at most ours; default: ours)."""
+        version = self.protocol_version if version is None else min(version, self.protocol_version)
+        return Hello(version, self.group, max_batch_events=self.max_batch_events, max_batch_bytes=self.max_batch_bytes)
 
     async def frontier(self) -> Frontier:
         """Return this node's current Frontier (authors the policy excludes left out)."""
@@ -245,30 +242,36 @@ class SyncAgent:
 
     async def hello(self, peer: str) -> Hello:
         """Exchange Hello with a peer and remember its group key; raise ProtocolError on failure."""
-        reply = await self.request(peer, self.hello_message(), Hello)
+        reply = await self.client.greet(peer, self.hello_message)
         self.book.add(peer, reply.group)
         return reply
 
     async def sync_with(self, peer: str, *, greet: bool = False) -> SyncReport:
-        """Exchange frontiers with `peer`, pull what it has and we lack, trade fork proofs; never raises ProtocolError.
+        """Reconcile (v2) or trade frontiers (v1) with `peer`, pull what we lack, trade fork proofs; never raises ProtocolError.
 
-        With `greet`, a peer whose group key is not known yet gets a Hello first (a failure is the sync's to report).
+        With `greet`, a peer whose group key or version is unknown gets a Hello first (a failure is the sync's to report).
         """
-        if greet and self.book.health(peer).group is None:
+        if greet and (self.book.health(peer).group is None or self.client.version(peer) is None):
             with contextlib.suppress(ProtocolError):
                 await self.hello(peer)
         try:
-            ours = await self.frontier()
-            theirs = await self.request(peer, ours, Frontier)
+            forked = [p.author for p in await self.replica.fork_proofs()]
+            heads = None
+            if (self.client.version(peer) or 1) >= 2:
+                penalise = lambda exc: self.book.penalise(peer, MALFORMED_POINTS, f"malformed reply: {exc}", self.clock())  # noqa: E731
+                ask = lambda request: self.request(peer, request, ReconcileReply)  # noqa: E731
+                theirs, heads = await reconcile_frontier(ask, self.replica, forked, penalise)
+            else:
+                theirs = await self.request(peer, await self.frontier(), Frontier)
             self.gossip.learn_frontier(peer, theirs)
-            report = await self._pull(peer, theirs)
+            report = await self._pull(peer, theirs, heads)
             if not report.complete:
                 return report
-            fetch = [a for a in theirs.forked if a not in set(ours.forked) and self.policy.replicates(a)]
+            fetch = [a for a in theirs.forked if a not in set(forked) and self.policy.replicates(a)][:MAX_FORK_PROOFS]
             if fetch:
                 got = await self.request(peer, WantForks(tuple(fetch)), ForkProofs)
                 await self._on_fork_proofs(peer, got.proofs)
-            send = [a for a in ours.forked if a not in set(theirs.forked)]
+            send = [a for a in forked if a not in set(theirs.forked)][:MAX_FORK_PROOFS]
             if send:
                 await self.request(peer, ForkProofs(tuple(await self.replica.fork_proofs(send))), Ack)
                 self._relay.peer_holds_proofs(peer, send)
@@ -276,10 +279,10 @@ class SyncAgent:
         except ProtocolError as exc:
             return SyncReport(peer, False, error=str(exc))
 
-    async def _pull(self, peer: str, theirs: Frontier) -> SyncReport:
+    async def _pull(self, peer: str, theirs: Frontier, heads: Mapping[bytes, ChainHead] | None = None) -> SyncReport:
         forked = [p.author for p in await self.replica.fork_proofs()]
         session = PullSession(
-            await self.replica.heads(),
+            await self.replica.heads() if heads is None else heads,
             theirs,
             policy=self.policy,
             max_events=self.max_batch_events,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from events import ChainHead
 
 from .errors import MessageError
-from .message_types import FrontierEntry
+from .message_types import Frontier, FrontierEntry
 from .ranges import BRANCH, KEY_BITS, FrontierView, KeyRange, forked_digest, item_id
 from .recon_messages import (
     ITEMS,
@@ -253,3 +253,23 @@ class Reconciliation:
     async def _lacks_in(self, r: KeyRange, count: int) -> None:
         if self.lacks and count:
             self.outcome.peer_lacks.extend(await self.replica.head_range(r.lo, r.hi, count))
+
+
+async def reconcile_frontier(
+    send: Callable[[Reconcile], Awaitable[ReconcileReply]],
+    replica: FrontierView,
+    forked: Sequence[bytes],
+    malformed: Callable[[MessageError], None] = lambda exc: None,
+) -> tuple[Frontier, dict[bytes, ChainHead]]:
+    """Reconcile with a peer through `send`; return its differing entries and forked authors as a Frontier (what
+    a pull session plans from), and our heads of those authors. A reply that does not answer is `malformed`."""
+    session = Reconciliation(replica, forked)
+    while (request := await session.next_request()) is not None:
+        reply = await send(request)
+        try:
+            await session.accept(reply)
+        except MessageError as exc:
+            malformed(exc)
+            raise
+    found = session.outcome
+    return Frontier(tuple(found.theirs), tuple(forked) if found.forked is None else found.forked), found.ours

@@ -144,3 +144,37 @@ async def test_a_reply_that_does_not_answer_the_request_is_malformed():
 
 
 H32 = bytes([0x11]) * 32
+
+
+async def test_v2_nodes_reconcile_and_a_v1_only_node_still_syncs_with_them():
+    """A line 0 - 1 - 2 where node 1 speaks only protocol 1: hellos agree on 1 with it and on 2 between the others."""
+    from proto_helpers import Cluster, identity, line, make_log
+
+    cluster = Cluster(3, line(3))
+    cluster.agents[1].protocol_version = 1
+    first, second = make_log(identity(1), 3), make_log(identity(2), 2)
+    await cluster.replicas[0].ingest(first)  # stored without a push: only anti-entropy can carry them
+    await cluster.replicas[2].ingest(second)
+    for _ in range(3):
+        await cluster.sync_round()
+    for replica in cluster.replicas:
+        heads = await replica.heads()
+        assert heads[first[0].author].seq == 3 and heads[second[0].author].seq == 2
+    assert cluster.agents[0].client.version(cluster.addr(1)) == 1
+    assert cluster.agents[1].client.version(cluster.addr(0)) == 1
+    assert cluster.agents[2].client.version(cluster.addr(1)) == 1
+    for agent in cluster.agents:
+        for url in agent.book.urls():
+            assert agent.book.health(url).points == 0, (agent.transport.address, url)
+
+
+async def test_two_v2_nodes_agree_on_version_2_and_pull_by_reconciliation():
+    from proto_helpers import Cluster, identity, line, make_log
+
+    cluster = Cluster(2, line(2))
+    logs = [make_log(identity(10 + i), 2) for i in range(30)]
+    for log in logs:
+        await cluster.replicas[0].ingest(log)
+    await cluster.sync_round()
+    assert cluster.agents[1].client.version(cluster.addr(0)) == 2
+    assert (await cluster.replicas[1].heads()) == (await cluster.replicas[0].heads())
