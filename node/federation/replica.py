@@ -6,9 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from events import ChainHead, Event, ForkProof, Mode
 from events.ingest import IngestResult
+from protocol.ranges import Fingerprint, KeyRange
 
 from ..notices import Source
 from ..service import NodeService
+from .frontier_index import FrontierIndex
 
 
 class NodeReplica:
@@ -17,6 +19,19 @@ class NodeReplica:
     def __init__(self, service: NodeService, mode: Mode = Mode.HEAD):
         self.service = service
         self.mode = mode
+        self.index = FrontierIndex(service.store)
+
+    async def heads_of(self, authors: Sequence[bytes]) -> dict[bytes, ChainHead]:
+        """Return the newest stored event of each of `authors` that has one."""
+        return await self.service.astore.read(self.service.store.heads_of, list(authors))
+
+    async def head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[ChainHead]:
+        """Return up to `limit` heads of the authors in [lo, hi), ascending (read from the store's author index)."""
+        return await self.service.astore.read(self.service.store.head_range, lo, hi, limit)
+
+    async def fingerprints(self, ranges: Sequence[KeyRange]) -> list[Fingerprint]:
+        """Return the fingerprint of the stored heads in each range (bucket sums kept by FrontierIndex)."""
+        return await self.service.astore.read(self.index.fingerprints, list(ranges))
 
     async def heads(self) -> Mapping[bytes, ChainHead]:
         """Return the newest stored event of every author."""

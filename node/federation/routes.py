@@ -14,7 +14,19 @@ import struct
 
 from aiohttp import web
 
-from protocol import MAX_MESSAGE_SIZE, ErrorReply, ForkProofs, Frontier, Hello, Origin, PeerList, Push, Want, WantForks
+from protocol import (
+    MAX_MESSAGE_SIZE,
+    ErrorReply,
+    ForkProofs,
+    Frontier,
+    Hello,
+    Origin,
+    PeerList,
+    Push,
+    Reconcile,
+    Want,
+    WantForks,
+)
 from protocol.errors import MessageError, UnexpectedMessageError
 from protocol.messages import MAX_URL_LENGTH, decode_message, encode_message
 
@@ -34,6 +46,7 @@ BODY_LIMITS = {
     "push": MAX_MESSAGE_SIZE,
     "forks": 4 * 1024 * 1024,
     "peers": 256 * 1024,
+    "reconcile": 512 * 1024,  # at most 4,096 checks holding at most 32,768 ids: under 400 KB
 }
 EXPECTED: dict[str, type | tuple[type, ...]] = {
     "hello": Hello,
@@ -42,6 +55,7 @@ EXPECTED: dict[str, type | tuple[type, ...]] = {
     "push": Push,
     "forks": (ForkProofs, WantForks),
     "peers": PeerList,
+    "reconcile": Reconcile,
 }
 _URL = re.compile(r"https?://[!-~]+")
 _ERROR_PREFIX = bytes([0x93, ErrorReply.TAG])
@@ -134,5 +148,5 @@ async def _serve_want(request: web.Request, federation: Federation, origin: Orig
 
 
 def setup_peer_routes(app: web.Application) -> None:
-    """Add POST /peer/v1/{hello,frontier,want,push,forks,peers} to `app` (which must hold FEDERATION)."""
+    """Add POST /peer/v1/{hello,frontier,want,push,forks,peers,reconcile} to `app` (which must hold FEDERATION)."""
     app.router.add_post("/peer/v1/{name}", _handle)

@@ -27,6 +27,8 @@ from events import Mode
 from protocol import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
+    OLDEST_PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
     Claims,
     Counters,
     Gossip,
@@ -68,6 +70,7 @@ class FederationConfig:
     batch_bytes: int = MAX_BATCH_BYTES
     health_file: Path | None = None
     seed: int | None = None
+    protocol_version: int = PROTOCOL_VERSION  # 1 makes the node speak as nodes before reconciliation (tests)
 
 
 class Federation:
@@ -90,10 +93,13 @@ class Federation:
             on_error=self._task_failed,
             max_batch_events=config.batch_events,
             max_batch_bytes=config.batch_bytes,
+            protocol_version=config.protocol_version,
         )
         self.stats = SyncStats()
         self._limit = asyncio.Semaphore(config.concurrency)
-        self.claims = Claims(self.transport, self.book, self.agent.hello_message, limit=self._limit)
+        # A call-back hello is version 1, which every node answers (one before v2 refuses a hello of version 2).
+        callback_hello = lambda: self.agent.hello_message(OLDEST_PROTOCOL_VERSION)  # noqa: E731
+        self.claims = Claims(self.transport, self.book, callback_hello, limit=self._limit)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._wake = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None

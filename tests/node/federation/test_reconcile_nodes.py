@@ -1,0 +1,68 @@
+"""Peer protocol 2 between real nodes on loopback: reconciliation carries what anti-entropy must, and a node that
+speaks only protocol 1 still syncs with its neighbours (and nobody is penalised for the difference)."""
+
+from __future__ import annotations
+
+from events import Identity, create_event_from_value
+
+T0 = 1_700_000_000_000
+
+
+def logs(first: int, count: int, length: int = 2) -> list:
+    """Return `length` signed events for each of `count` deterministic authors."""
+    events = []
+    for n in range(first, first + count):
+        author, previous = Identity.from_seed(n.to_bytes(2, "big") * 16), None
+        for seq in range(1, length + 1):
+            previous = create_event_from_value(author, kind="note.test", value={"n": seq}, timestamp=T0 + seq, previous=previous)
+            events.append(previous)
+    return events
+
+
+async def stored_quietly(node, events) -> None:
+    """Store events in a node's store directly: no push, no announcement; only anti-entropy can carry them."""
+    await node.service.astore.ingest(events)
+
+
+def penalties(cluster) -> dict:
+    return {
+        (node.name, url): node.federation.book.health(url).points
+        for node in cluster.nodes
+        for url in node.federation.book.urls()
+        if node.federation.book.health(url).points
+    }
+
+
+async def test_two_v2_nodes_sync_by_reconciliation(cluster):
+    a, b = cluster.add(), cluster.add()
+    cluster.link(0, 1)
+    await cluster.start()
+    await cluster.wait_quiet()
+    await stored_quietly(a, logs(100, 40))
+    await stored_quietly(b, logs(200, 25, length=1))
+    await cluster.wait_quiet(timeout=30)
+    heads = await a.heads()
+    assert len(heads) == 2 + 40 + 25
+    assert a.federation.agent.client.version(b.url) == 2 and b.federation.agent.client.version(a.url) == 2
+    assert penalties(cluster) == {}
+
+
+async def test_a_v1_only_node_in_a_line_still_carries_logs_both_ways(cluster):
+    cluster.add()
+    cluster.add(protocol_version=1)  # speaks as a node from before reconciliation
+    cluster.add()
+    cluster.link(0, 1)
+    cluster.link(1, 2)
+    for node in cluster.nodes:
+        node.config = {**node.config, "peer_exchange": False}  # else the ends find each other and skip the middle
+    await cluster.start()
+    await cluster.wait_quiet()
+    first, middle, last = cluster.nodes
+    await stored_quietly(first, logs(300, 10))
+    await stored_quietly(last, logs(400, 10))
+    await cluster.wait_quiet(timeout=30)
+    assert len(await middle.heads()) == 3 + 20 and await cluster.same_heads()
+    assert first.federation.agent.client.version(middle.url) == 1
+    assert last.federation.agent.client.version(middle.url) == 1
+    assert middle.federation.agent.client.version(first.url) == 1
+    assert penalties(cluster) == {}
