@@ -41,6 +41,7 @@ from events.errors import TrailingBytesError as Trailing
 from events.errors import UnsupportedVersionError as UnsupportedVersion
 from events.header import Header
 from tools import ref_ed25519 as ref
+from tools.recon_vectors import reconcile_vectors
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "vectors"
 T0 = 1_700_000_000_000
@@ -625,6 +626,7 @@ def main() -> None:
     write("chain.json", chains_doc)
     write("fork.json", forks())
     write("bundle.json", bundles())
+    write("reconcile.json", reconcile_vectors())
     print(f"wrote {len(list(OUT.glob('*.json')))} vector files to {OUT}")
 
 
