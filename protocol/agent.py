@@ -24,6 +24,7 @@ from .errors import MessageError, ProtocolError, UnexpectedMessageError
 from .gossip import Gossip
 from .messages import (
     MAX_FORK_PROOFS,
+    MAX_FRONTIER_ENTRIES,
     OLDEST_PROTOCOL_VERSION,
     PROTOCOL_VERSION,
     Ack,
@@ -148,7 +149,10 @@ class SyncAgent:
         if isinstance(message, Frontier):
             if origin.url is not None:
                 self.gossip.learn_frontier(origin.url, message)
-            return await self.frontier()
+            mine = await self.frontier()
+            if len(mine.entries) > MAX_FRONTIER_ENTRIES:  # not a fault of the asker's: say so, nobody is penalised
+                return ErrorReply("frontier_too_large", f"more than {MAX_FRONTIER_ENTRIES} authors: use protocol 2")
+            return mine
         if isinstance(message, Want):
             return await serve_want(
                 self.replica, message, self.policy, max_events=self.max_batch_events, max_bytes=self.max_batch_bytes
@@ -261,8 +265,10 @@ class SyncAgent:
                 penalise = lambda exc: self.book.penalise(peer, MALFORMED_POINTS, f"malformed reply: {exc}", self.clock())  # noqa: E731
                 ask = lambda request: self.request(peer, request, ReconcileReply)  # noqa: E731
                 theirs, heads = await reconcile_frontier(ask, self.replica, forked, penalise)
+            elif len((mine := await self.frontier()).entries) > MAX_FRONTIER_ENTRIES:
+                return SyncReport(peer, False, error=f"our frontier is too large for protocol 1, which {peer} speaks")
             else:
-                theirs = await self.request(peer, await self.frontier(), Frontier)
+                theirs = await self.request(peer, mine, Frontier)
             self.gossip.learn_frontier(peer, theirs)
             report = await self._pull(peer, theirs, heads)
             if not report.complete:

@@ -178,3 +178,22 @@ async def test_two_v2_nodes_agree_on_version_2_and_pull_by_reconciliation():
     await cluster.sync_round()
     assert cluster.agents[1].client.version(cluster.addr(0)) == 2
     assert (await cluster.replicas[1].heads()) == (await cluster.replicas[0].heads())
+
+
+async def test_a_frontier_too_large_for_protocol_1_is_refused_and_nobody_is_penalised(monkeypatch):
+    """Past the frontier limit a node cannot speak protocol 1: it says so instead of sending an oversized message."""
+    import protocol.agent
+    from proto_helpers import Cluster, identity, line, make_log
+
+    monkeypatch.setattr(protocol.agent, "MAX_FRONTIER_ENTRIES", 3)
+    cluster = Cluster(2, line(2))
+    cluster.agents[1].protocol_version = 1
+    for i in range(4):
+        await cluster.replicas[0].ingest(make_log(identity(20 + i), 1))
+    report = await cluster.agents[0].sync_with(cluster.addr(1), greet=True)
+    assert not report.complete and "too large for protocol 1" in report.error
+    report = await cluster.agents[1].sync_with(cluster.addr(0), greet=True)
+    assert not report.complete and "frontier_too_large" in report.error
+    assert await cluster.replicas[1].heads() == {}
+    for agent in cluster.agents:
+        assert all(agent.book.health(url).points == 0 for url in agent.book.urls())
