@@ -14,19 +14,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
+from events.canonical import unpack_array_fast
 from protocol.ranges import Fingerprint, KeyRange, fingerprint_of
 
-from ..store.base import EventStore, load_record
+from ..store.base import EventStore
 
 BUCKET_BITS = 12
 BUCKETS = 1 << BUCKET_BITS
 PAGE = 5000
-MAX_CATCH_UP = 50_000  # notifications followed per call; past that the buckets are rebuilt from the heads
+MIN_FOLLOW = 4096  # new notifications always followed one by one; more than this and than the authors: rescan
 _MOD = 1 << 256
 
 
 def _bucket(author: bytes) -> int:
     return int.from_bytes(author[:2], "big") >> (16 - BUCKET_BITS)
+
+
+def _author(record: bytes) -> bytes:
+    # A stored record is [header bytes, signature, payload]; the header's second field is the author.
+    return unpack_array_fast(unpack_array_fast(record)[0])[1]
 
 
 class FrontierIndex:
@@ -65,17 +71,18 @@ class FrontierIndex:
     def _refresh(self) -> list[Fingerprint]:
         if self._buckets is None:
             return self._rebuild()
+        pending = self.store.max_notification_id() - self._seen
+        if pending > max(MIN_FOLLOW, sum(b.count for b in self._buckets)):
+            return self._rebuild()  # following every new event would cost more than reading every head once
         dirty: set[int] = set()
         after = self._seen
         while True:
             page = self.store.notification_records(after, PAGE)
-            dirty.update(_bucket(load_record(state).author) for _, state in page)
+            dirty.update(_bucket(_author(state)) for _, state in page)
             if page:
                 after = page[-1][0]
             if len(page) < PAGE:
                 break
-            if after - self._seen > MAX_CATCH_UP:
-                return self._rebuild()
         for b in dirty:
             r = KeyRange(BUCKET_BITS, (b << 4).to_bytes(2, "big"))
             self._buckets[b] = self._scan(r.lo, r.hi)

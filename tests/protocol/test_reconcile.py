@@ -182,8 +182,9 @@ async def test_two_v2_nodes_agree_on_version_2_and_pull_by_reconciliation():
 
 async def test_a_frontier_too_large_for_protocol_1_is_refused_and_nobody_is_penalised(monkeypatch):
     """Past the frontier limit a node cannot speak protocol 1: it says so instead of sending an oversized message."""
-    import protocol.agent
     from proto_helpers import Cluster, identity, line, make_log
+
+    import protocol.agent
 
     monkeypatch.setattr(protocol.agent, "MAX_FRONTIER_ENTRIES", 3)
     cluster = Cluster(2, line(2))
