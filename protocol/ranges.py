@@ -120,8 +120,8 @@ class FrontierView(Protocol):
         """Return the newest stored event of each of `authors` that has one."""
         ...
 
-    async def head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[ChainHead]:
-        """Return up to `limit` heads of the authors from `lo` (inclusive) to `hi` (exclusive; None: no end), ascending."""
+    async def head_ranges(self, ranges: Sequence[KeyRange], limit: int) -> list[list[ChainHead]]:
+        """Return, for each range, up to `limit` heads of the authors in it, ascending (one call for many ranges)."""
         ...
 
     async def fingerprints(self, ranges: Sequence[KeyRange]) -> list[Fingerprint]:
@@ -153,10 +153,13 @@ class SortedHeads:
         """Return the head of each of `authors` that has one."""
         return {a: self._heads[a] for a in authors if a in self._heads}
 
-    async def head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[ChainHead]:
-        """Return up to `limit` heads of the authors in [lo, hi), ascending."""
-        start, end = self._span(lo, hi)
-        return [self._heads[a] for a in self._authors[start : min(end, start + max(limit, 0))]]
+    async def head_ranges(self, ranges: Sequence[KeyRange], limit: int) -> list[list[ChainHead]]:
+        """Return, for each range, up to `limit` heads of the authors in it, ascending."""
+        result = []
+        for r in ranges:
+            start, end = self._span(r.lo, r.hi)
+            result.append([self._heads[a] for a in self._authors[start : min(end, start + max(limit, 0))]])
+        return result
 
     async def fingerprints(self, ranges: Sequence[KeyRange]) -> list[Fingerprint]:
         """Return the fingerprint of the heads in each range."""

@@ -6,7 +6,7 @@ the 8-byte ids of those entries. The responder answers each: SAME; SPLIT (the fi
 children); or ITEMS (its entries the initiator lacks, and which of the initiator's ids it lacks itself).
 The initiator descends where children differ until every range is resolved, so bytes and round trips
 grow with the differences (and the log of the set size), not with the set. Both sides read the replica only
-through `fingerprints`, `head_range` and `heads_of`, which a store serves from an index: no message loads
+through `fingerprints`, `head_ranges` and `heads_of`, which a store serves from an index: no message loads
 the whole frontier.
 
 The responder keeps no state between requests. The initiator's `Reconciliation` is bounded: at most
@@ -46,6 +46,7 @@ IDS_AT = 32  # a range known to differ where the initiator holds at most this ma
 MAX_ROUNDS = 1024
 MAX_ENTRIES = 65536
 MAX_PENDING = 65536
+MAX_READ_ITEMS = 4 * MAX_REPLY_ITEMS  # entries a responder reads for one reply
 
 
 def sends_items(theirs: int, ours: int, bits: int) -> bool:
@@ -66,18 +67,28 @@ def _bitmap(flags: Sequence[bool]) -> bytes:
 async def answer_reconcile(replica: FrontierView, request: Reconcile, forked: Sequence[bytes]) -> ReconcileReply:
     """Return the reply to a reconcile request: results for as many of its checks, in order, as fit the bounds."""
     own = await replica.fingerprints([c.range for c in request.checks])
-    results: list[RangeResult | KeyRange] = []  # a range stands for its split, filled in below
-    items = splits = 0
+    planned: list[tuple[RangeCheck, int]] = []
+    reading = 0  # entries read for this reply: bounded, whatever the request
     for check, fp in zip(request.checks, own, strict=True):
         if check.ids is None and fp.count == check.count and fp.digest == check.digest:
-            result: RangeResult | KeyRange = RangeResult(SAME)
+            mode = SAME
         elif (check.ids is None and not sends_items(check.count, fp.count, check.range.bits)) or (
             check.ids is not None and fp.count > MAX_RANGE_ITEMS and check.range.bits < KEY_BITS
         ):
-            result = check.range
+            mode = SPLIT
         else:
-            heads = await replica.head_range(check.range.lo, check.range.hi, min(fp.count, MAX_RANGE_ITEMS))
-            result = _items(check, heads)
+            mode = ITEMS
+            if planned and reading + min(fp.count, MAX_RANGE_ITEMS) > MAX_READ_ITEMS:
+                break
+            reading += min(fp.count, MAX_RANGE_ITEMS)
+        planned.append((check, mode))
+    read = iter(await replica.head_ranges([c.range for c, mode in planned if mode == ITEMS], MAX_RANGE_ITEMS))
+    results: list[RangeResult | KeyRange] = []  # a range stands for its split, filled in below
+    items = splits = 0
+    for check, mode in planned:
+        result: RangeResult | KeyRange = (
+            RangeResult(SAME) if mode == SAME else check.range if mode == SPLIT else _items(check, next(read))
+        )
         more_items = 0 if isinstance(result, KeyRange) else len(result.entries)
         more_splits = int(isinstance(result, KeyRange))
         if results and (items + more_items > MAX_REPLY_ITEMS or splits + more_splits > MAX_REPLY_SPLITS):
@@ -162,18 +173,20 @@ class Reconciliation:
             return None
         batch = self._pending[:MAX_RECON_RANGES]
         fps = await self.replica.fingerprints([r for r, _ in batch])
+        by_ids = [r for (r, ids), fp in zip(batch, fps, strict=True) if ids and fp.count <= MAX_CHECK_IDS]
+        read = dict(zip(by_ids, await self.replica.head_ranges(by_ids, MAX_CHECK_IDS), strict=True))
         sent: list[_Sent] = []
         ids_total = 0
-        for (r, by_ids), fp in zip(batch, fps, strict=True):
-            if by_ids and fp.count <= MAX_CHECK_IDS:
-                if ids_total + fp.count > MAX_REQUEST_IDS:
-                    break
-                heads = await self.replica.head_range(r.lo, r.hi, MAX_CHECK_IDS)
-                ids = sorted({item_id(h): h for h in heads})
-                ids_total += len(ids)
-                sent.append(_Sent(RangeCheck(r, len(ids), ids=tuple(ids)), heads))
-            else:
+        for (r, _), fp in zip(batch, fps, strict=True):
+            heads = read.get(r)
+            if heads is None:
                 sent.append(_Sent(RangeCheck(r, fp.count, fp.digest)))
+                continue
+            ids = sorted({item_id(h): h for h in heads})
+            if ids_total + len(ids) > MAX_REQUEST_IDS:
+                break
+            ids_total += len(ids)
+            sent.append(_Sent(RangeCheck(r, len(ids), ids=tuple(ids)), heads))
         self._sent = sent
         first = self.outcome.rounds == 0
         self.outcome.rounds += 1
@@ -235,7 +248,7 @@ class Reconciliation:
         elif result.missing:
             raise MessageError("reconcile reply has a missing bitmap for a fingerprint check", field="missing")
         elif self.lacks and s.check.count <= self.max_entries:
-            mine = {h.author: h for h in await self.replica.head_range(r.lo, r.hi, s.check.count)}
+            mine = {h.author: h for h in (await self.replica.head_ranges([r], s.check.count))[0]}
             listed = {e.author: e for e in entries}
             for head in mine.values():
                 peer = listed.get(head.author)
@@ -252,7 +265,7 @@ class Reconciliation:
 
     async def _lacks_in(self, r: KeyRange, count: int) -> None:
         if self.lacks and count:
-            self.outcome.peer_lacks.extend(await self.replica.head_range(r.lo, r.hi, count))
+            self.outcome.peer_lacks.extend((await self.replica.head_ranges([r], count))[0])
 
 
 async def reconcile_frontier(

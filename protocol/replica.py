@@ -35,8 +35,8 @@ class Replica(Protocol):
         """Return the newest stored event of each of `authors` that has one."""
         ...
 
-    async def head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[ChainHead]:
-        """Return up to `limit` heads of the authors from `lo` (inclusive) to `hi` (exclusive; None: no end), ascending."""
+    async def head_ranges(self, ranges: Sequence[KeyRange], limit: int) -> list[list[ChainHead]]:
+        """Return, for each key range, up to `limit` heads of the authors in it, ascending (one call for many ranges)."""
         ...
 
     async def fingerprints(self, ranges: Sequence[KeyRange]) -> list[Fingerprint]:
@@ -88,9 +88,9 @@ class MemoryReplica:
         """Return the newest stored event of each of `authors` that has one."""
         return await self._sorted.heads_of(authors)
 
-    async def head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[ChainHead]:
-        """Return up to `limit` heads of the authors in [lo, hi), ascending."""
-        return await self._sorted.head_range(lo, hi, limit)
+    async def head_ranges(self, ranges: Sequence[KeyRange], limit: int) -> list[list[ChainHead]]:
+        """Return, for each range, up to `limit` heads of the authors in it, ascending."""
+        return await self._sorted.head_ranges(ranges, limit)
 
     async def fingerprints(self, ranges: Sequence[KeyRange]) -> list[Fingerprint]:
         """Return the fingerprint of the heads in each range."""

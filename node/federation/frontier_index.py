@@ -11,9 +11,11 @@ Blocking: call it on a store reader thread (a lock keeps concurrent calls apart)
 
 from __future__ import annotations
 
+import bisect
 import threading
 from collections.abc import Sequence
 
+from events import ChainHead
 from events.canonical import unpack_array_fast
 from protocol.ranges import Fingerprint, KeyRange, fingerprint_of
 
@@ -22,6 +24,7 @@ from ..store.base import EventStore
 BUCKET_BITS = 12
 BUCKETS = 1 << BUCKET_BITS
 PAGE = 5000
+MAX_CACHED_BUCKET = 4096  # a narrower range in a bucket of at most this many authors is cut from one read of it
 MIN_FOLLOW = 4096  # new notifications always followed one by one; more than this and than the authors: rescan
 _MOD = 1 << 256
 
@@ -49,15 +52,30 @@ class FrontierIndex:
         """Return the fingerprint of the stored heads in each range."""
         with self._lock:
             buckets = self._refresh()
+            read: dict[int, tuple[list[bytes], list[ChainHead]] | None] = {}  # bucket -> its heads, for this call
             result = []
             for r in ranges:
+                first = _bucket(r.lo)
                 if r.bits <= BUCKET_BITS:
-                    first = _bucket(r.lo)
                     chosen = buckets[first : first + (1 << (BUCKET_BITS - r.bits))]
                     result.append(Fingerprint(sum(b.count for b in chosen), sum(b.total for b in chosen) % _MOD))
-                else:
+                    continue
+                if first not in read:  # the 16 children of a bucket, or many ranges in it: one read, not one per range
+                    read[first] = self._bucket_heads(first) if buckets[first].count <= MAX_CACHED_BUCKET else None
+                cut = read[first]
+                if cut is None:
                     result.append(self._scan(r.lo, r.hi))
+                    continue
+                authors, heads = cut
+                start = bisect.bisect_left(authors, r.lo)
+                end = len(authors) if r.hi is None else bisect.bisect_left(authors, r.hi)
+                result.append(fingerprint_of(heads[start:end]))
             return result
+
+    def _bucket_heads(self, b: int) -> tuple[list[bytes], list[ChainHead]] | None:
+        r = KeyRange(BUCKET_BITS, (b << 4).to_bytes(2, "big"))
+        heads = self.store.head_range(r.lo, r.hi, MAX_CACHED_BUCKET + 1)
+        return None if len(heads) > MAX_CACHED_BUCKET else ([h.author for h in heads], heads)
 
     def _scan(self, lo: bytes, hi: bytes | None) -> Fingerprint:
         total = Fingerprint()

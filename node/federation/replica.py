@@ -25,9 +25,10 @@ class NodeReplica:
         """Return the newest stored event of each of `authors` that has one."""
         return await self.service.astore.read(self.service.store.heads_of, list(authors))
 
-    async def head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[ChainHead]:
-        """Return up to `limit` heads of the authors in [lo, hi), ascending (read from the store's author index)."""
-        return await self.service.astore.read(self.service.store.head_range, lo, hi, limit)
+    async def head_ranges(self, ranges: Sequence[KeyRange], limit: int) -> list[list[ChainHead]]:
+        """Return, for each range, up to `limit` heads of the authors in it, ascending (from the store's author index)."""
+        store, spans = self.service.store, list(ranges)
+        return await self.service.astore.read(lambda: [store.head_range(r.lo, r.hi, limit) for r in spans])
 
     async def fingerprints(self, ranges: Sequence[KeyRange]) -> list[Fingerprint]:
         """Return the fingerprint of the stored heads in each range (bucket sums kept by FrontierIndex)."""

@@ -91,9 +91,8 @@ class ReplicaSuite:
             KeyRange(256, bytes(32)),
         ]
         assert await replica.fingerprints(ranges) == await expected.fingerprints(ranges)
-        for r in ranges:
-            assert await replica.head_range(r.lo, r.hi, 100) == await expected.head_range(r.lo, r.hi, 100)
-        assert await replica.head_range(bytes(32), None, 5) == [heads[a] for a in sorted(heads)[:5]]
+        assert await replica.head_ranges(ranges, 100) == await expected.head_ranges(ranges, 100)
+        assert await replica.head_ranges([KeyRange.root()], 5) == [[heads[a] for a in sorted(heads)[:5]]]
         assert await replica.heads_of([probe, bytes([1]) * 32]) == {probe: heads[probe]}
 
     # -- new events ------------------------------------------------------------------------------------------
