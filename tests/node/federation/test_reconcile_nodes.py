@@ -66,3 +66,30 @@ async def test_a_v1_only_node_in_a_line_still_carries_logs_both_ways(cluster):
     assert last.federation.agent.client.version(middle.url) == 1
     assert middle.federation.agent.client.version(first.url) == 1
     assert penalties(cluster) == {}
+
+
+async def test_malformed_and_oversized_reconcile_requests_get_clear_errors(cluster):
+    import aiohttp
+
+    from events.canonical import pack
+    from node.federation.routes import BODY_LIMITS
+
+    cluster.add()
+    cluster.add(protocol_version=1)
+    await cluster.start()
+    v2, v1 = cluster.nodes
+    before = await v2.heads()
+    overlapping = pack([11, [[4, b"\x10", 0, bytes(16)], [8, b"\x1f", 0, bytes(16)]], None])
+    valid = pack([11, [[0, b"", 0, bytes(16)]], None])
+    headers = {"Content-Type": "application/x-solnet-msgpack"}
+    async with aiohttp.ClientSession() as http:
+        async with http.post(f"{v2.url}/peer/v1/reconcile", data=overlapping, headers=headers) as resp:
+            body = await resp.read()
+            assert resp.status == 400 and b"bad_message" in body and b"ranges are not disjoint" in body
+        async with http.post(f"{v2.url}/peer/v1/reconcile", data=bytes(BODY_LIMITS["reconcile"] + 1), headers=headers) as resp:
+            assert resp.status == 413
+        async with http.post(f"{v1.url}/peer/v1/reconcile", data=valid, headers=headers) as resp:
+            assert resp.status == 400 and b"unsupported_protocol" in await resp.read()
+        async with http.post(f"{v2.url}/peer/v1/reconcile", data=valid, headers=headers) as resp:
+            assert resp.status == 200  # the root's fingerprint differs from an empty one: a split or the entries
+    assert await v2.heads() == before
