@@ -18,7 +18,7 @@ from .ranges import BRANCH, DIGEST_SIZE, KeyRange
 
 MAX_RECON_RANGES = 4096  # checks per reconcile (so at most as many results per reply)
 MAX_CHECK_IDS = 64  # item ids in one ids check
-MAX_REQUEST_IDS = 32768  # item ids in all checks of one reconcile
+MAX_REQUEST_IDS = 16384  # item ids in all checks of one reconcile (a responder reads twice as many entries)
 MAX_RANGE_ITEMS = 1024  # entries in one `items` result
 MAX_REPLY_ITEMS = 4096  # entries in all `items` results of one reply
 MAX_REPLY_SPLITS = 1024  # `split` results in one reply

@@ -46,7 +46,7 @@ IDS_AT = 32  # a range known to differ where the initiator holds at most this ma
 MAX_ROUNDS = 1024
 MAX_ENTRIES = 65536
 MAX_PENDING = 65536
-MAX_READ_ITEMS = 4 * MAX_REPLY_ITEMS  # entries a responder reads for one reply
+MAX_READ_ITEMS = 2 * MAX_REQUEST_IDS  # entries a responder reads for one reply
 
 
 def sends_items(theirs: int, ours: int, bits: int) -> bool:

@@ -46,7 +46,7 @@ BODY_LIMITS = {
     "push": MAX_MESSAGE_SIZE,
     "forks": 4 * 1024 * 1024,
     "peers": 256 * 1024,
-    "reconcile": 512 * 1024,  # at most 4,096 checks holding at most 32,768 ids: under 400 KB
+    "reconcile": 512 * 1024,  # at most 4,096 checks holding at most 16,384 ids: under 300 KB
 }
 EXPECTED: dict[str, type | tuple[type, ...]] = {
     "hello": Hello,
