@@ -210,7 +210,7 @@ class SyncAgent:
         while len(acked) > _ACKED_MEMORY:
             acked.popitem(last=False)
         self._after_ingest(result, origin=sender)
-        heads = await self.replica.heads()
+        heads = await self.replica.heads_of([e.author for e in push.heads])  # not the whole frontier per push
         behind = {
             e.author: e
             for e in push.heads
@@ -338,7 +338,7 @@ class SyncAgent:
     async def _pull_announced(self, peer: str, heads: list[FrontierEntry]) -> None:
         # One pull per author at a time (the caller marked them in _pulling): a second would fetch a second copy.
         try:
-            await self._pull(peer, Frontier(tuple(heads)))
+            await self._pull(peer, Frontier(tuple(heads)), await self.replica.heads_of([e.author for e in heads]))
         finally:
             for entry in heads:
                 if self._pulling.get(entry.author) == entry.seq:
