@@ -93,3 +93,47 @@ async def test_malformed_and_oversized_reconcile_requests_get_clear_errors(clust
         async with http.post(f"{v2.url}/peer/v1/reconcile", data=valid, headers=headers) as resp:
             assert resp.status == 200  # the root's fingerprint differs from an empty one: a split or the entries
     assert await v2.heads() == before
+
+
+def test_the_largest_reconcile_messages_fit_their_http_limits_by_construction():
+    """An honest node is never refused (or penalised) for a reconcile's size: the bounds make every message fit."""
+    from node.federation.routes import BODY_LIMITS
+    from node.federation.transport import REPLY_LIMITS
+    from protocol import MAX_MESSAGE_SIZE, Reconcile, ReconcileReply, encode_message
+    from protocol.message_types import FrontierEntry
+    from protocol.ranges import KeyRange
+    from protocol.recon_messages import (
+        ITEMS,
+        MAX_CHECK_IDS,
+        MAX_RANGE_ITEMS,
+        MAX_RECON_FORKED,
+        MAX_RECON_RANGES,
+        MAX_REPLY_ITEMS,
+        MAX_REPLY_SPLITS,
+        MAX_REQUEST_IDS,
+        SAME,
+        SPLIT,
+        RangeCheck,
+        RangeResult,
+    )
+
+    big, key = 2**63 - 1, bytes([0xEE]) * 32
+    deep = [KeyRange(256, i.to_bytes(32, "big")) for i in range(MAX_RECON_RANGES)]  # longest prefixes
+    with_ids = MAX_REQUEST_IDS // MAX_CHECK_IDS
+    checks = [
+        RangeCheck(r, MAX_CHECK_IDS, ids=tuple(j.to_bytes(8, "big") for j in range(MAX_CHECK_IDS))) for r in deep[:with_ids]
+    ]
+    checks += [RangeCheck(r, big, bytes(16)) for r in deep[with_ids:]]
+    request = encode_message(Reconcile(tuple(checks), bytes(16)))
+    assert len(request) <= BODY_LIMITS["reconcile"] < MAX_MESSAGE_SIZE
+    items = [
+        RangeResult(
+            ITEMS, entries=tuple(FrontierEntry(i.to_bytes(32, "big"), big, key) for i in range(MAX_RANGE_ITEMS)), missing=bytes(8)
+        )
+        for _ in range(MAX_REPLY_ITEMS // MAX_RANGE_ITEMS)
+    ]
+    splits = [RangeResult(SPLIT, tuple((big, bytes(16)) for _ in range(16))) for _ in range(MAX_REPLY_SPLITS)]
+    same = [RangeResult(SAME)] * (MAX_RECON_RANGES - len(items) - len(splits))
+    forked = tuple(i.to_bytes(32, "big") for i in range(MAX_RECON_FORKED))
+    reply = encode_message(ReconcileReply(tuple(items + splits + same), forked))
+    assert len(reply) <= REPLY_LIMITS[Reconcile] < MAX_MESSAGE_SIZE
