@@ -131,19 +131,20 @@ async def _serve_want(request: web.Request, federation: Federation, origin: Orig
     head = bytes([0x92, 0x04]) + _array_header(len(records))
     response = web.StreamResponse(status=200, headers={"Content-Type": CONTENT_TYPE})
     response.content_length = len(head) + size
-    await response.prepare(request)
-    await response.write(head)
-    buffered: list[bytes] = []
-    pending = 0
-    for record in records:
-        buffered.append(record)
-        pending += len(record)
-        if pending >= _CHUNK:
+    with contextlib.suppress(ConnectionResetError):  # the peer hung up mid-reply (stopped, timed out): its loss
+        await response.prepare(request)
+        await response.write(head)
+        buffered: list[bytes] = []
+        pending = 0
+        for record in records:
+            buffered.append(record)
+            pending += len(record)
+            if pending >= _CHUNK:
+                await response.write(b"".join(buffered))
+                buffered, pending = [], 0
+        if buffered:
             await response.write(b"".join(buffered))
-            buffered, pending = [], 0
-    if buffered:
-        await response.write(b"".join(buffered))
-    await response.write_eof()
+        await response.write_eof()
     return response
 
 
