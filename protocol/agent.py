@@ -138,14 +138,14 @@ class SyncAgent:
         Penalties go to the origin's transport key; what the sender holds is learnt only under a confirmed URL.
         """
         origin = sender if isinstance(sender, Origin) else Origin.authentic(sender)
-        if isinstance(message, Hello):
-            if message.version < OLDEST_PROTOCOL_VERSION or (self.protocol_version == 1 and message.version != 1):
-                return ErrorReply("unsupported_protocol", f"this node speaks protocols 1 to {self.protocol_version}")
-            return self.hello_message(message.version)
-        if isinstance(message, Reconcile):
-            if self.protocol_version < 2:
-                return ErrorReply("unsupported_protocol", "this node speaks protocol 1 only")
-            return await answer_reconcile(self.replica, message, [p.author for p in await self.replica.fork_proofs()])
+        version = message.version if isinstance(message, Hello) else 0  # a v1-only node takes 1 only, as nodes before v2
+        if version >= OLDEST_PROTOCOL_VERSION and (version == 1 or self.protocol_version > 1):
+            return self.hello_message(version)
+        if isinstance(message, Hello) or (isinstance(message, Reconcile) and self.protocol_version < 2):
+            return ErrorReply("unsupported_protocol", f"this node speaks protocols 1 to {self.protocol_version}")
+        if isinstance(message, Reconcile):  # what the policy excludes is not listed, as it is left out of a frontier
+            forked = [p.author for p in await self.replica.fork_proofs()]
+            return await answer_reconcile(self.replica, message, forked, keep=self.policy.replicates)
         if isinstance(message, Frontier):
             if origin.url is not None:
                 self.gossip.learn_frontier(origin.url, message)

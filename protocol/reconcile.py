@@ -64,8 +64,13 @@ def _bitmap(flags: Sequence[bool]) -> bytes:
     return bytes(data)
 
 
-async def answer_reconcile(replica: FrontierView, request: Reconcile, forked: Sequence[bytes]) -> ReconcileReply:
-    """Return the reply to a reconcile request: results for as many of its checks, in order, as fit the bounds."""
+async def answer_reconcile(
+    replica: FrontierView, request: Reconcile, forked: Sequence[bytes], keep: Callable[[bytes], bool] = lambda a: True
+) -> ReconcileReply:
+    """Return the reply to a reconcile request: results for as many of its checks, in order, as fit the bounds.
+
+    Entries of authors `keep` refuses (the replication policy) are never listed; they still count as held.
+    """
     own = await replica.fingerprints([c.range for c in request.checks])
     planned: list[tuple[RangeCheck, int]] = []
     reading = 0  # entries read for this reply: bounded, whatever the request
@@ -87,7 +92,7 @@ async def answer_reconcile(replica: FrontierView, request: Reconcile, forked: Se
     items = splits = 0
     for check, mode in planned:
         result: RangeResult | KeyRange = (
-            RangeResult(SAME) if mode == SAME else check.range if mode == SPLIT else _items(check, next(read))
+            RangeResult(SAME) if mode == SAME else check.range if mode == SPLIT else _items(check, next(read), keep)
         )
         more_items = 0 if isinstance(result, KeyRange) else len(result.entries)
         more_splits = int(isinstance(result, KeyRange))
@@ -109,12 +114,12 @@ async def answer_reconcile(replica: FrontierView, request: Reconcile, forked: Se
     return ReconcileReply(tuple(done), theirs_forked)
 
 
-def _items(check: RangeCheck, heads: list[ChainHead]) -> RangeResult:
+def _items(check: RangeCheck, heads: list[ChainHead], keep: Callable[[bytes], bool]) -> RangeResult:
     if check.ids is None:
-        return RangeResult(ITEMS, entries=tuple(FrontierEntry(h.author, h.seq, h.id) for h in heads))
+        return RangeResult(ITEMS, entries=tuple(FrontierEntry(h.author, h.seq, h.id) for h in heads if keep(h.author)))
     ours = {item_id(h): h for h in heads}
     theirs = set(check.ids)
-    entries = tuple(FrontierEntry(h.author, h.seq, h.id) for i, h in ours.items() if i not in theirs)
+    entries = tuple(FrontierEntry(h.author, h.seq, h.id) for i, h in ours.items() if i not in theirs and keep(h.author))
     missing = [i not in ours for i in check.ids]
     if not entries and not any(missing):
         return RangeResult(SAME)

@@ -198,3 +198,35 @@ async def test_a_frontier_too_large_for_protocol_1_is_refused_and_nobody_is_pena
     assert await cluster.replicas[1].heads() == {}
     for agent in cluster.agents:
         assert all(agent.book.health(url).points == 0 for url in agent.book.urls())
+
+
+async def test_hello_versions_agree_on_the_smaller_and_unknown_ones_are_refused():
+    from proto_helpers import Cluster, line
+
+    from protocol import ErrorReply, Hello
+
+    cluster = Cluster(2, line(2))
+    v2, v1 = cluster.agents
+    v1.protocol_version = 1
+    group = bytes([7]) * 32
+    assert (await v2.handle("remote:x", Hello(3, group))).version == 2  # a later peer: we agree on ours
+    assert (await v2.handle("remote:x", Hello(1, group))).version == 1
+    assert (await v1.handle("remote:x", Hello(1, group))).version == 1
+    for agent, version in ((v2, 0), (v1, 2), (v1, 0)):
+        reply = await agent.handle("remote:x", Hello(version, group))
+        assert isinstance(reply, ErrorReply) and reply.code == "unsupported_protocol"
+
+
+async def test_a_responder_does_not_list_authors_its_policy_excludes():
+    from proto_helpers import identity, make_log
+
+    from protocol import MemoryReplica
+    from protocol.ranges import Fingerprint
+
+    replica = MemoryReplica()
+    kept, blocked = make_log(identity(30), 1), make_log(identity(31), 1)
+    await replica.ingest(kept + blocked)
+    empty = Fingerprint()
+    request = Reconcile((RangeCheck(KeyRange.root(), 0, empty.digest),), None)
+    reply = await answer_reconcile(replica, request, [], keep=lambda author: author != blocked[0].author)
+    assert [e.author for e in reply.results[0].entries] == [kept[0].author]
