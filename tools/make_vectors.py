@@ -41,6 +41,7 @@ from events.errors import TrailingBytesError as Trailing
 from events.errors import UnsupportedVersionError as UnsupportedVersion
 from events.header import Header
 from tools import ref_ed25519 as ref
+from tools.recon_vectors import reconcile_vectors
 from tools.rotation_vectors import rotation
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "vectors"
@@ -673,6 +674,7 @@ def main() -> None:
     write("bundle.json", bundles())
     write("peer_urls.json", peer_urls())
     write("rotation.json", rotation())
+    write("reconcile.json", reconcile_vectors())
     print(f"wrote {len(list(OUT.glob('*.json')))} vector files to {OUT}")
 
 

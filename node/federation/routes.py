@@ -14,7 +14,19 @@ import struct
 
 from aiohttp import web
 
-from protocol import MAX_MESSAGE_SIZE, ErrorReply, ForkProofs, Frontier, Hello, Origin, PeerList, Push, Want, WantForks
+from protocol import (
+    MAX_MESSAGE_SIZE,
+    ErrorReply,
+    ForkProofs,
+    Frontier,
+    Hello,
+    Origin,
+    PeerList,
+    Push,
+    Reconcile,
+    Want,
+    WantForks,
+)
 from protocol.errors import MessageError, UnexpectedMessageError
 from protocol.messages import MAX_URL_LENGTH, decode_message, encode_message
 
@@ -36,6 +48,7 @@ BODY_LIMITS = {
     "push": MAX_MESSAGE_SIZE,
     "forks": MAX_MESSAGE_SIZE,
     "peers": 256 * 1024,
+    "reconcile": 512 * 1024,  # at most 4,096 checks holding at most 16,384 ids: under 300 KB
 }
 EXPECTED: dict[str, type | tuple[type, ...]] = {
     "hello": Hello,
@@ -44,6 +57,7 @@ EXPECTED: dict[str, type | tuple[type, ...]] = {
     "push": Push,
     "forks": (ForkProofs, WantForks),
     "peers": PeerList,
+    "reconcile": Reconcile,
 }
 _URL = re.compile(r"https?://[!-~]+")
 _ERROR_PREFIX = bytes([0x93, ErrorReply.TAG])
@@ -119,7 +133,7 @@ async def _serve_want(request: web.Request, federation: Federation, origin: Orig
     head = bytes([0x92, 0x04]) + _array_header(len(records))
     response = web.StreamResponse(status=200, headers={"Content-Type": CONTENT_TYPE})
     response.content_length = len(head) + size
-    try:
+    with contextlib.suppress(ConnectionResetError):  # the peer hung up mid-reply (stopped, timed out): its loss
         await response.prepare(request)
         await response.write(head)
         buffered: list[bytes] = []
@@ -133,11 +147,9 @@ async def _serve_want(request: web.Request, federation: Federation, origin: Orig
         if buffered:
             await response.write(b"".join(buffered))
         await response.write_eof()
-    except ConnectionResetError:  # the peer hung up mid-reply (it timed out or stopped): its loss, not our failure
-        pass
     return response
 
 
 def setup_peer_routes(app: web.Application) -> None:
-    """Add POST /peer/v1/{hello,frontier,want,push,forks,peers} to `app` (which must hold FEDERATION)."""
+    """Add POST /peer/v1/{hello,frontier,want,push,forks,peers,reconcile} to `app` (which must hold FEDERATION)."""
     app.router.add_post("/peer/v1/{name}", _handle)

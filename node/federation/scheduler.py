@@ -27,6 +27,8 @@ from events import Mode, group_id_text
 from protocol import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
+    OLDEST_PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
     TRUSTED,
     Admission,
     Claims,
@@ -78,6 +80,7 @@ class FederationConfig:
     callbacks_per_minute: int = 4  # per remote address
     replication: str = TRUSTED  # or OPEN: an open relay takes new groups from anyone (docs/OPERATIONS.md)
     new_authors_per_hour: int = 1000  # per chosen peer (per origin in an open relay)
+    protocol_version: int = PROTOCOL_VERSION  # 1 makes the node speak as nodes before reconciliation (tests)
 
 
 class Federation:
@@ -103,13 +106,15 @@ class Federation:
             peer_exchange=config.peer_exchange,
             allow_private=config.allow_private_peers,
             admission=Admission(mode=config.replication, per_hour=config.new_authors_per_hour, chosen=self.book.is_chosen),
+            protocol_version=config.protocol_version,
         )
         self.stats = SyncStats()
         self._limit = asyncio.Semaphore(config.concurrency)
+        # A call-back hello is version 1, which every node answers (one before v2 refuses a hello of version 2).
         self.claims = Claims(
             self.transport,
             self.book,
-            self.agent.hello_message,
+            lambda: self.agent.hello_message(OLDEST_PROTOCOL_VERSION),
             concurrency=config.callback_concurrency,
             timeout=config.callback_timeout,
             per_key=config.callbacks_per_minute,

@@ -22,6 +22,7 @@ from protocol import (
     PeerList,
     PeerRejectedError,
     Push,
+    Reconcile,
     TransportError,
     Want,
     WantForks,
@@ -43,6 +44,7 @@ PATHS: dict[type, str] = {
     ForkProofs: "forks",
     WantForks: "forks",
     PeerList: "peers",
+    Reconcile: "reconcile",
 }
 """The peer endpoint (under /peer/v1/) each request message is posted to (docs/PROTOCOL.md §13.4)."""
 
@@ -55,6 +57,7 @@ REPLY_LIMITS: dict[type, int] = {
     ForkProofs: 1024,
     WantForks: MAX_MESSAGE_SIZE,
     PeerList: 256 * 1024,
+    Reconcile: 1024 * 1024,  # a reply holds at most 4,096 entries and 1,024 splits: under 700 KB
 }
 
 

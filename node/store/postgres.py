@@ -73,6 +73,12 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
                 forks_idx=FORKS_TABLE + "_originator",
                 **names,
             ),
+            _q(
+                "CREATE INDEX IF NOT EXISTS {heads_idx} ON {schema}.{heads} (author)",
+                s,
+                heads_idx=HEADS_TABLE + "_author",
+                **names,
+            ),
         ]
         self.insert_index_sql = _q("INSERT INTO {schema}.{index} VALUES (%s, %s, %s)", s, **names)
         self.upsert_head_sql = _q(
@@ -135,6 +141,15 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
     def select_heads_after(self, after: str, limit: int) -> list[HeadRow]:
         statement = self.select_heads_sql + SQL(" WHERE originator_id > %s ORDER BY originator_id LIMIT %s")
         rows = self._fetch(statement, (after, limit))
+        return [HeadRow(r["originator_id"], bytes(r["author"]), r["seq"], bytes(r["event_id"]), r["timestamp"]) for r in rows]
+
+    def select_head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[HeadRow]:
+        if hi is None:
+            rows = self._fetch(self.select_heads_sql + SQL(" WHERE author >= %s ORDER BY author LIMIT %s"), (lo, limit))
+        else:
+            rows = self._fetch(
+                self.select_heads_sql + SQL(" WHERE author >= %s AND author < %s ORDER BY author LIMIT %s"), (lo, hi, limit)
+            )
         return [HeadRow(r["originator_id"], bytes(r["author"]), r["seq"], bytes(r["event_id"]), r["timestamp"]) for r in rows]
 
     def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:

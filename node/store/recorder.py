@@ -91,6 +91,12 @@ class LogRecorder(ApplicationRecorder, ABC):
     def select_heads_after(self, after: str, limit: int) -> list[HeadRow]:
         """Return up to `limit` head rows whose originator id sorts after `after`, in that order."""
 
+    def select_head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[HeadRow]:
+        """Return up to `limit` head rows with `lo` <= author < `hi` (no upper end when None), ascending by author.
+
+        Served by an index on the author, so reconciliation reads one key range at a time.
+        """
+
     @abstractmethod
     def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
         """Return the subset of `event_ids` that are stored."""

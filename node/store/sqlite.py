@@ -124,6 +124,7 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             f"CREATE TABLE IF NOT EXISTS {FORKS_TABLE} (originator_id TEXT NOT NULL, seq INTEGER NOT NULL, "
             "id_a BLOB NOT NULL, id_b BLOB NOT NULL, proof BLOB NOT NULL, PRIMARY KEY (id_a, id_b)) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {FORKS_TABLE}_originator ON {FORKS_TABLE} (originator_id)",
+            f"CREATE INDEX IF NOT EXISTS {HEADS_TABLE}_author ON {HEADS_TABLE} (author, seq, event_id, timestamp)",
         ]
         return statements
 
@@ -179,6 +180,16 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             c.execute(f"SELECT * FROM {HEADS_TABLE} WHERE originator_id > ? ORDER BY originator_id LIMIT ?", (after, limit))
             rows = c.fetchall()
         return [HeadRow(r["originator_id"], r["author"], r["seq"], r["event_id"], r["timestamp"]) for r in rows]
+
+    def select_head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[HeadRow]:
+        upper, params = ("", (lo, limit)) if hi is None else (" AND author < ?", (lo, hi, limit))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_id, author, seq, event_id, timestamp FROM {HEADS_TABLE} INDEXED BY {HEADS_TABLE}_author "
+                f"WHERE author >= ?{upper} ORDER BY author LIMIT ?",
+                params,
+            )
+            return [HeadRow(r[0], r[1], r[2], r[3], r[4]) for r in c.fetchall()]
 
     def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
         found: set[bytes] = set()
