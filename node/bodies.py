@@ -7,6 +7,8 @@ from collections.abc import Callable
 import aiohttp
 from aiohttp import web
 
+from .errors import BodyIncompleteError
+
 CHUNK = 1 << 16
 Check = Callable[[bytes], bool]
 """Looks at each piece as it arrives; False stops the reading there (the caller's check refused what came so far)."""
@@ -22,7 +24,10 @@ async def read_body(request: web.Request, limit: int, check: Check | None = None
     """
     if request.content_length is not None and request.content_length > limit:
         return None
-    return await read_stream(request.content, limit, check)
+    try:
+        return await read_stream(request.content, limit, check)
+    except (ConnectionError, aiohttp.ClientPayloadError) as exc:  # dropped by a deadline (node/edge.py), or went away
+        raise BodyIncompleteError(f"the request body was cut off before its end ({type(exc).__name__})") from None
 
 
 async def read_stream(stream: aiohttp.StreamReader, limit: int, check: Check | None = None) -> bytes | None:
