@@ -21,8 +21,8 @@ from .forms import build_form, field_message, kind_title, read_fields, time_inpu
 from .options import form_options
 from .pages import pledge_form
 from .render import LOGIN_THROTTLE, SESSIONS, html_errors, page
-from .throttle import NODE_ACCOUNT
 from .session import COOKIE, CSRF_FIELD, Session, check_csrf, set_cookie
+from .throttle import NODE_ACCOUNT
 
 routes = web.RouteTableDef()
 MAX_FORM_BODY = 64 * 1024
