@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/edge.py                 # 3 rounds of the three phases, 5 s each
     .venv/bin/python bench/edge.py --rounds 1 --seconds 3
+    .venv/bin/python bench/edge.py --source /tmp/before   # the node from another source tree (git archive COMMIT)
 
 A node runs in its own `solnet serve` process (fresh data dir, 200 callouts published through the API first,
 default limits of node/settings.py EdgeLimits). 50 readers (one aiohttp session from 127.0.0.1, 50 connections)
@@ -10,7 +11,7 @@ each GET one callout (/api/v1/callouts/ID) or one event (/api/v1/events/ID), in 
 per request at the time, so 50 readers of it would saturate the node alone and measure only its queue.) Three phases,
 in turn, in each round:
   (a) alone: only the readers;
-  (b) hostile push: 4 clients (another process, addresses 127.0.2.x) each POST the issue's 4 MB push
+  (b) hostile push: 4 clients (another process, a fresh loopback address per push) each POST the issue's 4 MB push
       (`93 07 dd 0015 5cc0` + `81 a0 90` x 1.4 million + `90`) to /peer/v1/push, again and again;
   (c) slowloris: 1,000 connections from one address (another process, 127.0.0.3), each sending the headers of a
       4 MB push and one body byte, then nothing; a connection the node closes is opened again after 1 s.
@@ -31,6 +32,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import socket
 import statistics
 import subprocess
@@ -50,7 +52,7 @@ SOLNET = str(Path(sys.executable).parent / "solnet")
 HOSTILE_PUSH = bytes.fromhex("9307dd00155cc0") + bytes.fromhex("81a090") * 1_400_000 + b"\x90"
 PEER_TYPE = "application/x-solnet-msgpack"
 READERS = 50
-READ_PAUSE = 0.1
+READ_PAUSE = 0.5
 RAMP = 1.5
 ATTACKER_NICE = 10
 """The attackers' CPU would be another machine's in the wild; here it shares the node's two cores, so they yield it."""
@@ -80,12 +82,13 @@ async def hostile(url: str, seconds: float) -> dict:
     """Four clients posting the 4 MB hostile push again and again; return what they were answered."""
     answers: dict[str, int] = {}
     end = time.monotonic() + seconds
+    base = random.randrange(250)  # fresh addresses each phase: refusals at the framing, not bans from earlier rounds
 
     async def client(k: int) -> None:
         n = 0
         while time.monotonic() < end:
             n += 1
-            connector = aiohttp.TCPConnector(local_addr=(f"127.0.2.{1 + (k * 60 + n) % 250}", 0))
+            connector = aiohttp.TCPConnector(local_addr=(f"127.{2 + k}.{(base + n // 250) % 250}.{1 + n % 250}", 0))
             try:
                 async with (
                     aiohttp.ClientSession(connector=connector) as session,
@@ -140,18 +143,28 @@ async def slowloris(port: int, seconds: float, count: int = 1000) -> dict:
 # --- the bench ------------------------------------------------------------------------------------------------------
 
 
-def start_node(tmp: str) -> tuple[subprocess.Popen, str, str]:
+def solnet(source: str | None) -> list[str]:
+    """Return the command that runs `solnet`: this checkout's, or (to compare) the one in the source tree `source`."""
+    if source is None:
+        return [SOLNET]
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {source!r}); from node.cli import main; sys.exit(main())"]
+
+
+def start_node(tmp: str, source: str | None = None) -> tuple[subprocess.Popen, str, str]:
     data = os.path.join(tmp, "node")
-    out = subprocess.run([SOLNET, "init", "--data", data, "--name", "Bench"], check=True, capture_output=True, text=True)
+    cmd = solnet(source)
+    out = subprocess.run([*cmd, "init", "--data", data, "--name", "Bench"], check=True, capture_output=True, text=True)
     token = next(line.split()[-1] for line in out.stdout.splitlines() if line.startswith("API token:"))
     port = free_port()
+    log = open(os.path.join(tmp, "node.log"), "wb")  # noqa: SIM115 - a file, not a pipe nobody reads: the node never blocks on it
     proc = subprocess.Popen(
-        [SOLNET, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        [*cmd, "serve", "--data", data, "--listen", f"127.0.0.1:{port}"], stdout=log, stderr=subprocess.STDOUT
     )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().decode()
-    if "serving at" not in line:
-        raise SystemExit(f"the node did not start: {line}")
+    deadline = time.monotonic() + 60
+    while b"serving at" not in Path(log.name).read_bytes():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the node did not start: {Path(log.name).read_text()}")
+        time.sleep(0.1)
     return proc, f"http://127.0.0.1:{port}", token
 
 
@@ -225,7 +238,7 @@ async def phase(url: str, ids: list[str], port: int, attack: str | None, seconds
 
 async def bench(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        proc, url, token = start_node(tmp)
+        proc, url, token = start_node(tmp, args.source)
         port = int(url.rsplit(":", 1)[1])
         try:
             ids = await publish_callouts(url, token, 200)
@@ -268,6 +281,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0, help="readers measured per phase")
+    parser.add_argument("--source", help="run the node from this source tree instead (e.g. an export of an older commit)")
     parser.add_argument("--attack", choices=["hostile", "slowloris"], help=argparse.SUPPRESS)
     parser.add_argument("--target", help=argparse.SUPPRESS)
     args = parser.parse_args()
