@@ -257,9 +257,8 @@ async def bench(args: argparse.Namespace) -> dict:
                 for name, attack in (("alone", None), ("hostile", "hostile"), ("slowloris", "slowloris")):
                     value, reads, failures, stats = await phase(url, ids, port, attack, args.seconds)
                     figures[name].append(value)
-                    print(
-                        f"round {r + 1} {name:9}: p99 {value:7.1f} ms over {reads} reads, {failures} failed; {stats}", flush=True
-                    )
+                    load = os.getloadavg()[0]
+                    print(f"round {r + 1} {name}: p99 {value:7.1f} ms, {reads} reads, {failures} failed, load {load:.1f}", stats)
                     await asyncio.sleep(1.0)  # let the node drop what the attacker left
             stop.set()
             await sampler
@@ -287,6 +286,7 @@ async def bench(args: argparse.Namespace) -> dict:
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=5.0, help="readers measured per phase")
