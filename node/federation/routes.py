@@ -97,7 +97,7 @@ async def _handle(request: web.Request) -> web.StreamResponse:
     body = await read_body(request, limit, _fits(framing))
     if body is None:
         federation.count_oversized(key)
-        return _unread(request, _error("body_too_large", f"a {name} request has at most {limit} bytes"))
+        return await _unread(request, _error("body_too_large", f"a {name} request has at most {limit} bytes"))
     greeting = None
     if name == "hello":
         with contextlib.suppress(MessageError, UnexpectedMessageError):
@@ -107,14 +107,19 @@ async def _handle(request: web.Request) -> web.StreamResponse:
         return await _serve_want(request, federation, origin, body)
     # A body whose framing was refused is passed on as read so far: decoding it fails at the same header, at once.
     decode = decode_off_loop if len(body) > OFFLOAD_BYTES else None
-    return _unread(request, _reply(await federation.agent.handle_bytes(origin, body, EXPECTED[name], decode=decode)))
+    return await _unread(request, _reply(await federation.agent.handle_bytes(origin, body, EXPECTED[name], decode=decode)))
 
 
-def _unread(request: web.Request, response: web.Response) -> web.Response:
-    """Close the connection after `response` if the request's body was refused before its end, instead of reading
-    (and discarding) the rest of it as aiohttp otherwise would: a refused body costs only what was read of it."""
-    if not request.content.is_eof():
-        response.force_close()
+async def _unread(request: web.Request, response: web.Response) -> web.Response:
+    """Send `response` and close the connection if the request's body was refused before its end, instead of
+    aiohttp reading (and discarding) the rest of it for up to its lingering time: a refused body costs only what
+    was read of it."""
+    if request.content.is_eof():
+        return response
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()  # (the reply is in the transport's buffer, which closing flushes first)
     return response
 
 

@@ -136,9 +136,18 @@ def _post(port: int, source: str, path: str, body: bytes, token: str) -> int:
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
     try:
-        conn.request("POST", path, body=body, headers=headers)
-        resp = conn.getresponse()
-        resp.read()
+        try:
+            conn.request("POST", path, body=body, headers=headers)
+        except (ConnectionResetError, BrokenPipeError):
+            # The node refused the body before its end and closed the connection (node/federation/routes.py):
+            # only a large body may be cut short that way; its reply is still read below when it arrived.
+            assert len(body) > 64 * 1024, f"{path}: connection reset on a {len(body)}-byte body"
+        try:
+            resp = conn.getresponse()
+            resp.read()
+        except (ConnectionResetError, BrokenPipeError, http.client.RemoteDisconnected):
+            assert len(body) > 64 * 1024, f"{path}: no reply to a {len(body)}-byte body"
+            return 0  # cut off: no status to check (a handler failure would still show in the node's UNEXPECTED)
         return resp.status
     finally:
         conn.close()
@@ -172,7 +181,7 @@ async def test_generated_bodies_at_every_write_endpoint_change_nothing_and_never
         # and the 4 MB hostile push, at every peer endpoint
         for path in PEER_PATHS:
             status = await asyncio.to_thread(_post, port, next(addresses), f"/peer/v1/{path}", HOSTILE_PUSH, node.token)
-            assert status in (400, 413), (path, status)
+            assert status in (0, 400, 413), (path, status)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
