@@ -5,7 +5,8 @@ aiohttp parses and answers requests; this module decides who gets a connection a
   address's cap is answered 503 and closed at once, before aiohttp sees a byte of it; one that has not finished its
   request's headers within `header_timeout` (from its opening, or from its previous reply) is dropped;
 - `edge_middleware` counts the requests of each address being handled (over the cap: 429) and drops a connection whose
-  request body has not fully arrived `body_timeout` after its headers;
+  request body has not fully arrived `body_timeout` after its headers, or, while its request is handled, whose
+  client has stopped reading the reply (the transport's buffer stayed full) at a `body_timeout` check;
 - `EdgeSite` serves an app through the gate; `raise_fd_limit` raises the soft file-descriptor limit at start, and the
   global cap is kept to half of it.
 """
@@ -47,6 +48,7 @@ class EdgeCounters:
     refused_requests: int = 0
     header_timeouts: int = 0
     body_timeouts: int = 0
+    reply_timeouts: int = 0
 
 
 class Gate:
@@ -114,6 +116,7 @@ class _Guard(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.address = "unknown"
         self._timer: asyncio.TimerHandle | None = None
+        self._paused = False  # the client is not reading what is written to it (the transport's buffer is full)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -143,10 +146,12 @@ class _Guard(asyncio.Protocol):
         return self.inner.eof_received() if self.inner is not None else None
 
     def pause_writing(self) -> None:
+        self._paused = True
         if self.inner is not None:
             self.inner.pause_writing()
 
     def resume_writing(self) -> None:
+        self._paused = False
         if self.inner is not None:
             self.inner.resume_writing()
 
@@ -176,10 +181,14 @@ class _Guard(asyncio.Protocol):
         self._drop("sent no complete request headers in time")
 
     def _body_late(self, request: web.Request) -> None:
-        if request.content.is_eof():
-            return  # the body is in; the handler may take its time
-        self.gate.counters.body_timeouts += 1
-        self._drop("sent its request body too slowly")
+        if not request.content.is_eof():
+            self.gate.counters.body_timeouts += 1
+            self._drop("sent its request body too slowly")
+        elif self._paused:
+            self.gate.counters.reply_timeouts += 1
+            self._drop("did not read its reply")
+        else:  # the body is in and the reply flows; the handler may take its time (looked at again later)
+            self.expect_body(request)
 
     def _drop(self, why: str) -> None:
         log.info("dropping a connection from %s: it %s", self.address, why)

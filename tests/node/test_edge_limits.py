@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import resource
+import socket
 import time
 
 import aiohttp
@@ -11,7 +13,7 @@ import pytest
 from aiohttp import web
 
 from node.app import create_app
-from node.edge import GATE, EdgeSite, raise_fd_limit
+from node.edge import GATE, EdgeSite, install, raise_fd_limit
 from node.http_errors import UNEXPECTED
 from node.settings import EdgeLimits
 
@@ -143,3 +145,36 @@ def test_limits_come_from_the_environment_and_bad_values_are_refused():
     assert (limits.max_connections, limits.body_timeout, limits.header_timeout) == (300, 2.5, 15.0)
     with pytest.raises(ConfigError, match="SOLNET_HEADER_TIMEOUT"):
         EdgeLimits.from_env({"SOLNET_HEADER_TIMEOUT": "-1"})
+
+
+async def test_a_client_that_stops_reading_a_streamed_reply_is_dropped():
+    # A handler streaming a large reply behind the same gate: the client reads nothing, so the write blocks.
+    async def stream(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        await response.prepare(request)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(4096):
+                await response.write(b"x" * 65536)
+        return response
+
+    app = web.Application()
+    gate = install(app, LIMITS)
+    app.router.add_get("/stream", stream)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = EdgeSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        await asyncio.get_running_loop().sock_connect(sock, ("127.0.0.1", port))
+        await asyncio.get_running_loop().sock_sendall(sock, b"GET /stream HTTP/1.1\r\nHost: node\r\n\r\n")
+        deadline = time.monotonic() + 6
+        while gate.counters.reply_timeouts == 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.1)
+        assert gate.counters.reply_timeouts == 1 and gate.open == 0
+        sock.close()
+    finally:
+        await runner.cleanup()
