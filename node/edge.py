@@ -117,6 +117,7 @@ class _Guard(asyncio.Protocol):
         self.address = "unknown"
         self._timer: asyncio.TimerHandle | None = None
         self._paused = False  # the client is not reading what is written to it (the transport's buffer is full)
+        self._heard = False  # bytes arrived since the header deadline was set (else the connection is just idle)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = transport  # type: ignore[assignment]
@@ -139,6 +140,7 @@ class _Guard(asyncio.Protocol):
             self.inner = None
 
     def data_received(self, data: bytes) -> None:
+        self._heard = True
         if self.inner is not None:
             self.inner.data_received(data)
 
@@ -157,6 +159,7 @@ class _Guard(asyncio.Protocol):
 
     def expect_headers(self) -> None:
         """Start the header deadline: the next request's headers must be in within `header_timeout`."""
+        self._heard = False
         self._arm(self.gate.limits.header_timeout, self._headers_late)
 
     def expect_body(self, request: web.Request) -> None:
@@ -177,6 +180,9 @@ class _Guard(asyncio.Protocol):
             self._timer = None
 
     def _headers_late(self) -> None:
+        if not self._heard and self.transport is not None and not self.transport.get_write_buffer_size():
+            self.transport.close()  # idle (keep-alive, or opened and never used): closed politely, like aiohttp would
+            return
         self.gate.counters.header_timeouts += 1
         self._drop("sent no complete request headers in time")
 

@@ -178,3 +178,12 @@ async def test_a_client_that_stops_reading_a_streamed_reply_is_dropped():
         sock.close()
     finally:
         await runner.cleanup()
+
+
+async def test_an_idle_connection_is_closed_politely_at_the_deadline(served):
+    app, port, _ = served
+    reader, writer = await _open(port, "127.0.0.83", b"GET /api/v1/node HTTP/1.1\r\nHost: node\r\n\r\n")
+    data, closed = await _answer(reader, 5.0)  # the reply, then (idle) a close without a reset
+    assert data.startswith(b"HTTP/1.1 200") and closed
+    assert app[GATE].counters.header_timeouts == 0 and app[GATE].open == 0
+    writer.close()
