@@ -101,6 +101,24 @@ class RequestError(NodeError):
     code = "bad_request"
 
 
+class BodyIncompleteError(RequestError):
+    """A request body stopped before its end: the client went away or was dropped for sending it too slowly."""
+
+    code = "body_incomplete"
+
+
+class TooManyRequestsError(NodeError):
+    """A client has more requests being handled at once than its address may (node/edge.py)."""
+
+    code = "too_many_requests"
+
+
+class BusyError(NodeError):
+    """The node refuses a connection: too many are open, from the client's address or in all (node/edge.py)."""
+
+    code = "busy"
+
+
 class BodyTooLargeError(RequestError):
     """A request body is larger than the endpoint accepts."""
 

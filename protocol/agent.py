@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
 from events import ChainHead, Event, ForkProof
@@ -58,6 +58,8 @@ from .serving import Reader, serve_want, want_records
 from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, SyncReport, frontier_of
 from .transport import Origin, Transport
 from .urls import learnt_url_problem
+
+Decoder = Callable[[bytes, Any], Awaitable[Message]]
 
 
 class SyncAgent:
@@ -123,14 +125,19 @@ class SyncAgent:
         """Charge a request refused for its size before it was read: it is malformed, whoever sent it."""
         self.book.penalise(key, MALFORMED_POINTS, "sent an oversized request", self.clock())
 
-    async def handle_bytes(self, sender: str | Origin, data: bytes, expected: type | tuple[type, ...] | None = None) -> bytes:
-        """Decode a request (of `expected` type when given), answer it, encode the reply; bad ones get ErrorReply + penalty."""
+    async def handle_bytes(
+        self, sender: str | Origin, data: bytes, expected: type | tuple[type, ...] | None = None, *, decode: Decoder | None = None
+    ) -> bytes:
+        """Decode a request (of `expected` type when given), answer it, encode the reply; bad ones get ErrorReply + penalty.
+
+        `decode` replaces `decode_message` (the node passes one that decodes a large body off its event loop).
+        """
         origin = sender if isinstance(sender, Origin) else Origin.authentic(sender)
         now = self.clock()
         if self.is_banned(origin, now):
             return encode_message(ErrorReply("banned", "this node does not talk to you for now"))
         try:
-            message = decode_message(data, expected)
+            message = await decode(data, expected) if decode is not None else decode_message(data, expected)
         except (MessageError, UnexpectedMessageError) as exc:
             self.book.penalise(origin.key, MALFORMED_POINTS, f"malformed request: {exc}", now)
             return encode_message(ErrorReply(exc.code, str(exc)[:512]))

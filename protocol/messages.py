@@ -32,6 +32,7 @@ from .fields import (
     MAX_WANT_ITEMS,
     MAX_WANT_LIMIT,
 )
+from .framing import check_frame
 from .message_types import (
     FLAG_ACCEPTS_PUSH,
     FLAG_PEER_EXCHANGE,
@@ -179,7 +180,12 @@ def _decode_event_batch(data: bytes) -> EventBatch:
 
 
 def decode_message(data: bytes, expected: type[M] | tuple[type, ...] | None = None) -> M:
-    """Decode one message; raise MessageError unless it is canonical, within limits and (if given) of `expected` type."""
+    """Decode one message; raise MessageError unless it is canonical, within limits and (if given) of `expected` type.
+
+    The framing is checked first (`protocol.framing`), so a body whose headers break its message's shape is refused
+    before any of it is decoded.
+    """
+    check_frame(data)
     if data[:2] == _EVENT_BATCH_PREFIX:
         cls: Any = EventBatch
         message = _decode_event_batch(data)

@@ -22,6 +22,7 @@ from .options import form_options
 from .pages import pledge_form
 from .render import LOGIN_THROTTLE, SESSIONS, html_errors, page
 from .session import COOKIE, CSRF_FIELD, Session, check_csrf, set_cookie
+from .throttle import NODE_ACCOUNT
 
 routes = web.RouteTableDef()
 MAX_FORM_BODY = 64 * 1024
@@ -91,7 +92,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     target = safe_next(str(posted.get("next", "")))
     service = request.app[SERVICE]
     throttle, client = request.app[LOGIN_THROTTLE], request.remote or "unknown"
-    wait = throttle.attempt(client)
+    account = NODE_ACCOUNT  # the one shared secret; member accounts will name theirs here
+    wait = throttle.attempt(client, account)
     if wait:
         minutes = (wait + 59) // 60
         context = {"next": target, "error": f"Too many failed logins: try again in {minutes} minute(s).", "title": "Log in"}
@@ -101,7 +103,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not secret or not await asyncio.to_thread(_secret_matches, service.credentials(), secret):
         context = {"next": target, "error": "That is not this node's password or API token.", "title": "Log in"}
         return page(request, "login.html", context, status=401, session=session)
-    throttle.succeeded(client)
+    throttle.succeeded(client, account)
     sessions = request.app[SESSIONS]
     sessions.drop(session)
     fresh = sessions.new(logged_in=True)
