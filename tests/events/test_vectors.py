@@ -55,6 +55,7 @@ def test_every_vector_file_is_covered() -> None:
         "chain.json",
         "fork.json",
         "bundle.json",
+        "digest.json",
     }
 
 
