@@ -632,7 +632,12 @@ def digests() -> dict:
         ],
         "forked": [k.hex() for k in forked],
         "entries": [
-            {"collection": p.collection, "key": p.key.hex(), "entry": digest_entry(p).hex(), "hash": entry_hash(digest_entry(p)).hex()}
+            {
+                "collection": p.collection,
+                "key": p.key.hex(),
+                "entry": digest_entry(p).hex(),
+                "hash": entry_hash(digest_entry(p)).hex(),
+            }
             for p in ordered
         ],
         "groups": [{"author": author.hex(), "digest": digest.hex()} for author, digest in group_digests(view)],

@@ -16,6 +16,7 @@ from psycopg.sql import SQL, Identifier, Literal
 
 from ..errors import StoreConfigError
 from .base import EventStore
+from .group_digests import GroupDigestTables, postgres_statements
 from .recorder import (
     EVENTS_TABLE,
     FORKS_TABLE,
@@ -158,13 +159,16 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
         return [r["originator_id"] for r in rows]
 
 
-class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
+class PostgresViewRecorder(GroupDigestTables, ViewRecorder, PostgresTrackingRecorder):
     """PostgresTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
 
     def __init__(self, datastore: PostgresDatastore, name: str):
         self.documents_table = f"{check_view_name(name)}_documents"
         super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
         s = self.datastore.schema
+        entries, groups = f"{name}_digest_entries", f"{name}_group_digests"
+        self._ph, self._docs_name = "%s", f'"{s}"."{self.documents_table}"'
+        self._entries_name, self._groups_name = f'"{s}"."{entries}"', f'"{s}"."{groups}"'
         d = {"docs": self.documents_table, "tracking": self.tracking_table_name}
         self.sql_create_statements += [
             _q(
@@ -180,6 +184,7 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
                 i=self.documents_table + "_author",
                 **d,
             ),
+            *(SQL(statement) for statement in postgres_statements(s, self.documents_table, entries, groups)),  # type: ignore[arg-type]
         ]
         self.select_docs_sql = _q("SELECT * FROM {schema}.{docs} WHERE collection = %s", s, **d)
         self.upsert_doc_sql = _q(
@@ -217,8 +222,11 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
             curs.execute(statement + SQL(" ORDER BY key"), params)
             return [self._row(r) for r in curs.fetchall()]
 
-    def write_documents(self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking) -> None:
+    def write_documents(
+        self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking, settle: bool = True
+    ) -> None:
         with self.datastore.transaction(commit=True) as curs:
+            self._write_digests(curs, puts, deletes, settle)
             if deletes:
                 curs.executemany(self.delete_doc_sql, list(deletes))
             if puts:
@@ -228,7 +236,15 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
     def clear_documents(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self.clear_docs_sql)
+            self._clear_digests(curs)
             curs.execute(self.clear_tracking_sql, (application_name,))
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        super()._create_table(curs)
+        self._fill_digests(curs)
+
+    def _snapshot(self, c: Cursor[DictRow]) -> None:
+        c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
 def datastore_from_url(url: str, *, schema: str = "public", pool_size: int = 4) -> PostgresDatastore:

@@ -17,6 +17,7 @@ from eventsourcing.sqlite import (
 )
 
 from .base import EventStore
+from .group_digests import GroupDigestTables, sqlite_statements
 from .recorder import (
     EVENTS_TABLE,
     FORKS_TABLE,
@@ -206,11 +207,13 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             return [r[0] for r in c.fetchall()]
 
 
-class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
+class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder):
     """SQLiteTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
 
     def __init__(self, datastore: SQLiteDatastore, name: str):
         self.documents_table = f"{check_view_name(name)}_documents"
+        self._ph, self._docs_name = "?", self.documents_table
+        self._entries_name, self._groups_name = f"{name}_digest_entries", f"{name}_group_digests"
         super().__init__(datastore)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -222,7 +225,12 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             "ref BLOB, doc BLOB NOT NULL, PRIMARY KEY (collection, key))",
             f"CREATE INDEX IF NOT EXISTS {d}_ref ON {d} (collection, ref)",
             f"CREATE INDEX IF NOT EXISTS {d}_author ON {d} (collection, author)",
+            *sqlite_statements(d, self._entries_name, self._groups_name),
         ]
+
+    def _create_table(self, c: SQLiteCursor) -> None:
+        super()._create_table(c)
+        self._fill_digests(c)
 
     def select_document(self, collection: str, key: bytes) -> DocumentRow | None:
         with self.datastore.transaction(commit=False) as c:
@@ -244,9 +252,12 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             rows = c.fetchall()
         return [DocumentRow(r["collection"], r["key"], r["author"], r["ref"], r["doc"]) for r in rows]
 
-    def write_documents(self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking) -> None:
+    def write_documents(
+        self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking, settle: bool = True
+    ) -> None:
         d = self.documents_table
         with self.datastore.transaction(commit=True) as c:
+            self._write_digests(c, puts, deletes, settle)
             if deletes:
                 c.executemany(f"DELETE FROM {d} WHERE collection=? AND key=?", deletes)
             if puts:
@@ -259,6 +270,7 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
     def clear_documents(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(f"DELETE FROM {self.documents_table}")
+            self._clear_digests(c)
             c.execute("DELETE FROM tracking WHERE application_name=?", (application_name,))
 
 
