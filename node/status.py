@@ -39,6 +39,7 @@ class NodeStatus:
             "forked_groups": sorted(group_id_text(a) for a in forked),
             "fork_proofs": len(await self.astore.fork_proofs()),
             "state_digest": await self.read_models.digest(),
+            "state_digest_version": 2,
             "backend": type(self.astore.store).__name__,
         }
         for provider in self.providers:

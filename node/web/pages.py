@@ -28,6 +28,7 @@ _INFO_SHOWN = (
     "forked_groups",
     "fork_proofs",
     "state_digest",
+    "state_digest_version",
     "backend",
 )
 
