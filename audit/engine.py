@@ -25,7 +25,7 @@ from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_te
 from events.bundle import BadItem, BundleReader, Select
 from events.errors import BundleError
 from events.kinds import OWN_TARGETS, UnknownPayload, parse_event_payload
-from events.readmodel.digest import digest_of
+from events.readmodel.digest import combine_groups, digest_of
 from events.readmodel.projection import project
 
 from . import report as r
@@ -34,7 +34,7 @@ from .errors import AuditError, SourceError
 from .findings import Findings
 from .scratch import ScratchView
 from .sources import BundleFile, NodeUrl, Source, resolve
-from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, merge_range, merged_entries
+from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, merge_range, merged_entries, merged_group_digests
 
 # The careful head-only pass (after the fast path met a bad signature) verifies one signature per run of up
 # to this many events of an author, holding the run in memory until then: fewer signatures the longer the
@@ -251,7 +251,16 @@ def audit(
         forked = set().union(*(p.findings.forked for p in parts))
         # every document belongs to one author, so to one worker: its key occurs once across the spills
         digest = digest_of(merged_entries(merged), forked)
-    return _merge(src, mode, parts, digest)
+        groups = merged_group_digests(merged)
+    report = _merge(src, mode, parts, digest)
+    return _with_group_digests(report, groups, forked)
+
+
+def _with_group_digests(report: r.AuditReport, groups: list[tuple[bytes, bytes]], forked: set[bytes]) -> r.AuditReport:
+    """Return the report with the state digest version 2 and each group's digest (None: no documents)."""
+    by_group = {group_id_text(author): value.hex() for author, value in groups}
+    summaries = tuple(replace(g, digest=by_group.get(g.group)) for g in report.groups)
+    return replace(report, digest_v2=combine_groups(groups, forked), groups=summaries)
 
 
 def _audit_url(src: NodeUrl, *, fast: bool, workers: int | None, progress: Progress | None) -> r.AuditReport:

@@ -26,10 +26,16 @@ def render(report: AuditReport) -> str:
         f"  result:       {verdict}",
         f"  items read:   {report.items}",
         f"  events:       {report.events} read, {report.valid_events} valid, in {len(report.groups)} group(s)",
-        f"  state digest: {report.digest}",
+        f"  state digest: {report.digest_v2} (version 2)",
+        f"                {report.digest} (version 1)",
     ]
     if report.advertised_digest is not None:
-        same = "matches" if report.advertised_digest == report.digest else "DIFFERS from the replayed one"
+        if report.advertised_digest == report.digest_v2:
+            same = "matches version 2"
+        elif report.advertised_digest == report.digest:
+            same = "matches version 1"
+        else:
+            same = "DIFFERS from the replayed one"
         lines.append(f"  advertised:   {report.advertised_digest} ({same})")
     if report.damage:
         lines += ["", f"source damaged: {report.damage}"]
