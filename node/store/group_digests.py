@@ -88,21 +88,27 @@ class GroupDigestTables:
             if gone:
                 c.executemany(self._sql("DELETE FROM {e} WHERE author = ? AND collection = ? AND key = ?"), gone)
                 dirty.update(author for author, _, _ in gone)
-        if puts:
-            # sorted, so that the B-tree is walked once from left to right
-            c.executemany(
-                self._sql(
-                    "INSERT INTO {e} VALUES (?, ?, ?, ?) ON CONFLICT (author, collection, key) DO UPDATE SET hash = excluded.hash"
-                ),
-                sorted(entry_rows(puts)),
-            )
+        rows = sorted(entry_rows(puts))  # sorted: the B-tree is walked once from left to right
+        if rows:
+            self._upsert_entries(c, rows)
         if dirty:
-            c.executemany(
-                self._sql("INSERT INTO {g} VALUES (?, NULL) ON CONFLICT (author) DO UPDATE SET digest = NULL"),
-                [(a,) for a in sorted(dirty)],
-            )
+            self._mark_dirty(c, sorted(dirty))
         if settle:
             self._settle(c)
+
+    def _upsert_entries(self, c: Any, rows: list[tuple[bytes, str, bytes, bytes]]) -> None:
+        c.executemany(
+            self._sql(
+                "INSERT INTO {e} VALUES (?, ?, ?, ?) ON CONFLICT (author, collection, key) DO UPDATE SET hash = excluded.hash"
+            ),
+            rows,
+        )
+
+    def _mark_dirty(self, c: Any, authors: list[bytes]) -> None:
+        c.executemany(
+            self._sql("INSERT INTO {g} VALUES (?, NULL) ON CONFLICT (author) DO UPDATE SET digest = NULL"),
+            [(a,) for a in authors],
+        )
 
     def _group_rows(self, c: Any, author: bytes) -> list[tuple[str, bytes]]:
         c.execute(self._sql("SELECT collection, hash FROM {e} WHERE author = ? ORDER BY collection, key"), (author,))
@@ -204,6 +210,31 @@ class GroupDigestTables:
         """Recompute the dirty group digests in a transaction of their own; return how many."""
         with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
             return self._settle(c)
+
+
+class PostgresGroupDigestTables(GroupDigestTables):
+    """The same upkeep with one statement per batch instead of one per row (psycopg's executemany costs ~0.1 ms of
+    client CPU per row, which doubled the projection's client time)."""
+
+    def _upsert_entries(self, c: Any, rows: list[tuple[bytes, str, bytes, bytes]]) -> None:
+        authors, collections, keys, hashes = (list(column) for column in zip(*rows, strict=True))
+        c.execute(
+            self._sql(
+                "INSERT INTO {e} SELECT * FROM unnest(?::bytea[], ?::text[], ?::bytea[], ?::bytea[]) "
+                "ON CONFLICT (author, collection, key) DO UPDATE SET hash = excluded.hash"
+            ),
+            (authors, collections, keys, hashes),
+            binary=True,  # bytea arrays as bytes, not escaped to text element by element
+        )
+
+    def _mark_dirty(self, c: Any, authors: list[bytes]) -> None:
+        c.execute(
+            self._sql(
+                "INSERT INTO {g} SELECT a, NULL FROM unnest(?::bytea[]) AS a ON CONFLICT (author) DO UPDATE SET digest = NULL"
+            ),
+            (authors,),
+            binary=True,
+        )
 
 
 def _opt(value: Any) -> bytes | None:

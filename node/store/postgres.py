@@ -16,7 +16,7 @@ from psycopg.sql import SQL, Identifier, Literal
 
 from ..errors import StoreConfigError
 from .base import EventStore
-from .group_digests import GroupDigestTables, postgres_statements
+from .group_digests import PostgresGroupDigestTables, postgres_statements
 from .recorder import (
     EVENTS_TABLE,
     FORKS_TABLE,
@@ -159,7 +159,7 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
         return [r["originator_id"] for r in rows]
 
 
-class PostgresViewRecorder(GroupDigestTables, ViewRecorder, PostgresTrackingRecorder):
+class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrackingRecorder):
     """PostgresTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
 
     def __init__(self, datastore: PostgresDatastore, name: str):
