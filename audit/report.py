@@ -120,8 +120,8 @@ class AuditReport:
     items: int
     events: int
     valid_events: int
-    digest: str  # the state digest version 1 (docs/KINDS.md), for comparison with reports and nodes before version 2
-    digest_v2: str | None = None  # the state digest version 2, which nodes show
+    digest: str  # the state digest version 2 (docs/KINDS.md), which nodes show
+    digest_v1: str | None = None  # version 1, when asked for (and for URL audits): reports and nodes from before version 2
     groups: tuple[GroupSummary, ...] = ()
     forks: tuple[Fork, ...] = ()
     gaps: tuple[Gap, ...] = ()
@@ -147,7 +147,7 @@ class AuditReport:
             + len(self.vouched)
             + sum(1 for p in self.payload_problems if p.code not in WARNINGS)
             + (self.damage is not None)
-            + (self.advertised_digest is not None and self.advertised_digest not in (self.digest, self.digest_v2))
+            + (self.advertised_digest is not None and self.advertised_digest not in (self.digest, self.digest_v1))
         )
 
     @property

@@ -25,11 +25,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
+from typing import Any
 
 import msgpack
 
 from events.canonical import packb_plain
-from events.readmodel.digest import GroupHasher
+from events.readmodel.digest import group_hasher
 from events.readmodel.projection import COLLECTIONS
 
 # byte offset of the key's first byte in an entry of each collection: fixarray(5), name, bin8 header
@@ -117,8 +118,9 @@ def read_chunk(handle, offset: int, length: int) -> list[bytes]:
     return msgpack.unpackb(data)
 
 
-def merge_range(spills: list[Spill], rng: int, ranges: int, buckets: int, path: str | Path) -> Merged:
-    """Sort key range `rng` (of `ranges`) of every spill's entries into a file of bare entries, collection after collection."""
+def merge_range(spills: list[Spill], rng: int, ranges: int, buckets: int, path: str | Path, entries: bool = True) -> Merged:
+    """Sort key range `rng` (of `ranges`) of every spill's entries into a file of bare entries, collection after collection
+    (only if `entries`: they are hashed for the state digest version 1 only), and their (author, entry hash) records."""
     low, high = rng * buckets // ranges, (rng + 1) * buckets // ranges
     handles = [open(spill.path, "rb") for spill in spills]  # noqa: SIM115 - closed below
     indexes = [sqlite3.connect(f"file:{spill.index}?mode=ro", uri=True) for spill in spills]
@@ -142,13 +144,15 @@ def merge_range(spills: list[Spill], rng: int, ranges: int, buckets: int, path: 
                         collections[current] = (start, offset)
                     current, start = collection, offset
                     hash_start = hashes_out.tell()
-                entries: list[bytes] = []
+                found: list[bytes] = []
                 for _c, _b, n, at, length in chunks:
-                    entries += read_chunk(handles[n], at, length)
-                entries.sort()
-                hashes_out.write(author_hashes(entries, collection))
+                    found += read_chunk(handles[n], at, length)
+                found.sort()
+                hashes_out.write(author_hashes(found, collection))
                 hash_spans[collection] = (hash_start, hashes_out.tell())
-                data = b"".join(entries)
+                if not entries:
+                    continue
+                data = b"".join(found)
                 pending.append(data)
                 size += len(data)
                 if size >= _WRITE:
@@ -186,8 +190,8 @@ def author_hashes(entries: list[bytes], collection: int) -> bytes:
 
 def merged_group_digests(merged: list[Merged]) -> list[tuple[bytes, bytes]]:
     """Return (author, group digest) for every author of the merged entries (state digest version 2), ascending."""
-    hasher = GroupHasher()
-    add = hasher.add
+    hashers: dict[bytes, Any] = {}
+    get = hashers.get
     handles = [open(m.hashes, "rb") for m in merged]  # noqa: SIM115 - closed below
     try:
         for collection in range(len(COLLECTIONS)):
@@ -201,13 +205,17 @@ def merged_group_digests(merged: list[Merged]) -> list[tuple[bytes, bytes]]:
                     data = handle.read(min(_WRITE, left))  # _WRITE is a multiple of 64: whole records
                     if not data or len(data) % 64:
                         raise OSError(f"hashes file {m.hashes} ends early")
-                    for i in range(0, len(data), 64):
-                        add(data[i : i + 32], data[i + 32 : i + 64])
+                    for i in range(0, len(data), 64):  # GroupHasher.add, inlined: this runs for every document
+                        author = data[i : i + 32]
+                        h = get(author)
+                        if h is None:
+                            h = hashers[author] = group_hasher(author)
+                        h.update(data[i + 32 : i + 64])
                     left -= len(data)
     finally:
         for handle in handles:
             handle.close()
-    return hasher.digests()
+    return [(author, hashers[author].digest()) for author in sorted(hashers)]
 
 
 def _tagged(rows, n: int):

@@ -12,6 +12,7 @@ from .digest import (
     entry_of,
     group_digest,
     group_digests,
+    group_hasher,
     state_digest,
     state_digest_v2,
 )
@@ -68,6 +69,7 @@ __all__ = [
     "follow_key",
     "group_digest",
     "group_digests",
+    "group_hasher",
     "make_put",
     "position_key",
     "project",

@@ -77,9 +77,14 @@ def state_digest(view: ViewReader, forked: Iterable[bytes] = ()) -> str:
     return digest_of((digest_entry(put) for collection in COLLECTIONS for put in view.scan(collection)), forked)
 
 
+def group_hasher(author: bytes) -> Any:
+    """Return a SHA-256 object fed with the start of `author`'s group digest; update it with entry hashes in order."""
+    return _sha256(GROUP_PREFIX + pack(author))
+
+
 def group_digest(author: bytes, hashes: Iterable[bytes]) -> bytes:
     """Return the 32-byte group digest of `author` from its entries' hashes, in (collection, key) order."""
-    h = _sha256(GROUP_PREFIX + pack(author))
+    h = group_hasher(author)
     for piece in hashes:
         h.update(piece)
     return h.digest()
@@ -95,7 +100,7 @@ class GroupHasher:
         """Feed the hash of one of `author`'s entries (entry_hash), next in (collection, key) order."""
         h = self._hashers.get(author)
         if h is None:
-            h = self._hashers[author] = _sha256(GROUP_PREFIX + pack(author))
+            h = self._hashers[author] = group_hasher(author)
         h.update(hashed_entry)
 
     def update(self, other: GroupHasher) -> None:

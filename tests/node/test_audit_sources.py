@@ -35,7 +35,7 @@ async def test_data_dir_audit_matches_the_nodes_digest(tmp_path, capsys):
         report = audit(DataDirSource(str(tmp_path / "node")), workers=workers)
         assert report.clean and report.source_kind == "datadir"
         assert report.valid_events == 6  # a callout and five reports
-        assert report.digest_v2 == expected
+        assert report.digest == expected
     assert audit_cli(str(tmp_path / "node"), "--json", "--workers", "1") == 0
     assert expected in capsys.readouterr().out
 
@@ -54,7 +54,7 @@ async def test_url_audit_fetches_over_the_peer_api_and_compares_the_advertised_d
         await node.stop()
         await node.service.close()
     assert report.source_kind == "url" and report.source == node.url
-    assert report.valid_events == 3 and report.advertised_digest == expected == report.digest_v2 and report.clean
+    assert report.valid_events == 3 and report.advertised_digest == expected == report.digest and report.clean
     assert report.clean
 
 
