@@ -4,8 +4,8 @@ Every worker streams the whole source, but decodes, verifies and replays only th
 `crc32(author) % W == worker` (`partition`). Read models are a pure function of each author's log (links
 across authors are joined at read time), so partitions replay independently into per-worker scratch
 stores, which end as spill files of digest entries in key buckets (audit/spill.py). Then worker i
-sorts key range i of every worker's spill into a merged file, and the main process hashes the merged files
-in order into the state digest. W = 1 runs in this process and gives the same report.
+sorts key range i of every worker's spill into (author, entry hash) records (and, for version 1, a merged file of
+entries), and the main process hashes them in order into the state digest. W = 1 runs in this process and gives the same report.
 """
 
 from __future__ import annotations

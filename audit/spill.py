@@ -6,9 +6,11 @@ scattered subset of that order. It buffers their entries by (collection, bucket)
 the key space by the key's first two bytes, and appends each buffered bucket to its spill file as a chunk
 (one msgpack array of bin, written and read back in C). Once every worker is done, worker i takes key range
 i (a run of whole buckets): bucket by bucket it reads the chunks of every worker's spill, sorts them in
-memory and appends them to a merged file; the main process hashes the merged files in (collection, range)
-order (events.readmodel.digest.digest_of). That is the byte stream of hashing one sorted view, and memory
-holds one bucket at a time.
+memory and writes, for each entry in that order, its author and its SHA-256 to a hashes file (state digest
+version 2) and, for version 1 only, the entry itself to a merged file. The main process reads the hashes
+files in (collection, range) order into one group hasher per author (`merged_group_digests`) and, for
+version 1, hashes the merged files in the same order (events.readmodel.digest.digest_of). Either is the byte
+stream of hashing one sorted view, and memory holds one bucket at a time.
 
 Sorting entries by their bytes sorts them by key: within a collection every entry starts with the same
 bytes (the array header and the collection's name), then the key's bin header and the key, and a
