@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from events.readmodel.digest import state_digest
+from events.readmodel.digest import combine_groups
 from events.readmodel.projection import project
 
 from .errors import TrackingError
@@ -75,18 +75,24 @@ class ReadModels:
         return await self.astore.read(fn, self.views, *args, **kwargs)
 
     def digest_sync(self) -> str:
-        """Return the state digest, recomputed only when the read models or the forked set have changed."""
+        """Return the state digest (version 2) from the stored group digests, recombined only when something changed."""
         forked = self.store.forked_authors()
         # Read models only change by projecting further (the tracked position moves) and the forked set only
-        # grows, so the pair names the state; hashing every document on each status request would not scale.
+        # grows, so the pair names the state. The group digests are kept current by the store (one row per
+        # group to combine); the cache spares even that on repeated status requests.
         key = (self.views.position(), len(forked))
         cached = self._digest_cache
         if cached is not None and cached[0] == key:
             return cached[1]
-        value = state_digest(self.views, forked)
-        self._digest_cache = (key, value)
+        position, groups = self.views.digest_state()
+        value = combine_groups(groups, forked)
+        self._digest_cache = ((position, len(forked)), value)
         return value
 
     async def digest(self) -> str:
-        """Return the state digest of the read models (docs/KINDS.md, "State digest")."""
+        """Return the state digest of the read models, version 2 (docs/KINDS.md, "State digest")."""
         return await self.astore.read(self.digest_sync)
+
+    async def group_digests(self, after: bytes | None, limit: int) -> tuple[list[tuple[bytes, bytes]], bytes | None]:
+        """Return up to `limit` (author, group digest) pairs after author `after`, and the next page's `after` (or None)."""
+        return await self.astore.read(self.views.group_digests, after, limit)

@@ -168,8 +168,12 @@ class NodeService:
         return await self.read_models.query(fn, *args, **kwargs)
 
     async def digest(self) -> str:
-        """Return the state digest of the read models (docs/KINDS.md, "State digest")."""
+        """Return the state digest of the read models, version 2 (docs/KINDS.md, "State digest")."""
         return await self.read_models.digest()
+
+    async def group_digests(self, after: bytes | None, limit: int) -> tuple[list[tuple[bytes, bytes]], bytes | None]:
+        """Return up to `limit` (author, group digest) pairs after author `after`, and the next page's `after` (or None)."""
+        return await self.read_models.group_digests(after, limit)
 
     async def groups(self, request: PageRequest = FIRST_PAGE) -> Page:
         """Return a page of known groups with event counts and fork flags (GET /api/v1/groups, /groups, `solnet list`)."""

@@ -141,5 +141,5 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         return count, await service.digest()
 
     count, digest = with_service(args, body)
-    print(f"rebuilt the read models from {count} event(s); state digest {digest}")
+    print(f"rebuilt the read models from {count} event(s); state digest (version 2) {digest}")
     return 0

@@ -17,6 +17,7 @@ from eventsourcing.sqlite import (
 )
 
 from .base import EventStore
+from .group_digests import GroupDigestTables, sqlite_statements
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .recorder import (
     EVENTS_TABLE,
@@ -240,7 +241,7 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             return [r[0] for r in c.fetchall()]
 
 
-class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
+class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder):
     """SQLiteTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
 
     placeholder = "?"
@@ -248,6 +249,8 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore, name: str):
         self.application_name = check_view_name(name)
         self.documents_table = self.listing_table = f"{name}_documents"
+        self._ph, self._docs_name = "?", self.documents_table
+        self._entries_name, self._groups_name = f"{name}_digest_entries", f"{name}_group_digests"
         super().__init__(datastore)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -258,6 +261,7 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             f"CREATE TABLE IF NOT EXISTS {d} (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, "
             f"ref BLOB, doc BLOB NOT NULL, {column_definitions(_COLUMNS)}, PRIMARY KEY (collection, key))",
             *index_statements(d, d),
+            *sqlite_statements(d, self._entries_name, self._groups_name),
         ]
 
     def _create_table(self, c: SQLiteCursor) -> None:
@@ -268,6 +272,7 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             c.execute(f"DROP TABLE {self.documents_table}")
             c.execute("DELETE FROM tracking WHERE application_name=?", (self.application_name,))
         super()._create_table(c)
+        self._fill_digests(c)
 
     def _select(self, statement: str, params: Sequence[object]) -> list[tuple]:
         with self.datastore.transaction(commit=False) as c:
@@ -294,9 +299,12 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             rows = c.fetchall()
         return [DocumentRow(r["collection"], r["key"], r["author"], r["ref"], r["doc"]) for r in rows]
 
-    def write_documents(self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking) -> None:
+    def write_documents(
+        self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking, settle: bool = True
+    ) -> None:
         d = self.documents_table
         with self.datastore.transaction(commit=True) as c:
+            self._write_digests(c, puts, deletes, settle)
             if deletes:
                 c.executemany(f"DELETE FROM {d} WHERE collection=? AND key=?", deletes)
             if puts:
@@ -309,6 +317,7 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
     def clear_documents(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(f"DELETE FROM {self.documents_table}")
+            self._clear_digests(c)
             c.execute("DELETE FROM tracking WHERE application_name=?", (application_name,))
 
 

@@ -58,6 +58,7 @@ def test_every_vector_file_is_covered() -> None:
         "peer_urls.json",  # checked by tests/protocol/test_trust.py
         "rotation.json",
         "reconcile.json",  # tests/protocol/test_recon_vectors.py
+        "digest.json",
     }
 
 

@@ -54,7 +54,7 @@ async def test_url_audit_fetches_over_the_peer_api_and_compares_the_advertised_d
         await node.stop()
         await node.service.close()
     assert report.source_kind == "url" and report.source == node.url
-    assert report.valid_events == 3 and report.advertised_digest == expected == report.digest
+    assert report.valid_events == 3 and report.advertised_digest == expected == report.digest and report.clean
     assert report.clean
 
 
