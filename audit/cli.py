@@ -29,6 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fast", action="store_true", help="verify only the newest signature of each run (head-only)")
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument(
+        "--digest-v1",
+        action="store_true",
+        help="also compute the state digest version 1 (for bundles and reports from before version 2; a bit slower)",
+    )
+    parser.add_argument(
         "--workers",
         type=int,
         default=None,
@@ -42,9 +47,11 @@ def run(args: argparse.Namespace, resolve: Resolve = resolve) -> int:
     try:
         source = resolve(args.source)
         if quiet:
-            report = audit(source, fast=args.fast, workers=args.workers)
+            report = audit(source, fast=args.fast, workers=args.workers, digest_v1=args.digest_v1)
         else:
-            report = _with_progress(lambda progress: audit(source, fast=args.fast, workers=args.workers, progress=progress))
+            report = _with_progress(
+                lambda progress: audit(source, fast=args.fast, workers=args.workers, progress=progress, digest_v1=args.digest_v1)
+            )
     except AuditError as exc:
         if args.json:
             print(json.dumps({"error": str(exc), "code": exc.code}))

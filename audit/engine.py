@@ -4,8 +4,8 @@ Every worker streams the whole source, but decodes, verifies and replays only th
 `crc32(author) % W == worker` (`partition`). Read models are a pure function of each author's log (links
 across authors are joined at read time), so partitions replay independently into per-worker scratch
 stores, which end as spill files of digest entries in key buckets (audit/spill.py). Then worker i
-sorts key range i of every worker's spill into a merged file, and the main process hashes the merged files
-in order into the state digest. W = 1 runs in this process and gives the same report.
+sorts key range i of every worker's spill into (author, entry hash) records (and, for version 1, a merged file of
+entries), and the main process hashes them in order into the state digest. W = 1 runs in this process and gives the same report.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_te
 from events.bundle import BadItem, BundleReader, Select
 from events.errors import BundleError
 from events.kinds import OWN_TARGETS, UnknownPayload, parse_event_payload
-from events.readmodel.digest import digest_of
+from events.readmodel.digest import combine_groups, digest_of
 from events.readmodel.projection import project
 
 from . import report as r
@@ -34,7 +34,7 @@ from .errors import AuditError, SourceError
 from .findings import Findings
 from .scratch import ScratchView
 from .sources import BundleFile, NodeUrl, Source, resolve
-from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, merge_range, merged_entries
+from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, merge_range, merged_entries, merged_group_digests
 
 # The careful head-only pass (after the fast path met a bad signature) verifies one signature per run of up
 # to this many events of an author, holding the run in memory until then: fewer signatures the longer the
@@ -212,9 +212,11 @@ def _merge_main(args: tuple) -> Merged:
     return merge_range(*args)
 
 
-def merge_ranges(spills: list[Spill], ranges: int, buckets: int, directory: str | Path) -> list[Merged]:
+def merge_ranges(spills: list[Spill], ranges: int, buckets: int, directory: str | Path, entries: bool = True) -> list[Merged]:
     """Sort every key range of `spills` in this process (a worker pool sorts one range per worker)."""
-    return [merge_range(spills, rng, ranges, buckets, Path(directory) / f"merged-{rng}.bin") for rng in range(ranges)]
+    return [
+        merge_range(spills, rng, ranges, buckets, Path(directory) / f"merged-{rng}.bin", entries=entries) for rng in range(ranges)
+    ]
 
 
 def default_workers() -> int:
@@ -226,9 +228,17 @@ def default_workers() -> int:
 
 
 def audit(
-    source: str | Source | NodeUrl, *, fast: bool = False, workers: int | None = None, progress: Progress | None = None
+    source: str | Source | NodeUrl,
+    *,
+    fast: bool = False,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    digest_v1: bool = False,
 ) -> r.AuditReport:
-    """Return the report of auditing `source` (a bundle file's path, a Source, a NodeUrl); raise SourceError if unreadable."""
+    """Return the report of auditing `source` (a bundle file's path, a Source, a NodeUrl); raise SourceError if unreadable.
+
+    The report's `digest` is the state digest version 2; `digest_v1` also computes version 1 (docs/KINDS.md),
+    which URL audits always do (the node may be from before version 2)."""
     src = resolve(source) if isinstance(source, str) else source
     if isinstance(src, NodeUrl):
         return _audit_url(src, fast=fast, workers=workers, progress=progress)
@@ -245,13 +255,17 @@ def audit(
             callback = None if progress is None else (lambda _w, offset: progress(offset, total))
             parts = [run_partition(src, mode, 0, 1, scratches[0], callback, buckets)]
             _raise_source_errors(parts)
-            merged = merge_ranges([parts[0].spill], 1, buckets, tmp)
+            merged = merge_ranges([parts[0].spill], 1, buckets, tmp, entries=digest_v1)
         else:
-            parts, merged = _run_workers(src, mode, count, scratches, buckets, total, progress)
+            parts, merged = _run_workers(src, mode, count, scratches, buckets, total, progress, digest_v1)
         forked = set().union(*(p.findings.forked for p in parts))
         # every document belongs to one author, so to one worker: its key occurs once across the spills
-        digest = digest_of(merged_entries(merged), forked)
-    return _merge(src, mode, parts, digest)
+        groups = merged_group_digests(merged)
+        v1 = digest_of(merged_entries(merged), forked) if digest_v1 else None
+    report = _merge(src, mode, parts, combine_groups(groups, forked))
+    by_group = {group_id_text(author): value.hex() for author, value in groups}
+    summaries = tuple(replace(g, digest=by_group.get(g.group)) for g in report.groups)
+    return replace(report, digest_v1=v1, groups=summaries)
 
 
 def _audit_url(src: NodeUrl, *, fast: bool, workers: int | None, progress: Progress | None) -> r.AuditReport:
@@ -260,7 +274,7 @@ def _audit_url(src: NodeUrl, *, fast: bool, workers: int | None, progress: Progr
     with tempfile.TemporaryDirectory(prefix="solnet-audit-fetch-") as tmp:
         path = Path(tmp) / "fetched.solnet"
         fetched = fetch(src, path)
-        report = audit(BundleFile(str(path)), fast=fast, workers=workers, progress=progress)
+        report = audit(BundleFile(str(path)), fast=fast, workers=workers, progress=progress, digest_v1=True)
     notes = list(report.notes)
     if fetched.digest_after is None:
         notes.append("the node did not advertise a state digest (GET /api/v1/digest)")
@@ -293,6 +307,7 @@ def _run_workers(
     buckets: int,
     total: int | None,
     progress: Progress | None,
+    entries: bool = True,
 ) -> tuple[list[Partial], list[Merged]]:
     """Audit the partitions in `count` processes, then sort key range i of every partition's spill in process i."""
     ctx = multiprocessing.get_context(_start_method())
@@ -311,7 +326,7 @@ def _run_workers(
             _raise_source_errors(parts)
             spills = [part.spill for part in parts]
             directory = Path(scratches[0]).parent
-            jobs = [(spills, rng, count, buckets, str(directory / f"merged-{rng}.bin")) for rng in range(count)]
+            jobs = [(spills, rng, count, buckets, str(directory / f"merged-{rng}.bin"), entries) for rng in range(count)]
             return parts, list(pool.map(_merge_main, jobs))
         except BrokenProcessPool as exc:
             raise AuditError(f"an audit worker process died: {exc}") from None

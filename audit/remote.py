@@ -1,7 +1,9 @@
 """Fetching a running node's log through a protocol Transport into a local bundle file, and its advertised digest.
 
 The log is pulled the way a peer pulls it (frontier, then `want` batches per author, then fork proofs),
-one batch in memory at a time, and written as a bundle that the workers then read like any other.
+one batch in memory at a time; a node past the frontier limit (`frontier_too_large`) lists its heads by
+reconciliation instead, against an empty set, one bounded reply at a time (docs/PROTOCOL.md §15); and it is
+written as a bundle that the workers then read like any other.
 The transport and the digest come from the caller (`NodeUrl.connect`, given by `solnet audit`): the
 node's HTTP transport bounds every reply by its message type, so a node cannot make the auditor buffer
 more than that. The digest is asked before and after; if the node changed in between, the report says so.
@@ -11,18 +13,22 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from events.bundle import BundleHead, BundleWriter
-from protocol import EventBatch, ForkProofs, Frontier, Want, WantForks
-from protocol.errors import ProtocolError
-from protocol.messages import Message, WantItem
+from protocol import EventBatch, ForkProofs, Frontier, FrontierEntry, ReconcileReply, Want, WantForks
+from protocol.errors import PeerRejectedError, ProtocolError
+from protocol.messages import MAX_FORK_PROOFS, Message, WantItem
+from protocol.ranges import SortedHeads
+from protocol.reconcile import Reconciliation
 
 from .errors import SourceError
 from .sources import NodeLink, NodeUrl
 
 BATCH = 500
+MAX_LISTING_ROUNDS = 100_000  # reconcile round trips to list a node's heads (up to 4,096 heads each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +66,12 @@ async def _fetch(node: NodeUrl, path: Path) -> Fetched:
     url = node.path
     async with node.connect(url) as link:
         before = await link.digest()
-        frontier = await _request(link, url, Frontier(()), Frontier)
+        forked: list[bytes] = []
         writer = BundleWriter(BundleHead(url, 0))
         count = 0
         with open(path, "wb") as out:
             out.write(writer.head())
-            for entry in frontier.entries:
+            async for entry in _heads(link, url, forked):
                 from_seq = 1
                 while from_seq <= entry.seq:
                     want = Want((WantItem(entry.author, from_seq, min(BATCH, entry.seq - from_seq + 1)),))
@@ -76,13 +82,37 @@ async def _fetch(node: NodeUrl, path: Path) -> Fetched:
                         out.write(writer.event(event))
                         count += 1
                     from_seq = batch.events[-1].seq + 1
-            if frontier.forked:
-                proofs = await _request(link, url, WantForks(tuple(frontier.forked)), ForkProofs)
+            for start in range(0, len(forked), MAX_FORK_PROOFS):
+                proofs = await _request(link, url, WantForks(tuple(forked[start : start + MAX_FORK_PROOFS])), ForkProofs)
                 for proof in proofs.proofs:
                     out.write(writer.fork_proof(proof))
             out.write(writer.end())
         after = await link.digest()
     return Fetched(before, after, count)
+
+
+async def _heads(link: NodeLink, url: str, forked: list[bytes]) -> AsyncIterator[FrontierEntry]:
+    """Yield every author's head in key order (and fill `forked`): from the node's frontier or, past its limit,
+    by reconciling an empty set with it."""
+    try:
+        frontier = await _request(link, url, Frontier(()), Frontier)
+    except PeerRejectedError as exc:
+        if exc.peer_code != "frontier_too_large":
+            raise
+    else:
+        forked.extend(frontier.forked)
+        for entry in frontier.entries:
+            yield entry
+        return
+    session = Reconciliation(SortedHeads(), max_rounds=MAX_LISTING_ROUNDS)  # we hold nothing: it lists everything
+    while (request := await session.next_request()) is not None:
+        await session.accept(await _request(link, url, request, ReconcileReply))
+        for entry in session.outcome.theirs:
+            yield entry
+        session.outcome.theirs.clear()  # one reply's entries in memory at a time
+    if not session.outcome.complete:
+        raise SourceError(f"{url} did not finish listing its heads in {MAX_LISTING_ROUNDS} round trips")
+    forked.extend(session.outcome.forked or ())
 
 
 async def _request(link: NodeLink, url: str, message: Message, expected: type):

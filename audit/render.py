@@ -26,10 +26,17 @@ def render(report: AuditReport) -> str:
         f"  result:       {verdict}",
         f"  items read:   {report.items}",
         f"  events:       {report.events} read, {report.valid_events} valid, in {len(report.groups)} group(s)",
-        f"  state digest: {report.digest}",
+        f"  state digest: {report.digest} (version 2)",
     ]
+    if report.digest_v1 is not None:
+        lines.append(f"                {report.digest_v1} (version 1)")
     if report.advertised_digest is not None:
-        same = "matches" if report.advertised_digest == report.digest else "DIFFERS from the replayed one"
+        if report.advertised_digest == report.digest:
+            same = "matches version 2"
+        elif report.advertised_digest == report.digest_v1:
+            same = "matches version 1"
+        else:
+            same = "DIFFERS from the replayed one"
         lines.append(f"  advertised:   {report.advertised_digest} ({same})")
     if report.damage:
         lines += ["", f"source damaged: {report.damage}"]

@@ -18,6 +18,7 @@ class GroupSummary:
     valid: int
     head_seq: int
     head_id: str | None
+    digest: str | None = None  # its group digest (state digest version 2); None if it holds no document
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +120,8 @@ class AuditReport:
     items: int
     events: int
     valid_events: int
-    digest: str
+    digest: str  # the state digest version 2 (docs/KINDS.md), which nodes show
+    digest_v1: str | None = None  # version 1, when asked for (and for URL audits): reports and nodes from before version 2
     groups: tuple[GroupSummary, ...] = ()
     forks: tuple[Fork, ...] = ()
     gaps: tuple[Gap, ...] = ()
@@ -145,7 +147,7 @@ class AuditReport:
             + len(self.vouched)
             + sum(1 for p in self.payload_problems if p.code not in WARNINGS)
             + (self.damage is not None)
-            + (self.advertised_digest is not None and self.advertised_digest != self.digest)
+            + (self.advertised_digest is not None and self.advertised_digest not in (self.digest, self.digest_v1))
         )
 
     @property

@@ -185,12 +185,15 @@ async def publish_run(n: int, data_path: Path) -> tuple[list[float], float, floa
 
     from node.app import create_app
     from node.datadir import DataDir
+    from node.own_head import OwnHead
     from node.service import NodeService
     from node.store import open_store
 
     data = DataDir.at(data_path)
     identity, token = data.init("Bench group")
-    service = NodeService(store=open_store(data.path), identity=identity, settings=data.settings(), data_dir=data)
+    service = NodeService(
+        store=open_store(data.path), identity=identity, settings=data.settings(), data_dir=data, own_head=OwnHead(only_copy=True)
+    )
     runner = web.AppRunner(create_app(service))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

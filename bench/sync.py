@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from aiohttp import web  # noqa: E402
+from recon import reconciliation  # noqa: E402  (bench/recon.py)
 from store import make_events  # noqa: E402  (bench/store.py)
 
 from events import Mode  # noqa: E402
@@ -48,6 +49,7 @@ from events.event import encode_record  # noqa: E402
 from node.app import create_app  # noqa: E402
 from node.datadir import DataDir  # noqa: E402
 from node.federation import FEDERATION, FederationConfig, federation_setup  # noqa: E402
+from node.own_head import OwnHead  # noqa: E402
 from node.service import NodeService  # noqa: E402
 from node.store import open_store  # noqa: E402
 
@@ -237,7 +239,11 @@ class BenchNode:
     async def start(self) -> None:
         data = self.data
         self.service = NodeService(
-            store=open_store(data.path), identity=data.load_identity(), settings=data.settings(), data_dir=data
+            store=open_store(data.path),
+            identity=data.load_identity(),
+            settings=data.settings(),
+            data_dir=data,
+            own_head=OwnHead(only_copy=True),
         )
         await self.service.publish("group.profile", {"name": f"Group {self.index}"})
         config = FederationConfig(own_url=self.url, peers=tuple(self.peers), seed=self.index, peer_exchange=False)
@@ -307,6 +313,7 @@ def main() -> None:
     parser.add_argument("--authors", type=int, default=100)
     parser.add_argument("--runs", type=int, default=1, help="catch-up runs (median reported)")
     parser.add_argument("--topologies", type=int, default=3, help="propagation runs on different random topologies")
+    parser.add_argument("--groups", type=int, default=100_000, help="groups in the reconciliation case (0: skip it)")
     args = parser.parse_args()
     authors = min(args.authors, max(1, args.events // 10))
     t = time.perf_counter()
@@ -314,7 +321,10 @@ def main() -> None:
     total = sum(len(log) for log in logs)
     print(f"signed {total} events of {authors} groups in {time.perf_counter() - t:.1f} s")
     root = Path(tempfile.mkdtemp(prefix="solnet-bench-sync-"))
+    recon: dict = {}
     try:
+        if args.groups:
+            recon = asyncio.run(reconciliation(root, args.groups))
         runs = []
         for i in range(args.runs):
             r = asyncio.run(catch_up(root, logs, total))
@@ -353,6 +363,7 @@ def main() -> None:
     if props:
         result["propagation_s"] = round(statistics.median(p["seconds"] for p in props), 3)
         result["max_receipts_per_node"] = max(p["max_copies"] for p in props)
+    result.update(recon)
     print(json.dumps(result))
 
 

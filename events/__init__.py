@@ -15,6 +15,7 @@ from .errors import (
     OversizedError,
     PayloadError,
     PayloadMismatchError,
+    RotationError,
     SeqGapError,
     SignatureError,
     TimestampRegressionError,
@@ -37,6 +38,7 @@ from .event import (
 from .fork import ForkProof, ForkSide, decode_fork_proof, encode_fork_proof, fork_proof_from_events, make_fork_proof
 from .header import FORMAT_VERSION, MAX_PAYLOAD_SIZE, Header, decode_header, encode_header, event_id
 from .identity import Identity, group_id_text, parse_group_id
+from .keystate import KeyState, Rotation, apply_key_event, commitment_of
 
 __all__ = [
     "FORMAT_VERSION",
@@ -57,12 +59,15 @@ __all__ = [
     "ForkSide",
     "Header",
     "Identity",
+    "KeyState",
     "IdentityError",
     "Mode",
     "NonCanonicalError",
     "OversizedError",
     "PayloadError",
     "PayloadMismatchError",
+    "Rotation",
+    "RotationError",
     "Problem",
     "SeqGapError",
     "SignatureError",
@@ -90,5 +95,7 @@ __all__ = [
     "signature_valid",
     "signing_message",
     "unpack",
+    "apply_key_event",
+    "commitment_of",
     "verify_chain",
 ]

@@ -18,8 +18,9 @@ from dataclasses import dataclass, field, fields
 from . import ed25519
 from .errors import AuthorMismatchError, BrokenLinkError, ChainError, SeqGapError, TimestampRegressionError
 from .event import Event, signature_valid
+from .keystate import COMMIT_KIND, ROTATION_KIND, KeyState, Rotation, apply_key_event
 
-ROTATION_KIND = "key.rotate"
+KEY_KINDS = frozenset({COMMIT_KIND, ROTATION_KIND})
 
 
 class Mode(enum.Enum):
@@ -99,6 +100,11 @@ class ChainVerifier:
     `feed` returns the events that became valid; events whose validity still waits on a later signature
     are held (at most `checkpoint` of them in head-only mode while signatures verify). `finish` settles
     the held events: valid if some held event's signature verifies, otherwise unvouched and rejected.
+
+    Without `keys` the verifier applies version 1 (a `key.rotate` is a chain_error). With the author's
+    KeyState at `head` it applies key rotation (docs/PROTOCOL.md §11, events/keystate.py): signatures are
+    checked under the key in force, a rotation's own signature is checked in both modes and vouches for
+    every held event below it, and `keys` / `rotations` follow the valid events.
     """
 
     author: bytes
@@ -110,17 +116,26 @@ class ChainVerifier:
     rejected: list[Problem] = field(default_factory=list)
     _tip: ChainHead | None = None
     _key: object = None
+    keys: KeyState | None = None
+    rotations: list[Rotation] = field(default_factory=list)
+    _tip_keys: KeyState | None = None
+    _changes: list[tuple[int, KeyState, Rotation | None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._key = ed25519.load_public_key(self.author)
         self._tip = self.head
+        self._tip_keys = self.keys
+        if self.keys is not None and self.keys.key != self.author:
+            self._key = ed25519.load_public_key(self.keys.key)
 
     def feed(self, event: Event) -> list[Event]:
         """Check `event` against the last one fed; return the events that this made valid."""
-        self._link(event)
+        if self._link(event):  # a rotation whose own signature verified: it vouches for everything held
+            self.pending.append(event)
+            return self._release(len(self.pending))
         if self.mode is Mode.FULL:
             if signature_valid(event, self._key):
-                if not self.pending:  # the usual case: nothing held, just this event becomes valid
+                if not self.pending and not self._changes:  # the usual case: nothing held, just this one is valid
                     self.head = self._tip
                     return [event]
                 self.pending.append(event)
@@ -142,8 +157,8 @@ class ChainVerifier:
         self._link(event)
         self.head = self._tip
 
-    def _link(self, event: Event) -> None:
-        """Raise ChainError unless `event` may follow the last event fed; then make it the tip."""
+    def _link(self, event: Event) -> bool:
+        """Raise ChainError unless `event` may follow the last event fed; then make it the tip; True iff it rotated."""
         tip, header = self._tip, event.header
         # the usual case tested inline; check_link says what is wrong (or passes the first event of a log)
         if (
@@ -154,13 +169,24 @@ class ChainVerifier:
             or header.author != self.author
         ):
             check_link(tip, event, self.author)
-        if header.kind == ROTATION_KIND:
-            raise ChainError(
-                "key rotation is specified but not supported by this verifier yet",
-                field="kind",
-                event_id=event.id.hex(),
-            )
+        rotated = False
+        if header.kind in KEY_KINDS:
+            if self._tip_keys is None:
+                if header.kind == ROTATION_KIND:
+                    raise ChainError(
+                        "key rotation is not applied by this verifier (version 1; docs/PROTOCOL.md §11)",
+                        field="kind",
+                        event_id=event.id.hex(),
+                    )
+            else:
+                state, rotation = apply_key_event(self._tip_keys, event)
+                self._tip_keys = state
+                self._changes.append((header.seq, state, rotation))
+                if rotation is not None:
+                    self._key = ed25519.load_public_key(state.key)
+                    rotated = True
         self._tip = _chain_head(header.author, header.seq, event.id, header.timestamp)
+        return rotated
 
     def finish(self) -> list[Event]:
         """Settle held events: return those a signature vouches for; the rest are rejected as unvouched."""
@@ -176,6 +202,7 @@ class ChainVerifier:
         self.bad_signatures = [p for p in self.bad_signatures if p.event_id not in unvouched]
         self.pending = []
         self._tip = self.head
+        self._tip_keys, self._changes = self.keys, []  # a commitment held and not vouched for is void
         return released
 
     def _release(self, count: int) -> list[Event]:
@@ -183,6 +210,12 @@ class ChainVerifier:
         # Releasing everything held (the usual case) makes the newest fed event the head: reuse it.
         self.head = self._tip if count == len(self.pending) else ChainHead.of(released[-1])
         del self.pending[:count]
+        if self._changes:
+            last = released[-1].header.seq
+            while self._changes and self._changes[0][0] <= last:
+                _, self.keys, rotation = self._changes.pop(0)
+                if rotation is not None:
+                    self.rotations.append(rotation)
         return released
 
 
@@ -194,15 +227,26 @@ class ChainResult:
     head: ChainHead | None
     rejected: tuple[Problem, ...]
     bad_signatures: tuple[Problem, ...]
+    keys: KeyState | None = None
+    rotations: tuple[Rotation, ...] = ()
 
     @property
     def ok(self) -> bool:
         return not self.rejected and not self.bad_signatures
 
 
-def verify_chain(events: Iterable[Event], author: bytes, mode: Mode = Mode.FULL, head: ChainHead | None = None) -> ChainResult:
-    """Check `events` (in seq order, continuing after `head`) and return the valid ones and the problems."""
-    verifier = ChainVerifier(author, mode, head)
+def verify_chain(
+    events: Iterable[Event],
+    author: bytes,
+    mode: Mode = Mode.FULL,
+    head: ChainHead | None = None,
+    keys: KeyState | None = None,
+) -> ChainResult:
+    """Check `events` (in seq order, continuing after `head`) and return the valid ones and the problems.
+
+    With `keys` (the author's key state at `head`) key rotation applies (docs/PROTOCOL.md §11).
+    """
+    verifier = ChainVerifier(author, mode, head, keys=keys)
     valid: list[Event] = []
     iterator = iter(events)
     for event in iterator:
@@ -215,4 +259,6 @@ def verify_chain(events: Iterable[Event], author: bytes, mode: Mode = Mode.FULL,
             break
     valid.extend(verifier.finish())
     rejected = sorted(verifier.rejected, key=lambda p: p.seq)
-    return ChainResult(tuple(valid), verifier.head, tuple(rejected), tuple(verifier.bad_signatures))
+    return ChainResult(
+        tuple(valid), verifier.head, tuple(rejected), tuple(verifier.bad_signatures), verifier.keys, tuple(verifier.rotations)
+    )

@@ -83,6 +83,12 @@ class ChainError(EventError):
     code = "chain_error"
 
 
+class RotationError(ChainError):
+    """A `key.commit` or `key.rotate` breaks a rule of key rotation (docs/PROTOCOL.md §11)."""
+
+    code = "bad_rotation"
+
+
 class SeqGapError(ChainError):
     """An event's seq does not follow the previous one."""
 

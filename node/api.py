@@ -40,6 +40,8 @@ class PeerDirectory(Protocol):
 PEER_DIRECTORY = web.AppKey("peer_directory", PeerDirectory)
 _PEER_URL = re.compile(r"https?://[!-~]{1,500}")
 MAX_JSON_BODY = 96 * 1024
+DIGEST_VERSION = 2  # the state digest the node shows (docs/KINDS.md, "State digest")
+DIGEST_GROUPS_PAGE, MAX_DIGEST_GROUPS_PAGE = 100, 1000
 routes = web.RouteTableDef()
 
 
@@ -93,7 +95,30 @@ async def node_info(request: web.Request) -> web.Response:
 
 @routes.get("/api/v1/digest")
 async def digest(request: web.Request) -> web.Response:
-    return web.json_response({"state_digest": await service_of(request).digest()})
+    return web.json_response({"state_digest": await service_of(request).digest(), "version": DIGEST_VERSION})
+
+
+@routes.get("/api/v1/digest/groups")
+async def group_digests(request: web.Request) -> web.Response:
+    after_text = _query(request, "after")
+    try:
+        after = None if after_text is None else parse_group_id(after_text)
+    except EventError:
+        raise RequestError("after must be a group id (sn_...) from a previous page", field="after") from None
+    limit = _limit(request, DIGEST_GROUPS_PAGE, MAX_DIGEST_GROUPS_PAGE)
+    groups, last = await service_of(request).group_digests(after, limit)
+    following = None if last is None else f"/api/v1/digest/groups?after={group_id_text(last)}&limit={limit}"
+    items = [{"group": group_id_text(author), "digest": value.hex()} for author, value in groups]
+    return web.json_response({"groups": items, "next": following, "version": DIGEST_VERSION})
+
+
+def _limit(request: web.Request, default: int, maximum: int) -> int:
+    text = request.query.get("limit")
+    if text is None:
+        return default
+    if not text.isdigit() or not 1 <= int(text) <= maximum:
+        raise RequestError(f"limit must be a whole number from 1 to {maximum}", field="limit")
+    return int(text)
 
 
 def page_of_request(request: web.Request, default: int = DEFAULT_LIMIT) -> PageRequest:

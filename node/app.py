@@ -6,12 +6,15 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
 
 from aiohttp import web
 
 from .api import MAX_JSON_BODY, SERVICE, setup_api
+from .edge import GATE, EdgeSite, install
 from .http_errors import UNEXPECTED, error_middleware
 from .service import NodeService
+from .settings import EdgeLimits
 
 log = logging.getLogger("solnet.app")
 MAX_BODY = 8 * 1024 * 1024
@@ -56,9 +59,15 @@ async def _watch_external(service: NodeService, interval: float = WATCH_INTERVAL
             log.exception("picking up externally stored events failed")
 
 
-def create_app(service: NodeService, *, extras: Sequence[Setup] = (), own_store: bool = True) -> web.Application:
-    """Return the node's application; `extras` add the peer endpoints, gossip and the web page."""
+def create_app(
+    service: NodeService, *, extras: Sequence[Setup] = (), own_store: bool = True, limits: EdgeLimits | None = None
+) -> web.Application:
+    """Return the node's application; `extras` add the peer endpoints, gossip and the web page.
+
+    `limits` (default: `EdgeLimits.from_env()`) cap what each client may hold (node/edge.py).
+    """
     app = web.Application(middlewares=[error_middleware], client_max_size=max(MAX_BODY, MAX_JSON_BODY))
+    install(app, limits or EdgeLimits.from_env())
     app[SERVICE] = service
     app[UNEXPECTED] = []
     setup_api(app)
@@ -70,17 +79,21 @@ def create_app(service: NodeService, *, extras: Sequence[Setup] = (), own_store:
     return app
 
 
-def make_runner(app: web.Application, *, handle_signals: bool = False) -> web.AppRunner:
+def make_runner(app: web.Application, *, handle_signals: bool = False, **kwargs: Any) -> web.AppRunner:
     """Return the runner every server of the node uses: a handler whose client disconnects is cancelled (and with it
-    its read, in the database; writes finish, see NodeService), and shutdown waits at most SHUTDOWN_TIMEOUT_S."""
-    return web.AppRunner(app, handle_signals=handle_signals, handler_cancellation=True, shutdown_timeout=SHUTDOWN_TIMEOUT_S)
+    its read, in the database; writes finish, see NodeService), and shutdown waits at most SHUTDOWN_TIMEOUT_S.
+    `kwargs` go to aiohttp's server (e.g. keepalive_timeout)."""
+    return web.AppRunner(
+        app, handle_signals=handle_signals, handler_cancellation=True, shutdown_timeout=SHUTDOWN_TIMEOUT_S, **kwargs
+    )
 
 
 async def run_app(app: web.Application, host: str, port: int, *, ready: Callable[[str], None] | None = None) -> None:
     """Serve `app` until cancelled (SIGINT/SIGTERM via asyncio.run), then shut down cleanly."""
-    runner = make_runner(app, handle_signals=True)
+    limits = app[GATE].limits
+    runner = make_runner(app, handle_signals=True, keepalive_timeout=limits.header_timeout)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
+    site = EdgeSite(runner, host, port)
     await site.start()
     sockets = site._server.sockets if site._server else []  # the bound port when 0 was asked for
     bound = sockets[0].getsockname()[1] if sockets else port

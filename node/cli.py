@@ -12,8 +12,9 @@ from events.kinds import FAMILIES, PUBLISH_FAMILIES
 
 from . import queries
 from .commands.audit import cmd_audit
+from .commands.backup import cmd_backup
 from .commands.bundles import cmd_export, cmd_import
-from .commands.common import CliError
+from .commands.common import CliError, add_only_copy
 from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_peer_add, cmd_run, cmd_serve
 from .commands.publish import cmd_publish, cmd_redact
 from .commands.quarantine import add_quarantine_parser
@@ -41,6 +42,7 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
         )
         _add_common(p)
         p.add_argument("--json", action="store_true", help="print the signed event as JSON")
+        add_only_copy(p)
         actions = [s.action for s in specs]
         p.add_argument("action", nargs="?", choices=actions, default=None, help=f"what to publish (default {actions[0]})")
         seen: set[str] = set()
@@ -73,6 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--name", required=True, help="your group's name")
     p.add_argument("--database", metavar="URL", help="use PostgreSQL at this postgresql:// URL instead of SQLite")
+    p.add_argument(
+        "--recovery-kit",
+        metavar="FILE",
+        help="where to write the recovery kit, the group's next key (default DIR/recovery-kit.txt; keep it offline; "
+        "encrypted with $SOLNET_RECOVERY_PASSPHRASE if set)",
+    )
     p.set_defaults(func=cmd_init)
 
     for name, func, text in (("serve", cmd_serve, "run the node"), ("run", cmd_run, "init if needed, then run the node")):
@@ -85,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--open-relay", action="store_true", help="take new groups from anyone, within quotas (docs/OPERATIONS.md)"
         )
+        add_only_copy(p)
         p.add_argument(
             "--read-timeout",
             type=_seconds,
@@ -103,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("event_id", metavar="EVENT_ID")
     p.add_argument("--reason", help="why (kept in the redaction event, visible to everyone)")
+    add_only_copy(p)
     p.set_defaults(func=cmd_redact)
 
     p = sub.add_parser("list", help="list what the node knows")
@@ -133,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("-o", "--output", required=True, metavar="FILE")
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("backup", help="copy the node's data dir consistently, even while it runs")
+    _add_common(p)
+    p.add_argument("dest", metavar="DEST", help="a new (or empty) directory: it becomes a data dir to restore from")
+    p.set_defaults(func=cmd_backup)
 
     p = sub.add_parser("import", help="read a log bundle, verifying everything")
     _add_common(p)

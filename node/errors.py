@@ -77,6 +77,24 @@ class TrackingError(StoreError):
     code = "tracking_conflict"
 
 
+class OwnHeadError(NodeError):
+    """Publishing is refused because it could fork the group's own log (node/own_head.py); nothing was stored."""
+
+    code = "own_head"
+
+
+class OwnHeadUnconfirmedError(OwnHeadError):
+    """No peer has confirmed the node's own head since start, and the operator did not say this is the only copy."""
+
+    code = "own_head_unconfirmed"
+
+
+class SeqHeldByPeerError(OwnHeadError):
+    """A peer is known to hold the group's event at the seq the next publish would take."""
+
+    code = "seq_held_by_peer"
+
+
 class ConfigError(NodeError):
     """The data dir, key file or settings are missing, damaged or refused (e.g. a bad group name)."""
 
@@ -99,6 +117,24 @@ class RequestError(NodeError):
     """A request is malformed: bad JSON, unknown or missing fields, wrong types; `field` names it."""
 
     code = "bad_request"
+
+
+class BodyIncompleteError(RequestError):
+    """A request body stopped before its end: the client went away or was dropped for sending it too slowly."""
+
+    code = "body_incomplete"
+
+
+class TooManyRequestsError(NodeError):
+    """A client has more requests being handled at once than its address may (node/edge.py)."""
+
+    code = "too_many_requests"
+
+
+class BusyError(NodeError):
+    """The node refuses a connection: too many are open, from the client's address or in all (node/edge.py)."""
+
+    code = "busy"
 
 
 class BodyTooLargeError(RequestError):

@@ -13,16 +13,20 @@ from protocol.errors import ProtocolError
 from .errors import (
     AuthError,
     BodyTooLargeError,
+    BusyError,
     ConfigError,
     ForbiddenError,
     NodeError,
     NotFoundError,
+    OwnHeadUnconfirmedError,
     ReadersBusyError,
     ReadInterruptedError,
     ReadTimeoutError,
     RequestError,
+    SeqHeldByPeerError,
     StoreConflictError,
     StoreUnavailableError,
+    TooManyRequestsError,
 )
 
 log = logging.getLogger("solnet.http")
@@ -41,6 +45,10 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (ReadersBusyError, 503),  # too many reads of its kind waiting: refused before it started
     (ReadInterruptedError, 503),  # stopped because the node is shutting down
     (StoreUnavailableError, 503),
+    (OwnHeadUnconfirmedError, 503),
+    (SeqHeldByPeerError, 409),
+    (TooManyRequestsError, 429),
+    (BusyError, 503),
     (ConfigError, 500),
     (NodeError, 500),
     (PayloadError, 422),
@@ -74,6 +82,15 @@ def json_error(status: int, code: str, message: str, field: str | None = None, e
     """Return a JSON error response with a stable code and the offending field."""
     headers = {"WWW-Authenticate": 'Bearer realm="solnet"'} if status == 401 else {"Retry-After": "1"} if status == 503 else None
     return web.json_response(error_body(code, message, field, event_id), status=status, headers=headers)
+
+
+def raw_error_response(exc: DescribedError) -> bytes:
+    """Return a whole HTTP/1.1 error response for `exc` as bytes, for a connection refused before aiohttp reads it."""
+    status = status_for(exc)
+    body = json.dumps(error_body(exc.code, exc.message)).encode()
+    reason = {429: "Too Many Requests", 503: "Service Unavailable"}.get(status, "Error")
+    head = f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
+    return head.encode() + b"Retry-After: 1\r\n\r\n" + body
 
 
 def _wants_json(request: web.Request) -> bool:

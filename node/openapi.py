@@ -120,7 +120,34 @@ def openapi_document() -> dict[str, Any]:
         },
         "paths": {
             "/api/v1/node": {"get": {"summary": "Node info and status", "responses": {"200": {"description": "info"}}}},
-            "/api/v1/digest": {"get": {"summary": "State digest", "responses": {"200": {"description": "digest"}}}},
+            "/api/v1/digest": {
+                "get": {
+                    "summary": "State digest, version 2 (docs/KINDS.md)",
+                    "responses": {"200": {"description": '{"state_digest": "<64 hex>", "version": 2}'}},
+                }
+            },
+            "/api/v1/digest/groups": {
+                "get": {
+                    "summary": "Group digests (state digest version 2), ascending by group public key, paginated",
+                    "parameters": [
+                        _q("after", "group id (sn_...): start after this group (the `next` link carries it)"),
+                        {
+                            "name": "limit",
+                            "in": "query",
+                            "required": False,
+                            "description": "page size",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+                        },
+                    ],
+                    "responses": {
+                        "200": {
+                            "description": '{"groups": [{"group": "sn_...", "digest": "<64 hex>"}], '
+                            '"next": "/api/v1/digest/groups?after=...&limit=..." or null, "version": 2}'
+                        },
+                        "400": {"$ref": "#/components/responses/Error"},
+                    },
+                }
+            },
             "/api/v1/callouts": _list(
                 "callouts",
                 [

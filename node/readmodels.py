@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from events.readmodel.digest import state_digest
+from events.readmodel.digest import combine_groups
 from events.readmodel.projection import project
 
 from .errors import TrackingError
 from .store import AsyncStore, EventStore, Projector
-from .store.async_store import Lane
 
 T = TypeVar("T")
 REFRESH_ATTEMPTS = 5
@@ -28,7 +26,6 @@ class ReadModels:
         self.views = store.view_store()
         self.projector = Projector(store, self.views, project, stop=lambda: astore.closing)
         self._digest_cache: tuple[tuple[int, int], str] | None = None
-        self._digest_task: asyncio.Future[str] | None = None
         self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
         self._projected_gen = 0
         self._stale_since: float | None = None
@@ -86,31 +83,24 @@ class ReadModels:
         return await self.astore.read(fn, self.views, *args, **kwargs)
 
     def digest_sync(self) -> str:
-        """Return the state digest, recomputed only when the read models or the forked set have changed."""
+        """Return the state digest (version 2) from the stored group digests, recombined only when something changed."""
         forked = self.store.forked_authors()
         # Read models only change by projecting further (the tracked position moves) and the forked set only
-        # grows, so the pair names the state; hashing every document on each status request would not scale.
+        # grows, so the pair names the state. The group digests are kept current by the store (one row per
+        # group to combine); the cache spares even that on repeated status requests.
         key = (self.views.position(), len(forked))
         cached = self._digest_cache
         if cached is not None and cached[0] == key:
             return cached[1]
-        value = state_digest(self.views, forked)
-        self._digest_cache = (key, value)
+        position, groups = self.views.digest_state()
+        value = combine_groups(groups, forked)
+        self._digest_cache = ((position, len(forked)), value)
         return value
 
     async def digest(self) -> str:
-        """Return the state digest of the read models (docs/KINDS.md, "State digest")."""
-        # On the SYNC lane, so that page queries never hold it up. One computation at a time, shared by every caller
-        # and shielded from their cancellation (a status request whose client gave up): a digest cut short would
-        # be lost (the cache keeps only whole ones) and every retry would start it again and never finish. No
-        # deadline for the same reason; it still stops at shutdown, as every read does.
-        task = self._digest_task
-        if task is None or task.done():
-            task = self._digest_task = asyncio.ensure_future(self.astore.run_read(Lane.SYNC, None, self.digest_sync))
-            task.add_done_callback(_retrieved)
-        return await asyncio.shield(task)
+        """Return the state digest of the read models, version 2 (docs/KINDS.md, "State digest")."""
+        return await self.astore.read_sync(self.digest_sync)  # SYNC lane: never behind page queries
 
-
-def _retrieved(task: asyncio.Future) -> None:
-    if not task.cancelled():
-        task.exception()  # whoever awaited it has it; this only keeps asyncio from reporting it as never retrieved
+    async def group_digests(self, after: bytes | None, limit: int) -> tuple[list[tuple[bytes, bytes]], bytes | None]:
+        """Return up to `limit` (author, group digest) pairs after author `after`, and the next page's `after` (or None)."""
+        return await self.astore.read_sync(self.views.group_digests, after, limit)

@@ -2,6 +2,7 @@
 
     writer.py      publish our own events, ingest peers' (redactions applied)     -> Writer
     watch.py       notice what another process stored in the same store            -> ExternalWrites
+    own_head.py    may we sign our next event (a peer confirmed our head)?       -> OwnHead
     readmodels.py  keep the read models current (deferred refresh, digest cache)   -> ReadModels
     reads.py       read verbs that need the store too (groups, one group, events)  -> Reads
     settings.py    the settings: peers added, credentials reloaded on change       -> SettingsKeeper
@@ -23,6 +24,7 @@ from events.ingest import IngestResult
 
 from .datadir import DataDir, Settings
 from .notices import Listener, Source, Stored
+from .own_head import OwnHead
 from .paging import FIRST_PAGE, Page, PageRequest
 from .readmodels import ReadModels
 from .reads import Reads
@@ -54,6 +56,7 @@ class NodeService:
         settings: Settings,
         data_dir: DataDir | None = None,
         clock: Callable[[], int] = now_ms,
+        own_head: OwnHead | None = None,
         read_timeout: float | None = DEFAULT_READ_TIMEOUT_S,
     ):
         self.store = store
@@ -63,9 +66,14 @@ class NodeService:
         self.settings_keeper = SettingsKeeper(settings, data_dir)
         self.read_models = ReadModels(store, self.astore)
         self.watcher = ExternalWrites(self.astore)
-        self.writer = Writer(self.astore, identity, clock, watcher=self.watcher, read_models=self.read_models)
+        # Unconfirmed unless the caller says otherwise: a data dir may be a restored backup (node/own_head.py).
+        self.own_head = own_head or OwnHead()
+        self.writer = Writer(
+            self.astore, identity, clock, watcher=self.watcher, read_models=self.read_models, own_head=self.own_head
+        )
         self.reads = Reads(self.astore, self.read_models)
         self.node_status = NodeStatus(self.astore, identity, self.settings_keeper, self.read_models)
+        self.node_status.providers.append(self._own_head_status)
         self.listeners: list[Listener] = []  # told by the "notifications" section below
 
     @property
@@ -96,6 +104,12 @@ class NodeService:
 
     async def _publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
         event = await self.writer.publish(kind, fields)
+        await self._notify([event], Source.PUBLISHED)
+        return event
+
+    async def commit_next_key(self, commitment: bytes) -> Event:
+        """Sign the log's first event, the commitment to the next key (at `init`), and tell listeners."""
+        event = await self.writer.commit_next_key(commitment)
         await self._notify([event], Source.PUBLISHED)
         return event
 
@@ -163,8 +177,12 @@ class NodeService:
         return await self.read_models.query(fn, *args, **kwargs)
 
     async def digest(self) -> str:
-        """Return the state digest of the read models (docs/KINDS.md, "State digest")."""
+        """Return the state digest of the read models, version 2 (docs/KINDS.md, "State digest")."""
         return await self.read_models.digest()
+
+    async def group_digests(self, after: bytes | None, limit: int) -> tuple[list[tuple[bytes, bytes]], bytes | None]:
+        """Return up to `limit` (author, group digest) pairs after author `after`, and the next page's `after` (or None)."""
+        return await self.read_models.group_digests(after, limit)
 
     async def groups(self, request: PageRequest = FIRST_PAGE) -> Page:
         """Return a page of known groups with event counts and fork flags (GET /api/v1/groups, /groups, `solnet list`)."""
@@ -186,6 +204,9 @@ class NodeService:
     def status_providers(self) -> list[StatusProvider]:
         """Return the list of coroutines whose dicts `info` adds (federation appends its own)."""
         return self.node_status.providers
+
+    async def _own_head_status(self) -> dict[str, Any]:
+        return self.own_head.status()
 
     async def info(self) -> dict[str, Any]:
         """Return what `solnet status` and GET /api/v1/node show."""

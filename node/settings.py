@@ -1,8 +1,11 @@
-"""The node's settings as the running node sees them: peers added at run time, credentials read again on change."""
+"""The node's settings as the running node sees them: peers added at run time, credentials read again on change;
+and the limits its HTTP edge applies to every client (`EdgeLimits`, from the environment)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 
 from .datadir import DataDir, Settings
 from .errors import ConfigError
@@ -66,3 +69,38 @@ class SettingsKeeper:
             return self.data_dir.settings_file.stat().st_mtime_ns
         except OSError:
             return None
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeLimits:
+    """What one client may hold of a node's HTTP edge, and for how long (docs/OPERATIONS.md, "Limits on clients")."""
+
+    max_connections: int = 1024
+    """Open connections in all (lowered to half the soft file-descriptor limit when that is smaller)."""
+    max_connections_per_address: int = 128
+    """Open connections from one remote address; more are answered 503 and closed at once."""
+    max_requests_per_address: int = 64
+    """Requests from one remote address being handled at once; more are answered 429."""
+    header_timeout: float = 15.0
+    """Seconds from a connection's opening (or its previous reply) to the end of its next request's headers."""
+    body_timeout: float = 30.0
+    """Seconds from the end of a request's headers to the end of its body; a slower client is dropped."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> EdgeLimits:
+        """Return the defaults, each overridden by $SOLNET_<NAME> (e.g. SOLNET_MAX_CONNECTIONS) when set; raise ConfigError."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, float | int] = {}
+        for f in fields(cls):
+            text = environ.get(f"SOLNET_{f.name.upper()}")
+            if text is None:
+                continue
+            kind = int if f.type in ("int", int) else float
+            try:
+                value = kind(text)
+            except ValueError:
+                value = 0
+            if not value > 0:
+                raise ConfigError(f"SOLNET_{f.name.upper()} must be a positive {kind.__name__}, not {text!r}", field=f.name)
+            values[f.name] = value
+        return cls(**values)

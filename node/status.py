@@ -43,6 +43,7 @@ class NodeStatus:
             "forked_group_count": len(forked),
             "fork_proofs": proofs,
             "state_digest": await self.read_models.digest(),
+            "state_digest_version": 2,
             "backend": type(self.astore.store).__name__,
         }
         for provider in self.providers:

@@ -14,10 +14,10 @@ import asyncio
 import contextlib
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from typing import Any
 
-from events import Event, ForkProof
+from events import ChainHead, Event, ForkProof
 
 from .admission import Admission
 from .client import PeerClient
@@ -26,6 +26,9 @@ from .gossip import Gossip
 from .messages import (
     FLAG_PEER_EXCHANGE,
     KNOWN_FLAGS,
+    MAX_FORK_PROOFS,
+    MAX_FRONTIER_ENTRIES,
+    OLDEST_PROTOCOL_VERSION,
     PROTOCOL_VERSION,
     Ack,
     ErrorReply,
@@ -37,22 +40,26 @@ from .messages import (
     Message,
     PeerList,
     Push,
+    Reconcile,
+    ReconcileReply,
     Want,
     WantForks,
     decode_message,
     encode_message,
 )
-from .peers import FORGED_POINTS, MALFORMED_POINTS, REPLAY_POINTS, UNREQUESTED_POINTS, PeerBook
+from .peers import FORGED_POINTS, MALFORMED_POINTS, UNREQUESTED_POINTS, PeerBook
 from .policy import ReplicationPolicy
-from .pull import SyncReport, run_pull
+from .pull import run_pull
+from .pushes import handle_push
+from .reconcile import answer_reconcile, reconcile_frontier
 from .relay import Relay
 from .replica import IngestResult, Replica
 from .serving import Reader, serve_want, want_records
-from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, frontier_of
+from .sync import DEFAULT_BATCH_BYTES, DEFAULT_BATCH_EVENTS, PullSession, SyncReport, frontier_of
 from .transport import Origin, Transport
 from .urls import learnt_url_problem
 
-_ACKED_MEMORY = 4096
+Decoder = Callable[[bytes, Any], Awaitable[Message]]
 
 
 class SyncAgent:
@@ -75,6 +82,7 @@ class SyncAgent:
         peer_exchange: bool = True,
         allow_private: bool = False,
         admission: Admission | None = None,
+        protocol_version: int = PROTOCOL_VERSION,
     ):
         self.transport = transport
         self.replica = replica
@@ -90,6 +98,7 @@ class SyncAgent:
         self.on_error = on_error
         self.peer_exchange = peer_exchange  # off: peer lists are neither merged nor handed out
         self.allow_private = allow_private  # learnt peer URLs may name private addresses (docs/PROTOCOL.md §13)
+        self.protocol_version = protocol_version  # 1: speak only the full-frontier protocol, as nodes before v2
         self._tasks: set[asyncio.Task[Any]] = set()
         self._storing = 0  # pulls and pushes under way; the last to finish flushes the replica
         self._acked: dict[str, OrderedDict[bytes, None]] = {}
@@ -116,14 +125,19 @@ class SyncAgent:
         """Charge a request refused for its size before it was read: it is malformed, whoever sent it."""
         self.book.penalise(key, MALFORMED_POINTS, "sent an oversized request", self.clock())
 
-    async def handle_bytes(self, sender: str | Origin, data: bytes, expected: type | tuple[type, ...] | None = None) -> bytes:
-        """Decode a request (of `expected` type when given), answer it, encode the reply; bad ones get ErrorReply + penalty."""
+    async def handle_bytes(
+        self, sender: str | Origin, data: bytes, expected: type | tuple[type, ...] | None = None, *, decode: Decoder | None = None
+    ) -> bytes:
+        """Decode a request (of `expected` type when given), answer it, encode the reply; bad ones get ErrorReply + penalty.
+
+        `decode` replaces `decode_message` (the node passes one that decodes a large body off its event loop).
+        """
         origin = sender if isinstance(sender, Origin) else Origin.authentic(sender)
         now = self.clock()
         if self.is_banned(origin, now):
             return encode_message(ErrorReply("banned", "this node does not talk to you for now"))
         try:
-            message = decode_message(data, expected)
+            message = await decode(data, expected) if decode is not None else decode_message(data, expected)
         except (MessageError, UnexpectedMessageError) as exc:
             self.book.penalise(origin.key, MALFORMED_POINTS, f"malformed request: {exc}", now)
             return encode_message(ErrorReply(exc.code, str(exc)[:512]))
@@ -143,14 +157,21 @@ class SyncAgent:
         Penalties go to the origin's transport key; what the sender holds is learnt only under a confirmed URL.
         """
         origin = sender if isinstance(sender, Origin) else Origin.authentic(sender)
-        if isinstance(message, Hello):
-            if message.version != PROTOCOL_VERSION:
-                return ErrorReply("unsupported_protocol", f"this node speaks protocol {PROTOCOL_VERSION} only")
-            return self.hello_message()
+        version = message.version if isinstance(message, Hello) else 0  # a v1-only node takes 1 only, as nodes before v2
+        if version >= OLDEST_PROTOCOL_VERSION and (version == 1 or self.protocol_version > 1):
+            return self.hello_message(version)
+        if isinstance(message, Hello) or (isinstance(message, Reconcile) and self.protocol_version < 2):
+            return ErrorReply("unsupported_protocol", f"this node speaks protocols 1 to {self.protocol_version}")
+        if isinstance(message, Reconcile):  # what the policy excludes is not listed, as it is left out of a frontier
+            forked = [p.author for p in await self.replica.fork_proofs()]
+            return await answer_reconcile(self.replica, message, forked, keep=self.policy.replicates)
         if isinstance(message, Frontier):
             if origin.url is not None:
                 self.gossip.learn_frontier(origin.url, message)
-            return await self.frontier()
+            mine = await self.frontier()
+            if len(mine.entries) > MAX_FRONTIER_ENTRIES:  # not a fault of the asker's: say so, nobody is penalised
+                return ErrorReply("frontier_too_large", f"more than {MAX_FRONTIER_ENTRIES} authors: use protocol 2")
+            return mine
         if isinstance(message, Want):
             return await serve_want(
                 self.replica, message, self.policy, max_events=self.max_batch_events, max_bytes=self.max_batch_bytes
@@ -175,10 +196,11 @@ class SyncAgent:
             read_records, want, self.policy, max_events=self.max_batch_events, max_bytes=self.max_batch_bytes
         )
 
-    def hello_message(self) -> Hello:
-        """Return this node's Hello (without the peer-exchange flag when exchange is off)."""
+    def hello_message(self, version: int | None = None) -> Hello:
+        """Return this node's Hello for `version` (at most ours; default ours), without the peer-exchange flag when off."""
+        version = self.protocol_version if version is None else min(version, self.protocol_version)
         flags = KNOWN_FLAGS if self.peer_exchange else KNOWN_FLAGS & ~FLAG_PEER_EXCHANGE
-        return Hello(PROTOCOL_VERSION, self.group, flags, self.max_batch_events, self.max_batch_bytes)
+        return Hello(version, self.group, flags, self.max_batch_events, self.max_batch_bytes)
 
     async def frontier(self) -> Frontier:
         """Return this node's current Frontier (authors the policy excludes left out)."""
@@ -186,45 +208,7 @@ class SyncAgent:
         return frontier_of(await self.replica.heads(), forked, self.policy)
 
     async def _on_push(self, origin: Origin, push: Push) -> Ack:
-        now = self.clock()
-        sender = origin.url
-        acked = self._acked.setdefault(origin.url or origin.key, OrderedDict())
-        if push.events and all(e.id in acked for e in push.events):
-            self.book.penalise(origin.key, REPLAY_POINTS, "replayed a push this node already acknowledged", now)
-            return Ack(0, len(push.events), 0, 0)
-        if sender is not None:
-            self.gossip.learn_events(sender, push.events)
-            self.gossip.learn_heads(sender, push.heads)
-        known = await self.replica.heads() if push.events else {}
-        wanted = self.admission.take_events(origin.key, sender, push.events, self.policy, known)
-        self._storing += 1
-        try:
-            result = await self.replica.ingest(wanted) if wanted else IngestResult()
-        finally:
-            self._storing -= 1
-        if wanted:
-            await self._flush_when_idle()
-        forged = [r for r in result.misbehaviour if r.code != "seq_gap"]
-        if forged:
-            self.book.penalise(origin.key, FORGED_POINTS, f"pushed invalid events ({forged[0].code})", now)
-        for event in result.stored:
-            acked[event.id] = None
-        while len(acked) > _ACKED_MEMORY:
-            acked.popitem(last=False)
-        self._after_ingest(result, origin=sender)
-        heads = await self.replica.heads()
-        offered = self.admission.take_entries(origin.key, sender, push.heads, self.policy, heads) if push.heads else []
-        behind = {e.author: e for e in offered if e.author not in heads or heads[e.author].seq < e.seq}
-        for r in result.rejected:
-            if r.code in ("seq_gap", "broken_link") and r.author not in behind:
-                behind[r.author] = FrontierEntry(r.author, r.seq, r.event_id)
-        fresh = [e for e in behind.values() if self._pulling.get(e.author, 0) < e.seq]
-        if fresh and sender is not None:  # a sender with no confirmed URL cannot be pulled from
-            # Marked before the pull starts: announcements handled meanwhile must not start a second pull.
-            for entry in fresh:
-                self._pulling[entry.author] = entry.seq
-            self._spawn(self._pull_announced(sender, fresh))
-        return Ack(len(result.stored), result.duplicates, len(result.forks), len(result.rejected))
+        return await handle_push(self, origin, push)
 
     async def _on_fork_proofs(self, sender: str | None, proofs: Sequence[ForkProof]) -> Ack:
         new = []
@@ -245,30 +229,38 @@ class SyncAgent:
 
     async def hello(self, peer: str) -> Hello:
         """Exchange Hello with a peer and remember its group key; raise ProtocolError on failure."""
-        reply = await self.request(peer, self.hello_message(), Hello)
+        reply = await self.client.greet(peer, self.hello_message)
         self.book.add(peer, reply.group)
         return reply
 
     async def sync_with(self, peer: str, *, greet: bool = False) -> SyncReport:
-        """Exchange frontiers with `peer`, pull what it has and we lack, trade fork proofs; never raises ProtocolError.
+        """Reconcile (v2) or trade frontiers (v1) with `peer`, pull what we lack, trade fork proofs; never raises ProtocolError.
 
-        With `greet`, a peer whose group key is not known yet gets a Hello first (a failure is the sync's to report).
+        With `greet`, a peer whose group key or version is unknown gets a Hello first (a failure is the sync's to report).
         """
-        if greet and self.book.health(peer).group is None:
+        if greet and (self.book.health(peer).group is None or self.client.version(peer) is None):
             with contextlib.suppress(ProtocolError):
                 await self.hello(peer)
         try:
-            ours = await self.frontier()
-            theirs = await self.request(peer, ours, Frontier)
+            forked = [p.author for p in await self.replica.fork_proofs()]
+            heads = None
+            if (self.client.version(peer) or 1) >= 2:
+                penalise = lambda exc: self.book.penalise(peer, MALFORMED_POINTS, f"malformed reply: {exc}", self.clock())  # noqa: E731
+                ask = lambda request: self.request(peer, request, ReconcileReply)  # noqa: E731
+                theirs, heads = await reconcile_frontier(ask, self.replica, forked, penalise)
+            elif len((mine := await self.frontier()).entries) > MAX_FRONTIER_ENTRIES:
+                return SyncReport(peer, False, error=f"our frontier is too large for protocol 1, which {peer} speaks")
+            else:
+                theirs = await self.request(peer, mine, Frontier)
             self.gossip.learn_frontier(peer, theirs)
-            report = await self._pull(peer, theirs)
+            report = await self._pull(peer, theirs, heads)
             if not report.complete:
                 return report
-            fetch = [a for a in theirs.forked if a not in set(ours.forked) and self.policy.replicates(a)]
+            fetch = [a for a in theirs.forked if a not in set(forked) and self.policy.replicates(a)][:MAX_FORK_PROOFS]
             if fetch:
                 got = await self.request(peer, WantForks(tuple(fetch)), ForkProofs)
                 await self._on_fork_proofs(peer, got.proofs)
-            send = [a for a in ours.forked if a not in set(theirs.forked)]
+            send = [a for a in forked if a not in set(theirs.forked)][:MAX_FORK_PROOFS]
             if send:
                 await self.request(peer, ForkProofs(tuple(await self.replica.fork_proofs(send))), Ack)
                 self._relay.peer_holds_proofs(peer, send)
@@ -276,9 +268,9 @@ class SyncAgent:
         except ProtocolError as exc:
             return SyncReport(peer, False, error=str(exc))
 
-    async def _pull(self, peer: str, theirs: Frontier) -> SyncReport:
+    async def _pull(self, peer: str, theirs: Frontier, heads: Mapping[bytes, ChainHead] | None = None) -> SyncReport:
         forked = [p.author for p in await self.replica.fork_proofs()]
-        heads = await self.replica.heads()
+        heads = await self.replica.heads() if heads is None else heads
         # New authors on offer are taken only as the admission says (a chosen peer, within its quota).
         theirs = Frontier(tuple(self.admission.take_entries(peer, peer, theirs.entries, self.policy, heads)), theirs.forked)
         session = PullSession(
@@ -332,7 +324,7 @@ class SyncAgent:
     async def _pull_announced(self, peer: str, heads: list[FrontierEntry]) -> None:
         # One pull per author at a time (the caller marked them in _pulling): a second would fetch a second copy.
         try:
-            await self._pull(peer, Frontier(tuple(heads)))
+            await self._pull(peer, Frontier(tuple(heads)), await self.replica.heads_of([e.author for e in heads]))
         finally:
             for entry in heads:
                 if self._pulling.get(entry.author) == entry.seq:

@@ -53,6 +53,10 @@ class Gossip:
         """True iff `peer` is known to hold `author`'s event at `seq`."""
         return self._known.get(peer, {}).get(author, 0) >= seq
 
+    def holder(self, author: bytes, seq: int) -> str | None:
+        """Return a peer known to hold `author`'s event at `seq`, or None."""
+        return next((peer for peer, held in self._known.items() if held.get(author, 0) >= seq), None)
+
     def lacking(self, peer: str, events: Iterable[Event]) -> list[Event]:
         """Return the events `peer` is not known to hold."""
         return [e for e in events if not self.has(peer, e.author, e.seq)]

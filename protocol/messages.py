@@ -32,6 +32,7 @@ from .fields import (
     MAX_WANT_ITEMS,
     MAX_WANT_LIMIT,
 )
+from .framing import check_frame
 from .message_types import (
     FLAG_ACCEPTS_PUSH,
     FLAG_PEER_EXCHANGE,
@@ -51,6 +52,7 @@ from .message_types import (
     WantForks,
     WantItem,
 )
+from .recon_messages import Reconcile, ReconcileReply
 
 __all__ = [
     "FLAG_ACCEPTS_PUSH",
@@ -69,6 +71,7 @@ __all__ = [
     "MAX_WANT_ITEMS",
     "MAX_WANT_LIMIT",
     "MESSAGE_TYPES",
+    "OLDEST_PROTOCOL_VERSION",
     "PROTOCOL_VERSION",
     "Ack",
     "ErrorReply",
@@ -81,6 +84,8 @@ __all__ = [
     "PeerInfo",
     "PeerList",
     "Push",
+    "Reconcile",
+    "ReconcileReply",
     "Want",
     "WantForks",
     "WantItem",
@@ -93,6 +98,8 @@ __all__ = [
     "decode_message",
     "decode_peer_list",
     "decode_push",
+    "decode_reconcile",
+    "decode_reconcile_reply",
     "decode_want",
     "decode_want_forks",
     "encode_ack",
@@ -104,16 +111,32 @@ __all__ = [
     "encode_message",
     "encode_peer_list",
     "encode_push",
+    "encode_reconcile",
+    "encode_reconcile_reply",
     "encode_want",
     "encode_want_forks",
 ]
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+"""The newest peer protocol this node speaks; version 1 (full frontiers, no reconcile) is still spoken to old peers."""
+OLDEST_PROTOCOL_VERSION = 1
 
-Message = Hello | Frontier | Want | EventBatch | ForkProofs | PeerList | Push | Ack | WantForks | ErrorReply
-MESSAGE_TYPES: dict[int, Any] = {
-    cls.TAG: cls for cls in (Hello, Frontier, Want, EventBatch, ForkProofs, PeerList, Push, Ack, WantForks, ErrorReply)
-}
+Message = (
+    Hello
+    | Frontier
+    | Want
+    | EventBatch
+    | ForkProofs
+    | PeerList
+    | Push
+    | Ack
+    | WantForks
+    | ErrorReply
+    | Reconcile
+    | ReconcileReply
+)
+_ALL = (Hello, Frontier, Want, EventBatch, ForkProofs, PeerList, Push, Ack, WantForks, ErrorReply, Reconcile, ReconcileReply)
+MESSAGE_TYPES: dict[int, Any] = {cls.TAG: cls for cls in _ALL}
 M = TypeVar("M")
 _EVENT_BATCH_PREFIX = bytes([0x92, EventBatch.TAG])
 
@@ -157,7 +180,12 @@ def _decode_event_batch(data: bytes) -> EventBatch:
 
 
 def decode_message(data: bytes, expected: type[M] | tuple[type, ...] | None = None) -> M:
-    """Decode one message; raise MessageError unless it is canonical, within limits and (if given) of `expected` type."""
+    """Decode one message; raise MessageError unless it is canonical, within limits and (if given) of `expected` type.
+
+    The framing is checked first (`protocol.framing`), so a body whose headers break its message's shape is refused
+    before any of it is decoded.
+    """
+    check_frame(data)
     if data[:2] == _EVENT_BATCH_PREFIX:
         cls: Any = EventBatch
         message = _decode_event_batch(data)
@@ -196,3 +224,5 @@ encode_push, decode_push = _pair(Push)
 encode_ack, decode_ack = _pair(Ack)
 encode_want_forks, decode_want_forks = _pair(WantForks)
 encode_error, decode_error = _pair(ErrorReply)
+encode_reconcile, decode_reconcile = _pair(Reconcile)
+encode_reconcile_reply, decode_reconcile_reply = _pair(ReconcileReply)

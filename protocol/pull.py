@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from events import Event
@@ -20,24 +19,10 @@ from events import Event
 from .errors import ProtocolError
 from .messages import EventBatch, Want
 from .replica import IngestResult, Replica
-from .sync import PullSession
+from .sync import PullSession, SyncReport  # noqa: F401  (SyncReport: its old home)
 
 MAX_INGEST_EVENTS = 5000
 MAX_BUFFERED_EVENTS = 4000  # stop asking while this many accepted events wait for the replica
-
-
-@dataclass(frozen=True, slots=True)
-class SyncReport:
-    """The outcome of one sync with a peer."""
-
-    peer: str
-    complete: bool
-    stored: int = 0
-    duplicates: int = 0
-    forks: int = 0
-    rejected: int = 0
-    violations: tuple[str, ...] = ()
-    error: str = ""
 
 
 async def run_pull(

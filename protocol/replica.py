@@ -9,6 +9,8 @@ from events import ChainHead, Event, ForkProof, Mode
 from events.fork import MAX_RUN
 from events.ingest import FORK_CODES, IngestResult, Rejection, decide
 
+from .ranges import Fingerprint, KeyRange, SortedHeads
+
 __all__ = ["FORK_CODES", "IngestResult", "MemoryReplica", "Rejection", "Replica"]
 
 
@@ -27,6 +29,18 @@ class Replica(Protocol):
 
     async def read_log(self, author: bytes, from_seq: int, limit: int) -> list[Event]:
         """Return up to `limit` stored events of `author` with seq >= `from_seq`, in seq order."""
+        ...
+
+    async def heads_of(self, authors: Sequence[bytes]) -> Mapping[bytes, ChainHead]:
+        """Return the newest stored event of each of `authors` that has one."""
+        ...
+
+    async def head_ranges(self, ranges: Sequence[KeyRange], limit: int) -> list[list[ChainHead]]:
+        """Return, for each key range, up to `limit` heads of the authors in it, ascending (one call for many ranges)."""
+        ...
+
+    async def fingerprints(self, ranges: Sequence[KeyRange]) -> list[Fingerprint]:
+        """Return the fingerprint of the stored heads in each range (protocol/ranges.py), without loading all heads."""
         ...
 
     async def ingest(self, events: Sequence[Event]) -> IngestResult:
@@ -58,6 +72,7 @@ class MemoryReplica:
         self._logs: dict[bytes, list[Event]] = {}
         self._ids: set[bytes] = set()
         self._proofs: dict[bytes, ForkProof] = {}
+        self._sorted = SortedHeads()  # the heads in author order, for reconciliation
 
     async def heads(self) -> dict[bytes, ChainHead]:
         """Return the newest stored event of every author."""
@@ -68,6 +83,18 @@ class MemoryReplica:
         log = self._logs.get(author, [])
         start = max(from_seq, 1) - 1
         return log[start : start + max(limit, 0)]
+
+    async def heads_of(self, authors: Sequence[bytes]) -> dict[bytes, ChainHead]:
+        """Return the newest stored event of each of `authors` that has one."""
+        return await self._sorted.heads_of(authors)
+
+    async def head_ranges(self, ranges: Sequence[KeyRange], limit: int) -> list[list[ChainHead]]:
+        """Return, for each range, up to `limit` heads of the authors in it, ascending."""
+        return await self._sorted.head_ranges(ranges, limit)
+
+    async def fingerprints(self, ranges: Sequence[KeyRange]) -> list[Fingerprint]:
+        """Return the fingerprint of the heads in each range."""
+        return await self._sorted.fingerprints(ranges)
 
     async def flush(self) -> None:
         """Nothing is derived from the logs here."""
@@ -96,6 +123,7 @@ class MemoryReplica:
         for event in result.stored:  # each author's in seq order, continuing after its head
             self._logs.setdefault(event.author, []).append(event)
             self._ids.add(event.id)
+            self._sorted.put(ChainHead.of(event))
         for proof in result.forks:
             self._proofs.setdefault(proof.author, proof)
         return result

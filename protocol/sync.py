@@ -40,6 +40,20 @@ DEFAULT_BATCH_BYTES = 1024 * 1024
 MAX_CARRY = 1024
 
 
+@dataclass(frozen=True, slots=True)
+class SyncReport:
+    """The outcome of one sync with a peer."""
+
+    peer: str
+    complete: bool
+    stored: int = 0
+    duplicates: int = 0
+    forks: int = 0
+    rejected: int = 0
+    violations: tuple[str, ...] = ()
+    error: str = ""
+
+
 def frontier_of(
     heads: Mapping[bytes, ChainHead], forked: Sequence[bytes] = (), policy: ReplicationPolicy | None = None
 ) -> Frontier:

@@ -40,7 +40,19 @@ from events.errors import PayloadMismatchError as PayloadMismatch
 from events.errors import TrailingBytesError as Trailing
 from events.errors import UnsupportedVersionError as UnsupportedVersion
 from events.header import Header
+from events.readmodel import (
+    COLLECTIONS,
+    MemoryView,
+    Put,
+    digest_entry,
+    entry_hash,
+    group_digests,
+    state_digest,
+    state_digest_v2,
+)
 from tools import ref_ed25519 as ref
+from tools.recon_vectors import reconcile_vectors
+from tools.rotation_vectors import rotation
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "vectors"
 T0 = 1_700_000_000_000
@@ -644,6 +656,44 @@ def peer_urls() -> dict:
     return {"cases": cases}
 
 
+def digests() -> dict:
+    """Documents of three authors (collections whose digest order is not their alphabetical order), and both digests."""
+    a, b, c = (Identity.from_seed(seed(n)).public_key for n in (1, 2, 3))
+    puts = [
+        Put("groups", b, b, None, {"name": "Bob's group", "since": T0}),
+        Put("callouts", hashlib.sha256(b"callout 1").digest(), b, None, {"title": "Eviction watch", "open": True}),
+        Put("groups", a, a, None, {"name": "Alice's group", "since": T0 + 1}),
+        Put("pledges", hashlib.sha256(b"pledge 1").digest(), a, hashlib.sha256(b"callout 1").digest(), {"people": 3}),
+        Put("callouts", hashlib.sha256(b"callout 2").digest(), a, None, {"title": "Rent strike", "open": False}),
+        Put("positions", hashlib.sha256(b"proposal").digest() + c, c, hashlib.sha256(b"proposal").digest(), {"v": "for"}),
+        Put("reports", hashlib.sha256(b"report").digest(), c, b"short", {"b": 1, "a": -2}),
+    ]
+    view = MemoryView()
+    view.apply(puts)
+    forked = [c]
+    ordered = [put for collection in COLLECTIONS for put in view.scan(collection)]
+    return {
+        "documents": [
+            {"collection": p.collection, "key": p.key.hex(), "author": p.author.hex(), "ref": tagged(p.ref), "doc": tagged(p.doc)}
+            for p in puts
+        ],
+        "forked": [k.hex() for k in forked],
+        "entries": [
+            {
+                "collection": p.collection,
+                "key": p.key.hex(),
+                "entry": digest_entry(p).hex(),
+                "hash": entry_hash(digest_entry(p)).hex(),
+            }
+            for p in ordered
+        ],
+        "groups": [{"author": author.hex(), "digest": digest.hex()} for author, digest in group_digests(view)],
+        "state_digest_v1": state_digest(view, forked),
+        "state_digest_v2": state_digest_v2(view, forked),
+        "empty": {"state_digest_v1": state_digest(MemoryView()), "state_digest_v2": state_digest_v2(MemoryView())},
+    }
+
+
 def check_records(doc: dict) -> None:
     """Fail loudly if a record case does not raise what it says (the generator must not write wrong vectors)."""
     for case in doc["invalid_records"]:
@@ -671,6 +721,9 @@ def main() -> None:
     write("fork.json", forks())
     write("bundle.json", bundles())
     write("peer_urls.json", peer_urls())
+    write("rotation.json", rotation())
+    write("reconcile.json", reconcile_vectors())
+    write("digest.json", digests())
     print(f"wrote {len(list(OUT.glob('*.json')))} vector files to {OUT}")
 
 

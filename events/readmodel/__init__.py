@@ -1,6 +1,21 @@
 """Read models: what the event set means, as pure values (documents, projections, joins, the state digest)."""
 
-from .digest import DIGEST_PREFIX, digest_entry, digest_of, state_digest
+from .digest import (
+    DIGEST_PREFIX,
+    DIGEST_V2_PREFIX,
+    GROUP_PREFIX,
+    GroupHasher,
+    combine_groups,
+    digest_entry,
+    digest_of,
+    entry_hash,
+    entry_of,
+    group_digest,
+    group_digests,
+    group_hasher,
+    state_digest,
+    state_digest_v2,
+)
 from .joins import CalloutSummary, NeedTotal, Tally, callout_summary, proposal_tally
 from .memory import MemoryView, replay
 from .projection import (
@@ -28,6 +43,9 @@ __all__ = [
     "COLLECTIONS",
     "DECISIONS",
     "DIGEST_PREFIX",
+    "DIGEST_V2_PREFIX",
+    "GROUP_PREFIX",
+    "GroupHasher",
     "FOLLOWS",
     "GROUPS",
     "PLEDGES",
@@ -43,13 +61,20 @@ __all__ = [
     "Tally",
     "ViewReader",
     "callout_summary",
+    "combine_groups",
     "digest_entry",
     "digest_of",
+    "entry_hash",
+    "entry_of",
     "follow_key",
+    "group_digest",
+    "group_digests",
+    "group_hasher",
     "make_put",
     "position_key",
     "project",
     "proposal_tally",
     "replay",
     "state_digest",
+    "state_digest_v2",
 ]

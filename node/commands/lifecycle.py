@@ -7,9 +7,14 @@ import asyncio
 import os
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
+from events import Identity
+
 from ..datadir import DataDir
+from ..own_head import ServingState
+from ..recovery import KIT_FILE, PASSPHRASE_ENV, new_kit, write_kit
 from ..service import NodeService
 from ..settings import SettingsKeeper
 from .common import CliError, open_service, with_service
@@ -19,11 +24,12 @@ DEFAULT_LISTEN = "127.0.0.1:8470"
 
 def cmd_init(args: argparse.Namespace) -> int:
     data = DataDir.at(args.data)
+    kit_path = _kit_path(args, data)
     passphrase = os.environ.get("SOLNET_PASSPHRASE", "").encode() or None
     identity, token = data.init(args.name, passphrase)
     if args.database:
         data.save(replace(data.settings(), database_url=args.database))
-    _publish_profile(args, args.name)
+    _create_log(args, data, identity, kit_path)
     print(f"Created a node for {args.name!r} in {data.path}")
     print(f"group id:  {identity.group_id}")
     print(f"API token: {token}")
@@ -31,13 +37,24 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _publish_profile(args: argparse.Namespace, name: str) -> None:
-    """Publish the group's first profile, so peers see its name from the start."""
+def _kit_path(args: argparse.Namespace, data: DataDir) -> Path:
+    path = Path(getattr(args, "recovery_kit", None) or data.path / KIT_FILE)
+    if path.exists():
+        raise CliError(f"{path} exists already: give --recovery-kit a new file")
+    return path
+
+
+def _create_log(args: argparse.Namespace, data: DataDir, identity: Identity, kit_path: Path) -> None:
+    """Write the recovery kit, then sign the log's first events: the commitment to the kit's key, the profile."""
+    kit = new_kit(identity.public_key)
+    write_kit(kit_path, kit, os.environ.get(PASSPHRASE_ENV, "").encode() or None)
 
     async def body(service: NodeService) -> Any:
-        return await service.publish("group.profile", {"name": name})
+        await service.commit_next_key(kit.commitment)
+        return await service.publish("group.profile", {"name": args.name})  # peers see the name from the start
 
-    with_service(args, body)
+    with_service(args, body, fresh_identity=True)  # the key was generated just now: no other copy of its log exists
+    print(f"recovery kit: {kit_path} (the group's next key: print it or copy it offline, then delete it here)")
 
 
 def _parse_listen(text: str) -> tuple[str, int]:
@@ -47,13 +64,18 @@ def _parse_listen(text: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-def serve(args: argparse.Namespace, banner: Callable[[str], None] | None = None) -> int:
-    """Run the node's HTTP server (API, peer endpoints, gossip, web page) until interrupted."""
+def serve(args: argparse.Namespace, banner: Callable[[str], None] | None = None, *, fresh_identity: bool = False) -> int:
+    """Run the node's HTTP server (API, peer endpoints, gossip, web page) until interrupted.
+
+    It publishes only once a peer confirmed its own head (or the operator said it is the only copy).
+    """
     from ..app import create_app, run_app
     from ..extras import node_extras
 
     host, port = _parse_listen(args.listen)
-    service = open_service(args)
+    service = open_service(args, fresh_identity=fresh_identity)
+    if service.data_dir is not None:  # `solnet publish` meanwhile asks whether this node's head is confirmed
+        ServingState(service.data_dir.path).hold(service.own_head)
     for url in getattr(args, "peer", None) or ():
         service.add_peer(url, persist=False)  # for this run only
     app = create_app(service, extras=node_extras(service, args))
@@ -81,16 +103,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     """Initialise the data dir if needed, then serve, saying where the page and the token are."""
     data = DataDir.at(args.data)
-    if not data.exists():
+    fresh = not data.exists()
+    if fresh:
+        kit_path = _kit_path(args, data)
         identity, _ = data.init(args.name)
-        _publish_profile(args, args.name)
+        _create_log(args, data, identity, kit_path)
         print(f"solnet: created a node for {args.name!r} ({identity.group_id}) in {data.path}")
 
     def banner(url: str) -> None:
         print(f"solnet: open {url} in a browser; log in with the API token in {data.token_file}")
         print("solnet: press Ctrl+C to stop")
 
-    return serve(args, banner)
+    return serve(args, banner, fresh_identity=fresh)
 
 
 def cmd_peer_add(args: argparse.Namespace) -> int:

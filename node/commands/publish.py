@@ -8,7 +8,7 @@ from typing import Any
 from events.kinds import FAMILIES
 
 from ..service import NodeService
-from .common import CliError, print_json, with_service
+from .common import CliError, confirm_own_head, print_json, with_service
 
 _CLI_DEFAULTS = {"callout.published": {"needs": "people"}}
 """Defaults that make the shortest commands work: a callout without --needs asks for people."""
@@ -32,6 +32,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         fields.setdefault(field, default)
 
     async def body(service: NodeService) -> Any:
+        await confirm_own_head(service)
         return await service.publish(spec.kind, fields)
 
     event = with_service(args, body)
@@ -49,6 +50,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
     fields = {"event": args.event_id, "reason": args.reason}
 
     async def body(service: NodeService) -> Any:
+        await confirm_own_head(service)
         return await service.publish("log.redact", fields)
 
     event = with_service(args, body)

@@ -11,6 +11,7 @@ from events.readmodel.projection import CAMPAIGNS, PLEDGES, REPORTS
 
 from .. import queries
 from ..assembly_queries import assemblies_json
+from ..own_head import ServingState
 from ..paging import Page, page_request
 from ..service import NodeService
 from .common import CliError, print_json, with_service
@@ -111,6 +112,9 @@ def cmd_status(args: argparse.Namespace) -> int:
         info["data_dir"] = str(service.data_dir.path) if service.data_dir else None
         info["peers_configured"] = list(service.settings.peers)
         info["peer_health"] = _peer_health(service)
+        # This process's own head says nothing about the serving node's: show the serving node's, if one runs.
+        serving = ServingState(service.data_dir.path).serving_state() if service.data_dir else None
+        info["own_head"] = serving or {"confirmed": None, "note": "no node serves this data dir now"}
         return info
 
     info = with_service(args, body)
@@ -137,5 +141,5 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         return count, await service.digest()
 
     count, digest = with_service(args, body)
-    print(f"rebuilt the read models from {count} event(s); state digest {digest}")
+    print(f"rebuilt the read models from {count} event(s); state digest (version 2) {digest}")
     return 0

@@ -6,9 +6,11 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from events import ChainHead, Event, ForkProof, Mode
 from events.ingest import IngestResult
+from protocol.ranges import Fingerprint, KeyRange
 
 from ..notices import Source
 from ..service import NodeService
+from .frontier_index import FrontierIndex
 
 
 class NodeReplica:
@@ -17,6 +19,20 @@ class NodeReplica:
     def __init__(self, service: NodeService, mode: Mode = Mode.HEAD):
         self.service = service
         self.mode = mode
+        self.index = FrontierIndex(service.store)
+
+    async def heads_of(self, authors: Sequence[bytes]) -> dict[bytes, ChainHead]:
+        """Return the newest stored event of each of `authors` that has one."""
+        return await self.service.astore.read_sync(self.service.store.heads_of, list(authors))
+
+    async def head_ranges(self, ranges: Sequence[KeyRange], limit: int) -> list[list[ChainHead]]:
+        """Return, for each range, up to `limit` heads of the authors in it, ascending (from the store's author index)."""
+        store, spans = self.service.store, list(ranges)
+        return await self.service.astore.read_sync(lambda: [store.head_range(r.lo, r.hi, limit) for r in spans])
+
+    async def fingerprints(self, ranges: Sequence[KeyRange]) -> list[Fingerprint]:
+        """Return the fingerprint of the stored heads in each range (bucket sums kept by FrontierIndex)."""
+        return await self.service.astore.read_sync(self.index.fingerprints, list(ranges))
 
     async def heads(self) -> Mapping[bytes, ChainHead]:
         """Return the newest stored event of every author."""

@@ -1,5 +1,8 @@
 """The peer endpoints (POST /peer/v1/...): size limits before reading, decoding and checks in SyncAgent.handle_bytes.
 
+A body's framing is checked as it arrives (`protocol.framing.FrameCheck`): reading stops at the first header that
+breaks its message's shape, so a hostile body costs what was read of it. A large body is decoded off the event loop.
+
 Every reply is one protocol message (application/x-solnet-msgpack); an `error` reply's HTTP status comes
 from node/http_errors.py. A `want` is answered from the stored record bytes as they are, without decoding
 and re-encoding events: the records are read for the want (at most one batch, 4 MiB), then written behind the
@@ -14,15 +17,28 @@ import struct
 
 from aiohttp import web
 
-from protocol import MAX_MESSAGE_SIZE, ErrorReply, ForkProofs, Frontier, Hello, Origin, PeerList, Push, Want, WantForks
+from protocol import (
+    MAX_MESSAGE_SIZE,
+    ErrorReply,
+    ForkProofs,
+    Frontier,
+    Hello,
+    Origin,
+    PeerList,
+    Push,
+    Reconcile,
+    Want,
+    WantForks,
+)
 from protocol.errors import MessageError, UnexpectedMessageError
+from protocol.framing import FrameCheck
 from protocol.messages import MAX_URL_LENGTH, decode_message, encode_message
 
 from ..bodies import CHUNK as _CHUNK
-from ..bodies import read_body
+from ..bodies import Check, read_body
 from ..http_errors import peer_status
 from .scheduler import Federation
-from .transport import CONTENT_TYPE, PEER_HEADER
+from .transport import CONTENT_TYPE, OFFLOAD_BYTES, PEER_HEADER, decode_off_loop
 
 FEDERATION = web.AppKey("federation", Federation)
 """The app's Federation: its agent answers the requests, its claims say who sent them."""
@@ -36,6 +52,7 @@ BODY_LIMITS = {
     "push": MAX_MESSAGE_SIZE,
     "forks": MAX_MESSAGE_SIZE,
     "peers": 256 * 1024,
+    "reconcile": 512 * 1024,  # at most 4,096 checks holding at most 16,384 ids: under 300 KB
 }
 EXPECTED: dict[str, type | tuple[type, ...]] = {
     "hello": Hello,
@@ -44,6 +61,7 @@ EXPECTED: dict[str, type | tuple[type, ...]] = {
     "push": Push,
     "forks": (ForkProofs, WantForks),
     "peers": PeerList,
+    "reconcile": Reconcile,
 }
 _URL = re.compile(r"https?://[!-~]+")
 _ERROR_PREFIX = bytes([0x93, ErrorReply.TAG])
@@ -91,10 +109,11 @@ async def _handle(request: web.Request) -> web.StreamResponse:
         return _error("bad_content_type", f"peer requests are {CONTENT_TYPE}, not {content_type or 'untyped'!r:.60}")
     federation = request.app[FEDERATION]
     key = remote_key(request)
-    body = await read_body(request, limit)
+    framing = FrameCheck(limit)
+    body = await read_body(request, limit, _fits(framing))
     if body is None:
         federation.count_oversized(key)
-        return _error("body_too_large", f"a {name} request has at most {limit} bytes")
+        return await _unread(request, _error("body_too_large", f"a {name} request has at most {limit} bytes"))
     greeting = None
     if name == "hello":
         with contextlib.suppress(MessageError, UnexpectedMessageError):
@@ -102,7 +121,35 @@ async def _handle(request: web.Request) -> web.StreamResponse:
     origin = federation.origin(key, claimed_url(request), greeting.group if greeting else None)
     if name == "want":
         return await _serve_want(request, federation, origin, body)
-    return _reply(await federation.agent.handle_bytes(origin, body, EXPECTED[name]))
+    # A body whose framing was refused is passed on as read so far: decoding it fails at the same header, at once.
+    decode = decode_off_loop if len(body) > OFFLOAD_BYTES else None
+    return await _unread(request, _reply(await federation.agent.handle_bytes(origin, body, EXPECTED[name], decode=decode)))
+
+
+async def _unread(request: web.Request, response: web.Response) -> web.Response:
+    """Send `response` and close the connection if the request's body was refused before its end, instead of
+    aiohttp reading (and discarding) the rest of it for up to its lingering time: a refused body costs only what
+    was read of it."""
+    if request.content.is_eof():
+        return response
+    response.force_close()
+    await response.prepare(request)
+    await response.write_eof()
+    request.protocol.force_close()  # (the reply is in the transport's buffer, which closing flushes first)
+    return response
+
+
+def _fits(framing: FrameCheck) -> Check:
+    """Return a body-reading check that feeds each piece to `framing`: reading stops at the first bad header."""
+
+    def check(piece: bytes) -> bool:
+        try:
+            framing.feed(piece)
+        except MessageError:
+            return False
+        return True
+
+    return check
 
 
 async def _serve_want(request: web.Request, federation: Federation, origin: Origin, body: bytes) -> web.StreamResponse:
@@ -119,7 +166,7 @@ async def _serve_want(request: web.Request, federation: Federation, origin: Orig
     head = bytes([0x92, 0x04]) + _array_header(len(records))
     response = web.StreamResponse(status=200, headers={"Content-Type": CONTENT_TYPE})
     response.content_length = len(head) + size
-    try:
+    with contextlib.suppress(ConnectionResetError):  # the peer hung up mid-reply (stopped, timed out): its loss
         await response.prepare(request)
         await response.write(head)
         buffered: list[bytes] = []
@@ -133,11 +180,9 @@ async def _serve_want(request: web.Request, federation: Federation, origin: Orig
         if buffered:
             await response.write(b"".join(buffered))
         await response.write_eof()
-    except ConnectionResetError:  # the peer hung up mid-reply (it timed out or stopped): its loss, not our failure
-        pass
     return response
 
 
 def setup_peer_routes(app: web.Application) -> None:
-    """Add POST /peer/v1/{hello,frontier,want,push,forks,peers} to `app` (which must hold FEDERATION)."""
+    """Add POST /peer/v1/{hello,frontier,want,push,forks,peers,reconcile} to `app` (which must hold FEDERATION)."""
     app.router.add_post("/peer/v1/{name}", _handle)

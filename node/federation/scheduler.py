@@ -27,6 +27,8 @@ from events import Mode, group_id_text
 from protocol import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
+    OLDEST_PROTOCOL_VERSION,
+    PROTOCOL_VERSION,
     TRUSTED,
     Admission,
     Claims,
@@ -78,6 +80,7 @@ class FederationConfig:
     callbacks_per_minute: int = 4  # per remote address
     replication: str = TRUSTED  # or OPEN: an open relay takes new groups from anyone (docs/OPERATIONS.md)
     new_authors_per_hour: int = 1000  # per chosen peer (per origin in an open relay)
+    protocol_version: int = PROTOCOL_VERSION  # 1 makes the node speak as nodes before reconciliation (tests)
 
 
 class Federation:
@@ -103,13 +106,15 @@ class Federation:
             peer_exchange=config.peer_exchange,
             allow_private=config.allow_private_peers,
             admission=Admission(mode=config.replication, per_hour=config.new_authors_per_hour, chosen=self.book.is_chosen),
+            protocol_version=config.protocol_version,
         )
         self.stats = SyncStats()
         self._limit = asyncio.Semaphore(config.concurrency)
+        # A call-back hello is version 1, which every node answers (one before v2 refuses a hello of version 2).
         self.claims = Claims(
             self.transport,
             self.book,
-            self.agent.hello_message,
+            lambda: self.agent.hello_message(OLDEST_PROTOCOL_VERSION),
             concurrency=config.callback_concurrency,
             timeout=config.callback_timeout,
             per_key=config.callbacks_per_minute,
@@ -141,6 +146,7 @@ class Federation:
         await self.refresh_policy()
         self.service.listeners.append(self._on_local_events)
         self.service.status_providers.append(self.status)
+        self.service.own_head.add_holders(self.own_seq_holder)
         self._loop_task = asyncio.create_task(self._loop(), name="gossip-anti-entropy")
 
     async def stop(self) -> None:
@@ -149,6 +155,7 @@ class Federation:
             self.service.listeners.remove(self._on_local_events)
         if self.status in self.service.status_providers:
             self.service.status_providers.remove(self.status)
+        self.service.own_head.remove_holders(self.own_seq_holder)
         tasks = [t for t in (self._loop_task, *self._tasks) if t is not None and not t.done()]
         for task in tasks:
             task.cancel()
@@ -210,7 +217,25 @@ class Federation:
         async with self._limit:
             report = await self.agent.sync_with(peer, greet=True)
         self.stats.record_sync(report, time.time())
+        await self._own_head_after(peer, report.complete)
         return report
+
+    async def _own_head_after(self, peer: str, complete: bool) -> None:
+        # A complete sync pulled the peer's copy of our own log: publishing may go on from our head (node/own_head.py).
+        if not complete:
+            self.service.own_head.failed(peer)
+            return
+        own = self.service.identity.public_key
+        head = await self.service.astore.head(own)
+        if self.agent.gossip.has(peer, own, (head.seq if head else 0) + 1):
+            # It claimed more of our log than it served: an unbacked claim must not block publishing for good.
+            log.warning("%s claims events of this group's log that it did not serve; its claims are dropped", peer)
+            self.agent.gossip.forget(peer)
+        self.service.own_head.answered(peer)
+
+    def own_seq_holder(self, seq: int) -> str | None:
+        """Return a peer known to hold our own event at `seq` (the OwnHead check asks), or None."""
+        return self.agent.gossip.holder(self.service.identity.public_key, seq)
 
     async def exchange_peers(self, peer: str) -> int:
         """Trade peer lists with `peer`; return how many peers were new."""

@@ -7,7 +7,10 @@ out, not a peer endpoint) is TransportError, a reply that is not a valid message
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import aiohttp
 
@@ -22,6 +25,7 @@ from protocol import (
     PeerList,
     PeerRejectedError,
     Push,
+    Reconcile,
     TransportError,
     Want,
     WantForks,
@@ -43,6 +47,7 @@ PATHS: dict[type, str] = {
     ForkProofs: "forks",
     WantForks: "forks",
     PeerList: "peers",
+    Reconcile: "reconcile",
 }
 """The peer endpoint (under /peer/v1/) each request message is posted to (docs/PROTOCOL.md §13.4)."""
 
@@ -55,7 +60,18 @@ REPLY_LIMITS: dict[type, int] = {
     ForkProofs: 1024,
     WantForks: MAX_MESSAGE_SIZE,
     PeerList: 256 * 1024,
+    Reconcile: 1024 * 1024,  # a reply holds at most 4,096 entries and 1,024 splits: under 700 KB
 }
+
+
+OFFLOAD_BYTES = 64 * 1024
+"""A message larger than this is decoded (records checked, fork proofs verified) on the decoding thread, not the loop."""
+_DECODERS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="solnet-decode")
+
+
+async def decode_off_loop(data: bytes, expected: Any = None) -> Message:
+    """Return `decode_message(data, expected)` computed on the decoding thread, so the event loop keeps serving."""
+    return await asyncio.get_running_loop().run_in_executor(_DECODERS, decode_message, data, expected)
 
 
 class HttpTransport:
@@ -104,7 +120,7 @@ class HttpTransport:
             raise MessageError(f"{type(message).__name__} is not a request", field="tag")
         data = await self.request_bytes(peer, path, encode_message(message), REPLY_LIMITS[type(message)])
         try:
-            reply = decode_message(data)
+            reply = await decode_off_loop(data) if len(data) > OFFLOAD_BYTES else decode_message(data)
         except MessageError as exc:
             raise MessageError(f"reply from {peer}: {exc.message}", field=exc.field) from None
         if isinstance(reply, ErrorReply):

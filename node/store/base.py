@@ -172,6 +172,16 @@ class EventStore(ABC):
         with translated("reading log heads"):
             return [(row.originator_id, row.author, row.seq) for row in self.recorder.select_heads_after(after, limit)]
 
+    def heads_of(self, authors: Iterable[bytes]) -> dict[bytes, ChainHead]:
+        """Return the newest stored event of each of `authors` that has one."""
+        with translated("reading log heads"):
+            return {row.author: _head(row) for row in self.recorder.select_heads([group_id_text(a) for a in authors])}
+
+    def head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[ChainHead]:
+        """Return up to `limit` heads of the authors from `lo` (inclusive) to `hi` (exclusive; None: no end), ascending."""
+        with translated("reading a range of log heads"):
+            return [_head(row) for row in self.recorder.select_head_range(lo, hi, limit)]
+
     def counts(self) -> dict[bytes, int]:
         """Return how many events of each author are stored (logs are contiguous from seq 1)."""
         return {author: head.seq for author, head in self.heads().items()}

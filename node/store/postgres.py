@@ -17,6 +17,7 @@ from psycopg.sql import SQL, Identifier, Literal
 from ..errors import StoreConfigError
 from . import readscope
 from .base import EventStore
+from .group_digests import PostgresGroupDigestTables, postgres_statements
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .pinned import PinnedReads
 from .recorder import (
@@ -74,6 +75,12 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
                 "CREATE INDEX IF NOT EXISTS {forks_idx} ON {schema}.{forks} (originator_id)",
                 s,
                 forks_idx=FORKS_TABLE + "_originator",
+                **names,
+            ),
+            _q(
+                "CREATE INDEX IF NOT EXISTS {heads_idx} ON {schema}.{heads} (author)",
+                s,
+                heads_idx=HEADS_TABLE + "_author",
                 **names,
             ),
         ]
@@ -140,6 +147,15 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
         rows = self._fetch(statement, (after, limit))
         return [HeadRow(r["originator_id"], bytes(r["author"]), r["seq"], bytes(r["event_id"]), r["timestamp"]) for r in rows]
 
+    def select_head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[HeadRow]:
+        if hi is None:
+            rows = self._fetch(self.select_heads_sql + SQL(" WHERE author >= %s ORDER BY author LIMIT %s"), (lo, limit))
+        else:
+            rows = self._fetch(
+                self.select_heads_sql + SQL(" WHERE author >= %s AND author < %s ORDER BY author LIMIT %s"), (lo, hi, limit)
+            )
+        return [HeadRow(r["originator_id"], bytes(r["author"]), r["seq"], bytes(r["event_id"]), r["timestamp"]) for r in rows]
+
     def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
         return {bytes(r["event_id"]) for r in self._fetch(self.select_known_sql, (list(event_ids),))}
 
@@ -187,7 +203,7 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
         return [r["originator_id"] for r in rows]
 
 
-class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
+class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrackingRecorder):
     """PostgresTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
 
     placeholder = "%s"
@@ -198,6 +214,9 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
         super().__init__(datastore, tracking_table_name=TRACKING_TABLE)
         s = self.datastore.schema
         self.listing_table = f'"{s}"."{self.documents_table}"'  # both names are checked lowercase identifiers
+        entries, groups = f"{name}_digest_entries", f"{name}_group_digests"
+        self._ph, self._docs_name = "%s", f'"{s}"."{self.documents_table}"'
+        self._entries_name, self._groups_name = f'"{s}"."{entries}"', f'"{s}"."{groups}"'
         d = {"docs": self.documents_table, "tracking": self.tracking_table_name}
         self.sql_create_statements += [
             _q(
@@ -208,6 +227,7 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
                 **d,
             ),
             *(SQL(statement) for statement in index_statements(self.listing_table, self.documents_table)),
+            *(SQL(statement) for statement in postgres_statements(s, self.documents_table, entries, groups)),  # type: ignore[arg-type]
         ]
         self.select_docs_sql = _q("SELECT * FROM {schema}.{docs} WHERE collection = %s", s, **d)
         self.upsert_doc_sql = _q(
@@ -246,8 +266,11 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
             curs.execute(statement + SQL(" ORDER BY key"), params)
             return [self._row(r) for r in curs.fetchall()]
 
-    def write_documents(self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking) -> None:
+    def write_documents(
+        self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking, settle: bool = True
+    ) -> None:
         with self.datastore.transaction(commit=True) as curs:
+            self._write_digests(curs, puts, deletes, settle)
             if deletes:
                 curs.executemany(self.delete_doc_sql, list(deletes))
             if puts:
@@ -283,7 +306,15 @@ class PostgresViewRecorder(ViewRecorder, PostgresTrackingRecorder):
     def clear_documents(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self.clear_docs_sql)
+            self._clear_digests(curs)
             curs.execute(self.clear_tracking_sql, (application_name,))
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        super()._create_table(curs)
+        self._fill_digests(curs)
+
+    def _snapshot(self, c: Cursor[DictRow]) -> None:
+        c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
 
 
 class NodePostgresDatastore(PinnedReads, PostgresDatastore):

@@ -86,10 +86,15 @@ class Projector:
                 for _, event in page:
                     overlay.add(self.project(event, overlay))
             position = page[-1][0]
-            self.views.write(overlay.pending, Tracking(self.views.name, position))
             done += len(page)
-            if len(page) < size:
-                break
+            # the last batch recomputes the group digests its batch and the earlier ones touched, in its own
+            # transaction: once per group per catch-up, not once per batch (node/store/group_digests.py)
+            last = len(page) < size or (limit is not None and done >= limit)
+            self.views.write(overlay.pending, Tracking(self.views.name, position), settle=last)
+            if last:
+                return done
+        if done:
+            self.views.settle()  # the last batch was full and no event followed it
         return done
 
     def rebuild(self) -> int:

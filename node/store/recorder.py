@@ -91,6 +91,12 @@ class LogRecorder(ApplicationRecorder, ABC):
     def select_heads_after(self, after: str, limit: int) -> list[HeadRow]:
         """Return up to `limit` head rows whose originator id sorts after `after`, in that order."""
 
+    def select_head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[HeadRow]:
+        """Return up to `limit` head rows with `lo` <= author < `hi` (no upper end when None), ascending by author.
+
+        Served by an index on the author, so reconciliation reads one key range at a time.
+        """
+
     @abstractmethod
     def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
         """Return the subset of `event_ids` that are stored."""
@@ -194,9 +200,26 @@ class ViewRecorder(TrackingRecorder, ABC):
         return sorted(r[0] for r in self._select(statement, params))
 
     @abstractmethod
-    def write_documents(self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking) -> None:
-        """Write puts and deletes and the tracking position atomically; IntegrityError if the position is not new."""
+    def write_documents(
+        self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking, settle: bool = True
+    ) -> None:
+        """Write puts and deletes and the tracking position atomically; IntegrityError if the position is not new.
+
+        The documents' entry hashes and their authors' dirty marks are written too; `settle` also recomputes
+        every dirty group digest in the same transaction (node/store/group_digests.py)."""
 
     @abstractmethod
     def clear_documents(self, application_name: str) -> None:
         """Delete every document and the tracking position of `application_name`, atomically."""
+
+    @abstractmethod
+    def settle_digests(self) -> int:
+        """Recompute every dirty group digest in a transaction of its own; return how many."""
+
+    @abstractmethod
+    def select_group_digests(self, after: bytes | None, limit: int) -> tuple[list[tuple[bytes, bytes]], bytes | None]:
+        """Return up to `limit` (author, group digest) pairs after `after`, ascending, and the next page's start or None."""
+
+    @abstractmethod
+    def select_digest_state(self, application_name: str) -> tuple[int, list[tuple[bytes, bytes]]]:
+        """Return the tracked position and every (author, group digest) pair, ascending, from one snapshot."""

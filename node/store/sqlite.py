@@ -19,6 +19,7 @@ from eventsourcing.sqlite import (
 
 from . import readscope
 from .base import EventStore
+from .group_digests import GroupDigestTables, sqlite_statements
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .pinned import PinnedReads
 from .recorder import (
@@ -151,6 +152,7 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             f"CREATE TABLE IF NOT EXISTS {FORKS_TABLE} (originator_id TEXT NOT NULL, seq INTEGER NOT NULL, "
             "id_a BLOB NOT NULL, id_b BLOB NOT NULL, proof BLOB NOT NULL, PRIMARY KEY (id_a, id_b)) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {FORKS_TABLE}_originator ON {FORKS_TABLE} (originator_id)",
+            f"CREATE INDEX IF NOT EXISTS {HEADS_TABLE}_author ON {HEADS_TABLE} (author, seq, event_id, timestamp)",
         ]
         return statements
 
@@ -207,6 +209,16 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             rows = c.fetchall()
         return [HeadRow(r["originator_id"], r["author"], r["seq"], r["event_id"], r["timestamp"]) for r in rows]
 
+    def select_head_range(self, lo: bytes, hi: bytes | None, limit: int) -> list[HeadRow]:
+        upper, params = ("", (lo, limit)) if hi is None else (" AND author < ?", (lo, hi, limit))
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT originator_id, author, seq, event_id, timestamp FROM {HEADS_TABLE} INDEXED BY {HEADS_TABLE}_author "
+                f"WHERE author >= ?{upper} ORDER BY author LIMIT ?",
+                params,
+            )
+            return [HeadRow(r[0], r[1], r[2], r[3], r[4]) for r in c.fetchall()]
+
     def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
         found: set[bytes] = set()
         with self.datastore.transaction(commit=False) as c:
@@ -256,7 +268,7 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             return [r[0] for r in c.fetchall()]
 
 
-class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
+class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder):
     """SQLiteTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
 
     placeholder = "?"
@@ -264,6 +276,8 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
     def __init__(self, datastore: SQLiteDatastore, name: str):
         self.application_name = check_view_name(name)
         self.documents_table = self.listing_table = f"{name}_documents"
+        self._ph, self._docs_name = "?", self.documents_table
+        self._entries_name, self._groups_name = f"{name}_digest_entries", f"{name}_group_digests"
         super().__init__(datastore)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -274,6 +288,7 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             f"CREATE TABLE IF NOT EXISTS {d} (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, "
             f"ref BLOB, doc BLOB NOT NULL, {column_definitions(_COLUMNS)}, PRIMARY KEY (collection, key))",
             *index_statements(d, d),
+            *sqlite_statements(d, self._entries_name, self._groups_name),
         ]
 
     def _create_table(self, c: SQLiteCursor) -> None:
@@ -284,6 +299,7 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             c.execute(f"DROP TABLE {self.documents_table}")
             c.execute("DELETE FROM tracking WHERE application_name=?", (self.application_name,))
         super()._create_table(c)
+        self._fill_digests(c)
 
     def _select(self, statement: str, params: Sequence[object]) -> list[tuple]:
         with self.datastore.transaction(commit=False) as c:
@@ -310,9 +326,12 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
             rows = c.fetchall()
         return [DocumentRow(r["collection"], r["key"], r["author"], r["ref"], r["doc"]) for r in rows]
 
-    def write_documents(self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking) -> None:
+    def write_documents(
+        self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking, settle: bool = True
+    ) -> None:
         d = self.documents_table
         with self.datastore.transaction(commit=True) as c:
+            self._write_digests(c, puts, deletes, settle)
             if deletes:
                 c.executemany(f"DELETE FROM {d} WHERE collection=? AND key=?", deletes)
             if puts:
@@ -325,6 +344,7 @@ class SQLiteViewRecorder(ViewRecorder, SQLiteTrackingRecorder):
     def clear_documents(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(f"DELETE FROM {self.documents_table}")
+            self._clear_digests(c)
             c.execute("DELETE FROM tracking WHERE application_name=?", (application_name,))
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 from eventsourcing.persistence import Tracking
 
 from events.canonical import pack, unpack_unverified
+from events.readmodel.digest import combine_groups
 from events.readmodel.listing import Cursor, cursor_of, listing_of
 from events.readmodel.view import Change, Delete, Put
 
@@ -124,14 +125,37 @@ class ViewStore:
                 raise TypeError(f"not a read-model change: {change!r:.80}")
         self.write(final, tracking)
 
-    def write(self, final: dict[tuple[str, bytes], Put | None], tracking: Tracking) -> None:
-        """Write the final state of each touched document (None = deleted) and the tracking position atomically."""
+    def write(self, final: dict[tuple[str, bytes], Put | None], tracking: Tracking, *, settle: bool = True) -> None:
+        """Write the final state of each touched document (None = deleted) and the tracking position atomically.
+
+        The group digests of the touched authors are brought up to date in the same transaction, unless
+        `settle` is False (a batch that more batches follow: they are then marked dirty, see `settle`).
+        """
         puts = [
             DocumentRow(p.collection, p.key, p.author, p.ref, pack(p.doc), listing_of(p)) for p in final.values() if p is not None
         ]
         deletes = [k for k, p in final.items() if p is None]
         with translated(f"writing read models up to notification {tracking.notification_id}", tracking=True):
-            self.recorder.write_documents(puts, deletes, tracking)
+            self.recorder.write_documents(puts, deletes, tracking, settle)
+
+    def settle(self) -> int:
+        """Recompute the group digests that writes with settle=False left dirty; return how many."""
+        with translated("recomputing group digests"):
+            return self.recorder.settle_digests()
+
+    def group_digests(self, after: bytes | None = None, limit: int = 100) -> tuple[list[tuple[bytes, bytes]], bytes | None]:
+        """Return up to `limit` (author, group digest) pairs after author `after`, ascending, and the next page's `after`."""
+        with translated("reading group digests"):
+            return self.recorder.select_group_digests(after, limit)
+
+    def digest_state(self) -> tuple[int, list[tuple[bytes, bytes]]]:
+        """Return the tracked position and every (author, group digest), ascending by author, from one snapshot."""
+        with translated("reading group digests"):
+            return self.recorder.select_digest_state(self.name)
+
+    def state_digest_v2(self, forked: Iterable[bytes] = ()) -> str:
+        """Return the state digest version 2 of these read models and the forked groups (docs/KINDS.md)."""
+        return combine_groups(self.digest_state()[1], forked)
 
     def clear(self) -> None:
         """Delete every document and the tracking position (a rebuild starts from notification 0)."""

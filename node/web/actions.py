@@ -14,7 +14,7 @@ from events.kinds import FAMILIES, KINDS, PUBLISH_FAMILIES
 from .. import queries
 from ..api import SERVICE
 from ..datadir import Settings
-from ..errors import AuthError, BodyTooLargeError, NotFoundError
+from ..errors import AuthError, BodyTooLargeError, NotFoundError, OwnHeadError
 from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
 from .forms import build_form, field_message, kind_title, read_fields, time_input_value, to_payload_input
@@ -22,6 +22,7 @@ from .options import form_options
 from .pages import pledge_form
 from .render import LOGIN_THROTTLE, SESSIONS, html_errors, page
 from .session import COOKIE, CSRF_FIELD, Session, check_csrf, set_cookie
+from .throttle import NODE_ACCOUNT
 
 routes = web.RouteTableDef()
 MAX_FORM_BODY = 64 * 1024
@@ -91,7 +92,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     target = safe_next(str(posted.get("next", "")))
     service = request.app[SERVICE]
     throttle, client = request.app[LOGIN_THROTTLE], request.remote or "unknown"
-    wait = throttle.attempt(client)
+    account = NODE_ACCOUNT  # the one shared secret; member accounts will name theirs here
+    wait = throttle.attempt(client, account)
     if wait:
         minutes = (wait + 59) // 60
         context = {"next": target, "error": f"Too many failed logins: try again in {minutes} minute(s).", "title": "Log in"}
@@ -101,7 +103,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not secret or not await asyncio.to_thread(_secret_matches, service.credentials(), secret):
         context = {"next": target, "error": "That is not this node's password or API token.", "title": "Log in"}
         return page(request, "login.html", context, status=401, session=session)
-    throttle.succeeded(client)
+    throttle.succeeded(client, account)
     sessions = request.app[SESSIONS]
     sessions.drop(session)
     fresh = sessions.new(logged_in=True)
@@ -132,7 +134,8 @@ async def publish_index(request: web.Request) -> web.StreamResponse:
     if not session or not session.logged_in:
         return _login_redirect(request)
     families = [(f, [(s.kind, kind_title(s)) for s in FAMILIES[f]]) for f in PUBLISH_FAMILIES]
-    return page(request, "publish_index.html", {"families": families}, session=session)
+    paused = not request.app[SERVICE].own_head.confirmed  # said before anyone types a form (node/own_head.py)
+    return page(request, "publish_index.html", {"families": families, "paused": paused}, session=session)
 
 
 def _kind_of(request: web.Request) -> str:
@@ -184,6 +187,8 @@ async def _publish(request: web.Request, kind: str, fields: dict[str, Any]) -> t
         if exc.field and exc.field in fields:
             return None, {exc.field: field_message(exc.message, exc.field)}, None
         return None, {}, field_message(exc.message, exc.field)
+    except OwnHeadError as exc:  # not the form's fault: shown above the form, which keeps what was typed
+        return None, {}, exc.message
     return event.id.hex(), {}, None
 
 

@@ -33,6 +33,7 @@ _INFO_SHOWN = (
     "forked_group_count",
     "fork_proofs",
     "state_digest",
+    "state_digest_version",
     "backend",
 )
 

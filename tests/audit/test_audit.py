@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from audit import audit
 from events import Identity, create_event_from_value, fork_proof_from_events, group_id_text
-from events.readmodel.digest import state_digest
+from events.readmodel.digest import group_digests, state_digest, state_digest_v2
 from events.readmodel.memory import replay
 
 from .helpers import flip, interleave, make_log, replace, write
@@ -25,11 +27,12 @@ def logs(people):
 
 
 def both_modes_agree(path, fast=False):
-    """Audit with one worker and with two; the reports must be identical. Return the report."""
+    """Audit with one worker and with two (the second also asked for version 1); the reports must agree. Return the second."""
     one = audit(str(path), workers=1, fast=fast)
-    two = audit(str(path), workers=2, fast=fast)
-    assert one == two
-    return one
+    two = audit(str(path), workers=2, fast=fast, digest_v1=True)
+    assert one.digest_v1 is None and two.digest_v1 is not None
+    assert dataclasses.replace(two, digest_v1=None) == one
+    return two
 
 
 def test_clean_log_audits_clean_and_digest_matches_a_memory_replay(tmp_path, logs):
@@ -39,9 +42,12 @@ def test_clean_log_audits_clean_and_digest_matches_a_memory_replay(tmp_path, log
     assert report.events == report.valid_events == len(events)
     assert report.items == len(events)
     assert len(report.groups) == 3 and all(g.valid == N and g.head_seq == N for g in report.groups)
-    assert report.digest == state_digest(replay(events))
-    fast = audit(str(tmp_path / "b"), fast=True, workers=1)
-    assert fast.clean and fast.digest == report.digest and fast.mode == "head"
+    assert report.digest_v1 == state_digest(replay(events))
+    assert report.digest == state_digest_v2(replay(events))
+    digests = {group_id_text(a): d.hex() for a, d in group_digests(replay(events))}
+    assert {g.group: g.digest for g in report.groups} == digests and len(digests) == 3
+    fast = audit(str(tmp_path / "b"), fast=True, workers=1, digest_v1=True)
+    assert fast.clean and fast.digest == report.digest and fast.digest_v1 == report.digest_v1 and fast.mode == "head"
 
 
 def test_flipped_payload_byte_is_a_bad_item_and_a_gap(tmp_path, logs):
@@ -87,7 +93,8 @@ def test_forged_signature_on_the_newest_event_makes_it_invalid(tmp_path, logs):
         report = both_modes_agree(path, fast=fast)
         assert [(i.seq, i.event_id, i.code, i.index) for i in report.invalid] == [(N, log[-1].id_hex, "bad_signature", N - 1)]
         assert report.valid_events == N - 1
-        assert report.digest == state_digest(replay(log[:-1]))
+        assert report.digest_v1 == state_digest(replay(log[:-1]))
+        assert report.digest == state_digest_v2(replay(log[:-1]))
 
 
 def test_the_fast_path_is_taken_and_a_partition_is_audited_again_when_a_signature_it_relied_on_fails(tmp_path, logs, monkeypatch):
@@ -129,7 +136,8 @@ def test_reordered_events_are_reported_and_still_valid(tmp_path, logs):
     report = both_modes_agree(write(tmp_path / "b", events))
     assert [(m.seq, m.code, m.index) for m in report.misordered] == [(6, "early", 4)]
     assert report.valid_events == N and not report.invalid and not report.gaps
-    assert report.digest == state_digest(replay(log))
+    assert report.digest_v1 == state_digest(replay(log))
+    assert report.digest == state_digest_v2(replay(log))
 
 
 def test_missing_event_in_the_middle_is_a_gap(tmp_path, logs):
@@ -148,7 +156,8 @@ def test_two_signed_events_at_one_seq_are_a_fork(tmp_path, people, logs):
     report = both_modes_agree(write(tmp_path / "b", [*log, other]))
     assert [(f.seq, {f.event_a, f.event_b}, f.source) for f in report.forks] == [(6, {log[5].id_hex, other.id_hex}, "events")]
     assert [(i.seq, i.code) for i in report.invalid] == [(6, "fork_branch")]
-    assert report.digest == state_digest(replay(log), {people[0].public_key})
+    assert report.digest_v1 == state_digest(replay(log), {people[0].public_key})
+    assert report.digest == state_digest_v2(replay(log), {people[0].public_key})
 
 
 def test_fork_proof_item_is_reported_and_merged_with_the_events(tmp_path, people, logs):
@@ -195,7 +204,8 @@ def test_redactions_and_payload_problems(tmp_path, people, logs):
         (N + 2, "unknown_kind", None),
     ]
     assert report.violations == 1  # the invalid payload; redactions and unknown kinds are not violations
-    assert report.digest == state_digest(replay(events))
+    assert report.digest_v1 == state_digest(replay(events))
+    assert report.digest == state_digest_v2(replay(events))
 
 
 def test_truncated_bundle_reports_damage_and_audits_what_it_read(tmp_path, logs):
@@ -268,7 +278,8 @@ def test_non_canonical_payloads_are_payload_problems_and_are_not_projected(tmp_p
     report = both_modes_agree(write(tmp_path / "b", events))
     assert [(p.seq, p.code) for p in report.payload_problems] == [(i, "invalid_payload") for i in range(2, len(events) + 1)]
     assert report.valid_events == len(events)
-    assert report.digest == state_digest(replay(events)) == state_digest(replay(events[:1]))
+    assert report.digest_v1 == state_digest(replay(events)) == state_digest(replay(events[:1]))
+    assert report.digest == state_digest_v2(replay(events)) == state_digest_v2(replay(events[:1]))
     # the projection's check (no re-encoding through pack) agrees with the full decode on every one of them
     assert valid_payload_value("report.published", _NON_CANONICAL[0]) == {"text": "b", "title": "a"}
     assert decode_payload("report.published", _NON_CANONICAL[0]).title == "a"

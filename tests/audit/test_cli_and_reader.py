@@ -8,6 +8,8 @@ import pytest
 
 from audit.cli import main
 from events import Identity
+from events.readmodel.digest import state_digest, state_digest_v2
+from events.readmodel.memory import replay
 
 from .helpers import make_log, write
 
@@ -29,6 +31,20 @@ def test_exit_codes_and_outputs(tmp_path, log, capsys):
     assert main([str(gap), "--fast"]) == 1
     out = capsys.readouterr().out
     assert "VIOLATION" in out and "seq 4..4 missing" in out
+
+
+def test_version_1_of_the_digest_only_on_request(tmp_path, log, capsys):
+    clean = write(tmp_path / "clean", log)
+    events = [e for e in log]
+    assert main([str(clean), "--json", "--workers", "1"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert plain["digest"] == state_digest_v2(replay(events)) and plain["digest_v1"] is None
+    assert main([str(clean), "--json", "--workers", "2", "--digest-v1"]) == 0
+    both = json.loads(capsys.readouterr().out)
+    assert both["digest"] == plain["digest"] and both["digest_v1"] == state_digest(replay(events))
+    assert main([str(clean), "--digest-v1", "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert f"{both['digest']} (version 2)" in out and f"{both['digest_v1']} (version 1)" in out
 
 
 def test_a_non_canonical_item_is_a_bad_item_at_its_index_for_any_number_of_workers(tmp_path, log):

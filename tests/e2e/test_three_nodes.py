@@ -110,6 +110,8 @@ def test_callout_crosses_a_line_of_processes_and_a_restart(nodes):
         replication = get_json(nodes.url(name) + "/api/v1/node")["replication"]
         assert replication["mode"] == "trusted" and replication["followed_groups"] == []
     a_data = str(nodes.root / "A")
+    # A publishes once a peer confirmed its own head (node/own_head.py); the CLI asks the node serving A's data dir.
+    wait_for(lambda: (get_json(nodes.url("A") + "/api/v1/node") or {}).get("own_head", {}).get("confirmed"), 30, "A confirmed")
     solnet("publish", "callout", "--title", "First call", "--text", "Bodies at the door", "--data", a_data, env=nodes.env)
     wait_for(lambda: "First call" in nodes.callout_titles("C"), 30, "first callout at C")
 

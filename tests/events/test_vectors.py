@@ -56,6 +56,9 @@ def test_every_vector_file_is_covered() -> None:
         "fork.json",
         "bundle.json",
         "peer_urls.json",  # checked by tests/protocol/test_trust.py
+        "rotation.json",
+        "reconcile.json",  # tests/protocol/test_recon_vectors.py
+        "digest.json",
     }
 
 

@@ -7,6 +7,7 @@ import pytest
 from node.app import create_app
 from node.datadir import DataDir
 from node.http_errors import UNEXPECTED
+from node.own_head import OwnHead
 from node.service import NodeService
 from node.store import open_store
 
@@ -26,7 +27,14 @@ def make_service(path, name: str = "Test group") -> tuple[NodeService, str]:
     """Return a NodeService over a fresh data dir at `path`, and its API token."""
     data = DataDir.at(path)
     identity, token = data.init(name)
-    service = NodeService(store=open_store(data.path), identity=identity, settings=data.settings(), data_dir=data, clock=Clock())
+    service = NodeService(
+        store=open_store(data.path),
+        identity=identity,
+        settings=data.settings(),
+        data_dir=data,
+        clock=Clock(),
+        own_head=OwnHead(only_copy=True),
+    )
     return service, token
 
 

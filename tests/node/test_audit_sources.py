@@ -54,7 +54,7 @@ async def test_url_audit_fetches_over_the_peer_api_and_compares_the_advertised_d
         await node.stop()
         await node.service.close()
     assert report.source_kind == "url" and report.source == node.url
-    assert report.valid_events == 3 and report.advertised_digest == expected == report.digest
+    assert report.valid_events == 3 and report.advertised_digest == expected == report.digest and report.clean
     assert report.clean
 
 
@@ -124,3 +124,27 @@ async def test_url_audit_of_a_node_sending_an_oversized_reply_fails_clearly_in_b
         # the reply is dropped once past its limit: neither read nor buffered further
         assert peak < limit + (32 << 20), f"{flood}: {peak / 1e6:.0f} MB traced"
         assert sent[0] < limit + (32 << 20), f"{flood}: the auditor took {sent[0] / 1e6:.0f} MB"
+
+
+async def test_url_audit_of_a_node_past_the_frontier_limit_lists_its_heads_by_reconciliation(tmp_path, monkeypatch):
+    import protocol.agent
+    from events import Identity, Mode, create_event_from_value
+
+    from .federation.cluster import Node
+
+    monkeypatch.setattr(protocol.agent, "MAX_FRONTIER_ENTRIES", 3)  # the node answers `frontier_too_large`
+    node = Node(tmp_path / "served", "Served group", 0, {})
+    await node.start()
+    try:
+        others = []
+        for n in range(6):
+            author = Identity.from_seed(bytes([40 + n]) * 32)
+            others.append(create_event_from_value(author, kind="note.test", value={"n": n}, timestamp=1, previous=None))
+        await node.service.astore.ingest(others, Mode.HEAD)
+        await node.service.refresh()
+        expected = await node.service.digest()
+        report = await asyncio.to_thread(audit, resolve_source(node.url), workers=1)
+    finally:
+        await node.stop()
+        await node.service.close()
+    assert report.valid_events == 7 and report.advertised_digest == expected == report.digest

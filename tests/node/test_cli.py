@@ -7,6 +7,7 @@ import json
 import pytest
 
 from node.cli import main
+from node.own_head import ONLY_COPY_ENV
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -16,7 +17,8 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 @pytest.fixture
-def data(tmp_path, capsys):
+def data(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(ONLY_COPY_ENV, "1")  # these nodes have no peers: each data dir is its group's only copy
     path = str(tmp_path / "a")
     code, out, _ = run(capsys, "init", "--name", "Elm Street Tenants", "--data", path)
     assert code == 0 and "group id:  sn_" in out
@@ -29,7 +31,7 @@ def test_publish_list_show_status(capsys, data):
     code, out, _ = run(
         capsys, "publish", "callout", "--title", "Eviction resistance", "--text", "7am", "--campaign", campaign, "--data", data
     )
-    assert code == 0 and out.startswith("published callout.published #3")
+    assert code == 0 and out.startswith("published callout.published #4")
     code, out, _ = run(capsys, "list", "callouts", "--json", "--data", data)
     [callout] = json.loads(out)["callouts"]
     assert callout["needs"] == ["people"] and callout["urgency"] == "normal" and callout["campaign"] == campaign
@@ -38,7 +40,8 @@ def test_publish_list_show_status(capsys, data):
     assert json.loads(out)["payload"]["title"] == "Eviction resistance"
     code, out, _ = run(capsys, "status", "--json", "--data", data)
     status = json.loads(out)
-    assert status["own_events"] == 3 and len(status["state_digest"]) == 64
+    assert status["own_events"] == 4 and len(status["state_digest"]) == 64
+    assert status["own_head"] == {"confirmed": None, "note": "no node serves this data dir now"}
     code, out, _ = run(capsys, "list", "groups", "--data", data)
     assert "Elm Street Tenants" in out
 
@@ -51,7 +54,7 @@ def test_bad_input_is_refused_and_nothing_stored(capsys, data):
     code, _, err = run(capsys, "show", "nothex", "--data", data)
     assert code == 1 and "EVENT_ID" in err
     code, out, _ = run(capsys, "status", "--json", "--data", data)
-    assert json.loads(out)["own_events"] == 1  # just the profile from init
+    assert json.loads(out)["own_events"] == 2  # just the key commitment and the profile from init
 
 
 def test_uninitialised_data_dir_says_what_to_do(capsys, tmp_path):
@@ -70,9 +73,9 @@ def test_export_import_round_trip_and_tampering(capsys, data, tmp_path):
     other = str(tmp_path / "b")
     run(capsys, "init", "--name", "Other", "--data", other)
     code, out, _ = run(capsys, "import", str(bundle), "--json", "--data", other)
-    assert code == 0 and json.loads(out)["stored"] == 2
+    assert code == 0 and json.loads(out)["stored"] == 3  # the key commitment, the profile, the callout
     code, out, _ = run(capsys, "import", str(bundle), "--json", "--data", other)
-    assert code == 0 and json.loads(out)["duplicates"] == 2
+    assert code == 0 and json.loads(out)["duplicates"] == 3
 
     # The imported group's read models match the original node's, apart from the importer's own profile.
     code, out, _ = run(capsys, "list", "callouts", "--json", "--data", other)
@@ -97,3 +100,16 @@ def test_rebuild_gives_the_same_digest(capsys, data):
     before = json.loads(out)["state_digest"]
     code, out, _ = run(capsys, "rebuild", "--data", data)
     assert code == 0 and before in out
+
+
+def test_publish_waits_for_a_peer_unless_this_is_the_only_copy(capsys, data, monkeypatch):
+    monkeypatch.delenv(ONLY_COPY_ENV)
+    code, _, err = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--data", data)
+    assert code == 1 and "a peer confirms this node's own log" in err and "--i-am-the-only-copy" in err
+    code, _, err = run(capsys, "peer", "add", "http://127.0.0.1:9", "--data", data)  # nothing listens on port 9
+    code, _, err = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--data", data)
+    assert code == 1 and "Peers asked without an answer: http://127.0.0.1:9" in err
+    code, out, _ = run(capsys, "status", "--json", "--data", data)
+    assert json.loads(out)["own_events"] == 2  # refused publishes stored nothing
+    code, out, _ = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--data", data, "--i-am-the-only-copy")
+    assert code == 0 and out.startswith("published callout.published #3")

@@ -85,7 +85,7 @@ class Cluster:
         """Every node syncs with each of its neighbours once."""
         for agent in self.agents:
             for peer in agent.book.urls():
-                await agent.sync_with(peer)
+                await agent.sync_with(peer, greet=True)  # greeted: the hello agrees on protocol 2
         await self.network.deliver_messages()
 
     async def frontiers(self) -> list:

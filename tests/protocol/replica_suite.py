@@ -17,6 +17,7 @@ from events import Event, Identity, create_event_from_value, decode_record
 from events.event import signing_message
 from events.ingest import FORK_CODES
 from protocol import Replica
+from protocol.ranges import KeyRange, SortedHeads
 
 T0 = 1_700_000_000_000
 VECTORS = Path(__file__).resolve().parents[2] / "docs" / "vectors"
@@ -63,6 +64,36 @@ class ReplicaSuite:
 
     async def _ids(self, replica: Replica, author: Identity) -> list[bytes]:
         return [e.id for e in await replica.read_log(author.public_key, 1, 1000)]
+
+    # -- the sorted view reconciliation reads -----------------------------------------------------------------
+
+    async def test_frontier_ranges_and_fingerprints_follow_what_is_stored(self, replica: Replica):
+        logs = [log_of(ident(40 + i), 1 + i % 3) for i in range(24)]
+        await replica.ingest([e for log in logs[:16] for e in log])
+        await self._check_view(replica)
+        newer = log_of(ident(40), 2, start=logs[0][-1])  # a newer head of a known author, and new authors
+        await replica.ingest([e for log in logs[16:] for e in log] + newer)
+        await self._check_view(replica)
+        assert (await replica.heads_of([ident(40).public_key]))[ident(40).public_key].id == newer[-1].id
+
+    async def _check_view(self, replica: Replica) -> None:
+        heads = await replica.heads()
+        expected = SortedHeads(heads.values())
+        probe = sorted(heads)[len(heads) // 2]
+        ranges = [
+            KeyRange.root(),
+            *KeyRange.root().children(),
+            KeyRange(8, probe[:1]),
+            KeyRange(12, probe[:1] + bytes([probe[1] & 0xF0])),
+            KeyRange(16, probe[:2]),
+            KeyRange(20, probe[:2] + bytes([probe[2] & 0xF0])),
+            KeyRange(256, probe),
+            KeyRange(256, bytes(32)),
+        ]
+        assert await replica.fingerprints(ranges) == await expected.fingerprints(ranges)
+        assert await replica.head_ranges(ranges, 100) == await expected.head_ranges(ranges, 100)
+        assert await replica.head_ranges([KeyRange.root()], 5) == [[heads[a] for a in sorted(heads)[:5]]]
+        assert await replica.heads_of([probe, bytes([1]) * 32]) == {probe: heads[probe]}
 
     # -- new events ------------------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from node.datadir import DataDir
 from node.federation import FEDERATION, Federation, FederationConfig, federation_setup
 from node.federation.scheduler import HEALTH_FILE
 from node.http_errors import UNEXPECTED
+from node.own_head import OwnHead
 from node.service import NodeService
 from node.store import open_store
 
@@ -48,6 +49,7 @@ class Node:
         self.service: NodeService | None = None
         self.app: web.Application | None = None
         self.failures: list[Any] = []
+        self.only_copy = True  # False: start as `solnet serve` does, publishing only once a peer confirmed our head
 
     @property
     def federation(self) -> Federation:
@@ -64,7 +66,11 @@ class Node:
             self.sock = bind_loopback(self.port)
         data = self.data
         self.service = NodeService(
-            store=open_store(data.path), identity=data.load_identity(), settings=data.settings(), data_dir=data
+            store=open_store(data.path),
+            identity=data.load_identity(),
+            settings=data.settings(),
+            data_dir=data,
+            own_head=OwnHead(only_copy=self.only_copy),
         )
         config = FederationConfig(
             own_url=self.public_url or self.url,
@@ -74,7 +80,7 @@ class Node:
             **self.config,
         )
         self.app = create_app(self.service, extras=[federation_setup(config)])
-        if await self.service.astore.head(self.service.identity.public_key) is None:
+        if self.only_copy and await self.service.astore.head(self.service.identity.public_key) is None:
             await self.service.publish("group.profile", {"name": self.name})  # as `solnet init` does
         self.runner = web.AppRunner(self.app)
         await self.runner.setup()

@@ -6,6 +6,7 @@ import contextlib
 
 from node.datadir import DataDir
 from node.federation.replica import NodeReplica
+from node.own_head import OwnHead
 from node.service import NodeService
 from tests.protocol.replica_suite import ReplicaSuite
 
@@ -23,7 +24,12 @@ class NodeReplicaSuite(ReplicaSuite):
         data = DataDir.at(tmp_path / "node")
         identity, _token = data.init("Replica suite")
         service = NodeService(
-            store=self.open_store(data.path), identity=identity, settings=data.settings(), data_dir=data, clock=Clock()
+            store=self.open_store(data.path),
+            identity=identity,
+            settings=data.settings(),
+            data_dir=data,
+            clock=Clock(),
+            own_head=OwnHead(only_copy=True),
         )
         try:
             yield NodeReplica(service)

@@ -248,7 +248,9 @@ async def test_a_large_but_correct_reply_or_our_own_oversized_request_is_nobodys
     cluster.link(0, 1)
     await cluster.start()
     await b.service.ingest(one_event_groups(50, salt="big"))
-    monkeypatch.setitem(transport.REPLY_LIMITS, transport.Frontier, 200)  # B's correct frontier is now "too large"
+    # B's correct frontier (protocol 1) and reconcile reply (protocol 2) are now "too large"
+    monkeypatch.setitem(transport.REPLY_LIMITS, transport.Frontier, 200)
+    monkeypatch.setitem(transport.REPLY_LIMITS, transport.Reconcile, 200)
     report = await a.federation.sync_with(b.url)
     assert not report.complete and "the most accepted" in report.error
     health = a.federation.book.health(b.url)

@@ -22,6 +22,8 @@ from events.readmodel.view import Delete, Put
 from node.errors import InvalidEventError, TrackingError
 from node.store import EventStore, Overlay, Projector, open_store
 
+from .digest_suite import GroupDigestSuite
+
 T0 = 1_700_000_000_000
 
 
@@ -55,7 +57,7 @@ def _append_many(spec: dict[str, Any], pem: bytes, n: int) -> int:
     return n
 
 
-class StoreSuite:
+class StoreSuite(GroupDigestSuite):
     """Every store test; a subclass overrides `open_store` (and `spec` for other processes)."""
 
     def open_store(self, tmp_path: Path) -> EventStore:

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from node.app import create_app
 from node.datadir import DataDir
 from node.http_errors import UNEXPECTED
+from node.own_head import OwnHead
 from node.service import NodeService
 from node.store import open_store
 from node.web import setup_web
@@ -36,7 +37,9 @@ def make_node(path: Path, name: str) -> Node:
     """Return a fresh node called `name` in `path`, with its first profile not yet published."""
     data = DataDir.at(path)
     identity, token = data.init(name)
-    service = NodeService(store=open_store(data.path), identity=identity, settings=data.settings(), data_dir=data)
+    service = NodeService(
+        store=open_store(data.path), identity=identity, settings=data.settings(), data_dir=data, own_head=OwnHead(only_copy=True)
+    )
     return Node(service, data, token)
 
 

@@ -9,6 +9,7 @@ from events.readmodel.projection import PLEDGES
 from node import queries
 from node.app import create_app
 from node.federation import FederationConfig, federation_setup
+from node.own_head import OwnHead
 from node.service import NodeService
 from node.store import open_store
 from node.web import setup_web
@@ -26,7 +27,11 @@ class WebNode(Node):
     async def start(self) -> None:
         data = self.data
         self.service = NodeService(
-            store=open_store(data.path), identity=data.load_identity(), settings=data.settings(), data_dir=data
+            store=open_store(data.path),
+            identity=data.load_identity(),
+            settings=data.settings(),
+            data_dir=data,
+            own_head=OwnHead(only_copy=True),
         )
         config = FederationConfig(own_url=self.url, peers=tuple(self.peers), seed=self.index, **self.config)
         self.app = create_app(self.service, extras=[federation_setup(config), setup_web])

@@ -15,6 +15,7 @@ import pytest
 
 from node.cli import main as solnet
 from node.datadir import DataDir
+from node.own_head import OwnHead
 from node.service import NodeService
 from node.store import open_store
 from node.web import setup_web
@@ -38,7 +39,13 @@ class Clock:
 
 def reopen(data: DataDir) -> NodeService:
     """Return a new service on the data dir, as a restarted `solnet serve` would open it."""
-    return NodeService(store=open_store(data.path), identity=data.load_identity(), settings=data.settings(), data_dir=data)
+    return NodeService(
+        store=open_store(data.path),
+        identity=data.load_identity(),
+        settings=data.settings(),
+        data_dir=data,
+        own_head=OwnHead(only_copy=True),
+    )
 
 
 def running(service: NodeService, clock: Callable[[], float]):
@@ -191,7 +198,12 @@ async def test_passwd_logs_everyone_out_and_takes_effect_while_the_node_runs(hom
 
 async def test_without_a_data_dir_sessions_stay_in_memory(home, browser):
     await home.service.close()
-    service = NodeService(store=open_store(home.data.path), identity=home.data.load_identity(), settings=home.data.settings())
+    service = NodeService(
+        store=open_store(home.data.path),
+        identity=home.data.load_identity(),
+        settings=home.data.settings(),
+        own_head=OwnHead(only_copy=True),
+    )
     async with running(service, Clock()) as base:
         await log_in(browser, base, home.token)
         assert await publish_page_status(browser, base) == 200
