@@ -15,11 +15,10 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier, Literal
 
 from ..errors import StoreConfigError
-from . import readscope
 from .base import EventStore
 from .group_digests import PostgresGroupDigestTables, postgres_statements
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
-from .pinned import PinnedReads
+from .pg_datastore import NodePostgresDatastore
 from .recorder import (
     EVENTS_TABLE,
     FORKS_TABLE,
@@ -315,39 +314,6 @@ class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrac
 
     def _snapshot(self, c: Cursor[DictRow]) -> None:
         c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-
-
-class NodePostgresDatastore(PinnedReads, PostgresDatastore):
-    """The library's datastore whose transactions, within a read scope (node/store/readscope.py), stop when the read
-    is past its deadline (`statement_timeout`, set for the transaction, so the server enforces it) or is stopped
-    (a cancel request from the thread that calls `interrupt`; the connection is then closed rather than pooled, so
-    a cancel that arrives late can never hit the next user of the connection)."""
-
-    @contextmanager
-    def transaction(self, *, commit: bool = False) -> Iterator[Cursor[DictRow]]:
-        if not commit and (pinned := self._pinned()) is not None:  # inside pinned_reads(): share its transaction
-            yield pinned
-            return
-        scope = readscope.current()
-        if scope is None:
-            with super().transaction(commit=commit) as curs:
-                yield curs
-            return
-        scope.check()
-        with self.get_connection() as conn:
-            try:
-                with scope.attached(conn.cancel), conn.transaction(force_rollback=not commit):
-                    curs = conn.cursor()
-                    remaining = scope.remaining()
-                    if remaining is not None:
-                        curs.execute(_SET_TIMEOUT, (f"{max(int(remaining * 1000), 1)}ms",))
-                    yield curs
-            finally:
-                if scope.stopped:
-                    conn.close()
-
-
-_SET_TIMEOUT = SQL("SELECT set_config('statement_timeout', %s, true)")
 
 
 def datastore_from_url(url: str, *, schema: str = "public", pool_size: int = 4) -> PostgresDatastore:

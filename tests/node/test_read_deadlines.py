@@ -22,6 +22,7 @@ from aiohttp import web
 from node.app import create_app, make_runner
 from node.datadir import DataDir
 from node.http_errors import UNEXPECTED
+from node.own_head import OwnHead
 from node.service import NodeService
 from node.store import open_store
 from node.store.async_store import Lane
@@ -65,7 +66,14 @@ async def served(tmp_path: Path, backend: str, read_timeout: float):
             store = PostgresEventStore(URL, schema=stack.enter_context(fresh_schema("deadline")))
         else:
             store = open_store(data.path, database_url="")
-        service = NodeService(store=store, identity=identity, settings=data.settings(), data_dir=data, read_timeout=read_timeout)
+        service = NodeService(
+            store=store,
+            identity=identity,
+            settings=data.settings(),
+            data_dir=data,
+            own_head=OwnHead(only_copy=True),  # no peers to confirm our head: let it publish (as tests/node/conftest.py)
+            read_timeout=read_timeout,
+        )
         service.token = token
         app = create_app(service, extras=[add_slow_route])
         runner = make_runner(app)
