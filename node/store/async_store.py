@@ -117,13 +117,18 @@ class AsyncStore:
         try:
             if timeout is None:
                 return await future
-            try:
-                return await asyncio.wait_for(future, timeout)
-            except TimeoutError:
+            # asyncio.wait, not wait_for: on Python 3.11 wait_for can swallow the caller's cancellation when the
+            # inner future finishes at the same moment, and a task that loops (the external-writes watcher) then
+            # never ends, so shutdown waited for it forever.
+            done, _ = await asyncio.wait({future}, timeout=timeout)
+            if not done:
                 _stop(scope)
-                raise scope.error() from None
+                future.cancel()  # its thread's late error is not wanted by anyone
+                raise scope.error()
+            return future.result()
         except asyncio.CancelledError:
             _stop(scope)
+            future.cancel()
             raise
         finally:
             pool.held -= 1
