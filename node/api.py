@@ -156,14 +156,6 @@ async def callout(request: web.Request) -> web.Response:
     return web.json_response(found)
 
 
-@routes.get("/api/v1/campaigns")
-async def campaigns(request: web.Request) -> web.Response:
-    found = await service_of(request).query(
-        queries.list_docs, CAMPAIGNS, page_of_request(request), author=_query(request, "author"), status=_query(request, "status")
-    )
-    return page_json("campaigns", found)
-
-
 @routes.get("/api/v1/campaigns/{id}")
 async def campaign(request: web.Request) -> web.Response:
     return web.json_response(await service_of(request).query(queries.get_campaign, request.match_info["id"]))
@@ -179,43 +171,29 @@ async def group(request: web.Request) -> web.Response:
     return web.json_response(await service_of(request).group(request.match_info["group_id"]))
 
 
-@routes.get("/api/v1/reports")
-async def reports(request: web.Request) -> web.Response:
-    found = await service_of(request).query(
-        queries.list_docs,
-        REPORTS,
-        page_of_request(request),
-        author=_query(request, "author"),
-        ref=_query(request, "campaign"),
-        ref_field="campaign",
-    )
-    return page_json("reports", found)
+# The plain document lists: (name, collection, how their query parameters map to list_docs' filters, ref's name).
+DOC_LISTS = (
+    ("campaigns", CAMPAIGNS, {"author": "author", "status": "status"}, "ref"),
+    ("reports", REPORTS, {"author": "author", "campaign": "ref"}, "campaign"),
+    ("pledges", PLEDGES, {"author": "author", "callout": "ref", "status": "status"}, "callout"),
+    ("decisions", DECISIONS, {"author": "author", "campaign": "link"}, "ref"),
+)
 
 
-@routes.get("/api/v1/pledges")
-async def pledges(request: web.Request) -> web.Response:
-    found = await service_of(request).query(
-        queries.list_docs,
-        PLEDGES,
-        page_of_request(request),
-        author=_query(request, "author"),
-        ref=_query(request, "callout"),
-        ref_field="callout",
-        status=_query(request, "status"),
-    )
-    return page_json("pledges", found)
+def _doc_list(name: str, collection: str, params: dict[str, str], ref_field: str):
+    async def handler(request: web.Request) -> web.Response:
+        filters = {arg: _query(request, param) for param, arg in params.items()}
+        found = await service_of(request).query(
+            queries.list_docs, collection, page_of_request(request), ref_field=ref_field, **filters
+        )
+        return page_json(name, found)
+
+    handler.__name__ = name
+    return handler
 
 
-@routes.get("/api/v1/decisions")
-async def decisions(request: web.Request) -> web.Response:
-    found = await service_of(request).query(
-        queries.list_docs,
-        DECISIONS,
-        page_of_request(request),
-        author=_query(request, "author"),
-        link=_query(request, "campaign"),
-    )
-    return page_json("decisions", found)
+for _name, _collection, _params, _ref_field in DOC_LISTS:
+    routes.get(f"/api/v1/{_name}")(_doc_list(_name, _collection, _params, _ref_field))
 
 
 @routes.get("/api/v1/assemblies")

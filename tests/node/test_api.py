@@ -222,3 +222,37 @@ async def test_deeply_nested_json_is_a_clear_400_not_a_crash(api):
     resp = await api.post("/api/v1/events", data=body, headers={**api.auth, "Content-Type": "application/json"})
     assert resp.status == 400 and "nested too deeply" in (await resp.json())["error"]["message"]
     assert await own_events(api) == 0
+
+
+async def test_lists_filter_and_page_with_cursors(api):
+    campaign = await publish(api, "campaign.created", {"title": "Save Elm Street"})
+    callouts = [await publish(api, "callout.published", {**CALLOUT, "title": f"Call {i}"}) for i in range(2)]
+    pledged = [
+        await publish(api, "pledge.made", {"callout": callouts[i % 2]["id"], "need": "people", "offer": f"o{i}"})
+        for i in range(5)
+    ]
+    await publish(api, "report.published", {"title": "Elsewhere", "text": "t"})
+    report = await publish(api, "report.published", {"title": "Ours", "text": "t", "campaign": campaign["id"]})
+    await publish(api, "decision.recorded", {"text": "no campaign"})
+    decision = await publish(api, "decision.recorded", {"text": "ours", "campaign": campaign["id"]})
+
+    async def walk(path: str) -> list[str]:
+        ids, url = [], path
+        while True:
+            body = await (await api.get(url)).json()
+            name = path.split("/")[3].split("?")[0]
+            assert len(body[name]) <= 2
+            ids += [item["id"] for item in body[name]]
+            if body["next"] is None:
+                return ids
+            url = f"{path}&cursor={body['next']}"
+
+    mine = [p["id"] for p in reversed(pledged) if p["payload"]["callout"] == callouts[0]["id"]]
+    assert await walk(f"/api/v1/pledges?limit=2&callout={callouts[0]['id']}") == mine  # newest first, 2 a page
+    assert len(await walk("/api/v1/pledges?limit=2")) == 5
+    assert await walk(f"/api/v1/reports?limit=2&campaign={campaign['id']}") == [report["id"]]
+    assert await walk(f"/api/v1/decisions?limit=2&campaign={campaign['id']}") == [decision["id"]]
+    assert await walk("/api/v1/campaigns?limit=2&status=active") == [campaign["id"]]
+    for bad, field in (("limit=0", "limit"), ("limit=201", "limit"), ("cursor=%21%21", "cursor"), ("callout=xyz", "callout")):
+        resp = await api.get(f"/api/v1/pledges?{bad}")
+        assert resp.status == 400 and (await resp.json())["error"]["field"] == field, bad
