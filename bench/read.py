@@ -70,15 +70,13 @@ def rss_mb(pid: int) -> tuple[float, float]:
 def fresh_postgres(url: str) -> str:
     """Return the URL of a new empty database beside the one in `url` (dropped and made again)."""
     import psycopg
-    from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
     name = "solnet_bench_read"
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {name}")
-    params = conninfo_to_dict(url)
-    params["dbname"] = name
-    return make_conninfo(**params)
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
 
 
 def run(*args: str, cwd: Path) -> str:
