@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from events import Identity
+from events import Identity, group_id_text
 
 from .readmodels import ReadModels
 from .settings import SettingsKeeper
@@ -31,7 +31,7 @@ class NodeStatus:
         store = self.astore.store
         logs, events, proofs = await self.astore.read_sync(store.totals)
         own = await self.astore.read_sync(store.head, self.identity.public_key)
-        forked = await self.astore.read_sync(store.recorder.select_forked_originators)  # one row per forked group
+        forked = sorted(group_id_text(a) for a in await self.astore.read_sync(store.forked_authors))
         info: dict[str, Any] = {
             "group_id": self.identity.group_id,
             "name": self.settings.current.name,
