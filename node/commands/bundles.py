@@ -158,9 +158,12 @@ async def _project(service: NodeService, progress: Progress) -> None:
     behind = await service.astore.max_notification_id() - await service.astore.read_sync(service.read_models.views.position)
     progress.start("read models", behind)
     done = 0
-    while done < behind and (step := await service.read_models.catch_up(PROJECT_STEP)):
-        done += step
-        progress.update(done, f"{done:,} of {behind:,} events projected")
+    async with service.read_models.bulk() as bulk:
+        while done < behind and (step := await service.read_models.catch_up(PROJECT_STEP)):
+            done += step
+            progress.update(done, f"{done:,} of {behind:,} events projected")
+        if bulk:
+            progress.update(done, f"{done:,} of {behind:,} events projected; building the list indexes")
     done += await service.refresh()
     progress.close(done, f"{done:,} events projected")
 
