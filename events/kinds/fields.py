@@ -155,7 +155,9 @@ def field_predicate(spec: FieldSpec) -> Callable[[Any], bool]:
             and len(set(v)) == len(v)
         )
     return lambda v: (
-        type(v) is list and len(v) <= most and all(type(item) is str and len(item) <= longest and not is_blank(item) for item in v)
+        type(v) is list
+        and len(v) <= most
+        and all(type(item) is str and len(item) <= longest and not is_blank(item) for item in v)
     )
 
 
