@@ -14,8 +14,7 @@ Rejection codes, besides the chain's own (events.errors: `seq_gap`, `broken_link
   side has no verifying signature within MAX_RUN events, so no fork proof can be made.
 - `fork_branch`: it differs from the stored event at its seq, both sides are signed: it is on the other
   branch of a proven fork (the proof is in `forks`, or one was already held). Reported in `forked`.
-- `after_gap`, `unlinked` (the auditor only, which holds events that arrive before their predecessor):
-  it follows seqs missing from the source, or does not link to the log for another reason.
+The auditor uses the same codes (it takes each author's events in seq order, as a batch is decided here).
 """
 
 from __future__ import annotations
@@ -35,8 +34,6 @@ AFTER_BREAK = "after_break"
 CONFLICT = "conflict"
 UNPROVEN_CONFLICT = "unproven_conflict"
 FORK_BRANCH = "fork_branch"
-AFTER_GAP = "after_gap"
-UNLINKED = "unlinked"
 
 # Rejection codes that an honest relay can cause (it holds the other side of a fork); the rest mean forgery or lies.
 FORK_CODES = frozenset({"broken_link", AFTER_BREAK, UNPROVEN_CONFLICT, FORK_BRANCH})
