@@ -6,15 +6,14 @@
     .venv/bin/python bench/read.py --events 20000 --groups 100 --requests 5     # while developing
 
 The history (bench/read_data.py, cached in bench/.cache/) is imported into a fresh node with `solnet import`
-(import_per_s: events held per second, integrity check + storing, the figure catch-up from a peer is measured
-by; import_total_per_s: the whole command, read-model projection and start-up included), then a `solnet serve`
-process answers, on loopback, each API list and web page (first page and a page `--depth` pages deep, following
-`next` cursors) and each detail page (the busiest callout, campaign and group), `--requests` times each, one request at a time; p50/p95 are per endpoint, worst_p95_ms
-the worst of them. digest_after_write_ms is the median time of GET /api/v1/digest right after a publish;
-rss_mb is the server's resident memory at the end (VmRSS; peak VmHWM as rss_peak_mb).
-The last line is one JSON object. Targets (issue 11): worst p95 <= 50 ms on SQLite (<= 100 ms on PostgreSQL),
-digest after a write <= 50 ms, import >= 40,000 events/s, RSS <= 300 MB.
-"""
+(import_per_s: events held per second, integrity check + storing, the figure catch-up from a peer is measured by;
+import_total_per_s: the whole command, read-model projection and start-up included), then a `solnet serve` process
+answers, on loopback, each API list and web page (first page and a page `--depth` pages deep, following `next`
+cursors) and each detail page (the busiest callout, campaign and group), `--requests` times each, one request at a
+time; p50/p95 are per endpoint, worst_p95_ms the worst of them. digest_after_write_ms is the median time of GET
+/api/v1/digest right after a publish; rss_mb is the server's resident memory at the end (VmRSS; peak VmHWM as
+rss_peak_mb). The last line is one JSON object. Targets (issue 11): worst p95 <= 50 ms on SQLite (<= 100 ms on
+PostgreSQL), digest after a write <= 50 ms, import >= 40,000 events/s, RSS <= 300 MB. """
 
 from __future__ import annotations
 
