@@ -13,7 +13,7 @@ cursors) and each detail page (the busiest callout, campaign and group), `--requ
 time; p50/p95 are per endpoint, worst_p95_ms the worst of them. digest_after_write_ms is the median time of GET
 /api/v1/digest right after a publish; rss_mb is the server's resident memory at the end (VmRSS; peak VmHWM as
 rss_peak_mb). The last line is one JSON object. Targets (issue 11): worst p95 <= 50 ms on SQLite (<= 100 ms on
-PostgreSQL), digest after a write <= 50 ms, import >= 40,000 events/s, RSS <= 300 MB. """
+PostgreSQL), digest after a write <= 50 ms, import >= 40,000 events/s, RSS <= 300 MB."""
 
 from __future__ import annotations
 
