@@ -62,8 +62,13 @@ def parse_group(text: str, field: str = "author") -> bytes:
 
 
 def names_of(view: ViewStore, authors: list[bytes]) -> dict[bytes, str]:
-    """Return the profile name of each of `authors` that has one (one query)."""
-    return {key: put.doc.get("name", "") for key, put in view.by_keys(GROUPS, authors).items()}
+    """Return the profile name of each of `authors` that has one (one query: the name is the profile's listing tag;
+    a profile without one, made before it was kept there or without a name, is read whole)."""
+    tags = view.tags(GROUPS, authors)
+    names = {key: tag for key, tag in tags.items() if tag is not None}
+    untagged = [key for key, tag in tags.items() if tag is None]
+    names.update((key, put.doc.get("name", "")) for key, put in view.by_keys(GROUPS, untagged).items())
+    return names
 
 
 def with_names(view: ViewStore, puts: list[Put]) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from events.readmodel.joins import ACTIVE_PLEDGE, callout_summary, summary_from_
 from events.readmodel.listing import NEED_BITS, cursor_of
 from events.readmodel.memory import replay
 from events.readmodel.projection import CALLOUTS, DECISIONS, GROUPS, PLEDGES, project
-from node.queries import summary_json
+from node.queries import names_of, summary_json
 from node.store import EventStore, Projector
 from node.store.listing_sql import Where
 
@@ -213,3 +213,10 @@ class ListingSuite:
             assert self.index_names(store) == every
         finally:
             store.close()
+
+    def test_names_come_from_the_profiles_tags_as_from_their_documents(self, loaded):
+        profiles = {p.key: p.doc.get("name", "") for p in loaded.scan(GROUPS)}
+        authors = [p.author for p in loaded.scan(CALLOUTS)]
+        assert len(set(authors) - profiles.keys()) == 1  # the group without a profile has no name
+        assert names_of(loaded, authors) == {a: profiles[a] for a in authors if a in profiles}
+        assert loaded.tags(GROUPS, list(profiles)) == profiles
