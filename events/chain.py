@@ -156,6 +156,11 @@ class ChainVerifier:
         """
         self._link(event)
         self.head = self._tip
+        for _, keys, rotation in self._changes:
+            self.keys = keys
+            if rotation is not None:
+                self.rotations.append(rotation)
+        self._changes.clear()
 
     def _link(self, event: Event) -> bool:
         """Raise ChainError unless `event` may follow the last event fed; then make it the tip; True iff it rotated."""
