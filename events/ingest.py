@@ -234,9 +234,9 @@ class _Decided:
     def key_heads(self, authors: list[bytes]) -> Mapping[bytes, tuple[KeyChange, KeyChange | None]]:
         out = dict(self._log.key_heads(authors))
         for author in authors:
-            last = self.key_change(author, 2**63, False)
+            last = self.key_change(author, 2**63 - 1, False)
             if last is not None:
-                out[author] = (last, self.key_change(author, 2**63, True))
+                out[author] = (last, self.key_change(author, 2**63 - 1, True))
         return out
 
     def key_change(self, author: bytes, seq: int, rotation: bool = False) -> KeyChange | None:

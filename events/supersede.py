@@ -94,7 +94,7 @@ class KeyBook:
         out: dict[bytes, tuple[KeyChange, KeyChange | None]] = {}
         for author in authors:
             if author in self.changes:
-                out[author] = (self.changes[author][-1], self.key_change(author, 2**63, rotation=True))
+                out[author] = (self.changes[author][-1], self.key_change(author, 2**63 - 1, rotation=True))
         return out
 
     def key_change(self, author: bytes, seq: int, rotation: bool = False) -> KeyChange | None:
@@ -107,5 +107,4 @@ class KeyBook:
         return None
 
 
-__all__ = [
-    "KeyBook","KEY_KINDS", "KEY_SUPERSEDED", "KeyChange", "Supersession", "key_changes", "valid_rotation"]
+__all__ = ["KeyBook", "KEY_KINDS", "KEY_SUPERSEDED", "KeyChange", "Supersession", "key_changes", "valid_rotation"]

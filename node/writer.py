@@ -85,7 +85,9 @@ class Writer:
             if result.stored:
                 self.watcher.told_own(ingested.notification_ids)
                 await redactions.apply(self.astore, result.stored)
-        if result.stored or result.forks:
+        if result.superseded:  # events the read models show were dropped: project the log again (rare)
+            await self.read_models.rebuild()
+        elif result.stored or result.forks:
             await self.read_models.stored(defer=not refresh)
         return result
 

@@ -223,7 +223,7 @@ def _ingest(name: str, reason: str, stored: list[Event], incoming: list[Event]) 
             result = await replica.ingest(incoming)
             author = stored[0].author
             log = await replica.read_log(author, 1, 100)
-            keys = replica.key_change(author, 2**63)
+            keys = replica.key_change(author, 2**63 - 1)
             outcomes[mode] = {
                 "log_ids": [e.id.hex() for e in log],
                 "superseded": [{"seq": s.seq, "rotation": s.rotation_id.hex()} for s in result.superseded],

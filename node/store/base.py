@@ -24,9 +24,11 @@ from events.fork import MAX_RUN, ForkProof, decode_fork_proof, encode_fork_proof
 from events.header import Header
 from events.identity import Identity, group_id_text, parse_group_id
 from events.ingest import IngestResult, decide
+from events.supersede import KeyChange
 
 from ..errors import InvalidEventError, StoreConflictError
 from .ingest import StoreIngest
+from .key_states import CutRow, SupersededRow
 from .recorder import ForkRow, HeadRow, IndexRow, LogRecorder
 from .translate import translated
 
@@ -120,8 +122,10 @@ class EventStore(ABC):
         index = [IndexRow(e.id, originators[e.author], e.seq) for e in result.stored]
         heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in result.heads().items()]
         forks = [_fork_row(p) for p in result.forks]
+        keys = [(originators[k.author], k) for k in result.keys]
+        cuts = [CutRow(originators[c.author], c.seq) for c in result.superseded]
         with translated("storing ingested events"), _position_taken():
-            ids = self.recorder.insert_events(stored, index=index, heads=heads, forks=forks)
+            ids = self.recorder.insert_events(stored, index=index, heads=heads, forks=forks, keys=keys, cuts=cuts)
         return list(ids or [])
 
     def add_fork_proof(self, proof: ForkProof) -> bool:
@@ -295,6 +299,40 @@ class EventStore(ABC):
         """Return whether a fork proof of `author` is stored."""
         with translated("reading fork proofs"):
             return bool(self.recorder.select_fork_rows(group_id_text(author)))
+
+    def key_heads(self, authors: list[bytes]) -> dict[bytes, tuple[KeyChange, KeyChange | None]]:
+        """Return, for each of `authors` with stored key changes, its last key change and its last rotation."""
+        with translated("reading key states"):
+            return {last.author: (last, rot) for last, rot in self.recorder.select_key_heads([group_id_text(a) for a in authors])}
+
+    def key_change(self, author: bytes, seq: int, rotation: bool = False) -> KeyChange | None:
+        """Return `author`'s last stored key change (only rotations if `rotation`) at or below `seq`, or None."""
+        with translated("reading key states"):
+            return self.recorder.select_key_change(group_id_text(author), seq, rotation)
+
+    # -- key rotation: what the node shows and exports (docs/PROTOCOL.md §11.1) ------------------------------
+
+    def rotations(self, author: bytes, after: int = 0, limit: int = 100) -> list[KeyChange]:
+        """Return up to `limit` stored rotations of `author` after seq `after`, in seq order."""
+        with translated("reading rotations"):
+            return self.recorder.select_rotations(group_id_text(author), after, limit)
+
+    def superseded(
+        self, author: bytes | None, after: tuple[str, int, bytes] | None = None, limit: int = 100
+    ) -> list[SupersededRow]:
+        """Return up to `limit` stored events that rotations superseded (of one author or all), after `after`."""
+        with translated("reading superseded events"):
+            return self.recorder.select_superseded(None if author is None else group_id_text(author), after, limit)
+
+    def rotation_marks(self, authors: Sequence[bytes]) -> tuple[set[bytes], dict[bytes, int]]:
+        """Return which of `authors` have rotated, and how many superseded events each has (those with any)."""
+        if not authors:
+            return set(), {}
+        origins = {group_id_text(a): a for a in authors}
+        with translated("reading rotations"):
+            rotated = self.recorder.select_rotated_among(list(origins))
+            counts = self.recorder.select_superseded_among(list(origins))
+        return {origins[o] for o in rotated}, {origins[o]: n for o, n in counts.items()}
 
 
 def _fork_row(proof: ForkProof, data: bytes | None = None) -> ForkRow:

@@ -17,6 +17,7 @@ from psycopg.sql import SQL, Identifier, Literal
 from ..errors import StoreConfigError
 from .base import EventStore
 from .group_digests import PostgresGroupDigestTables, postgres_statements
+from .key_states import KEYS_TABLE, SUPERSEDED_TABLE, KeyStateTables, create_statements, superseded_index
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .pg_datastore import NodePostgresDatastore
 from .recorder import (
@@ -44,12 +45,21 @@ def _q(template: str, schema: str, **tables: str) -> SQL:
     return SQL(template).format(schema=Identifier(schema), **{k: Identifier(v) for k, v in tables.items()})
 
 
-class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
-    """PostgresApplicationRecorder plus the event-id index, log heads and fork proofs, in the same transactions."""
+class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecorder):
+    """PostgresApplicationRecorder plus the event-id index, log heads, fork proofs and key changes, in the same transactions."""
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name=events_table_name)
         s = self.datastore.schema
+        self._ph, self._keys_name, self._superseded_name = "%s", f'"{s}"."{KEYS_TABLE}"', f'"{s}"."{SUPERSEDED_TABLE}"'
+        self._events_name, self._heads_name = f'"{s}"."{self.events_table_name}"', f'"{s}"."{HEADS_TABLE}"'
+        self.sql_create_statements += [
+            SQL(statement)  # type: ignore[arg-type]
+            for statement in (
+                *create_statements(self._keys_name, self._superseded_name, "bytea", "bigint", 'text COLLATE "C"'),
+                superseded_index(self._superseded_name, f"{SUPERSEDED_TABLE}_log"),
+            )
+        ]
         names = {"events": self.events_table_name, "index": INDEX_TABLE, "heads": HEADS_TABLE, "forks": FORKS_TABLE}
         self.sql_create_statements += [
             _q(
@@ -105,6 +115,9 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
         self.select_forks_sql = _q("SELECT * FROM {schema}.{forks}", s, **names)
 
     def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        if kwargs.get("cuts"):
+            self._lock_table(curs)  # the library's own lock, taken before the superseded branch is deleted
+        self._write_key_rows(curs, kwargs)
         super()._insert_events(curs, stored_events, **kwargs)
         if not stored_events:  # a fork proof alone: the library inserts nothing and takes no lock
             self._insert_node_rows(curs, **kwargs)
@@ -128,6 +141,13 @@ class PostgresLogRecorder(LogRecorder, PostgresApplicationRecorder):
         forks = kwargs.get("forks") or ()
         if forks:
             curs.executemany(self.insert_fork_sql, [(f.originator_id, f.seq, f.id_a, f.id_b, f.proof) for f in forks])
+
+    def _read(self, statement: str, params: Sequence[Any]) -> list[tuple]:
+        return [tuple(r.values()) for r in self._fetch(statement, params)]
+
+    def _drop_index_rows(self, c: Any, originator_id: str, seq: int) -> None:
+        where = "WHERE originator_id = %s AND originator_version >= %s"
+        c.execute(_q("DELETE FROM {schema}.{index} " + where, self.datastore.schema, index=INDEX_TABLE), (originator_id, seq))
 
     def _fetch(self, statement: Any, params: Sequence[Any] = ()) -> list[DictRow]:
         with self.datastore.transaction(commit=False) as curs:

@@ -20,6 +20,7 @@ from eventsourcing.sqlite import (
 from . import readscope
 from .base import EventStore
 from .group_digests import GroupDigestTables, sqlite_statements
+from .key_states import KEYS_TABLE, SUPERSEDED_TABLE, KeyStateTables, create_statements, superseded_index
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .pinned import PinnedReads
 from .recorder import (
@@ -124,12 +125,14 @@ def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
-class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
-    """SQLiteApplicationRecorder plus the event-id index, log heads and fork proofs, in the same transactions."""
+class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
+    """SQLiteApplicationRecorder plus the event-id index, log heads, fork proofs and key changes, in the same transactions."""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name)
         t = self.events_table_name
+        self._ph, self._keys_name, self._superseded_name, self._events_name = "?", KEYS_TABLE, SUPERSEDED_TABLE, t
+        self._heads_name = HEADS_TABLE
         self.insert_index_statement = f"INSERT INTO {ID_TABLE} VALUES (?,?)"
         self.upsert_head_statement = (
             f"INSERT INTO {HEADS_TABLE} VALUES (?,?,?,?,?) ON CONFLICT (originator_id) DO UPDATE SET "
@@ -153,8 +156,22 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             "id_a BLOB NOT NULL, id_b BLOB NOT NULL, proof BLOB NOT NULL, PRIMARY KEY (id_a, id_b)) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {FORKS_TABLE}_originator ON {FORKS_TABLE} (originator_id)",
             f"CREATE INDEX IF NOT EXISTS {HEADS_TABLE}_author ON {HEADS_TABLE} (author, seq, event_id, timestamp)",
+            *create_statements(KEYS_TABLE, SUPERSEDED_TABLE, "BLOB", "INTEGER", "TEXT"),
+            superseded_index(SUPERSEDED_TABLE, f"{SUPERSEDED_TABLE}_log"),
         ]
         return statements
+
+    def _read(self, statement: str, params: Sequence[Any]) -> list[tuple]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [tuple(r) for r in c.fetchall()]
+
+    def _drop_index_rows(self, c: Any, originator_id: str, seq: int) -> None:
+        c.execute(
+            f"DELETE FROM {ID_TABLE} WHERE notification_id IN (SELECT rowid FROM {self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version >= ?)",
+            (originator_id, seq),
+        )
 
     def _create_table(self, c: SQLiteCursor) -> None:
         super()._create_table(c)
@@ -168,6 +185,7 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             c.execute(f"DROP TABLE {INDEX_TABLE}")
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        self._write_key_rows(c, kwargs)  # a superseded branch goes before the rotated one takes its positions
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         index = kwargs.get("index") or ()
         if index:

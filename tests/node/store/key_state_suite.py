@@ -1,0 +1,84 @@
+"""The store suite's tests of key states and superseded branches (docs/PROTOCOL.md §11, §11.1), every backend."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from events import Event, Identity, Mode, create_event_from_value, encode_record
+from events.readmodel.projection import project
+from node.store import EventStore, Projector
+
+T0 = 1_700_000_000_000
+
+
+def _h(key: bytes) -> bytes:
+    return hashlib.sha256(key).digest()
+
+
+def _next(signer: Identity, author: Identity, previous: Event | None, kind: str, value: dict) -> Event:
+    """Return the next event of `author`'s log after `previous`, signed by `signer` (the key in force, or a thief's)."""
+    seq = 1 if previous is None else previous.seq + 1
+    event = create_event_from_value(author, kind=kind, value=value, timestamp=T0 + seq, previous=previous)
+    if signer is author:
+        return event
+    from events.event import signing_message
+
+    return Event(event.header, event.header_bytes, signer.sign(signing_message(event.header_bytes)), event.payload, event.id)
+
+
+def stolen_log() -> tuple[Identity, Identity, list[Event], list[Event]]:
+    """Return (k1, k2, the thief's log to seq 4, the group's rotated log to seq 4): they part at seq 3."""
+    k1, k2, k3 = Identity.generate(), Identity.generate(), Identity.generate()
+    common = [_next(k1, k1, None, "key.commit", {"next": _h(k2.public_key)})]
+    common.append(_next(k1, k1, common[-1], "campaign.created", {"title": "Save Elm Street"}))
+    thief = list(common)
+    for title in ("thief 3", "thief 4"):
+        thief.append(_next(k1, k1, thief[-1], "campaign.created", {"title": title}))
+    group = list(common)
+    group.append(_next(k2, k1, group[-1], "key.rotate", {"key": k2.public_key, "next": _h(k3.public_key)}))
+    group.append(_next(k2, k1, group[-1], "campaign.created", {"title": "after the rotation"}))
+    return k1, k2, thief, group
+
+
+class KeyStateSuite:
+    """Mixed into StoreSuite, which provides the `store` fixture of each backend (and `open_store`)."""
+
+    def test_key_changes_are_kept_with_the_events_and_read_back(self, store: EventStore, tmp_path: Path):
+        k1, k2, _thief, group = stolen_log()
+        result = store.ingest(group, Mode.FULL).result
+        assert [(k.seq, k.rotated) for k in result.keys] == [(1, False), (3, True)]
+        last, rotation = store.key_heads([k1.public_key])[k1.public_key]
+        assert (last.seq, last.state.key, rotation.seq if rotation else None) == (3, k2.public_key, 3)
+        assert store.key_change(k1.public_key, 2).state.key == k1.public_key
+        assert store.key_change(k1.public_key, 2, rotation=True) is None
+        assert [r.seq for r in store.rotations(k1.public_key)] == [3]
+        assert store.rotation_marks([k1.public_key]) == ({k1.public_key}, {})
+        # the next ingest continues from the stored key state: a new-key event links, an old-key one does not
+        nxt = _next(k2, k1, group[-1], "campaign.created", {"title": "five"})
+        forged = _next(k1, k1, group[-1], "campaign.created", {"title": "thief five"})
+        assert [r.code for r in store.ingest([forged]).result.rejected] == ["bad_signature"]
+        assert [e.id for e in store.ingest([nxt]).result.stored] == [nxt.id]
+
+    def test_a_rotation_supersedes_the_stored_branch_in_one_write(self, store: EventStore, tmp_path: Path):
+        k1, _k2, thief, group = stolen_log()
+        store.ingest(thief)
+        views = store.view_store()
+        Projector(store, views, project).catch_up()
+        result = store.ingest(group[2:]).result
+        assert [(s.seq, s.rotation_id) for s in result.superseded] == [(3, group[2].id)]
+        assert store.read_log(k1.public_key) == group
+        assert store.head(k1.public_key).id == group[-1].id
+        assert store.get(thief[2].id) is None and store.get(group[2].id) == group[2]
+        dropped = store.superseded(k1.public_key)
+        assert [(r.seq, r.event_id, r.rotation_seq) for r in dropped] == [(3, thief[2].id, 3), (4, thief[3].id, 3)]
+        assert [r.state for r in dropped] == [encode_record(e) for e in thief[2:]]
+        assert store.superseded(None, (dropped[0].originator_id, 3, thief[2].id), 10) == dropped[1:]
+        assert store.rotation_marks([k1.public_key]) == ({k1.public_key}, {k1.public_key: 2})
+        # the superseded events come back from a peer that still holds them: key_superseded, nothing stored
+        again = store.ingest(thief[2:]).result
+        assert [r.code for r in again.rejected] == ["key_superseded", "key_superseded"] and not again.stored
+        assert store.totals() == (1, 4, 0)
+        Projector(store, views, project).rebuild()  # what the node does after a supersession
+        campaigns = views.recorder.select_documents("campaigns", None, None)
+        assert sorted(d.key for d in campaigns) == sorted([group[1].id, group[3].id])
