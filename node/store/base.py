@@ -24,7 +24,8 @@ from events.fork import MAX_RUN, ForkProof, decode_fork_proof, encode_fork_proof
 from events.header import Header
 from events.identity import Identity, group_id_text, parse_group_id
 from events.ingest import IngestResult, decide
-from events.supersede import KeyChange
+from events.keystate import KeyState
+from events.supersede import KEY_KINDS, KeyChange, key_changes
 
 from ..errors import InvalidEventError, StoreConflictError
 from .ingest import StoreIngest
@@ -82,6 +83,7 @@ class EventStore(ABC):
             previous = load_record(last[0].state) if last else None
             try:
                 event = create_event(identity, kind=kind, payload=payload, timestamp=timestamp, previous=previous)
+                keys = self._own_key_change(event)
             except EventError as exc:
                 raise InvalidEventError(f"cannot publish: {exc.message}", field=exc.field) from exc
             try:
@@ -90,11 +92,20 @@ class EventStore(ABC):
                         [stored_event(event, originator)],
                         index=[IndexRow(event.id, originator, event.seq)],
                         heads=[HeadRow(originator, event.author, event.seq, event.id, event.header.timestamp)],
+                        keys=keys,
                     )
             except _Taken:
                 continue
             return event, ids[0]
         raise StoreConflictError(f"seq kept being taken by another writer after {MAX_WRITE_ATTEMPTS} attempts", field="seq")
+
+    def _own_key_change(self, event: Event) -> list[tuple[str, KeyChange]]:
+        """Return the key change our own `event` makes, as a row to store with it; raise RotationError if it breaks §11."""
+        if event.kind not in KEY_KINDS:
+            return []
+        keyed = self.key_heads([event.author]).get(event.author)
+        state = keyed[0].state if keyed else KeyState.inception(event.author)
+        return [(group_id_text(event.author), change) for change in key_changes(state, [event])]
 
     def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> StoreIngest:
         """Check peers' events against the stored heads (events.ingest.decide) and write the outcome in one transaction.
