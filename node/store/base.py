@@ -65,6 +65,8 @@ class EventStore(ABC):
 
     def __init__(self, recorder: LogRecorder):
         self.recorder = recorder
+        with translated("recording the key changes of logs stored before key rotation"):
+            recorder.backfill_key_changes()
 
     _translated = staticmethod(translated)
 

@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from events.errors import EventError
 from events.keystate import KeyState
-from events.supersede import KeyChange
+from events.supersede import KeyChange, key_changes
 
 KEYS_TABLE = "key_changes"
 SUPERSEDED_TABLE = "superseded_events"
@@ -104,6 +105,44 @@ class KeyStateTables:
                 f"INSERT INTO {self._keys_name} VALUES ({', '.join([ph] * 7)})",
                 [(o, k.seq, k.event_id, k.state.key, k.state.commitment, int(k.rotated), k.author) for o, k in keys],
             )
+
+    def backfill_key_changes(self) -> int:
+        """Once per database: record the key changes of events stored before this table existed (a marker row,
+        originator id '' at seq 0, says it was done). Return how many were recorded.
+
+        Only `key.commit` could be stored then; an author's second one (valid in version 1, not under §11) and
+        anything after it are left out, so its first commitment stands."""
+        ph, marker = self._ph, ("", 0, b"", b"", None, 0, b"")
+        with self.datastore.transaction(commit=True) as c:  # type: ignore[attr-defined]
+            c.execute(f"SELECT 1 FROM {self._keys_name} WHERE originator_id = '' AND seq = 0")
+            if c.fetchone() is not None:
+                return 0
+            c.execute(
+                f"SELECT originator_id, originator_version, state FROM {self._events_name} "
+                f"WHERE topic IN ('key.commit', 'key.rotate') ORDER BY originator_id, originator_version"
+            )
+            rows = [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in c.fetchall()]
+            found: list[tuple] = []
+            states: dict[str, KeyState | None] = {}
+            for origin, _seq, state in rows:
+                from .base import load_record
+
+                event = load_record(bytes(state))
+                current = states.get(origin, KeyState.inception(event.author))
+                if current is None:
+                    continue
+                try:
+                    [change] = key_changes(current, [event])
+                except (EventError, ValueError):
+                    states[origin] = None  # stop here: the first commitment stands
+                    continue
+                states[origin] = change.state
+                k = change.state
+                found.append((origin, change.seq, change.event_id, k.key, k.commitment, int(change.rotated), change.author))
+            statement = f"INSERT INTO {self._keys_name} VALUES ({', '.join([ph] * 7)}) ON CONFLICT DO NOTHING"
+            for row in [*found, marker]:
+                c.execute(statement, row)
+        return len(found)
 
     # -- reading -------------------------------------------------------------------------------------------
 

@@ -82,3 +82,20 @@ class KeyStateSuite:
         Projector(store, views, project).rebuild()  # what the node does after a supersession
         campaigns = views.recorder.select_documents("campaigns", None, None)
         assert sorted(d.key for d in campaigns) == sorted([group[1].id, group[3].id])
+
+    def test_key_changes_of_logs_stored_before_the_table_are_backfilled_once(self, store: EventStore, tmp_path: Path):
+        k1, k2, thief, _group = stolen_log()
+        second = _next(k1, k1, thief[-1], "key.commit", {"next": _h(k1.public_key)})  # valid in version 1 only
+        store.ingest(thief)
+        rec = store.recorder
+        with rec.datastore.transaction(commit=True) as c:  # as a store from before key rotation: no rows, no marker
+            c.execute(f"DELETE FROM {rec._keys_name}")
+            c.execute(
+                f"INSERT INTO {rec._events_name} (originator_id, originator_version, topic, state) VALUES "
+                f"({rec._ph}, {rec._ph}, {rec._ph}, {rec._ph})",
+                (k1.group_id, 5, "key.commit", encode_record(second)),
+            )
+        assert store.key_heads([k1.public_key]) == {}
+        assert rec.backfill_key_changes() == 1 and rec.backfill_key_changes() == 0
+        last, rotation = store.key_heads([k1.public_key])[k1.public_key]
+        assert (last.seq, last.state.commitment, rotation) == (1, _h(k2.public_key), None)
