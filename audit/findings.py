@@ -24,6 +24,8 @@ class Findings:
     redactions: list[r.Redaction] = field(default_factory=list)
     vouched_rows: list[r.Vouched] = field(default_factory=list)
     payload_problems: list[r.PayloadProblem] = field(default_factory=list)
+    rotations: list[r.KeyRotation] = field(default_factory=list)
+    superseded: list[r.Superseded] = field(default_factory=list)
     _last_invalid: dict[str, list] = field(default_factory=dict)
 
     def invalid(self, group: str, seq: int, eid: bytes, index: int, code: str, reason: str, *, count: int = 1) -> None:
@@ -67,6 +69,14 @@ class Findings:
         self.payload_problems.append(
             r.PayloadProblem(group_id_text(event.author), event.seq, event.id_hex, event.kind, code, field_name, reason)
         )
+
+    def rotation(self, group: str, seq: int, event_id: bytes, key: bytes, next_commitment: bytes) -> None:
+        """Record a valid key rotation."""
+        self.rotations.append(r.KeyRotation(group, seq, event_id.hex(), key.hex(), next_commitment.hex()))
+
+    def superseded_branch(self, group: str, seq: int, event_id: bytes, index: int, rotation_seq: int, count: int) -> None:
+        """Record a branch of `count` events from `seq` that the rotation at `rotation_seq` supersedes."""
+        self.superseded.append(r.Superseded(group, seq, event_id.hex(), index, rotation_seq, count))
 
     def invalid_events(self) -> list[r.InvalidEvent]:
         """Return the invalid-event findings as report values."""

@@ -299,13 +299,11 @@ def _decide_author(
             break
         if event.header.kind == ROTATION_KIND and valid_rotation(before, event) is not None:
             continue  # a rotation that cannot supersede: decided (and reported) by _superseded_below
-        key = ed25519.load_public_key(before.key)
-        if rotated is not None and (
-            rotated.seq >= event.seq or (not _signed(unique, i, key) and _signed(unique, i, _pre_rotation_key(log, rotated)))
-        ):
+        if rotated is not None and rotated.seq <= event.seq and _superseded(unique, i, rotated, log):
             message = f"the rotation at seq {rotated.seq} supersedes the pre-rotation key's events at or after it"
             out.rejected.append(Rejection(author, event.seq, event.id, KEY_SUPERSEDED, message))
             continue
+        key = ed25519.load_public_key(before.key)
         _conflict(out, unique, i, key, log)
     new = unique[first_new:]
     if new:
@@ -317,8 +315,10 @@ def _signed(unique: list[Event], i: int, key: Any) -> bool:
     return signed_run(unique, i, key) is not None
 
 
-def _pre_rotation_key(log: StoredLog, rotation: KeyChange) -> Any:
-    return ed25519.load_public_key(key_state_at(log, rotation.author, rotation.seq - 1).key)
+def _superseded(unique: list[Event], i: int, rotation: KeyChange, log: StoredLog) -> bool:
+    """Return whether unique[i]'s run, at or after the stored `rotation`, is signed by the key before it, not after."""
+    old = ed25519.load_public_key(key_state_at(log, rotation.author, rotation.seq - 1).key)
+    return not _signed(unique, i, ed25519.load_public_key(rotation.state.key)) and _signed(unique, i, old)
 
 
 def _superseded_below(

@@ -87,6 +87,6 @@ class Reads:
 
         def run() -> T:
             store = self.astore.store
-            return fn((event for _, event in store.iter_notifications()), store.fork_proofs())
+            return fn(store.iter_export(), store.fork_proofs())
 
         return await self.astore.run_read(Lane.QUERIES, None, run)  # the whole log (solnet export): no deadline

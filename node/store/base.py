@@ -252,6 +252,15 @@ class EventStore(ABC):
                 return
             after = page[-1][0]
 
+    def iter_export(self, batch: int = 1000) -> Iterator[Event]:
+        """Yield every stored event (arrival order), then every event a rotation superseded (docs/PROTOCOL.md §11.1):
+        an export or audit of this store carries that evidence after the logs, where it is reported, not stored."""
+        yield from (event for _, event in self.iter_notifications(batch=batch))
+        after: tuple[str, int, bytes] | None = None
+        while page := self.superseded(None, after, batch):
+            yield from (load_record(row.state) for row in page)
+            after = (page[-1].originator_id, page[-1].seq, page[-1].event_id)
+
     def max_notification_id(self) -> int:
         """Return the newest notification id (0 when nothing is stored)."""
         with translated("reading the notification log"):
