@@ -48,6 +48,11 @@ class Replica(Protocol):
         """Check and store `events` (any authors, any order); return what happened to each."""
         ...
 
+    async def signing_keys(self, authors: Sequence[bytes]) -> Mapping[bytes, bytes]:
+        """Return the key in force of each of `authors` whose log rotated (docs/PROTOCOL.md §11); others sign with
+        their author key."""
+        ...
+
     async def flush(self) -> None:
         """Bring state derived from the log (a node's read models) up to date with what `ingest` stored.
 
@@ -114,6 +119,11 @@ class MemoryReplica:
             return False
         self._proofs[proof.author] = proof
         return True
+
+    async def signing_keys(self, authors: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Return the key in force of each of `authors` whose log rotated."""
+        heads = self._keys.key_heads(authors)
+        return {a: last.state.key for a, (last, rotation) in heads.items() if rotation is not None}
 
     def event_count(self) -> int:
         """Return how many events are stored (all authors)."""

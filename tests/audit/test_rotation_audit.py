@@ -9,7 +9,7 @@ from audit import audit
 from events import Identity
 from events.readmodel.digest import state_digest_v2
 from events.readmodel.memory import replay
-from tests.node.store.key_state_suite import _h, _next, stolen_log
+from tests.events.rotation_helpers import commitment, next_event, stolen_log
 
 from .helpers import make_log, write
 
@@ -28,7 +28,7 @@ def test_a_rotated_log_audits_clean_and_its_rotation_is_reported(tmp_path, fast)
 @pytest.mark.parametrize("fast", [False, True])
 def test_an_old_key_event_after_the_rotation_is_invalid(tmp_path, fast):
     k1, _k2, _thief, group = stolen_log()
-    forged = _next(k1, k1, group[-1], "campaign.created", {"title": "thief after"})
+    forged = next_event(k1, k1, group[-1], "campaign.created", {"title": "thief after"})
     report = audit(str(write(tmp_path / "b", [*group, forged])), workers=1, fast=fast)
     assert [(i.seq, i.code) for i in report.invalid] == [(5, "bad_signature")] and report.valid_events == 4
 
@@ -36,7 +36,7 @@ def test_an_old_key_event_after_the_rotation_is_invalid(tmp_path, fast):
 @pytest.mark.parametrize("workers", [1, 2])
 def test_an_export_with_the_superseded_branch_after_the_log_reports_it_not_as_a_violation(tmp_path, workers):
     k1, _k2, thief, group = stolen_log()
-    late = _next(k1, k1, thief[-1], "campaign.created", {"title": "thief 5"})
+    late = next_event(k1, k1, thief[-1], "campaign.created", {"title": "thief 5"})
     report = audit(str(write(tmp_path / "b", [*group, *thief[2:], late])), workers=workers)
     assert report.clean and not report.forks and not report.invalid
     assert [(s.seq, s.event_id, s.rotation_seq, s.count) for s in report.superseded] == [(3, thief[2].id.hex(), 3, 3)]
@@ -47,8 +47,8 @@ def test_a_branch_below_the_rotation_is_a_fork_and_from_the_rotation_on_supersed
     k1, k2, thief, _group = stolen_log()
     k3 = Identity.generate()
     group = list(thief[:2])
-    group.append(_next(k1, k1, group[-1], "campaign.created", {"title": "group 3"}))
-    group.append(_next(k2, k1, group[-1], "key.rotate", {"key": k2.public_key, "next": _h(k3.public_key)}))
+    group.append(next_event(k1, k1, group[-1], "campaign.created", {"title": "group 3"}))
+    group.append(next_event(k2, k1, group[-1], "key.rotate", {"key": k2.public_key, "next": commitment(k3.public_key)}))
     report = audit(str(write(tmp_path / "b", [*group, *thief[2:]])), workers=1)
     assert [f.seq for f in report.forks] == [3]  # both signed by k1 at seq 3: a fork the rotation does not settle
     assert [(i.seq, i.code, i.count) for i in report.invalid] == [(3, "fork_branch", 2)] and not report.superseded

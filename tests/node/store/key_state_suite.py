@@ -2,43 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from events import Event, Identity, Mode, create_event_from_value, encode_record
+from events import Mode, encode_record
 from events.readmodel.projection import project
 from node.store import EventStore, Projector
-
-T0 = 1_700_000_000_000
-
-
-def _h(key: bytes) -> bytes:
-    return hashlib.sha256(key).digest()
-
-
-def _next(signer: Identity, author: Identity, previous: Event | None, kind: str, value: dict) -> Event:
-    """Return the next event of `author`'s log after `previous`, signed by `signer` (the key in force, or a thief's)."""
-    seq = 1 if previous is None else previous.seq + 1
-    event = create_event_from_value(author, kind=kind, value=value, timestamp=T0 + seq, previous=previous)
-    if signer is author:
-        return event
-    from events.event import signing_message
-
-    return Event(event.header, event.header_bytes, signer.sign(signing_message(event.header_bytes)), event.payload, event.id)
-
-
-def stolen_log() -> tuple[Identity, Identity, list[Event], list[Event]]:
-    """Return (k1, k2, the thief's log to seq 4, the group's rotated log to seq 4): they part at seq 3."""
-    k1, k2, k3 = Identity.generate(), Identity.generate(), Identity.generate()
-    common = [_next(k1, k1, None, "key.commit", {"next": _h(k2.public_key)})]
-    common.append(_next(k1, k1, common[-1], "campaign.created", {"title": "Save Elm Street"}))
-    thief = list(common)
-    for title in ("thief 3", "thief 4"):
-        thief.append(_next(k1, k1, thief[-1], "campaign.created", {"title": title}))
-    group = list(common)
-    group.append(_next(k2, k1, group[-1], "key.rotate", {"key": k2.public_key, "next": _h(k3.public_key)}))
-    group.append(_next(k2, k1, group[-1], "campaign.created", {"title": "after the rotation"}))
-    return k1, k2, thief, group
+from tests.events.rotation_helpers import commitment, next_event, stolen_log
 
 
 class KeyStateSuite:
@@ -55,8 +24,8 @@ class KeyStateSuite:
         assert [r.seq for r in store.rotations(k1.public_key)] == [3]
         assert store.rotation_marks([k1.public_key]) == ({k1.public_key}, {})
         # the next ingest continues from the stored key state: a new-key event links, an old-key one does not
-        nxt = _next(k2, k1, group[-1], "campaign.created", {"title": "five"})
-        forged = _next(k1, k1, group[-1], "campaign.created", {"title": "thief five"})
+        nxt = next_event(k2, k1, group[-1], "campaign.created", {"title": "five"})
+        forged = next_event(k1, k1, group[-1], "campaign.created", {"title": "thief five"})
         assert [r.code for r in store.ingest([forged]).result.rejected] == ["bad_signature"]
         assert [e.id for e in store.ingest([nxt]).result.stored] == [nxt.id]
 
@@ -85,7 +54,7 @@ class KeyStateSuite:
 
     def test_key_changes_of_logs_stored_before_the_table_are_backfilled_once(self, store: EventStore, tmp_path: Path):
         k1, k2, thief, _group = stolen_log()
-        second = _next(k1, k1, thief[-1], "key.commit", {"next": _h(k1.public_key)})  # valid in version 1 only
+        second = next_event(k1, k1, thief[-1], "key.commit", {"next": commitment(k1.public_key)})  # valid in version 1 only
         store.ingest(thief)
         rec = store.recorder
         with rec.datastore.transaction(commit=True) as c:  # as a store from before key rotation: no rows, no marker
@@ -98,4 +67,4 @@ class KeyStateSuite:
         assert store.key_heads([k1.public_key]) == {}
         assert rec.backfill_key_changes() == 1 and rec.backfill_key_changes() == 0
         last, rotation = store.key_heads([k1.public_key])[k1.public_key]
-        assert (last.seq, last.state.commitment, rotation) == (1, _h(k2.public_key), None)
+        assert (last.seq, last.state.commitment, rotation) == (1, commitment(k2.public_key), None)
