@@ -54,7 +54,7 @@ async def test_a_rotated_log_replicates_and_new_key_events_are_pulled_after_it()
 async def test_the_rotated_branch_supersedes_the_thiefs_on_every_peer():
     # node 0: the thief (old key), node 1 and 2: peers, node 3: the group after recovering with its kit
     cluster = Cluster(4, {0: {1}, 1: {0, 2}, 2: {1, 3}, 3: {2}})
-    k1, k2, thief, group = stolen_log()
+    k1, _k2, thief, group = stolen_log()
     await cluster.publish(0, thief)  # commit, profile, thief 3, thief 4
     await cluster.network.deliver_messages()
     for _ in range(3):
