@@ -1,7 +1,7 @@
 """Whether a group's log is shown as forked or as rotated after a fork (docs/PROTOCOL.md §11.1), from the store.
 
 A group is *forked* if a fork proof of it is stored and no stored rotation came after every proven fork. It is
-*rotated after a fork* once its stored log holds a rotation above every proven fork, or a rotation superseded a
+*rotated after a fork* once its stored log holds a rotation at or above every proven fork, or a rotation superseded a
 branch of it: the fork proofs stay (they are true), but the branch the node holds is the group's rotated one.
 """
 
@@ -28,6 +28,6 @@ def fork_states(store: EventStore, authors: Sequence[bytes]) -> dict[bytes, str]
         _last, rotation = store.key_heads([author])[author]
         assert rotation is not None
         forks = store.recorder.select_fork_rows(group_id_text(author)) if author in forked else []
-        if all(row.seq < rotation.seq for row in forks):
+        if all(row.seq <= rotation.seq for row in forks):  # a fork above it would be under the new key
             out[author] = ROTATED_AFTER_FORK
     return out

@@ -251,6 +251,13 @@ class PullSession:
                 ready.extend(events)
                 continue
             run = self._carry.pop(author, []) + events
+            head = track.head
+            if head is not None and run[0].seq == head.seq + 1 and run[0].header.prev != head.id:
+                # Another branch than ours: the replica says so (broken_link, then a fork probe) without checking a
+                # signature, which may be under a key a rotation on that branch set (docs/PROTOCOL.md §11.1).
+                ready.extend(run)
+                track.cursor = events[-1].seq + 1
+                continue
             cut = last_signed(run, self.keys.get(author)) + 1
             ready.extend(run[:cut])
             for event in reversed(run[:cut]):
