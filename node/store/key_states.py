@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from events.errors import EventError
+from events.event import decode_record
 from events.keystate import KeyState
 from events.supersede import KeyChange, key_changes
 
@@ -125,9 +126,7 @@ class KeyStateTables:
             found: list[tuple] = []
             states: dict[str, KeyState | None] = {}
             for origin, _seq, state in rows:
-                from .base import load_record
-
-                event = load_record(bytes(state))
+                event = decode_record(bytes(state))  # a one-time pass: the full checks cost little here
                 current = states.get(origin, KeyState.inception(event.author))
                 if current is None:
                     continue
