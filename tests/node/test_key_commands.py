@@ -61,3 +61,28 @@ def test_recover_on_a_fresh_data_dir_without_peers_needs_the_only_copy_flag(tmp_
     fresh = tmp_path / "fresh"
     assert main(["key", "recover", str(path / "recovery-kit.txt"), "--data", str(fresh)]) == 2
     assert "--peer" in capsys.readouterr().err and not fresh.exists()
+
+
+def test_an_export_carries_superseded_events_which_an_import_reports_but_does_not_store(tmp_path, capsys):
+    from tests.events.rotation_helpers import stolen_log
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    for path in (a, b):
+        assert main(["init", "--name", "G", "--data", str(path)]) == 0
+    k1, _k2, thief, group = stolen_log()
+    store = open_store(a)
+    try:
+        store.ingest(thief)
+        assert store.ingest(group[2:]).result.superseded
+    finally:
+        store.close()
+    bundle = tmp_path / "a.bundle"
+    assert main(["export", "-o", str(bundle), "--data", str(a)]) == 0
+    capsys.readouterr()
+    assert main(["import", str(bundle), "--data", str(b)]) == 0
+    assert "2 superseded by a key rotation" in capsys.readouterr().out
+    store = open_store(b)
+    try:
+        assert [e.id for e in store.read_log(k1.public_key)] == [e.id for e in group]
+    finally:
+        store.close()
