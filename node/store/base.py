@@ -8,6 +8,7 @@ fork proof or a retry, never an overwrite. The library's notification log is the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Container, Iterable, Iterator, Sequence
@@ -325,7 +326,7 @@ class EventStore(ABC):
     def key_heads(self, authors: list[bytes]) -> dict[bytes, tuple[KeyChange, KeyChange | None]]:
         """Return, for each of `authors` with stored key changes, its last key change and its last rotation."""
         with translated("reading key states"):
-            return {last.author: (last, rot) for last, rot in self.recorder.select_key_heads([group_id_text(a) for a in authors])}
+            return {last.author: (last, rot) for last, rot in self.recorder.select_key_heads([_origin(a) for a in authors])}
 
     def key_change(self, author: bytes, seq: int, rotation: bool = False) -> KeyChange | None:
         """Return `author`'s last stored key change (only rotations if `rotation`) at or below `seq`, or None."""
@@ -355,6 +356,12 @@ class EventStore(ABC):
             rotated = self.recorder.select_rotated_among(list(origins))
             counts = self.recorder.select_superseded_among(list(origins))
         return {origins[o] for o in rotated}, {origins[o]: n for o, n in counts.items()}
+
+
+@functools.lru_cache(maxsize=65_536)
+def _origin(author: bytes) -> str:
+    """Return the stream name (group id text) of `author`; cached: each ingest batch asks it for every author."""
+    return group_id_text(author)
 
 
 def _fork_row(proof: ForkProof, data: bytes | None = None) -> ForkRow:
