@@ -1,10 +1,12 @@
 """One author's log as an auditor sees it stream by: chain checks, gaps, reordering, forks and findings.
 
-Events reach `AuthorLog.add` in source order. The next expected seq goes to an `events.ChainVerifier`
-(which decides validity exactly as nodes do); an event from further ahead starts a detached run that is
-held (bounded) in case its missing predecessor comes later; an event at a seq already seen is a
-duplicate or, if different, a conflict decided by the rules of events.ingest (`vouches`, `conflict_code`):
-a fork if a signature on its branch vouches for it within MAX_RUN events. Valid events are handed to `on_valid` in seq order.
+Events reach `AuthorLog.add` in ascending seq order (docs/PROTOCOL.md §10: events at one seq in source order);
+an event with a smaller seq than the one before raises `Reorder`, and the engine feeds the partition again from
+a sorted copy. The next expected seq goes to an `events.ChainVerifier` (which decides validity exactly as nodes
+do); an event from further ahead follows a gap (or a rejected event) and cannot link; an event at a seq already
+taken is a duplicate or, if different, a conflict decided by the rules of events.ingest (`vouches`,
+`conflict_code`): a fork if a signature on its branch vouches for it within MAX_RUN events. Valid events are
+handed to `on_valid` in seq order.
 
 Both modes have a fast path (given a `SignatureBatch`): each event that links is handed to `on_valid` at
 once, while it is still in the CPU's caches, and the signatures it relies on go to the batch, which checks
@@ -21,14 +23,21 @@ from dataclasses import dataclass
 
 from events import ChainError, ChainHead, ChainVerifier, Event, KeyState, Mode, group_id_text, signature_valid
 from events.ed25519 import load_public_key
-from events.ingest import AFTER_BREAK, AFTER_GAP, FORK_BRANCH, UNLINKED, conflict_code, vouches
+from events.ingest import AFTER_BREAK, FORK_BRANCH, conflict_code, vouches
 from events.keystate import ROTATION_KIND
 
 from .findings import Findings
 from .scratch import BLOCK, ID_SIZE
 
-HELD_MAX = 256
 _BLOCK_BYTES = BLOCK * ID_SIZE
+
+
+class Reorder(Exception):
+    """An author's events are not in ascending seq order in the source: audit the partition again, each log sorted.
+
+    Control flow inside the engine, like SignatureRecheck (docs/PROTOCOL.md §10: a reader takes each author's events
+    in seq order, events at one seq in source order; streaming does exactly that while the source is so ordered).
+    """
 
 
 class SignatureRecheck(Exception):
@@ -113,10 +122,7 @@ class AuthorLog:
         self.head: Event | None = None
         self.pending_index: dict[bytes, int] = {}
         self.broken_at: int | None = None
-        self.held: list[tuple[int, Event]] = []
-        self.detached: Event | None = None
-        self.detached_reason = (AFTER_GAP, "")
-        self.gap_at: int | None = None
+        self.last_seq = 0
         self.branch: _Branch | None = None
         self.events = 0
         self.valid = 0
@@ -135,10 +141,12 @@ class AuthorLog:
                 self._prove(branch)
             return
         seq = event.header.seq
+        if seq < self.last_seq:
+            raise Reorder(self.group)
+        self.last_seq = seq
         expected = 1 if self.tip is None else self.tip.header.seq + 1
         if seq == expected:
-            if self._feed(index, event) and self.held:
-                self._connect_held(event)
+            self._feed(index, event)
             return
         if seq < expected:
             seen = self._seen_id(seq)
@@ -147,7 +155,13 @@ class AuthorLog:
             else:
                 self._conflict(index, event, seen)
             return
-        self._detach(index, event)
+        if self.broken_at is not None:  # an event before it was rejected and nothing linked since
+            reason = f"follows the invalid event at seq {self.broken_at}"
+            self.findings.invalid(self.group, seq, event.id, index, AFTER_BREAK, reason)
+            return
+        # nothing at seq `expected` in the source (events come in seq order): a gap, and this event cannot link
+        self.findings.gap(self.group, expected, seq - 1)
+        self._feed(index, event)
 
     def _feed(self, index: int, event: Event) -> bool:
         try:
@@ -159,7 +173,8 @@ class AuthorLog:
             else:
                 released = self.verifier.feed(event)
         except ChainError as exc:
-            self.broken_at = event.seq
+            if self.broken_at is None:
+                self.broken_at = event.seq
             self.findings.invalid(self.group, event.seq, event.id, index, exc.code, exc.message)
             return False
         if event.header.kind == ROTATION_KIND:  # it linked, so it is a valid rotation (its own signature verified)
@@ -204,54 +219,6 @@ class AuthorLog:
         self.valid += len(released)
         self.head = released[-1]
 
-    def _connect_held(self, event: Event) -> None:
-        if not self.held or not _links(self.tip, self.held[0][1]):
-            return
-        held, self.held = self.held, []
-        for index, later in held:
-            self.findings.misordered(
-                self.group, later, index, "early", f"the source holds seq {later.seq} before seq {later.seq - 1}"
-            )
-            if not self._feed(index, later):
-                return
-
-    def _detach(self, index: int, event: Event) -> None:
-        if self.held and _links(self.held[-1][1], event):
-            if len(self.held) < HELD_MAX:
-                self.held.append((index, event))
-                return
-            self._settle_held()
-        if self.detached is not None and _links(self.detached, event):
-            self._record_detached(index, event)
-            return
-        self._settle_held()
-        self.detached = None
-        self.held = [(index, event)]
-
-    def _record_detached(self, index: int, event: Event) -> None:
-        code, reason = self.detached_reason
-        self.findings.invalid(self.group, event.seq, event.id, index, code, reason)
-        self.detached = event
-
-    def _settle_held(self) -> None:
-        if not self.held:
-            return
-        expected = 1 if self.tip is None else self.tip.seq + 1
-        first = self.held[0][1]
-        if self.broken_at == expected and first.seq == expected + 1:
-            self.detached_reason = (AFTER_BREAK, f"follows the invalid event at seq {expected}")
-        elif first.seq > expected and self.gap_at != expected:
-            self.gap_at = expected
-            self.findings.gap(self.group, expected, first.seq - 1)
-            self.detached_reason = (AFTER_GAP, f"follows missing seq {expected}..{first.seq - 1}")
-        elif first.seq > expected:
-            self.detached_reason = (UNLINKED, f"does not link to the log, which is already broken at seq {expected}")
-        else:
-            self.detached_reason = (UNLINKED, f"does not link to the event at seq {first.seq - 1}")
-        for index, event in self.held:
-            self._record_detached(index, event)
-        self.held = []
-
     def _key_at(self, seq: int) -> object:
         """Return the key in force for the log's event at `seq` (the new key from a rotation's seq on)."""
         for at, key, _old in reversed(self.key_changes):
@@ -293,7 +260,7 @@ class AuthorLog:
         self.findings.invalid(self.group, branch.seq, branch.other, branch.index, code, reason, count=branch.count)
 
     def finish(self) -> None:
-        """Settle everything held: release what a signature vouches for, report the rest.
+        """Settle the log: release what a signature vouches for, report the rest (unvouched: bad_signature).
 
         On the fast path in head-only mode, the newest linked event's signature goes to the batch.
         """
@@ -307,5 +274,4 @@ class AuthorLog:
             index = self.pending_index.get(problem.event_id, -1)
             self.findings.invalid(self.group, problem.seq, problem.event_id, index, problem.code, problem.message)
         self.pending_index.clear()
-        self._settle_held()
         self.findings.group(self.group, self.events, self.valid, None if self.head is None else ChainHead.of(self.head))

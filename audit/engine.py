@@ -21,18 +21,18 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from events import Event, EventError, ForkProof, Mode, PayloadError, group_id_text
+from events import Event, EventError, ForkProof, Mode, group_id_text
 from events.bundle import BadItem, BundleReader, Select
 from events.errors import BundleError
-from events.kinds import OWN_TARGETS, UnknownPayload, parse_event_payload
 from events.readmodel.digest import combine_groups, digest_of
 from events.readmodel.projection import project
 
 from . import report as r
-from .author import AuthorLog, SignatureBatch, SignatureRecheck
+from .author import AuthorLog, Reorder, SignatureBatch, SignatureRecheck
 from .errors import AuditError, SourceError
 from .findings import Findings
 from .scratch import ScratchView
+from .sorter import EventSorter
 from .sources import BundleFile, NodeUrl, Source, resolve
 from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, merge_range, merged_entries, merged_group_digests
 
@@ -65,28 +65,45 @@ def run_partition(
 ) -> Partial:
     """Audit this worker's share of `source`; return its findings and the spill of its documents' entries.
 
-    It first takes the fast path (audit/author.py); if a signature that path relied on does not verify,
-    the partition is audited again from the start, checking each signature before the events it vouches for.
+    It first takes the fast path (audit/author.py), streaming each author's events in source order; if a signature
+    that path relied on does not verify, the partition is audited again from the start, checking each signature
+    before the events it vouches for; if an author's events are not in seq order, again from a sorted copy
+    (audit/sorter.py).
     """
-    try:
-        return _replay_partition(source, mode, worker, workers, scratch, offsets, buckets, optimistic=True)
-    except SignatureRecheck:
-        return _replay_partition(source, mode, worker, workers, scratch, offsets, buckets, optimistic=False)
+    optimistic, ordered = True, False
+    while True:
+        try:
+            return _replay_partition(source, mode, worker, workers, scratch, offsets, buckets, optimistic, ordered)
+        except SignatureRecheck:
+            optimistic = False
+        except Reorder:
+            ordered = True
 
 
 def _replay_partition(
-    source: Source, mode: Mode, worker: int, workers: int, scratch: str, offsets, buckets: int, *, optimistic: bool
+    source: Source, mode: Mode, worker: int, workers: int, scratch: str, offsets, buckets: int, optimistic: bool, ordered: bool
 ) -> Partial:
     view = ScratchView(scratch, buckets=buckets)
+    sorter = EventSorter(scratch + ".sort") if ordered else None
     try:
-        return _replay(source, mode, worker, workers, view, offsets, SignatureBatch() if optimistic else None)
-    except SignatureRecheck:
+        return _replay(source, mode, worker, workers, view, offsets, SignatureBatch() if optimistic else None, sorter)
+    except (SignatureRecheck, Reorder):
         view.discard()
         raise
+    finally:
+        if sorter is not None:
+            sorter.close()
 
 
 def _replay(
-    source: Source, mode: Mode, worker: int, workers: int, view: ScratchView, offsets, signatures: SignatureBatch | None
+    source: Source,
+    mode: Mode,
+    worker: int,
+    workers: int,
+    view: ScratchView,
+    offsets,
+    signatures: SignatureBatch | None,
+    sorter: EventSorter | None = None,
 ) -> Partial:
     findings = Findings()
     part = Partial(findings)
@@ -101,20 +118,19 @@ def _replay(
         if changes:
             view.apply(changes)
             return
-        # project() gives no changes for invalid or unknown payloads (and a few kinds): only now say why
-        try:
-            typed = parse_event_payload(event)
-        except PayloadError as exc:
-            findings.payload_problem(event, "invalid_payload", exc.field, exc.message)
-            return
-        if isinstance(typed, UnknownPayload):
-            findings.payload_problem(event, "unknown_kind", None, f"kind {event.kind!r} is not known to this auditor")
-            return
-        target = OWN_TARGETS.get(event.kind)  # a kind that changes an entity its own group created earlier
-        if target is not None:
-            ref = getattr(typed, target).hex()
-            reason = f"{target} {ref} is not a {target} this group created earlier (or it was redacted)"
-            findings.payload_problem(event, "dangling_reference", target, reason)
+        findings.payload_problem_of(event)  # project() gives no changes: say why
+
+    def take(index: int, value: Event) -> None:
+        author = value.header.author  # (not the `author` property: this runs for every event)
+        log = logs.get(author, _MISSING)
+        if log is _MISSING:
+            checkpoint = checkpoint_for(len(logs))
+            log = logs[author] = _author_log(value, mode, findings, view, on_valid, checkpoint, signatures)
+        if log is None:
+            group = group_id_text(value.author)
+            findings.invalid(group, value.seq, value.id, index, "identity_error", "the author key is not acceptable")
+        else:
+            log.add(index, value)
 
     # only worker 0 hashes the bundle and checks its trailer, the others leave it to worker 0
     reader = BundleReader(source.chunks(), select=partition(worker, workers), check_trailer=worker == 0)
@@ -122,16 +138,10 @@ def _replay(
         for n, (index, value) in enumerate(reader.items()):
             if type(value) is Event:
                 part.events += 1
-                author = value.header.author  # (not the `author` property: this runs for every event)
-                log = logs.get(author, _MISSING)
-                if log is _MISSING:
-                    checkpoint = checkpoint_for(len(logs))
-                    log = logs[author] = _author_log(value, mode, findings, view, on_valid, checkpoint, signatures)
-                if log is None:
-                    group = group_id_text(value.author)
-                    findings.invalid(group, value.seq, value.id, index, "identity_error", "the author key is not acceptable")
+                if sorter is None:
+                    take(index, value)
                 else:
-                    log.add(index, value)
+                    sorter.add(index, value)
             elif isinstance(value, ForkProof):
                 findings.fork(group_id_text(value.author), value.author, value.seq, value.id_a, value.id_b, "fork_proof")
             elif isinstance(value, BadItem):
@@ -147,11 +157,17 @@ def _replay(
             part.damage = str(exc)
     except SourceError as exc:
         part.error = str(exc)
+    if sorter is not None:
+        # one author at a time, each finished before the next: only one log's state is open
+        current = None
+        for index, value in sorter.events():
+            if value.header.author != current:
+                _finish(logs)
+                current = value.header.author
+            take(index, value)
     part.items = reader.count if reader.count is not None else 0
     part.node = reader.head.node if reader.head else None
-    for log in logs.values():
-        if log is not None:
-            log.finish()
+    _finish(logs)
     if signatures is not None:
         signatures.flush()
     part.spill = view.seal()
@@ -163,6 +179,14 @@ def _replay(
 
 
 _MISSING = object()
+
+
+def _finish(logs: dict[bytes, AuthorLog | None]) -> None:
+    """Finish every open log and forget it."""
+    for log in logs.values():
+        if log is not None:
+            log.finish()
+    logs.clear()
 
 
 def partition(worker: int, workers: int) -> Select | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from events import Event, group_id_text
+from events import Event, PayloadError, group_id_text
 from events.chain import ChainHead
+from events.kinds import KINDS, OWN_TARGETS, parse_event_payload
 
 from . import report as r
 
@@ -77,6 +78,22 @@ class Findings:
     def superseded_branch(self, group: str, seq: int, event_id: bytes, index: int, rotation_seq: int, count: int) -> None:
         """Record a branch of `count` events from `seq` that the rotation at `rotation_seq` supersedes."""
         self.superseded.append(r.Superseded(group, seq, event_id.hex(), index, rotation_seq, count))
+
+    def payload_problem_of(self, event: Event) -> None:
+        """Record why a valid event with a payload changed no read model (nothing if its kind has no read model)."""
+        if event.kind not in KINDS:  # not interpreted, whatever its bytes (docs/PROTOCOL.md §14)
+            self.payload_problem(event, "unknown_kind", None, f"kind {event.kind!r} is not known to this auditor")
+            return
+        try:
+            typed = parse_event_payload(event)
+        except PayloadError as exc:
+            self.payload_problem(event, "invalid_payload", exc.field, exc.message)
+            return
+        target = OWN_TARGETS.get(event.kind)  # a kind that changes an entity its own group created earlier
+        if target is not None:
+            ref = getattr(typed, target).hex()
+            reason = f"{target} {ref} is not a {target} this group created earlier (or it was redacted)"
+            self.payload_problem(event, "dangling_reference", target, reason)
 
     def invalid_events(self) -> list[r.InvalidEvent]:
         """Return the invalid-event findings as report values."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-WARNINGS = frozenset({"unknown_kind", "dangling_reference"})
-"""Payload-problem codes that are reported but are not violations."""
+WARNINGS = frozenset({"unknown_kind", "invalid_payload", "dangling_reference"})
+"""Payload-problem codes: reported, never violations (the events are valid, docs/PROTOCOL.md §8 and §10.2)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +56,7 @@ class InvalidEvent:
 
 @dataclass(frozen=True, slots=True)
 class Misordered:
-    """A valid event the source holds out of order (`early`: before its predecessor) or twice (`duplicate`)."""
+    """A valid event the source holds more than once (`duplicate`; later copies are ignored): not a violation."""
 
     group: str
     seq: int
@@ -163,15 +163,15 @@ class AuditReport:
 
     @property
     def violations(self) -> int:
-        """Return how many findings break the log's integrity (redactions and WARNINGS are not violations)."""
+        """Return how many findings break the log's integrity (docs/PROTOCOL.md §10.2): forks, gaps, invalid events,
+        bad items, badly signed valid events (full mode), damage and a differing advertised digest. Redactions,
+        duplicates and payload problems are reported but are not violations."""
         return (
             len(self.forks)
             + len(self.gaps)
             + len(self.invalid)
-            + len(self.misordered)
             + len(self.bad_items)
             + len(self.vouched)
-            + sum(1 for p in self.payload_problems if p.code not in WARNINGS)
             + (self.damage is not None)
             + (self.advertised_digest is not None and self.advertised_digest not in (self.digest, self.digest_v1))
         )

@@ -17,6 +17,7 @@ from .canonical import pack, packb_plain
 from .errors import BundleError, DecodeError, EventError, TrailingBytesError
 from .event import MAX_RECORD_SIZE, Event, event_from_parts
 from .fork import MAX_FORK_PROOF_SIZE, ForkProof, decode_fork_proof, encode_fork_proof
+from .msgframe import value_end
 
 BUNDLE_FORMAT = "solnet-bundle"
 BUNDLE_VERSION = 1
@@ -24,6 +25,11 @@ TAG_EVENT = 1
 TAG_FORK = 2
 TAG_END = 3
 _MAX_ITEM = MAX_RECORD_SIZE + 16
+MAX_ITEM_SIZE = _MAX_ITEM
+"""The largest item (event or fork proof) in bytes: a reader holds one item at a time, so a larger one stops it."""
+MAX_HEAD_SIZE = 1024
+MAX_NODE_SIZE = 512  # UTF-8 bytes of the head's `node`
+_HEAD_KEYS = ("created", "format", "node", "version")
 # A header is a fixarray(8), version 1, then bin8 of 32 bytes: the author sits at bytes 4..36.
 _AUTHOR_PREFIX = b"\x98\x01\xc4\x20"
 _FRAMING_ERRORS = (msgpack.FormatError, msgpack.StackError, ValueError, DecodeError)
@@ -100,7 +106,8 @@ class BundleReader:
 
     def __init__(self, chunks: Iterable[bytes], *, select: Select | None = None, check_trailer: bool = True):
         self._chunks = iter(chunks)
-        self._unpacker = msgpack.Unpacker(raw=False, max_buffer_size=4 * _MAX_ITEM, strict_map_key=True, ext_hook=_no_ext)
+        self._unpacker = _unpacker()
+        self._origin = 0  # the offset in the bundle where the unpacker started (it is restarted after a malformed item)
         self._digest = hashlib.sha256() if check_trailer else None
         self._select = select
         # _buf holds the input from byte _base of the bundle on; the bytes the unpacker has not consumed yet
@@ -129,22 +136,52 @@ class BundleReader:
 
     def _refill(self) -> bool:
         """Feed the unpacker the next piece of input; False at the end of input (raising if an item is incomplete)."""
-        piece = self._next_piece()
-        pos = self.offset - self._base
+        piece = self._pull()
         if piece is None:
-            if len(self._buf) > pos:
-                raise BundleError(f"bundle is truncated: {len(self._buf) - pos} byte(s) of an incomplete item") from None
             return False
-        if self._digest is not None:
-            self._digest.update(memoryview(self._buf)[self._hashed : pos])
-        self._buf = self._buf[pos:] + piece
-        self._base = self.offset
-        self._hashed = 0
         try:
             self._unpacker.feed(piece)
         except msgpack.BufferFull:
             raise BundleError(f"bundle item after byte {self.offset} is larger than {_MAX_ITEM} bytes") from None
         return True
+
+    def _pull(self) -> bytes | None:
+        """Append the next piece of input to the buffer and return it; None at the end (raising if an item is incomplete)."""
+        piece = self._next_piece()
+        pos = self.offset - self._base
+        if piece is None:
+            if len(self._buf) > pos:
+                raise BundleError(f"bundle is truncated: {len(self._buf) - pos} byte(s) of an incomplete item") from None
+            return None
+        if self._digest is not None:
+            self._digest.update(memoryview(self._buf)[self._hashed : pos])
+        self._buf = self._buf[pos:] + piece
+        self._base = self.offset
+        self._hashed = 0
+        return piece
+
+    def _skip_malformed(self, exc: Exception) -> DecodeError:
+        """Skip the well-framed item at `offset` that the decoder cannot represent, restarting the decoder after it.
+
+        Raise BundleError if the bytes are not well-framed (events/msgframe.py); return the item's error.
+        """
+        while True:
+            pos = self.offset - self._base
+            try:
+                end = value_end(self._buf, pos)
+            except DecodeError as framing:
+                raise BundleError(f"bundle framing is broken after byte {self.offset}: {framing}") from None
+            if end is not None or len(self._buf) - pos > _MAX_ITEM:
+                break
+            if self._pull() is None:
+                raise BundleError("bundle is truncated inside an item") from None
+        if end is None or end - pos > _MAX_ITEM:
+            raise BundleError(f"bundle item after byte {self.offset} is larger than {_MAX_ITEM} bytes") from None
+        self.offset += end - pos
+        self._origin = self.offset
+        self._unpacker = _unpacker()
+        self._unpacker.feed(self._buf[end:])
+        return DecodeError(f"item is not canonical msgpack: {exc}", field="record")
 
     def _next(self) -> tuple[object, int] | None:
         """Return the next value and its size in bytes (they end at `offset`); None at the end of input."""
@@ -157,7 +194,7 @@ class BundleReader:
                 continue
             except _FRAMING_ERRORS as exc:
                 raise BundleError(f"bundle framing is broken after byte {self.offset}: {exc}") from None
-            end = self._unpacker.tell()
+            end = self._origin + self._unpacker.tell()
             size = end - self.offset
             self.offset = end
             return value, size
@@ -176,8 +213,10 @@ class BundleReader:
         first = self._next()
         if first is None:
             raise BundleError("bundle is empty")
+        if first[1] > MAX_HEAD_SIZE:
+            raise BundleError(f"bundle head has {first[1]} bytes, more than {MAX_HEAD_SIZE}")
         self.head = parse_bundle_head(first[0], self._last_bytes(first[1]))
-        unpack, tell, select = self._unpacker.unpack, self._unpacker.tell, self._select
+        unpack, tell, select, origin = self._unpacker.unpack, self._unpacker.tell, self._select, self._origin
         index = 0
         # _next inlined, and the author of an event item read here: this loop runs for every item of the
         # bundle, in an audit once in every worker, most of the items another worker's
@@ -189,10 +228,18 @@ class BundleReader:
                     raise BundleError(f"bundle is truncated: no trailer after {index} item(s)") from None
                 continue
             except _FRAMING_ERRORS as exc:
-                raise BundleError(f"bundle framing is broken after byte {self.offset}: {exc}") from None
-            end = tell()
+                # well-framed but not representable (an extension type, a non-str map key, invalid UTF-8): a bad item
+                error = self._skip_malformed(exc)
+                unpack, tell, origin = self._unpacker.unpack, self._unpacker.tell, self._origin
+                if select is None or select(b""):
+                    yield index, BadItem(index, error)
+                index += 1
+                continue
+            end = origin + tell()
             size = end - self.offset
             self.offset = end
+            if size > _MAX_ITEM:
+                raise BundleError(f"bundle item after byte {end - size} is larger than {_MAX_ITEM} bytes")
             if type(value) is list and value:
                 tag = value[0]
                 if tag == TAG_END:
@@ -211,8 +258,6 @@ class BundleReader:
 
     def _item(self, index: int, value: object, size: int) -> Event | ForkProof | BadItem:
         try:
-            if size > _MAX_ITEM:
-                raise DecodeError(f"item has {size} bytes, more than {_MAX_ITEM}", field="record")
             if type(value) is not list or not value:
                 raise DecodeError("item is not a tagged array", field="record")
             tag = value[0]
@@ -276,14 +321,23 @@ def item_author(value: object) -> bytes:
 
 
 def parse_bundle_head(value: object, raw: bytes) -> BundleHead:
-    """Return the head of a bundle from its first decoded item and that item's bytes; raise BundleError if it is not one."""
+    """Return the head of a bundle from its first decoded item and that item's bytes; raise BundleError if it is not one.
+
+    docs/PROTOCOL.md §10: exactly the keys created, format, node, version; `node` a str of at most MAX_NODE_SIZE
+    bytes (informational: it is not signed, so it is not checked as a group id), `created` an int 0 .. 2**63-1.
+    """
     if not isinstance(value, dict) or value.get("format") != BUNDLE_FORMAT:
         raise BundleError("not a solnet bundle (no bundle head)")
-    if value.get("version") != BUNDLE_VERSION:
+    if type(value.get("version")) is not int or value["version"] != BUNDLE_VERSION:
         raise BundleError(f"bundle version {value.get('version')!r} is not supported")
-    node, created = value.get("node"), value.get("created")
-    if not isinstance(node, str) or type(created) is not int or not _is_canonical(value, raw):
-        raise BundleError("bundle head is malformed")
+    if tuple(sorted(value)) != _HEAD_KEYS:
+        extra = ", ".join(sorted(set(value) - set(_HEAD_KEYS))) or "none"
+        raise BundleError(f"bundle head must have exactly the keys {', '.join(_HEAD_KEYS)} (extra: {extra})")
+    node, created = value["node"], value["created"]
+    if type(node) is not str or type(created) is not int or not 0 <= created < 2**63 or not _is_canonical(value, raw):
+        raise BundleError("bundle head is malformed (node must be text, created an int 0 .. 2**63-1, all canonical)")
+    if len(node.encode("utf-8", "surrogatepass")) > MAX_NODE_SIZE:
+        raise BundleError(f"bundle head's node has more than {MAX_NODE_SIZE} bytes")
     return BundleHead(node, created)
 
 
@@ -304,3 +358,7 @@ def _bin_size(data: bytes | None) -> int:
 
 def _no_ext(code: int, data: bytes) -> object:
     raise DecodeError(f"extension type {code} is not allowed")
+
+
+def _unpacker() -> msgpack.Unpacker:
+    return msgpack.Unpacker(raw=False, max_buffer_size=4 * _MAX_ITEM, strict_map_key=True, ext_hook=_no_ext)

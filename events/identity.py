@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,6 +16,7 @@ GROUP_ID_PREFIX = "sn_"
 _GROUP_ID_LEN = len(GROUP_ID_PREFIX) + 52
 
 
+@lru_cache(maxsize=16_384)  # pure, and lists name the same few hundred groups on every page
 def group_id_text(public_key: bytes) -> str:
     """Return the text form of a group id: 'sn_' + unpadded lowercase base32 of the public key."""
     if len(public_key) != 32:

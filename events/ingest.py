@@ -16,8 +16,8 @@ Rejection codes, besides the chain's own (events.errors: `seq_gap`, `broken_link
   branch of a proven fork (the proof is in `forks`, or one was already held). Reported in `forked`.
 - `key_superseded` (§11.1): it differs from a stored event at its seq and a stored rotation at or below that seq
   (on the stored branch) supersedes it: the pre-rotation key's branch lost to the rotated one.
-- `after_gap`, `unlinked` (the auditor only, which holds events that arrive before their predecessor):
-  it follows seqs missing from the source, or does not link to the log for another reason.
+
+The auditor uses the same codes (it takes each author's events in seq order, as a batch is decided here).
 
 Key rotation (docs/PROTOCOL.md §11, events/supersede.py): each author's events are verified from its key state at
 the stored head (`StoredLog.key_change`), conflicts under the key in force at their seq; the key changes of stored
@@ -44,8 +44,6 @@ AFTER_BREAK = "after_break"
 CONFLICT = "conflict"
 UNPROVEN_CONFLICT = "unproven_conflict"
 FORK_BRANCH = "fork_branch"
-AFTER_GAP = "after_gap"
-UNLINKED = "unlinked"
 
 # Rejection codes that an honest relay can cause (it holds the other side of a fork); the rest mean forgery or lies.
 FORK_CODES = frozenset({"broken_link", AFTER_BREAK, UNPROVEN_CONFLICT, FORK_BRANCH, KEY_SUPERSEDED})

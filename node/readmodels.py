@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from events.readmodel.digest import combine_groups
@@ -73,6 +74,17 @@ class ReadModels:
             return await self.astore.write(self.projector.catch_up, limit)
         except TrackingError:
             return 0  # another process projected first; the next step goes on from there
+
+    @asynccontextmanager
+    async def bulk(self) -> AsyncIterator[bool]:
+        """Bracket a stepped catch-up (`catch_up` with limits): in bulk if far behind (node/store/projector.py);
+        yields whether it is."""
+        on = await self.astore.write(self.projector.begin_bulk)
+        try:
+            yield on
+        finally:
+            if on:
+                await self.astore.write(self.projector.end_bulk)
 
     async def rebuild(self) -> int:
         """Rebuild the read models from the log; return how many events were projected."""

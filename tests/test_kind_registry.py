@@ -153,9 +153,9 @@ def test_own_targets_are_the_modifying_kinds_and_touch_only_the_authors_entity(k
 
 
 def test_the_auditors_tables_are_the_registrys():
-    from audit import engine, scratch
+    from audit import engine, findings, scratch
 
-    assert engine.OWN_TARGETS is OWN_TARGETS
+    assert findings.OWN_TARGETS is OWN_TARGETS
     assert not hasattr(engine, "_MODIFIES")
     only_single = {
         name

@@ -51,6 +51,8 @@ from events.readmodel import (
     state_digest_v2,
 )
 from tools import ref_ed25519 as ref
+from tools.bundle_vectors import bundle_cases
+from tools.readmodel_vectors import readmodel_cases
 from tools.recon_vectors import reconcile_vectors
 from tools.rotation_vectors import rotation
 
@@ -724,6 +726,8 @@ def main() -> None:
     write("rotation.json", rotation())
     write("reconcile.json", reconcile_vectors())
     write("digest.json", digests())
+    write("bundles.json", bundle_cases())
+    write("readmodels.json", readmodel_cases(tagged))
     print(f"wrote {len(list(OUT.glob('*.json')))} vector files to {OUT}")
 
 

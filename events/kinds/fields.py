@@ -16,6 +16,24 @@ MAX_TIME = 2**63 - 1
 MAX_QUANTITY = 10**9
 _HEX32 = re.compile(r"[0-9a-fA-F]{64}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+WHITE_SPACE = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+"""The 25 code points of Unicode's White_Space property (docs/KINDS.md, "Payloads"): what "blank" and "stripped" mean.
+
+Not Python's `str.isspace`, which also counts U+001C..U+001F: a verifier in another language must get the same verdict.
+"""
+
+
+def is_blank(text: str) -> bool:
+    """True iff every code point of `text` is in WHITE_SPACE (so the empty text is blank)."""
+    return not text.strip(WHITE_SPACE)
+
+
+def strip_text(text: str) -> str:
+    """Return `text` without WHITE_SPACE code points at either end."""
+    return text.strip(WHITE_SPACE)
 
 
 class FieldType(enum.Enum):
@@ -68,7 +86,7 @@ def check_field(spec: FieldSpec, value: Any) -> Any:
     t = spec.type
     if t is FieldType.TEXT:
         _check_text(spec, value)
-        if spec.required and not value.strip():
+        if spec.required and is_blank(value):
             raise _fail(spec, "must not be blank")
         return value
     if t in (FieldType.ID, FieldType.GROUP, FieldType.KEY):
@@ -103,7 +121,7 @@ def check_field(spec: FieldSpec, value: Any) -> Any:
         return tuple(value)
     for item in value:
         _check_text(spec, item)
-        if not item.strip():
+        if is_blank(item):
             raise _fail(spec, "items must not be blank")
     return tuple(value)
 
@@ -117,7 +135,7 @@ def field_predicate(spec: FieldSpec) -> Callable[[Any], bool]:
     longest = MAX_TIME if max_length is None else max_length  # (no limit: any length a str can have)
     if t is FieldType.TEXT:
         if required:
-            return lambda v: type(v) is str and len(v) <= longest and bool(v.strip())
+            return lambda v: type(v) is str and len(v) <= longest and not is_blank(v)
         return lambda v: type(v) is str and len(v) <= longest
     if t in (FieldType.ID, FieldType.GROUP, FieldType.KEY):
         return lambda v: type(v) is bytes and len(v) == 32
@@ -137,7 +155,9 @@ def field_predicate(spec: FieldSpec) -> Callable[[Any], bool]:
             and len(set(v)) == len(v)
         )
     return lambda v: (
-        type(v) is list and len(v) <= most and all(type(item) is str and len(item) <= longest and item.strip() for item in v)
+        type(v) is list
+        and len(v) <= most
+        and all(type(item) is str and len(item) <= longest and not is_blank(item) for item in v)
     )
 
 
@@ -148,41 +168,41 @@ def wire_value(value: Any) -> Any:
 
 def is_blank_input(value: Any) -> bool:
     """True for friendly input meaning 'not given': None, blank text, an empty list."""
-    return value is None or (isinstance(value, str) and not value.strip()) or (isinstance(value, (list, tuple)) and not value)
+    return value is None or (isinstance(value, str) and is_blank(value)) or (isinstance(value, (list, tuple)) and not value)
 
 
 def coerce_field(spec: FieldSpec, value: Any) -> Any:
     """Return the wire value for friendly input (hex ids, sn_ group ids, digit strings, ISO times, comma lists)."""
     t = spec.type
     if t is FieldType.TEXT:
-        return value.strip() if isinstance(value, str) else value
+        return strip_text(value) if isinstance(value, str) else value
     if t in (FieldType.ID, FieldType.GROUP, FieldType.KEY):
         return _coerce_bytes(spec, value)
     if t is FieldType.TIME:
         return _coerce_time(spec, value)
     if t is FieldType.QUANTITY:
-        if isinstance(value, str) and value.strip().isdecimal():
-            return int(value.strip())
+        if isinstance(value, str) and strip_text(value).isdecimal():
+            return int(strip_text(value))
         return value
     if t is FieldType.CHOICE:
-        return value.strip().lower() if isinstance(value, str) else value
+        return strip_text(value).lower() if isinstance(value, str) else value
     if t is FieldType.CHOICES:
         if isinstance(value, str):
             value = value.split(",")
         if isinstance(value, (list, tuple)):
-            return [v.strip().lower() if isinstance(v, str) else v for v in value if not is_blank_input(v)]
+            return [strip_text(v).lower() if isinstance(v, str) else v for v in value if not is_blank_input(v)]
         return value
     if isinstance(value, str):
         value = value.splitlines()
     if isinstance(value, (list, tuple)):
-        return [v.strip() if isinstance(v, str) else v for v in value if not is_blank_input(v)]
+        return [strip_text(v) if isinstance(v, str) else v for v in value if not is_blank_input(v)]
     return value
 
 
 def _coerce_bytes(spec: FieldSpec, value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    text = value.strip()
+    text = strip_text(value)
     if _HEX32.fullmatch(text):
         return bytes.fromhex(text)
     if spec.type is FieldType.GROUP and text.startswith("sn_"):
@@ -197,7 +217,7 @@ def _coerce_bytes(spec: FieldSpec, value: Any) -> Any:
 def _coerce_time(spec: FieldSpec, value: Any) -> Any:
     if not isinstance(value, str):
         return value
-    text = value.strip()
+    text = strip_text(value)
     if text.isdecimal():
         return int(text)
     try:

@@ -51,11 +51,26 @@ def column_definitions(c: Columns) -> str:
     return ", ".join(f"{name} {types[name]}" for name in LISTING_COLUMNS)
 
 
+_FILTERED = ("author", "ref", "status", "link")
+
+
+def index_names(index_prefix: str) -> list[str]:
+    """Return the names of the list indexes, in index_statements' order."""
+    return [f"{index_prefix}_order", *(f"{index_prefix}_{column}_order" for column in _FILTERED)]
+
+
+def bulk_dropped_index_names(index_prefix: str) -> list[str]:
+    """Return the list indexes a bulk projection drops: all but the author one, which the projection itself reads
+    (a redaction looks up the author's documents: without it each would scan a whole collection)."""
+    return [name for name in index_names(index_prefix) if name != f"{index_prefix}_author_order"]
+
+
 def index_statements(table: str, index_prefix: str) -> list[str]:
     """Return CREATE INDEX statements for every list: by collection, and by collection with author, ref, status or link."""
-    out = [f"CREATE INDEX IF NOT EXISTS {index_prefix}_order ON {table} (collection, {ORDER_SQL})"]
-    for column in ("author", "ref", "status", "link"):
-        out.append(f"CREATE INDEX IF NOT EXISTS {index_prefix}_{column}_order ON {table} (collection, {column}, {ORDER_SQL})")
+    order, *filtered = index_names(index_prefix)
+    out = [f"CREATE INDEX IF NOT EXISTS {order} ON {table} (collection, {ORDER_SQL})"]
+    for name, column in zip(filtered, _FILTERED, strict=True):
+        out.append(f"CREATE INDEX IF NOT EXISTS {name} ON {table} (collection, {column}, {ORDER_SQL})")
     return out
 
 

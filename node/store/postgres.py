@@ -303,6 +303,19 @@ class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrac
             curs.execute(statement, params)  # type: ignore[arg-type]
             return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r.values()) for r in curs.fetchall()]
 
+    def _run_ddl(self, statements: Sequence[str]) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            for statement in statements:
+                curs.execute(SQL(statement))  # type: ignore[arg-type]  # built from checked identifiers only
+
+    def _qualified_index(self, name: str) -> str:
+        return f'"{self.datastore.schema}"."{name}"'
+
+    def analyze(self) -> None:
+        # Without statistics the planner guesses the documents table's size and picks sequential scans for the
+        # callout lists (190-434 ms at 300k events before, 57-91 ms after; docs/BENCHMARKS.md).
+        self._run_ddl([f"ANALYZE {self._docs_name}, {self._entries_name}, {self._groups_name}"])
+
     def create_table(self) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(

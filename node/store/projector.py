@@ -4,12 +4,18 @@
 batch's own pending changes over the stored documents, so a batch written in one transaction gives the same
 documents as applying the events one at a time. The tracked position moves with the documents (eventsourcing's
 Tracking, same transaction), so a crash between batches loses nothing and repeats nothing.
+
+A catch-up far behind (an import or a rebuild: at least BULK_MIN events, and no fewer than are projected
+already) runs in bulk: the list indexes the projection does not read are dropped first and built once at the
+end, sorted, and batches are BULK_BATCH events (a document changed several times in a batch is written once).
+Lists stay correct meanwhile, only slower; if the process stops in between, opening the store creates the
+missing indexes again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from eventsourcing.persistence import Tracking
 
@@ -21,6 +27,8 @@ from .views import ViewStore
 
 Project = Callable[[Event, ViewReader], list[Change]]
 DEFAULT_BATCH = 1000
+BULK_MIN = 50_000
+BULK_BATCH = 20_000
 
 
 class Overlay:
@@ -70,14 +78,47 @@ class Projector:
     stop: Callable[[], bool] | None = None
     """Asked before each batch: True ends a catch-up early (at shutdown); the tracked position keeps what was done."""
 
+    bulk_min: int = BULK_MIN
+    """Events behind from which a catch-up runs in bulk (see the module doc)."""
+    _bulk: bool = field(default=False, init=False)
+
+    def begin_bulk(self) -> bool:
+        """Switch to bulk projection if the read models are far behind (see the module doc); return whether it is on."""
+        if not self._bulk:
+            position, newest = self.views.position(), self.store.max_notification_id()
+            if newest - position >= max(self.bulk_min, position):
+                self.views.drop_list_indexes()
+                self._bulk = True
+        return self._bulk
+
+    def end_bulk(self) -> None:
+        """Leave bulk projection: build the dropped indexes and refresh the planner's statistics. Skipped when
+        stopping (shutdown must be quick): opening the store builds them."""
+        if self._bulk:
+            self._bulk = False
+            if self.stop is None or not self.stop():
+                self.views.restore_list_indexes()
+
     def catch_up(self, limit: int | None = None) -> int:
-        """Project every notification after the tracked position (at most `limit`); return how many were projected."""
+        """Project every notification after the tracked position (at most `limit`); return how many were projected.
+
+        Without a limit, a catch-up far behind runs in bulk by itself; a caller stepping through one with limits
+        brackets the steps with begin_bulk/end_bulk."""
+        if limit is None and not self._bulk and self.begin_bulk():
+            try:
+                return self._catch_up(None)
+            finally:
+                self.end_bulk()
+        return self._catch_up(limit)
+
+    def _catch_up(self, limit: int | None) -> int:
         done = 0
         position = self.views.position()
+        batch = BULK_BATCH if self._bulk else self.batch
         while limit is None or done < limit:
             if self.stop is not None and self.stop():
                 break
-            size = self.batch if limit is None else min(self.batch, limit - done)
+            size = batch if limit is None else min(batch, limit - done)
             page = self.store.notifications(position, size)
             if not page:
                 break

@@ -147,6 +147,30 @@ class ViewRecorder(TrackingRecorder, ABC):
     def _select(self, statement: str, params: Sequence[object]) -> list[tuple]:
         """Run one read-only statement; return its rows as tuples (binary values as bytes)."""
 
+    # Bulk projection (node/store/projector.py): a long catch-up into (nearly) empty read models writes its
+    # documents without the list indexes and builds them once at the end, sorted, instead of inserting into
+    # five B-trees at random for every batch.
+    @abstractmethod
+    def _run_ddl(self, statements: Sequence[str]) -> None:
+        """Run schema statements in one committed transaction."""
+
+    @abstractmethod
+    def _qualified_index(self, name: str) -> str:
+        """Return an index name as DROP INDEX takes it (schema-qualified where the backend needs it)."""
+
+    def drop_list_indexes(self) -> None:
+        """Drop the list indexes the projection does not read (lists stay correct without them, only slow);
+        create_list_indexes restores them."""
+        names = listing_sql.bulk_dropped_index_names(self.documents_table)
+        self._run_ddl([f"DROP INDEX IF EXISTS {self._qualified_index(n)}" for n in names])
+
+    def create_list_indexes(self) -> None:
+        """Create any missing list index (a no-op when all exist)."""
+        self._run_ddl(listing_sql.index_statements(self.listing_table, self.documents_table))
+
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics of the read-model tables (after a bulk projection)."""
+
     @staticmethod
     def _document(r: tuple) -> DocumentRow:
         return DocumentRow(r[0], r[1], r[2], r[3], r[4])

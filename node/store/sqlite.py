@@ -324,6 +324,17 @@ class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder
             c.execute(statement, params)
             return [tuple(r) for r in c.fetchall()]
 
+    def _run_ddl(self, statements: Sequence[str]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for statement in statements:
+                c.execute(statement)
+
+    def _qualified_index(self, name: str) -> str:
+        return name
+
+    # analyze() stays the no-op: SQLite's planner picks the list indexes from the statements' shape alone (the
+    # read benchmark's plans use them without statistics), and statistics could only make it choose otherwise.
+
     def select_document(self, collection: str, key: bytes) -> DocumentRow | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT * FROM {self.documents_table} WHERE collection=? AND key=?", (collection, key))

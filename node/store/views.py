@@ -157,6 +157,17 @@ class ViewStore:
         """Return the state digest version 2 of these read models and the forked groups (docs/KINDS.md)."""
         return combine_groups(self.digest_state()[1], forked)
 
+    def drop_list_indexes(self) -> None:
+        """Drop the list indexes for a bulk projection (see Projector); `restore_list_indexes` builds them again."""
+        with translated("dropping the read-model list indexes"):
+            self.recorder.drop_list_indexes()
+
+    def restore_list_indexes(self) -> None:
+        """Build any missing list index and refresh the planner's statistics of the read-model tables."""
+        with translated("building the read-model list indexes"):
+            self.recorder.create_list_indexes()
+            self.recorder.analyze()
+
     def clear(self) -> None:
         """Delete every document and the tracking position (a rebuild starts from notification 0)."""
         with translated("clearing read models"):

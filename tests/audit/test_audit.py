@@ -57,7 +57,8 @@ def test_flipped_payload_byte_is_a_bad_item_and_a_gap(tmp_path, logs):
     assert [(b.index, b.code) for b in report.bad_items] == [(4, "payload_mismatch")]
     group = group_id_text(log[0].author)
     assert [(g.group, g.first, g.last) for g in report.gaps] == [(group, 5, 5)]
-    assert [(i.seq, i.code, i.count, i.index) for i in report.invalid] == [(6, "after_gap", N - 5, 5)]
+    # the codes of the ingest decision (docs/PROTOCOL.md §13.3): the first that cannot link, then those after it
+    assert [(i.seq, i.code, i.count, i.index) for i in report.invalid] == [(6, "seq_gap", 1, 5), (7, "after_break", N - 6, 6)]
     assert report.valid_events == 4 and not report.clean
 
 
@@ -103,9 +104,9 @@ def test_the_fast_path_is_taken_and_a_partition_is_audited_again_when_a_signatur
     passes = []
     replay_partition = engine._replay_partition
 
-    def recording(*args, optimistic):
-        passes.append(optimistic)
-        return replay_partition(*args, optimistic=optimistic)
+    def recording(*args):
+        passes.append(args[-2])  # optimistic
+        return replay_partition(*args)
 
     monkeypatch.setattr(engine, "_replay_partition", recording)
     clean = write(tmp_path / "clean", interleave(*logs))
@@ -130,11 +131,12 @@ def test_the_fast_path_is_taken_and_a_partition_is_audited_again_when_a_signatur
     assert report.valid_events == 3 * N - 1
 
 
-def test_reordered_events_are_reported_and_still_valid(tmp_path, logs):
+def test_reordered_events_are_taken_in_seq_order_and_the_audit_is_clean(tmp_path, logs):
+    """docs/PROTOCOL.md §10: items carry no order; each author's events are taken in seq order."""
     log = logs[2]
     events = [*log[:4], log[5], log[4], *log[6:]]
     report = both_modes_agree(write(tmp_path / "b", events))
-    assert [(m.seq, m.code, m.index) for m in report.misordered] == [(6, "early", 4)]
+    assert report.clean and not report.misordered
     assert report.valid_events == N and not report.invalid and not report.gaps
     assert report.digest_v1 == state_digest(replay(log))
     assert report.digest == state_digest_v2(replay(log))
@@ -144,7 +146,10 @@ def test_missing_event_in_the_middle_is_a_gap(tmp_path, logs):
     log = logs[2]
     report = both_modes_agree(write(tmp_path / "b", [*log[:7], *log[8:]]))
     assert [(g.first, g.last) for g in report.gaps] == [(8, 8)]
-    assert [(i.seq, i.code, i.count, i.event_id) for i in report.invalid] == [(9, "after_gap", N - 8, log[8].id_hex)]
+    assert [(i.seq, i.code, i.count, i.event_id) for i in report.invalid] == [
+        (9, "seq_gap", 1, log[8].id_hex),
+        (10, "after_break", N - 9, log[9].id_hex),
+    ]
     assert report.valid_events == 7
 
 
@@ -203,7 +208,7 @@ def test_redactions_and_payload_problems(tmp_path, people, logs):
         (N + 1, "invalid_payload", "title"),
         (N + 2, "unknown_kind", None),
     ]
-    assert report.violations == 1  # the invalid payload; redactions and unknown kinds are not violations
+    assert report.violations == 0 and report.clean  # payload problems and redactions are not violations (§10.2)
     assert report.digest_v1 == state_digest(replay(events))
     assert report.digest == state_digest_v2(replay(events))
 

@@ -59,6 +59,8 @@ def test_every_vector_file_is_covered() -> None:
         "rotation.json",
         "reconcile.json",  # tests/protocol/test_recon_vectors.py
         "digest.json",
+        "bundles.json",  # tests/audit/test_bundle_vectors.py
+        "readmodels.json",  # tests/audit/test_readmodel_vectors.py
     }
 
 

@@ -7,16 +7,19 @@ in Python from the pure definitions (events/readmodel/listing.py, events/readmod
 from __future__ import annotations
 
 import random
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from events import Event, Identity, Mode, create_event
-from events.kinds import NEEDS, URGENCIES, build_payload
+from events.kinds import NEEDS, URGENCIES, build_payload, friendly_value
+from events.readmodel.digest import state_digest_v2
 from events.readmodel.joins import ACTIVE_PLEDGE, callout_summary, summary_from_counts
 from events.readmodel.listing import NEED_BITS, cursor_of
 from events.readmodel.memory import replay
 from events.readmodel.projection import CALLOUTS, DECISIONS, GROUPS, PLEDGES, project
+from node.queries import summary_json
 from node.store import EventStore, Projector
 from node.store.listing_sql import Where
 
@@ -75,6 +78,10 @@ class ListingSuite:
     """Every listing test; a subclass overrides `open_store`."""
 
     def open_store(self, tmp_path: Path) -> EventStore:
+        raise NotImplementedError
+
+    def index_names(self, store: EventStore) -> set[str]:
+        """Return the names of the indexes on the read models' documents table."""
         raise NotImplementedError
 
     @pytest.fixture
@@ -152,6 +159,7 @@ class ListingSuite:
             pledged += len(mine)
             want = callout_summary(callout, mine)
             assert summary_from_counts(callout, counts.get(callout.key, ()), groups.get(callout.key, 0)) == want
+            assert summary_json(want) == friendly_value(asdict(want))  # the API's hand-written JSON of it
         assert pledged > 50
 
     def test_first_per_ref_is_the_first_page_of_each(self, loaded):
@@ -160,3 +168,48 @@ class ListingSuite:
         for ref in ids:
             assert [p.key for p in firsts.get(ref, [])] == [p.key for p in loaded.page(PLEDGES, Where(ref=ref), None, 3)]
         assert any(len(v) == 3 for v in firsts.values())
+
+    def test_a_bulk_projection_drops_the_list_indexes_and_builds_them_again(self, tmp_path: Path):
+        store = self.open_store(tmp_path)
+        try:
+            views = store.view_store()
+            store.ingest(network(), Mode.FULL)
+            every = self.index_names(store)
+            assert {"views_documents_order", "views_documents_ref_order", "views_documents_author_order"} <= every
+            projector = Projector(store, views, project, batch=50, bulk_min=100)
+            assert projector.begin_bulk()
+            during = self.index_names(store)
+            assert "views_documents_ref_order" not in during and "views_documents_order" not in during
+            assert "views_documents_author_order" in during  # the projection reads it (redactions)
+            assert projector.catch_up(limit=200) == 200
+            calls = self.walk(views, CALLOUTS, Where(status="open"), 7)  # lists stay correct without their indexes
+            assert calls == self.expected(views, CALLOUTS, lambda p: p.doc["status"] == "open")
+            projector.catch_up(limit=10_000)
+            projector.end_bulk()
+            assert self.index_names(store) == every
+            memory = replay(network())
+            assert views.state_digest_v2() == state_digest_v2(memory)
+            assert self.walk(views, CALLOUTS, Where(), 9) == self.walk(memory, CALLOUTS, Where(), 9)
+            views.clear()
+            assert Projector(store, views, project, bulk_min=100).catch_up() == len(network())  # by itself, unstepped
+            assert self.index_names(store) == every and views.state_digest_v2() == state_digest_v2(memory)
+            assert not Projector(store, views, project, bulk_min=100).begin_bulk()  # not behind: no bulk
+        finally:
+            store.close()
+
+    def test_indexes_dropped_by_a_bulk_projection_that_stopped_are_built_when_the_store_opens(self, tmp_path: Path):
+        store = self.open_store(tmp_path)
+        views = store.view_store()
+        store.ingest(network(), Mode.FULL)
+        every = self.index_names(store)
+        stopping = Projector(store, views, project, batch=50, bulk_min=100, stop=lambda: True)
+        assert stopping.begin_bulk()
+        stopping.end_bulk()  # at shutdown the indexes are left for the next start
+        assert "views_documents_order" not in self.index_names(store)
+        store.close()
+        store = self.open_store(tmp_path)
+        try:
+            store.view_store()
+            assert self.index_names(store) == every
+        finally:
+            store.close()

@@ -15,7 +15,13 @@ from .listing_suite import ListingSuite, network
 
 class TestSQLiteListing(ListingSuite):
     def open_store(self, tmp_path: Path) -> EventStore:
+        self.path = tmp_path / "solnet.sqlite3"
         return open_store(tmp_path)
+
+    def index_names(self, store: EventStore) -> set[str]:
+        with sqlite3.connect(self.path) as db:
+            rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'views_documents'")
+            return {r[0] for r in rows}
 
 
 def test_read_models_from_before_the_listing_columns_are_rebuilt(tmp_path: Path):

@@ -1,0 +1,118 @@
+"""Read-model vectors (docs/KINDS.md, "Read models"; docs/vectors/readmodels.json), written by tools/make_vectors.py.
+
+Each case is an event sequence (records in seq order per author) with the documents it yields and the state
+digests; tests/events/readmodel/test_readmodel_vectors.py replays them and audits them as a bundle.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from events import Event, Identity, create_event_from_value, encode_record
+from events.readmodel import COLLECTIONS, state_digest, state_digest_v2
+from events.readmodel.memory import replay
+
+T0 = 1_700_000_000_000
+
+
+def _ident(n: int) -> Identity:
+    return Identity.from_seed(hashlib.sha256(f"solnet read model vector key {n}".encode()).digest())
+
+
+class _Log:
+    def __init__(self, ident: Identity):
+        self.ident = ident
+        self.events: list[Event] = []
+
+    def add(self, kind: str, value: Any) -> Event:
+        prev = self.events[-1] if self.events else None
+        ts = T0 + 1000 * (len(self.events) + 1)
+        event = create_event_from_value(self.ident, kind=kind, value=value, timestamp=ts, previous=prev)
+        self.events.append(event)
+        return event
+
+
+def _case(name: str, rule: str, events: list[Event], tagged) -> dict:
+    view = replay(events)
+    documents = [
+        {"collection": p.collection, "key": p.key.hex(), "author": p.author.hex(), "ref": tagged(p.ref), "doc": tagged(p.doc)}
+        for c in COLLECTIONS
+        for p in view.scan(c)
+    ]
+    return {
+        "name": name,
+        "rule": rule,
+        "records": [encode_record(e).hex() for e in events],
+        "documents": documents,
+        "state_digest_v1": state_digest(view),
+        "state_digest_v2": state_digest_v2(view),
+    }
+
+
+def readmodel_cases(tagged) -> dict:
+    """Return the document of docs/vectors/readmodels.json (`tagged`: the value notation of docs/vectors/README.md)."""
+    a, b = _ident(1), _ident(2)
+    cases = []
+
+    log = _Log(a)
+    camp = log.add("campaign.created", {"title": "Save Elm Street"})
+    log.add("campaign.updated", {"campaign": camp.id, "area": "Elm St"})
+    log.add("campaign.closed", {"campaign": camp.id, "outcome": "won"})
+    log.add("campaign.updated", {"campaign": camp.id, "title": "too late"})
+    cases.append(
+        _case(
+            "updated_at_and_closing",
+            "updated_at: absent until the first applied *.updated, then its timestamp; closing sets closed_at, not "
+            "updated_at; after closing an update has no effect but is in the log; the creating event is log[0]",
+            log.events,
+            tagged,
+        )
+    )
+    log = _Log(a)
+    call = log.add("callout.published", {"title": "t", "text": "x", "needs": ["people"], "urgency": "low", "starts_at": 5000})
+    log.add("callout.updated", {"callout": call.id, "ends_at": 4000})
+    cases.append(
+        _case("skipped_update", "an update leaving ends_at < starts_at is skipped: no updated_at, in the log", log.events, tagged)
+    )
+
+    log = _Log(a)
+    log.add("group.profile", {"name": "First", "area": "North"})
+    log.add("group.profile", {"name": "Second"})
+    cases.append(
+        _case(
+            "latest_and_first_timestamp",
+            "profiles: id/seq/timestamp and fields of the newest event only; first_timestamp = log[0]'s timestamp",
+            log.events,
+            tagged,
+        )
+    )
+    log = _Log(a)
+    log.add("graph.block", {"group": b.public_key})
+    log.add("graph.unfollow", {"group": b.public_key})
+    cases.append(
+        _case(
+            "follow_without_effect",
+            "follows: unfollow does not end a block, yet id/seq/timestamp come from that newest event",
+            log.events,
+            tagged,
+        )
+    )
+    log = _Log(a)
+    for name in ("\x1c", "\x85", "\u3000", "\u200b", "\ufeff", " \t\n"):
+        log.add("report.published", {"title": name, "text": "x"})
+    cases.append(
+        _case(
+            "blank_text",
+            "blank = only White_Space code points: \\x85, \\u3000 and ' \\t\\n' are blank (ignored); \\x1c, \\u200b, "
+            "\\ufeff are not (documents)",
+            log.events,
+            tagged,
+        )
+    )
+    log = _Log(a)
+    first = log.add("group.profile", {"name": "First"})
+    log.add("group.profile", {"name": "Second"})
+    log.add("log.redact", {"event": first.id})
+    cases.append(_case("redact_first_profile", "redacting log[0] moves first_timestamp to the next event", log.events, tagged))
+    return {"cases": cases}
