@@ -107,13 +107,24 @@ def cmd_import(args: argparse.Namespace) -> int:
         totals["problems"] = problems[:50]
         totals["refused"] = True
     else:
-        with_service(args, lambda service: _store(service, path, mode, totals, progress))
+        with_service(args, lambda service: _import(service, path, mode, totals, progress))
     _report(args, path, totals)
     return 1 if totals["rejected"] or totals.get("refused") else 0
 
 
+async def _import(service: NodeService, path: Path, mode: Mode, totals: dict[str, Any], progress: Progress) -> None:
+    """Store the (checked) bundle's events, then project the read models once, in bulk when far behind."""
+    started = time.monotonic()
+    with service.read_models.holding():  # no refresh every MAX_REFRESH_LAG_S while storing: one projection, after
+        await _store(service, path, mode, totals, progress)
+    seconds = totals["seconds"]
+    seconds["store"] = round(time.monotonic() - started, 3)
+    await _project(service, progress)
+    seconds["read_models"] = round(time.monotonic() - started - seconds["store"], 3)
+
+
 async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str, Any], progress: Progress) -> None:
-    """Decode the (checked) bundle once and ingest it in batches, each decoded while the previous one is written."""
+    """Decode the bundle once and ingest it in batches, each decoded while the previous one is written."""
     started = time.monotonic()
 
     def note() -> str:
@@ -145,7 +156,6 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         totals["problems"].extend(f"{r.event_id.hex()[:16]} seq {r.seq}: {r.message}" for r in rejected[:20])
 
     progress.start("storing", path.stat().st_size)
-    seconds = totals["seconds"]
     reader = BundleReader(_file_chunks(path, progress, note), check_trailer=False)
     pending: tuple[asyncio.Task, list[tuple[int, Event]]] | None = None
     batch: list[tuple[int, Event]] = []
@@ -186,9 +196,6 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         deferred.close()
         deferred.path.parent.rmdir()
         progress.close(reader.offset, note())
-    seconds["store"] = round(time.monotonic() - started, 3)
-    await _project(service, progress)
-    seconds["read_models"] = round(time.monotonic() - started - seconds["store"], 3)
 
 
 async def _project(service: NodeService, progress: Progress) -> None:
