@@ -77,6 +77,16 @@ class Identity:
     def sign(self, message: bytes) -> bytes:
         return ed25519.sign(self.private_key, message)
 
+    def rotated(self, group: bytes) -> Identity:
+        """Return the identity of `group` signing with this key: after a key rotation (docs/PROTOCOL.md §11) the
+        group id (the log's `author`) stays the inception key, and the key in force signs."""
+        return Identity(self.private_key, group)
+
+    @property
+    def signing_key(self) -> bytes:
+        """Return the public key of the key that signs (the group id itself until the log rotates)."""
+        return self.private_key.public_key().public_bytes_raw()
+
     def to_pem(self, passphrase: bytes | None = None) -> bytes:
         """Return the private key as PKCS#8 PEM, encrypted with `passphrase` when one is given."""
         encryption: serialization.KeySerializationEncryption

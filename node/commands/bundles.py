@@ -16,6 +16,7 @@ from audit.sorter import EventSorter
 from events import Event, EventError, Mode
 from events.bundle import BadItem, BundleHead, BundleReader, write_bundle
 from events.fork import ForkProof
+from events.supersede import KEY_SUPERSEDED
 
 from ..service import NodeService, now_ms
 from .common import CliError, print_json, with_service
@@ -96,7 +97,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CliError(f"no such file: {path}")
     mode = Mode.FULL if args.full else Mode.HEAD
     progress = Progress(bar=False if args.json else None)
-    totals: dict[str, Any] = {"stored": 0, "duplicates": 0, "fork_proofs": 0, "rejected": 0, "problems": []}
+    totals: dict[str, Any] = {"stored": 0, "duplicates": 0, "fork_proofs": 0, "rejected": 0, "superseded": 0, "problems": []}
     totals["verification"] = mode.value
     totals["seconds"] = seconds = {}
     start = time.monotonic()
@@ -141,7 +142,9 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         totals["stored"] += len(result.stored)
         totals["duplicates"] += result.duplicates
         totals["fork_proofs"] += len(result.forks)
-        rejected = result.rejected
+        # events a rotation superseded (a rotated node's export carries them as evidence) are not problems
+        rejected = [r for r in result.rejected if r.code != KEY_SUPERSEDED]
+        totals["superseded"] += len(result.rejected) - len(rejected)
         if not last_pass:
             again = {r.event_id for r in rejected if r.code in DEFERRED}
             for index, event in batch:
@@ -219,6 +222,7 @@ def _report(args: argparse.Namespace, path: Path, totals: dict[str, Any]) -> Non
         print(
             f"imported {path}: {totals['stored']} stored, {totals['duplicates']} already held, "
             f"{totals['fork_proofs']} fork proof(s), {totals['rejected']} rejected"
+            + (f", {totals['superseded']} superseded by a key rotation" if totals["superseded"] else "")
         )
         print(VERIFICATION[totals["verification"]])
     for problem in totals["problems"]:

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from ..api import SERVICE
 from .actions import routes as action_routes
+from .key_page import routes as key_routes
 from .pages import routes as page_routes
 from .render import LOGIN_THROTTLE, SESSIONS, STATIC, setup_templates
 from .session import Sessions
@@ -32,6 +33,7 @@ def setup_web(app: web.Application, *, clock: Callable[[], float] = time.time) -
     app[LOGIN_THROTTLE] = LoginThrottle()
     app.add_routes(page_routes)
     app.add_routes(action_routes)
+    app.add_routes(key_routes)
     app.router.add_static("/static/", STATIC, name="static")
 
 
