@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from ..event import Event
-from .listing import Cursor, Where, cursor_of, matches
+from .listing import Cursor, Where, cursor_of, listing_of, matches
 from .projection import project
 from .view import Change, Put
 
@@ -41,6 +41,10 @@ class MemoryView:
         """Return the documents of a collection with these keys, by key."""
         docs = self._docs.get(collection, {})
         return {k: docs[k] for k in keys if k in docs}
+
+    def tags(self, collection: str, keys: Iterable[bytes]) -> dict[bytes, str | None]:
+        """Return the listing tag of each document of a collection with these keys, by key (what the stores keep)."""
+        return {k: listing_of(p).tag for k, p in self.by_keys(collection, keys).items()}
 
     def apply(self, changes: Iterable[Change]) -> None:
         """Apply changes in order: a Put replaces the document at its key, a Delete removes it if present."""
