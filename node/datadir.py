@@ -17,6 +17,7 @@ KEY_FILE = "identity.pem"
 SETTINGS_FILE = "node.json"
 TOKEN_FILE = "api-token"
 WEB_SESSIONS_FILE = "web-sessions.sqlite"
+DEFAULT_TIME_ZONE = "Europe/London"
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,9 @@ class Settings:
     follow_only: bool = False
     follow_depth: int = 0
     database_url: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
+    shared_login: bool = True
+    """The shared password and the node's API token log in as the built-in admin until an admin turns them off."""
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -42,6 +46,8 @@ class Settings:
                 "follow_only": self.follow_only,
                 "follow_depth": self.follow_depth,
                 "database_url": self.database_url,
+                "time_zone": self.time_zone,
+                "shared_login": self.shared_login,
                 **self.extra,
             },
             indent=2,
@@ -125,7 +131,17 @@ class DataDir:
             raise ConfigError(f"no node in {self.path}: run `solnet init --name NAME --data {self.path}` first") from None
         except ValueError as exc:
             raise ConfigError(f"{self.settings_file} is damaged: {exc}") from None
-        known = {"name", "token_hash", "password_hash", "peers", "follow_only", "follow_depth", "database_url"}
+        known = {
+            "name",
+            "token_hash",
+            "password_hash",
+            "peers",
+            "follow_only",
+            "follow_depth",
+            "database_url",
+            "time_zone",
+            "shared_login",
+        }
         return Settings(
             name=raw["name"],
             token_hash=raw["token_hash"],
@@ -134,6 +150,8 @@ class DataDir:
             follow_only=bool(raw.get("follow_only", False)),
             follow_depth=int(raw.get("follow_depth", 0)),
             database_url=raw.get("database_url"),
+            time_zone=str(raw.get("time_zone") or DEFAULT_TIME_ZONE),
+            shared_login=bool(raw.get("shared_login", True)),
             extra={k: v for k, v in raw.items() if k not in known},
         )
 
@@ -146,6 +164,12 @@ class DataDir:
         if url not in settings.peers:
             settings = replace(settings, peers=(*settings.peers, url))
             self.save(settings)
+        return settings
+
+    def update(self, **changes: object) -> Settings:
+        """Save the settings with `changes` (name, time_zone, shared_login) and return them."""
+        settings = replace(self.settings(), **changes)
+        self.save(settings)
         return settings
 
     def set_password(self, password: str) -> None:

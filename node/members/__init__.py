@@ -1,6 +1,6 @@
 """Member accounts of a node: roles, invitations, API tokens and who did what (node-local, never replicated)."""
 
-from .accounts import Accounts
+from .accounts import ACCOUNTS, Accounts, record_act
 from .activity import Act
 from .api_tokens import ApiToken
 from .links import INVITE_TTL_S, Purpose
@@ -9,6 +9,7 @@ from .principal import PRINCIPAL, Principal, builtin_admin, principal_of
 from .roles import ALL_SCOPES, ROLE_SCOPES, Role, Scope, parse_role, parse_scopes, scope_list
 
 __all__ = [
+    "ACCOUNTS",
     "ALL_SCOPES",
     "INVITE_TTL_S",
     "PRINCIPAL",
@@ -25,5 +26,6 @@ __all__ = [
     "parse_role",
     "parse_scopes",
     "principal_of",
+    "record_act",
     "scope_list",
 ]

@@ -7,10 +7,15 @@ the CLI calls it directly.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any, TypeVar
+
+from aiohttp import web
+
+from events import Event
 
 from ..errors import LinkError, NotFoundError, RequestError
 from ..store.base import EventStore
@@ -20,10 +25,11 @@ from .db import LocalDb
 from .links import INVITE_TTL_S, SETUP_TTL_S, Link, LinkStore, Purpose
 from .members import Member, MemberStore
 from .passwords import hash_password, password_matches
-from .principal import Principal
+from .principal import Principal, principal_of
 from .roles import ROLE_SCOPES, Role, Scope, check_email, check_name, check_password, parse_role, scope_list
 
 T = TypeVar("T")
+log = logging.getLogger("solnet.members")
 
 
 class Accounts:
@@ -167,7 +173,7 @@ class Accounts:
             beyond = scopes - ROLE_SCOPES[member.role]
             if beyond:
                 raise RequestError(
-                    f"{member.name} is {member.role.value}: a token of theirs cannot have the {', '.join(scope_list(beyond))} scope",
+                    f"{member.name} is {member.role.value}: their token cannot have the {', '.join(scope_list(beyond))} scope",
                     field="scopes",
                 )
             return self.tokens.add(tx, member.id, scopes, label, self.now())
@@ -215,3 +221,19 @@ class Accounts:
     def act(self, event_id: bytes) -> Act | None:
         with self.db.tx("reading who did what", write=False) as tx:
             return self.activity.get(tx, event_id.hex())
+
+
+ACCOUNTS = web.AppKey("accounts", Accounts)
+
+
+async def record_act(request: web.Request, event: Event) -> None:
+    """Write down who made `event` through this request (node-local). The event is stored already: a failure to
+    write the record is logged, not turned into a failed request (which would invite publishing it twice)."""
+    principal = principal_of(request)
+    if principal is None:
+        return
+    accounts = request.app[ACCOUNTS]
+    try:
+        await accounts.call(accounts.record, event.id, event.kind, principal)
+    except Exception:
+        log.exception("could not record who published %s", event.id.hex())

@@ -78,7 +78,9 @@ class LinkStore:
             raise LinkError("this link is not known here: it may have been replaced by a newer one, or mistyped", field="link")
         link = Link(Purpose(row[0]), row[1], row[2], row[3])
         if link.used is not None:
-            raise LinkError("this link has been used already: each link works once. Log in, or ask an admin for a new link", field="link")
+            raise LinkError(
+                "this link has been used already: each link works once. Log in, or ask an admin for a new link", field="link"
+            )
         if link.expires < now:
             raise LinkError("this link has expired. Ask an admin of the node for a new one", field="link")
         return link

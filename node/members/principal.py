@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 
@@ -35,8 +36,8 @@ def builtin_admin(via: str) -> Principal:
     return Principal(None, BUILTIN_NAME, Role.ADMIN, ROLE_SCOPES[Role.ADMIN], via)
 
 
-PRINCIPAL = "solnet.principal"
-"""The request key under which the access middleware leaves the request's Principal (or None)."""
+PRINCIPAL: Any = web.RequestKey("principal", Principal) if hasattr(web, "RequestKey") else "solnet.principal"
+"""The request key under which the access middleware leaves the request's Principal (or None); aiohttp < 3.12: a str."""
 
 
 def principal_of(request: web.Request) -> Principal | None:

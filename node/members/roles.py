@@ -44,7 +44,9 @@ def parse_role(text: object) -> Role:
     try:
         return Role(str(text).strip().lower())
     except ValueError:
-        raise RequestError(f"role must be one of {', '.join(r.value for r in Role)}, not {str(text)!r:.40}", field="role") from None
+        raise RequestError(
+            f"role must be one of {', '.join(r.value for r in Role)}, not {str(text)!r:.40}", field="role"
+        ) from None
 
 
 def parse_scopes(values: object) -> frozenset[Scope]:
@@ -68,7 +70,7 @@ def check_name(name: object) -> str:
     text = str(name or "").strip()
     if not text or len(text) > NAME_MAX or not _NAME.fullmatch(text):
         raise RequestError(
-            f"a member's name has 1 to {NAME_MAX} characters: letters, digits, spaces and . ' - (starting with a letter or digit)",
+            f"a member's name has 1 to {NAME_MAX} characters: letters, digits, spaces and . ' - (a letter or digit first)",
             field="name",
         )
     return " ".join(text.split())
