@@ -16,6 +16,7 @@ from .commands.backup import cmd_backup
 from .commands.bundles import cmd_export, cmd_import
 from .commands.common import CliError, add_only_copy
 from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_peer_add, cmd_run, cmd_serve
+from .commands.members import add_member_parsers
 from .commands.publish import cmd_publish, cmd_redact
 from .commands.quarantine import add_quarantine_parser
 from .commands.read import cmd_list, cmd_rebuild, cmd_show, cmd_status
@@ -103,7 +104,11 @@ def build_parser() -> argparse.ArgumentParser:
             "(default $SOLNET_READ_TIMEOUT or 5)",
         )
         if name == "run":
-            p.add_argument("--name", default=os.environ.get("SOLNET_NAME", "My group"), help="group name if creating")
+            p.add_argument(
+                "--name",
+                default=os.environ.get("SOLNET_NAME"),
+                help="group name if creating (default: asked on the set-up page, whose link is printed)",
+            )
         p.set_defaults(func=func)
 
     _add_publish(sub)
@@ -172,6 +177,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("passwd", help="set the password for the web page (or $SOLNET_PASSWORD)")
     _add_common(p)
     p.set_defaults(func=cmd_passwd)
+
+    add_member_parsers(sub, _add_common)
 
     p = sub.add_parser("audit", help="verify and replay any node's history")
     add_audit_arguments(p)

@@ -97,9 +97,12 @@ class DataDir:
     def exists(self) -> bool:
         return self.key_file.exists() and self.settings_file.exists()
 
-    def init(self, name: str, passphrase: bytes | None = None) -> tuple[Identity, str]:
-        """Create identity, settings and API token; return the identity and the token (shown once)."""
-        if not name.strip() or len(name) > 120:
+    def init(self, name: str | None, passphrase: bytes | None = None) -> tuple[Identity, str]:
+        """Create identity, settings and API token; return the identity and the token (shown once).
+
+        Without a name (`solnet run` on a fresh data dir) the group is named on the set-up page later.
+        """
+        if name is not None and (not name.strip() or len(name) > 120):
             raise ConfigError("the group name must have 1 to 120 characters", field="name")
         if self.key_file.exists():
             raise ConfigError(f"{self.path} already holds a node identity; use another --data directory")
@@ -109,7 +112,7 @@ class DataDir:
         token = new_token()
         _write_private(self.key_file, identity.to_pem(passphrase))
         _write_private(self.token_file, (token + "\n").encode())
-        self.save(Settings(name=name.strip(), token_hash=hash_token(token)))
+        self.save(Settings(name=(name or "").strip(), token_hash=hash_token(token)))
         return identity, token
 
     def load_identity(self, passphrase: bytes | None = None) -> Identity:
