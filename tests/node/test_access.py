@@ -109,6 +109,17 @@ async def test_every_route_answers_each_role_as_its_table_says(walk):
                     assert status == 410 and "link is not known" in body, where
 
 
+PRIVATE = re.compile(r"(GET|POST) /(members|activity|account|settings|publish|api/v1/(me|activity|quarantine))\b|POST /api/")
+"""Routes that must never be public, whatever the table says: the group's own records, accounts, writes."""
+
+
+def test_nothing_private_is_public():
+    public = [key for key, need in ACCESS.items() if PRIVATE.match(key) and need in (Need.PUBLIC, Need.LINK)]
+    assert public == []
+    assert ACCESS["GET /settings"] is ACCESS["POST /members"] is ACCESS["POST /api/v1/peers"] is Need.ADMIN
+    assert ACCESS["POST /api/v1/events"] is ACCESS["POST /publish/{kind}"] is Need.PUBLISH
+
+
 async def test_a_token_without_the_scope_is_told_which_one_is_missing(walk):
     _, base, callers = walk
     member = next(c for c in callers if c.label == "member")
