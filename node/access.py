@@ -93,6 +93,15 @@ ACCESS: dict[str, Need] = {
 }
 """What each route needs, by `METHOD canonical-path` (HEAD as GET). The one place a route's role is decided."""
 
+EXTRA_ACCESS = web.AppKey("extra_access", dict)
+"""Decisions for routes that code outside node/ adds to one app (a test's instrumented route): see `decide`."""
+
+
+def decide(app: web.Application, key: str, need: Need) -> None:
+    """Record what a route added to `app` from outside node/ needs (`key` as in ACCESS); node's own routes go in ACCESS."""
+    app.setdefault(EXTRA_ACCESS, {})[key] = need
+
+
 ROLE_WORDS = {Scope.READ: "members of the group", Scope.PUBLISH: "organisers and admins", Scope.ADMIN: "admins"}
 
 
@@ -111,7 +120,7 @@ def need_of(request: web.Request) -> Need:
     key = route_key(request)
     if key is None:
         return Need.PUBLIC
-    need = ACCESS.get(key)
+    need = ACCESS[key] if key in ACCESS else request.app.get(EXTRA_ACCESS, {}).get(key)
     if need is None:
         log.error("route %s has no entry in node/access.py ACCESS: refused", key)
         raise ConfigError(f"the route {key} has no access rule; refused", field="path")
@@ -208,4 +217,4 @@ def setup_access(app: web.Application) -> None:
     app.add_routes(routes)
 
 
-__all__ = ["ACCESS", "ACCOUNTS", "Need", "access_middleware", "setup_access"]
+__all__ = ["ACCESS", "ACCOUNTS", "Need", "access_middleware", "decide", "setup_access"]
