@@ -21,9 +21,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from events import ChainError, ChainHead, ChainVerifier, Event, Mode, group_id_text, signature_valid
+from events import ChainError, ChainHead, ChainVerifier, Event, KeyState, Mode, group_id_text, signature_valid
 from events.ed25519 import load_public_key
 from events.ingest import AFTER_BREAK, FORK_BRANCH, conflict_code, vouches
+from events.keystate import ROTATION_KIND
 
 from .findings import Findings
 from .scratch import BLOCK, ID_SIZE
@@ -83,6 +84,7 @@ class _Branch:
     tip: Event
     count: int
     proven: bool
+    superseded: int = 0  # the seq of the rotation that supersedes this branch (§11.1), else 0
 
 
 def _links(tip: Event | None, event: Event) -> bool:
@@ -112,8 +114,9 @@ class AuthorLog:
         self.findings = findings
         self.seen = seen
         self.on_valid = on_valid
-        self.verifier = ChainVerifier(author, mode, checkpoint=checkpoint)
-        self.key = load_public_key(author)
+        self.verifier = ChainVerifier(author, mode, checkpoint=checkpoint, keys=KeyState.inception(author))
+        self.key = load_public_key(author)  # the key in force at the tip (docs/PROTOCOL.md §11)
+        self.key_changes: list[tuple[int, object, object]] = []  # linked rotations: (seq, new key, pre-rotation key)
         # the newest event that linked (tip) and the newest valid one (head); ChainHeads are made only at the end
         self.tip: Event | None = None
         self.head: Event | None = None
@@ -134,7 +137,7 @@ class AuthorLog:
         if branch is not None and _links(branch.tip, event):
             branch.tip = event
             branch.count += 1
-            if not branch.proven and vouches(branch.count, event, self.key):
+            if not branch.proven and not branch.superseded and vouches(branch.count, event, self._key_at(event.seq)):
                 self._prove(branch)
             return
         seq = event.header.seq
@@ -165,7 +168,7 @@ class AuthorLog:
             if self.optimistic:
                 self.verifier.advance(event)
                 if self.full:
-                    self.signatures.add(event, self.key)
+                    self.signatures.add(event, self.verifier.key)
                 released = [event]
             else:
                 released = self.verifier.feed(event)
@@ -174,6 +177,9 @@ class AuthorLog:
                 self.broken_at = event.seq
             self.findings.invalid(self.group, event.seq, event.id, index, exc.code, exc.message)
             return False
+        if event.header.kind == ROTATION_KIND:  # it linked, so it is a valid rotation (its own signature verified)
+            self.key_changes.append((event.seq, self.verifier.key, self.key))
+            self.key = self.verifier.key
         self.tip = event
         self.broken_at = None
         ids = self.ids
@@ -213,12 +219,25 @@ class AuthorLog:
         self.valid += len(released)
         self.head = released[-1]
 
+    def _key_at(self, seq: int) -> object:
+        """Return the key in force for the log's event at `seq` (the new key from a rotation's seq on)."""
+        for at, key, _old in reversed(self.key_changes):
+            if at <= seq:
+                return key
+        return self.key_changes[0][2] if self.key_changes else self.key
+
     def _conflict(self, index: int, event: Event, seen: bytes | None) -> None:
         self._close_branch()
         other = seen or b""
         branch = _Branch(event.seq, other, event.id, index, event, 1, False)
         self.branch = branch
-        if vouches(1, event, self.key):
+        key = self._key_at(event.seq)
+        if self.key_changes:  # as events.ingest decides: the log's latest rotation supersedes the old key's branches
+            at, new, old = self.key_changes[-1]
+            if at <= event.seq and not vouches(1, event, new) and vouches(1, event, old):
+                branch.superseded = at
+                return
+        if vouches(1, event, key):
             self._prove(branch)
 
     def _prove(self, branch: _Branch) -> None:
@@ -228,6 +247,9 @@ class AuthorLog:
     def _close_branch(self) -> None:
         branch, self.branch = self.branch, None
         if branch is None:
+            return
+        if branch.superseded:
+            self.findings.superseded_branch(self.group, branch.seq, branch.other, branch.index, branch.superseded, branch.count)
             return
         # the first event at the seq is in the source's log: its side of the fork needs no proof here
         code = conflict_code(branch.proven, provable=True)
@@ -243,9 +265,11 @@ class AuthorLog:
         On the fast path in head-only mode, the newest linked event's signature goes to the batch.
         """
         if self.optimistic and not self.full and self.head is not None:
-            self.signatures.add(self.head, self.key)
+            self.signatures.add(self.head, self.verifier.key)
         self._close_branch()
         self._release(self.verifier.finish())
+        for rotation in self.verifier.rotations:
+            self.findings.rotation(self.group, rotation.seq, rotation.event_id, rotation.key, rotation.next)
         for problem in self.verifier.rejected:
             index = self.pending_index.get(problem.event_id, -1)
             self.findings.invalid(self.group, problem.seq, problem.event_id, index, problem.code, problem.message)

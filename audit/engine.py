@@ -390,6 +390,8 @@ def _merge(src: Source, mode: Mode, parts: list[Partial], digest: str) -> r.Audi
         redactions=gather("redactions", lambda x: (x.group, x.seq)),
         vouched=gather("vouched_rows", lambda v: (v.group, v.seq)),
         payload_problems=gather("payload_problems", lambda p: (p.group, p.seq)),
+        rotations=gather("rotations", lambda x: (x.group, x.seq)),
+        superseded=gather("superseded", lambda x: (x.group, x.seq, x.event_id)),
         damage=lead.damage,
     )
 

@@ -25,6 +25,8 @@ class Findings:
     redactions: list[r.Redaction] = field(default_factory=list)
     vouched_rows: list[r.Vouched] = field(default_factory=list)
     payload_problems: list[r.PayloadProblem] = field(default_factory=list)
+    rotations: list[r.KeyRotation] = field(default_factory=list)
+    superseded: list[r.Superseded] = field(default_factory=list)
     _last_invalid: dict[str, list] = field(default_factory=dict)
 
     def invalid(self, group: str, seq: int, eid: bytes, index: int, code: str, reason: str, *, count: int = 1) -> None:
@@ -68,6 +70,14 @@ class Findings:
         self.payload_problems.append(
             r.PayloadProblem(group_id_text(event.author), event.seq, event.id_hex, event.kind, code, field_name, reason)
         )
+
+    def rotation(self, group: str, seq: int, event_id: bytes, key: bytes, next_commitment: bytes) -> None:
+        """Record a valid key rotation."""
+        self.rotations.append(r.KeyRotation(group, seq, event_id.hex(), key.hex(), next_commitment.hex()))
+
+    def superseded_branch(self, group: str, seq: int, event_id: bytes, index: int, rotation_seq: int, count: int) -> None:
+        """Record a branch of `count` events from `seq` that the rotation at `rotation_seq` supersedes."""
+        self.superseded.append(r.Superseded(group, seq, event_id.hex(), index, rotation_seq, count))
 
     def payload_problem_of(self, event: Event) -> None:
         """Record why a valid event with a payload changed no read model (nothing if its kind has no read model)."""

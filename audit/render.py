@@ -67,6 +67,20 @@ def render(report: AuditReport) -> str:
         "payload problems",
         [f"{p.group} seq {p.seq} {p.event_id} ({p.kind}): {p.code}: {p.reason}" for p in report.payload_problems],
     )
+    _section(
+        lines,
+        "key rotations",
+        [f"{x.group} seq {x.seq} {x.event_id}: to key {x.key}, next commitment {x.next}" for x in report.rotations],
+    )
+    _section(
+        lines,
+        "superseded by a rotation (signed by the pre-rotation key, not violations)",
+        [
+            f"{x.group} seq {x.seq}{f'..{x.seq + x.count - 1}' if x.count > 1 else ''} (item {x.index}) {x.event_id}: "
+            f"superseded by the rotation at seq {x.rotation_seq}"
+            for x in report.superseded
+        ],
+    )
     _section(lines, "redactions (payload absent)", [f"{x.group} seq {x.seq} {x.event_id} ({x.kind})" for x in report.redactions])
     lines.append("")
     lines.append("groups:")

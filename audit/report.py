@@ -110,6 +110,30 @@ class PayloadProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class KeyRotation:
+    """A valid key rotation of a group's log (docs/PROTOCOL.md §11): its seq, the new key and the next commitment."""
+
+    group: str
+    seq: int
+    event_id: str
+    key: str
+    next: str
+
+
+@dataclass(frozen=True, slots=True)
+class Superseded:
+    """Events on another branch at or after a rotation of the log, signed by the pre-rotation key (§11.1): the
+    rotation supersedes them (`count` > 1 folds consecutive seqs of one branch). Evidence, not a violation."""
+
+    group: str
+    seq: int
+    event_id: str
+    index: int
+    rotation_seq: int
+    count: int = 1
+
+
+@dataclass(frozen=True, slots=True)
 class AuditReport:
     """Everything an audit found, and the state digest of the replayed read models."""
 
@@ -131,6 +155,8 @@ class AuditReport:
     redactions: tuple[Redaction, ...] = ()
     vouched: tuple[Vouched, ...] = ()
     payload_problems: tuple[PayloadProblem, ...] = ()
+    rotations: tuple[KeyRotation, ...] = ()
+    superseded: tuple[Superseded, ...] = ()
     damage: str | None = None
     advertised_digest: str | None = None
     notes: tuple[str, ...] = field(default=())

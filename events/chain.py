@@ -128,6 +128,11 @@ class ChainVerifier:
         if self.keys is not None and self.keys.key != self.author:
             self._key = ed25519.load_public_key(self.keys.key)
 
+    @property
+    def key(self) -> object:
+        """Return the loaded public key in force at the last event fed (the author's until a rotation)."""
+        return self._key
+
     def feed(self, event: Event) -> list[Event]:
         """Check `event` against the last one fed; return the events that this made valid."""
         if self._link(event):  # a rotation whose own signature verified: it vouches for everything held
@@ -156,6 +161,11 @@ class ChainVerifier:
         """
         self._link(event)
         self.head = self._tip
+        for _, keys, rotation in self._changes:
+            self.keys = keys
+            if rotation is not None:
+                self.rotations.append(rotation)
+        self._changes.clear()
 
     def _link(self, event: Event) -> bool:
         """Raise ChainError unless `event` may follow the last event fed; then make it the tip; True iff it rotated."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -15,6 +16,7 @@ GROUP_ID_PREFIX = "sn_"
 _GROUP_ID_LEN = len(GROUP_ID_PREFIX) + 52
 
 
+@lru_cache(maxsize=16_384)  # pure, and lists name the same few hundred groups on every page
 def group_id_text(public_key: bytes) -> str:
     """Return the text form of a group id: 'sn_' + unpadded lowercase base32 of the public key."""
     if len(public_key) != 32:
@@ -74,6 +76,16 @@ class Identity:
 
     def sign(self, message: bytes) -> bytes:
         return ed25519.sign(self.private_key, message)
+
+    def rotated(self, group: bytes) -> Identity:
+        """Return the identity of `group` signing with this key: after a key rotation (docs/PROTOCOL.md §11) the
+        group id (the log's `author`) stays the inception key, and the key in force signs."""
+        return Identity(self.private_key, group)
+
+    @property
+    def signing_key(self) -> bytes:
+        """Return the public key of the key that signs (the group id itself until the log rotates)."""
+        return self.private_key.public_key().public_bytes_raw()
 
     def to_pem(self, passphrase: bytes | None = None) -> bytes:
         """Return the private key as PKCS#8 PEM, encrypted with `passphrase` when one is given."""

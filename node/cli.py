@@ -15,6 +15,7 @@ from .commands.audit import cmd_audit
 from .commands.backup import cmd_backup
 from .commands.bundles import cmd_export, cmd_import
 from .commands.common import CliError, add_only_copy
+from .commands.keys import add_key_parser
 from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_peer_add, cmd_run, cmd_serve
 from .commands.members import add_member_parsers
 from .commands.publish import cmd_publish, cmd_redact
@@ -179,6 +180,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_passwd)
 
     add_member_parsers(sub, _add_common)
+    add_key_parser(sub, _add_common)
 
     p = sub.add_parser("audit", help="verify and replay any node's history")
     add_audit_arguments(p)

@@ -7,13 +7,14 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from events import Identity, IdentityError
+from events import Identity, IdentityError, parse_group_id
 
 from .errors import ConfigError
 from .secrets_store import hash_password, hash_token, new_token
 
 DEFAULT_DATA_DIR = "./solnet-data"
 KEY_FILE = "identity.pem"
+GROUP_FILE = "group-id"  # after a key rotation: the group id, which identity.pem's key no longer is
 SETTINGS_FILE = "node.json"
 TOKEN_FILE = "api-token"
 WEB_SESSIONS_FILE = "web-sessions.sqlite"
@@ -97,8 +98,11 @@ class DataDir:
     def exists(self) -> bool:
         return self.key_file.exists() and self.settings_file.exists()
 
-    def init(self, name: str | None, passphrase: bytes | None = None) -> tuple[Identity, str]:
-        """Create identity, settings and API token; return the identity and the token (shown once).
+    def init(
+        self, name: str | None, passphrase: bytes | None = None, *, identity: Identity | None = None
+    ) -> tuple[Identity, str]:
+        """Create identity (a new one, or `identity`: a recovered group's), settings and API token; return the
+        identity and the token (shown once).
 
         Without a name (`solnet run` on a fresh data dir) the group is named on the set-up page later.
         """
@@ -108,6 +112,12 @@ class DataDir:
             raise ConfigError(f"{self.path} already holds a node identity; use another --data directory")
         self.path.mkdir(parents=True, exist_ok=True)
         os.chmod(self.path, 0o700)
+        if identity is not None:
+            self.save_signing_key(identity, passphrase)
+            token = new_token()
+            _write_private(self.token_file, (token + "\n").encode())
+            self.save(Settings(name=(name or "").strip(), token_hash=hash_token(token)))
+            return identity, token
         identity = Identity.generate()
         token = new_token()
         _write_private(self.key_file, identity.to_pem(passphrase))
@@ -122,9 +132,22 @@ class DataDir:
         if passphrase is None and os.environ.get("SOLNET_PASSPHRASE"):
             passphrase = os.environ["SOLNET_PASSPHRASE"].encode()
         try:
-            return Identity.from_pem(self.key_file.read_bytes(), passphrase)
+            identity = Identity.from_pem(self.key_file.read_bytes(), passphrase)
+            group = self.path / GROUP_FILE
+            return identity.rotated(parse_group_id(group.read_text().strip())) if group.exists() else identity
         except IdentityError as exc:
             raise ConfigError(f"cannot load {self.key_file}: {exc}") from None
+
+    def save_signing_key(self, identity: Identity, passphrase: bytes | None = None) -> None:
+        """Make `identity` (the group's, signing with the key in force after a rotation) the node's key.
+
+        The group id is written first, then the key replaces the old one atomically: the old key is gone from here.
+        """
+        if passphrase is None and os.environ.get("SOLNET_PASSPHRASE"):
+            passphrase = os.environ["SOLNET_PASSPHRASE"].encode()
+        if identity.signing_key != identity.public_key:
+            _write_private(self.path / GROUP_FILE, (identity.group_id + "\n").encode())
+        _write_private(self.key_file, identity.to_pem(passphrase))
 
     def settings(self) -> Settings:
         """Return the saved settings; raise ConfigError if the data dir was never initialised."""

@@ -8,12 +8,11 @@ the page's items only, in one query each, so no request's work grows with the hi
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from events.identity import IdentityError, group_id_text, parse_group_id
 from events.kinds import NEEDS, friendly_value
-from events.readmodel.joins import ACTIVE_PLEDGE, summary_from_counts
+from events.readmodel.joins import ACTIVE_PLEDGE, CalloutSummary, summary_from_counts
 from events.readmodel.listing import NEED_BITS
 from events.readmodel.projection import CALLOUTS, CAMPAIGNS, DECISIONS, GROUPS, PLEDGES, REPORTS
 from events.readmodel.view import Put
@@ -63,8 +62,13 @@ def parse_group(text: str, field: str = "author") -> bytes:
 
 
 def names_of(view: ViewStore, authors: list[bytes]) -> dict[bytes, str]:
-    """Return the profile name of each of `authors` that has one (one query)."""
-    return {key: put.doc.get("name", "") for key, put in view.by_keys(GROUPS, authors).items()}
+    """Return the profile name of each of `authors` that has one (one query: the name is the profile's listing tag;
+    a profile without one, made before it was kept there or without a name, is read whole)."""
+    tags = view.tags(GROUPS, authors)
+    names = {key: tag for key, tag in tags.items() if tag is not None}
+    untagged = [key for key, tag in tags.items() if tag is None]
+    names.update((key, put.doc.get("name", "")) for key, put in view.by_keys(GROUPS, untagged).items())
+    return names
 
 
 def with_names(view: ViewStore, puts: list[Put]) -> list[dict[str, Any]]:
@@ -76,6 +80,21 @@ def with_names(view: ViewStore, puts: list[Put]) -> list[dict[str, Any]]:
 def page_of(view: ViewStore, collection: str, where: Where, request: PageRequest) -> tuple[list[Put], str | None]:
     """Return one page of a collection's documents and the next page's cursor."""
     return split_page(view.page(collection, where, request.after, request.limit + 1), request)
+
+
+def summary_json(summary: CalloutSummary) -> dict[str, Any]:
+    """Return a callout's pledge totals as JSON (written out: dataclasses.asdict costs more than the page's queries)."""
+    return {
+        "callout": summary.callout.hex(),
+        "needs": [
+            {"need": n.need, "pledges": n.pledges, "quantity": n.quantity, "fulfilled": n.fulfilled} for n in summary.needs
+        ],
+        "pledges": summary.pledges,
+        "fulfilled": summary.fulfilled,
+        "withdrawn": summary.withdrawn,
+        "groups": summary.groups,
+        "wanted": summary.wanted,
+    }
 
 
 def callouts_json(view: ViewStore, puts: list[Put], *, pledges: int = CARD_PLEDGES) -> list[dict[str, Any]]:
@@ -92,7 +111,7 @@ def callouts_json(view: ViewStore, puts: list[Put], *, pledges: int = CARD_PLEDG
     for put in puts:
         item = {**doc_json(put), "author_name": names.get(put.author, "")}
         summary = summary_from_counts(put, counts.get(put.key, ()), groups.get(put.key, 0))
-        item["totals"] = friendly_value(asdict(summary))
+        item["totals"] = summary_json(summary)
         item["pledges"] = [{**doc_json(x), "author_name": names.get(x.author, "")} for x in shown[put.key]]
         out.append(item)
     return out

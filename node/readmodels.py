@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 from events.readmodel.digest import combine_groups
@@ -30,6 +30,7 @@ class ReadModels:
         self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
         self._projected_gen = 0
         self._stale_since: float | None = None
+        self._holding = 0  # > 0: deferred writes wait for the caller's own refresh, however long (see `holding`)
 
     async def stored(self, *, defer: bool = False) -> None:
         """Note that a write stored something: refresh now, or (`defer`) later, but never more than MAX_REFRESH_LAG_S late."""
@@ -39,8 +40,18 @@ class ReadModels:
         self._stored_gen += 1
         if self._stale_since is None:
             self._stale_since = time.monotonic()
-        elif time.monotonic() - self._stale_since > MAX_REFRESH_LAG_S:
+        elif not self._holding and time.monotonic() - self._stale_since > MAX_REFRESH_LAG_S:
             await self.refresh()
+
+    @contextmanager
+    def holding(self) -> Iterator[None]:
+        """Within this block deferred writes never refresh by themselves (MAX_REFRESH_LAG_S does not apply): for an
+        import, which projects once at its end (in bulk when far behind) instead of every 30 s while it stores."""
+        self._holding += 1
+        try:
+            yield
+        finally:
+            self._holding -= 1
 
     @property
     def stale(self) -> bool:

@@ -13,6 +13,7 @@ from events.identity import group_id_text
 from events.readmodel.projection import GROUPS
 
 from . import queries
+from .fork_state import FORKED, ROTATED_AFTER_FORK, fork_states
 from .paging import FIRST_PAGE, Page, PageRequest, encode_cursor
 from .readmodels import ReadModels
 from .store import AsyncStore
@@ -64,19 +65,22 @@ class Reads:
     def _with_counts(store: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         keys = [queries.parse_group(item["group_id"]) for item in items]
         counts = store.counts_of(keys)
-        forked = store.forked_among(keys)
+        states = fork_states(store, keys)
         for item, key in zip(items, keys, strict=True):
-            item["forked"] = key in forked
+            item["forked"] = states.get(key) == FORKED
+            item["rotated_after_fork"] = states.get(key) == ROTATED_AFTER_FORK
             item["events"] = counts.get(key)
         return items
 
     async def group(self, group_id: str) -> dict[str, Any]:
         """Return one group's profile, count, fork flag and publications; raise RequestError or NotFoundError."""
         author = queries.parse_group(group_id, "group_id")
-        forked = await self.astore.read(self.astore.store.forked_among, [author])
+        state = (await self.astore.read(fork_states, self.astore.store, [author])).get(author)
         head = await self.astore.read(self.astore.store.head, author)
         count = head.seq if head is not None else None
-        return await self.read_models.query(queries.get_group, group_id, author in forked, count)
+        group = await self.read_models.query(queries.get_group, group_id, state == FORKED, count)
+        group["rotated_after_fork"] = state == ROTATED_AFTER_FORK
+        return group
 
     async def event(self, event_id: bytes) -> Event | None:
         """Return the stored event with id `event_id`, or None."""
@@ -87,6 +91,6 @@ class Reads:
 
         def run() -> T:
             store = self.astore.store
-            return fn((event for _, event in store.iter_notifications()), store.fork_proofs())
+            return fn(store.iter_export(), store.fork_proofs())
 
         return await self.astore.run_read(Lane.QUERIES, None, run)  # the whole log (solnet export): no deadline

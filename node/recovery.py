@@ -5,7 +5,7 @@ SHA-256 the group's first event commits to (`key.commit`, docs/PROTOCOL.md §11)
 only into the kit, a text file that is also its printable form: the group id, the commitment, the key as
 PKCS#8 PEM (encrypted when a passphrase is given) and, without a passphrase, as recovery words (base32 of
 the 32-byte seed, with a checksum) that can be typed back from paper. With the kit, a group whose key is
-lost or stolen rotates to the committed key (not implemented yet: nodes do not apply rotations).
+lost or stolen rotates to the committed key (node/rotation.py: `solnet key rotate`, `solnet key recover`).
 """
 
 from __future__ import annotations
@@ -76,8 +76,8 @@ def kit_text(kit: RecoveryKit, passphrase: bytes | None = None) -> str:
         "",
         "This is the group's NEXT signing key. Keep it offline (printed, or on a USB stick in a drawer), never on",
         "the node. If the node's key is lost or stolen, the group moves its log to this key by a key rotation",
-        "(docs/PROTOCOL.md section 11; the commands for it are not built yet). Whoever holds this kit and the",
-        "current key controls the group's log.",
+        "(docs/PROTOCOL.md section 11): solnet key recover THIS-FILE --data NEWDIR --peer URL on a new machine,",
+        "or solnet key rotate --kit THIS-FILE on the node. Whoever holds this kit controls the group's log.",
         "",
     ]
     if passphrase:

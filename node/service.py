@@ -122,6 +122,15 @@ class NodeService:
         await self._notify([event], Source.PUBLISHED)
         return event
 
+    async def rotate_key(self, signer: Identity, commitment: bytes, after: int | None = None) -> Event:
+        """Rotate the group's log to `signer`'s key, committing to `commitment` next (Writer.rotate); from now on
+        this node signs with it. Tells listeners (peers get the rotation like any event of ours)."""
+        event = await _finished(self.writer.rotate(signer, commitment, after))
+        self.identity = self.writer.identity
+        self.node_status.identity = self.identity
+        await self._notify([event], Source.PUBLISHED)
+        return event
+
     async def ingest(
         self, events: Iterable[Event], mode: Mode = Mode.HEAD, *, refresh: bool = True, source: Source = Source.INGESTED
     ) -> IngestResult:

@@ -7,6 +7,7 @@ from typing import Any
 
 from events import Identity, group_id_text
 
+from .fork_state import ROTATED_AFTER_FORK, fork_states
 from .readmodels import ReadModels
 from .settings import SettingsKeeper
 from .store import AsyncStore
@@ -31,7 +32,11 @@ class NodeStatus:
         store = self.astore.store
         logs, events, proofs = await self.astore.read_sync(store.totals)
         own = await self.astore.read_sync(store.head, self.identity.public_key)
-        forked = sorted(group_id_text(a) for a in await self.astore.read_sync(store.forked_authors))
+        authors = await self.astore.read_sync(store.forked_authors)
+        rotated, _superseded = await self.astore.read_sync(store.rotation_marks, list(authors))
+        states = await self.astore.read_sync(fork_states, store, sorted(authors & rotated)) if rotated else {}
+        recovered = sorted(group_id_text(a) for a, state in states.items() if state == ROTATED_AFTER_FORK)
+        forked = sorted(group_id_text(a) for a in authors if states.get(a) != ROTATED_AFTER_FORK)
         info: dict[str, Any] = {
             "group_id": self.identity.group_id,
             "name": self.settings.current.name,
@@ -41,6 +46,7 @@ class NodeStatus:
             "groups": logs,
             "forked_groups": forked[:FORKED_SHOWN],
             "forked_group_count": len(forked),
+            "rotated_after_fork_groups": recovered[:FORKED_SHOWN],
             "fork_proofs": proofs,
             "state_digest": await self.read_models.digest(),
             "state_digest_version": 2,

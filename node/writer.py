@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from events import Event, ForkProof, Identity, Mode
+from events import Event, ForkProof, Identity, Mode, create_event
 from events.errors import PayloadError
 from events.ingest import IngestResult
 from events.kinds import build_payload
@@ -22,8 +22,8 @@ from .store import AsyncStore
 from .watch import ExternalWrites
 
 UNPUBLISHABLE_KINDS = frozenset({"key.commit", "key.rotate"})
-"""Kinds no one publishes by hand: `key.commit` is written once, at creation (`commit_next_key`); nodes do not
-apply `key.rotate` yet (docs/PROTOCOL.md §11)."""
+"""Kinds no one publishes by hand: `key.commit` is written once, at creation (`commit_next_key`); `key.rotate` only
+by `rotate`, with the recovery kit's key (docs/PROTOCOL.md §11, node/rotation.py)."""
 
 
 class Writer:
@@ -55,7 +55,45 @@ class Writer:
             await redactions.check_target(self.astore, self.identity.public_key, payload)
         head = await self.astore.head(self.identity.public_key)
         self.own_head.check(head.seq + 1 if head is not None else 1)  # never fork our own log (node/own_head.py)
+        await self._check_signing_key()
         return await self._append(kind, payload)
+
+    async def _check_signing_key(self) -> None:
+        """Refuse to sign unless this node's key is the one in force for its log (a rotation may have moved it)."""
+        me = self.identity.public_key
+        keyed = (await self.astore.read_sync(self.astore.store.key_heads, [me])).get(me)
+        if (keyed[0].state.key if keyed else me) != self.identity.signing_key:
+            raise InvalidEventError(
+                "this node's key is not the one in force for its log (the log was rotated to another key): its events "
+                "would be rejected everywhere. Rotate with the recovery kit (solnet key recover KIT)",
+                field="key",
+            )
+
+    async def rotate(self, signer: Identity, commitment: bytes, after: int | None = None) -> Event:
+        """Sign and store a `key.rotate` to `signer`'s key (the committed one), committing to `commitment` next.
+
+        It goes after our head, or (`after`) right after our event at that seq: then it supersedes what the store
+        holds above it (docs/PROTOCOL.md §11.1). It is stored through the ingest decision, which verifies it like
+        any peer's; a refused rotation raises InvalidEventError and changes nothing. Return the rotation.
+        """
+        me = self.identity.public_key
+        head = await self.astore.head(me)
+        if head is None:
+            raise InvalidEventError("this node holds none of its group's log: nothing to rotate", field="seq")
+        at = head.seq if after is None else after
+        if not 1 <= at <= head.seq:
+            raise InvalidEventError(f"--after must be a seq of the stored log, 1 to {head.seq}", field="after")
+        if after is None or not self.own_head.confirmed:  # with `after`, peers may hold the seqs it supersedes
+            self.own_head.check(at + 1)
+        [previous] = await self.astore.read_log(me, at, 1)
+        payload = build_payload("key.rotate", {"key": signer.signing_key, "next": commitment})
+        event = create_event(signer.rotated(me), kind="key.rotate", payload=payload, timestamp=self.clock(), previous=previous)
+        result = await self.ingest([event], Mode.FULL)
+        if event.id not in {e.id for e in result.stored}:
+            why = "; ".join(f"{r.code}: {r.message}" for r in (*result.rejected, *result.forked)) or "not stored"
+            raise InvalidEventError(f"the rotation was refused: {why}", field="key")
+        self.identity = signer.rotated(me)
+        return event
 
     async def commit_next_key(self, commitment: bytes) -> Event:
         """Sign the log's first event: the `key.commit` to the next key (docs/PROTOCOL.md §11; at creation only)."""
@@ -85,7 +123,9 @@ class Writer:
             if result.stored:
                 self.watcher.told_own(ingested.notification_ids)
                 await redactions.apply(self.astore, result.stored)
-        if result.stored or result.forks:
+        if result.superseded:  # events the read models show were dropped: project the log again (rare)
+            await self.read_models.rebuild()
+        elif result.stored or result.forks:
             await self.read_models.stored(defer=not refresh)
         return result
 

@@ -281,6 +281,7 @@ class SyncAgent:
             max_bytes=self.max_batch_bytes,
             forked=forked,
         )
+        session.keys = dict(await self.replica.signing_keys(session.authors()))
         for entry in session.checks:
             mine = await self.replica.read_log(entry.author, entry.seq, 1)
             session.check(entry, mine[0].id if mine else None)

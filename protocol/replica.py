@@ -8,6 +8,7 @@ from typing import Protocol, runtime_checkable
 from events import ChainHead, Event, ForkProof, Mode
 from events.fork import MAX_RUN
 from events.ingest import FORK_CODES, IngestResult, Rejection, decide
+from events.supersede import KeyBook, KeyChange
 
 from .ranges import Fingerprint, KeyRange, SortedHeads
 
@@ -47,6 +48,11 @@ class Replica(Protocol):
         """Check and store `events` (any authors, any order); return what happened to each."""
         ...
 
+    async def signing_keys(self, authors: Sequence[bytes]) -> Mapping[bytes, bytes]:
+        """Return the key in force of each of `authors` whose log rotated (docs/PROTOCOL.md §11); others sign with
+        their author key."""
+        ...
+
     async def flush(self) -> None:
         """Bring state derived from the log (a node's read models) up to date with what `ingest` stored.
 
@@ -73,6 +79,8 @@ class MemoryReplica:
         self._ids: set[bytes] = set()
         self._proofs: dict[bytes, ForkProof] = {}
         self._sorted = SortedHeads()  # the heads in author order, for reconciliation
+        self._keys = KeyBook()
+        self.superseded: list[Event] = []  # stored events a rotation superseded (docs/PROTOCOL.md §11.1), dropped
 
     async def heads(self) -> dict[bytes, ChainHead]:
         """Return the newest stored event of every author."""
@@ -112,6 +120,11 @@ class MemoryReplica:
         self._proofs[proof.author] = proof
         return True
 
+    async def signing_keys(self, authors: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Return the key in force of each of `authors` whose log rotated."""
+        heads = self._keys.key_heads(authors)
+        return {a: last.state.key for a, (last, rotation) in heads.items() if rotation is not None}
+
     def event_count(self) -> int:
         """Return how many events are stored (all authors)."""
         return sum(len(log) for log in self._logs.values())
@@ -120,6 +133,13 @@ class MemoryReplica:
         """Check and store `events` by the one ingest decision (events.ingest); never overwrite."""
         heads = {a: ChainHead.of(self._logs[a][-1]) for a in {e.author for e in events} if a in self._logs}
         result = decide(events, heads, self, self.mode)
+        for cut in result.superseded:  # drop the superseded branch first: the rotated one takes its seqs
+            log = self._logs[cut.author]
+            dropped, self._logs[cut.author] = log[cut.seq - 1 :], log[: cut.seq - 1]
+            self.superseded += dropped
+            self._ids.difference_update(e.id for e in dropped)
+            self._keys.cut(cut.author, cut.seq)
+        self._keys.add(result.keys)
         for event in result.stored:  # each author's in seq order, continuing after its head
             self._logs.setdefault(event.author, []).append(event)
             self._ids.add(event.id)
@@ -142,3 +162,11 @@ class MemoryReplica:
     def forked(self, author: bytes) -> bool:
         """Return whether a fork proof of `author` is held."""
         return author in self._proofs
+
+    def key_heads(self, authors: list[bytes]) -> dict[bytes, tuple[KeyChange, KeyChange | None]]:
+        """Return each of `authors`' last key change and last rotation (those with key changes)."""
+        return self._keys.key_heads(authors)
+
+    def key_change(self, author: bytes, seq: int, rotation: bool = False) -> KeyChange | None:
+        """Return `author`'s last key change (only rotations if `rotation`) at or below `seq`, or None."""
+        return self._keys.key_change(author, seq, rotation)

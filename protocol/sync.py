@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from events import ChainHead, Event, EventError, ed25519
 from events.event import signature_valid
 from events.fork import MAX_RUN
-from events.ingest import AFTER_BREAK, BAD_SIGNATURE, UNPROVEN_CONFLICT
+from events.ingest import AFTER_BREAK, BAD_SIGNATURE, CONFLICT, UNPROVEN_CONFLICT
+from events.keystate import ROTATION_KIND
+from events.kinds.schema import valid_payload_value
+from events.supersede import KEY_SUPERSEDED
 
 from .messages import (
     MAX_BATCH_BYTES,
@@ -105,18 +108,38 @@ def compare_frontiers(ours: Frontier, theirs: Frontier, policy: ReplicationPolic
     return FrontierDiff(tuple(wants), tuple(checks), tuple(probes), tuple(lacks), fetch, send)
 
 
-def last_signed(events: Sequence[Event]) -> int:
-    """Return the index of the last event whose own signature verifies, or -1 (events of one author)."""
+def last_signed(events: Sequence[Event], key: bytes | None = None) -> int:
+    """Return the index of the last event whose own signature verifies, or -1 (events of one author, in seq order).
+
+    Signatures are checked under the key in force (docs/PROTOCOL.md §11): `key` (the replica's current key of the
+    author; the author key if None) up to a `key.rotate`, whose own signature and those after it are checked under
+    the key it names. Whether a rotation is valid (its commitment) is the replica's decision, at ingest.
+    """
     if not events:
         return -1
-    try:
-        key = ed25519.load_public_key(events[0].author)
-    except EventError:
-        return -1
+    keys = [key or events[0].author] * len(events)
+    for i, event in enumerate(events):
+        if event.header.kind == ROTATION_KIND and (named := rotation_key(event)) is not None:
+            keys[i:] = [named] * (len(events) - i)
+    loaded: dict[bytes, object] = {}
     for i in range(len(events) - 1, -1, -1):
-        if signature_valid(events[i], key):
+        if keys[i] not in loaded:
+            try:
+                loaded[keys[i]] = ed25519.load_public_key(keys[i])
+            except EventError:
+                loaded[keys[i]] = None
+        if loaded[keys[i]] is not None and signature_valid(events[i], loaded[keys[i]]):
             return i
     return -1
+
+
+def rotation_key(event: Event) -> bytes | None:
+    """Return the new key a `key.rotate` event names, or None if its payload is absent or not of its schema."""
+    try:
+        value = valid_payload_value(event.kind, event.payload) if event.payload is not None else None
+    except EventError:
+        return None
+    return value["key"] if value else None
 
 
 @dataclass(slots=True)
@@ -129,6 +152,7 @@ class _Track:
     asked: WantItem | None = None
     done: bool = False
     stale: bool = False  # settle changed the plan after `asked` went out: the reply to it is dropped unread
+    dug: bool = False  # a `conflict` made it fetch the peer's branch from further down once (a rotation may be there)
 
 
 class PullSession:
@@ -166,6 +190,11 @@ class PullSession:
         self.forks = 0
         self.superseded: set[bytes] = set()  # authors whose plan the latest `settle` changed
         self.unvouched_at_end = 0
+        self.keys: dict[bytes, bytes] = {}  # the replica's current key of rotated authors (Replica.signing_keys)
+
+    def authors(self) -> list[bytes]:
+        """Return the authors this session may pull (whose current keys it needs, `keys`)."""
+        return list(self._tracks)
 
     def check(self, entry: FrontierEntry, our_id: bytes | None) -> None:
         """Resolve one of `checks`: our event id at the peer's head seq; a different id means a fork, so probe it."""
@@ -222,8 +251,19 @@ class PullSession:
                 ready.extend(events)
                 continue
             run = self._carry.pop(author, []) + events
-            cut = last_signed(run) + 1
+            head = track.head
+            if head is not None and run[0].seq == head.seq + 1 and run[0].header.prev != head.id:
+                # Another branch than ours: the replica says so (broken_link, then a fork probe) without checking a
+                # signature, which may be under a key a rotation on that branch set (docs/PROTOCOL.md §11.1).
+                ready.extend(run)
+                track.cursor = events[-1].seq + 1
+                continue
+            cut = last_signed(run, self.keys.get(author)) + 1
             ready.extend(run[:cut])
+            for event in reversed(run[:cut]):
+                if event.header.kind == ROTATION_KIND and (named := rotation_key(event)) is not None:
+                    self.keys[author] = named  # what the rest of the log is signed with, if the replica agrees
+                    break
             if run[cut:]:
                 self._carry[author] = run[cut:]
                 if len(self._carry[author]) > MAX_CARRY:
@@ -248,10 +288,21 @@ class PullSession:
             track = self._tracks.get(event.author)
             if track is not None and (track.head is None or event.seq > track.head.seq):
                 track.head = ChainHead.of(event)
+        digging: set[bytes] = set()
         for rejection in result.rejected:
             track = self._tracks.get(rejection.author)
             boundary = track.head.seq + 1 if track and track.head else 1
-            if rejection.code in (AFTER_BREAK, UNPROVEN_CONFLICT):  # what a holder of the other branch causes
+            if rejection.code in (AFTER_BREAK, UNPROVEN_CONFLICT, KEY_SUPERSEDED) or rejection.author in digging:
+                continue  # what a holder of the other branch causes
+            if rejection.code == CONFLICT and track is not None and not track.dug:
+                # Unsigned under the key in force at its seq here, but maybe signed by a key a rotation below it set
+                # (docs/PROTOCOL.md §11.1): fetch the peer's branch from up to MAX_RUN seqs below, once.
+                track.dug, track.done = True, False
+                track.probe = WantItem(rejection.author, max(1, rejection.seq - MAX_RUN + 1), MAX_RUN)
+                track.stale = track.asked is not None
+                self.superseded.add(rejection.author)
+                self._carry.pop(rejection.author, None)
+                digging.add(rejection.author)
                 continue
             if rejection.code == "broken_link" and rejection.seq == boundary and track is not None:
                 if track.probe is None and not track.done:

@@ -143,7 +143,106 @@ def rotation() -> dict:
     log.add(k1, "key.commit", {"next": _h(k2.public_key)}, payload=False)
     log.add(k1, note, {"n": 2})
     cases.append(_expect("commit_payload_dropped", "a key.commit without its payload cannot be verified", log))
-    return {"cases": cases}
+    return {"cases": cases, "ingest": _ingest_cases(k1, k2, k3)}
+
+
+def _ingest_cases(k1: Identity, k2: Identity, k3: Identity) -> list[dict]:
+    """§11.1 at ingest: a stored log, then incoming events decided by events.ingest.decide (stolen key k1)."""
+    note, rotate = "test.note", {"key": k2.public_key, "next": _h(k3.public_key)}
+    cases = []
+
+    thief = _Log(k1)
+    thief.add(k1, "key.commit", {"next": _h(k2.public_key)})
+    thief.add(k1, note, {"n": 2})
+    group = _fork_of(thief)
+    thief.add(k1, note, {"thief": 3})
+    thief.add(k1, note, {"thief": 4})
+    group.add(k2, "key.rotate", rotate)
+    group.add(k2, note, {"n": 4})
+    cases.append(
+        _ingest(
+            "rotation_supersedes_stolen_branch",
+            "the thief's seq 3-4 are stored; the group's rotation at seq 3 links to seq 2: it supersedes them",
+            thief.events,
+            group.events[2:],
+        )
+    )
+    cases.append(
+        _ingest(
+            "old_key_branch_after_rotation_superseded",
+            "the rotated log is stored; the thief's seq 3-4 (pre-rotation key, linked to seq 2) arrive: key_superseded",
+            group.events,
+            thief.events[2:],
+        )
+    )
+    parted = _fork_of(thief, 2)
+    parted.add(k1, note, {"group": 3})
+    parted.add(k2, "key.rotate", rotate)
+    cases.append(
+        _ingest(
+            "rotation_on_a_branch_parted_below",
+            "the thief's seq 3-4 are stored; the group's seq 3 (old key) is a fork and its rotation at seq 4 does not "
+            "link to the stored seq 3: it cannot supersede (unproven_conflict)",
+            thief.events,
+            parted.events[2:],
+        )
+    )
+    signed_by_old = _fork_of(group, 3)
+    signed_by_old.add(k1, note, {"thief": 4})
+    cases.append(
+        _ingest(
+            "old_key_event_on_the_rotated_branch",
+            "seq 4 links to the rotation but is signed by the pre-rotation key: no signature vouches for it",
+            group.events[:3],
+            signed_by_old.events[3:],
+        )
+    )
+    return cases
+
+
+def _fork_of(log: _Log, upto: int | None = None) -> _Log:
+    other = _Log.__new__(_Log)
+    other.author = log.author
+    other.events = list(log.events[:upto] if upto is not None else log.events)
+    return other
+
+
+def _ingest(name: str, reason: str, stored: list[Event], incoming: list[Event]) -> dict:
+    import asyncio
+
+    from protocol.replica import MemoryReplica
+
+    async def run() -> dict:
+        replica = MemoryReplica(Mode.FULL)
+        first = await replica.ingest(stored)
+        assert len(first.stored) == len(stored) and not first.rejected, name
+        outcomes = {}
+        for mode in (Mode.FULL, Mode.HEAD):
+            replica = MemoryReplica(mode)
+            await replica.ingest(stored)
+            result = await replica.ingest(incoming)
+            author = stored[0].author
+            log = await replica.read_log(author, 1, 100)
+            keys = replica.key_change(author, 2**63 - 1)
+            outcomes[mode] = {
+                "log_ids": [e.id.hex() for e in log],
+                "superseded": [{"seq": s.seq, "rotation": s.rotation_id.hex()} for s in result.superseded],
+                "dropped_ids": [e.id.hex() for e in replica.superseded],
+                "rejected": [{"seq": r.seq, "code": r.code} for r in result.rejected],
+                "forked": [{"seq": r.seq, "code": r.code} for r in result.forked],
+                "key": keys.state.key.hex() if keys else None,
+            }
+        assert outcomes[Mode.FULL] == outcomes[Mode.HEAD], f"{name}: modes disagree"
+        return outcomes[Mode.FULL]
+
+    expected = asyncio.run(run())
+    return {
+        "name": name,
+        "reason": reason,
+        "stored": [_record(e) for e in stored],
+        "incoming": [_record(e) for e in incoming],
+        **expected,
+    }
 
 
 def _with_signature(event: Event, signature: bytes) -> Event:

@@ -78,6 +78,7 @@ def listing_of(put: Put) -> Listing:
     elif collection == GROUPS:
         name = doc.get("name")
         sort_text, sort1 = (name.casefold()[:LABEL_MAX] if isinstance(name, str) and name else "\uffff"), 0
+        tag = name if isinstance(name, str) else None  # the name as shown, so pages name groups without their documents
     elif collection == ASSEMBLIES:
         sort1 = -_int(doc.get("starts_at"), 0)
     elif collection == POSITIONS:

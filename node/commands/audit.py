@@ -72,7 +72,7 @@ class DataDirSource:
         except NodeError as exc:
             raise SourceError(f"cannot open the store of data dir {self.path}: {exc}") from None
         try:
-            events = (event for _, event in store.iter_notifications())
+            events = store.iter_export()
             buffered: list[bytes] = []
             size = 0
             for piece in write_bundle(BundleHead(f"data dir {self.path}", 0), events, store.fork_proofs()):

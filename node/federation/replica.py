@@ -21,6 +21,11 @@ class NodeReplica:
         self.mode = mode
         self.index = FrontierIndex(service.store)
 
+    async def signing_keys(self, authors: Sequence[bytes]) -> dict[bytes, bytes]:
+        """Return the key in force of each of `authors` whose log rotated (one read for all)."""
+        heads = await self.service.astore.read_sync(self.service.store.key_heads, list(authors)) if authors else {}
+        return {a: last.state.key for a, (last, rotation) in heads.items() if rotation is not None}
+
     async def heads_of(self, authors: Sequence[bytes]) -> dict[bytes, ChainHead]:
         """Return the newest stored event of each of `authors` that has one."""
         return await self.service.astore.read_sync(self.service.store.heads_of, list(authors))

@@ -8,6 +8,7 @@ fork proof or a retry, never an overwrite. The library's notification log is the
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Container, Iterable, Iterator, Sequence
@@ -24,9 +25,12 @@ from events.fork import MAX_RUN, ForkProof, decode_fork_proof, encode_fork_proof
 from events.header import Header
 from events.identity import Identity, group_id_text, parse_group_id
 from events.ingest import IngestResult, decide
+from events.keystate import KeyState
+from events.supersede import KEY_KINDS, KeyChange, key_changes
 
 from ..errors import InvalidEventError, StoreConflictError
 from .ingest import StoreIngest
+from .key_states import CutRow, SupersededRow
 from .recorder import ForkRow, HeadRow, IndexRow, LogRecorder
 from .translate import translated
 
@@ -62,6 +66,8 @@ class EventStore(ABC):
 
     def __init__(self, recorder: LogRecorder):
         self.recorder = recorder
+        with translated("recording the key changes of logs stored before key rotation"):
+            recorder.backfill_key_changes()
 
     _translated = staticmethod(translated)
 
@@ -80,6 +86,7 @@ class EventStore(ABC):
             previous = load_record(last[0].state) if last else None
             try:
                 event = create_event(identity, kind=kind, payload=payload, timestamp=timestamp, previous=previous)
+                keys = self._own_key_change(event)
             except EventError as exc:
                 raise InvalidEventError(f"cannot publish: {exc.message}", field=exc.field) from exc
             try:
@@ -88,11 +95,20 @@ class EventStore(ABC):
                         [stored_event(event, originator)],
                         index=[IndexRow(event.id, originator, event.seq)],
                         heads=[HeadRow(originator, event.author, event.seq, event.id, event.header.timestamp)],
+                        keys=keys,
                     )
             except _Taken:
                 continue
             return event, ids[0]
         raise StoreConflictError(f"seq kept being taken by another writer after {MAX_WRITE_ATTEMPTS} attempts", field="seq")
+
+    def _own_key_change(self, event: Event) -> list[tuple[str, KeyChange]]:
+        """Return the key change our own `event` makes, as a row to store with it; raise RotationError if it breaks §11."""
+        if event.kind not in KEY_KINDS:
+            return []
+        keyed = self.key_heads([event.author]).get(event.author)
+        state = keyed[0].state if keyed else KeyState.inception(event.author)
+        return [(group_id_text(event.author), change) for change in key_changes(state, [event])]
 
     def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD) -> StoreIngest:
         """Check peers' events against the stored heads (events.ingest.decide) and write the outcome in one transaction.
@@ -120,8 +136,10 @@ class EventStore(ABC):
         index = [IndexRow(e.id, originators[e.author], e.seq) for e in result.stored]
         heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in result.heads().items()]
         forks = [_fork_row(p) for p in result.forks]
+        keys = [(originators[k.author], k) for k in result.keys]
+        cuts = [CutRow(originators[c.author], c.seq) for c in result.superseded]
         with translated("storing ingested events"), _position_taken():
-            ids = self.recorder.insert_events(stored, index=index, heads=heads, forks=forks)
+            ids = self.recorder.insert_events(stored, index=index, heads=heads, forks=forks, keys=keys, cuts=cuts)
         return list(ids or [])
 
     def add_fork_proof(self, proof: ForkProof) -> bool:
@@ -235,6 +253,15 @@ class EventStore(ABC):
                 return
             after = page[-1][0]
 
+    def iter_export(self, batch: int = 1000) -> Iterator[Event]:
+        """Yield every stored event (arrival order), then every event a rotation superseded (docs/PROTOCOL.md §11.1):
+        an export or audit of this store carries that evidence after the logs, where it is reported, not stored."""
+        yield from (event for _, event in self.iter_notifications(batch=batch))
+        after: tuple[str, int, bytes] | None = None
+        while page := self.superseded(None, after, batch):
+            yield from (load_record(row.state) for row in page)
+            after = (page[-1].originator_id, page[-1].seq, page[-1].event_id)
+
     def max_notification_id(self) -> int:
         """Return the newest notification id (0 when nothing is stored)."""
         with translated("reading the notification log"):
@@ -295,6 +322,46 @@ class EventStore(ABC):
         """Return whether a fork proof of `author` is stored."""
         with translated("reading fork proofs"):
             return bool(self.recorder.select_fork_rows(group_id_text(author)))
+
+    def key_heads(self, authors: list[bytes]) -> dict[bytes, tuple[KeyChange, KeyChange | None]]:
+        """Return, for each of `authors` with stored key changes, its last key change and its last rotation."""
+        with translated("reading key states"):
+            return {last.author: (last, rot) for last, rot in self.recorder.select_key_heads([_origin(a) for a in authors])}
+
+    def key_change(self, author: bytes, seq: int, rotation: bool = False) -> KeyChange | None:
+        """Return `author`'s last stored key change (only rotations if `rotation`) at or below `seq`, or None."""
+        with translated("reading key states"):
+            return self.recorder.select_key_change(group_id_text(author), seq, rotation)
+
+    # -- key rotation: what the node shows and exports (docs/PROTOCOL.md §11.1) ------------------------------
+
+    def rotations(self, author: bytes, after: int = 0, limit: int = 100) -> list[KeyChange]:
+        """Return up to `limit` stored rotations of `author` after seq `after`, in seq order."""
+        with translated("reading rotations"):
+            return self.recorder.select_rotations(group_id_text(author), after, limit)
+
+    def superseded(
+        self, author: bytes | None, after: tuple[str, int, bytes] | None = None, limit: int = 100
+    ) -> list[SupersededRow]:
+        """Return up to `limit` stored events that rotations superseded (of one author or all), after `after`."""
+        with translated("reading superseded events"):
+            return self.recorder.select_superseded(None if author is None else group_id_text(author), after, limit)
+
+    def rotation_marks(self, authors: Sequence[bytes]) -> tuple[set[bytes], dict[bytes, int]]:
+        """Return which of `authors` have rotated, and how many superseded events each has (those with any)."""
+        if not authors:
+            return set(), {}
+        origins = {group_id_text(a): a for a in authors}
+        with translated("reading rotations"):
+            rotated = self.recorder.select_rotated_among(list(origins))
+            counts = self.recorder.select_superseded_among(list(origins))
+        return {origins[o] for o in rotated}, {origins[o]: n for o, n in counts.items()}
+
+
+@functools.lru_cache(maxsize=65_536)
+def _origin(author: bytes) -> str:
+    """Return the stream name (group id text) of `author`; cached: each ingest batch asks it for every author."""
+    return group_id_text(author)
 
 
 def _fork_row(proof: ForkProof, data: bytes | None = None) -> ForkRow:

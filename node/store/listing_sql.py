@@ -133,6 +133,12 @@ def keys_statement(table: str, ph: str, collection: str, keys: Sequence[bytes]) 
     ]
 
 
+def tags_statement(table: str, ph: str, collection: str, keys: Sequence[bytes]) -> tuple[str, list[Any]]:
+    """Return (statement, parameters) selecting (key, tag) of the documents of a collection with these keys."""
+    marks = ", ".join([ph] * len(keys))
+    return f"SELECT key, tag FROM {table} WHERE collection = {ph} AND key IN ({marks})", [collection, *keys]
+
+
 def first_per_ref_statement(table: str, ph: str, collection: str, refs: Sequence[bytes], n: int) -> tuple[str, list[Any]]:
     """Return (statement, parameters) selecting the first `n` documents (in list order) hanging from each of `refs`."""
     marks = ", ".join([ph] * len(refs))

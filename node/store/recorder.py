@@ -189,6 +189,15 @@ class ViewRecorder(TrackingRecorder, ABC):
             rows += [self._document(r) for r in self._select(statement, params)]
         return rows
 
+    def select_tags(self, collection: str, keys: Sequence[bytes]) -> list[tuple[bytes, str | None]]:
+        """Return (key, tag) of the documents of a collection with these keys (in no particular order)."""
+        rows: list[tuple[bytes, str | None]] = []
+        for i in range(0, len(keys), listing_sql.MAX_KEYS):
+            chunk = keys[i : i + listing_sql.MAX_KEYS]
+            statement, params = listing_sql.tags_statement(self.listing_table, self.placeholder, collection, chunk)
+            rows += [(r[0], r[1]) for r in self._select(statement, params)]
+        return rows
+
     def select_first_per_ref(self, collection: str, refs: Sequence[bytes], n: int) -> list[DocumentRow]:
         """Return the first `n` documents (in list order) hanging from each of `refs`, in no particular order."""
         rows: list[DocumentRow] = []

@@ -7,33 +7,30 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent, Tracking
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteConnection,
     SQLiteConnectionPool,
     SQLiteCursor,
     SQLiteDatastore,
-    SQLiteTrackingRecorder,
 )
 
 from . import readscope
 from .base import EventStore
-from .group_digests import GroupDigestTables, sqlite_statements
-from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
+from .key_states import KEYS_TABLE, SUPERSEDED_TABLE, KeyStateTables, create_statements, superseded_index
 from .pinned import PinnedReads
 from .recorder import (
     EVENTS_TABLE,
     FORKS_TABLE,
     HEADS_TABLE,
     INDEX_TABLE,
-    DocumentRow,
     ForkRow,
     HeadRow,
     LogRecorder,
-    ViewRecorder,
 )
-from .views import ViewStore, check_view_name
+from .sqlite_views import SQLiteViewRecorder
+from .views import ViewStore
 
 DB_FILENAME = "solnet.sqlite3"
 # The event-id index on SQLite: event id -> notification id (the events table's rowid), WITHOUT ROWID. Keys are
@@ -41,7 +38,6 @@ DB_FILENAME = "solnet.sqlite3"
 # again; rows of (id, integer) instead of (id, group id text, seq) are 40 rather than ~95 bytes, so fewer
 # pages are rewritten per commit. Files made before this layout have INDEX_TABLE, which create_table migrates.
 ID_TABLE = "event_ids"
-_COLUMNS = Columns(ph="?", text="TEXT", integer="INTEGER", blob="BLOB")
 LOCK_TIMEOUT_S = 15
 _CHUNK = 500  # stay well under SQLite's bound-parameter limit
 
@@ -124,12 +120,14 @@ def _chunks(items: Sequence[Any]) -> list[Sequence[Any]]:
     return [items[i : i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
-class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
-    """SQLiteApplicationRecorder plus the event-id index, log heads and fork proofs, in the same transactions."""
+class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
+    """SQLiteApplicationRecorder plus the event-id index, log heads, fork proofs and key changes, in the same transactions."""
 
     def __init__(self, datastore: SQLiteDatastore, events_table_name: str = EVENTS_TABLE):
         super().__init__(datastore, events_table_name)
         t = self.events_table_name
+        self._ph, self._keys_name, self._superseded_name, self._events_name = "?", KEYS_TABLE, SUPERSEDED_TABLE, t
+        self._heads_name = HEADS_TABLE
         self.insert_index_statement = f"INSERT INTO {ID_TABLE} VALUES (?,?)"
         self.upsert_head_statement = (
             f"INSERT INTO {HEADS_TABLE} VALUES (?,?,?,?,?) ON CONFLICT (originator_id) DO UPDATE SET "
@@ -153,8 +151,22 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             "id_a BLOB NOT NULL, id_b BLOB NOT NULL, proof BLOB NOT NULL, PRIMARY KEY (id_a, id_b)) WITHOUT ROWID",
             f"CREATE INDEX IF NOT EXISTS {FORKS_TABLE}_originator ON {FORKS_TABLE} (originator_id)",
             f"CREATE INDEX IF NOT EXISTS {HEADS_TABLE}_author ON {HEADS_TABLE} (author, seq, event_id, timestamp)",
+            *create_statements(KEYS_TABLE, SUPERSEDED_TABLE, "BLOB", "INTEGER", "TEXT"),
+            superseded_index(SUPERSEDED_TABLE, f"{SUPERSEDED_TABLE}_log"),
         ]
         return statements
+
+    def _read(self, statement: str, params: Sequence[Any]) -> list[tuple]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [tuple(r) for r in c.fetchall()]
+
+    def _drop_index_rows(self, c: Any, originator_id: str, seq: int) -> None:
+        c.execute(
+            f"DELETE FROM {ID_TABLE} WHERE notification_id IN (SELECT rowid FROM {self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version >= ?)",
+            (originator_id, seq),
+        )
 
     def _create_table(self, c: SQLiteCursor) -> None:
         super()._create_table(c)
@@ -168,6 +180,7 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
             c.execute(f"DROP TABLE {INDEX_TABLE}")
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        self._write_key_rows(c, kwargs)  # a superseded branch goes before the rotated one takes its positions
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
         index = kwargs.get("index") or ()
         if index:
@@ -266,97 +279,6 @@ class SQLiteLogRecorder(LogRecorder, SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(f"SELECT DISTINCT originator_id FROM {FORKS_TABLE} ORDER BY originator_id")
             return [r[0] for r in c.fetchall()]
-
-
-class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder):
-    """SQLiteTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
-
-    placeholder = "?"
-
-    def __init__(self, datastore: SQLiteDatastore, name: str):
-        self.application_name = check_view_name(name)
-        self.documents_table = self.listing_table = f"{name}_documents"
-        self._ph, self._docs_name = "?", self.documents_table
-        self._entries_name, self._groups_name = f"{name}_digest_entries", f"{name}_group_digests"
-        super().__init__(datastore)
-
-    def construct_create_table_statements(self) -> list[str]:
-        d = self.documents_table
-        return [
-            *super().construct_create_table_statements(),
-            # A rowid table (not WITHOUT ROWID): documents are large rows, which SQLite stores better this way.
-            f"CREATE TABLE IF NOT EXISTS {d} (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, "
-            f"ref BLOB, doc BLOB NOT NULL, {column_definitions(_COLUMNS)}, PRIMARY KEY (collection, key))",
-            *index_statements(d, d),
-            *sqlite_statements(d, self._entries_name, self._groups_name),
-        ]
-
-    def _create_table(self, c: SQLiteCursor) -> None:
-        c.execute("SELECT name FROM pragma_table_info(?)", (self.documents_table,))
-        columns = {r[0] for r in c.fetchall()}
-        if columns and "sort1" not in columns:
-            # read models from before the listing columns: dropped, so the projector builds them again from the log
-            c.execute(f"DROP TABLE {self.documents_table}")
-            c.execute("DELETE FROM tracking WHERE application_name=?", (self.application_name,))
-        super()._create_table(c)
-        self._fill_digests(c)
-
-    def _select(self, statement: str, params: Sequence[object]) -> list[tuple]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(statement, params)
-            return [tuple(r) for r in c.fetchall()]
-
-    def _run_ddl(self, statements: Sequence[str]) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            for statement in statements:
-                c.execute(statement)
-
-    def _qualified_index(self, name: str) -> str:
-        return name
-
-    # analyze() stays the no-op: SQLite's planner picks the list indexes from the statements' shape alone (the
-    # read benchmark's plans use them without statistics), and statistics could only make it choose otherwise.
-
-    def select_document(self, collection: str, key: bytes) -> DocumentRow | None:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT * FROM {self.documents_table} WHERE collection=? AND key=?", (collection, key))
-            r = c.fetchone()
-        return None if r is None else DocumentRow(r["collection"], r["key"], r["author"], r["ref"], r["doc"])
-
-    def select_documents(self, collection: str, ref: bytes | None, author: bytes | None) -> list[DocumentRow]:
-        statement = f"SELECT * FROM {self.documents_table} WHERE collection=?"
-        params: list[Any] = [collection]
-        if ref is not None:
-            statement += " AND ref=?"
-            params.append(ref)
-        if author is not None:
-            statement += " AND author=?"
-            params.append(author)
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(statement + " ORDER BY key", params)
-            rows = c.fetchall()
-        return [DocumentRow(r["collection"], r["key"], r["author"], r["ref"], r["doc"]) for r in rows]
-
-    def write_documents(
-        self, puts: Sequence[DocumentRow], deletes: Sequence[tuple[str, bytes]], tracking: Tracking, settle: bool = True
-    ) -> None:
-        d = self.documents_table
-        with self.datastore.transaction(commit=True) as c:
-            self._write_digests(c, puts, deletes, settle)
-            if deletes:
-                c.executemany(f"DELETE FROM {d} WHERE collection=? AND key=?", deletes)
-            if puts:
-                c.executemany(
-                    f"INSERT OR REPLACE INTO {d} VALUES ({','.join('?' * (5 + len(LISTING_COLUMNS)))})",
-                    [(p.collection, p.key, p.author, p.ref, p.doc, *listing_values(p.listing)) for p in puts],
-                )
-            self._insert_tracking(c, tracking)
-
-    def clear_documents(self, application_name: str) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(f"DELETE FROM {self.documents_table}")
-            self._clear_digests(c)
-            c.execute("DELETE FROM tracking WHERE application_name=?", (application_name,))
 
 
 class SQLiteEventStore(EventStore):

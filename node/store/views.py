@@ -72,6 +72,13 @@ class ViewStore:
             rows = self.recorder.select_by_keys(collection, list(dict.fromkeys(keys)))
         return {r.key: _put(r) for r in rows}
 
+    def tags(self, collection: str, keys: Sequence[bytes]) -> dict[bytes, str | None]:
+        """Return the listing tag of each document of a collection with these keys, by key (missing ones left out)."""
+        if not keys:
+            return {}
+        with translated("reading read-model tags"):
+            return dict(self.recorder.select_tags(collection, list(dict.fromkeys(keys))))
+
     def first_per_ref(self, collection: str, refs: Sequence[bytes], n: int) -> dict[bytes, list[Put]]:
         """Return the first `n` documents (in list order) hanging from each of `refs`, by ref (one query)."""
         if not refs or n <= 0:

@@ -12,6 +12,7 @@ from .account import routes as account_routes
 from .actions import routes as action_routes
 from .links_pages import routes as link_routes
 from .members_pages import routes as member_routes
+from .key_page import routes as key_routes
 from .pages import routes as page_routes
 from .render import LOGIN_THROTTLE, SESSIONS, STATIC, setup_templates
 from .session import Sessions
@@ -38,6 +39,7 @@ def setup_web(app: web.Application, *, clock: Callable[[], float] = time.time) -
     app.add_routes(link_routes)
     app.add_routes(member_routes)
     app.add_routes(account_routes)
+    app.add_routes(key_routes)
     app.router.add_static("/static/", STATIC, name="static")
 
 

@@ -31,6 +31,7 @@ _INFO_SHOWN = (
     "groups",
     "forked_groups",
     "forked_group_count",
+    "rotated_after_fork_groups",
     "fork_proofs",
     "state_digest",
     "state_digest_version",

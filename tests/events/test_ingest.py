@@ -31,6 +31,12 @@ class DictLog:
         self.reads.append("forked")
         return self.is_forked
 
+    def key_heads(self, authors: list[bytes]) -> dict:
+        return {}  # no key events in these logs
+
+    def key_change(self, author: bytes, seq: int, rotation: bool = False) -> None:
+        return None
+
 
 def test_new_events_read_nothing_but_the_heads():
     log = chain(IDENT, 3)

@@ -21,6 +21,7 @@ from protocol.ranges import KeyRange, SortedHeads
 
 T0 = 1_700_000_000_000
 VECTORS = Path(__file__).resolve().parents[2] / "docs" / "vectors"
+ROTATION_INGEST = json.loads((VECTORS / "rotation.json").read_text())["ingest"]
 
 
 def ident(n: int) -> Identity:
@@ -229,3 +230,20 @@ class ReplicaSuite:
         result = await replica.ingest(branch)
         assert [r.seq for r in result.forked] == [3] and len(result.forks) == 1
         assert codes(result) == [(4, "broken_link"), (5, "after_break")] and result.misbehaviour == ()
+
+    # -- key rotation (docs/PROTOCOL.md §11.1; vectors in docs/vectors/rotation.json, "ingest") ------------------
+
+    @pytest.mark.parametrize("name", [c["name"] for c in ROTATION_INGEST])
+    async def test_rotation_ingest_vectors(self, replica: Replica, name: str):
+        case = next(c for c in ROTATION_INGEST if c["name"] == name)
+        stored = [decode_record(bytes.fromhex(r)) for r in case["stored"]]
+        first = await replica.ingest(stored)
+        assert len(first.stored) == len(stored) and not first.rejected
+        result = await replica.ingest([decode_record(bytes.fromhex(r)) for r in case["incoming"]])
+        author = stored[0].author
+        assert [e.id.hex() for e in await replica.read_log(author, 1, 100)] == case["log_ids"]
+        assert [{"seq": s.seq, "rotation": s.rotation_id.hex()} for s in result.superseded] == case["superseded"]
+        assert [{"seq": r.seq, "code": r.code} for r in result.rejected] == case["rejected"]
+        assert [{"seq": r.seq, "code": r.code} for r in result.forked] == case["forked"]
+        assert (await replica.heads())[author].id.hex() == case["log_ids"][-1]
+        assert not result.misbehaviour or all(r.code == "bad_signature" for r in result.misbehaviour)

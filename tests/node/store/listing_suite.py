@@ -7,17 +7,19 @@ in Python from the pure definitions (events/readmodel/listing.py, events/readmod
 from __future__ import annotations
 
 import random
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
 
 from events import Event, Identity, Mode, create_event
-from events.kinds import NEEDS, URGENCIES, build_payload
+from events.kinds import NEEDS, URGENCIES, build_payload, friendly_value
 from events.readmodel.digest import state_digest_v2
 from events.readmodel.joins import ACTIVE_PLEDGE, callout_summary, summary_from_counts
 from events.readmodel.listing import NEED_BITS, cursor_of
 from events.readmodel.memory import replay
 from events.readmodel.projection import CALLOUTS, DECISIONS, GROUPS, PLEDGES, project
+from node.queries import names_of, summary_json
 from node.store import EventStore, Projector
 from node.store.listing_sql import Where
 
@@ -157,6 +159,7 @@ class ListingSuite:
             pledged += len(mine)
             want = callout_summary(callout, mine)
             assert summary_from_counts(callout, counts.get(callout.key, ()), groups.get(callout.key, 0)) == want
+            assert summary_json(want) == friendly_value(asdict(want))  # the API's hand-written JSON of it
         assert pledged > 50
 
     def test_first_per_ref_is_the_first_page_of_each(self, loaded):
@@ -210,3 +213,10 @@ class ListingSuite:
             assert self.index_names(store) == every
         finally:
             store.close()
+
+    def test_names_come_from_the_profiles_tags_as_from_their_documents(self, loaded):
+        profiles = {p.key: p.doc.get("name", "") for p in loaded.scan(GROUPS)}
+        authors = [p.author for p in loaded.scan(CALLOUTS)]
+        assert len(set(authors) - profiles.keys()) == 1  # the group without a profile has no name
+        assert names_of(loaded, authors) == {a: profiles[a] for a in authors if a in profiles}
+        assert loaded.tags(GROUPS, list(profiles)) == profiles

@@ -23,6 +23,7 @@ from node.errors import InvalidEventError, TrackingError
 from node.store import EventStore, Overlay, Projector, open_store
 
 from .digest_suite import GroupDigestSuite
+from .key_state_suite import KeyStateSuite
 
 T0 = 1_700_000_000_000
 
@@ -57,7 +58,7 @@ def _append_many(spec: dict[str, Any], pem: bytes, n: int) -> int:
     return n
 
 
-class StoreSuite(GroupDigestSuite):
+class StoreSuite(GroupDigestSuite, KeyStateSuite):
     """Every store test; a subclass overrides `open_store` (and `spec` for other processes)."""
 
     def open_store(self, tmp_path: Path) -> EventStore:

@@ -6,7 +6,8 @@ import sqlite3
 from pathlib import Path
 
 from events import Mode
-from events.readmodel.projection import CALLOUTS, project
+from events.readmodel.projection import CALLOUTS, GROUPS, project
+from node.queries import names_of
 from node.store import EventStore, Projector, open_store
 from node.store.listing_sql import Where
 
@@ -42,5 +43,20 @@ def test_read_models_from_before_the_listing_columns_are_rebuilt(tmp_path: Path)
         assert views.position() == 0
         Projector(store, views, project).catch_up()
         assert len(views.page(CALLOUTS, Where(), None, 500)) == 72
+    finally:
+        store.close()
+
+
+def test_names_of_profiles_stored_without_their_tag_are_read_from_the_documents(tmp_path: Path):
+    store = open_store(tmp_path)
+    try:
+        views = store.view_store()
+        store.ingest(network(), Mode.FULL)
+        Projector(store, views, project).catch_up()
+        want = {p.key: p.doc["name"] for p in views.scan(GROUPS)}
+        with sqlite3.connect(tmp_path / "solnet.sqlite3") as db:  # as projected before names were kept as tags
+            db.execute("UPDATE views_documents SET tag = NULL WHERE collection = 'groups'")
+        assert set(views.tags(GROUPS, list(want)).values()) == {None}
+        assert names_of(views, list(want)) == want
     finally:
         store.close()

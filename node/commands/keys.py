@@ -1,0 +1,108 @@
+"""`solnet key rotate` and `solnet key recover`: moving the group's log to the key in its recovery kit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..datadir import DataDir
+from ..errors import ConfigError
+from ..recovery import KIT_FILE, PASSPHRASE_ENV, read_kit
+from ..rotation import rotate_with_kit
+from ..service import NodeService
+from .common import CliError, add_only_copy, confirm_own_head, with_service
+
+
+def _passphrase() -> bytes | None:
+    return os.environ.get(PASSPHRASE_ENV, "").encode() or None
+
+
+def _load_kit(path: str) -> Any:
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise CliError(f"cannot read the recovery kit {path}: {exc.strerror or exc}") from None
+    return read_kit(text, _passphrase())
+
+
+def _new_kit_path(args: argparse.Namespace, data: DataDir) -> Path:
+    if args.new_kit:
+        path = Path(args.new_kit)
+    else:
+        n = 2
+        while (path := data.path / f"recovery-kit-{n}.txt").exists():
+            n += 1
+    if path.exists():
+        raise CliError(f"{path} exists already: give --new-kit a new file")
+    return path
+
+
+def _rotate(args: argparse.Namespace, data: DataDir) -> int:
+    kit = _load_kit(args.kit)
+    new_path = _new_kit_path(args, data)
+
+    async def body(service: NodeService) -> Any:
+        await confirm_own_head(service)
+        return await rotate_with_kit(service, kit, new_path, _passphrase(), after=args.after)
+
+    event, _fresh = with_service(args, body)
+    print(f"rotated the group's log at seq {event.seq} to the recovery kit's key: {event.id.hex()}")
+    print(f"new recovery kit: {new_path} (the next key: print it or copy it offline, then delete it here;")
+    print("the old kit is spent: destroy it)")
+    return 0
+
+
+def cmd_key_rotate(args: argparse.Namespace) -> int:
+    return _rotate(args, DataDir.at(args.data))
+
+
+def cmd_key_recover(args: argparse.Namespace) -> int:
+    """On a fresh data dir: become the kit's group with the kit's key, catch up on its log, rotate."""
+    data = DataDir.at(args.data)
+    kit = _load_kit(args.kit)
+    if data.exists():
+        raise CliError(f"{data.path} already holds a node: recover into a new --data directory")
+    if not args.peer and not args.only_copy:
+        raise CliError("give --peer URL (a node that holds the group's log), or --i-am-the-only-copy")
+    identity, token = data.init(args.name, identity=kit.next_key.rotated(kit.group))
+    settings = replace(data.settings(), peers=tuple(args.peer or ()))
+    if args.database:
+        settings = replace(settings, database_url=args.database)
+    data.save(settings)
+    print(f"Recovering {identity.group_id} in {data.path} (API token: {token}, also in {data.token_file})")
+    try:
+        return _rotate(args, data)
+    except ConfigError as exc:
+        raise CliError(f"{exc} (the data dir {data.path} is kept: run `solnet key rotate --kit` there to finish)") from None
+
+
+def add_key_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:
+    """Add `solnet key rotate` and `solnet key recover`."""
+    key = sub.add_parser("key", help="rotate the group's key with its recovery kit")
+    key_sub = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")
+    for name, func, text in (
+        ("rotate", cmd_key_rotate, "rotate to the key in the recovery kit and write a new kit"),
+        ("recover", cmd_key_recover, "on a new machine: take the group's log over from peers with the kit, rotate away"),
+    ):
+        p = key_sub.add_parser(name, help=text, description=text)
+        add_common(p)
+        if name == "rotate":
+            p.add_argument("--kit", required=True, metavar="FILE", help=f"the recovery kit (e.g. {KIT_FILE})")
+        else:
+            p.add_argument("kit", metavar="KIT", help="the recovery kit file (or the recovery words with their group line)")
+            p.add_argument("--peer", action="append", metavar="URL", help="a node holding the group's log (repeatable)")
+            p.add_argument("--name", default="Recovered group", help="the group's name on this node (settings only)")
+            p.add_argument("--database", metavar="URL", help="PostgreSQL URL (default: SQLite in the data dir)")
+        p.add_argument(
+            "--after",
+            type=int,
+            metavar="SEQ",
+            help="rotate right after this seq of the log, superseding every event above it (a thief's: the group "
+            "vouches for the log up to SEQ only); default: after the head",
+        )
+        p.add_argument("--new-kit", metavar="FILE", help="where to write the new kit (default DIR/recovery-kit-N.txt)")
+        add_only_copy(p)
+        p.set_defaults(func=func)
