@@ -64,7 +64,8 @@ ACCESS: dict[str, Need] = {
     "POST /members/{member}/reset": Need.ADMIN,
     "GET /settings": Need.ADMIN,
     "POST /settings": Need.ADMIN,
-    # the key-rotation pages (another branch) belong here, as Need.ADMIN
+    "GET /key": Need.ADMIN,  # key rotation (node/web/key_page.py)
+    "POST /key": Need.ADMIN,
     # -- the JSON API (node/api.py, node/members_api.py) --
     "GET /api/v1/node": Need.PUBLIC,
     "GET /api/v1/digest": Need.PUBLIC,

@@ -10,9 +10,9 @@ from aiohttp import web
 from ..api import SERVICE
 from .account import routes as account_routes
 from .actions import routes as action_routes
+from .key_page import routes as key_routes
 from .links_pages import routes as link_routes
 from .members_pages import routes as member_routes
-from .key_page import routes as key_routes
 from .pages import routes as page_routes
 from .render import LOGIN_THROTTLE, SESSIONS, STATIC, setup_templates
 from .session import Sessions
