@@ -10,6 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .access import access_middleware, setup_access
 from .api import MAX_JSON_BODY, SERVICE, setup_api
 from .edge import GATE, EdgeSite, install
 from .http_errors import UNEXPECTED, error_middleware
@@ -66,10 +67,12 @@ def create_app(
 
     `limits` (default: `EdgeLimits.from_env()`) cap what each client may hold (node/edge.py).
     """
-    app = web.Application(middlewares=[error_middleware], client_max_size=max(MAX_BODY, MAX_JSON_BODY))
+    # every route's role is decided in node/access.py, inside the error middleware that renders its refusals
+    app = web.Application(middlewares=[error_middleware, access_middleware], client_max_size=max(MAX_BODY, MAX_JSON_BODY))
     install(app, limits or EdgeLimits.from_env())
     app[SERVICE] = service
     app[UNEXPECTED] = []
+    setup_access(app)
     setup_api(app)
     for setup in extras:
         setup(app)

@@ -17,6 +17,7 @@ from .commands.bundles import cmd_export, cmd_import
 from .commands.common import CliError, add_only_copy
 from .commands.keys import add_key_parser
 from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_peer_add, cmd_run, cmd_serve
+from .commands.members import add_member_parsers
 from .commands.publish import cmd_publish, cmd_redact
 from .commands.quarantine import add_quarantine_parser
 from .commands.read import cmd_list, cmd_rebuild, cmd_show, cmd_status
@@ -104,7 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
             "(default $SOLNET_READ_TIMEOUT or 5)",
         )
         if name == "run":
-            p.add_argument("--name", default=os.environ.get("SOLNET_NAME", "My group"), help="group name if creating")
+            p.add_argument(
+                "--name",
+                default=os.environ.get("SOLNET_NAME"),
+                help="group name if creating (default: asked on the set-up page, whose link is printed)",
+            )
         p.set_defaults(func=func)
 
     _add_publish(sub)
@@ -174,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.set_defaults(func=cmd_passwd)
 
+    add_member_parsers(sub, _add_common)
     add_key_parser(sub, _add_common)
 
     p = sub.add_parser("audit", help="verify and replay any node's history")

@@ -18,6 +18,7 @@ GROUP_FILE = "group-id"  # after a key rotation: the group id, which identity.pe
 SETTINGS_FILE = "node.json"
 TOKEN_FILE = "api-token"
 WEB_SESSIONS_FILE = "web-sessions.sqlite"
+DEFAULT_TIME_ZONE = "Europe/London"
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +32,9 @@ class Settings:
     follow_only: bool = False
     follow_depth: int = 0
     database_url: str | None = None
+    time_zone: str = DEFAULT_TIME_ZONE
+    shared_login: bool = True
+    """The shared password and the node's API token log in as the built-in admin until an admin turns them off."""
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -43,6 +47,8 @@ class Settings:
                 "follow_only": self.follow_only,
                 "follow_depth": self.follow_depth,
                 "database_url": self.database_url,
+                "time_zone": self.time_zone,
+                "shared_login": self.shared_login,
                 **self.extra,
             },
             indent=2,
@@ -92,10 +98,15 @@ class DataDir:
     def exists(self) -> bool:
         return self.key_file.exists() and self.settings_file.exists()
 
-    def init(self, name: str, passphrase: bytes | None = None, *, identity: Identity | None = None) -> tuple[Identity, str]:
+    def init(
+        self, name: str | None, passphrase: bytes | None = None, *, identity: Identity | None = None
+    ) -> tuple[Identity, str]:
         """Create identity (a new one, or `identity`: a recovered group's), settings and API token; return the
-        identity and the token (shown once)."""
-        if not name.strip() or len(name) > 120:
+        identity and the token (shown once).
+
+        Without a name (`solnet run` on a fresh data dir) the group is named on the set-up page later.
+        """
+        if name is not None and (not name.strip() or len(name) > 120):
             raise ConfigError("the group name must have 1 to 120 characters", field="name")
         if self.key_file.exists():
             raise ConfigError(f"{self.path} already holds a node identity; use another --data directory")
@@ -105,13 +116,13 @@ class DataDir:
             self.save_signing_key(identity, passphrase)
             token = new_token()
             _write_private(self.token_file, (token + "\n").encode())
-            self.save(Settings(name=name.strip(), token_hash=hash_token(token)))
+            self.save(Settings(name=(name or "").strip(), token_hash=hash_token(token)))
             return identity, token
         identity = Identity.generate()
         token = new_token()
         _write_private(self.key_file, identity.to_pem(passphrase))
         _write_private(self.token_file, (token + "\n").encode())
-        self.save(Settings(name=name.strip(), token_hash=hash_token(token)))
+        self.save(Settings(name=(name or "").strip(), token_hash=hash_token(token)))
         return identity, token
 
     def load_identity(self, passphrase: bytes | None = None) -> Identity:
@@ -146,7 +157,17 @@ class DataDir:
             raise ConfigError(f"no node in {self.path}: run `solnet init --name NAME --data {self.path}` first") from None
         except ValueError as exc:
             raise ConfigError(f"{self.settings_file} is damaged: {exc}") from None
-        known = {"name", "token_hash", "password_hash", "peers", "follow_only", "follow_depth", "database_url"}
+        known = {
+            "name",
+            "token_hash",
+            "password_hash",
+            "peers",
+            "follow_only",
+            "follow_depth",
+            "database_url",
+            "time_zone",
+            "shared_login",
+        }
         return Settings(
             name=raw["name"],
             token_hash=raw["token_hash"],
@@ -155,6 +176,8 @@ class DataDir:
             follow_only=bool(raw.get("follow_only", False)),
             follow_depth=int(raw.get("follow_depth", 0)),
             database_url=raw.get("database_url"),
+            time_zone=str(raw.get("time_zone") or DEFAULT_TIME_ZONE),
+            shared_login=bool(raw.get("shared_login", True)),
             extra={k: v for k, v in raw.items() if k not in known},
         )
 
@@ -167,6 +190,12 @@ class DataDir:
         if url not in settings.peers:
             settings = replace(settings, peers=(*settings.peers, url))
             self.save(settings)
+        return settings
+
+    def update(self, **changes: object) -> Settings:
+        """Save the settings with `changes` (name, time_zone, shared_login) and return them."""
+        settings = replace(self.settings(), **changes)
+        self.save(settings)
         return settings
 
     def set_password(self, password: str) -> None:

@@ -113,6 +113,12 @@ class ForbiddenError(NodeError):
     code = "forbidden"
 
 
+class LinkError(NodeError):
+    """A one-time link (invitation, password reset, set-up) is unknown, used already or expired; nothing was changed."""
+
+    code = "link_not_usable"
+
+
 class RequestError(NodeError):
     """A request is malformed: bad JSON, unknown or missing fields, wrong types; `field` names it."""
 

@@ -16,6 +16,7 @@ from .errors import (
     BusyError,
     ConfigError,
     ForbiddenError,
+    LinkError,
     NodeError,
     NotFoundError,
     OwnHeadUnconfirmedError,
@@ -40,6 +41,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (AuthError, 401),
     (ForbiddenError, 403),
     (NotFoundError, 404),
+    (LinkError, 410),
     (StoreConflictError, 409),
     (ReadTimeoutError, 503),  # the read was stopped at its deadline (serve --read-timeout)
     (ReadersBusyError, 503),  # too many reads of its kind waiting: refused before it started

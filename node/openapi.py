@@ -261,5 +261,23 @@ def openapi_document() -> dict[str, Any]:
                     },
                 }
             },
+            "/api/v1/me": {
+                "get": {
+                    "summary": "Who the token acts for: member_id (null: the built-in admin), name, role, scopes (read scope)",
+                    "security": [{"token": []}],
+                    "responses": {"200": {"description": "the member"}, "401": {"$ref": "#/components/responses/Error"}},
+                }
+            },
+            "/api/v1/activity": _secured(
+                _list("activity", summary="Who published, changed or redacted the group's events (node-local; read scope)")
+            ),
         },
     }
+
+
+def _secured(path: dict[str, Any]) -> dict[str, Any]:
+    """Return a path description that needs a token (401 without one, 403 without the scope)."""
+    for operation in path.values():
+        operation["security"] = [{"token": []}]
+        operation["responses"]["401"] = operation["responses"]["403"] = {"$ref": "#/components/responses/Error"}
+    return path

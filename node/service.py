@@ -38,6 +38,7 @@ from .writer import Writer
 __all__ = ["VERSION", "Listener", "NodeService", "now_ms"]
 
 T = TypeVar("T")
+PROFILE_KIND = "group.profile"
 
 
 def now_ms() -> int:
@@ -92,6 +93,10 @@ class NodeService:
         """Record a peer URL (saved in the data dir if `persist`); return the settings. See SettingsKeeper.add_peer."""
         return self.settings_keeper.add_peer(url, persist=persist)
 
+    def update_settings(self, **changes: Any) -> Settings:
+        """Change the time zone or the shared login (saved in the data dir); return the settings. See SettingsKeeper.update."""
+        return self.settings_keeper.update(**changes)
+
     def credentials(self) -> Settings:
         """Return the settings to check an API token or web password against, read again if the file changed."""
         return self.settings_keeper.credentials()
@@ -104,6 +109,10 @@ class NodeService:
 
     async def _publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
         event = await self.writer.publish(kind, fields)
+        if kind == PROFILE_KIND:  # the node is called what its group's newest profile says, never anything else
+            payload = event.payload_value()
+            if isinstance(payload, dict) and isinstance(payload.get("name"), str):
+                self.settings_keeper.update(name=payload["name"])
         await self._notify([event], Source.PUBLISHED)
         return event
 

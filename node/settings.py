@@ -42,10 +42,11 @@ class SettingsKeeper:
         return self._settings
 
     def credentials(self) -> Settings:
-        """Return the settings to check an API token or web password against.
+        """Return the settings to check an API token or web password against, and the name and time zone to show.
 
-        The token and password hashes are read again from the data dir when its settings file changed, so
-        `solnet passwd` takes effect on a running node at once (a stat per call; the file is replaced atomically).
+        Those (token and password hashes, whether they log in, name, time zone) are read again from the data dir
+        when its settings file changed, so `solnet passwd` or a change made by another process takes effect on a
+        running node at once (a stat per call; the file is replaced atomically).
         """
         stamp = self._file_stamp()
         if stamp is not None and stamp != self._stamp and self.data_dir is not None:
@@ -53,8 +54,25 @@ class SettingsKeeper:
                 fresh = self.data_dir.settings()
             except ConfigError:
                 return self._settings  # (keep what was read last; the next call looks again)
-            self._settings = replace(self._settings, token_hash=fresh.token_hash, password_hash=fresh.password_hash)
+            self._settings = replace(
+                self._settings,
+                name=fresh.name,
+                token_hash=fresh.token_hash,
+                password_hash=fresh.password_hash,
+                time_zone=fresh.time_zone,
+                shared_login=fresh.shared_login,
+            )
             self._stamp = stamp
+        return self._settings
+
+    def update(self, **changes: object) -> Settings:
+        """Change the name, time zone or shared login (saved in the data dir when there is one); return the settings."""
+        if self.data_dir is not None:
+            fresh = self.data_dir.update(**changes)
+            self._settings = replace(self._settings, **{k: getattr(fresh, k) for k in changes})
+            self._stamp = self._file_stamp()
+        else:
+            self._settings = replace(self._settings, **changes)
         return self._settings
 
     def reload_credentials(self) -> Settings:

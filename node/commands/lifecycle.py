@@ -51,7 +51,8 @@ def _create_log(args: argparse.Namespace, data: DataDir, identity: Identity, kit
 
     async def body(service: NodeService) -> Any:
         await service.commit_next_key(kit.commitment)
-        return await service.publish("group.profile", {"name": args.name})  # peers see the name from the start
+        if args.name:  # peers see the name from the start (else it comes from the set-up page)
+            await service.publish("group.profile", {"name": args.name})
 
     with_service(args, body, fresh_identity=True)  # the key was generated just now: no other copy of its log exists
     print(f"recovery kit: {kit_path} (the group's next key: print it or copy it offline, then delete it here)")
@@ -101,20 +102,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    """Initialise the data dir if needed, then serve, saying where the page and the token are."""
+    """Initialise the data dir if needed, then serve; until the node has an admin, print a one-time set-up link."""
     data = DataDir.at(args.data)
     fresh = not data.exists()
     if fresh:
         kit_path = _kit_path(args, data)
         identity, _ = data.init(args.name)
         _create_log(args, data, identity, kit_path)
-        print(f"solnet: created a node for {args.name!r} ({identity.group_id}) in {data.path}")
+        print(f"solnet: created a node ({identity.group_id}) in {data.path}")
+    setup = _setup_link(args, data)
 
     def banner(url: str) -> None:
-        print(f"solnet: open {url} in a browser; log in with the API token in {data.token_file}")
+        if setup:
+            print(
+                f"solnet: set the node up in a browser (this link works once, for 24 hours):\n\n    {_local(url)}setup/{setup}\n"
+            )
+        else:
+            print(f"solnet: open {url} in a browser and log in with your name and password")
         print("solnet: press Ctrl+C to stop")
 
     return serve(args, banner, fresh_identity=fresh)
+
+
+def _setup_link(args: argparse.Namespace, data: DataDir) -> str | None:
+    """Return a fresh set-up link's secret while the node has no admin who can log in (earlier links stop working)."""
+    from ..members import Accounts
+    from ..store import open_store
+
+    store = open_store(data.path, getattr(args, "database", None) or data.settings().database_url)
+    try:
+        return Accounts(store).setup_link()
+    finally:
+        store.close()
+
+
+def _local(url: str) -> str:
+    """Return the URL with a wildcard listen address replaced by loopback (the link is for this machine's browser)."""
+    for wildcard in ("//0.0.0.0:", "//[::]:", "//:::"):
+        url = url.replace(wildcard, "//127.0.0.1:")
+    return url
 
 
 def cmd_peer_add(args: argparse.Namespace) -> int:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from events import Event
 from events.kinds import FAMILIES
 
 from ..service import NodeService
 from .common import CliError, confirm_own_head, print_json, with_service
+from .members import cli_principal
 
 _CLI_DEFAULTS = {"callout.published": {"needs": "people"}}
 """Defaults that make the shortest commands work: a callout without --needs asks for people."""
@@ -33,7 +35,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     async def body(service: NodeService) -> Any:
         await confirm_own_head(service)
-        return await service.publish(spec.kind, fields)
+        return await _recorded(service, await service.publish(spec.kind, fields))
 
     event = with_service(args, body)
     if args.json:
@@ -51,8 +53,17 @@ def cmd_redact(args: argparse.Namespace) -> int:
 
     async def body(service: NodeService) -> Any:
         await confirm_own_head(service)
-        return await service.publish("log.redact", fields)
+        return await _recorded(service, await service.publish("log.redact", fields))
 
     event = with_service(args, body)
     print(f"published log.redact #{event.seq}: {event.id.hex()}; the payload of {args.event_id} is dropped")
     return 0
+
+
+async def _recorded(service: NodeService, event: Event) -> Event:
+    """Write down (node-local) that the event was made from the shell, by the machine's user; return the event."""
+    from ..members import Accounts
+
+    accounts = Accounts(service.store)
+    await accounts.call(accounts.record, event.id, event.kind, cli_principal())
+    return event

@@ -8,15 +8,18 @@ from collections.abc import Callable
 from aiohttp import web
 
 from ..api import SERVICE
+from .account import routes as account_routes
 from .actions import routes as action_routes
 from .key_page import routes as key_routes
+from .links_pages import routes as link_routes
+from .members_pages import routes as member_routes
 from .pages import routes as page_routes
 from .render import LOGIN_THROTTLE, SESSIONS, STATIC, setup_templates
 from .session import Sessions
-from .session_store import FileSessionStore, MemorySessionStore, forget_all
+from .session_store import FileSessionStore, MemorySessionStore, forget_all, forget_member
 from .throttle import LoginThrottle
 
-__all__ = ["SESSIONS", "Sessions", "forget_all", "setup_web"]
+__all__ = ["SESSIONS", "Sessions", "forget_all", "forget_member", "setup_web"]
 
 
 def setup_web(app: web.Application, *, clock: Callable[[], float] = time.time) -> None:
@@ -33,6 +36,9 @@ def setup_web(app: web.Application, *, clock: Callable[[], float] = time.time) -
     app[LOGIN_THROTTLE] = LoginThrottle()
     app.add_routes(page_routes)
     app.add_routes(action_routes)
+    app.add_routes(link_routes)
+    app.add_routes(member_routes)
+    app.add_routes(account_routes)
     app.add_routes(key_routes)
     app.router.add_static("/static/", STATIC, name="static")
 

@@ -15,6 +15,8 @@ from .. import queries
 from ..api import SERVICE
 from ..datadir import Settings
 from ..errors import AuthError, BodyTooLargeError, NotFoundError, OwnHeadError
+from ..members import ACCOUNTS, record_act
+from ..members.roles import NAME_MAX, name_key
 from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
 from .forms import build_form, field_message, kind_title, read_fields, time_input_value, to_payload_input
@@ -71,45 +73,71 @@ def _login_redirect(request: web.Request) -> web.Response:
 async def login_page(request: web.Request) -> web.Response:
     """The login form; it starts an anonymous session to hold the form's CSRF token."""
     session, new = request.app[SESSIONS].ensure(request)
-    context = {"next": safe_next(request.query.get("next")), "error": None, "title": "Log in"}
+    context = {"next": safe_next(request.query.get("next")), "error": None, "name": "", "title": "Log in"}
     return page(request, "login.html", context, session=session, new_cookie=new)
 
 
 def _secret_matches(settings: Settings, secret: str) -> bool:
-    """True if `secret` is the node's API token or its web password (scrypt, so run off the loop)."""
+    """True if `secret` is the node's API token or its shared web password (scrypt, so run off the loop), and those
+    still log in as the built-in admin (until an admin turns them off)."""
+    if not settings.shared_login:
+        return False
     if token_matches(secret, settings.token_hash):
         return True
     stored = settings.password_hash
     return bool(stored) and password_matches(secret, stored)
 
 
-@routes.post("/login")
-@html_errors
-async def login(request: web.Request) -> web.StreamResponse:
-    """Log in with the API token or the password; a new session id is issued so an old one cannot be reused."""
-    session, posted = await read_post(request, login=False)
-    secret = str(posted.get("secret", "")).strip()
-    target = safe_next(str(posted.get("next", "")))
-    service = request.app[SERVICE]
-    throttle, client = request.app[LOGIN_THROTTLE], request.remote or "unknown"
-    account = NODE_ACCOUNT  # the one shared secret; member accounts will name theirs here
-    wait = throttle.attempt(client, account)
-    if wait:
-        minutes = (wait + 59) // 60
-        context = {"next": target, "error": f"Too many failed logins: try again in {minutes} minute(s).", "title": "Log in"}
-        response = page(request, "login.html", context, status=429, session=session)
-        response.headers["Retry-After"] = str(wait)
-        return response
-    if not secret or not await asyncio.to_thread(_secret_matches, service.credentials(), secret):
-        context = {"next": target, "error": "That is not this node's password or API token.", "title": "Log in"}
-        return page(request, "login.html", context, status=401, session=session)
-    throttle.succeeded(client, account)
+async def _check_login(request: web.Request, name: str, secret: str) -> tuple[bool, str | None]:
+    """Return (good, member id): a member by name and password, or (no name) the built-in admin's shared secret."""
+    if name:
+        accounts = request.app[ACCOUNTS]
+        member = await accounts.call(accounts.login, name, secret)
+        return member is not None, member.id if member else None
+    good = bool(secret) and await asyncio.to_thread(_secret_matches, request.app[SERVICE].credentials(), secret)
+    return good, None
+
+
+def log_in_as(request: web.Request, session: Session | None, member: str | None, target: str) -> web.Response:
+    """Replace the browser's session by a new logged-in one (as `member`; None: built-in admin) and go to `target`."""
     sessions = request.app[SESSIONS]
-    sessions.drop(session)
-    fresh = sessions.new(logged_in=True)
+    if session is not None:
+        sessions.drop(session)
+    fresh = sessions.new(logged_in=True, member=member)
     response = redirect(target)
     set_cookie(response, request, fresh)
     return response
+
+
+@routes.post("/login")
+@html_errors
+async def login(request: web.Request) -> web.StreamResponse:
+    """Log in as a member (name and password) or, without a name, with the node's shared password or API token;
+    a new session id is issued so an old one cannot be reused."""
+    session, posted = await read_post(request, login=False)
+    name = " ".join(str(posted.get("name", "")).split())[:NAME_MAX]
+    secret = str(posted.get("secret", "")).strip()
+    target = safe_next(str(posted.get("next", "")))
+    throttle, client = request.app[LOGIN_THROTTLE], request.remote or "unknown"
+    account = f"member:{name_key(name)}" if name else NODE_ACCOUNT  # each account's failures are counted on their own
+    context = {"next": target, "name": name, "title": "Log in"}
+    wait = throttle.attempt(client, account)
+    if wait:
+        minutes = (wait + 59) // 60
+        context["error"] = f"Too many failed logins: try again in {minutes} minute(s)."
+        response = page(request, "login.html", context, status=429, session=session)
+        response.headers["Retry-After"] = str(wait)
+        return response
+    good, member = await _check_login(request, name, secret)
+    if not good:
+        context["error"] = (
+            "That name and password do not match a member of this node."
+            if name
+            else "That is not this node's shared password or API token (or they have been turned off: log in with your name)."
+        )
+        return page(request, "login.html", context, status=401, session=session)
+    throttle.succeeded(client, account)
+    return log_in_as(request, session, member, target)
 
 
 @routes.post("/logout")
@@ -189,6 +217,7 @@ async def _publish(request: web.Request, kind: str, fields: dict[str, Any]) -> t
         return None, {}, field_message(exc.message, exc.field)
     except OwnHeadError as exc:  # not the form's fault: shown above the form, which keeps what was typed
         return None, {}, exc.message
+    await record_act(request, event)
     return event.id.hex(), {}, None
 
 

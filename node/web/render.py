@@ -17,6 +17,7 @@ from events.errors import EventError
 from ..api import SERVICE
 from ..errors import NodeError
 from ..http_errors import status_for
+from ..members import Scope, principal_of
 from .forms import choice_label, field_message, label_for
 from .session import CSRF_FIELD, Session, Sessions, set_cookie
 from .throttle import LoginThrottle
@@ -68,10 +69,14 @@ def page(
     service = request.app[SERVICE]
     if session is None:
         session = request.app[SESSIONS].get(request)
+    me = principal_of(request)
     base = {
-        "node_name": service.settings.name,
+        "node_name": service.credentials().name or "a new node",
         "own_group": service.group_id,
-        "logged_in": bool(session and session.logged_in),
+        "logged_in": me is not None,
+        "me": me,
+        "can_publish": bool(me and me.can(Scope.PUBLISH)),
+        "is_admin": bool(me and me.can(Scope.ADMIN)),
         "csrf": session.csrf if session else "",
         "csrf_field": CSRF_FIELD,
         "path": request.path,
@@ -98,7 +103,14 @@ def error_page(request: web.Request, exc: NodeError | EventError) -> web.Respons
     )
 
 
-_TITLES = {400: "Bad request", 401: "Log in first", 403: "Refused", 404: "Not found", 422: "Not valid"}
+_TITLES = {
+    400: "Bad request",
+    401: "Log in first",
+    403: "Refused",
+    404: "Not found",
+    410: "This link cannot be used",
+    422: "Not valid",
+}
 
 
 def html_errors(handler: Handler) -> Handler:

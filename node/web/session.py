@@ -32,12 +32,14 @@ PURGE_SECONDS = 3600.0
 
 @dataclass(slots=True)
 class Session:
-    """One browser's session: its id (the cookie), its CSRF token, whether it logged in, when it was last used."""
+    """One browser's session: its id (the cookie), its CSRF token, whether it logged in, when it was last used, and as
+    whom (a member's id; None when logged in with the node's shared password or token, the built-in admin)."""
 
     sid: str
     csrf: str
     logged_in: bool
     seen: float
+    member: str | None = None
 
 
 class Sessions:
@@ -88,20 +90,21 @@ class Sessions:
         row = self._store.load(key)
         if row is None:
             return None
-        csrf, seen = row
+        csrf, seen, member = row
         if now - seen > self._idle:
             self._store.delete(key)
             return None
         if now - seen >= self._touch_every:
             self._store.touch(key, now)
             seen = now
-        return Session(sid, csrf, True, seen)
+        return Session(sid, csrf, True, seen, member)
 
-    def new(self, *, logged_in: bool = False) -> Session:
-        """Return a fresh session with a new id and CSRF token (dropping the least recently used anonymous ones)."""
-        session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), logged_in, self._clock())
+    def new(self, *, logged_in: bool = False, member: str | None = None) -> Session:
+        """Return a fresh session with a new id and CSRF token (dropping the least recently used anonymous ones);
+        logged in as `member` (None: the built-in admin) if `logged_in`."""
+        session = Session(secrets.token_urlsafe(32), secrets.token_urlsafe(32), logged_in, self._clock(), member)
         if logged_in:
-            self._store.add(session_key(session.sid), session.csrf, session.seen)
+            self._store.add(session_key(session.sid), session.csrf, session.seen, member)
             return session
         self._anonymous[session_key(session.sid)] = session
         while len(self._anonymous) > self._limit:
@@ -121,6 +124,10 @@ class Sessions:
         self._anonymous.pop(key, None)
         if session.logged_in:
             self._store.delete(key)
+
+    def drop_member(self, member: str | None) -> int:
+        """Log out every session of `member` (None: the built-in admin's); return how many there were."""
+        return self._store.delete_member(member)
 
     def close(self) -> None:
         """Close the store (the app's cleanup); logged-in sessions kept in a file stay there."""

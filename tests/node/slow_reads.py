@@ -56,8 +56,11 @@ async def slow(request: web.Request) -> web.Response:
 
 
 def add_slow_route(app: web.Application) -> None:
-    """Add GET /test/slow to a node's app."""
+    """Add GET /test/slow to a node's app (public, like the pages whose reads it stands for)."""
+    from node.access import Need, decide
+
     app.router.add_get("/test/slow", slow)
+    decide(app, "GET /test/slow", Need.PUBLIC)
 
 
 def main(argv: list[str]) -> int:

@@ -210,7 +210,8 @@ async def test_profile_form_starts_from_the_current_profile(client, node):
     assert 'value="Leith Tenants"' in field_block(page, "name") and "Leith, Edinburgh" in field_block(page, "area")
     resp = await client.post("/publish/group.profile", data={"csrf": csrf, "name": "Leith Tenants Union", "area": "Leith"})
     assert resp.status == 200
-    assert (await node.service.info())["name"] == "Leith Tenants"  # the node's name is its setting, the profile is public
+    # the node is called what its group's newest profile says (issue 16: they never diverge)
+    assert (await node.service.info())["name"] == "Leith Tenants Union"
     groups = await (await client.get("/groups")).text()
     assert "Leith Tenants Union" in groups
 
