@@ -20,6 +20,7 @@ ORDER = ("sort_text", "sort1", "sort2", "sort3", "key")
 LISTING_COLUMNS = ("ts", "status", "sort_text", "sort1", "sort2", "sort3", "tag", "qty", "needs", "place", "until_ts", "link")
 ORDER_SQL = ", ".join(ORDER)
 MAX_KEYS = 500  # keys or refs in one IN (...): under SQLite's bound-parameter limit
+MAX_ARMS = 100  # refs in one first_per_ref statement: one UNION ALL arm each (SQLite allows 500 by default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,14 +141,18 @@ def tags_statement(table: str, ph: str, collection: str, keys: Sequence[bytes]) 
 
 
 def first_per_ref_statement(table: str, ph: str, collection: str, refs: Sequence[bytes], n: int) -> tuple[str, list[Any]]:
-    """Return (statement, parameters) selecting the first `n` documents (in list order) hanging from each of `refs`."""
-    marks = ", ".join([ph] * len(refs))
-    return (
-        f"SELECT collection, key, author, ref, doc FROM (SELECT collection, key, author, ref, doc, ROW_NUMBER() OVER "
-        f"(PARTITION BY ref ORDER BY {ORDER_SQL}) AS n FROM {table} WHERE collection = {ph} AND ref IN ({marks})) AS firsts "
-        f"WHERE n <= {ph}",
-        [collection, *refs, n],
+    """Return (statement, parameters) selecting the first `n` documents (in list order) hanging from each of `refs`.
+
+    One LIMITed arm per ref, each an index range scan of (collection, ref, order) that stops after `n` rows, so a
+    callout with thousands of pledges costs as much as one with `n` (a window over each ref read them all)."""
+    arm = (
+        f"SELECT collection, key, author, ref, doc FROM (SELECT collection, key, author, ref, doc FROM {table} "
+        f"WHERE collection = {ph} AND ref = {ph} ORDER BY {ORDER_SQL} LIMIT {ph}) AS first_{{}}"
     )
+    params: list[Any] = []
+    for ref in refs:
+        params += [collection, ref, n]
+    return " UNION ALL ".join(arm.format(i) for i in range(len(refs))), params
 
 
 def counts_statement(table: str, ph: str, collection: str, refs: Sequence[bytes]) -> tuple[str, list[Any]]:

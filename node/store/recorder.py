@@ -201,8 +201,8 @@ class ViewRecorder(TrackingRecorder, ABC):
     def select_first_per_ref(self, collection: str, refs: Sequence[bytes], n: int) -> list[DocumentRow]:
         """Return the first `n` documents (in list order) hanging from each of `refs`, in no particular order."""
         rows: list[DocumentRow] = []
-        for i in range(0, len(refs), listing_sql.MAX_KEYS):
-            chunk = refs[i : i + listing_sql.MAX_KEYS]
+        for i in range(0, len(refs), listing_sql.MAX_ARMS):
+            chunk = refs[i : i + listing_sql.MAX_ARMS]
             statement, params = listing_sql.first_per_ref_statement(self.listing_table, self.placeholder, collection, chunk, n)
             rows += [self._document(r) for r in self._select(statement, params)]
         return rows
