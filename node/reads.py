@@ -50,7 +50,7 @@ class Reads:
         for _ in range(_HEAD_PAGES):
             want = request.limit - len(items)
             heads = store.heads_after(start, want + 1)
-            profiled = views.by_keys(GROUPS, [author for _, author, _ in heads])
+            profiled = views.tags(GROUPS, [author for _, author, _ in heads])  # which have a profile: no document read
             for originator, author, _count in heads[:want]:
                 start = originator
                 if author not in profiled:
