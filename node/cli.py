@@ -78,6 +78,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="your group's name")
     p.add_argument("--database", metavar="URL", help="use PostgreSQL at this postgresql:// URL instead of SQLite")
     p.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the IANA time zone the web page shows and reads times in (default Europe/London)",
+    )
+    p.add_argument(
         "--recovery-kit",
         metavar="FILE",
         help="where to write the recovery kit, the group's next key (default DIR/recovery-kit.txt; keep it offline; "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
@@ -16,7 +15,8 @@ from ..assembly_queries import assemblies_json
 from ..errors import RequestError
 from ..paging import Page, PageRequest, page_request
 from .forms import build_form, field_message
-from .render import html_errors, page
+from .local_time import day_start_ms
+from .render import html_errors, node_zone, page
 
 routes = web.RouteTableDef()
 FEED_FILTERS = ("need", "area", "campaign", "date", "author")
@@ -37,15 +37,6 @@ _INFO_SHOWN = (
     "state_digest_version",
     "backend",
 )
-
-
-def _date_to_ms(text: str) -> int:
-    """Return the start of a YYYY-MM-DD day in the node's local time, in ms; raise RequestError naming `date`."""
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d").astimezone()
-    except ValueError:
-        raise RequestError("date must be a day like 2025-05-01", field="date") from None
-    return int(day.timestamp() * 1000)
 
 
 def pledge_form(callout_id: str, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, error=None):
@@ -75,7 +66,7 @@ async def feed(request: web.Request) -> web.Response:
     errors: dict[str, str] = {}
     found = Page([], None)
     try:
-        since = _date_to_ms(filters["date"]) if filters["date"] else None
+        since = day_start_ms(filters["date"], node_zone(request)) if filters["date"] else None
         found = await service.query(
             queries.list_callouts,
             _page(request),
