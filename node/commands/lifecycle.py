@@ -17,7 +17,6 @@ from ..errors import RequestError
 from ..own_head import ServingState
 from ..recovery import KIT_FILE, PASSPHRASE_ENV, new_kit, write_kit
 from ..service import NodeService
-from ..settings import SettingsKeeper
 from .common import CliError, open_service, with_service
 
 DEFAULT_LISTEN = "127.0.0.1:8470"
@@ -156,15 +155,6 @@ def _local(url: str) -> str:
     for wildcard in ("//0.0.0.0:", "//[::]:", "//:::"):
         url = url.replace(wildcard, "//127.0.0.1:")
     return url
-
-
-def cmd_peer_add(args: argparse.Namespace) -> int:
-    url = args.url.rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise CliError(f"a peer is an http(s) URL like http://127.0.0.1:8471, not {args.url!r}")
-    settings = SettingsKeeper.of(DataDir.at(args.data)).add_peer(url)
-    print(f"peers: {', '.join(settings.peers)}")
-    return 0
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
