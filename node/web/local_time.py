@@ -99,3 +99,27 @@ def day_start_ms(text: str, zone: ZoneInfo, *, field: str = "date") -> int:
     if start.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != day:  # midnight skipped: the day starts later
         start = (day + timedelta(hours=1)).replace(tzinfo=zone)
     return int(start.timestamp() * 1000)
+
+
+def today_start_ms(now_ms: int, zone: ZoneInfo) -> int:
+    """Return the first moment (ms) of the day `now_ms` falls on in `zone`."""
+    return day_start_ms(_moment(now_ms, zone).strftime("%Y-%m-%d"), zone)
+
+
+def age_text(ms: object, now_ms: int) -> str:
+    """Return how long ago a time was, in words ('5 minutes ago', '3 weeks ago'); '' if it is not a time."""
+    if not isinstance(ms, int) or isinstance(ms, bool):
+        return ""
+    seconds = max(0, (now_ms - ms) // 1000)
+    for unit, size in (
+        ("year", 365 * 86400),
+        ("month", 30 * 86400),
+        ("week", 7 * 86400),
+        ("day", 86400),
+        ("hour", 3600),
+        ("minute", 60),
+    ):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'' if n == 1 else 's'} ago"
+    return "just now"

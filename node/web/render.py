@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from ..errors import NodeError
 from ..http_errors import status_for
 from ..members import Scope, principal_of
 from .forms import choice_label, field_message, label_for
-from .local_time import format_when, iso_when, zone_of
+from .local_time import age_text, format_when, iso_when, zone_of
 from .session import CSRF_FIELD, Session, Sessions, set_cookie
 from .throttle import LoginThrottle
 
@@ -48,6 +49,12 @@ def iso(context: Any, ms: Any) -> str:
     return iso_when(ms, context.get("zone") or zone_of(None))
 
 
+@jinja2.pass_context
+def ago(context: Any, ms: Any) -> str:
+    """Return how long ago a time was ('3 weeks ago'), measured from when the page is rendered."""
+    return age_text(ms, context.get("now_ms") or int(time.time() * 1000))
+
+
 def short(text: Any, n: int = 10) -> str:
     """Return the start of a long id, for display next to a link to the whole thing."""
     text = str(text or "")
@@ -63,7 +70,7 @@ def setup_templates(app: web.Application) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, iso=iso, short=short, label=label_for, choice=choice_label)
+    env.filters.update(when=when, iso=iso, ago=ago, short=short, label=label_for, choice=choice_label)
 
 
 def page(
@@ -91,6 +98,7 @@ def page(
         "csrf_field": CSRF_FIELD,
         "path": request.path,
         "zone": node_zone(request),
+        "now_ms": int(time.time() * 1000),
     }
     response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
     response.headers["Cache-Control"] = "no-store"
