@@ -49,9 +49,15 @@ def _proposals_json(view: ViewStore, proposals: list[Put], names: dict[bytes, st
     return out
 
 
-def assemblies_json(view: ViewStore, request: PageRequest = ASSEMBLY_PAGE) -> Page:
-    """Return a page of assemblies (latest first) with their first proposals; the last page adds loose proposals."""
-    puts, after = split_page(view.page(ASSEMBLIES, Where(), request.after, request.limit + 1), request)
+def assemblies_json(
+    view: ViewStore, request: PageRequest = ASSEMBLY_PAGE, *, starts_from: int | None = None, starts_before: int | None = None
+) -> Page:
+    """Return a page of assemblies (latest first) with their first proposals; the last page adds loose proposals.
+
+    `starts_from` / `starts_before` (ms) keep only assemblies starting at or after / before that time.
+    """
+    where = Where(starts_from=starts_from, starts_before=starts_before)
+    puts, after = split_page(view.page(ASSEMBLIES, where, request.after, request.limit + 1), request)
     proposals = view.first_per_ref(PROPOSALS, [a.key for a in puts], NESTED)
     decisions = view.first_per_ref(DECISIONS, [a.key for a in puts], NESTED)
     names = names_of(view, [a.author for a in puts] + [p.author for ps in proposals.values() for p in ps])
@@ -63,7 +69,7 @@ def assemblies_json(view: ViewStore, request: PageRequest = ASSEMBLY_PAGE) -> Pa
         out["proposals"] = [shown[p.key] for p in proposals.get(a.key, [])]
         out["decisions"] = [doc_json(d) for d in decisions.get(a.key, [])]
         result.append(out)
-    if request.after is None:
+    if request.after is None and starts_before is None:  # (loose proposals go with the current assemblies)
         loose = view.page(PROPOSALS, Where(no_ref=True), None, NESTED)
         if loose:
             names.update(names_of(view, [p.author for p in loose]))

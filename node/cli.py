@@ -16,13 +16,16 @@ from .commands.backup import cmd_backup
 from .commands.bundles import cmd_export, cmd_import
 from .commands.common import CliError, add_only_copy
 from .commands.keys import add_key_parser
-from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_peer_add, cmd_run, cmd_serve
+from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_run, cmd_serve
 from .commands.members import add_member_parsers
+from .commands.peers import cmd_peer_add, cmd_peer_list, cmd_peer_remove
 from .commands.publish import cmd_publish, cmd_redact
 from .commands.quarantine import add_quarantine_parser
-from .commands.read import cmd_list, cmd_rebuild, cmd_show, cmd_status
+from .commands.read import LISTS, cmd_list, cmd_rebuild, cmd_show, cmd_status
 from .errors import ConfigError, NodeError
 from .paging import DEFAULT_LIMIT, MAX_LIMIT
+
+ID_HELP = "an event id: the full 64 hex digits, or a unique prefix of at least 6 (as `solnet list` prints)"
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -78,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="your group's name")
     p.add_argument("--database", metavar="URL", help="use PostgreSQL at this postgresql:// URL instead of SQLite")
     p.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the IANA time zone the web page shows and reads times in (default Europe/London)",
+    )
+    p.add_argument(
         "--recovery-kit",
         metavar="FILE",
         help="where to write the recovery kit, the group's next key (default DIR/recovery-kit.txt; keep it offline; "
@@ -116,14 +124,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("redact", help="ask every node to drop the payload of one of your group's events")
     _add_common(p)
-    p.add_argument("event_id", metavar="EVENT_ID")
+    p.add_argument("event_id", metavar="EVENT_ID", help=ID_HELP)
     p.add_argument("--reason", help="why (kept in the redaction event, visible to everyone)")
     add_only_copy(p)
     p.set_defaults(func=cmd_redact)
 
-    p = sub.add_parser("list", help="list what the node knows")
+    p = sub.add_parser("list", help="list what the node knows", description="List one collection, a page at a time.")
     _add_common(p)
-    p.add_argument("what", choices=["callouts", "campaigns", "groups", "pledges", "reports", "assemblies"])
+    p.add_argument("what", choices=LISTS, help="which collection")
     p.add_argument("--json", action="store_true")
     p.add_argument("--status", default="open", choices=queries.CALLOUT_STATUSES, help="callouts: which status")
     p.add_argument("--need", help="callouts: only those asking for this need")
@@ -136,7 +144,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="show one event")
     _add_common(p)
-    p.add_argument("event_id", metavar="EVENT_ID")
+    p.add_argument("event_id", metavar="EVENT_ID", help=ID_HELP)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
 
@@ -172,6 +180,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("url")
     p.set_defaults(func=cmd_peer_add)
+    p = peer_sub.add_parser("list", help="the peers this node syncs with, and their health if it is serving")
+    _add_common(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_peer_list)
+    p = peer_sub.add_parser("remove", help="forget a peer URL")
+    _add_common(p)
+    p.add_argument("url")
+    p.set_defaults(func=cmd_peer_remove)
 
     add_quarantine_parser(sub, f"http://{DEFAULT_LISTEN}")
 
@@ -182,7 +198,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_member_parsers(sub, _add_common)
     add_key_parser(sub, _add_common)
 
-    p = sub.add_parser("audit", help="verify and replay any node's history")
+    p = sub.add_parser(
+        "audit",
+        help="verify and replay any node's history",
+        description="Verify every signature and link of a log, replay it into fresh read models and print the state "
+        "digest, forks, gaps and refused events (docs/AUDIT.md). SOURCE is an export bundle file (`solnet export`), "
+        "a node's data dir (read in place, even while it serves) or a running node's URL (fetched over the peer "
+        "protocol; its /api/v1/digest is compared with the replay).",
+        epilog="Exit status: 0 clean, 1 violations found (the report says which), 2 the source could not be read.",
+    )
     add_audit_arguments(p)
     p.set_defaults(func=cmd_audit)
     return parser
@@ -193,7 +217,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # (inside the try: a closed pipe shows here, not as a traceback at exit)
+        return code
+    except BrokenPipeError:
+        # `solnet status | head`: the reader left; say nothing more, and exit as a program killed by SIGPIPE would.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (CliError, ConfigError) as exc:
         print(f"solnet: error: {exc}", file=sys.stderr)
         return 2

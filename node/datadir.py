@@ -192,6 +192,14 @@ class DataDir:
             self.save(settings)
         return settings
 
+    def remove_peer(self, url: str) -> Settings:
+        """Forget a peer URL (nothing happens if it is not one) and return the new settings."""
+        settings = self.settings()
+        if url in settings.peers:
+            settings = replace(settings, peers=tuple(p for p in settings.peers if p != url))
+            self.save(settings)
+        return settings
+
     def update(self, **changes: object) -> Settings:
         """Save the settings with `changes` (name, time_zone, shared_login) and return them."""
         settings = replace(self.settings(), **changes)

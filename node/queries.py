@@ -125,8 +125,13 @@ def callout_where(
     campaign: str | None = None,
     author: str | None = None,
     since: int | None = None,
+    live_at: int | None = None,
+    over_at: int | None = None,
 ) -> Where:
-    """Return the filters of a callout list; raise RequestError naming a bad one."""
+    """Return the filters of a callout list; raise RequestError naming a bad one.
+
+    `live_at` keeps callouts not over at that time (ms; undated ones are never over), `over_at` only those over.
+    """
     if status not in CALLOUT_STATUSES:
         raise RequestError(f"status must be one of {', '.join(CALLOUT_STATUSES)}", field="status")
     if need is not None and need not in NEEDS:
@@ -140,6 +145,8 @@ def callout_where(
         needs=NEED_BITS[need] if need else 0,
         place=area or None,
         until_from=since,
+        live_at=live_at,
+        over_at=over_at,
     )
 
 

@@ -105,6 +105,10 @@ class Where:
     needs: int = 0  # documents with any of these need bits
     place: str | None = None  # a case-folded substring of the document's place
     until_from: int | None = None  # documents whose `until` is at or after this (ms)
+    live_at: int | None = None  # callouts not over at this time (ms): `until` at or after it, or undated
+    over_at: int | None = None  # callouts over at this time (ms): dated, and `until` before it
+    starts_from: int | None = None  # assemblies starting at or after this (ms): sort1 <= -starts_from
+    starts_before: int | None = None  # assemblies starting before this (ms): sort1 > -starts_before
 
 
 def matches(put: Put, where: Where) -> bool:
@@ -119,7 +123,21 @@ def matches(put: Put, where: Where) -> bool:
         and (not where.needs or bool(listing.needs & where.needs))
         and (not where.place or (listing.place is not None and where.place.casefold() in listing.place))
         and (where.until_from is None or (listing.until is not None and listing.until >= where.until_from))
+        and (where.live_at is None or not _over(listing, where.live_at))
+        and (where.over_at is None or _over(listing, where.over_at))
+        and (where.starts_from is None or listing.sort1 <= -where.starts_from)
+        and (where.starts_before is None or listing.sort1 > -where.starts_before)
     )
+
+
+def undated(listing: Listing) -> bool:
+    """True iff a callout has neither start nor end: its `until` is its own timestamp and it sorts as undated."""
+    return listing.sort2 == NO_TIME and listing.until == listing.ts
+
+
+def _over(listing: Listing, now: int) -> bool:
+    """True iff a callout is over at `now`: it has a start or an end, and its last relevant time is before `now`."""
+    return listing.until is not None and listing.until < now and not undated(listing)
 
 
 Cursor = tuple[str, int, int, int, bytes]
@@ -154,5 +172,6 @@ __all__ = [
     "listing_of",
     "matches",
     "need_mask",
+    "undated",
     "valid_cursor",
 ]

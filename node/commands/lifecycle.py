@@ -12,11 +12,11 @@ from typing import Any
 
 from events import Identity
 
-from ..datadir import DataDir
+from ..datadir import DEFAULT_TIME_ZONE, DataDir
+from ..errors import RequestError
 from ..own_head import ServingState
 from ..recovery import KIT_FILE, PASSPHRASE_ENV, new_kit, write_kit
 from ..service import NodeService
-from ..settings import SettingsKeeper
 from .common import CliError, open_service, with_service
 
 DEFAULT_LISTEN = "127.0.0.1:8470"
@@ -25,16 +25,30 @@ DEFAULT_LISTEN = "127.0.0.1:8470"
 def cmd_init(args: argparse.Namespace) -> int:
     data = DataDir.at(args.data)
     kit_path = _kit_path(args, data)
+    zone = _time_zone(getattr(args, "timezone", None))
     passphrase = os.environ.get("SOLNET_PASSPHRASE", "").encode() or None
     identity, token = data.init(args.name, passphrase)
-    if args.database:
-        data.save(replace(data.settings(), database_url=args.database))
+    if args.database or zone != DEFAULT_TIME_ZONE:
+        data.save(replace(data.settings(), database_url=args.database or data.settings().database_url, time_zone=zone))
     _create_log(args, data, identity, kit_path)
     print(f"Created a node for {args.name!r} in {data.path}")
     print(f"group id:  {identity.group_id}")
+    print(f"time zone: {zone} (times on the web page are shown and entered in it; change it on the settings page)")
     print(f"API token: {token}")
     print(f"           (also saved, readable only by you, in {data.token_file})")
     return 0
+
+
+def _time_zone(name: str | None) -> str:
+    """Return the time zone `solnet init --timezone` names (default Europe/London); raise CliError if unknown."""
+    if name is None:
+        return DEFAULT_TIME_ZONE
+    from ..web.time_zones import check_time_zone  # (the web package is loaded only when it is needed)
+
+    try:
+        return check_time_zone(name)
+    except RequestError as exc:
+        raise CliError(f"--timezone: {exc.message}") from None
 
 
 def _kit_path(args: argparse.Namespace, data: DataDir) -> Path:
@@ -141,15 +155,6 @@ def _local(url: str) -> str:
     for wildcard in ("//0.0.0.0:", "//[::]:", "//:::"):
         url = url.replace(wildcard, "//127.0.0.1:")
     return url
-
-
-def cmd_peer_add(args: argparse.Namespace) -> int:
-    url = args.url.rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise CliError(f"a peer is an http(s) URL like http://127.0.0.1:8471, not {args.url!r}")
-    settings = SettingsKeeper.of(DataDir.at(args.data)).add_peer(url)
-    print(f"peers: {', '.join(settings.peers)}")
-    return 0
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:

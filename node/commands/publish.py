@@ -6,10 +6,11 @@ import argparse
 from typing import Any
 
 from events import Event
-from events.kinds import FAMILIES
+from events.kinds import FAMILIES, FieldType
 
 from ..service import NodeService
 from .common import CliError, confirm_own_head, print_json, with_service
+from .ids import resolve_event_id
 from .members import cli_principal
 
 _CLI_DEFAULTS = {"callout.published": {"needs": "people"}}
@@ -33,7 +34,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
     for field, default in _CLI_DEFAULTS.get(spec.kind, {}).items():
         fields.setdefault(field, default)
 
+    id_fields = [f.name for f in spec.fields if f.type is FieldType.ID and isinstance(fields.get(f.name), str)]
+
     async def body(service: NodeService) -> Any:
+        for name in id_fields:  # --callout 3f2a9c… : a unique prefix, as `solnet list` prints it
+            fields[name] = (await resolve_event_id(service, fields[name], "--" + name.replace("_", "-"))).hex()
         await confirm_own_head(service)
         return await _recorded(service, await service.publish(spec.kind, fields))
 
@@ -52,11 +57,12 @@ def cmd_redact(args: argparse.Namespace) -> int:
     fields = {"event": args.event_id, "reason": args.reason}
 
     async def body(service: NodeService) -> Any:
+        fields["event"] = (await resolve_event_id(service, args.event_id)).hex()
         await confirm_own_head(service)
         return await _recorded(service, await service.publish("log.redact", fields))
 
     event = with_service(args, body)
-    print(f"published log.redact #{event.seq}: {event.id.hex()}; the payload of {args.event_id} is dropped")
+    print(f"published log.redact #{event.seq}: {event.id.hex()}; the payload of {fields['event']} is dropped")
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 import time
 from typing import Any
 
-from events.readmodel.projection import CAMPAIGNS, PLEDGES, REPORTS
+from events.kinds import COLLECTION_SPECS
 
 from .. import queries
 from ..assembly_queries import assemblies_json
@@ -15,8 +15,10 @@ from ..own_head import ServingState
 from ..paging import Page, page_request
 from ..service import NodeService
 from .common import CliError, print_json, with_service
+from .ids import resolve_event_id
 
-_LISTS = {"campaigns": CAMPAIGNS, "pledges": PLEDGES, "reports": REPORTS}
+LISTS = tuple(COLLECTION_SPECS)
+"""What `solnet list` lists: every read-model collection of the kind registry."""
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -37,7 +39,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             return await service.groups(request)
         if args.what == "assemblies":
             return await service.query(assemblies_json, request)
-        return await service.query(queries.list_docs, _LISTS[args.what], request, author=args.author)
+        return await service.query(queries.list_docs, args.what, request, author=args.author)
 
     found = with_service(args, body)
     if args.json:
@@ -66,18 +68,24 @@ def _line(what: str, item: dict[str, Any]) -> str:
     if what == "pledges":
         callout = item.get("callout", "")[:12]
         return f"{item['id'][:12]}  [{item.get('status')}] {item.get('need')}: {item.get('offer')}  for {callout}"
+    if what == "positions":
+        return f"{item.get('id', '-')[:12]}  [{item.get('position')}] on {item.get('proposal', '')[:12]}  by {_by(item)}"
+    if what == "follows":
+        return f"{_by(item)} follows {item.get('group_name') or item.get('group')}"
     title = item.get("title") or item.get("name") or item.get("text", "")[:60]
     status = f"[{item['status']}] " if "status" in item else ""
     return f"{(item.get('id') or '-')[:12]}  {status}{title}"
 
 
+def _by(item: dict[str, Any]) -> str:
+    return item.get("author_name") or str(item.get("author", ""))[:14]
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from ..api import event_json
 
-    event_id = queries.parse_event_id(args.event_id, "EVENT_ID")
-
     async def body(service: NodeService) -> Any:
-        return await service.event(event_id)
+        return await service.event(await resolve_event_id(service, args.event_id))
 
     event = with_service(args, body)
     if event is None:

@@ -177,6 +177,10 @@ class AsyncStore:
         """See EventStore.get."""
         return await self.read_sync(self.store.get, event_id)
 
+    async def ids_starting(self, prefix: str, limit: int) -> list[bytes]:
+        """See EventStore.ids_starting."""
+        return await self.read_sync(self.store.ids_starting, prefix, limit)
+
     async def read_log(self, author: bytes, from_seq: int = 1, limit: int = 1000) -> list[Event]:
         """See EventStore.read_log."""
         return await self.read_sync(self.store.read_log, author, from_seq, limit)

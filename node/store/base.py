@@ -210,6 +210,12 @@ class EventStore(ABC):
             state = self.recorder.select_state_by_id(event_id)
         return None if state is None else load_record(state)
 
+    def ids_starting(self, prefix: str, limit: int) -> list[bytes]:
+        """Return up to `limit` stored event ids whose hex starts with `prefix` (lower-case hex), ascending."""
+        lo, hi = bytes.fromhex(prefix.ljust(64, "0")), bytes.fromhex(prefix.ljust(64, "f"))
+        with translated("finding events by id prefix"):
+            return self.recorder.select_ids_between(lo, hi, limit)
+
     def get_record(self, event_id: bytes) -> bytes | None:
         """Return the stored record bytes of an event, exactly as stored, or None."""
         with translated("reading an event"):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from events.readmodel.listing import Cursor, Listing, Where
+from events.readmodel.listing import NO_TIME, Cursor, Listing, Where
 
 __all__ = ["Where"]  # re-exported: the filters this SQL implements (events/readmodel/listing.py defines them)
 
@@ -116,6 +116,19 @@ def page_statement(table: str, ph: str, collection: str, where: Where, after: Cu
     if where.until_from is not None:
         clauses.append(f"until_ts >= {ph}")
         params.append(where.until_from)
+    # undated callouts (events/readmodel/listing.py `undated`): sort2 = NO_TIME and until_ts = ts; never over
+    if where.live_at is not None:
+        clauses.append(f"(until_ts >= {ph} OR (sort2 = {ph} AND until_ts = ts))")
+        params += [where.live_at, NO_TIME]
+    if where.over_at is not None:
+        clauses.append(f"(until_ts < {ph} AND NOT (sort2 = {ph} AND until_ts = ts))")
+        params += [where.over_at, NO_TIME]
+    if where.starts_from is not None:
+        clauses.append(f"sort1 <= {ph}")
+        params.append(-where.starts_from)
+    if where.starts_before is not None:
+        clauses.append(f"sort1 > {ph}")
+        params.append(-where.starts_before)
     if after is not None:
         clauses.append(f"({ORDER_SQL}) > ({', '.join([ph] * len(ORDER))})")
         params.extend(after)

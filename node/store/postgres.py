@@ -93,6 +93,9 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
         self.insert_fork_sql = _q("INSERT INTO {schema}.{forks} VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", s, **names)
         self.select_heads_sql = _q("SELECT * FROM {schema}.{heads}", s, **names)
         self.select_known_sql = _q("SELECT event_id FROM {schema}.{index} WHERE event_id = ANY(%s)", s, **names)
+        self.select_between_sql = _q(
+            "SELECT event_id FROM {schema}.{index} WHERE event_id BETWEEN %s AND %s ORDER BY event_id LIMIT %s", s, **names
+        )
         self.select_state_sql = _q(
             "SELECT e.state FROM {schema}.{index} i JOIN {schema}.{events} e "
             "ON e.originator_id = i.originator_id AND e.originator_version = i.originator_version WHERE i.event_id = %s",
@@ -167,6 +170,9 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
 
     def select_known_ids(self, event_ids: Sequence[bytes]) -> set[bytes]:
         return {bytes(r["event_id"]) for r in self._fetch(self.select_known_sql, (list(event_ids),))}
+
+    def select_ids_between(self, lo: bytes, hi: bytes, limit: int) -> list[bytes]:
+        return [bytes(r["event_id"]) for r in self._fetch(self.select_between_sql, (lo, hi, limit))]
 
     def select_state_by_id(self, event_id: bytes) -> bytes | None:
         rows = self._fetch(self.select_state_sql, (event_id,))

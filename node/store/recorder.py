@@ -102,6 +102,10 @@ class LogRecorder(ApplicationRecorder, ABC):
         """Return the subset of `event_ids` that are stored."""
 
     @abstractmethod
+    def select_ids_between(self, lo: bytes, hi: bytes, limit: int) -> list[bytes]:
+        """Return up to `limit` stored event ids with `lo` <= id <= `hi`, ascending (served by the id index)."""
+
+    @abstractmethod
     def select_state_by_id(self, event_id: bytes) -> bytes | None:
         """Return the stored state (record bytes) of the event with this id, or None."""
 

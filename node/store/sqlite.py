@@ -240,6 +240,13 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
                 found.update(r[0] for r in c.fetchall())
         return found
 
+    def select_ids_between(self, lo: bytes, hi: bytes, limit: int) -> list[bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT event_id FROM {ID_TABLE} WHERE event_id BETWEEN ? AND ? ORDER BY event_id LIMIT ?", (lo, hi, limit)
+            )
+            return [bytes(r[0]) for r in c.fetchall()]
+
     def select_state_by_id(self, event_id: bytes) -> bytes | None:
         with self.datastore.transaction(commit=False) as c:
             c.execute(self.select_state_by_id_statement, (event_id,))

@@ -14,7 +14,7 @@ from events.kinds import FAMILIES, KINDS, PUBLISH_FAMILIES
 from .. import queries
 from ..api import SERVICE
 from ..datadir import Settings
-from ..errors import AuthError, BodyTooLargeError, NotFoundError, OwnHeadError
+from ..errors import AuthError, BodyTooLargeError, NotFoundError, OwnHeadError, RequestError
 from ..members import ACCOUNTS, record_act
 from ..members.roles import NAME_MAX, name_key
 from ..secrets_store import password_matches, token_matches
@@ -22,7 +22,7 @@ from ..service import NodeService
 from .forms import build_form, field_message, kind_title, read_fields, time_input_value, to_payload_input
 from .options import form_options
 from .pages import pledge_form
-from .render import LOGIN_THROTTLE, SESSIONS, html_errors, page
+from .render import LOGIN_THROTTLE, SESSIONS, html_errors, node_zone, page
 from .session import COOKIE, CSRF_FIELD, Session, check_csrf, set_cookie
 from .throttle import NODE_ACCOUNT
 
@@ -203,15 +203,15 @@ async def publish_form(request: web.Request) -> web.StreamResponse:
             values[fs.name] = request.query.getall(fs.name) if fs.type.value == "choices" else request.query[fs.name]
     for fs in spec.fields:
         if fs.type.value == "time" and isinstance(values.get(fs.name), int):
-            values[fs.name] = time_input_value(values[fs.name])
+            values[fs.name] = time_input_value(values[fs.name], node_zone(request))
     return await _form_page(request, kind, values)
 
 
 async def _publish(request: web.Request, kind: str, fields: dict[str, Any]) -> tuple[str | None, dict[str, str], str | None]:
     """Publish; return (event id, {}, None) or (None, field errors, form error). A refused form stores nothing."""
     try:
-        event = await request.app[SERVICE].publish(kind, to_payload_input(kind, fields))
-    except PayloadError as exc:
+        event = await request.app[SERVICE].publish(kind, to_payload_input(kind, fields, node_zone(request)))
+    except (PayloadError, RequestError) as exc:
         if exc.field and exc.field in fields:
             return None, {exc.field: field_message(exc.message, exc.field)}, None
         return None, {}, field_message(exc.message, exc.field)

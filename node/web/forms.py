@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from events.kinds import FIELD_LABELS, KINDS, FieldSpec, FieldType, KindSpec
 
-_LOCAL_INPUT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?")
+from .local_time import input_value, is_local_input, parse_local
 
 
 def label_for(name: str) -> str:
@@ -53,7 +52,7 @@ class Widget:
             return self.spec.help or "one per line"
         if self.spec.type is FieldType.TIME:
             given = self.spec.help.replace("starts_at", "the start")
-            return (given + "; " if given else "") + "the node's local time"
+            return (given + "; " if given else "") + "in the node's time zone"
         return self.spec.help
 
     @property
@@ -133,7 +132,7 @@ def build_form(
 def read_fields(kind: str, posted: Any) -> dict[str, Any]:
     """Return the friendly field values of `kind` from posted form data (a MultiDict), as typed by the person.
 
-    Checkbox groups give lists; datetime-local values (no offset) are read as the node's local time.
+    Checkbox groups give lists; datetime-local values stay as typed (to_payload_input reads them in the node's zone).
     """
     spec = KINDS[kind]
     out: dict[str, Any] = {}
@@ -146,22 +145,23 @@ def read_fields(kind: str, posted: Any) -> dict[str, Any]:
     return out
 
 
-def to_payload_input(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the input for build_payload: times from datetime-local read as the node's local time."""
+def to_payload_input(kind: str, fields: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
+    """Return the input for build_payload: wall-clock times (datetime-local) read in the node's time zone `zone`.
+
+    Raises RequestError naming the field for a time that does not exist there (skipped by a clock change).
+    """
     spec = KINDS[kind]
     out = dict(fields)
     for fs in spec.fields:
         raw = out.get(fs.name)
-        if fs.type is FieldType.TIME and isinstance(raw, str) and _LOCAL_INPUT.fullmatch(raw.strip()):
-            out[fs.name] = datetime.fromisoformat(raw.strip()).astimezone().isoformat()
+        if fs.type is FieldType.TIME and isinstance(raw, str) and is_local_input(raw):
+            out[fs.name] = parse_local(raw, zone, field=fs.name).isoformat()
     return out
 
 
-def time_input_value(ms: int | None) -> str:
-    """Return a datetime-local input value (node local time) for milliseconds since the epoch."""
-    if ms is None:
-        return ""
-    return datetime.fromtimestamp(ms / 1000, UTC).astimezone().strftime("%Y-%m-%dT%H:%M")
+def time_input_value(ms: int | None, zone: ZoneInfo) -> str:
+    """Return a datetime-local input value in the node's time zone for milliseconds since the epoch."""
+    return input_value(ms, zone)
 
 
 def field_message(message: str, name: str | None) -> str:

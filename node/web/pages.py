@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import time
 from typing import Any
 
 from aiohttp import web
@@ -16,7 +16,8 @@ from ..assembly_queries import assemblies_json
 from ..errors import RequestError
 from ..paging import Page, PageRequest, page_request
 from .forms import build_form, field_message
-from .render import html_errors, page
+from .local_time import day_start_ms, today_start_ms
+from .render import html_errors, node_zone, page
 
 routes = web.RouteTableDef()
 FEED_FILTERS = ("need", "area", "campaign", "date", "author")
@@ -39,15 +40,6 @@ _INFO_SHOWN = (
 )
 
 
-def _date_to_ms(text: str) -> int:
-    """Return the start of a YYYY-MM-DD day in the node's local time, in ms; raise RequestError naming `date`."""
-    try:
-        day = datetime.strptime(text, "%Y-%m-%d").astimezone()
-    except ValueError:
-        raise RequestError("date must be a day like 2025-05-01", field="date") from None
-    return int(day.timestamp() * 1000)
-
-
 def pledge_form(callout_id: str, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, error=None):
     """Return the pledge form shown on a callout's page (its callout field is fixed)."""
     values = {**(values or {}), "callout": callout_id}
@@ -66,24 +58,39 @@ def next_link(request: web.Request, cursor: str | None) -> str | None:
     return str(request.rel_url.with_query({**query, "cursor": cursor}))
 
 
+def now_ms() -> int:
+    """Return the wall-clock time in ms (what "upcoming" and "past" are measured from)."""
+    return int(time.time() * 1000)
+
+
+def _past(request: web.Request) -> bool:
+    """True iff the page asks for what is over (`?when=past`); anything else is the current list."""
+    return request.query.get("when") == "past"
+
+
 @routes.get("/")
 @html_errors
 async def feed(request: web.Request) -> web.Response:
-    """Open callouts of every group, most urgent and soonest first, with filters, a page at a time."""
+    """Open callouts of every group that are not over (undated ones included), most urgent and soonest first, with
+    filters, a page at a time; `?when=past` lists the callouts whose end (or start) has passed, whatever their status."""
     service = request.app[SERVICE]
     filters = {name: request.query.get(name, "").strip() for name in FEED_FILTERS}
     errors: dict[str, str] = {}
     found = Page([], None)
+    past, now = _past(request), now_ms()
     try:
-        since = _date_to_ms(filters["date"]) if filters["date"] else None
+        since = day_start_ms(filters["date"], node_zone(request)) if filters["date"] else None
         found = await service.query(
             queries.list_callouts,
             _page(request),
+            status="all" if past else "open",
             need=filters["need"] or None,
             area=filters["area"] or None,
             campaign=filters["campaign"] or None,
             author=filters["author"] or None,
             since=since,
+            live_at=None if past else now,
+            over_at=now if past else None,
         )
     except RequestError as exc:
         errors[exc.field or "need"] = field_message(exc.message, exc.field)
@@ -97,6 +104,7 @@ async def feed(request: web.Request) -> web.Response:
         "needs": NEEDS,
         "campaigns": campaigns.items,
         "filtered": any(filters.values()),
+        "past": past,
     }
     return page(request, "feed.html", context, status=400 if errors else 200)
 
@@ -147,9 +155,13 @@ async def group(request: web.Request) -> web.Response:
 @routes.get("/assemblies")
 @html_errors
 async def assemblies(request: web.Request) -> web.Response:
-    """Assemblies (latest first, a page at a time) with their proposals, positions and decisions."""
-    found = await request.app[SERVICE].query(assemblies_json, _page(request, 10))
-    return page(request, "assemblies.html", {"assemblies": found.items, "next_page": next_link(request, found.next)})
+    """Assemblies from today on (latest first, a page at a time) with their proposals, positions and decisions;
+    `?when=past` lists those that started before today (the node's time zone)."""
+    past, today = _past(request), today_start_ms(now_ms(), node_zone(request))
+    bounds = {"starts_before": today} if past else {"starts_from": today}
+    found = await request.app[SERVICE].query(assemblies_json, _page(request, 10), **bounds)
+    context = {"assemblies": found.items, "next_page": next_link(request, found.next), "past": past}
+    return page(request, "assemblies.html", context)
 
 
 @routes.get("/node")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import functools
+import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp_jinja2
 import jinja2
@@ -19,6 +20,7 @@ from ..errors import NodeError
 from ..http_errors import status_for
 from ..members import Scope, principal_of
 from .forms import choice_label, field_message, label_for
+from .local_time import age_text, format_when, iso_when, zone_of
 from .session import CSRF_FIELD, Session, Sessions, set_cookie
 from .throttle import LoginThrottle
 
@@ -30,12 +32,27 @@ CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self';
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
-def when(ms: Any) -> str:
-    """Return a time (ms since the epoch) as the node's local time, e.g. 'Sat 3 May 2025, 18:00 CEST'."""
-    if not isinstance(ms, int):
-        return ""
-    moment = datetime.fromtimestamp(ms / 1000, UTC).astimezone()
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} {moment.tzname() or ''}".strip()
+def node_zone(request: web.Request) -> ZoneInfo:
+    """Return the node's configured time zone (its settings' `time_zone`), in which pages show and forms read times."""
+    return zone_of(request.app[SERVICE].credentials().time_zone)
+
+
+@jinja2.pass_context
+def when(context: Any, ms: Any) -> str:
+    """Return a time (ms since the epoch) in the node's zone with its offset: 'Sat 3 May 2025, 19:00 BST (UTC+01:00)'."""
+    return format_when(ms, context.get("zone") or zone_of(None))
+
+
+@jinja2.pass_context
+def iso(context: Any, ms: Any) -> str:
+    """Return a time as ISO 8601 in the node's time zone, for a `<time datetime=...>` attribute."""
+    return iso_when(ms, context.get("zone") or zone_of(None))
+
+
+@jinja2.pass_context
+def ago(context: Any, ms: Any) -> str:
+    """Return how long ago a time was ('3 weeks ago'), measured from when the page is rendered."""
+    return age_text(ms, context.get("now_ms") or int(time.time() * 1000))
 
 
 def short(text: Any, n: int = 10) -> str:
@@ -53,7 +70,7 @@ def setup_templates(app: web.Application) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=when, short=short, label=label_for, choice=choice_label)
+    env.filters.update(when=when, iso=iso, ago=ago, short=short, label=label_for, choice=choice_label)
 
 
 def page(
@@ -80,6 +97,8 @@ def page(
         "csrf": session.csrf if session else "",
         "csrf_field": CSRF_FIELD,
         "path": request.path,
+        "zone": node_zone(request),
+        "now_ms": int(time.time() * 1000),
     }
     response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
     response.headers["Cache-Control"] = "no-store"

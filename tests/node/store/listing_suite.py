@@ -127,6 +127,12 @@ class ListingSuite:
             Where(until_from=T0 + 2000): lambda p: (
                 (p.doc.get("ends_at") or p.doc.get("starts_at") or p.doc["timestamp"]) >= T0 + 2000
             ),
+            # not over at T0+2000: dated and ending (or starting) then or later, or undated (never over)
+            Where(live_at=T0 + 2000): lambda p: (p.doc.get("ends_at") or p.doc.get("starts_at") or T0 + 2000) >= T0 + 2000,
+            Where(over_at=T0 + 2000): lambda p: (p.doc.get("ends_at") or p.doc.get("starts_at") or T0 + 2000) < T0 + 2000,
+            Where(status="open", live_at=T0 + 2000): lambda p: (
+                p.doc["status"] == "open" and (p.doc.get("ends_at") or p.doc.get("starts_at") or T0 + 2000) >= T0 + 2000
+            ),
         }
         memory = replay(network())
         for where, keep in cases.items():

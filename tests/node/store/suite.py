@@ -95,6 +95,20 @@ class StoreSuite(GroupDigestSuite, KeyStateSuite):
         assert [s.originator_version for s in stored] == [1, 2, 3]
         assert [s.state for s in stored] == [encode_record(e) for e in events]
 
+    def test_ids_by_prefix_are_a_bounded_range_read_of_the_id_index(self, store: EventStore):
+        events = chain(Identity.generate(), 40)
+        store.ingest(events)
+        ids = sorted(e.id for e in events)
+        target = ids[17].hex()
+        assert store.ids_starting(target[:12], 5) == [ids[17]]
+        assert store.ids_starting(target, 5) == [ids[17]]
+        first = ids[0].hex()[0]
+        same = [i for i in ids if i.hex()[0] == first]
+        assert store.ids_starting(first, 100) == same  # odd lengths too, ascending
+        assert store.ids_starting("", 3) == ids[:3]  # bounded by the limit
+        missing = next(p for p in (f"{n:06x}" for n in range(1 << 24)) if not any(i.hex().startswith(p) for i in ids))
+        assert store.ids_starting(missing, 5) == []
+
     # -- ingest --------------------------------------------------------------------------------------------
 
     def test_ingest_any_author_order_and_heads(self, store: EventStore):
