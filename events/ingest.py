@@ -28,7 +28,6 @@ seq and links below it supersedes the stored branch (`superseded`): the store dr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from . import ed25519
@@ -37,56 +36,24 @@ from .errors import ChainError, EventError
 from .event import Event, check_payload, signature_valid
 from .fork import MAX_RUN, ForkProof, fork_proof_from_events
 from .keystate import ROTATION_KIND, KeyState
+from .outcome import (
+    AFTER_BREAK,
+    BAD_SIGNATURE,
+    BRANCH_CODES,
+    CONFLICT,
+    FORK_BRANCH,
+    FORK_CODES,
+    UNPROVEN_CONFLICT,
+    IngestResult,
+    Outcome,
+    Rejection,
+)
 from .stored_log import DecidedLog, StoredLog, key_state_at
 from .supersede import KEY_KINDS, KEY_SUPERSEDED, KeyChange, Supersession, key_changes, valid_rotation
 
-BAD_SIGNATURE = "bad_signature"
-AFTER_BREAK = "after_break"
-CONFLICT = "conflict"
-UNPROVEN_CONFLICT = "unproven_conflict"
-FORK_BRANCH = "fork_branch"
-
-# Rejection codes that an honest relay can cause (it holds the other side of a fork); the rest mean forgery or lies.
-FORK_CODES = frozenset({"broken_link", AFTER_BREAK, UNPROVEN_CONFLICT, FORK_BRANCH, KEY_SUPERSEDED})
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """An event that was not stored (or, in `bad_signatures`, a finding about a stored one), and why."""
-
-    author: bytes
-    seq: int
-    event_id: bytes
-    code: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    """What ingesting a batch did: events newly stored (each author's in seq order), duplicates, new fork proofs
-    (at most one per author, none for an author already forked), events on the other branch of a proven fork
-    (`forked`, code fork_branch), rejections, and in full mode the stored events whose own signature is bad;
-    the key changes of the stored events (`keys`) and the rotations that supersede a stored branch (`superseded`:
-    drop the author's stored events from that seq on before storing)."""
-
-    stored: tuple[Event, ...] = ()
-    duplicates: int = 0
-    forks: tuple[ForkProof, ...] = ()
-    forked: tuple[Rejection, ...] = ()
-    rejected: tuple[Rejection, ...] = ()
-    bad_signatures: tuple[Rejection, ...] = ()
-    keys: tuple[KeyChange, ...] = ()
-    superseded: tuple[Supersession, ...] = ()
-
-    @property
-    def misbehaviour(self) -> tuple[Rejection, ...]:
-        """Rejections that an honest peer cannot cause (bad signatures, broken chains other than forks)."""
-        return tuple(r for r in self.rejected if r.code not in FORK_CODES)
-
-    def heads(self) -> dict[bytes, ChainHead]:
-        """Return the new head of every author with stored events."""
-        last = {event.author: event for event in self.stored}
-        return {author: ChainHead.of(event) for author, event in last.items()}
+# the codes and result types live in events/outcome.py; other packages import them from here, with `decide`
+__all__ = ["AFTER_BREAK", "BAD_SIGNATURE", "CONFLICT", "FORK_BRANCH", "FORK_CODES", "KEY_SUPERSEDED", "UNPROVEN_CONFLICT"]
+__all__ += ["IngestResult", "Rejection", "StoredLog", "conflict_code", "decide", "key_state_at", "signed_run", "vouches"]
 
 
 def vouches(position: int, event: Event, key: Any) -> bool:
@@ -133,7 +100,7 @@ def decide(events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: Store
     At a seq above the stored head the first version (in batch order) that links is taken and the versions after it
     are decided as if it were stored; other versions at a stored seq are conflicts, each with its branch in the batch.
     """
-    out = _Outcome()
+    out = Outcome()
     pending = list(events)
     view: StoredLog = log
     current = dict(heads)
@@ -162,24 +129,12 @@ def decide(events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: Store
     )
 
 
-@dataclass(slots=True)
-class _Outcome:
-    stored: list[Event] = field(default_factory=list)
-    duplicates: int = 0
-    forks: list[ForkProof] = field(default_factory=list)
-    forked: list[Rejection] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-    bad_signatures: list[Rejection] = field(default_factory=list)
-    keys: list[KeyChange] = field(default_factory=list)
-    superseded: list[Supersession] = field(default_factory=list)
-
-
 def _rejection(author: bytes, p: Problem) -> Rejection:
     return Rejection(author, p.seq, p.event_id, p.code, p.message)
 
 
 def _decide_author(
-    out: _Outcome,
+    out: Outcome,
     author: bytes,
     evs: list[Event],
     mode: Mode,
@@ -216,10 +171,10 @@ def _decide_author(
         every = unique + [e for versions in others.values() for e in versions]
         out.rejected += [Rejection(author, e.seq, e.id, exc.code, f"author key is not acceptable: {exc}") for e in every]
         return later
+    rejected, forked = len(out.rejected), len(out.forked)
     head_keys = keyed[0].state if keyed is not None else KeyState.inception(author)
     rotated = keyed[1] if keyed is not None else None
     first_new = 0
-    cut: int | None = None  # the seq from which a rotation supersedes the stored branch
     for i, event in enumerate(unique):
         if head is None or event.seq > head.seq:
             break
@@ -230,18 +185,14 @@ def _decide_author(
         before = key_state_at(log, author, event.seq - 1)
         below = _superseded_below(out, event, before, rotated, log)
         if below is not None:  # a rotation takes over from this seq: the rest are new events after `below`
-            head, head_keys, first_new, cut = below, before, i, event.seq
+            head, head_keys, first_new = below, before, i
             break
         _stored_seq(out, unique, i, before, rotated, log)
     # the other versions at stored seqs, each against the stored event with the batch's events linked after it
     stored_seqs = [s for s in others if head is not None and s <= head.seq]
     links = _links_after(evs) if stored_seqs else {}
     for seq in stored_seqs:
-        versions = others.pop(seq)
-        if cut is not None and seq >= cut:
-            later += versions  # decided once the rotation's branch is
-            continue
-        for event in versions:
+        for event in others.pop(seq):
             if event.id in known:
                 out.duplicates += 1
                 continue
@@ -252,11 +203,13 @@ def _decide_author(
             _stored_seq(out, _branch(event, links), 0, before, rotated, log)
     new = unique[first_new:]
     if new:
-        later += _decide_new(out, author, new, others, mode, head, head_keys)
+        decided = {r.event_id: r.code for r in (*out.rejected[rejected:], *out.forked[forked:]) if r.code in BRANCH_CODES}
+        conflicts = {e.id: (decided[e.id], e) for e in evs if e.id in decided} if decided else {}
+        later += _decide_new(out, author, new, others, mode, head, head_keys, conflicts)
     return later
 
 
-def _stored_seq(out: _Outcome, run: list[Event], i: int, before: KeyState, rotated: KeyChange | None, log: StoredLog) -> None:
+def _stored_seq(out: Outcome, run: list[Event], i: int, before: KeyState, rotated: KeyChange | None, log: StoredLog) -> None:
     """Decide run[i], which differs from the stored event at its seq and supersedes nothing (`before`: keys below)."""
     event = run[i]
     if event.header.kind == ROTATION_KIND and valid_rotation(before, event) is not None:
@@ -294,7 +247,7 @@ def _superseded(unique: list[Event], i: int, rotation: KeyChange, log: StoredLog
 
 
 def _superseded_below(
-    out: _Outcome, event: Event, before: KeyState, rotated: KeyChange | None, log: StoredLog
+    out: Outcome, event: Event, before: KeyState, rotated: KeyChange | None, log: StoredLog
 ) -> ChainHead | None:
     """If `event` (different from the stored one at its seq) is a valid rotation from `before` that supersedes the
     stored branch, note it and return the stored event below it as a ChainHead; a valid rotation that cannot
@@ -317,7 +270,7 @@ def _superseded_below(
     return ChainHead.of(below[0])
 
 
-def _conflict(out: _Outcome, unique: list[Event], i: int, key: Any, log: StoredLog) -> None:
+def _conflict(out: Outcome, unique: list[Event], i: int, key: Any, log: StoredLog) -> None:
     """Decide unique[i], which differs from the stored event at its seq: fork proof, fork branch or rejection."""
     event = unique[i]
     author = event.author
@@ -347,22 +300,40 @@ def _conflict(out: _Outcome, unique: list[Event], i: int, key: Any, log: StoredL
 
 
 def _decide_new(
-    out: _Outcome,
+    out: Outcome,
     author: bytes,
     new: list[Event],
     others: Mapping[int, list[Event]],
     mode: Mode,
     head: ChainHead | None,
     keys: KeyState,
+    conflicts: Mapping[bytes, tuple[str, Event]],
 ) -> list[Event]:
     """Decide the events after the stored head with events.chain, from the author's key state `keys` there: valid
     ones are stored (with their key changes), the rest rejected. At each seq the versions (`new`'s, then `others`')
     are tried in batch order and the first that links is taken: each one before it keeps its chain code, a copy of it
     is a duplicate, the versions after it are returned to be decided as if it were stored (or, if nothing vouches for
-    it, are conflicts at once). Each version is tried once: the work grows with the batch, not its square."""
+    it, are conflicts at once). An event that links to a conflicting version (`conflicts`: id -> its code and it)
+    instead is on its branch and shares its code. Each version is tried once: work grows with the batch, not its square."""
     verifier = ChainVerifier(author, mode, head, keys=keys)
     released: list[Event] = []
     after_taken: dict[bytes, list[Event]] = {}  # the id of a version taken: the versions after it
+    branch: dict[bytes, tuple[Event, bytes]] = {}  # an event on the branch of a version after a taken one: (it, root)
+    tips: dict[bytes, Event] = {}  # the versions after a taken one and their branches, by id
+
+    def off_chain(event: Event, code: str, message: str) -> None:
+        prev = tips.get(event.header.prev) if event.header.prev is not None else None
+        if prev is not None and _links(prev, event):
+            root = branch[prev.id][1] if prev.id in branch else prev.id
+            branch[event.id] = (event, root)
+            tips[event.id] = event
+        elif event.header.prev in shared and _links(shared[event.header.prev][1], event):
+            shared[event.id] = (shared[event.header.prev][0], event)
+            _on_branch(out, event, shared[event.id][0])
+        else:
+            out.rejected.append(Rejection(author, event.seq, event.id, code, message))
+
+    shared = dict(conflicts)  # conflicting versions decided and the events linked after them: (code, the event)
     for i, first in enumerate(new):
         taken: Event | None = None
         for event in (first, *others.get(first.seq, ())):
@@ -371,15 +342,16 @@ def _decide_new(
                     out.duplicates += 1
                 else:
                     after_taken.setdefault(taken.id, []).append(event)
+                    tips[event.id] = event
                 continue
             try:
                 released += verifier.feed(event)
                 taken = event
             except ChainError as exc:
-                out.rejected.append(Rejection(author, event.seq, event.id, exc.code, str(exc)))
+                off_chain(event, exc.code, str(exc))
         if taken is None:
-            rest = [v for e in new[i + 1 :] for v in (e, *others.get(e.seq, ()))]
-            out.rejected += [Rejection(author, e.seq, e.id, AFTER_BREAK, "follows a broken link") for e in rest]
+            for version in (v for e in new[i + 1 :] for v in (e, *others.get(e.seq, ()))):
+                off_chain(version, AFTER_BREAK, "follows a broken link")
             break
     released += verifier.finish()
     out.rejected += [_rejection(author, p) for p in verifier.rejected]
@@ -387,13 +359,31 @@ def _decide_new(
     out.stored += released
     if verifier.rotations or any(e.header.kind in KEY_KINDS for e in released):
         out.keys += key_changes(keys, released)
+    codes: dict[bytes, str] = {}
     unvouched = {p.event_id for p in verifier.rejected} & after_taken.keys()
     if unvouched:  # conflicts with a taken version that nothing vouched for, decided here: no round per version
         links = _links_after(sorted([*new, *(v for vs in others.values() for v in vs)], key=lambda e: e.seq))
         key = ed25519.load_public_key((verifier.keys or keys).key)
         for versions in (after_taken.pop(taken_id) for taken_id in unvouched):
             for event in versions:
-                code = conflict_code(signed_run(_branch(event, links), 0, key) is not None, provable=False)
+                codes[event.id] = conflict_code(signed_run(_branch(event, links), 0, key) is not None, provable=False)
                 message = "differs from the event taken at this seq, which no signature vouches for"
-                out.rejected.append(Rejection(author, event.seq, event.id, code, message))
-    return [v for versions in after_taken.values() for v in versions]
+                out.rejected.append(Rejection(author, event.seq, event.id, codes[event.id], message))
+    for event, root in branch.values():
+        if root in codes:
+            _on_branch(out, event, codes[root])
+    return [v for versions in after_taken.values() for v in versions] + [e for e, root in branch.values() if root not in codes]
+
+
+def _links(prev: Event, event: Event) -> bool:
+    try:
+        check_link(ChainHead.of(prev), event, event.author)
+    except ChainError:
+        return False
+    return True
+
+
+def _on_branch(out: Outcome, event: Event, code: str) -> None:
+    """Note `event`, linked after a conflicting version above the stored head: it shares that version's `code`."""
+    message = f"on the branch of a conflicting event at a lower seq ({code})"
+    (out.forked if code == FORK_BRANCH else out.rejected).append(Rejection(event.author, event.seq, event.id, code, message))

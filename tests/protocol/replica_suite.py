@@ -222,14 +222,19 @@ class ReplicaSuite:
         assert len(result.forks) == 1 and [r.seq for r in result.forked] == [2]
         assert await self._ids(replica, author) == [e.id for e in log]
 
-    async def test_the_other_branch_after_the_head_is_after_break(self, replica: Replica):
+    async def test_the_other_branch_after_the_head_shares_the_conflicts_code(self, replica: Replica):
         author = ident(16)
         base = log_of(author, 2)
         await replica.ingest(base + log_of(author, 1, start=base[-1], tag="a"))
         branch = log_of(author, 3, start=base[-1], tag="b")  # seq 3 conflicts, 4 and 5 follow it, not our head
         result = await replica.ingest(branch)
-        assert [r.seq for r in result.forked] == [3] and len(result.forks) == 1
-        assert codes(result) == [(4, "broken_link"), (5, "after_break")] and result.misbehaviour == ()
+        assert [(r.seq, r.code) for r in result.forked] == [(3, "fork_branch"), (4, "fork_branch"), (5, "fork_branch")]
+        assert len(result.forks) == 1 and result.rejected == ()
+        forged = [unsign(e) for e in log_of(author, 3, start=base[-1], tag="c")]  # nothing on it verifies: a forgery
+        assert codes(await replica.ingest(forged)) == [(3, "conflict"), (4, "conflict"), (5, "conflict")]
+        apart = log_of(author, 2, start=base[-1], tag="d")  # the branch's next event in a batch of its own
+        await replica.ingest(apart[:1])
+        assert codes(await replica.ingest(apart[1:])) == [(4, "broken_link")]  # (at our head + 1: a fork probe)
 
     async def test_the_first_version_of_a_seq_that_links_is_taken(self, replica: Replica):
         author, stranger = ident(17), log_of(ident(18), 1)[0]
