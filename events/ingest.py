@@ -1,14 +1,14 @@
 """The one ingest decision: what a batch of peers' events does to the stored logs (docs/PROTOCOL.md, "Ingest").
 
-Pure: the stored logs are read only through a `StoredLog` and the heads passed in, and the outcome is one
-`IngestResult`; the caller writes it (the memory replica at once, the node's store in one transaction, deciding
+Pure: the stored logs are read only through a `StoredLog` (events/stored_log.py) and the heads passed in; the
+outcome is one `IngestResult`; the caller writes it (the memory replica at once, the node's store in one transaction, deciding
 again if a concurrent writer took a position first). The auditor, which streams a whole source in its own
 order, asks the same questions through `vouches`, `conflict_code` and the codes below.
 
 Rejection codes, besides the chain's own (events.errors: `seq_gap`, `broken_link`, `timestamp_regression`,
 `author_mismatch`, `chain_error`, `payload_mismatch`, `identity_error`):
 - `bad_signature`: no signature at or after the event verifies (events.chain), so nothing vouches for it.
-- `after_break`: it follows, in the batch, an event that does not link.
+- `after_break`: it follows, in the batch, a seq at which no version links.
 - `conflict`: it differs from the stored event at its seq and no signature on its run verifies (a forgery).
 - `unproven_conflict`: it differs from the stored event at its seq and its run is signed, but the stored
   side has no verifying signature within MAX_RUN events, so no fork proof can be made.
@@ -28,8 +28,7 @@ seq and links below it supersedes the stored branch (`superseded`): the store dr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from . import ed25519
 from .chain import ChainHead, ChainVerifier, Mode, Problem, check_link
@@ -37,85 +36,24 @@ from .errors import ChainError, EventError
 from .event import Event, check_payload, signature_valid
 from .fork import MAX_RUN, ForkProof, fork_proof_from_events
 from .keystate import ROTATION_KIND, KeyState
+from .outcome import (
+    AFTER_BREAK,
+    BAD_SIGNATURE,
+    BRANCH_CODES,
+    CONFLICT,
+    FORK_BRANCH,
+    FORK_CODES,
+    UNPROVEN_CONFLICT,
+    IngestResult,
+    Outcome,
+    Rejection,
+)
+from .stored_log import DecidedLog, StoredLog, key_state_at
 from .supersede import KEY_KINDS, KEY_SUPERSEDED, KeyChange, Supersession, key_changes, valid_rotation
 
-BAD_SIGNATURE = "bad_signature"
-AFTER_BREAK = "after_break"
-CONFLICT = "conflict"
-UNPROVEN_CONFLICT = "unproven_conflict"
-FORK_BRANCH = "fork_branch"
-
-# Rejection codes that an honest relay can cause (it holds the other side of a fork); the rest mean forgery or lies.
-FORK_CODES = frozenset({"broken_link", AFTER_BREAK, UNPROVEN_CONFLICT, FORK_BRANCH, KEY_SUPERSEDED})
-
-
-@dataclass(frozen=True, slots=True)
-class Rejection:
-    """An event that was not stored (or, in `bad_signatures`, a finding about a stored one), and why."""
-
-    author: bytes
-    seq: int
-    event_id: bytes
-    code: str
-    message: str
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    """What ingesting a batch did: events newly stored (each author's in seq order), duplicates, new fork proofs
-    (at most one per author, none for an author already forked), events on the other branch of a proven fork
-    (`forked`, code fork_branch), rejections, and in full mode the stored events whose own signature is bad;
-    the key changes of the stored events (`keys`) and the rotations that supersede a stored branch (`superseded`:
-    drop the author's stored events from that seq on before storing)."""
-
-    stored: tuple[Event, ...] = ()
-    duplicates: int = 0
-    forks: tuple[ForkProof, ...] = ()
-    forked: tuple[Rejection, ...] = ()
-    rejected: tuple[Rejection, ...] = ()
-    bad_signatures: tuple[Rejection, ...] = ()
-    keys: tuple[KeyChange, ...] = ()
-    superseded: tuple[Supersession, ...] = ()
-
-    @property
-    def misbehaviour(self) -> tuple[Rejection, ...]:
-        """Rejections that an honest peer cannot cause (bad signatures, broken chains other than forks)."""
-        return tuple(r for r in self.rejected if r.code not in FORK_CODES)
-
-    def heads(self) -> dict[bytes, ChainHead]:
-        """Return the new head of every author with stored events."""
-        last = {event.author: event for event in self.stored}
-        return {author: ChainHead.of(event) for author, event in last.items()}
-
-
-class StoredLog(Protocol):
-    """What the decision reads of the stored logs besides their heads."""
-
-    def known(self, event_ids: list[bytes]) -> set[bytes]:
-        """Return which of `event_ids` are stored."""
-        ...
-
-    def stored_from(self, author: bytes, seq: int) -> list[Event]:
-        """Return up to MAX_RUN stored events of `author` from `seq` on, in seq order."""
-        ...
-
-    def forked(self, author: bytes) -> bool:
-        """Return whether a fork proof of `author` is stored."""
-        ...
-
-    def key_heads(self, authors: list[bytes]) -> Mapping[bytes, tuple[KeyChange, KeyChange | None]]:
-        """Return, for each of `authors` with a stored key change, its last key change and its last rotation."""
-        ...
-
-    def key_change(self, author: bytes, seq: int, rotation: bool = False) -> KeyChange | None:
-        """Return the last stored key change (only rotations if `rotation`) of `author` at or below `seq`, or None."""
-        ...
-
-
-def key_state_at(log: StoredLog, author: bytes, seq: int) -> KeyState:
-    """Return `author`'s key state after its stored event at `seq` (the inception state below any key event)."""
-    change = log.key_change(author, seq) if seq > 0 else None
-    return change.state if change is not None else KeyState.inception(author)
+# the codes and result types live in events/outcome.py; other packages import them from here, with `decide`
+__all__ = ["AFTER_BREAK", "BAD_SIGNATURE", "CONFLICT", "FORK_BRANCH", "FORK_CODES", "KEY_SUPERSEDED", "UNPROVEN_CONFLICT"]
+__all__ += ["IngestResult", "Rejection", "StoredLog", "conflict_code", "decide", "key_state_at", "signed_run", "vouches"]
 
 
 def vouches(position: int, event: Event, key: Any) -> bool:
@@ -159,9 +97,10 @@ def group_by_author(events: Iterable[Event]) -> dict[bytes, list[Event]]:
 def decide(events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: StoredLog, mode: Mode = Mode.HEAD) -> IngestResult:
     """Return what storing `events` (any authors, any order) after `heads` does; see the module docstring.
 
-    A second version of a seq within the batch is decided after the first, as if that were already stored.
+    At a seq above the stored head the first version (in batch order) that links is taken and the versions after it
+    are decided as if it were stored; other versions at a stored seq are conflicts, each with its branch in the batch.
     """
-    out = _Outcome()
+    out = Outcome()
     pending = list(events)
     view: StoredLog = log
     current = dict(heads)
@@ -176,9 +115,8 @@ def decide(events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: Store
         for author, evs in groups.items():
             pending += _decide_author(out, author, evs, mode, current.get(author), keyed.get(author), known, view)
         if pending:
-            decided = out.stored[stored_before:]
-            current.update((e.author, ChainHead.of(e)) for e in decided)
-            view = _Decided(view, decided, out)
+            current.update((e.author, ChainHead.of(e)) for e in out.stored[stored_before:])
+            view = DecidedLog(log, out.stored, out.keys, out.superseded)  # over the stored logs: no nesting per round
     return IngestResult(
         tuple(out.stored),
         out.duplicates,
@@ -191,66 +129,12 @@ def decide(events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: Store
     )
 
 
-@dataclass(slots=True)
-class _Outcome:
-    stored: list[Event] = field(default_factory=list)
-    duplicates: int = 0
-    forks: list[ForkProof] = field(default_factory=list)
-    forked: list[Rejection] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-    bad_signatures: list[Rejection] = field(default_factory=list)
-    keys: list[KeyChange] = field(default_factory=list)
-    superseded: list[Supersession] = field(default_factory=list)
-
-
-class _Decided:
-    """A StoredLog as it will be once the events already decided are stored (for second versions of a seq)."""
-
-    def __init__(self, log: StoredLog, decided: Sequence[Event], out: _Outcome):
-        self._log = log
-        self._ids = {e.id for e in decided}
-        self._events: dict[bytes, list[Event]] = {}
-        for event in decided:
-            self._events.setdefault(event.author, []).append(event)
-        self._keys = list(out.keys)
-        self._cut = {s.author: s.seq for s in out.superseded}  # stored events from there on are being dropped
-
-    def known(self, event_ids: list[bytes]) -> set[bytes]:
-        rest = [i for i in event_ids if i not in self._ids]
-        return (set(event_ids) - set(rest)) | (self._log.known(rest) if rest else set())
-
-    def stored_from(self, author: bytes, seq: int) -> list[Event]:
-        # what was stored ends where the decided events of this author begin
-        later = [e for e in self._events.get(author, ()) if e.seq >= seq]
-        cut = self._cut.get(author)
-        stored = [e for e in self._log.stored_from(author, seq) if cut is None or e.seq < cut]
-        return (stored + later)[:MAX_RUN]
-
-    def forked(self, author: bytes) -> bool:
-        return self._log.forked(author)  # proofs made in this decision are in its outcome
-
-    def key_heads(self, authors: list[bytes]) -> Mapping[bytes, tuple[KeyChange, KeyChange | None]]:
-        out = dict(self._log.key_heads(authors))
-        for author in authors:
-            last = self.key_change(author, 2**63 - 1, False)
-            if last is not None:
-                out[author] = (last, self.key_change(author, 2**63 - 1, True))
-        return out
-
-    def key_change(self, author: bytes, seq: int, rotation: bool = False) -> KeyChange | None:
-        mine = [k for k in self._keys if k.author == author and k.seq <= seq and (k.rotated or not rotation)]
-        if mine:
-            return mine[-1]
-        cut = self._cut.get(author)
-        return self._log.key_change(author, seq if cut is None else min(seq, cut - 1), rotation)
-
-
 def _rejection(author: bytes, p: Problem) -> Rejection:
     return Rejection(author, p.seq, p.event_id, p.code, p.message)
 
 
 def _decide_author(
-    out: _Outcome,
+    out: Outcome,
     author: bytes,
     evs: list[Event],
     mode: Mode,
@@ -259,9 +143,12 @@ def _decide_author(
     known: set[bytes],
     log: StoredLog,
 ) -> list[Event]:
-    """Decide one author's events (in seq order) into `out`; return the second versions of a seq, decided later."""
+    """Decide one author's events (in seq order) into `out`; return the versions of a seq to decide in a later round
+    (those after the version taken at a new seq, and those a rotation's supersession puts after the new head)."""
     unique: list[Event] = []
     later: list[Event] = []
+    others: dict[int, list[Event]] = {}  # the versions after the first at a seq, in batch order
+    at_seq: set[bytes] = set()  # the ids seen at unique[-1]'s seq
     for event in evs:
         try:
             check_payload(event.header, event.payload, event.id)
@@ -269,17 +156,22 @@ def _decide_author(
             out.rejected.append(Rejection(author, event.seq, event.id, exc.code, str(exc)))
             continue
         if unique and unique[-1].seq == event.seq:
-            if unique[-1].id == event.id:
+            stored = head is not None and event.seq <= head.seq
+            if stored and event.id in at_seq:  # (above the head, _decide_new tells a copy of the taken one)
                 out.duplicates += 1
             else:
-                later.append(event)
+                at_seq.add(event.id)
+                others.setdefault(event.seq, []).append(event)
             continue
         unique.append(event)
+        at_seq = {event.id}
     try:
         ed25519.load_public_key(author)
     except EventError as exc:
-        out.rejected += [Rejection(author, e.seq, e.id, exc.code, f"author key is not acceptable: {exc}") for e in unique]
+        every = unique + [e for versions in others.values() for e in versions]
+        out.rejected += [Rejection(author, e.seq, e.id, exc.code, f"author key is not acceptable: {exc}") for e in every]
         return later
+    rejected, forked = len(out.rejected), len(out.forked)
     head_keys = keyed[0].state if keyed is not None else KeyState.inception(author)
     rotated = keyed[1] if keyed is not None else None
     first_new = 0
@@ -295,32 +187,67 @@ def _decide_author(
         if below is not None:  # a rotation takes over from this seq: the rest are new events after `below`
             head, head_keys, first_new = below, before, i
             break
-        if event.header.kind == ROTATION_KIND and valid_rotation(before, event) is not None:
-            continue  # a rotation that cannot supersede: decided (and reported) by _superseded_below
-        if rotated is not None and rotated.seq <= event.seq and _superseded(unique, i, rotated, log):
-            message = f"the rotation at seq {rotated.seq} supersedes the pre-rotation key's events at or after it"
-            out.rejected.append(Rejection(author, event.seq, event.id, KEY_SUPERSEDED, message))
-            continue
-        key = ed25519.load_public_key(before.key)
-        _conflict(out, unique, i, key, log)
+        _stored_seq(out, unique, i, before, rotated, log)
+    # the other versions at stored seqs, each against the stored event with the batch's events linked after it
+    stored_seqs = [s for s in others if head is not None and s <= head.seq]
+    links = _links_after(evs) if stored_seqs else {}
+    for seq in stored_seqs:
+        for event in others.pop(seq):
+            if event.id in known:
+                out.duplicates += 1
+                continue
+            before = key_state_at(log, author, seq - 1)
+            if event.header.kind == ROTATION_KIND and valid_rotation(before, event) is not None:
+                later.append(event)  # a second valid rotation (it needs the committed key): decided in a later round
+                continue
+            _stored_seq(out, _branch(event, links), 0, before, rotated, log)
     new = unique[first_new:]
     if new:
-        _decide_new(out, author, new, mode, head, head_keys)
+        decided = {r.event_id: r.code for r in (*out.rejected[rejected:], *out.forked[forked:]) if r.code in BRANCH_CODES}
+        conflicts = {e.id: (decided[e.id], e) for e in evs if e.id in decided} if decided else {}
+        later += _decide_new(out, author, new, others, mode, head, head_keys, conflicts)
     return later
 
 
-def _signed(unique: list[Event], i: int, key: Any) -> bool:
-    return signed_run(unique, i, key) is not None
+def _stored_seq(out: Outcome, run: list[Event], i: int, before: KeyState, rotated: KeyChange | None, log: StoredLog) -> None:
+    """Decide run[i], which differs from the stored event at its seq and supersedes nothing (`before`: keys below)."""
+    event = run[i]
+    if event.header.kind == ROTATION_KIND and valid_rotation(before, event) is not None:
+        return  # a rotation that cannot supersede: decided (and reported) by _superseded_below
+    if rotated is not None and rotated.seq <= event.seq and _superseded(run, i, rotated, log):
+        message = f"the rotation at seq {rotated.seq} supersedes the pre-rotation key's events at or after it"
+        out.rejected.append(Rejection(event.author, event.seq, event.id, KEY_SUPERSEDED, message))
+        return
+    _conflict(out, run, i, ed25519.load_public_key(before.key), log)
+
+
+def _links_after(evs: list[Event]) -> dict[bytes, Event]:
+    """Return, for each event id, the first event of `evs` (in order) whose prev it is."""
+    links: dict[bytes, Event] = {}
+    for event in evs:
+        prev = event.header.prev
+        if prev is not None and prev not in links:
+            links[prev] = event
+    return links
+
+
+def _branch(event: Event, links: Mapping[bytes, Event]) -> list[Event]:
+    """Return `event` and the batch's events after it, each the first whose prev is the one before (at most MAX_RUN)."""
+    run = [event]
+    while len(run) < MAX_RUN and (after := links.get(run[-1].id)) is not None and after.seq == run[-1].seq + 1:
+        run.append(after)
+    return run
 
 
 def _superseded(unique: list[Event], i: int, rotation: KeyChange, log: StoredLog) -> bool:
     """Return whether unique[i]'s run, at or after the stored `rotation`, is signed by the key before it, not after."""
     old = ed25519.load_public_key(key_state_at(log, rotation.author, rotation.seq - 1).key)
-    return not _signed(unique, i, ed25519.load_public_key(rotation.state.key)) and _signed(unique, i, old)
+    new = ed25519.load_public_key(rotation.state.key)
+    return signed_run(unique, i, new) is None and signed_run(unique, i, old) is not None
 
 
 def _superseded_below(
-    out: _Outcome, event: Event, before: KeyState, rotated: KeyChange | None, log: StoredLog
+    out: Outcome, event: Event, before: KeyState, rotated: KeyChange | None, log: StoredLog
 ) -> ChainHead | None:
     """If `event` (different from the stored one at its seq) is a valid rotation from `before` that supersedes the
     stored branch, note it and return the stored event below it as a ChainHead; a valid rotation that cannot
@@ -343,7 +270,7 @@ def _superseded_below(
     return ChainHead.of(below[0])
 
 
-def _conflict(out: _Outcome, unique: list[Event], i: int, key: Any, log: StoredLog) -> None:
+def _conflict(out: Outcome, unique: list[Event], i: int, key: Any, log: StoredLog) -> None:
     """Decide unique[i], which differs from the stored event at its seq: fork proof, fork branch or rejection."""
     event = unique[i]
     author = event.author
@@ -372,17 +299,59 @@ def _conflict(out: _Outcome, unique: list[Event], i: int, key: Any, log: StoredL
         out.rejected.append(Rejection(author, event.seq, event.id, code, message))
 
 
-def _decide_new(out: _Outcome, author: bytes, new: list[Event], mode: Mode, head: ChainHead | None, keys: KeyState) -> None:
+def _decide_new(
+    out: Outcome,
+    author: bytes,
+    new: list[Event],
+    others: Mapping[int, list[Event]],
+    mode: Mode,
+    head: ChainHead | None,
+    keys: KeyState,
+    conflicts: Mapping[bytes, tuple[str, Event]],
+) -> list[Event]:
     """Decide the events after the stored head with events.chain, from the author's key state `keys` there: valid
-    ones are stored (with their key changes), the rest rejected."""
+    ones are stored (with their key changes), the rest rejected. At each seq the versions (`new`'s, then `others`')
+    are tried in batch order and the first that links is taken: each one before it keeps its chain code, a copy of it
+    is a duplicate, the versions after it are returned to be decided as if it were stored (or, if nothing vouches for
+    it, are conflicts at once). An event that links to a conflicting version (`conflicts`: id -> its code and it)
+    instead is on its branch and shares its code. Each version is tried once: work grows with the batch, not its square."""
     verifier = ChainVerifier(author, mode, head, keys=keys)
     released: list[Event] = []
-    for i, event in enumerate(new):
-        try:
-            released += verifier.feed(event)
-        except ChainError as exc:
-            out.rejected.append(Rejection(author, event.seq, event.id, exc.code, str(exc)))
-            out.rejected += [Rejection(author, e.seq, e.id, AFTER_BREAK, "follows a broken link") for e in new[i + 1 :]]
+    after_taken: dict[bytes, list[Event]] = {}  # the id of a version taken: the versions after it
+    branch: dict[bytes, tuple[Event, bytes]] = {}  # an event on the branch of a version after a taken one: (it, root)
+    tips: dict[bytes, Event] = {}  # the versions after a taken one and their branches, by id
+
+    def off_chain(event: Event, code: str, message: str) -> None:
+        prev = tips.get(event.header.prev) if event.header.prev is not None else None
+        if prev is not None and _links(prev, event):
+            root = branch[prev.id][1] if prev.id in branch else prev.id
+            branch[event.id] = (event, root)
+            tips[event.id] = event
+        elif event.header.prev in shared and _links(shared[event.header.prev][1], event):
+            shared[event.id] = (shared[event.header.prev][0], event)
+            _on_branch(out, event, shared[event.id][0])
+        else:
+            out.rejected.append(Rejection(author, event.seq, event.id, code, message))
+
+    shared = dict(conflicts)  # conflicting versions decided and the events linked after them: (code, the event)
+    for i, first in enumerate(new):
+        taken: Event | None = None
+        for event in (first, *others.get(first.seq, ())):
+            if taken is not None:
+                if event.id == taken.id:
+                    out.duplicates += 1
+                else:
+                    after_taken.setdefault(taken.id, []).append(event)
+                    tips[event.id] = event
+                continue
+            try:
+                released += verifier.feed(event)
+                taken = event
+            except ChainError as exc:
+                off_chain(event, exc.code, str(exc))
+        if taken is None:
+            for version in (v for e in new[i + 1 :] for v in (e, *others.get(e.seq, ()))):
+                off_chain(version, AFTER_BREAK, "follows a broken link")
             break
     released += verifier.finish()
     out.rejected += [_rejection(author, p) for p in verifier.rejected]
@@ -390,3 +359,31 @@ def _decide_new(out: _Outcome, author: bytes, new: list[Event], mode: Mode, head
     out.stored += released
     if verifier.rotations or any(e.header.kind in KEY_KINDS for e in released):
         out.keys += key_changes(keys, released)
+    codes: dict[bytes, str] = {}
+    unvouched = {p.event_id for p in verifier.rejected} & after_taken.keys()
+    if unvouched:  # conflicts with a taken version that nothing vouched for, decided here: no round per version
+        links = _links_after(sorted([*new, *(v for vs in others.values() for v in vs)], key=lambda e: e.seq))
+        key = ed25519.load_public_key((verifier.keys or keys).key)
+        for versions in (after_taken.pop(taken_id) for taken_id in unvouched):
+            for event in versions:
+                codes[event.id] = conflict_code(signed_run(_branch(event, links), 0, key) is not None, provable=False)
+                message = "differs from the event taken at this seq, which no signature vouches for"
+                out.rejected.append(Rejection(author, event.seq, event.id, codes[event.id], message))
+    for event, root in branch.values():
+        if root in codes:
+            _on_branch(out, event, codes[root])
+    return [v for versions in after_taken.values() for v in versions] + [e for e, root in branch.values() if root not in codes]
+
+
+def _links(prev: Event, event: Event) -> bool:
+    try:
+        check_link(ChainHead.of(prev), event, event.author)
+    except ChainError:
+        return False
+    return True
+
+
+def _on_branch(out: Outcome, event: Event, code: str) -> None:
+    """Note `event`, linked after a conflicting version above the stored head: it shares that version's `code`."""
+    message = f"on the branch of a conflicting event at a lower seq ({code})"
+    (out.forked if code == FORK_BRANCH else out.rejected).append(Rejection(event.author, event.seq, event.id, code, message))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -153,6 +154,53 @@ def bundle_cases() -> dict:
         "§10.1: the same events, the other branch first: it is the one taken",
         _bundle([*items[:2], _item(other), *items[2:]]),
         {**fork_expect, "valid": 3, "invalid": [[3, "fork_branch", 3]]},
+    )
+    # versions of one seq: the first in bundle order that links is taken; one before it that does not link keeps its
+    # code and the chain goes on from the one taken; one after it is a conflict (here signed: a fork)
+    elsewhere = create_event_from_value(
+        ALICE, kind="report.published", value={"title": "Elsewhere 2", "text": "x"}, timestamp=T0 + 2000, previous=log[0]
+    )
+    stray = create_event_from_value(
+        ALICE, kind="report.published", value={"title": "Stray 3", "text": "x"}, timestamp=T0 + 3000, previous=elsewhere
+    )
+    case(
+        "version_that_does_not_link_first",
+        "§10.1: at one seq the first version that links is taken; one before it that does not link keeps its code",
+        _bundle([*items[:2], _item(stray), *items[2:]]),
+        {**clean, "clean": False, "invalid": [[3, "broken_link", 1]]},
+    )
+    case(
+        "version_that_does_not_link_after",
+        "§10.1: the same events, the version that does not link after the one taken: a conflict (signed: a fork)",
+        _bundle([*items, _item(stray)]),
+        {**fork_expect, "invalid": [[3, "fork_branch", 1]]},
+    )
+    other_stray = create_event_from_value(
+        ALICE, kind="report.published", value={"title": "Stray 3 again", "text": "y"}, timestamp=T0 + 3000, previous=elsewhere
+    )
+    case(
+        "no_version_links",
+        "§10.1: at a seq where no version links, each keeps its code and the events after it are after_break",
+        _bundle([*items[:2], _item(stray), _item(other_stray), *items[3:]]),
+        {
+            **clean,
+            "clean": False,
+            "valid": 2,
+            "invalid": [[3, "broken_link", 1], [3, "broken_link", 1], [4, "after_break", 2]],
+        },
+    )
+    unsigned = _item(replace(log[4], signature=bytes(64)))  # the same event (id), signature bytes that do not verify
+    case(
+        "duplicate_bad_signature_first",
+        "§10.1: of two copies of an event (same id), the first is taken and its signature bytes checked",
+        _bundle([*items[:4], unsigned, items[4]]),
+        {**clean, "clean": False, "valid": 4, "invalid": [[5, "bad_signature", 1]], "duplicates": [5]},
+    )
+    case(
+        "duplicate_bad_signature_after",
+        "§10.1: the same copies, the one that verifies first: it is taken, the other is a duplicate",
+        _bundle([*items, unsigned]),
+        {**clean, "duplicates": [5]},
     )
     proof = fork_proof_from_events([log[2]], [other])
     writer = BundleWriter(BundleHead(ALICE.group_id, T0))

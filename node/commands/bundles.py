@@ -16,6 +16,7 @@ from audit.sorter import EventSorter
 from events import Event, EventError, Mode
 from events.bundle import BadItem, BundleHead, BundleReader, write_bundle
 from events.fork import ForkProof
+from events.ingest import AFTER_BREAK, IngestResult
 from events.supersede import KEY_SUPERSEDED
 
 from ..service import NodeService, now_ms
@@ -134,10 +135,14 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         return f"{totals['stored']:,} events stored ({rate:,.0f}/s)"
 
     # docs/PROTOCOL.md §10: each author's events are taken in seq order whatever the bundle's order. Batches are
-    # decided in seq order per author already; an event that could not link (its predecessor is in a later batch,
-    # or a later batch holds the signature that vouches for it) is kept aside and decided again at the end, with
-    # every other kept event, in (author, seq, item) order.
+    # decided in seq order per author already; an event that could not link above what its batch stored (its
+    # predecessor is in a later batch, or a later batch holds the signature that vouches for it) is kept aside, and
+    # so is every later event of its author: they are decided at the end, in (author, seq, item) order, after the
+    # author's stored events, as one reading of the whole bundle would decide them. A version that did not link at
+    # a seq where its batch stored a later version keeps its code (§10.1): deciding it again would make it a conflict.
     deferred = EventSorter(Path(tempfile.mkdtemp(prefix="solnet-import-")) / "deferred.sqlite")
+    aside: set[bytes] = set()  # authors whose remaining events go to `deferred`
+    codes: dict[str, int] = totals.setdefault("codes", {})
     last_pass = False
 
     def count(result, batch: list[tuple[int, Event]]) -> None:
@@ -148,12 +153,16 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         rejected = [r for r in result.rejected if r.code != KEY_SUPERSEDED]
         totals["superseded"] += len(result.rejected) - len(rejected)
         if not last_pass:
-            again = {r.event_id for r in rejected if r.code in DEFERRED}
+            top = {e.author: e.seq for e in result.stored}
+            again = [r for r in rejected if r.code in DEFERRED and r.seq > top.get(r.author, 0)]
+            ids = {r.event_id for r in again}
+            aside.update(r.author for r in again)
             for index, event in batch:
-                if event.id in again:
+                if event.id in ids:
                     deferred.add(index, event)
-                    again.discard(event.id)
-            rejected = [r for r in rejected if r.code not in DEFERRED]
+            rejected = [r for r in rejected if r.event_id not in ids]
+        for r in (*rejected, *result.forked):
+            codes[r.code] = codes.get(r.code, 0) + 1
         totals["rejected"] += len(rejected)
         totals["problems"].extend(f"{r.event_id.hex()[:16]} seq {r.seq}: {r.message}" for r in rejected[:20])
 
@@ -166,6 +175,11 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         nonlocal pending
         if pending is not None:
             count(await pending[0], pending[1])
+        if aside:  # (every earlier batch is counted by now)
+            for index, event in batch:
+                if event.header.author in aside:
+                    deferred.add(index, event)
+            batch = [(index, event) for index, event in batch if event.header.author not in aside]
         pending = (asyncio.ensure_future(service.ingest([e for _, e in batch], mode, refresh=False)), batch)
         await asyncio.sleep(0)  # hand the batch to the writer thread, then decode the next one meanwhile
 
@@ -185,12 +199,22 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         count(await pending[0], pending[1])
         pending = None
         last_pass = True
+        # The kept events in (author, seq, item) order, in batches cut only between seqs (all versions of a seq in one
+        # batch); once no version at an author's seq linked, the author's later events follow a break (§10.1).
+        broken: dict[bytes, int] = {}
         batch = []
         for index, event in deferred.events():
-            batch.append((index, event))
-            if len(batch) >= IMPORT_BATCH:
-                count(await service.ingest([e for _, e in batch], mode, refresh=False), batch)
+            author, seq = event.header.author, event.header.seq
+            if len(batch) >= IMPORT_BATCH and (batch[-1][1].header.author, batch[-1][1].header.seq) != (author, seq):
+                result = await service.ingest([e for _, e in batch], mode, refresh=False)
+                count(result, batch)
+                broken.update(_breaks(result, batch[-1][1]))
                 batch = []
+            if seq > broken.get(author, seq):
+                codes[AFTER_BREAK] = codes.get(AFTER_BREAK, 0) + 1
+                totals["rejected"] += 1
+                continue
+            batch.append((index, event))
         count(await service.ingest([e for _, e in batch], mode, refresh=False), batch)
     finally:
         if pending is not None:
@@ -198,6 +222,15 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         deferred.close()
         deferred.path.parent.rmdir()
         progress.close(reader.offset, note())
+
+
+def _breaks(result: IngestResult, last: Event) -> dict[bytes, int]:
+    """Return {author: seq} if no version of `last`'s seq linked (it was the last seq of a batch in seq order)."""
+    author, seq = last.header.author, last.header.seq
+    if any(e.author == author and e.seq == seq for e in result.stored):
+        return {}
+    links = {r.code for r in result.rejected if r.author == author and r.seq == seq} & (DEFERRED - {"bad_signature"})
+    return {author: seq} if links else {}
 
 
 async def _project(service: NodeService, progress: Progress) -> None:

@@ -69,3 +69,38 @@ def test_a_forked_author_needs_no_second_proof_and_no_stored_read():
     fresh = DictLog(log)
     proven = decide([other], {IDENT.public_key: ChainHead.of(log[-1])}, fresh)
     assert len(proven.forks) == 1 and fresh.reads == ["known", "forked", "stored_from"]
+
+
+def _version(n: int, previous: Event, *, signed: bool = True) -> Event:
+    """Return a version of the seq after `previous` (linking to it), numbered `n`."""
+    event = create_event_from_value(IDENT, kind="test.note", value={"v": n}, timestamp=T0 + 1000, previous=previous)
+    return event if signed else bad_signature(event)
+
+
+def test_the_first_version_that_links_is_taken_and_the_chain_goes_on_from_it():
+    log = chain(IDENT, 4)
+    stray = _version(0, _version(0, log[0]))  # seq 3 after another seq 2: prev is not log[1]'s id
+    result = decide([log[0], log[1], stray, log[2], log[3]], {}, DictLog([]))
+    assert [e.id for e in result.stored] == [e.id for e in log]
+    assert [(r.seq, r.code) for r in result.rejected] == [(3, "broken_link")] and result.forks == ()
+
+
+def test_many_versions_of_one_seq_are_each_decided_once_in_few_rounds():
+    """A hostile batch of versions at one seq: those that do not link before the taken one, signed conflicts after
+    it, and a second batch of unsigned versions that all link but that nothing vouches for. Each costs one
+    decision and the rounds do not grow with their number (each round reads `known` once)."""
+    log = chain(IDENT, 5)
+    stray = _version(0, log[0])
+    before = [_version(i, stray) for i in range(300)]  # seq 3, prev is not log[1]'s id
+    after = [_version(i, log[1]) for i in range(300)]  # seq 3, signed, link: conflicts with the taken log[2]
+    stored = DictLog(log[:2])
+    head = {IDENT.public_key: ChainHead.of(log[1])}
+    result = decide([*before, log[2], *after, log[3], log[4]], head, stored)
+    assert [e.seq for e in result.stored] == [3, 4, 5] and len(result.forks) == 1
+    assert [r.code for r in result.rejected] == ["broken_link"] * 300
+    assert [r.code for r in result.forked] == [FORK_BRANCH] * 300 and stored.reads.count("known") == 1
+    unsigned = [_version(1000 + i, log[1], signed=False) for i in range(300)]
+    again = DictLog(log[:2])
+    result = decide(unsigned, head, again)
+    assert result.stored == () and again.reads.count("known") == 0
+    assert [r.code for r in result.rejected] == ["bad_signature"] + [CONFLICT] * 299

@@ -222,14 +222,42 @@ class ReplicaSuite:
         assert len(result.forks) == 1 and [r.seq for r in result.forked] == [2]
         assert await self._ids(replica, author) == [e.id for e in log]
 
-    async def test_the_other_branch_after_the_head_is_after_break(self, replica: Replica):
+    async def test_the_other_branch_after_the_head_shares_the_conflicts_code(self, replica: Replica):
         author = ident(16)
         base = log_of(author, 2)
         await replica.ingest(base + log_of(author, 1, start=base[-1], tag="a"))
         branch = log_of(author, 3, start=base[-1], tag="b")  # seq 3 conflicts, 4 and 5 follow it, not our head
         result = await replica.ingest(branch)
-        assert [r.seq for r in result.forked] == [3] and len(result.forks) == 1
-        assert codes(result) == [(4, "broken_link"), (5, "after_break")] and result.misbehaviour == ()
+        assert [(r.seq, r.code) for r in result.forked] == [(3, "fork_branch"), (4, "fork_branch"), (5, "fork_branch")]
+        assert len(result.forks) == 1 and result.rejected == ()
+        forged = [unsign(e) for e in log_of(author, 3, start=base[-1], tag="c")]  # nothing on it verifies: a forgery
+        assert codes(await replica.ingest(forged)) == [(3, "conflict"), (4, "conflict"), (5, "conflict")]
+        apart = log_of(author, 2, start=base[-1], tag="d")  # the branch's next event in a batch of its own
+        await replica.ingest(apart[:1])
+        assert codes(await replica.ingest(apart[1:])) == [(4, "broken_link")]  # (at our head + 1: a fork probe)
+
+    async def test_the_first_version_of_a_seq_that_links_is_taken(self, replica: Replica):
+        author, stranger = ident(17), log_of(ident(18), 1)[0]
+        log = log_of(author, 4)
+        await replica.ingest(log[:1])
+        stray = log_of(author, 1, start=replace(log[0], id=stranger.id), tag="s")[0]  # seq 2, prev is not log[0]'s id
+        other = log_of(author, 1, start=log[0], tag="o")[0]  # seq 2, links, signed: after the taken one, a fork
+        result = await replica.ingest([stray, log[1], log[1], other, *log[2:]])
+        assert [e.seq for e in result.stored] == [2, 3, 4] and codes(result) == [(2, "broken_link")]
+        assert result.duplicates == 1 and [r.seq for r in result.forked] == [2] and len(result.forks) == 1
+        assert await self._ids(replica, author) == [e.id for e in log]
+
+    async def test_many_versions_of_one_seq_in_a_pushed_batch(self, replica: Replica):
+        author, stranger = ident(19), log_of(ident(20), 1)[0]
+        log = log_of(author, 4)
+        await replica.ingest(log[:2])
+        strays = [log_of(author, 1, start=replace(log[1], id=stranger.id), tag=f"s{i}")[0] for i in range(400)]
+        unsigned = [unsign(log_of(author, 1, start=log[1], tag=f"u{i}")[0]) for i in range(400)]
+        result = await replica.ingest([*strays, log[2], *unsigned, log[3]])
+        assert [e.seq for e in result.stored] == [3, 4] and result.forks == () and result.forked == ()
+        assert codes(result) == [(3, "broken_link")] * 400 + [(3, "conflict")] * 400
+        alone = await replica.ingest([*unsigned, log_of(author, 1, start=log[3], tag="n")[0]])
+        assert codes(alone) == [(3, "conflict")] * 400 and [e.seq for e in alone.stored] == [5]
 
     # -- key rotation (docs/PROTOCOL.md §11.1; vectors in docs/vectors/rotation.json, "ingest") ------------------
 
