@@ -68,16 +68,26 @@ def _past(request: web.Request) -> bool:
     return request.query.get("when") == "past"
 
 
+def _upcoming(request: web.Request) -> bool:
+    """True iff the feed asks for the open callouts that are not over (`?when=upcoming`)."""
+    return request.query.get("when") == "upcoming"
+
+
 @routes.get("/")
 @html_errors
 async def feed(request: web.Request) -> web.Response:
-    """Open callouts of every group that are not over (undated ones included), most urgent and soonest first, with
-    filters, a page at a time; `?when=past` lists the callouts whose end (or start) has passed, whatever their status."""
+    """Open callouts of every group, most urgent and soonest first, with filters, a page at a time; `?when=upcoming`
+    keeps those not over (undated ones included), `?when=past` lists the callouts whose end (or start) has passed,
+    whatever their status.
+
+    Not over is not the default: it is checked on the rows the urgency order's index walks, so on a node whose open
+    callouts have mostly ended a page walks past all of them (105 ms a page, 105 s cold, at 1M events: issue 17
+    keeps it as a tab until the end time is part of an index that serves the order)."""
     service = request.app[SERVICE]
     filters = {name: request.query.get(name, "").strip() for name in FEED_FILTERS}
     errors: dict[str, str] = {}
     found = Page([], None)
-    past, now = _past(request), now_ms()
+    past, upcoming, now = _past(request), _upcoming(request), now_ms()
     try:
         since = day_start_ms(filters["date"], node_zone(request)) if filters["date"] else None
         found = await service.query(
@@ -89,7 +99,7 @@ async def feed(request: web.Request) -> web.Response:
             campaign=filters["campaign"] or None,
             author=filters["author"] or None,
             since=since,
-            live_at=None if past else now,
+            live_at=now if upcoming else None,
             over_at=now if past else None,
         )
     except RequestError as exc:
@@ -105,6 +115,8 @@ async def feed(request: web.Request) -> web.Response:
         "campaigns": campaigns.items,
         "filtered": any(filters.values()),
         "past": past,
+        "upcoming": upcoming,
+        "when": "past" if past else "upcoming" if upcoming else "",
     }
     return page(request, "feed.html", context, status=400 if errors else 200)
 

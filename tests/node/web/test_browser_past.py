@@ -48,12 +48,17 @@ def test_age_in_words():
 
 async def test_feed_and_assemblies_pages_split_upcoming_and_past(node, client):
     await publish_times(node)
-    feed = await (await client.get("/")).text()
-    for title in ("Runs until next week", "Tomorrow morning", "Bail fund, any time"):
+    feed = await (await client.get("/")).text()  # every open callout; the ended ones marked Over
+    for title in ("Runs until next week", "Tomorrow morning", "Bail fund, any time", "Ended last month"):
         assert title in feed
+    assert "Over</span>" in feed
+    live = await (await client.get("/?when=upcoming")).text()
+    for title in ("Runs until next week", "Tomorrow morning", "Bail fund, any time"):
+        assert title in live
     for title in ("Ended last month", "Started yesterday, no end"):
-        assert title not in feed
-    assert "posted <time" in feed and "just now" in feed
+        assert title not in live
+    assert "posted <time" in live and "just now" in live
+    assert (await client.get("/?when=upcoming&need=people")).status == 200
     past = await (await client.get("/?when=past")).text()
     assert "Ended last month" in past and "Started yesterday, no end" in past and "Over" in past
     assert "Tomorrow morning" not in past and "Bail fund, any time" not in past
@@ -73,9 +78,11 @@ async def test_past_tabs_in_a_browser(node, width, viewport):
     async with serving(node.service) as base, chromium() as browser:
         page = await browser.new_page(viewport=viewport)
         await page.goto(base + "/")
+        await page.get_by_role("navigation", name="Callouts").get_by_role("link", name="Not over").click()
+        await page.wait_for_url(base + "/?when=upcoming")
         cards = page.locator("article.callout h2")
         titles = await cards.all_inner_texts()
-        assert titles[0] == "Runs until next week"  # the month-old critical callout no longer ranks first
+        assert titles[0] == "Runs until next week"  # the month-old critical callout does not rank first here
         assert "Ended last month" not in titles and "Bail fund, any time" in titles
         undated = page.locator("article.callout", has_text="Bail fund, any time")
         assert "posted just now" in " ".join((await undated.inner_text()).split())
