@@ -297,8 +297,13 @@ class Federation:
         """Add a peer (from the API), sync with it soon, and return its health."""
         url = url.rstrip("/")
         self.book.add(url, chosen=True)  # the operator's: evicts a learnt peer if the book is full
-        self.wake()
+        # a sync with it now, not when a round happens to draw it from a book of (maybe unreachable) learnt peers
+        self._spawn(self._sync_new_peer(url))
         return self.peer_json(url)
+
+    async def _sync_new_peer(self, url: str) -> None:
+        await self.sync_with(url)
+        await self._write_health()
 
     def quarantine_json(self, offset: int, limit: int) -> dict[str, Any]:
         """Return a page of the quarantine: per origin, the new groups it offered that were not taken."""
