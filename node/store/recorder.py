@@ -9,8 +9,9 @@ event, its index row, its author's head and any fork proof commit together or no
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from eventsourcing.persistence import ApplicationRecorder, Tracking, TrackingRecorder
 
@@ -184,50 +185,40 @@ class ViewRecorder(TrackingRecorder, ABC):
         statement, params = listing_sql.page_statement(self.listing_table, self.placeholder, collection, where, after, limit)
         return [self._document(r) for r in self._select(statement, params)]
 
+    def _select_chunked(
+        self, statement: Callable[..., tuple[str, list[Any]]], collection: str, items: Sequence[bytes], *extra: Any, size: int
+    ) -> list[tuple]:
+        """Run `statement(table, placeholder, collection, chunk, *extra)` for each chunk of at most `size` items; return
+        all their rows."""
+        rows: list[tuple] = []
+        for i in range(0, len(items), size):
+            rows += self._select(*statement(self.listing_table, self.placeholder, collection, items[i : i + size], *extra))
+        return rows
+
     def select_by_keys(self, collection: str, keys: Sequence[bytes]) -> list[DocumentRow]:
         """Return the documents of a collection with these keys (in no particular order)."""
-        rows: list[DocumentRow] = []
-        for i in range(0, len(keys), listing_sql.MAX_KEYS):
-            chunk = keys[i : i + listing_sql.MAX_KEYS]
-            statement, params = listing_sql.keys_statement(self.listing_table, self.placeholder, collection, chunk)
-            rows += [self._document(r) for r in self._select(statement, params)]
-        return rows
+        rows = self._select_chunked(listing_sql.keys_statement, collection, keys, size=listing_sql.MAX_KEYS)
+        return [self._document(r) for r in rows]
 
     def select_tags(self, collection: str, keys: Sequence[bytes]) -> list[tuple[bytes, str | None]]:
         """Return (key, tag) of the documents of a collection with these keys (in no particular order)."""
-        rows: list[tuple[bytes, str | None]] = []
-        for i in range(0, len(keys), listing_sql.MAX_KEYS):
-            chunk = keys[i : i + listing_sql.MAX_KEYS]
-            statement, params = listing_sql.tags_statement(self.listing_table, self.placeholder, collection, chunk)
-            rows += [(r[0], r[1]) for r in self._select(statement, params)]
-        return rows
+        rows = self._select_chunked(listing_sql.tags_statement, collection, keys, size=listing_sql.MAX_KEYS)
+        return [(r[0], r[1]) for r in rows]
 
     def select_first_per_ref(self, collection: str, refs: Sequence[bytes], n: int) -> list[DocumentRow]:
         """Return the first `n` documents (in list order) hanging from each of `refs`, in no particular order."""
-        rows: list[DocumentRow] = []
-        for i in range(0, len(refs), listing_sql.MAX_ARMS):
-            chunk = refs[i : i + listing_sql.MAX_ARMS]
-            statement, params = listing_sql.first_per_ref_statement(self.listing_table, self.placeholder, collection, chunk, n)
-            rows += [self._document(r) for r in self._select(statement, params)]
-        return rows
+        rows = self._select_chunked(listing_sql.first_per_ref_statement, collection, refs, n, size=listing_sql.MAX_ARMS)
+        return [self._document(r) for r in rows]
 
     def select_counts(self, collection: str, refs: Sequence[bytes]) -> list[tuple[bytes, str | None, str | None, int, int]]:
         """Return (ref, tag, status, count, summed qty) for the documents hanging from each of `refs`."""
-        out: list[tuple[bytes, str | None, str | None, int, int]] = []
-        for i in range(0, len(refs), listing_sql.MAX_KEYS):
-            chunk = refs[i : i + listing_sql.MAX_KEYS]
-            statement, params = listing_sql.counts_statement(self.listing_table, self.placeholder, collection, chunk)
-            out += [(r[0], r[1], r[2], int(r[3]), int(r[4] or 0)) for r in self._select(statement, params)]
-        return out
+        rows = self._select_chunked(listing_sql.counts_statement, collection, refs, size=listing_sql.MAX_KEYS)
+        return [(r[0], r[1], r[2], int(r[3]), int(r[4] or 0)) for r in rows]
 
     def select_author_counts(self, collection: str, refs: Sequence[bytes], statuses: Sequence[str]) -> dict[bytes, int]:
         """Return how many distinct authors wrote documents in `statuses` hanging from each of `refs`."""
-        out: dict[bytes, int] = {}
-        for i in range(0, len(refs), listing_sql.MAX_KEYS):
-            chunk = refs[i : i + listing_sql.MAX_KEYS]
-            statement, params = listing_sql.authors_statement(self.listing_table, self.placeholder, collection, chunk, statuses)
-            out.update((r[0], int(r[1])) for r in self._select(statement, params))
-        return out
+        rows = self._select_chunked(listing_sql.authors_statement, collection, refs, statuses, size=listing_sql.MAX_KEYS)
+        return {r[0]: int(r[1]) for r in rows}
 
     def select_tagged_authors(self, collection: str, ref: bytes, tag: str, limit: int) -> list[bytes]:
         """Return up to `limit` authors of documents with this ref and tag (the first in list order), in byte order."""
