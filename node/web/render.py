@@ -61,6 +61,23 @@ def short(text: Any, n: int = 10) -> str:
     return text if len(text) <= n + 1 else text[:n] + "…"
 
 
+class _ProcessBytecode(jinja2.BytecodeCache):
+    """Compiled templates kept for the process: every app made in it (tests make hundreds) compiles each once."""
+
+    def __init__(self) -> None:
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        if (code := self._code.get(bucket.key + bucket.checksum)) is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        self._code[bucket.key + bucket.checksum] = bucket.bytecode_to_string()
+
+
+_BYTECODE = _ProcessBytecode()
+
+
 def setup_templates(app: web.Application) -> None:
     """Install the jinja2 environment (autoescaped; a missing optional field renders as nothing) with our filters."""
     env = aiohttp_jinja2.setup(
@@ -69,6 +86,7 @@ def setup_templates(app: web.Application) -> None:
         autoescape=jinja2.select_autoescape(default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_BYTECODE,
     )
     env.filters.update(when=when, iso=iso, ago=ago, short=short, label=label_for, choice=choice_label)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
