@@ -82,11 +82,12 @@ class Projector:
     """Events behind from which a catch-up runs in bulk (see the module doc)."""
     _bulk: bool = field(default=False, init=False)
 
-    def begin_bulk(self) -> bool:
-        """Switch to bulk projection if the read models are far behind (see the module doc); return whether it is on."""
+    def begin_bulk(self, position: int | None = None) -> bool:
+        """Switch to bulk projection if the read models (tracked at `position`, read if not given) are far behind (see
+        the module doc); return whether it is on."""
         if not self._bulk:
-            position, newest = self.views.position(), self.store.max_notification_id()
-            if newest - position >= max(self.bulk_min, position):
+            position = self.views.position() if position is None else position
+            if self.store.max_notification_id() - position >= max(self.bulk_min, position):
                 self.views.drop_list_indexes()
                 self._bulk = True
         return self._bulk
@@ -104,16 +105,16 @@ class Projector:
 
         Without a limit, a catch-up far behind runs in bulk by itself; a caller stepping through one with limits
         brackets the steps with begin_bulk/end_bulk."""
-        if limit is None and not self._bulk and self.begin_bulk():
+        position = self.views.position()
+        if limit is None and not self._bulk and self.begin_bulk(position):
             try:
-                return self._catch_up(None)
+                return self._catch_up(None, position)
             finally:
                 self.end_bulk()
-        return self._catch_up(limit)
+        return self._catch_up(limit, position)
 
-    def _catch_up(self, limit: int | None) -> int:
+    def _catch_up(self, limit: int | None, position: int) -> int:
         done = 0
-        position = self.views.position()
         batch = BULK_BATCH if self._bulk else self.batch
         while limit is None or done < limit:
             if self.stop is not None and self.stop():
