@@ -83,6 +83,9 @@ class FederationConfig:
     protocol_version: int = PROTOCOL_VERSION  # 1 makes the node speak as nodes before reconciliation (tests)
 
 
+NEW_PEER_RETRIES = (1.0, 3.0, 9.0)  # seconds before each retry of a new operator-chosen peer's first sync
+
+
 class Federation:
     """One node's gossip: the SyncAgent over HTTP, the anti-entropy loop, the local-events listener, peer health."""
 
@@ -302,8 +305,14 @@ class Federation:
         return self.peer_json(url)
 
     async def _sync_new_peer(self, url: str) -> None:
-        await self.sync_with(url)
-        await self._write_health()
+        # A peer the operator just added is tried again soon if the first sync fails (it may still be starting),
+        # rather than waiting for a round to draw it from a book that may be full of learnt peers.
+        for delay in (*NEW_PEER_RETRIES, None):
+            report = await self.sync_with(url)
+            await self._write_health()
+            if report.complete or delay is None or not self.book.is_chosen(url):
+                return
+            await asyncio.sleep(delay)
 
     def quarantine_json(self, offset: int, limit: int) -> dict[str, Any]:
         """Return a page of the quarantine: per origin, the new groups it offered that were not taken."""

@@ -66,7 +66,10 @@ async def test_adding_a_peer_to_a_full_book_works_and_evicts_a_learnt_one(cluste
             shown = await resp.json()
             assert resp.status == 201 and shown["url"] == b.url and shown["chosen"] is True
     assert len(book.urls()) == book.cap and book.is_chosen(b.url)
-    await cluster.wait_until(lambda: cluster.has_group(a, b), what="the operator's peer used at once")
+    try:
+        await cluster.wait_until(lambda: cluster.has_group(a, b), what="the operator's peer used at once")
+    except TimeoutError as exc:
+        raise AssertionError(f"{exc}; A's view of B: {a.federation.peer_json(b.url)}") from exc
 
 
 async def test_learnt_host_names_resolving_to_private_addresses_are_not_contacted():
