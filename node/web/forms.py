@@ -94,7 +94,7 @@ def _control(spec: FieldSpec, options: Mapping[str, Sequence[tuple[str, str]]], 
         return "datetime"
     if t is FieldType.QUANTITY:
         return "number"
-    if t is FieldType.ID and spec.name in options:
+    if t in (FieldType.ID, FieldType.GROUP) and spec.name in options:
         return "select"
     return "input"
 

@@ -160,8 +160,10 @@ async def groups(request: web.Request) -> web.Response:
 @html_errors
 async def group(request: web.Request) -> web.Response:
     """One group's profile and the first page of what it has published."""
-    found = await request.app[SERVICE].group(request.match_info["group_id"])
-    return page(request, "group.html", {"g": found})
+    service = request.app[SERVICE]
+    found = await service.group(request.match_info["group_id"])
+    relation = await service.relation(found["group_id"])
+    return page(request, "group.html", {"g": found, "follows": relation["follow"], "blocks": relation["block"]})
 
 
 @routes.get("/assemblies")
