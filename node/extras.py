@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from functools import partial
 
 from aiohttp import web
 
@@ -15,4 +16,7 @@ def node_extras(service: NodeService, args: argparse.Namespace) -> list[Callable
     from .federation import config_from_args, federation_setup
     from .web import setup_web
 
-    return [federation_setup(config_from_args(service, args)), setup_web]
+    config = config_from_args(service, args)
+    # Served at an https:// public URL (behind a TLS proxy): the session cookie is Secure though the proxy speaks http.
+    https = config.own_url.startswith("https://")
+    return [federation_setup(config), partial(setup_web, secure_cookies=https)]

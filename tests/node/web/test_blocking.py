@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from .browser import DESKTOP, PHONE, SCREENSHOTS, chromium, serving
 from .conftest import csrf_of, login, make_node
 
 CALLOUT = {"title": "Picket at 7am", "text": "Bodies at the door", "needs": "people", "urgency": "critical"}
@@ -97,3 +100,36 @@ async def test_group_page_buttons_need_an_organiser(client, node, tmp_path):
     await login(client, node.token)
     own = await (await client.get(f"/groups/{node.service.group_id}")).text()
     assert ">Block</button>" not in own  # never on our own page
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("width", "viewport"), [("desktop", DESKTOP), ("phone", PHONE)])
+async def test_blocking_from_the_group_page_in_a_browser(node, tmp_path, width, viewport):
+    other = make_node(tmp_path / "other", "Landlord's Front Group")
+    await other.service.publish("group.profile", {"name": "Landlord's Front Group"})
+    await other.service.publish("callout.published", {**CALLOUT, "title": "A fake callout"})
+    await node.service.publish("callout.published", CALLOUT)
+    await node.service.ingest(await other.service.astore.read_log(other.service.identity.public_key, 1, 10))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    async with serving(node.service) as base, chromium() as browser:
+        page = await browser.new_page(viewport=viewport)
+        await page.goto(base + "/login")
+        await page.get_by_label("Password or API token").fill(node.token)
+        await page.get_by_role("button", name="Log in").click()
+        await page.wait_for_url(base + "/")
+        assert await page.get_by_text("A fake callout").count() == 1
+        await page.goto(base + "/groups")
+        await page.get_by_role("link", name="Landlord's Front Group").click()
+        await page.get_by_text("What following and blocking do").click()
+        assert "stops storing and relaying" in await page.locator("details").inner_text()
+        await page.get_by_role("button", name="Block", exact=True).click()
+        await page.get_by_text("You blocked this group").wait_for()
+        assert await page.get_by_role("button", name="Unblock").count() == 1
+        overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0
+        await page.screenshot(path=str(SCREENSHOTS / f"group-blocked-{width}.png"), full_page=True)
+        await page.goto(base + "/")
+        assert await page.get_by_text("A fake callout").count() == 0
+        assert await page.get_by_text(CALLOUT["title"]).count() == 1
+        await page.goto(base + "/groups")
+        assert await page.get_by_role("link", name="Landlord's Front Group").count() == 0

@@ -8,6 +8,8 @@ import pytest
 from node.web.sync_words import ago, peer_line, plain_error, reach_note
 from tests.node.federation.cluster import Cluster
 
+from .browser import DESKTOP, PHONE, SCREENSHOTS, chromium
+
 
 @pytest.fixture
 async def cluster(tmp_path):
@@ -64,6 +66,7 @@ def test_peer_lines_and_the_feed_note():
     assert note.startswith("This node cannot reach any other node right now (last heard from one 2 hours ago)")
 
 
+@pytest.mark.browser
 async def test_node_page_names_peers_and_the_feed_warns_when_none_answers(cluster):
     a = cluster.add()
     b = cluster.add()
@@ -81,3 +84,13 @@ async def test_node_page_names_peers_and_the_feed_warns_when_none_answers(cluste
         await cluster.wait_until(lambda: book.health(b.url).failures >= 1, what="A notices B is gone")
         page = await (await session.get(f"{a.url}/node")).text()
         assert "Problem: could not connect" in page and "ClientConnectorError" not in page.split("Technical detail")[0]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    async with chromium() as browser:
+        for width, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+            tab = await browser.new_page(viewport=viewport)
+            await tab.goto(f"{a.url}/node")
+            peer = tab.locator("li.peer", has_text="Group 1")
+            assert "Not reachable" in await peer.inner_text()
+            assert not await tab.get_by_text("ClientConnectorError").first.is_visible()  # folded away
+            assert await tab.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+            await tab.screenshot(path=str(SCREENSHOTS / f"node-peers-{width}.png"), full_page=True)
