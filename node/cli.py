@@ -8,7 +8,7 @@ import sys
 
 from audit.cli import add_arguments as add_audit_arguments
 from events import EventError
-from events.kinds import FAMILIES, PUBLISH_FAMILIES
+from events.kinds import FAMILIES, PUBLISH_FAMILIES, FieldSpec, FieldType
 
 from . import queries
 from .commands.audit import cmd_audit
@@ -34,6 +34,18 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def field_help(field: FieldSpec) -> str | None:
+    """Return a publish option's help: the field's own, with the choices or the time format it accepts."""
+    parts = [field.help] if field.help else []
+    if field.type is FieldType.CHOICE:
+        parts.append("one of: " + ", ".join(field.choices))
+    elif field.type is FieldType.CHOICES:
+        parts.append("comma-separated, any of: " + ", ".join(field.choices))
+    elif field.type is FieldType.TIME:
+        parts.append("e.g. '2026-12-02 07:00' in the node's time zone, or ISO 8601 with an offset")
+    return "; ".join(parts) or None
+
+
 def _add_publish(sub: argparse._SubParsersAction) -> None:
     publish = sub.add_parser("publish", help="publish an event of your group", description="Publish an event of your group.")
     families = publish.add_subparsers(dest="family", required=True, metavar="FAMILY")
@@ -57,7 +69,7 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
                     continue
                 seen.add(field.name)
                 flag = "--" + field.name.replace("_", "-")
-                p.add_argument(flag, dest="field_" + field.name, metavar=field.type.name, help=field.help or None)
+                p.add_argument(flag, dest="field_" + field.name, metavar=field.type.name, help=field_help(field))
         p.set_defaults(func=cmd_publish)
 
 

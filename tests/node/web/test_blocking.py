@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from events import Identity
+
+from ..conftest import publish_as
 from .browser import DESKTOP, PHONE, SCREENSHOTS, chromium, serving
 from .conftest import csrf_of, login, make_node
 
@@ -27,8 +30,10 @@ async def test_block_hides_a_group_everywhere_and_unblock_shows_it_again(client,
     fake = await svc.publish("callout.published", {**CALLOUT, "title": "A fake callout"})
     await svc.publish("campaign.created", {"title": "Their campaign"})
     ours = await node.service.publish("callout.published", CALLOUT)
+    await svc.ingest(await node.service.astore.read_log(node.service.identity.public_key, 1, 10))  # they hold our callout
     await svc.publish("pledge.made", {"callout": ours.id.hex(), "need": "people", "offer": "Spam offer"})
-    await node.service.publish("pledge.made", {"callout": ours.id.hex(), "need": "people", "offer": "Six stewards"})
+    pledge = {"callout": ours.id.hex(), "need": "people", "offer": "Six stewards"}
+    await publish_as(node.service, Identity.generate(), "pledge.made", pledge)  # a third group's
     await node.service.ingest(await svc.astore.read_log(svc.identity.public_key, 1, 10))
     digest = await node.service.digest()
     await login(client, node.token)
