@@ -15,6 +15,7 @@ from typing import Any
 
 from events.readmodel.listing import Cursor, Where
 from events.readmodel.projection import GROUPS
+from events.readmodel.search import SEARCHED, Query
 from events.readmodel.view import Put
 
 from .views import EVERYTHING, ViewStore
@@ -66,6 +67,18 @@ class HidingView:
     def tagged_authors(self, collection: str, ref: bytes, tag: str, limit: int) -> list[bytes]:
         """Return up to `limit` shown authors of documents hanging from `ref` with this tag, in byte order."""
         return self._views.tagged_authors(collection, ref, tag, limit, self.hidden)
+
+    def search(
+        self,
+        query: Query,
+        collections: Sequence[str] = SEARCHED,
+        *,
+        author: bytes | None = None,
+        after: Cursor | None = None,
+        limit: int = 50,
+    ) -> list[Put]:
+        """Return a page of documents matching `query`, newest first, none by hidden authors (left out in SQL)."""
+        return self._views.search(query, collections, author=author, after=after, limit=limit, hidden=self.hidden)
 
     def __getattr__(self, name: str) -> Any:
         # Everything else (positions, digests, pinned reads) is not a list of documents: the store's own.

@@ -11,12 +11,15 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from events.readmodel.search import Query
+
 from .group_digests import PostgresGroupDigestTables, postgres_statements
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .recorder import (
     DocumentRow,
     ViewRecorder,
 )
+from .search_sql import SearchAfter, postgres_index_name, postgres_index_statement, postgres_search_statement
 from .views import check_view_name
 
 TRACKING_TABLE = "notification_tracking"
@@ -47,18 +50,20 @@ class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrac
             _q(
                 "CREATE TABLE IF NOT EXISTS {schema}.{docs} (collection text NOT NULL, key bytea NOT NULL, "
                 f"author bytea NOT NULL, ref bytea, doc bytea NOT NULL, {column_definitions(_COLUMNS)}, "
-                "PRIMARY KEY (collection, key))",
+                "search tsvector, PRIMARY KEY (collection, key))",
                 s,
                 **d,
             ),
             *(SQL(statement) for statement in index_statements(self.listing_table, self.documents_table)),
+            SQL(postgres_index_statement(self.listing_table, self.documents_table)),  # type: ignore[arg-type]
             *(SQL(statement) for statement in postgres_statements(s, self.documents_table, entries, groups)),  # type: ignore[arg-type]
         ]
         self.select_docs_sql = _q("SELECT * FROM {schema}.{docs} WHERE collection = %s", s, **d)
         self.upsert_doc_sql = _q(
-            "INSERT INTO {schema}.{docs} VALUES (" + ", ".join(["%s"] * (5 + len(LISTING_COLUMNS))) + ") "
+            "INSERT INTO {schema}.{docs} VALUES (" + ", ".join(["%s"] * (5 + len(LISTING_COLUMNS))) + ", "
+            "to_tsvector('simple', %s::text)) "
             "ON CONFLICT (collection, key) DO UPDATE SET author = excluded.author, ref = excluded.ref, doc = excluded.doc, "
-            + ", ".join(f"{c} = excluded.{c}" for c in LISTING_COLUMNS),
+            + ", ".join(f"{c} = excluded.{c}" for c in (*LISTING_COLUMNS, "search")),
             s,
             **d,
         )
@@ -100,7 +105,8 @@ class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrac
                 curs.executemany(self.delete_doc_sql, list(deletes))
             if puts:
                 curs.executemany(
-                    self.upsert_doc_sql, [(p.collection, p.key, p.author, p.ref, p.doc, *listing_values(p.listing)) for p in puts]
+                    self.upsert_doc_sql,
+                    [(p.collection, p.key, p.author, p.ref, p.doc, *listing_values(p.listing), p.search) for p in puts],
                 )
             self._insert_tracking(curs, tracking)
 
@@ -108,6 +114,26 @@ class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrac
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(statement, params)  # type: ignore[arg-type]
             return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r.values()) for r in curs.fetchall()]
+
+    def _search_statement(
+        self,
+        query: Query,
+        collections: Sequence[str],
+        author: bytes | None,
+        after: SearchAfter | None,
+        limit: int,
+        hidden: Sequence[bytes],
+    ) -> tuple[str, list[Any]]:
+        return postgres_search_statement(self.listing_table, query, collections, author, after, limit, hidden)
+
+    # A bulk projection drops the GIN index too: a GIN insert per searched document costs more than one build.
+    def drop_list_indexes(self) -> None:
+        super().drop_list_indexes()
+        self._run_ddl([f"DROP INDEX IF EXISTS {self._qualified_index(postgres_index_name(self.documents_table))}"])
+
+    def create_list_indexes(self) -> None:
+        super().create_list_indexes()
+        self._run_ddl([postgres_index_statement(self.listing_table, self.documents_table)])
 
     def _run_ddl(self, statements: Sequence[str]) -> None:
         with self.datastore.transaction(commit=True) as curs:
@@ -132,11 +158,11 @@ class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrac
             if old:
                 curs.execute(
                     "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
-                    "AND column_name = 'sort1'",
+                    "AND column_name = 'search'",
                     (self.datastore.schema, self.documents_table),
                 )
                 if curs.fetchone() is None:
-                    # read models from before the listing columns: dropped, so the projector builds them again
+                    # read models from before the listing or search columns: dropped, so the projector builds them again
                     curs.execute(SQL("DROP TABLE {0}").format(SQL(self.listing_table)))  # type: ignore[arg-type]
                     curs.execute(self.clear_tracking_sql, (self.view_name,))
         super().create_table()

@@ -16,9 +16,11 @@ from typing import Any
 from eventsourcing.persistence import ApplicationRecorder, Tracking, TrackingRecorder
 
 from events.readmodel.listing import Cursor, Listing
+from events.readmodel.search import Query
 
 from . import listing_sql
 from .listing_sql import Where
+from .search_sql import SearchAfter
 
 EVENTS_TABLE = "stored_events"
 INDEX_TABLE = "event_index"
@@ -60,7 +62,8 @@ class ForkRow:
 
 @dataclass(frozen=True, slots=True)
 class DocumentRow:
-    """One read-model document; `doc` is canonical msgpack; `listing` (set when writing) its order and filter values."""
+    """One read-model document; `doc` is canonical msgpack; `listing` and `search` (set when writing) its order and filter
+    values and its folded searchable text (None: not searched)."""
 
     collection: str
     key: bytes
@@ -68,6 +71,7 @@ class DocumentRow:
     ref: bytes | None
     doc: bytes
     listing: Listing | None = None
+    search: str | None = None
 
 
 class LogRecorder(ApplicationRecorder, ABC):
@@ -238,6 +242,33 @@ class ViewRecorder(TrackingRecorder, ABC):
             self.listing_table, self.placeholder, collection, ref, tag, limit, hidden
         )
         return sorted(r[0] for r in self._select(statement, params))
+
+    @abstractmethod
+    def _search_statement(
+        self,
+        query: Query,
+        collections: Sequence[str],
+        author: bytes | None,
+        after: SearchAfter | None,
+        limit: int,
+        hidden: Sequence[bytes],
+    ) -> tuple[str, list[Any]]:
+        """Return the backend's full-text search statement (node/store/search_sql.py)."""
+
+    def select_search(
+        self,
+        query: Query,
+        collections: Sequence[str],
+        author: bytes | None,
+        after: SearchAfter | None,
+        limit: int,
+        hidden: Sequence[bytes] = (),
+    ) -> list[DocumentRow]:
+        """Return up to `limit` documents of `collections` matching `query` (by `author` if given, none by `hidden`),
+        newest first then by key, after `after`."""
+        return [
+            self._document(r) for r in self._select(*self._search_statement(query, collections, author, after, limit, hidden))
+        ]
 
     @abstractmethod
     def write_documents(

@@ -12,15 +12,20 @@ from eventsourcing.sqlite import (
     SQLiteTrackingRecorder,
 )
 
+from events.readmodel.search import Query
+
 from .group_digests import GroupDigestTables, sqlite_statements
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .recorder import (
     DocumentRow,
     ViewRecorder,
 )
+from .search_sql import SearchAfter, fts_table, sqlite_search_statement
+from .search_sql import sqlite_statements as search_statements
 from .views import check_view_name
 
 _COLUMNS = Columns(ph="?", text="TEXT", integer="INTEGER", blob="BLOB")
+_UPDATE = ", ".join(f"{c} = excluded.{c}" for c in ("author", "ref", "doc", *LISTING_COLUMNS, "search"))
 
 
 class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder):
@@ -41,17 +46,19 @@ class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder
             *super().construct_create_table_statements(),
             # A rowid table (not WITHOUT ROWID): documents are large rows, which SQLite stores better this way.
             f"CREATE TABLE IF NOT EXISTS {d} (collection TEXT NOT NULL, key BLOB NOT NULL, author BLOB NOT NULL, "
-            f"ref BLOB, doc BLOB NOT NULL, {column_definitions(_COLUMNS)}, PRIMARY KEY (collection, key))",
+            f"ref BLOB, doc BLOB NOT NULL, {column_definitions(_COLUMNS)}, search TEXT, PRIMARY KEY (collection, key))",
             *index_statements(d, d),
+            *search_statements(d),
             *sqlite_statements(d, self._entries_name, self._groups_name),
         ]
 
     def _create_table(self, c: SQLiteCursor) -> None:
         c.execute("SELECT name FROM pragma_table_info(?)", (self.documents_table,))
         columns = {r[0] for r in c.fetchall()}
-        if columns and "sort1" not in columns:
-            # read models from before the listing columns: dropped, so the projector builds them again from the log
+        if columns and "search" not in columns:
+            # read models from before the listing or search columns: dropped, so the projector builds them again
             c.execute(f"DROP TABLE {self.documents_table}")
+            c.execute(f"DROP TABLE IF EXISTS {fts_table(self.documents_table)}")
             c.execute("DELETE FROM tracking WHERE application_name=?", (self.application_name,))
         super()._create_table(c)
         self._fill_digests(c)
@@ -60,6 +67,17 @@ class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             return [tuple(r) for r in c.fetchall()]
+
+    def _search_statement(
+        self,
+        query: Query,
+        collections: Sequence[str],
+        author: bytes | None,
+        after: SearchAfter | None,
+        limit: int,
+        hidden: Sequence[bytes],
+    ) -> tuple[str, list[Any]]:
+        return sqlite_search_statement(self.documents_table, query, collections, author, after, limit, hidden)
 
     def _run_ddl(self, statements: Sequence[str]) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -101,9 +119,11 @@ class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder
             if deletes:
                 c.executemany(f"DELETE FROM {d} WHERE collection=? AND key=?", deletes)
             if puts:
+                # an upsert, not INSERT OR REPLACE: the document keeps its rowid, which its full-text entry is keyed by
                 c.executemany(
-                    f"INSERT OR REPLACE INTO {d} VALUES ({','.join('?' * (5 + len(LISTING_COLUMNS)))})",
-                    [(p.collection, p.key, p.author, p.ref, p.doc, *listing_values(p.listing)) for p in puts],
+                    f"INSERT INTO {d} VALUES ({','.join('?' * (6 + len(LISTING_COLUMNS)))}) ON CONFLICT (collection, key) "
+                    f"DO UPDATE SET {_UPDATE}",
+                    [(p.collection, p.key, p.author, p.ref, p.doc, *listing_values(p.listing), p.search) for p in puts],
                 )
             self._insert_tracking(c, tracking)
 

@@ -11,6 +11,7 @@ from eventsourcing.persistence import Tracking
 from events.canonical import pack, unpack_unverified
 from events.readmodel.digest import combine_groups
 from events.readmodel.listing import Cursor, cursor_of, listing_of
+from events.readmodel.search import SEARCHED, Query, search_text
 from events.readmodel.view import Change, Delete, Put
 
 from ..errors import StoreConfigError
@@ -27,6 +28,11 @@ def check_view_name(name: str) -> str:
     if not isinstance(name, str) or not _NAME.fullmatch(name):
         raise StoreConfigError(f"read-model name {name!r:.40} is not a lowercase identifier of 1 to 31 characters", field="name")
     return name
+
+
+def search_cursor(put: Put) -> Cursor:
+    """Return the cursor after `put` in search results: the list cursor's shape ("", -ts, 0, 0, key)."""
+    return ("", -listing_of(put).ts, 0, 0, put.key)
 
 
 def _put(row: DocumentRow) -> Put:
@@ -117,6 +123,23 @@ class ViewStore:
         with translated("reading read-model authors"):
             return self.recorder.select_tagged_authors(collection, ref, tag, limit, sorted(hidden))
 
+    def search(
+        self,
+        query: Query,
+        collections: Sequence[str] = SEARCHED,
+        *,
+        author: bytes | None = None,
+        after: Cursor | None = None,
+        limit: int = 50,
+        hidden: frozenset[bytes] = frozenset(),
+    ) -> list[Put]:
+        """Return up to `limit` documents of `collections` matching `query` (none by `hidden`), newest first then by key,
+        after `after` (a search_cursor)."""
+        start = None if after is None else (-after[1], after[4])
+        with translated("searching read-model documents"):
+            rows = self.recorder.select_search(query, list(collections), author, start, limit, sorted(hidden))
+        return [_put(r) for r in rows]
+
     def position(self) -> int:
         """Return the notification id up to which these read models are built (0 before any)."""
         with translated("reading the read-model position"):
@@ -147,7 +170,9 @@ class ViewStore:
         `settle` is False (a batch that more batches follow: they are then marked dirty, see `settle`).
         """
         puts = [
-            DocumentRow(p.collection, p.key, p.author, p.ref, pack(p.doc), listing_of(p)) for p in final.values() if p is not None
+            DocumentRow(p.collection, p.key, p.author, p.ref, pack(p.doc), listing_of(p), search_text(p))
+            for p in final.values()
+            if p is not None
         ]
         deletes = [k for k, p in final.items() if p is None]
         with translated(f"writing read models up to notification {tracking.notification_id}", tracking=True):
