@@ -13,7 +13,7 @@ from events.identity import group_id_text, parse_group_id
 from events.kinds import KINDS, friendly_payload
 from events.readmodel.projection import CAMPAIGNS, DECISIONS, PLEDGES, REPORTS
 
-from . import queries
+from . import find_queries, queries
 from .assembly_queries import assemblies_json
 from .bodies import read_body
 from .errors import AuthError, BodyTooLargeError, NotFoundError, RequestError
@@ -191,6 +191,19 @@ def _doc_list(name: str, collection: str, params: dict[str, str], ref_field: str
 
 for _name, _collection, _params, _ref_field in DOC_LISTS:
     routes.get(f"/api/v1/{_name}")(_doc_list(_name, _collection, _params, _ref_field))
+
+
+@routes.get("/api/v1/search")
+async def search(request: web.Request) -> web.Response:
+    """Documents matching `q` (words, "phrases", -excluded), newest first; `in` one kind, `author` one group."""
+    found = await service_of(request).query(
+        find_queries.search,
+        request.query.get("q", ""),
+        page_of_request(request, default=20),
+        kind=_query(request, "in"),
+        author=_query(request, "author"),
+    )
+    return page_json("results", found)
 
 
 @routes.get("/api/v1/assemblies")

@@ -171,6 +171,16 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/pledges": _list(
                 "pledges", [_q("author", "group id"), _q("callout", "callout id"), _q("status", "made, fulfilled or withdrawn")]
             ),
+            "/api/v1/search": _list(
+                "results",
+                [
+                    _q("q", 'words to find, "a phrase", -a word to leave out (at most 200 characters, 8 terms)'),
+                    _q("in", "only one kind", ["callout", "campaign", "report", "assembly", "proposal", "decision"]),
+                    _q("author", "group id (sn_...)"),
+                ],
+                "Callouts, campaigns, reports, assemblies, proposals and decisions matching q, newest first",
+                20,
+            ),
             "/api/v1/decisions": _list("decisions", [_q("author", "group id"), _q("campaign", "campaign id")]),
             "/api/v1/assemblies": _list(
                 "assemblies", None, "Assemblies (latest first) with their first proposals, positions and decisions", 20

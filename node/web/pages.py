@@ -15,6 +15,7 @@ from .. import queries
 from ..api import PEER_DIRECTORY, SERVICE
 from ..assembly_queries import assemblies_json
 from ..errors import RequestError
+from ..find_queries import group_doings
 from ..paging import Page, PageRequest, page_request
 from .forms import build_form, field_message
 from .local_time import day_start_ms, today_start_ms
@@ -162,9 +163,11 @@ async def groups(request: web.Request) -> web.Response:
 @routes.get("/groups/{group_id}")
 @html_errors
 async def group(request: web.Request) -> web.Response:
-    """One group's profile and the first page of what it has published."""
+    """One group's profile and the first page of what it has published: callouts, campaigns, reports, pledges and
+    positions."""
     service = request.app[SERVICE]
     found = await service.group(request.match_info["group_id"])
+    found.update(await service.query(group_doings, found["group_id"]))  # its pledges and positions
     relation = await service.relation(found["group_id"])
     return page(request, "group.html", {"g": found, "follows": relation["follow"], "blocks": relation["block"]})
 

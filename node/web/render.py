@@ -20,6 +20,7 @@ from ..errors import NodeError
 from ..http_errors import status_for
 from ..members import Scope, principal_of
 from .forms import choice_label, field_message, label_for
+from .linkify import linkify
 from .local_time import age_text, format_when, iso_when, zone_of
 from .session import CSRF_FIELD, Session, Sessions, set_cookie
 from .throttle import LoginThrottle
@@ -88,7 +89,7 @@ def setup_templates(app: web.Application) -> None:
         lstrip_blocks=True,
         bytecode_cache=_BYTECODE,
     )
-    env.filters.update(when=when, iso=iso, ago=ago, short=short, label=label_for, choice=choice_label)
+    env.filters.update(when=when, iso=iso, ago=ago, short=short, label=label_for, choice=choice_label, linkify=linkify)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
         env.get_template(name)  # compiled now (a few ms each), not by the first visitor after a start (~90 ms more)
 
@@ -117,6 +118,7 @@ def page(
         "csrf": session.csrf if session else "",
         "csrf_field": CSRF_FIELD,
         "path": request.path,
+        "origin": str(request.url.origin()),  # for the "Link to this" boxes: the address the visitor used
         "zone": node_zone(request),
         "now_ms": int(time.time() * 1000),
     }

@@ -1,0 +1,71 @@
+"""The pages that help find things: search across the network's writing, the reports back and one report."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from events.readmodel.projection import REPORTS
+from events.readmodel.search import QUERY_MAX
+
+from .. import queries
+from ..api import SERVICE
+from ..errors import RequestError
+from ..find_queries import KIND_NAMES, get_report, search
+from ..paging import Page
+from .forms import field_message
+from .pages import WEB_PAGE, _page, next_link
+from .render import html_errors, page
+
+routes = web.RouteTableDef()
+KIND_LABELS = {
+    "callout": "Callouts",
+    "campaign": "Campaigns",
+    "report": "Reports and lessons",
+    "assembly": "Assemblies",
+    "proposal": "Proposals",
+    "decision": "Decisions",
+}
+
+
+@routes.get("/search")
+@html_errors
+async def search_page(request: web.Request) -> web.Response:
+    """Callouts, campaigns, reports and lessons, assemblies, proposals and decisions matching `q`, newest first, a page
+    at a time; `in` keeps one kind. A bad query is shown as the form's error (400), not an error page."""
+    text = request.query.get("q", "").strip()
+    kind = request.query.get("in", "").strip()
+    error = None
+    found = Page([], None)
+    if text:
+        try:
+            found = await request.app[SERVICE].query(search, text, _page(request), kind=kind or None)
+        except RequestError as exc:
+            error = field_message(exc.message, exc.field)
+    context = {
+        "q": text,
+        "kind": kind,
+        "kinds": [(k, KIND_LABELS[k]) for k in KIND_NAMES.values()],
+        "results": found.items,
+        "next_page": next_link(request, found.next),
+        "error": error,
+        "query_max": QUERY_MAX,
+        "title": f"Search: {text}" if text else "Search",
+    }
+    return page(request, "search.html", context, status=400 if error else 200)
+
+
+@routes.get("/reports")
+@html_errors
+async def reports(request: web.Request) -> web.Response:
+    """Reports back and their lessons learned, newest first, a page at a time (`author` keeps one group's)."""
+    author = request.query.get("author") or None
+    found = await request.app[SERVICE].query(queries.list_docs, REPORTS, _page(request, WEB_PAGE), author=author)
+    return page(request, "reports.html", {"reports": found.items, "next_page": next_link(request, found.next)})
+
+
+@routes.get("/reports/{id}")
+@html_errors
+async def report(request: web.Request) -> web.Response:
+    """One report back: what happened, its lessons, its campaign."""
+    found = await request.app[SERVICE].query(get_report, request.match_info["id"])
+    return page(request, "report.html", {"r": found})
