@@ -66,6 +66,19 @@ ACCESS: dict[str, Need] = {
     "POST /settings": Need.ADMIN,
     "GET /key": Need.ADMIN,  # key rotation (node/web/key_page.py)
     "POST /key": Need.ADMIN,
+    # -- feeds and notifications (node/web/feeds_pages.py, node/web/notify_pages.py) --
+    "GET /calendar.ics": Need.PUBLIC,
+    "GET /groups/{group_id}/calendar.ics": Need.PUBLIC,
+    "GET /calendar/{link}": Need.LINK,  # a member's private calendar: the secret in the URL (revocable)
+    "GET /feeds/callouts.atom": Need.PUBLIC,
+    "GET /feeds/reports.atom": Need.PUBLIC,
+    "GET /feeds/decisions.atom": Need.PUBLIC,
+    "GET /account/notifications": Need.READ,
+    "POST /account/notifications": Need.READ,
+    "POST /account/calendar": Need.READ,
+    "POST /account/calendar/revoke": Need.READ,
+    "GET /unsubscribe/{link}": Need.LINK,  # the one-click link in every mail (RFC 8058)
+    "POST /unsubscribe/{link}": Need.LINK,
     # -- the JSON API (node/api.py, node/members_api.py) --
     "GET /api/v1/node": Need.PUBLIC,
     "GET /api/v1/digest": Need.PUBLIC,

@@ -1,0 +1,62 @@
+"""Starting the mailer with the app: one per app, in its cleanup_ctx, told of stored events by NodeService."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from ..api import SERVICE
+from .mailer import Mailer
+from .notifications import notifications_of
+from .smtp import SmtpConfig, smtp_from_env
+
+log = logging.getLogger("solnet.mail")
+MAILER = web.AppKey("mailer", Mailer)
+PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
+
+
+def mail_setup(smtp: SmtpConfig | None, base_url: str, **mailer_options: object) -> Callable[[web.Application], None]:
+    """Return the app setup that runs the mailer (nothing when `smtp` is None: the node sends no mail)."""
+
+    def setup(app: web.Application) -> None:
+        notes = notifications_of(app)
+        if smtp is None:
+            return
+        app[MAILER] = Mailer(app[SERVICE], notes, smtp, base_url, **mailer_options)  # type: ignore[arg-type]
+        app.cleanup_ctx.append(_mailer_ctx)
+        app.on_shutdown.append(_stop_mailer)  # (before the store closes: the store's own ctx ends before this one's)
+
+    return setup
+
+
+def mail_setup_from_env(listen: str) -> Callable[[web.Application], None]:
+    """Return `mail_setup` for `solnet serve`: SMTP from $SOLNET_SMTP_URL, links from $SOLNET_PUBLIC_URL or --listen."""
+    host, _, port = listen.rpartition(":")
+    base = os.environ.get(PUBLIC_URL_ENV) or f"http://{host or '127.0.0.1'}:{port}"
+    return mail_setup(smtp_from_env(), base)
+
+
+async def _mailer_ctx(app: web.Application) -> AsyncIterator[None]:
+    mailer, service = app[MAILER], app[SERVICE]
+    service.listeners.append(mailer.on_stored)
+    mailer.task = asyncio.create_task(mailer.run(), name="mailer")
+    log.info("mail goes through %r", mailer.smtp)
+    yield
+    await _stop_mailer(app)
+
+
+async def _stop_mailer(app: web.Application) -> None:
+    """Stop the mailer (once): no new pass starts, and the one under way is cancelled."""
+    mailer, service = app[MAILER], app[SERVICE]
+    if mailer.on_stored in service.listeners:
+        service.listeners.remove(mailer.on_stored)
+    task, mailer.task = mailer.task, None
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
