@@ -10,7 +10,8 @@ Each pass does bounded work, in three steps:
 It wakes when listeners are told of stored events (NodeService), and at least every TICK_S.
 
 A mail the server took is marked sent at once; if the node dies in between, it is sent again after the restart
-with the same Message-ID (SMTP cannot do better; receivers and servers drop the copy by that id).
+with the same Message-ID (SMTP cannot do better; receivers and servers drop the copy by that id). One mailer
+runs per node (per database): passes never overlap, so no mail is handed over twice by two of them.
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Mailer:
         self.wake = asyncio.Event()
         self.passes = 0
         self.task: asyncio.Task | None = None
+        self._one_pass = asyncio.Lock()  # passes never overlap: a due mail is handed over by one of them
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -101,10 +103,11 @@ class Mailer:
 
     async def run_pass(self) -> bool:
         """Scan, digest, send once; True iff work is left over for a pass right away."""
-        scanned = await self.scan()
-        await self.digest()
-        sent = await self.send_due()
-        self.passes += 1
+        async with self._one_pass:
+            scanned = await self.scan()
+            await self.digest()
+            sent = await self.send_due()
+            self.passes += 1
         return scanned >= SCAN_BATCH or sent >= SEND_BATCH
 
     # -- 1. events to mail ---------------------------------------------------------------------------------------

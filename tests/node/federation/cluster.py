@@ -50,6 +50,7 @@ class Node:
         self.app: web.Application | None = None
         self.failures: list[Any] = []
         self.only_copy = True  # False: start as `solnet serve` does, publishing only once a peer confirmed our head
+        self.extras: list[Any] = []  # more app setups (the web page, the mailer), made afresh at each start
 
     @property
     def federation(self) -> Federation:
@@ -79,7 +80,7 @@ class Node:
             health_file=self.path / HEALTH_FILE,
             **self.config,
         )
-        self.app = create_app(self.service, extras=[federation_setup(config)])
+        self.app = create_app(self.service, extras=[federation_setup(config), *(make() for make in self.extras)])
         if self.only_copy and await self.service.astore.head(self.service.identity.public_key) is None:
             await self.service.publish("group.profile", {"name": self.name})  # as `solnet init` does
         self.runner = web.AppRunner(self.app)
