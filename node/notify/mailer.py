@@ -58,14 +58,15 @@ class Mailer:
         self,
         service: NodeService,
         notes: Notifications,
-        smtp: SmtpConfig,
+        smtp: SmtpConfig | Callable[[], SmtpConfig | None],
         base_url: str,
         *,
         clock: Callable[[], float] = time.time,
         sender: Sender = send,
         digest_hour: int = DIGEST_HOUR,
     ):
-        self.service, self.notes, self.smtp = service, notes, smtp
+        self.service, self.notes = service, notes
+        self.smtp: Callable[[], SmtpConfig | None] = smtp if callable(smtp) else (lambda: smtp)
         self.base_url = base_url.rstrip("/")
         self.clock, self.sender, self.digest_hour = clock, sender, digest_hour
         self.wake = asyncio.Event()
@@ -122,8 +123,15 @@ class Mailer:
         found = await self.service.astore.notifications(int(cursor), SCAN_BATCH)
         if not found:
             return 0
+        if self.smtp() is None:  # no server to send through: nothing is queued that would go out stale later
+            await notes.call(self._set_value, CURSOR, str(found[-1][0]))
+            return len(found)
         events = [(event, payload_of(event)) for _, event in found]
+        await self.service.refresh_if_stale()  # (a peer's batch is projected at the end of its pull: names come with it)
         names = await self.service.query(names_of, list({e.author for e, p in events if p is not None}))
+        for event, payload in events:  # a group new to us: its profile may come in the same batch as its callout
+            if event.kind == "group.profile" and payload and isinstance(payload.get("name"), str):
+                names[event.author] = payload["name"]
         ours = await self._ours(events)
         zone = zone_of(self.service.credentials().time_zone)
         now = self.now_ms()
@@ -236,12 +244,14 @@ class Mailer:
 
     async def send_due(self) -> int:
         """Hand up to SEND_BATCH due mails to the server; return how many it took."""
-        notes = self.notes
+        notes, smtp = self.notes, self.smtp()
+        if smtp is None:
+            return 0
         mails = await notes.call(self._due, self.now_ms())
         sent = 0
         for mail in mails:
             try:
-                await self.sender(self.smtp, message_of(mail, sender=self.smtp.sender, base_url=self.base_url))
+                await self.sender(smtp, message_of(mail, sender=smtp.sender, base_url=self.base_url))
             except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
                 gave_up = await notes.call(self._failed, mail, f"{type(exc).__name__}: {exc}")
                 log.warning("mail %s not sent (%s)%s", mail.id, exc, ": given up" if gave_up else "; will try again")

@@ -13,7 +13,7 @@ from aiohttp import web
 from ..api import SERVICE
 from .mailer import Mailer
 from .notifications import notifications_of
-from .smtp import SmtpConfig, smtp_from_env
+from .smtp import SmtpConfig, current_smtp, describe
 
 log = logging.getLogger("solnet.mail")
 MAILER = web.AppKey("mailer", Mailer)
@@ -21,13 +21,13 @@ PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
 
 
 def mail_setup(smtp: SmtpConfig | None, base_url: str, **mailer_options: object) -> Callable[[web.Application], None]:
-    """Return the app setup that runs the mailer (nothing when `smtp` is None: the node sends no mail)."""
+    """Return the app setup that runs the mailer, sending through `smtp`; None: through `$SOLNET_SMTP_URL` or the
+    server an admin saved in Settings, looked up at each pass (neither: nothing is queued or sent)."""
 
     def setup(app: web.Application) -> None:
-        notes = notifications_of(app)
-        if smtp is None:
-            return
-        app[MAILER] = Mailer(app[SERVICE], notes, smtp, base_url, **mailer_options)  # type: ignore[arg-type]
+        notes, service = notifications_of(app), app[SERVICE]
+        source = smtp if smtp is not None else (lambda: current_smtp(service.settings.extra))
+        app[MAILER] = Mailer(service, notes, source, base_url, **mailer_options)  # type: ignore[arg-type]
         app.cleanup_ctx.append(_mailer_ctx)
         app.on_shutdown.append(_stop_mailer)  # (before the store closes: the store's own ctx ends before this one's)
 
@@ -35,17 +35,18 @@ def mail_setup(smtp: SmtpConfig | None, base_url: str, **mailer_options: object)
 
 
 def mail_setup_from_env(listen: str) -> Callable[[web.Application], None]:
-    """Return `mail_setup` for `solnet serve`: SMTP from $SOLNET_SMTP_URL, links from $SOLNET_PUBLIC_URL or --listen."""
+    """Return `mail_setup` for `solnet serve`: SMTP from $SOLNET_SMTP_URL or Settings, links from $SOLNET_PUBLIC_URL
+    or --listen."""
     host, _, port = listen.rpartition(":")
     base = os.environ.get(PUBLIC_URL_ENV) or f"http://{host or '127.0.0.1'}:{port}"
-    return mail_setup(smtp_from_env(), base)
+    return mail_setup(None, base)
 
 
 async def _mailer_ctx(app: web.Application) -> AsyncIterator[None]:
     mailer, service = app[MAILER], app[SERVICE]
     service.listeners.append(mailer.on_stored)
     mailer.task = asyncio.create_task(mailer.run(), name="mailer")
-    log.info("mail goes through %r", mailer.smtp)
+    log.info("mail: %s", describe(mailer.smtp()))
     yield
     await _stop_mailer(app)
 

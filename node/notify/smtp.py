@@ -17,6 +17,8 @@ import aiosmtplib
 from ..errors import ConfigError
 
 SMTP_URL_ENV = "SOLNET_SMTP_URL"
+SMTP_SETTING = "smtp_url"
+"""The key in the data dir's settings (node.json, 0600) where an admin's choice on the Settings page is kept."""
 SMTP_TIMEOUT_S = 20.0
 _SCHEMES = {"smtp": (False, None), "smtp+starttls": (False, True), "smtps": (True, False)}
 
@@ -63,10 +65,24 @@ def parse_smtp_url(url: str) -> SmtpConfig:
     )
 
 
-def smtp_from_env() -> SmtpConfig | None:
-    """Return the SMTP settings of `$SOLNET_SMTP_URL`, or None when it is not set (the node then sends no mail)."""
-    url = os.environ.get(SMTP_URL_ENV, "").strip()
-    return parse_smtp_url(url) if url else None
+def current_smtp(settings_extra: dict) -> SmtpConfig | None:
+    """Return the SMTP server to use now: `$SOLNET_SMTP_URL` if set, else the one an admin saved in Settings, else None."""
+    url = os.environ.get(SMTP_URL_ENV, "").strip() or str(settings_extra.get(SMTP_SETTING) or "").strip()
+    if not url:
+        return None
+    try:
+        return parse_smtp_url(url)
+    except ConfigError:  # (checked when saved; a hand-edited file that is wrong sends nothing)
+        return None
+
+
+def describe(config: SmtpConfig | None) -> str:
+    """Return how mail goes out, for the Settings page (never the password)."""
+    if config is None:
+        return "no mail is sent"
+    how = "TLS" if config.use_tls else "STARTTLS" if config.start_tls else "STARTTLS when offered"
+    login = f", as {config.username}" if config.username else ""
+    return f"through {config.host}:{config.port} ({how}{login}), from {config.sender}"
 
 
 async def send(config: SmtpConfig, message: EmailMessage) -> None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import aiohttp
 import pytest
 
+from node.http_errors import UNEXPECTED
 from node.members import ACCOUNTS
 from node.notices import Source
 from node.notify import NOTIFY, Notifications
@@ -232,3 +233,40 @@ async def test_smtp_login_and_urls(tmp_path):
             await send(parse_smtp_url(f"smtp://bot:wrong@127.0.0.1:{port}?from={SENDER}"), message)
         await send(parse_smtp_url(f"smtp://bot:s3cret@127.0.0.1:{port}?from={SENDER}"), message)
         assert len(await inbox.wait_for("orla@example.org", 1)) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+async def test_an_admin_chooses_the_smtp_server_on_the_settings_page(tmp_path, aiohttp_client, monkeypatch):
+    from node.app import create_app
+
+    from ..web.conftest import csrf_of, login
+
+    monkeypatch.delenv("SOLNET_SMTP_URL", raising=False)
+    service, token = make_service(tmp_path / "n", "Elm Street")
+    app = create_app(service, extras=[setup_web, mail_setup(None, "http://elm.example.org")])
+    client = await aiohttp_client(app)
+    _member(app, "Orla", "orla@example.org", urgent=True)
+    mailer = app[MAILER]
+    await mailer.run_pass()
+    urgent = {"title": "Before", "text": "t", "needs": ["people"], "urgency": "critical"}
+    await service.publish("callout.published", urgent)
+    await mailer.run_pass()  # no server yet: nothing is queued, to go out stale later
+    await login(client, token)
+    csrf = csrf_of(await (await client.get("/settings")).text())
+    await service.publish("group.profile", {"name": "Elm Street"})
+    assert "no mail is sent" in await (await client.get("/settings")).text()
+    bad = await client.post("/settings", data={"csrf": csrf, "smtp_url": "http://mail.example.org"})
+    assert bad.status == 422 and "The SMTP server must look like" in await bad.text()
+    with smtp_server(users={"bot": "pw"}) as (inbox, port):
+        saved = await client.post("/settings", data={"csrf": csrf, "smtp_url": f"smtp://bot:pw@127.0.0.1:{port}?from={SENDER}"})
+        page = await saved.text()
+        assert saved.status == 200 and f"through 127.0.0.1:{port} (STARTTLS when offered, as bot), from {SENDER}" in page
+        assert "pw@" not in page
+        assert service.data_dir.settings().extra["smtp_url"].startswith("smtp://bot:pw@")
+        await service.publish("callout.published", {**urgent, "title": "After"})
+        await mailer.run_pass()
+        (got,) = await inbox.wait_for("orla@example.org", 1)
+        assert got.message["Subject"] == "[Critical] After (Elm Street)"
+        await client.post("/settings", data={"csrf": csrf, "smtp_url": ""})
+        assert "smtp_url" not in service.data_dir.settings().extra
+    assert app[UNEXPECTED] == []
