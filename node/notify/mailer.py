@@ -29,10 +29,14 @@ import aiosmtplib
 
 from events import Event
 from events.identity import parse_group_id
+from events.readmodel.projection import ASSEMBLIES
+from events.readmodel.view import Put
 
 from ..notices import Stored
 from ..queries import names_of
 from ..service import NodeService
+from ..store.listing_sql import Where
+from ..store.views import ViewStore
 from ..web.local_time import format_when, zone_of
 from .compose import digest_mail, message_of, urgent_mail
 from .notifications import Notifications
@@ -47,6 +51,7 @@ MEMBERS_PAGE = 500
 DIGEST_SHOWN = 20
 DIGEST_HOUR = 7
 TICK_S = 60.0
+UPCOMING_DAYS = 7
 CURSOR, DIGESTED = "cursor", "digested"
 Sender = Callable[[SmtpConfig, EmailMessage], Awaitable[None]]
 
@@ -207,9 +212,22 @@ class Mailer:
 
     async def digest(self) -> int:
         """Queue the digests that are due; return how many were queued."""
-        return await self.notes.call(self._digest, self.now_ms())
+        now = self.now_ms()
+        cutoff, _ = self.cutoff(now)
+        last = await self.notes.call(self._value, DIGESTED)
+        if last is not None and int(last) >= cutoff:
+            return 0
+        zone = zone_of(self.service.credentials().time_zone)
+        end = cutoff + UPCOMING_DAYS * 86_400_000
+        soon = await self.service.query(upcoming_assemblies, cutoff, end, DIGEST_SHOWN) if last is not None else []
+        upcoming = [
+            Item("upcoming", put.key.hex(), 0, f"{name or 'A group'}: {put.doc.get('title', '')}, "
+                 f"{format_when(put.doc.get('starts_at'), zone)}", "/assemblies")
+            for put, name in soon
+        ]  # fmt: skip
+        return await self.notes.call(self._digest, now, upcoming)
 
-    def _digest(self, now: int) -> int:
+    def _digest(self, now: int, upcoming: list[Item]) -> int:
         notes, (cutoff, day) = self.notes, self.cutoff(now)
         name = self.service.credentials().name or "Solidarity Network"
         queued = 0
@@ -223,6 +241,8 @@ class Mailer:
                 items, total = notes.outbox.items(tx, section.kind, start, cutoff, DIGEST_SHOWN)
                 if total:
                     sections.append((section.title, items, total))
+            if upcoming:
+                sections.append((f"Assemblies in the next {UPCOMING_DAYS} days", upcoming, len(upcoming)))
             after = ""
             while sections:
                 page = notes.prefs.subscribers(tx, "digest", notes.members, after, MEMBERS_PAGE)
@@ -271,3 +291,10 @@ class Mailer:
     def _failed(self, mail: Any, error: str) -> bool:
         with self.notes.db.tx("noting a failed mail") as tx:
             return self.notes.outbox.failed(tx, mail, error, self.now_ms())
+
+
+def upcoming_assemblies(view: ViewStore, start: int, end: int, limit: int) -> list[tuple[Put, str]]:
+    """Return up to `limit` assemblies starting in [start, end) ms, soonest first, each with its group's name."""
+    puts = view.page(ASSEMBLIES, Where(starts_from=start, starts_before=end), None, limit)
+    names = names_of(view, [p.author for p in puts])
+    return [(p, names.get(p.author, "")) for p in reversed(puts)]

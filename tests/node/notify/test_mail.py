@@ -121,6 +121,7 @@ async def test_the_digest_groups_a_days_events_in_sections(tmp_path):
     callouts (not on others'), positions on our proposals and assemblies called; nothing is sent twice."""
     london = ZoneInfo("Europe/London")
     clock = Clock(datetime(2026, 5, 3, 9, 0, tzinfo=london))
+    tuesday_ms = int(datetime(2026, 5, 5, 19, 0, tzinfo=london).timestamp() * 1000)
     ours, _ = make_service(tmp_path / "ours", "Elm Street")
     other, _ = make_service(tmp_path / "other", "Leith Tenants")
     await ours.publish("group.profile", {"name": "Elm Street"})
@@ -143,6 +144,7 @@ async def test_the_digest_groups_a_days_events_in_sections(tmp_path):
             await other.publish("pledge.made", {"callout": theirs.id.hex(), "need": "people", "offer": "us"}),
             await other.publish("position.taken", {"proposal": proposal.id.hex(), "position": "agree", "reason": "yes"}),
             await other.publish("assembly.scheduled", {"title": "Spring assembly", "starts_at": 1_900_000_000_000}),
+            await other.publish("assembly.scheduled", {"title": "Tuesday assembly", "starts_at": tuesday_ms}),
         ]
         events = [e for _, e in await other.astore.notifications(0, 100)]
         await ours.ingest(events, source=Source.PEER)
@@ -161,8 +163,9 @@ async def test_the_digest_groups_a_days_events_in_sections(tmp_path):
         text = message.get_body(("plain",)).get_content()
         skip = ("-", " ", "What", "You", "Change", "Stop")
         sections = [line for line in text.splitlines() if line and not line.startswith(skip)]
-        assert sections[:4] == ["New callouts (2)", "Pledges on our callouts (1)", "Positions on our proposals (1)",
-                                "Assemblies called (1)"]  # fmt: skip
+        assert sections == ["New callouts (2)", "Pledges on our callouts (1)", "Positions on our proposals (1)",
+                            "Assemblies called (2)", "Assemblies in the next 7 days (1)"]  # fmt: skip
+        assert "- Leith Tenants: Tuesday assembly, Tue 5 May 2026, 19:00 BST (UTC+01:00)" in text
         assert "- Elm Street: Our call (low)" in text and "- Leith Tenants: Their call (normal)" in text
         assert "- Leith Tenants pledged money: £50" in text and "pledged people" not in text
         assert "- Leith Tenants: agree yes" in text and "Spring assembly" in text
