@@ -91,6 +91,7 @@ ACCESS: dict[str, Need] = {
     "GET /api/v1/activity": Need.READ,
     # -- the peer protocol (node/federation/routes.py): every message is checked on its own terms --
     "POST /peer/v1/{name}": Need.PUBLIC,
+    "GET /peer/v1/subscribe": Need.PUBLIC,
 }
 """What each route needs, by `METHOD canonical-path` (HEAD as GET). The one place a route's role is decided."""
 

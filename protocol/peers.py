@@ -174,7 +174,9 @@ class PeerBook:
 
     def peer_list(self, limit: int = MAX_PEERS) -> PeerList:
         """Return a PeerList of the healthiest known peers (never banned ones), for peer exchange."""
-        good = sorted((p for p in self._peers.values() if p.state != BANNED), key=lambda p: (p.failures, p.url))
+        # A subscriber (`sub:` address, docs/PROTOCOL.md §16) is reached only over its own socket: never handed out.
+        listed = (p for p in self._peers.values() if p.state != BANNED and p.url.startswith(("http://", "https://")))
+        good = sorted(listed, key=lambda p: (p.failures, p.url))
         return PeerList(tuple(PeerInfo(p.url, p.group) for p in good[:limit]))
 
     def _evict(self, *, any_learnt: bool = False) -> bool:
