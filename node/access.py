@@ -98,6 +98,7 @@ ACCESS: dict[str, Need] = {
     "GET /api/v1/invitations": Need.ADMIN,
     "POST /api/v1/invitations/{id}/revoke": Need.ADMIN,
     "GET /join/{code}": Need.PUBLIC,
+    "POST /node/invitations": Need.ADMIN,  # the node page's invitation button
 }
 """What each route needs, by `METHOD canonical-path` (HEAD as GET). The one place a route's role is decided."""
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from events import Mode
 from protocol import MAX_BATCH_BYTES, MAX_BATCH_EVENTS, PROTOCOL_VERSION, TRUSTED
 
+PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
+
 
 @dataclass(frozen=True, slots=True)
 class FederationConfig:

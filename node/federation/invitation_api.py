@@ -19,6 +19,8 @@ from protocol.invitation import InvitationCode, group_hint
 from ..api import _int_param, read_json_object, require_token
 from ..errors import RequestError
 from ..invitations import DEFAULT_DAYS
+from ..web.actions import read_post
+from ..web.render import html_errors, page
 from .joining import INVITATIONS
 from .routes import FEDERATION
 
@@ -83,8 +85,21 @@ async def join_page(request: web.Request) -> web.Response:
     return web.Response(text=text, content_type="text/html")
 
 
+@html_errors
+async def invite_button(request: web.Request) -> web.StreamResponse:
+    """The node page's "Invite a group's node" (admins): make an invitation and show its code and link once."""
+    session, posted = await read_post(request)
+    try:
+        uses, days = int(str(posted.get("uses") or 1)), float(str(posted.get("expires_days") or DEFAULT_DAYS))
+    except ValueError:
+        raise RequestError("uses and days are numbers", field="uses") from None
+    invitation = await make_invitation(request.app, uses, days)
+    return page(request, "invitation_done.html", {"invitation": invitation}, status=201, session=session)
+
+
 def setup_invitation_routes(app: web.Application) -> None:
-    """Add the invitation API routes and the link's page to `app`."""
+    """Add the invitation API routes, the node page's invitation button and the link's page to `app`."""
+    app.router.add_post("/node/invitations", invite_button)
     app.router.add_post("/api/v1/invitations", create)
     app.router.add_get("/api/v1/invitations", listing)
     app.router.add_post("/api/v1/invitations/{id}/revoke", revoke)

@@ -8,12 +8,13 @@ misbehaviour points like a malformed request, so guessing is banned after a few 
 
 from __future__ import annotations
 
+import os
 import time
 
 import aiohttp
 from aiohttp import web
 
-from events import Identity
+from events import Identity, group_id_text
 from protocol import ErrorReply, MessageError, PeerRejectedError, ProtocolError, TransportError
 from protocol.invitation import MAX_JOIN_SIZE, InvitationCode, Join, Joined, check_join, decode_join, encode_join, make_join
 from protocol.messages import decode_message, encode_message
@@ -23,6 +24,7 @@ from protocol.subscription import subscriber_address
 from ..bodies import read_body
 from ..http_errors import peer_status
 from ..invitations import InvitationError, Invitations
+from .config import PUBLIC_URL_ENV
 from .routes import FEDERATION, remote_key
 from .scheduler import Federation
 from .transport import CONTENT_TYPE
@@ -80,6 +82,27 @@ async def accept_joined(federation: Federation, join: Join) -> str:
     if join.url is not None:  # (a subscriber is synced with when its socket opens)
         await federation.add_peer(address)
     return address
+
+
+async def join_with_code(federation: Federation, code: InvitationCode) -> bytes:
+    """Redeem `code` for this running node and act on it at once (the first-run page); return the inviter's group key.
+
+    The URL sent is the node's configured public URL only (never the one it listens at): without one, the node
+    subscribes to the inviter and stops claiming a URL.
+    """
+    settings = federation.service.settings
+    public = os.environ.get(PUBLIC_URL_ENV) or settings.public_url
+    inviter = await redeem(code, federation.service.identity, public)
+    federation.service.add_peer(code.url)
+    federation.book.add(code.url, inviter, chosen=True)
+    if public is None:
+        federation.service.update_settings(subscribe=tuple(dict.fromkeys((*settings.subscribe, code.url))))
+        federation.transport.reachable = False
+        federation.subscriptions.add(code.url)
+    else:
+        await federation.add_peer(code.url)
+    await federation.service.publish("graph.follow", {"group": group_id_text(inviter)})
+    return inviter
 
 
 async def redeem(code: InvitationCode, identity: Identity, url: str | None, *, timeout: float = 15.0) -> bytes:

@@ -15,6 +15,7 @@ from ..api import PEER_DIRECTORY, SERVICE
 from ..errors import ConfigError
 from ..invitations import Invitations
 from ..service import NodeService
+from .config import PUBLIC_URL_ENV
 from .guard import learnt_peers_connector
 from .invitation_api import setup_invitation_routes
 from .joining import INVITATIONS, JOIN_PATH, join_handler
@@ -22,7 +23,6 @@ from .routes import FEDERATION, setup_peer_routes
 from .scheduler import HEALTH_FILE, Federation, FederationConfig, peers_from
 
 INTERVAL_ENV = "SOLNET_SYNC_INTERVAL"
-PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
 PEER_EXCHANGE_ENV = "SOLNET_PEER_EXCHANGE"
 ALLOW_PRIVATE_ENV = "SOLNET_ALLOW_PRIVATE_PEERS"
 OPEN_RELAY_ENV = "SOLNET_OPEN_RELAY"

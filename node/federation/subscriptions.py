@@ -83,6 +83,8 @@ class Subscriptions:
         self.open: dict[str, Channel] = {}  # peer URL -> our socket to it
         self._arriving = 0  # sockets in their handshake (they count against the bound too)
         self._dialers: set[asyncio.Task[None]] = set()
+        self._dialing: set[str] = set()
+        self._session: aiohttp.ClientSession | None = None
         self._stopping = False
 
     # --- the reachable end ---------------------------------------------------------------------------------------
@@ -143,10 +145,19 @@ class Subscriptions:
 
     def start(self, session: aiohttp.ClientSession, urls: Sequence[str]) -> None:
         """Keep a subscription open to each of `urls` (dialing again with backoff) until `stop`."""
+        self._session = session
         for url in urls:
-            task = asyncio.create_task(self._dial_forever(session, url.rstrip("/")), name=f"subscription {url}")
-            self._dialers.add(task)
-            task.add_done_callback(self._dialer_done)
+            self.add(url)
+
+    def add(self, url: str) -> None:
+        """Keep a subscription open to one more peer (after `start`; nothing if one is kept already)."""
+        url = url.rstrip("/")
+        if url in self._dialing or self._session is None:
+            return
+        self._dialing.add(url)
+        task = asyncio.create_task(self._dial_forever(self._session, url), name=f"subscription {url}")
+        self._dialers.add(task)
+        task.add_done_callback(self._dialer_done)
 
     def _dialer_done(self, task: asyncio.Task[None]) -> None:
         self._dialers.discard(task)
