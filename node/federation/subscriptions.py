@@ -218,7 +218,7 @@ class Subscriptions:
 
     def _attach(self, address: str, group: bytes, channel: Channel) -> None:
         self.transport.channels[address] = channel
-        self.book.add(address, group)
+        self.book.add(address, group, make_room=True)
         self.book.record_success(address, self.agent.clock())  # what failed while it was away is forgotten
         self.spawn(self.sync(address))  # resume: trade what either side published while the socket was closed
 

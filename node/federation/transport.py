@@ -32,6 +32,7 @@ from protocol import (
     decode_message,
     encode_message,
 )
+from protocol.subscription import is_subscriber_address
 from protocol.transport import BytesHandler
 from protocol.urls import learnt_url_problem
 
@@ -137,6 +138,8 @@ class HttpTransport:
         channel = self.channels.get(peer)
         if channel is not None and not channel.closed:
             return await channel.request_bytes(body, limit)
+        if is_subscriber_address(peer):
+            raise TransportError(f"{peer} is reached only over its subscription, which is not open now")
         if not peer.startswith(("http://", "https://")):
             raise TransportError(f"{peer!r:.80} is not an http(s) URL")
         session = self.session

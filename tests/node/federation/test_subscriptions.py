@@ -9,7 +9,7 @@ import aiohttp
 
 from protocol.subscription import Challenge, Subscribe, decode_frame, encode_frame, subscriber_address
 
-from .cluster import Cluster, Node
+from .cluster import Cluster, Node, TcpRelay
 
 CALLOUT = {"title": "Bodies at the door, 7am", "text": "We need people.", "needs": ["people"], "urgency": "critical"}
 SLOW = {"interval": 600.0}  # anti-entropy every ten minutes: only pushes (and the resume sync) can be seen
@@ -99,3 +99,27 @@ async def test_a_forged_subscribe_is_refused(cluster: Cluster) -> None:
     await asyncio.sleep(0.05)
     assert not peer.federation.subscriptions.served
     assert subscriber_address(group(victim)) not in peer.federation.book.urls()
+
+
+async def test_a_cut_subscription_is_dialed_again_and_resumes(cluster: Cluster) -> None:
+    """Through a TCP relay (the home router, or a proxy) that drops every connection and refuses new ones for a while."""
+    peer = cluster.add("Reachable", **SLOW)
+    relay = TcpRelay(peer.port)
+    await relay.start()
+    home = cluster.add("Home", reachable=False, subscribe=(relay.url,), **SLOW)
+    peer.peers.append(subscriber_address(group(home)))
+    try:
+        await cluster.start()
+        address = subscriber_address(group(home))
+        await cluster.wait_until(lambda: address in peer.federation.subscriptions.served, 10, "subscribed")
+        relay.cut()
+        await cluster.wait_until(lambda: address not in peer.federation.subscriptions.served, 10, "socket gone")
+        missed = await peer.publish("callout.published", {**CALLOUT, "title": "published while cut off"})
+        await asyncio.sleep(1.0)  # a few failed dials: the delay grows
+        assert not await cluster.has_event(home, missed.id)
+        relay.heal()
+        await cluster.wait_until(lambda: cluster.has_event(home, missed.id), 10, "resumed after the cut")
+        await cluster.wait_quiet([peer, home], 10)
+        assert await arrives(cluster, peer, home) < 1.0
+    finally:
+        await relay.close()
