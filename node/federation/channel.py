@@ -13,12 +13,13 @@ import asyncio
 import contextlib
 import itertools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from protocol import MessageError, Origin, TransportError
+from protocol import ErrorReply, MessageError, Origin, TransportError, encode_message
 from protocol.subscription import MAX_REQUEST_ID, Reply, Request, decode_frame, encode_frame
 from protocol.transport import BytesHandler
 
@@ -29,10 +30,20 @@ Socket = web.WebSocketResponse | aiohttp.ClientWebSocketResponse
 class Channel:
     """Requests and replies over one open WebSocket; `run` reads it until it closes."""
 
-    def __init__(self, ws: Socket, origin: Origin, handler: BytesHandler, *, concurrency: int = 8, timeout: float = 10.0):
+    def __init__(
+        self,
+        ws: Socket,
+        origin: Origin,
+        handler: BytesHandler,
+        *,
+        on_error: Callable[[BaseException], None],
+        concurrency: int = 8,
+        timeout: float = 10.0,
+    ):
         self.ws = ws
         self.origin = origin  # who the other end is, for the handler (its key for penalties, its address for gossip)
         self.handler = handler
+        self.on_error = on_error
         self.timeout = timeout
         self._ids = itertools.cycle(range(1, MAX_REQUEST_ID + 1))
         self._pending: dict[int, asyncio.Future[bytes]] = {}
@@ -88,17 +99,17 @@ class Channel:
             await self.close()
 
     async def _serve(self, request: Request) -> None:
-        reply = await self.handler(self.origin, request.message)
+        try:
+            reply = await self.handler(self.origin, request.message)
+        except Exception as exc:  # (a store outage, say): answered as an HTTP route's 500 would be, and reported
+            self.on_error(exc)
+            reply = encode_message(ErrorReply("internal_error", "this node could not answer; try again later"))
         with contextlib.suppress(ConnectionError, RuntimeError, aiohttp.ClientError):
             await self.ws.send_bytes(encode_frame(Reply(request.id, reply)))
 
     def _served(self, task: asyncio.Task[Any]) -> None:
         self._serving.discard(task)
         self._slots.release()
-        if not task.cancelled() and task.exception() is not None:
-            asyncio.get_running_loop().call_exception_handler(
-                {"message": "serving a request over a subscription failed", "exception": task.exception()}
-            )
 
     async def close(self) -> None:
         """Close the socket (idempotent): waiting requests fail, requests being served are cancelled."""

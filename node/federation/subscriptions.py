@@ -106,7 +106,7 @@ class Subscriptions:
             await ws.close()
             return ws
         address = subscriber_address(group)
-        channel = Channel(ws, Origin(key, address), self._handler, timeout=self.timeout)
+        channel = Channel(ws, Origin(key, address), self._handler, on_error=self.on_error, timeout=self.timeout)
         old = self.served.pop(address, None)
         if old is not None:  # the same group again (it reconnected before we saw the old socket close)
             await old.close()
@@ -196,7 +196,9 @@ class Subscriptions:
                 if not isinstance(challenge, Challenge):
                     raise MessageError("the first frame of a peer is `challenge`", field="tag")
                 await ws.send_bytes(encode_frame(answer_challenge(self.identity, challenge)))
-                channel = Channel(ws, Origin(f"subscription:{url}", url), self._handler, timeout=self.timeout)
+                channel = Channel(
+                    ws, Origin(f"subscription:{url}", url), self._handler, on_error=self.on_error, timeout=self.timeout
+                )
                 self.open[url] = channel
                 self._attach(url, challenge.group, channel)
                 log.info("subscribed to %s", url)
