@@ -104,6 +104,14 @@ ACCESS: dict[str, Need] = {
     "GET /api/v1/activity": Need.READ,
     # -- the peer protocol (node/federation/routes.py): every message is checked on its own terms --
     "POST /peer/v1/{name}": Need.PUBLIC,
+    "GET /peer/v1/subscribe": Need.PUBLIC,
+    "POST /peer/v1/join": Need.PUBLIC,  # checked by the invitation's secret and the new group's signature
+    # -- invitations for other groups' nodes (node/federation/invitation_api.py) --
+    "POST /api/v1/invitations": Need.ADMIN,
+    "GET /api/v1/invitations": Need.ADMIN,
+    "POST /api/v1/invitations/{id}/revoke": Need.ADMIN,
+    "GET /join/{code}": Need.PUBLIC,
+    "POST /node/invitations": Need.ADMIN,  # the node page's invitation button
 }
 """What each route needs, by `METHOD canonical-path` (HEAD as GET). The one place a route's role is decided."""
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
@@ -17,7 +16,6 @@ from .smtp import SmtpConfig, current_smtp, describe
 
 log = logging.getLogger("solnet.mail")
 MAILER = web.AppKey("mailer", Mailer)
-PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
 
 
 def mail_setup(smtp: SmtpConfig | None, base_url: str, **mailer_options: object) -> Callable[[web.Application], None]:
@@ -32,14 +30,6 @@ def mail_setup(smtp: SmtpConfig | None, base_url: str, **mailer_options: object)
         app.on_shutdown.append(_stop_mailer)  # (before the store closes: the store's own ctx ends before this one's)
 
     return setup
-
-
-def mail_setup_from_env(listen: str) -> Callable[[web.Application], None]:
-    """Return `mail_setup` for `solnet serve`: SMTP from $SOLNET_SMTP_URL or Settings, links from $SOLNET_PUBLIC_URL
-    or --listen."""
-    host, _, port = listen.rpartition(":")
-    base = os.environ.get(PUBLIC_URL_ENV) or f"http://{host or '127.0.0.1'}:{port}"
-    return mail_setup(None, base)
 
 
 async def _mailer_ctx(app: web.Application) -> AsyncIterator[None]:

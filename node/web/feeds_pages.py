@@ -28,8 +28,10 @@ PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
 
 
 def base_url(request: web.Request) -> str:
-    """Return the node's address for links in feeds and mail: $SOLNET_PUBLIC_URL, else the one this request used."""
-    return (os.environ.get(PUBLIC_URL_ENV) or str(request.url.origin())).rstrip("/")
+    """Return the node's address for links in feeds and pages: $SOLNET_PUBLIC_URL, else `public_url` in its settings,
+    else the one this request used."""
+    public = os.environ.get(PUBLIC_URL_ENV) or request.app[SERVICE].settings.public_url
+    return (public or str(request.url.origin())).rstrip("/")
 
 
 def _reply(body: bytes, content_type: str, *, private: bool = False) -> web.Response:

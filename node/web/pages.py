@@ -8,11 +8,12 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from events.identity import group_id_text
 from events.kinds import NEEDS
 from events.readmodel.projection import CAMPAIGNS
 
 from .. import queries
-from ..api import SERVICE
+from ..api import PEER_DIRECTORY, SERVICE
 from ..assembly_queries import assemblies_json
 from ..errors import RequestError
 from ..members import principal_of
@@ -21,6 +22,7 @@ from ..paging import Page, PageRequest, page_request
 from .forms import build_form, field_message
 from .local_time import day_start_ms, today_start_ms
 from .render import html_errors, node_zone, page
+from .sync_words import peer_line, reach_note
 
 routes = web.RouteTableDef()
 FEED_FILTERS = ("need", "area", "campaign", "date", "author")
@@ -124,6 +126,7 @@ async def feed(request: web.Request) -> web.Response:
         "upcoming": upcoming,
         "when": "past" if past else "upcoming" if upcoming else "",
         "feed_query": urlencode({k: v for k, v in filters.items() if v and k != "date"}),
+        "reach": reach_note(await _peers(request)),
     }
     return page(request, "feed.html", context, status=400 if errors else 200)
 
@@ -176,8 +179,10 @@ async def groups(request: web.Request) -> web.Response:
 @html_errors
 async def group(request: web.Request) -> web.Response:
     """One group's profile and the first page of what it has published."""
-    found = await request.app[SERVICE].group(request.match_info["group_id"])
-    return page(request, "group.html", {"g": found})
+    service = request.app[SERVICE]
+    found = await service.group(request.match_info["group_id"])
+    relation = await service.relation(found["group_id"])
+    return page(request, "group.html", {"g": found, "follows": relation["follow"], "blocks": relation["block"]})
 
 
 @routes.get("/assemblies")
@@ -196,6 +201,21 @@ async def assemblies(request: web.Request) -> web.Response:
 @html_errors
 async def node(request: web.Request) -> web.Response:
     """The node's own health: counts, forks, state digest, and whatever federation reports (peers, sync)."""
-    info = await request.app[SERVICE].info()
+    service = request.app[SERVICE]
+    info = await service.info()
     extra = {k: v for k, v in info.items() if k not in _INFO_SHOWN}
-    return page(request, "node.html", {"info": info, "extra": extra})
+    peers = await _peers(request)
+    lines = []
+    if peers is not None:
+        ids = {p["group_id"] for p in peers if p.get("group_id")}
+        names = await service.query(queries.names_of, [queries.parse_group(g) for g in ids])
+        by_id = {group_id_text(k): v for k, v in names.items() if v}
+        lines = [peer_line(p, by_id) for p in peers]
+    context = {"info": info, "extra": extra, "peers": lines, "federating": peers is not None, "reach": reach_note(peers)}
+    return page(request, "node.html", context)
+
+
+async def _peers(request: web.Request) -> list[dict[str, Any]] | None:
+    """Return the peers' health (None when the node does not federate)."""
+    directory = request.app.get(PEER_DIRECTORY)
+    return None if directory is None else await directory.peers_json()
