@@ -138,16 +138,20 @@ async def test_the_digest_groups_a_days_events_in_sections(tmp_path):
         fields = {"title": "Our call", "text": "t", "needs": ["money"], "urgency": "low"}
         callout = await ours.publish("callout.published", fields)
         proposal = await ours.publish("proposal.tabled", {"title": "Rent strike", "text": "t"})
-        theirs = await other.publish("callout.published", {"title": "Their call", "text": "t", "needs": ["people"]})
+        await other.ingest([e for _, e in await ours.astore.notifications(0, 100)], source=Source.PEER)  # (synced)
+        await other.publish("callout.published", {"title": "Their call", "text": "t", "needs": ["people"]})
+        third, _ = make_service(tmp_path / "third", "Govan")
+        elsewhere = await third.publish("callout.published", {"title": "Govan call", "text": "t", "needs": ["people"]})
+        await other.ingest([elsewhere], source=Source.PEER)
         pledges = [
             await other.publish("pledge.made", {"callout": callout.id.hex(), "need": "money", "offer": "£50"}),
-            await other.publish("pledge.made", {"callout": theirs.id.hex(), "need": "people", "offer": "us"}),
+            await other.publish("pledge.made", {"callout": elsewhere.id.hex(), "need": "people", "offer": "us"}),
             await other.publish("position.taken", {"proposal": proposal.id.hex(), "position": "agree", "reason": "yes"}),
             await other.publish("assembly.scheduled", {"title": "Spring assembly", "starts_at": 1_900_000_000_000}),
             await other.publish("assembly.scheduled", {"title": "Tuesday assembly", "starts_at": tuesday_ms}),
         ]
         events = [e for _, e in await other.astore.notifications(0, 100)]
-        await ours.ingest(events, source=Source.PEER)
+        await ours.ingest([e for e in events if e.author == other.identity.public_key], source=Source.PEER)
         await mailer.run_pass()
         assert pledges and inbox.received == []  # nothing before 07:00 tomorrow
 
@@ -178,6 +182,7 @@ async def test_the_digest_groups_a_days_events_in_sections(tmp_path):
         assert len(inbox.received) == 1
     await ours.close()
     await other.close()
+    await third.close()
 
 
 def _accounts(service):
