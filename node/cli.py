@@ -15,6 +15,7 @@ from .commands.audit import cmd_audit
 from .commands.backup import cmd_backup
 from .commands.bundles import cmd_export, cmd_import
 from .commands.common import CliError, add_only_copy
+from .commands.invite import add_invite_parsers
 from .commands.keys import add_key_parser
 from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_run, cmd_serve
 from .commands.members import add_member_parsers
@@ -103,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the recovery kit, the group's next key (default DIR/recovery-kit.txt; keep it offline; "
         "encrypted with $SOLNET_RECOVERY_PASSPHRASE if set)",
     )
+    p.add_argument("--join", metavar="CODE", help="join the network with an invitation code from another group's node")
+    p.add_argument("--public-url", metavar="URL", help="where other nodes reach this node (none: it is behind NAT)")
     p.set_defaults(func=cmd_init)
+    add_invite_parsers(sub, _add_common)
 
     for name, func, text in (("serve", cmd_serve, "run the node"), ("run", cmd_run, "init if needed, then run the node")):
         p = sub.add_parser(name, help=text)

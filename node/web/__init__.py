@@ -8,12 +8,15 @@ from collections.abc import Callable
 from aiohttp import web
 
 from ..api import SERVICE
+from ..notify import notifications_of
 from .account import routes as account_routes
 from .actions import routes as action_routes
+from .feeds_pages import routes as feed_routes
 from .find_pages import routes as find_routes
 from .key_page import routes as key_routes
 from .links_pages import routes as link_routes
 from .members_pages import routes as member_routes
+from .notify_pages import routes as notify_routes
 from .pages import routes as page_routes
 from .render import LOGIN_THROTTLE, SESSIONS, STATIC, setup_templates
 from .session import SECURE_COOKIES, Sessions
@@ -44,6 +47,9 @@ def setup_web(app: web.Application, *, clock: Callable[[], float] = time.time, s
     app.add_routes(member_routes)
     app.add_routes(account_routes)
     app.add_routes(key_routes)
+    app.add_routes(feed_routes)
+    app.add_routes(notify_routes)
+    notifications_of(app)  # (their tables opened now, before the app starts)
     app.router.add_static("/static/", STATIC, name="static")
 
 

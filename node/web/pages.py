@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -16,6 +17,8 @@ from ..api import PEER_DIRECTORY, SERVICE
 from ..assembly_queries import assemblies_json
 from ..errors import RequestError
 from ..find_queries import group_doings
+from ..members import principal_of
+from ..notify import notifications_of
 from ..paging import Page, PageRequest, page_request
 from .forms import build_form, field_message
 from .local_time import day_start_ms, today_start_ms
@@ -108,7 +111,10 @@ async def feed(request: web.Request) -> web.Response:
     except RequestError as exc:
         errors[exc.field or "need"] = field_message(exc.message, exc.field)
     campaigns = await service.query(queries.list_docs, CAMPAIGNS, PageRequest(CHOICES), status="active")
+    last_visit = await _last_visit(request, now)
     context = {
+        "last_visit": last_visit,
+        "new_callouts": [c for c in found.items if last_visit and c.get("timestamp", 0) > last_visit],
         "callouts": found.items,
         "next_page": next_link(request, found.next),
         "first_page": "cursor" in request.query,
@@ -120,9 +126,19 @@ async def feed(request: web.Request) -> web.Response:
         "past": past,
         "upcoming": upcoming,
         "when": "past" if past else "upcoming" if upcoming else "",
+        "feed_query": urlencode({k: v for k, v in filters.items() if v and k != "date"}),
         "reach": reach_note(await _peers(request)),
     }
     return page(request, "feed.html", context, status=400 if errors else 200)
+
+
+async def _last_visit(request: web.Request, now: int) -> int:
+    """Note a logged-in member's visit; return when their previous visit ended (ms; 0: unknown or not a member)."""
+    me = principal_of(request)
+    if me is None or me.member_id is None:
+        return 0
+    notes = notifications_of(request.app)
+    return (await notes.call(notes.visit, me.member_id, now)).last_visit
 
 
 @routes.get("/callouts/{id}")

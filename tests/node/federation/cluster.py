@@ -51,6 +51,7 @@ class Node:
         self.app: web.Application | None = None
         self.failures: list[Any] = []
         self.only_copy = True  # False: start as `solnet serve` does, publishing only once a peer confirmed our head
+        self.extras: list[Any] = []  # more app setups (the web page, the mailer), made afresh at each start
         self.web = False  # True: serve the web page too
 
     @property
@@ -81,7 +82,7 @@ class Node:
             health_file=self.path / HEALTH_FILE,
             **self.config,
         )
-        extras = [federation_setup(config), *([setup_web] if self.web else [])]
+        extras = [federation_setup(config), *([setup_web] if self.web else []), *(make() for make in self.extras)]
         self.app = create_app(self.service, extras=extras)
         if self.only_copy and await self.service.astore.head(self.service.identity.public_key) is None:
             await self.service.publish("group.profile", {"name": self.name})  # as `solnet init` does

@@ -126,7 +126,7 @@ async def test_blocking_from_the_group_page_in_a_browser(node, tmp_path, width, 
         await page.goto(base + "/groups")
         await page.get_by_role("link", name="Landlord's Front Group").click()
         await page.get_by_text("What following and blocking do").click()
-        assert "stops storing and relaying" in await page.locator("details").inner_text()
+        assert "stops storing and relaying" in await page.locator("details", has_text="What following").inner_text()
         await page.get_by_role("button", name="Block", exact=True).click()
         await page.get_by_text("You blocked this group").wait_for()
         assert await page.get_by_role("button", name="Unblock").count() == 1
