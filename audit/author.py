@@ -21,8 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from events import ChainError, ChainHead, ChainVerifier, Event, KeyState, Mode, group_id_text, signature_valid
+from events import ChainError, ChainHead, ChainVerifier, Event, KeyState, Mode, ed25519, group_id_text
 from events.ed25519 import load_public_key
+from events.event import SIGNING_PREFIX
 from events.ingest import AFTER_BREAK, FORK_BRANCH, conflict_code, vouches
 from events.keystate import ROTATION_KIND
 
@@ -70,8 +71,10 @@ class SignatureBatch:
         """Check every signature taken; raise SignatureRecheck if one does not verify."""
         events, keys = self._events, self._keys
         self._events, self._keys = [], []
+        # signature_valid written out, the library's function bound once: nothing but the verify in this loop
+        verify, prefix = ed25519.verify, SIGNING_PREFIX
         for event, key in zip(events, keys, strict=True):
-            if not signature_valid(event, key):
+            if not verify(key, event.signature, prefix + event.header_bytes):
                 raise SignatureRecheck(group_id_text(event.author))
 
 

@@ -1,4 +1,7 @@
-"""The layers import one way: events/ and protocol/ never pull in aiohttp, eventsourcing or node; audit/ never node or aiohttp."""
+"""The layers import one way: events/ and protocol/ never pull in aiohttp, eventsourcing or node; audit/ never node or aiohttp.
+
+events/ imports nothing but the standard library, cryptography, msgpack and nacl (PyNaCl).
+"""
 
 from __future__ import annotations
 
@@ -35,6 +38,19 @@ def test_package_imports_stay_in_their_layer(package: str) -> None:
     assert not modules & set(FORBIDDEN[package]), f"{package} imports {sorted(modules & set(FORBIDDEN[package]))}"
 
 
+# Besides the standard library, the pure core may import only these: msgpack (canonical encoding), cryptography
+# (keys, PEM, signing) and nacl, whose libsodium verifies Ed25519 at twice cryptography's rate per core and is the
+# rule docs/PROTOCOL.md §2 defines (events/ed25519.py).
+EVENTS_LIBRARIES = {"cryptography", "msgpack", "nacl"}
+
+
+def test_events_imports_only_the_standard_library_and_its_three_libraries() -> None:
+    modules = imported_by("events")
+    # (names with a leading underscore are the libraries' native parts: _cffi_backend, _sodium, _openssl)
+    others = {m for m in modules - set(sys.stdlib_module_names) if not m.startswith("_")} - {"events", "cython_runtime"}
+    assert others <= EVENTS_LIBRARIES, f"events imports {sorted(others - EVENTS_LIBRARIES)}"
+
+
 def test_the_walk_sees_submodule_imports() -> None:
-    # msgpack and cryptography are imported only by submodules of events, never by its stdlib-only parts.
-    assert {"msgpack", "cryptography"} <= imported_by("events")
+    # the libraries are imported only by submodules of events, never by its stdlib-only parts.
+    assert imported_by("events") >= EVENTS_LIBRARIES
