@@ -29,6 +29,11 @@ def fts_table(docs: str) -> str:
     return f"{docs}_search"
 
 
+def search_trigger_names(docs: str) -> list[str]:
+    """Return the names of the triggers that keep a documents table's FTS5 table current (insert, delete, update)."""
+    return [f"{docs}_search_{what}" for what in ("insert", "delete", "update")]
+
+
 def sqlite_statements(docs: str) -> list[str]:
     """Return the FTS5 table and the triggers that keep it equal to the documents' `search` column."""
     f = fts_table(docs)
