@@ -147,14 +147,14 @@ async def test_redaction_drops_the_payload_keeps_the_header(api):
     assert event["header_hex"] and event["signature"]
     assert (await (await api.get("/api/v1/callouts?status=all")).json())["callouts"] == []
     # a second redaction of the same event, or one naming an event that is not ours, is refused
-    again = await publish(api, "log.redact", {"event": callout["id"]}, status=422)
-    assert again["error"]["field"] == "event"
-    other = await publish(api, "log.redact", {"event": "ab" * 32}, status=422)
+    again = await publish(api, "log.redact", {"event": callout["id"]}, status=409)
+    assert again["error"]["field"] == "event" and again["error"]["code"] == "already_redacted"
+    other = await publish(api, "log.redact", {"event": "ab" * 32}, status=404)
     assert other["error"]["field"] == "event"
 
 
 async def test_key_rotation_cannot_be_published_yet(api):
-    body = await publish(api, "key.commit", {"next": "00" * 32}, status=422)
+    body = await publish(api, "key.commit", {"next": "00" * 32}, status=400)  # not a kind the document offers
     assert body["error"]["field"] == "kind"
     assert await own_events(api) == 0
 
