@@ -102,6 +102,7 @@ async def test_a_generated_client_lists_and_publishes(node, tmp_path):
         "--output-path",
         str(tmp_path / "solnet_client"),
         cwd=tmp_path,
+        env={**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"},  # (it formats with ruff)
     )
     assert code == 0, out
     sys.path.insert(0, str(tmp_path))
@@ -111,14 +112,16 @@ async def test_a_generated_client_lists_and_publishes(node, tmp_path):
         publish_event = importlib.import_module("solnet_client.api.default.publish_event")
         models = importlib.import_module("solnet_client.models")
         client = client_module.AuthenticatedClient(base_url=base, token=token)
-        body = models.PublishCalloutPublished.from_dict(
+        body = models.CalloutPublished.from_dict(
             {"kind": "callout.published", "payload": {"title": "From a client", "text": "Generated.", "needs": ["people"]}}
         )
         published = await publish_event.asyncio_detailed(client=client, body=body)
         assert published.status_code == 201, published.content
-        listed = await list_callouts.asyncio(client=client, limit=200)
-        titles = [item.additional_properties.get("title", getattr(item, "title", None)) for item in listed.callouts]
-        assert "From a client" in titles and "Callout 0" in titles
+        assert published.parsed.kind == "callout.published" and len(published.parsed.id) == 64
+        listed = await list_callouts.asyncio(client=client, limit=200, need=models.ListCalloutsNeed.PEOPLE)
+        assert isinstance(listed, models.ListCalloutsResponse200), listed
+        assert [item.title for item in listed.callouts] == ["From a client", "Callout 0"]
+        assert listed.callouts[1].totals.pledges == 1 and listed.next_ is None
     finally:
         sys.path.remove(str(tmp_path))
         for name in [m for m in sys.modules if m == "solnet_client" or m.startswith("solnet_client.")]:
