@@ -256,3 +256,35 @@ async def test_lists_filter_and_page_with_cursors(api):
     for bad, field in (("limit=0", "limit"), ("limit=201", "limit"), ("cursor=%21%21", "cursor"), ("callout=xyz", "callout")):
         resp = await api.get(f"/api/v1/pledges?{bad}")
         assert resp.status == 400 and (await resp.json())["error"]["field"] == field, bad
+
+
+async def test_a_method_not_allowed_says_which_are(api):
+    resp = await api.put("/api/v1/callouts", json={})
+    assert resp.status == 405 and set(resp.headers["Allow"].split(",")) >= {"GET"}
+    assert (await resp.json())["error"]["code"] == "method_not_allowed"
+    resp = await api.delete("/api/v1/peers")
+    assert resp.status == 405 and {"GET", "POST"} <= set(resp.headers["Allow"].split(","))
+
+
+async def test_what_the_document_allows_is_what_is_accepted(api):
+    doc = await (await api.get("/api/v1/openapi.json")).json()
+    params = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/callouts"]["get"]["parameters"]}
+    assert params["since"]["type"] == "integer" and params["author"]["pattern"].startswith("^sn_")
+    assert doc["paths"]["/api/v1/callouts/{id}"]["get"]["parameters"][0]["schema"]["pattern"] == "^[0-9a-fA-F]{64}$"
+    resp = await api.get("/api/v1/callouts/0")  # the example: refused, and the document says so by its pattern
+    assert resp.status == 400 and (await resp.json())["error"]["field"] == "id"
+    assert (await api.get("/api/v1/callouts/" + "0" * 64)).status == 404
+    for query, field in (
+        ("since=soon", "since"),
+        ("author=someone", "author"),
+        ("limit=1&limit=2", "limit"),
+        ("limit=", "limit"),
+    ):
+        resp = await api.get(f"/api/v1/callouts?{query}")
+        assert resp.status == 400 and (await resp.json())["error"]["field"] == field, query
+    assert (await api.get(f"/api/v1/callouts?since=0&author={api.service.group_id}")).status == 200
+    publish = doc["paths"]["/api/v1/events"]["post"]
+    assert (
+        publish["security"] == [{"token": ["publish"]}]
+        and "callout.published" in publish["requestBody"]["content"]["application/json"]["examples"]
+    )
