@@ -16,8 +16,8 @@ from . import queries
 from .api_params import EXAMPLE_GROUP, callout_filters, doc_filters, event_id, group_id, page_of_args, page_params
 from .apispec import MAX_JSON_BODY, ApiRoutes, Args, Body, Field, Param, add_api_routes
 from .assembly_queries import assemblies_json
-from .errors import AuthError, NotFoundError
-from .members import principal_of, record_act
+from .errors import NotFoundError
+from .members import record_act
 from .paging import Page
 from .publish_body import PUBLISH_BODY
 from .service import NodeService
@@ -46,13 +46,6 @@ __all__ = ["MAX_JSON_BODY", "PEER_DIRECTORY", "SERVICE", "event_json", "setup_ap
 
 def service_of(request: web.Request) -> NodeService:
     return request.app[SERVICE]
-
-
-def require_token(request: web.Request) -> None:
-    """Raise AuthError unless the request came with a valid token; which scope each route needs is decided, and
-    checked before the handler runs, in node/access.py (ACCESS)."""
-    if principal_of(request) is None:
-        raise AuthError("this endpoint needs an API token: Authorization: Bearer TOKEN", field="Authorization")
 
 
 @api.get("/api/v1/node", "Node info and status: group, counts, forks, own head, state digest, peers", reply=replies.NODE)

@@ -25,7 +25,7 @@ Args = dict[str, Any]
 Handler = Callable[[web.Request, Args], Awaitable[web.StreamResponse]]
 
 
-def _python_regex(pattern: str) -> re.Pattern[str]:
+def python_regex(pattern: str) -> re.Pattern[str]:
     """Return `pattern` (ECMA-262, as JSON Schema reads it) for Python's re: a final `$` must not allow a newline."""
     return re.compile(pattern[:-1] + r"\Z" if pattern.endswith("$") else pattern)
 
@@ -53,7 +53,7 @@ class Param:
 
     def __post_init__(self) -> None:
         if self.pattern is not None:
-            object.__setattr__(self, "regex", _python_regex(self.pattern))
+            object.__setattr__(self, "regex", python_regex(self.pattern))
 
     def schema(self) -> dict[str, Any]:
         """Return the JSON Schema of the parameter's value."""

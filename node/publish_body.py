@@ -16,7 +16,7 @@ from events.kinds import KINDS, FieldSpec, FieldType, KindSpec
 from events.kinds.fields import MAX_QUANTITY, MAX_TIME, WHITE_SPACE, is_blank
 
 from .api_params import EVENT_ID_PATTERN, EXAMPLE_GROUP
-from .apispec import Body, _python_regex
+from .apispec import Body, python_regex
 from .errors import RequestError
 from .writer import UNPUBLISHABLE_KINDS
 
@@ -24,8 +24,8 @@ PUBLISHABLE = tuple(kind for kind in KINDS if kind not in UNPUBLISHABLE_KINDS)
 NOT_BLANK = "[^" + "".join(f"\\u{ord(c):04x}" for c in WHITE_SPACE) + "]"
 """Some code point outside Unicode's White_Space (events/kinds/fields.py): what "not blank" means, as a pattern."""
 GROUP_TEXT = f"({GROUP_ID_PATTERN}|{EVENT_ID_PATTERN})"
-_HEX = _python_regex(EVENT_ID_PATTERN)
-_GROUP = _python_regex(GROUP_TEXT)
+_HEX = python_regex(EVENT_ID_PATTERN)
+_GROUP = python_regex(GROUP_TEXT)
 
 EXAMPLE_VALUES: dict[FieldType, Any] = {
     FieldType.TEXT: "Eviction resistance at 7am",
