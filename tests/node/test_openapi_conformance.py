@@ -83,6 +83,11 @@ async def test_schemathesis_finds_nothing(node, tmp_path):
     )
     print(out[-1500:])  # (-s shows the phases' times)
     assert code == 0, out[-20000:]
+    [report] = tmp_path.glob("json-*.json")
+    summary = json.loads(report.read_text())
+    assert summary["operations"]["tested"] == summary["operations"]["total"] >= 21, summary["operations"]
+    assert {phase["status"] for phase in summary["phases"].values()} == {"success"}, summary["phases"]
+    assert summary["errors"] == [] and summary["failures"] == []
     assert (await service.astore.head(service.identity.public_key)).seq > 20  # the write route was exercised
 
 
