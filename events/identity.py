@@ -14,6 +14,9 @@ from .errors import IdentityError
 
 GROUP_ID_PREFIX = "sn_"
 _GROUP_ID_LEN = len(GROUP_ID_PREFIX) + 52
+GROUP_ID_PATTERN = "^sn_[a-z2-7]{51}[aq]$"
+"""A group id's text form as a regular expression (ECMA-262 and Python alike): 52 base32 digits hold 256 bits, so the
+last one has one bit set or not."""
 
 
 @lru_cache(maxsize=16_384)  # pure, and lists name the same few hundred groups on every page
@@ -26,6 +29,14 @@ def group_id_text(public_key: bytes) -> str:
 
 def parse_group_id(text: str) -> bytes:
     """Return the 32-byte public key named by a group id's text form; raise IdentityError if malformed."""
+    raw = group_key_of(text)
+    ed25519.check_public_key(raw)
+    return raw
+
+
+def group_key_of(text: str) -> bytes:
+    """Return the 32 bytes a group id's text names, checking its form only (for look-ups, where a key that no group
+    can hold simply finds nothing); raise IdentityError if the text is not a group id."""
     if not isinstance(text, str) or len(text) != _GROUP_ID_LEN or not text.startswith(GROUP_ID_PREFIX):
         raise IdentityError(f"not a group id: {text!r:.80}", field="group_id")
     body = text[len(GROUP_ID_PREFIX) :]
@@ -37,7 +48,6 @@ def parse_group_id(text: str) -> bytes:
         raise IdentityError(f"not a group id: {text!r:.80}", field="group_id") from None
     if group_id_text(raw) != text:
         raise IdentityError("group id is not in canonical form", field="group_id")
-    ed25519.check_public_key(raw)
     return raw
 
 

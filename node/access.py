@@ -237,10 +237,11 @@ async def access_middleware(request: web.Request, handler):
 
 def setup_access(app: web.Application) -> None:
     """Open the node's accounts (tables created if missing) beside its event store, and add the members' API routes."""
-    from .members_api import routes
+    from .apispec import add_api_routes
+    from .members_api import api
 
     app[ACCOUNTS] = Accounts(app[SERVICE].store)
-    app.add_routes(routes)
+    add_api_routes(app, api)
 
 
 __all__ = ["ACCESS", "ACCOUNTS", "Need", "access_middleware", "decide", "setup_access"]

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import re
 from typing import Any, Protocol
 
 from aiohttp import web
 
 from events.errors import EventError
-from events.identity import group_id_text, parse_group_id
-from events.kinds import KINDS, friendly_payload
+from events.identity import group_id_text, group_key_of
+from events.kinds import friendly_payload
 from events.readmodel.projection import CAMPAIGNS, DECISIONS, PLEDGES, REPORTS
+from events.readmodel.search import QUERY_MAX
 
+from . import api_replies as replies
 from . import find_queries, queries
+from .api_params import EXAMPLE_GROUP, callout_filters, doc_filters, event_id, group_id, page_of_args, page_params
+from .apispec import MAX_JSON_BODY, ApiRoutes, Args, Body, Field, Param, add_api_routes
 from .assembly_queries import assemblies_json
-from .bodies import read_body
-from .errors import AuthError, BodyTooLargeError, NotFoundError, RequestError
-from .members import principal_of, record_act
-from .openapi import openapi_document
-from .paging import DEFAULT_LIMIT, Page, PageRequest, page_request
+from .errors import NotFoundError
+from .find_queries import KIND_NAMES
+from .members import record_act
+from .paging import Page
+from .publish_body import PUBLISH_BODY
 from .service import NodeService
 
 SERVICE = web.AppKey("service", NodeService)
@@ -38,89 +40,46 @@ class PeerDirectory(Protocol):
 
 
 PEER_DIRECTORY = web.AppKey("peer_directory", PeerDirectory)
-_PEER_URL = re.compile(r"https?://[!-~]{1,500}")
-MAX_JSON_BODY = 96 * 1024
 DIGEST_VERSION = 2  # the state digest the node shows (docs/KINDS.md, "State digest")
 DIGEST_GROUPS_PAGE, MAX_DIGEST_GROUPS_PAGE = 100, 1000
-routes = web.RouteTableDef()
+api = ApiRoutes()
+__all__ = ["MAX_JSON_BODY", "PEER_DIRECTORY", "SERVICE", "event_json", "setup_api"]
 
 
 def service_of(request: web.Request) -> NodeService:
     return request.app[SERVICE]
 
 
-async def read_json_object(request: web.Request, allowed: set[str], required: set[str], limit: int = MAX_JSON_BODY) -> dict:
-    """Return the request's JSON object body; raise RequestError for size, syntax, unknown or missing fields."""
-    if request.content_length is not None and request.content_length > limit:
-        raise BodyTooLargeError(f"body has {request.content_length} bytes, the limit is {limit}", field="body")
-    raw = await read_body(request, limit)
-    if raw is None:
-        raise BodyTooLargeError(f"body is larger than the limit of {limit} bytes", field="body")
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RequestError(f"body is not valid JSON: {exc}", field="body") from None
-    except RecursionError:
-        raise RequestError("body is nested too deeply", field="body") from None
-    if not isinstance(body, dict):
-        raise RequestError("body must be a JSON object", field="body")
-    for name in body:
-        if name not in allowed:
-            raise RequestError(f"unknown field {name!r:.60}", field=str(name)[:60])
-    for name in sorted(required):
-        if name not in body:
-            raise RequestError(f"missing field {name!r}", field=name)
-    return body
-
-
-def require_token(request: web.Request) -> None:
-    """Raise AuthError unless the request came with a valid token; which scope each route needs is decided, and
-    checked before the handler runs, in node/access.py (ACCESS)."""
-    if principal_of(request) is None:
-        raise AuthError("this endpoint needs an API token: Authorization: Bearer TOKEN", field="Authorization")
-
-
-def _query(request: web.Request, name: str) -> str | None:
-    value = request.query.get(name)
-    return value if value else None
-
-
-@routes.get("/api/v1/node")
-async def node_info(request: web.Request) -> web.Response:
+@api.get("/api/v1/node", "Node info and status: group, counts, forks, own head, state digest, peers", reply=replies.NODE)
+async def node_info(request: web.Request, args: Args) -> web.Response:
     return web.json_response(await service_of(request).info())
 
 
-@routes.get("/api/v1/digest")
-async def digest(request: web.Request) -> web.Response:
+@api.get("/api/v1/digest", "State digest, version 2 (docs/KINDS.md)", reply=replies.DIGEST)
+async def digest(request: web.Request, args: Args) -> web.Response:
     return web.json_response({"state_digest": await service_of(request).digest(), "version": DIGEST_VERSION})
 
 
-@routes.get("/api/v1/digest/groups")
-async def group_digests(request: web.Request) -> web.Response:
-    after_text = _query(request, "after")
-    try:
-        after = None if after_text is None else parse_group_id(after_text)
-    except EventError:
-        raise RequestError("after must be a group id (sn_...) from a previous page", field="after") from None
-    limit = _limit(request, DIGEST_GROUPS_PAGE, MAX_DIGEST_GROUPS_PAGE)
-    groups, last = await service_of(request).group_digests(after, limit)
+@api.get(
+    "/api/v1/digest/groups",
+    "Group digests (state digest version 2), ascending by group public key, a page at a time",
+    params=(
+        Param(
+            "after",
+            "group id (sn_…) from the previous page: start after it (the `next` link carries it)",
+            pattern=group_id().pattern,
+            convert=group_key_of,
+        ),
+        Param("limit", "page size", kind="integer", minimum=1, maximum=MAX_DIGEST_GROUPS_PAGE, default=DIGEST_GROUPS_PAGE),
+    ),
+    reply=replies.GROUP_DIGESTS,
+)
+async def group_digests(request: web.Request, args: Args) -> web.Response:
+    limit = args["limit"]
+    groups, last = await service_of(request).group_digests(args["after"], limit)
     following = None if last is None else f"/api/v1/digest/groups?after={group_id_text(last)}&limit={limit}"
     items = [{"group": group_id_text(author), "digest": value.hex()} for author, value in groups]
     return web.json_response({"groups": items, "next": following, "version": DIGEST_VERSION})
-
-
-def _limit(request: web.Request, default: int, maximum: int) -> int:
-    text = request.query.get("limit")
-    if text is None:
-        return default
-    if not text.isdigit() or not 1 <= int(text) <= maximum:
-        raise RequestError(f"limit must be a whole number from 1 to {maximum}", field="limit")
-    return int(text)
-
-
-def page_of_request(request: web.Request, default: int = DEFAULT_LIMIT) -> PageRequest:
-    """Return the page a list request asks for (`limit`, `cursor`); raise RequestError naming the bad one."""
-    return page_request(_query(request, "limit"), _query(request, "cursor"), default=default)
 
 
 def page_json(name: str, page: Page) -> web.Response:
@@ -128,93 +87,135 @@ def page_json(name: str, page: Page) -> web.Response:
     return web.json_response({name: page.items, "next": page.next})
 
 
-@routes.get("/api/v1/callouts")
-async def callouts(request: web.Request) -> web.Response:
-    since = _query(request, "since")
-    if since is not None and not (since.isdigit() and len(since) <= 15):
-        raise RequestError("since must be milliseconds since the Unix epoch", field="since")
+@api.get(
+    "/api/v1/callouts",
+    "Callouts, most urgent and soonest first, with pledge totals and first pledges, a page at a time",
+    params=(*callout_filters(), *page_params()),
+    reply=replies.page("callouts", replies.CALLOUT),
+)
+async def list_callouts(request: web.Request, args: Args) -> web.Response:
     found = await service_of(request).query(
         queries.list_callouts,
-        page_of_request(request),
-        status=request.query.get("status", "open"),
-        need=_query(request, "need"),
-        area=_query(request, "area"),
-        campaign=_query(request, "campaign"),
-        author=_query(request, "author"),
-        since=int(since) if since else None,
+        page_of_args(args),
+        status=args["status"],
+        need=args["need"],
+        area=args["area"] or None,
+        campaign=args["campaign"],
+        author=args["author"],
+        since=args["since"],
     )
     return page_json("callouts", found)
 
 
-@routes.get("/api/v1/callouts/{id}")
-async def callout(request: web.Request) -> web.Response:
-    """One callout with its totals and a page of its pledges (`limit` and `cursor` page the pledges)."""
-    found = await service_of(request).query(queries.get_callout, request.match_info["id"], page_of_request(request))
+@api.get(
+    "/api/v1/callouts/{id}",
+    "One callout with its pledge totals and a page of its pledges (`pledges_next`)",
+    params=(event_id("id", what="callout"), *page_params()),
+    reply=replies.CALLOUT_DETAIL,
+)
+async def get_callout(request: web.Request, args: Args) -> web.Response:
+    found = await service_of(request).query(queries.get_callout, args["id"], page_of_args(args))
     return web.json_response(found)
 
 
-@routes.get("/api/v1/campaigns/{id}")
-async def campaign(request: web.Request) -> web.Response:
-    return web.json_response(await service_of(request).query(queries.get_campaign, request.match_info["id"]))
+@api.get(
+    "/api/v1/campaigns/{id}",
+    "One campaign with the first page of its callouts, reports and decisions",
+    params=(event_id("id", what="campaign"),),
+    reply=replies.CAMPAIGN_DETAIL,
+)
+async def get_campaign(request: web.Request, args: Args) -> web.Response:
+    return web.json_response(await service_of(request).query(queries.get_campaign, args["id"]))
 
 
-@routes.get("/api/v1/groups")
-async def groups(request: web.Request) -> web.Response:
-    return page_json("groups", await service_of(request).groups(page_of_request(request)))
+@api.get(
+    "/api/v1/groups",
+    "Groups by name, then logs held without a profile, a page at a time",
+    params=page_params(),
+    reply=replies.page("groups", replies.GROUP),
+)
+async def list_groups(request: web.Request, args: Args) -> web.Response:
+    return page_json("groups", await service_of(request).groups(page_of_args(args)))
 
 
-@routes.get("/api/v1/groups/{group_id}")
-async def group(request: web.Request) -> web.Response:
-    return web.json_response(await service_of(request).group(request.match_info["group_id"]))
+@api.get(
+    "/api/v1/groups/{group_id}",
+    "One group: its profile, fork flag and the first page of what it published",
+    params=(group_id("group_id", "path", "group id (sn_…)"),),
+    reply=replies.GROUP_DETAIL,
+)
+async def get_group(request: web.Request, args: Args) -> web.Response:
+    return web.json_response(await service_of(request).group(args["group_id"]))
 
 
-# The plain document lists: (name, collection, how their query parameters map to list_docs' filters, ref's name).
+# The plain document lists: (name, collection, the filter naming the document they refer to, how query parameters
+# map to list_docs' filters, ref's name).
 DOC_LISTS = (
-    ("campaigns", CAMPAIGNS, {"author": "author", "status": "status"}, "ref"),
-    ("reports", REPORTS, {"author": "author", "campaign": "ref"}, "campaign"),
-    ("pledges", PLEDGES, {"author": "author", "callout": "ref", "status": "status"}, "callout"),
-    ("decisions", DECISIONS, {"author": "author", "campaign": "link"}, "ref"),
+    ("campaigns", CAMPAIGNS, None, {"author": "author", "status": "status"}, "ref"),
+    ("reports", REPORTS, "campaign", {"author": "author", "campaign": "ref"}, "campaign"),
+    ("pledges", PLEDGES, "callout", {"author": "author", "callout": "ref", "status": "status"}, "callout"),
+    ("decisions", DECISIONS, "campaign", {"author": "author", "campaign": "link"}, "ref"),
 )
 
 
-def _doc_list(name: str, collection: str, params: dict[str, str], ref_field: str):
-    async def handler(request: web.Request) -> web.Response:
-        filters = {arg: _query(request, param) for param, arg in params.items()}
-        found = await service_of(request).query(
-            queries.list_docs, collection, page_of_request(request), ref_field=ref_field, **filters
-        )
+def _doc_list(name: str, collection: str, ref: str | None, params: dict[str, str], ref_field: str) -> None:
+    async def handler(request: web.Request, args: Args) -> web.Response:
+        filters = {arg: args[param] for param, arg in params.items()}
+        found = await service_of(request).query(queries.list_docs, collection, page_of_args(args), ref_field=ref_field, **filters)
         return page_json(name, found)
 
-    handler.__name__ = name
-    return handler
+    handler.__name__ = f"list_{name}"
+    api.get(
+        f"/api/v1/{name}",
+        f"{name.capitalize()}, newest first, a page at a time",
+        params=(*doc_filters(collection, ref), *page_params()),
+        reply=replies.page(name, replies.DOCUMENT),
+    )(handler)
 
 
-for _name, _collection, _params, _ref_field in DOC_LISTS:
-    routes.get(f"/api/v1/{_name}")(_doc_list(_name, _collection, _params, _ref_field))
+for _entry in DOC_LISTS:
+    _doc_list(*_entry)
 
 
-@routes.get("/api/v1/search")
-async def search(request: web.Request) -> web.Response:
-    """Documents matching `q` (words, "phrases", -excluded), newest first; `in` one kind, `author` one group."""
+@api.get(
+    "/api/v1/assemblies",
+    "Assemblies (latest first) with their first proposals, positions and decisions, a page at a time",
+    params=page_params(20),
+    reply=replies.page("assemblies", replies.ASSEMBLY),
+)
+async def list_assemblies(request: web.Request, args: Args) -> web.Response:
+    return page_json("assemblies", await service_of(request).query(assemblies_json, page_of_args(args)))
+
+
+@api.get(
+    "/api/v1/search",
+    "Callouts, campaigns, reports, assemblies, proposals and decisions matching `q`, newest first, a page at a time",
+    params=(
+        Param(
+            "q",
+            'words to find (all of them), "a phrase", -a word to leave out: at most 8 terms of at most 64 characters, '
+            "at least one to find",
+            min_length=1,
+            max_length=QUERY_MAX,
+            format="solnet-search",
+            example="rent strike",
+        ),
+        Param("in", "only one kind", enum=tuple(KIND_NAMES.values())),
+        group_id(),
+        *page_params(20),
+    ),
+    reply=replies.page("results", replies.SEARCH_RESULT),
+)
+async def search(request: web.Request, args: Args) -> web.Response:
     found = await service_of(request).query(
-        find_queries.search,
-        request.query.get("q", ""),
-        page_of_request(request, default=20),
-        kind=_query(request, "in"),
-        author=_query(request, "author"),
+        find_queries.search, args["q"], page_of_args(args), kind=args["in"], author=args["author"]
     )
     return page_json("results", found)
 
 
-@routes.get("/api/v1/assemblies")
-async def assemblies(request: web.Request) -> web.Response:
-    found = await service_of(request).query(assemblies_json, page_of_request(request, default=20))
-    return page_json("assemblies", found)
-
-
-@routes.get("/api/v1/events/{id}")
-async def event(request: web.Request) -> web.Response:
-    event_id = queries.parse_event_id(request.match_info["id"])
+@api.get("/api/v1/events/{id}", "One signed event", params=(event_id(),), reply=replies.EVENT)
+async def get_event(request: web.Request, args: Args) -> web.Response:
+    event_id = queries.parse_event_id(args["id"])
     found = await service_of(request).event(event_id)
     if found is None:
         raise NotFoundError(f"no event with id {event_id.hex()}", field="id")
@@ -246,23 +247,22 @@ def event_json(event: Any) -> dict[str, Any]:
     }
 
 
-@routes.post("/api/v1/events")
-async def publish(request: web.Request) -> web.Response:
-    """Publish an event of the node's own group: {"kind": "callout.published", "payload": {...}}."""
-    require_token(request)
-    body = await read_json_object(request, {"kind", "payload"}, {"kind", "payload"})
-    kind = body["kind"]
-    if not isinstance(kind, str) or kind not in KINDS:
-        raise RequestError(f"kind must be one of the known kinds (see docs/KINDS.md), not {kind!r:.60}", field="kind")
-    if not isinstance(body["payload"], dict):
-        raise RequestError("payload must be a JSON object", field="payload")
-    created = await service_of(request).publish(kind, body["payload"])
+@api.post(
+    "/api/v1/events",
+    "Publish an event of the node's own group: a kind and its payload (docs/KINDS.md); answers the signed event",
+    body=PUBLISH_BODY,
+    reply=replies.EVENT,
+    errors=(404, 409, 422),
+)
+async def publish_event(request: web.Request, args: Args) -> web.Response:
+    body = args["body"]
+    created = await service_of(request).publish(body["kind"], body["payload"])
     await record_act(request, created)
     return web.json_response(event_json(created), status=201)
 
 
-@routes.get("/api/v1/peers")
-async def peers(request: web.Request) -> web.Response:
+@api.get("/api/v1/peers", "Known peers with their health (state, failures, misbehaviour points, last sync)", reply=replies.PEERS)
+async def list_peers(request: web.Request, args: Args) -> web.Response:
     directory = request.app.get(PEER_DIRECTORY)
     if directory is not None:
         return web.json_response({"peers": await directory.peers_json()})
@@ -270,15 +270,17 @@ async def peers(request: web.Request) -> web.Response:
     return web.json_response({"peers": [{"url": url, "state": "not_running"} for url in configured]})
 
 
-@routes.post("/api/v1/peers")
-async def add_peer(request: web.Request) -> web.Response:
-    """Add a peer: {"url": "http://host:port"}; saved in the settings, synced with soon."""
-    require_token(request)
-    body = await read_json_object(request, {"url"}, {"url"})
-    url = body["url"]
-    if not isinstance(url, str) or not _PEER_URL.fullmatch(url):
-        raise RequestError("url must be an http(s) URL like http://127.0.0.1:8471", field="url")
-    url = url.rstrip("/")
+PEER_URL = Param("url", "the peer's base URL, http(s)://host:port", pattern=r"^https?://[!-~]{1,500}$")
+
+
+@api.post(
+    "/api/v1/peers",
+    "Add a peer by URL (saved in the node's settings; synced with soon)",
+    body=Body.of((Field(PEER_URL, required=True),), {"peer": {"url": "http://127.0.0.1:8471"}}),
+    reply=replies.PEER,
+)
+async def add_peer(request: web.Request, args: Args) -> web.Response:
+    url = args["body"]["url"].rstrip("/")
     service_of(request).add_peer(url)
     directory = request.app.get(PEER_DIRECTORY)
     shown = await directory.add_peer(url) if directory is not None else {"url": url, "state": "not_running"}
@@ -292,46 +294,42 @@ def _directory(request: web.Request) -> PeerDirectory:
     return directory
 
 
-def _int_param(request: web.Request, name: str, default: int, maximum: int) -> int:
-    raw = request.query.get(name, str(default))
-    if not raw.isdigit() or int(raw) > maximum:
-        raise RequestError(f"{name} must be a whole number from 0 to {maximum}, not {raw!r:.40}", field=name)
-    return int(raw)
+@api.get(
+    "/api/v1/quarantine",
+    "New groups offered by origins nobody chose, held per origin (docs/OPERATIONS.md)",
+    params=(
+        Param("offset", "origins to skip", kind="integer", minimum=0, maximum=10_000, default=0),
+        Param("limit", "origins per page", kind="integer", minimum=1, maximum=64, default=16),
+    ),
+    reply=replies.QUARANTINE,
+    errors=(404,),
+)
+async def list_quarantine(request: web.Request, args: Args) -> web.Response:
+    return web.json_response(_directory(request).quarantine_json(args["offset"], args["limit"]))
 
 
-@routes.get("/api/v1/quarantine")
-async def quarantine(request: web.Request) -> web.Response:
-    """New groups offered by origins nobody chose, held per origin until an admin accepts them (token)."""
-    require_token(request)
-    offset = _int_param(request, "offset", 0, 10_000)
-    limit = _int_param(request, "limit", 16, 64)
-    return web.json_response(_directory(request).quarantine_json(offset, limit))
+ORIGIN = Param("origin", "an origin as GET /api/v1/quarantine lists it", min_length=1, max_length=600)
+GROUPS = Param(
+    "groups", "group ids (sn_…) to accept; absent: all that origin offered", pattern=group_id().pattern, convert=group_key_of
+)
 
 
-@routes.post("/api/v1/quarantine/accept")
-async def accept_quarantined(request: web.Request) -> web.Response:
-    """Accept what one origin offered: {"origin": "...", "groups": ["sn_...", ...] (optional: all)}; stores what was held."""
-    require_token(request)
-    body = await read_json_object(request, {"origin", "groups"}, {"origin"})
-    origin, groups = body["origin"], body.get("groups")
-    if not isinstance(origin, str) or not 0 < len(origin) <= 600:
-        raise RequestError("origin must be an origin as GET /api/v1/quarantine lists it", field="origin")
-    authors = None
-    if groups is not None:
-        if not isinstance(groups, list) or len(groups) > 64 or not all(isinstance(g, str) for g in groups):
-            raise RequestError("groups must be a list of at most 64 group ids", field="groups")
-        try:
-            authors = [parse_group_id(g) for g in groups]
-        except EventError as exc:
-            raise RequestError(f"groups: {exc}", field="groups") from None
-    return web.json_response(await _directory(request).accept_offers(origin, authors))
-
-
-@routes.get("/api/v1/openapi.json")
-async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(openapi_document())
+@api.post(
+    "/api/v1/quarantine/accept",
+    "Accept what one origin offered (all its held groups, or those listed): stored and pulled",
+    body=Body.of(
+        (Field(ORIGIN, required=True), Field(GROUPS, max_items=64)),
+        {"all": {"origin": "remote:203.0.113.5"}, "some": {"origin": "remote:203.0.113.5", "groups": [EXAMPLE_GROUP]}},
+    ),
+    status=200,
+    reply=replies.ACCEPTED,
+    errors=(404,),
+)
+async def accept_quarantined(request: web.Request, args: Args) -> web.Response:
+    body = args["body"]
+    return web.json_response(await _directory(request).accept_offers(body["origin"], body.get("groups")))
 
 
 def setup_api(app: web.Application) -> None:
     """Add the JSON API routes to `app` (which must hold SERVICE)."""
-    app.add_routes(routes)
+    add_api_routes(app, api)

@@ -14,6 +14,7 @@ from .access import access_middleware, setup_access
 from .api import MAX_JSON_BODY, SERVICE, setup_api
 from .edge import GATE, EdgeSite, install
 from .http_errors import UNEXPECTED, error_middleware
+from .openapi import setup_openapi
 from .service import NodeService
 from .settings import EdgeLimits
 
@@ -74,6 +75,7 @@ def create_app(
     app[UNEXPECTED] = []
     setup_access(app)
     setup_api(app)
+    setup_openapi(app)
     for setup in extras:
         setup(app)
     if own_store:

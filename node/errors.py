@@ -77,6 +77,12 @@ class TrackingError(StoreError):
     code = "tracking_conflict"
 
 
+class RedactedError(NodeError):
+    """The event a redaction names has had its payload dropped already; nothing was stored."""
+
+    code = "already_redacted"
+
+
 class OwnHeadError(NodeError):
     """Publishing is refused because it could fork the group's own log (node/own_head.py); nothing was stored."""
 

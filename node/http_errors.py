@@ -23,6 +23,7 @@ from .errors import (
     ReadersBusyError,
     ReadInterruptedError,
     ReadTimeoutError,
+    RedactedError,
     RequestError,
     SeqHeldByPeerError,
     StoreConflictError,
@@ -43,6 +44,7 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
     (NotFoundError, 404),
     (LinkError, 410),
     (StoreConflictError, 409),
+    (RedactedError, 409),
     (ReadTimeoutError, 503),  # the read was stopped at its deadline (serve --read-timeout)
     (ReadersBusyError, 503),  # too many reads of its kind waiting: refused before it started
     (ReadInterruptedError, 503),  # stopped because the node is shutting down
@@ -88,10 +90,35 @@ def error_body(code: str, message: str, field: str | None = None, event_id: str 
     return {"error": {"code": code, "message": message, "field": field, "event_id": event_id}}
 
 
-def json_error(status: int, code: str, message: str, field: str | None = None, event_id: str | None = None) -> web.Response:
-    """Return a JSON error response with a stable code and the offending field."""
-    headers = {"WWW-Authenticate": 'Bearer realm="solnet"'} if status == 401 else {"Retry-After": "1"} if status == 503 else None
-    return web.json_response(error_body(code, message, field, event_id), status=status, headers=headers)
+def error_body_schema() -> dict:
+    """Return the JSON Schema of every error body (`error_body`), for the OpenAPI document."""
+    nullable = {"type": ["string", "null"]}
+    return {
+        "type": "object",
+        "required": ["error"],
+        "properties": {
+            "error": {
+                "type": "object",
+                "required": ["code", "message", "field", "event_id"],
+                "properties": {
+                    "code": {"type": "string", "description": "stable, e.g. bad_request, not_found (docs/API.md)"},
+                    "message": {"type": "string"},
+                    "field": {**nullable, "description": "the input at fault, if one was"},
+                    "event_id": {**nullable, "description": "the event at fault, if one was (hex)"},
+                },
+            }
+        },
+    }
+
+
+def json_error(
+    status: int, code: str, message: str, field: str | None = None, event_id: str | None = None, allow: str | None = None
+) -> web.Response:
+    """Return a JSON error response with a stable code and the offending field (and, for a 405, the methods allowed)."""
+    headers = {"WWW-Authenticate": 'Bearer realm="solnet"'} if status == 401 else {"Retry-After": "1"} if status == 503 else {}
+    if allow is not None:
+        headers["Allow"] = allow
+    return web.json_response(error_body(code, message, field, event_id), status=status, headers=headers or None)
 
 
 def raw_error_response(exc: DescribedError) -> bytes:
@@ -121,7 +148,7 @@ async def error_middleware(request: web.Request, handler):
         if exc.status < 400 or not _wants_json(request):
             raise
         code = {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(exc.status, "http_error")
-        return json_error(exc.status, code, exc.reason)
+        return json_error(exc.status, code, exc.reason, allow=exc.headers.get("Allow") if exc.status == 405 else None)
     except json.JSONDecodeError as exc:  # pragma: no cover - handlers translate, this is a safety net
         return json_error(400, "bad_json", f"body is not valid JSON: {exc.msg}")
     except Exception as exc:

@@ -4,25 +4,17 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .errors import AuthError, RequestError
+from . import api_replies as replies
+from .apispec import ApiRoutes, Args, Param
+from .errors import AuthError
 from .members import ACCOUNTS, principal_of, scope_list
 from .paging import DEFAULT_LIMIT, MAX_LIMIT
 
-routes = web.RouteTableDef()
+api = ApiRoutes()
 
 
-def _limit(request: web.Request) -> int:
-    text = request.query.get("limit")
-    if text is None:
-        return DEFAULT_LIMIT
-    if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
-        raise RequestError(f"limit must be a whole number from 1 to {MAX_LIMIT}", field="limit")
-    return int(text)
-
-
-@routes.get("/api/v1/me")
-async def me(request: web.Request) -> web.Response:
-    """Who the request's token acts for: member id (null for the built-in admin), name, role and the token's scopes."""
+@api.get("/api/v1/me", "Who the token acts for: member id (null: the built-in admin), name, role, scopes", reply=replies.ME)
+async def me(request: web.Request, args: Args) -> web.Response:
     principal = principal_of(request)
     if principal is None:  # (node/access.py lets no one without a token this far)
         raise AuthError("this endpoint needs an API token: Authorization: Bearer TOKEN", field="Authorization")
@@ -36,9 +28,23 @@ async def me(request: web.Request) -> web.Response:
     )
 
 
-@routes.get("/api/v1/activity")
-async def activity(request: web.Request) -> web.Response:
-    """Which member published, changed or redacted each of the group's events, newest first (`limit`, `cursor`)."""
+@api.get(
+    "/api/v1/activity",
+    "Which member published, changed or redacted each of the group's events, newest first (node-local), a page at a time",
+    params=(
+        Param(
+            "limit",
+            f"items per page (default {DEFAULT_LIMIT})",
+            kind="integer",
+            minimum=1,
+            maximum=MAX_LIMIT,
+            default=DEFAULT_LIMIT,
+        ),
+        Param("cursor", "the `next` value of the previous page", pattern=r"^[0-9]{1,15}\.[0-9a-f]{64}$"),
+    ),
+    reply=replies.page("activity", replies.ACT),
+)
+async def activity(request: web.Request, args: Args) -> web.Response:
     accounts = request.app[ACCOUNTS]
-    acts, following = await accounts.call(accounts.acts, request.query.get("cursor") or None, _limit(request))
+    acts, following = await accounts.call(accounts.acts, args["cursor"], args["limit"])
     return web.json_response({"activity": [a.to_json() for a in acts], "next": following})

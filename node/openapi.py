@@ -1,341 +1,116 @@
-"""The OpenAPI 3.1 description of the node's JSON API, served at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 description of the node's JSON API, served at /api/v1/openapi.json, made from the declared routes.
+
+Every operation, its parameters, body and answer come from its declaration (node/apispec.py), the same one the
+server checks requests with; who may call it comes from node/access.py's ACCESS; the status codes and error body
+from node/http_errors.py. Nothing here is written by hand per route.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from .paging import CURSOR_MAX, DEFAULT_LIMIT, MAX_LIMIT
+from aiohttp import web
+
+from .access import ACCESS, Need
+from .apispec import OPERATIONS, ApiRoutes, Args, Operation, add_api_routes
+from .http_errors import error_body_schema
 from .service import VERSION
 
-
-def _paging(default: int = DEFAULT_LIMIT) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": "limit",
-            "in": "query",
-            "required": False,
-            "description": f"items per page (default {default})",
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": default},
-        },
-        {
-            "name": "cursor",
-            "in": "query",
-            "required": False,
-            "description": "the `next` value of the previous page; absent for the first page",
-            "schema": {"type": "string", "maxLength": CURSOR_MAX, "pattern": "^[A-Za-z0-9_-]+$"},
-        },
-    ]
+ERROR_STATUSES = {
+    400: "a parameter or the body is not what this document says (`field` names it)",
+    401: "no valid token: send `Authorization: Bearer TOKEN`",
+    403: "the token lacks the scope this route needs (`field` is `scope`)",
+    404: "nothing has that id",
+    409: "the request conflicts with the log (retry, or see the message)",
+    413: "the body is larger than the route accepts",
+    422: "the body has the right form but the payload breaks a rule of its kind (`field` names it)",
+    429: "too many requests from the client's address are being handled at once",
+    503: "the node cannot answer now (read deadline, busy, shutting down): retry after `Retry-After` seconds",
+}
+HEADERS = {
+    401: {"WWW-Authenticate": {"required": True, "schema": {"type": "string"}, "description": 'Bearer realm="solnet"'}},
+    503: {"Retry-After": {"required": True, "schema": {"type": "string", "pattern": "^[0-9]+$"}, "description": "seconds"}},
+}
 
 
-def _list(
-    name: str, params: list[dict[str, Any]] | None = None, summary: str = "", default: int = DEFAULT_LIMIT
-) -> dict[str, Any]:
-    page = {
-        "type": "object",
-        "required": [name, "next"],
-        "properties": {
-            name: {"type": "array", "items": {"type": "object"}, "maxItems": MAX_LIMIT},
-            "next": {"type": ["string", "null"], "description": "cursor of the next page; null on the last page"},
-        },
-    }
-    return {
-        "get": {
-            "summary": (summary or f"List {name}") + ", a page at a time",
-            "parameters": [*(params or []), *_paging(default)],
-            "responses": {
-                "200": {"description": f"one page of {name}", "content": {"application/json": {"schema": page}}},
-                "400": {"$ref": "#/components/responses/Error"},
-            },
+def _responses(op: Operation, need: Need) -> dict[str, Any]:
+    ok: dict[str, Any] = {"description": op.summary, "content": {"application/json": {"schema": op.reply}}}
+    statuses = {429, 503, *op.errors}
+    if op.params or op.body:
+        statuses.add(400)
+    if any(p.where == "path" for p in op.params):
+        statuses.add(404)
+    if op.body:
+        statuses.add(413)
+    if need not in (Need.PUBLIC, Need.LINK):
+        statuses |= {401, 403}
+    out = {str(op.status): ok}
+    out.update({str(s): {"$ref": f"#/components/responses/Error{s}"} for s in sorted(statuses)})
+    return out
+
+
+def _operation(op: Operation) -> dict[str, Any]:
+    need = ACCESS.get(op.key, Need.PUBLIC)
+    out: dict[str, Any] = {"operationId": op.name, "summary": op.summary}
+    if op.params:
+        out["parameters"] = [p.document() for p in op.params]
+    if op.body is not None:
+        media: dict[str, Any] = {"schema": op.body.schema}
+        if op.body.examples:
+            media["examples"] = {name: {"value": value} for name, value in op.body.examples.items()}
+        out["requestBody"] = {"required": True, "content": {"application/json": media}}
+    if need in (Need.PUBLIC, Need.LINK):
+        out["security"] = []
+    else:
+        out["security"] = [{"token": [need.value.value]}]
+        out["description"] = f"Needs a token with the `{need.value.value}` scope (docs/API.md, 'Tokens and scopes')."
+    out["responses"] = _responses(op, need)
+    return out
+
+
+def openapi_document(operations: Iterable[Operation]) -> dict[str, Any]:
+    """Return the OpenAPI document (a plain dict) of `operations`."""
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {"Error": error_body_schema()}
+    for op in operations:
+        paths.setdefault(op.path, {})[op.method.lower()] = _operation(op)
+        if op.body is not None:
+            schemas.update(op.body.components)
+    responses = {
+        f"Error{status}": {
+            "description": text,
+            "headers": HEADERS.get(status, {}),
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
+        for status, text in ERROR_STATUSES.items()
     }
-
-
-def _one(what: str, param: str = "id", paged: bool = False) -> dict[str, Any]:
-    path = [{"name": param, "in": "path", "required": True, "schema": {"type": "string"}}]
-    return {
-        "get": {
-            "summary": f"One {what}",
-            "parameters": path + (_paging() if paged else []),
-            "responses": {
-                "200": {"description": what},
-                "400": {"$ref": "#/components/responses/Error"},
-                "404": {"$ref": "#/components/responses/Error"},
-            },
-        }
-    }
-
-
-def _q(name: str, description: str, enum: list[str] | None = None) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "string"}
-    if enum:
-        schema["enum"] = enum
-    return {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
-
-
-def openapi_document() -> dict[str, Any]:
-    """Return the OpenAPI document (a plain dict)."""
-    from events.kinds import KINDS, NEEDS
-
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Solidarity Network node API",
             "version": VERSION,
-            "description": "Public reads of a node's read models; writes for the node's own group with its API token.",
+            "description": "Public reads of a node's read models; writes for the node's own group with an API token. "
+            "A token's scopes (read, publish, admin) are the security requirement's roles.",
         },
+        "servers": [{"url": "/"}],
         "components": {
-            "securitySchemes": {"token": {"type": "http", "scheme": "bearer"}},
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "properties": {
-                        "error": {
-                            "type": "object",
-                            "properties": {
-                                "code": {"type": "string"},
-                                "message": {"type": "string"},
-                                "field": {"type": ["string", "null"]},
-                                "event_id": {"type": ["string", "null"]},
-                            },
-                            "required": ["code", "message"],
-                        }
-                    },
-                },
-                "Publish": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "required": ["kind", "payload"],
-                    "properties": {
-                        "kind": {"type": "string", "enum": sorted(KINDS)},
-                        "payload": {"type": "object", "description": "fields of the kind, see docs/KINDS.md"},
-                    },
-                },
-            },
-            "responses": {
-                "Error": {
-                    "description": "error with a stable code and the offending field",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-                }
-            },
+            "securitySchemes": {"token": {"type": "http", "scheme": "bearer", "description": "an API token (snt_…)"}},
+            "schemas": schemas,
+            "responses": responses,
         },
-        "paths": {
-            "/api/v1/node": {"get": {"summary": "Node info and status", "responses": {"200": {"description": "info"}}}},
-            "/api/v1/digest": {
-                "get": {
-                    "summary": "State digest, version 2 (docs/KINDS.md)",
-                    "responses": {"200": {"description": '{"state_digest": "<64 hex>", "version": 2}'}},
-                }
-            },
-            "/api/v1/digest/groups": {
-                "get": {
-                    "summary": "Group digests (state digest version 2), ascending by group public key, paginated",
-                    "parameters": [
-                        _q("after", "group id (sn_...): start after this group (the `next` link carries it)"),
-                        {
-                            "name": "limit",
-                            "in": "query",
-                            "required": False,
-                            "description": "page size",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
-                        },
-                    ],
-                    "responses": {
-                        "200": {
-                            "description": '{"groups": [{"group": "sn_...", "digest": "<64 hex>"}], '
-                            '"next": "/api/v1/digest/groups?after=...&limit=..." or null, "version": 2}'
-                        },
-                        "400": {"$ref": "#/components/responses/Error"},
-                    },
-                }
-            },
-            "/api/v1/callouts": _list(
-                "callouts",
-                [
-                    _q("status", "open (default), fulfilled, withdrawn or all", ["open", "fulfilled", "withdrawn", "all"]),
-                    _q("need", "only callouts asking for this", list(NEEDS)),
-                    _q("area", "text in the callout's place"),
-                    _q("campaign", "campaign event id (hex)"),
-                    _q("author", "group id (sn_...)"),
-                    _q("since", "only callouts ending/starting after this time (ms)"),
-                ],
-                "Callouts, most urgent and soonest first, with pledges and totals",
-            ),
-            "/api/v1/callouts/{id}": _one(
-                "callout with its pledge totals and a page of its pledges (`pledges_next`)", paged=True
-            ),
-            "/api/v1/campaigns": _list("campaigns", [_q("author", "group id"), _q("status", "active or closed")]),
-            "/api/v1/campaigns/{id}": _one("campaign with the first page of its callouts, reports and decisions"),
-            "/api/v1/groups": _list("groups", None, "Groups by name, then logs held without a profile"),
-            "/api/v1/groups/{group_id}": _one("group", "group_id"),
-            "/api/v1/reports": _list("reports", [_q("author", "group id"), _q("campaign", "campaign id")]),
-            "/api/v1/pledges": _list(
-                "pledges", [_q("author", "group id"), _q("callout", "callout id"), _q("status", "made, fulfilled or withdrawn")]
-            ),
-            "/api/v1/search": _list(
-                "results",
-                [
-                    _q("q", 'words to find, "a phrase", -a word to leave out (at most 200 characters, 8 terms)'),
-                    _q("in", "only one kind", ["callout", "campaign", "report", "assembly", "proposal", "decision"]),
-                    _q("author", "group id (sn_...)"),
-                ],
-                "Callouts, campaigns, reports, assemblies, proposals and decisions matching q, newest first",
-                20,
-            ),
-            "/api/v1/decisions": _list("decisions", [_q("author", "group id"), _q("campaign", "campaign id")]),
-            "/api/v1/assemblies": _list(
-                "assemblies", None, "Assemblies (latest first) with their first proposals, positions and decisions", 20
-            ),
-            "/api/v1/events/{id}": _one("signed event"),
-            "/api/v1/peers": {
-                "get": {
-                    "summary": "Known peers with their health (state, failures, misbehaviour points, last sync)",
-                    "responses": {"200": {"description": '{"peers": [...]}'}},
-                },
-                "post": {
-                    "summary": "Add a peer by URL (saved in the node's settings; synced with soon)",
-                    "security": [{"token": []}],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "required": ["url"],
-                                    "properties": {"url": {"type": "string", "description": "http(s)://host:port"}},
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "201": {"description": "the peer and its health"},
-                        "400": {"$ref": "#/components/responses/Error"},
-                        "401": {"$ref": "#/components/responses/Error"},
-                    },
-                },
-            },
-            "/api/v1/quarantine": {
-                "get": {
-                    "summary": "New groups offered by origins nobody chose, held per origin (docs/OPERATIONS.md)",
-                    "security": [{"token": []}],
-                    "parameters": [_q("offset", "origins to skip"), _q("limit", "origins per page, at most 64 (16)")],
-                    "responses": {
-                        "200": {"description": '{"mode": ..., "origins": n, "quarantine": [{"origin", "dropped", "groups"}]}'},
-                        "400": {"$ref": "#/components/responses/Error"},
-                        "401": {"$ref": "#/components/responses/Error"},
-                    },
-                },
-            },
-            "/api/v1/invitations": {
-                "get": {
-                    "summary": "Invitations for other groups' nodes, newest first (never their codes)",
-                    "security": [{"token": []}],
-                    "parameters": [_q("offset", "invitations to skip"), _q("limit", "invitations per page, at most 100 (20)")],
-                    "responses": {
-                        "200": {
-                            "description": '{"invitations": [{"id", "created", "expires", "uses", "used", "revoked", "state"}]}'
-                        },
-                        "401": {"$ref": "#/components/responses/Error"},
-                    },
-                },
-                "post": {
-                    "summary": "Invite another group's node: its one-time code and link are in this answer only",
-                    "security": [{"token": []}],
-                    "requestBody": {
-                        "required": False,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "properties": {
-                                        "uses": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1},
-                                        "expires_days": {"type": "number", "exclusiveMinimum": 0, "maximum": 365, "default": 7},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "201": {"description": "the invitation with its `code` and `link`"},
-                        "400": {"$ref": "#/components/responses/Error"},
-                        "401": {"$ref": "#/components/responses/Error"},
-                    },
-                },
-            },
-            "/api/v1/invitations/{id}/revoke": {
-                "post": {
-                    "summary": "Revoke an invitation: redeeming it is refused from now on",
-                    "security": [{"token": []}],
-                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
-                    "responses": {
-                        "200": {"description": "the invitation, state `revoked`"},
-                        "404": {"$ref": "#/components/responses/Error"},
-                    },
-                },
-            },
-            "/api/v1/quarantine/accept": {
-                "post": {
-                    "summary": "Accept what one origin offered (all its held groups, or those listed): stored and pulled",
-                    "security": [{"token": []}],
-                    "requestBody": {
-                        "required": True,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "additionalProperties": False,
-                                    "required": ["origin"],
-                                    "properties": {
-                                        "origin": {"type": "string"},
-                                        "groups": {"type": "array", "items": {"type": "string"}, "maxItems": 64},
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": {"description": '{"origin": ..., "accepted": n, "stored": n}'},
-                        "400": {"$ref": "#/components/responses/Error"},
-                        "401": {"$ref": "#/components/responses/Error"},
-                        "404": {"$ref": "#/components/responses/Error"},
-                    },
-                },
-            },
-            "/api/v1/events": {
-                "post": {
-                    "summary": "Publish an event of the node's own group",
-                    "security": [{"token": []}],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Publish"}}},
-                    },
-                    "responses": {
-                        "201": {"description": "the signed event"},
-                        "400": {"$ref": "#/components/responses/Error"},
-                        "401": {"$ref": "#/components/responses/Error"},
-                        "413": {"$ref": "#/components/responses/Error"},
-                        "422": {"$ref": "#/components/responses/Error"},
-                    },
-                }
-            },
-            "/api/v1/me": {
-                "get": {
-                    "summary": "Who the token acts for: member_id (null: the built-in admin), name, role, scopes (read scope)",
-                    "security": [{"token": []}],
-                    "responses": {"200": {"description": "the member"}, "401": {"$ref": "#/components/responses/Error"}},
-                }
-            },
-            "/api/v1/activity": _secured(
-                _list("activity", summary="Who published, changed or redacted the group's events (node-local; read scope)")
-            ),
-        },
+        "paths": paths,
     }
 
 
-def _secured(path: dict[str, Any]) -> dict[str, Any]:
-    """Return a path description that needs a token (401 without one, 403 without the scope)."""
-    for operation in path.values():
-        operation["security"] = [{"token": []}]
-        operation["responses"]["401"] = operation["responses"]["403"] = {"$ref": "#/components/responses/Error"}
-    return path
+api = ApiRoutes()
+
+
+@api.get("/api/v1/openapi.json", "This document", reply={"type": "object", "required": ["openapi", "paths"]})
+async def openapi(request: web.Request, args: Args) -> web.Response:
+    return web.json_response(openapi_document(request.app[OPERATIONS]))
+
+
+def setup_openapi(app: web.Application) -> None:
+    """Serve the OpenAPI document of the routes `app` declares (those added with node/apispec.py's add_api_routes)."""
+    add_api_routes(app, api)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.identity import IdentityError, group_id_text, parse_group_id
+from events.identity import IdentityError, group_id_text, group_key_of
 from events.kinds import NEEDS, friendly_value
 from events.readmodel.joins import ACTIVE_PLEDGE, CalloutSummary, summary_from_counts
 from events.readmodel.listing import NEED_BITS
@@ -54,9 +54,9 @@ def parse_event_id(text: str, field: str = "id") -> bytes:
 
 
 def parse_group(text: str, field: str = "author") -> bytes:
-    """Return the public key named by a group id text; raise RequestError naming `field`."""
+    """Return the public key named by a group id text (its form checked, not the point: a look-up); raise RequestError."""
     try:
-        return parse_group_id(text)
+        return group_key_of(text)
     except IdentityError:
         raise RequestError(f"{field} must be a group id (sn_…)", field=field) from None
 

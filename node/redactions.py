@@ -5,21 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from events import Event
-from events.errors import EventError, PayloadError
+from events.errors import EventError
 from events.kinds import decode_payload
 
+from .errors import NotFoundError, RedactedError
 from .store import AsyncStore
 
 REDACT_KIND = "log.redact"
 
 
 async def check_target(astore: AsyncStore, own_key: bytes, payload: bytes) -> None:
-    """Raise PayloadError unless the redaction `payload` names an event of our own log that still has its payload."""
+    """Raise NotFoundError unless the redaction `payload` names an event of our own log, RedactedError if that one's
+    payload was dropped already (the payload itself has the right form: these are about the log, not the payload)."""
     target = await astore.get(decode_payload(REDACT_KIND, payload).event)
     if target is None or target.author != own_key:
-        raise PayloadError("a redaction must name an earlier event of this group's own log", field="event")
+        raise NotFoundError("a redaction must name an earlier event of this group's own log: none has that id", field="event")
     if target.payload is None:
-        raise PayloadError("that event's payload was already dropped", field="event")
+        raise RedactedError("that event's payload was already dropped", field="event")
 
 
 async def apply(astore: AsyncStore, events: Iterable[Event]) -> None:

@@ -16,9 +16,9 @@ from aiohttp import web
 from events import group_id_text
 from protocol.invitation import InvitationCode, group_hint
 
-from ..api import _int_param, read_json_object, require_token
+from ..apispec import ApiRoutes, Args, Body, Param, add_api_routes
 from ..errors import RequestError
-from ..invitations import DEFAULT_DAYS
+from ..invitations import DEFAULT_DAYS, MAX_DAYS, MAX_USES
 from ..web.actions import read_post
 from ..web.render import html_errors, page
 from .joining import INVITATIONS
@@ -43,32 +43,79 @@ async def make_invitation(app: web.Application, uses: int, days: float) -> dict[
     return {**invitation.json(now), "code": code, "link": link}
 
 
-async def create(request: web.Request) -> web.Response:
-    require_token(request)
-    body = await read_json_object(request, {"uses", "expires_days"}, set())
+def _check_new(body: dict[str, Any]) -> dict[str, Any]:
+    for name in body:
+        if name not in ("uses", "expires_days"):
+            raise RequestError(f"unknown field {name!r:.60}", field=str(name)[:60])
     uses, days = body.get("uses", 1), body.get("expires_days", DEFAULT_DAYS)
-    if type(uses) is not int:
-        raise RequestError("uses must be a whole number", field="uses")
-    if type(days) not in (int, float):
-        raise RequestError("expires_days must be a number of days", field="expires_days")
-    return web.json_response(await make_invitation(request.app, uses, float(days)), status=201)
+    if type(uses) is not int or not 1 <= uses <= MAX_USES:
+        raise RequestError(f"uses must be a whole number from 1 to {MAX_USES}", field="uses")
+    if type(days) not in (int, float) or not 0 < days <= MAX_DAYS:
+        raise RequestError(f"expires_days must be a number of days above 0, at most {MAX_DAYS}", field="expires_days")
+    return {"uses": uses, "expires_days": float(days)}
 
 
-async def listing(request: web.Request) -> web.Response:
-    require_token(request)
-    offset = _int_param(request, "offset", 0, 100_000)
-    limit = _int_param(request, "limit", 20, 100)
+NEW_INVITATION = Body(
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "uses": {"type": "integer", "minimum": 1, "maximum": MAX_USES, "default": 1},
+            "expires_days": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_DAYS, "default": DEFAULT_DAYS},
+        },
+    },
+    _check_new,
+    {"one use, a week": {"uses": 1, "expires_days": 7}},
+)
+INVITATION = {
+    "type": "object",
+    "required": ["id", "state"],
+    "properties": {"id": {"type": "string"}, "state": {"type": "string"}, "code": {"type": "string"}, "link": {"type": "string"}},
+}
+api = ApiRoutes()
+
+
+@api.post(
+    "/api/v1/invitations",
+    "Invite another group's node: its one-time code and link are in this answer only",
+    body=NEW_INVITATION,
+    reply=INVITATION,
+    errors=(400,),
+)
+async def create_invitation(request: web.Request, args: Args) -> web.Response:
+    body = args["body"]
+    return web.json_response(await make_invitation(request.app, body["uses"], body["expires_days"]), status=201)
+
+
+@api.get(
+    "/api/v1/invitations",
+    "Invitations for other groups' nodes, newest first (never their codes), a page at a time",
+    params=(
+        Param("offset", "invitations to skip", kind="integer", minimum=0, maximum=100_000, default=0),
+        Param("limit", "invitations per page", kind="integer", minimum=1, maximum=100, default=20),
+    ),
+    reply={"type": "object", "required": ["invitations"], "properties": {"invitations": {"type": "array", "items": INVITATION}}},
+)
+async def list_invitations(request: web.Request, args: Args) -> web.Response:
+    offset, limit = args["offset"], args["limit"]
     invitations = request.app[INVITATIONS]
     now = int(time.time())
     page = await invitations.call(invitations.page, offset, limit)
     return web.json_response({"invitations": [i.json(now) for i in page], "offset": offset, "limit": limit})
 
 
-async def revoke(request: web.Request) -> web.Response:
-    require_token(request)
+@api.post(
+    "/api/v1/invitations/{id}/revoke",
+    "Revoke an invitation: redeeming it is refused from now on",
+    params=(Param("id", "the invitation's id", "path", pattern="^[0-9a-f]{8}$"),),
+    status=200,
+    reply=INVITATION,
+    errors=(404,),
+)
+async def revoke_invitation(request: web.Request, args: Args) -> web.Response:
     invitations = request.app[INVITATIONS]
     now = int(time.time())
-    invitation = await invitations.call(invitations.revoke, request.match_info["id"][:40], now)
+    invitation = await invitations.call(invitations.revoke, args["id"], now)
     return web.json_response(invitation.json(now))
 
 
@@ -100,7 +147,5 @@ async def invite_button(request: web.Request) -> web.StreamResponse:
 def setup_invitation_routes(app: web.Application) -> None:
     """Add the invitation API routes, the node page's invitation button and the link's page to `app`."""
     app.router.add_post("/node/invitations", invite_button)
-    app.router.add_post("/api/v1/invitations", create)
-    app.router.add_get("/api/v1/invitations", listing)
-    app.router.add_post("/api/v1/invitations/{id}/revoke", revoke)
+    add_api_routes(app, api)
     app.router.add_get("/join/{code}", join_page)

@@ -151,14 +151,14 @@ async def test_redaction_drops_the_payload_keeps_the_header(api):
     assert event["header_hex"] and event["signature"]
     assert (await (await api.get("/api/v1/callouts?status=all")).json())["callouts"] == []
     # a second redaction of the same event, or one naming an event that is not ours, is refused
-    again = await publish(api, "log.redact", {"event": callout["id"]}, status=422)
-    assert again["error"]["field"] == "event"
-    other = await publish(api, "log.redact", {"event": "ab" * 32}, status=422)
+    again = await publish(api, "log.redact", {"event": callout["id"]}, status=409)
+    assert again["error"]["field"] == "event" and again["error"]["code"] == "already_redacted"
+    other = await publish(api, "log.redact", {"event": "ab" * 32}, status=404)
     assert other["error"]["field"] == "event"
 
 
 async def test_key_rotation_cannot_be_published_yet(api):
-    body = await publish(api, "key.commit", {"next": "00" * 32}, status=422)
+    body = await publish(api, "key.commit", {"next": "00" * 32}, status=400)  # not a kind the document offers
     assert body["error"]["field"] == "kind"
     assert await own_events(api) == 0
 
@@ -264,3 +264,35 @@ async def test_lists_filter_and_page_with_cursors(api):
     for bad, field in (("limit=0", "limit"), ("limit=201", "limit"), ("cursor=%21%21", "cursor"), ("callout=xyz", "callout")):
         resp = await api.get(f"/api/v1/pledges?{bad}")
         assert resp.status == 400 and (await resp.json())["error"]["field"] == field, bad
+
+
+async def test_a_method_not_allowed_says_which_are(api):
+    resp = await api.put("/api/v1/callouts", json={})
+    assert resp.status == 405 and set(resp.headers["Allow"].split(",")) >= {"GET"}
+    assert (await resp.json())["error"]["code"] == "method_not_allowed"
+    resp = await api.delete("/api/v1/peers")
+    assert resp.status == 405 and {"GET", "POST"} <= set(resp.headers["Allow"].split(","))
+
+
+async def test_what_the_document_allows_is_what_is_accepted(api):
+    doc = await (await api.get("/api/v1/openapi.json")).json()
+    params = {p["name"]: p["schema"] for p in doc["paths"]["/api/v1/callouts"]["get"]["parameters"]}
+    assert params["since"]["type"] == "integer" and params["author"]["pattern"].startswith("^sn_")
+    assert doc["paths"]["/api/v1/callouts/{id}"]["get"]["parameters"][0]["schema"]["pattern"] == "^[0-9a-fA-F]{64}$"
+    resp = await api.get("/api/v1/callouts/0")  # the example: refused, and the document says so by its pattern
+    assert resp.status == 400 and (await resp.json())["error"]["field"] == "id"
+    assert (await api.get("/api/v1/callouts/" + "0" * 64)).status == 404
+    for query, field in (
+        ("since=soon", "since"),
+        ("author=someone", "author"),
+        ("limit=1&limit=2", "limit"),
+        ("limit=", "limit"),
+    ):
+        resp = await api.get(f"/api/v1/callouts?{query}")
+        assert resp.status == 400 and (await resp.json())["error"]["field"] == field, query
+    assert (await api.get(f"/api/v1/callouts?since=0&author={api.service.group_id}")).status == 200
+    publish = doc["paths"]["/api/v1/events"]["post"]
+    assert (
+        publish["security"] == [{"token": ["publish"]}]
+        and "callout.published" in publish["requestBody"]["content"]["application/json"]["examples"]
+    )

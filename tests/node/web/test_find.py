@@ -85,8 +85,8 @@ async def test_search_finds_every_kind_newest_first_a_page_at_a_time(node, clien
 @pytest.mark.parametrize(
     ("params", "words"),
     [
-        ({"q": ""}, "type a word"),
-        ({"q": "x" * 201}, "at most 200 characters"),
+        ({"q": ""}, "q must have 1 to 200 characters"),  # the API's declared bounds (node/api.py)
+        ({"q": "x" * 201}, "q must have 1 to 200 characters"),
         ({"q": "-only -excluded"}, "at least one word"),
         ({"q": "a b c d e f g h i"}, "at most 8"),
         ({"q": "food", "in": "pledge"}, "in must be one of"),
