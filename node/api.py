@@ -11,16 +11,18 @@ from aiohttp import web
 from events.errors import EventError
 from events.identity import group_id_text, parse_group_id
 from events.kinds import KINDS, friendly_payload
-from events.readmodel.projection import CAMPAIGNS, DECISIONS, PLEDGES, REPORTS
+from events.readmodel.projection import CAMPAIGNS, COMMENTS, DECISIONS, PLEDGES, REPORTS
 
 from . import queries
-from .assembly_queries import assemblies_json
+from .assembly_queries import assemblies_json, get_assembly
 from .bodies import read_body
 from .errors import AuthError, BodyTooLargeError, NotFoundError, RequestError
 from .members import principal_of, record_act
 from .openapi import openapi_document
 from .paging import DEFAULT_LIMIT, Page, PageRequest, page_request
+from .proposal_queries import get_proposal
 from .service import NodeService
+from .thread_queries import get_thread
 
 SERVICE = web.AppKey("service", NodeService)
 
@@ -174,6 +176,7 @@ DOC_LISTS = (
     ("reports", REPORTS, {"author": "author", "campaign": "ref"}, "campaign"),
     ("pledges", PLEDGES, {"author": "author", "callout": "ref", "status": "status"}, "callout"),
     ("decisions", DECISIONS, {"author": "author", "campaign": "link"}, "ref"),
+    ("comments", COMMENTS, {"author": "author", "item": "ref", "status": "status"}, "item"),
 )
 
 
@@ -197,6 +200,26 @@ for _name, _collection, _params, _ref_field in DOC_LISTS:
 async def assemblies(request: web.Request) -> web.Response:
     found = await service_of(request).query(assemblies_json, page_of_request(request, default=20))
     return page_json("assemblies", found)
+
+
+@routes.get("/api/v1/assemblies/{id}")
+async def assembly(request: web.Request) -> web.Response:
+    return web.json_response(await service_of(request).query(get_assembly, request.match_info["id"]))
+
+
+@routes.get("/api/v1/proposals/{id}")
+async def proposal(request: web.Request) -> web.Response:
+    """A proposal with its process, live tally, who has not answered, positions' history and (once closed) outcome."""
+    service = service_of(request)
+    return web.json_response(await service.query(get_proposal, request.match_info["id"], service.writer.clock()))
+
+
+@routes.get("/api/v1/threads/{id}")
+async def thread(request: web.Request) -> web.Response:
+    """A page of the thread on any item, newest activity first (comments of groups the node blocks left out)."""
+    service = service_of(request)
+    found = await service.query(get_thread, request.match_info["id"], service.identity.public_key, page_of_request(request))
+    return page_json("comments", found)
 
 
 @routes.get("/api/v1/events/{id}")

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from events import Event, ForkProof, Identity, Mode
 from events.ingest import IngestResult
 
+from . import discussion
 from .datadir import DataDir, Settings
 from .notices import Listener, Source, Stored
 from .own_head import OwnHead
@@ -108,6 +109,8 @@ class NodeService:
         return await _finished(self._publish(kind, fields))
 
     async def _publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
+        if kind in discussion.CHECKED:
+            fields = await self.query(discussion.prepare, kind, fields, self.identity.public_key, self.writer.clock())
         event = await self.writer.publish(kind, fields)
         if kind == PROFILE_KIND:  # the node is called what its group's newest profile says, never anything else
             payload = event.payload_value()

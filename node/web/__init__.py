@@ -10,6 +10,7 @@ from aiohttp import web
 from ..api import SERVICE
 from .account import routes as account_routes
 from .actions import routes as action_routes
+from .discussion_pages import routes as discussion_routes
 from .key_page import routes as key_routes
 from .links_pages import routes as link_routes
 from .members_pages import routes as member_routes
@@ -35,6 +36,7 @@ def setup_web(app: web.Application, *, clock: Callable[[], float] = time.time) -
     app.on_cleanup.append(_close_sessions)
     app[LOGIN_THROTTLE] = LoginThrottle()
     app.add_routes(page_routes)
+    app.add_routes(discussion_routes)
     app.add_routes(action_routes)
     app.add_routes(link_routes)
     app.add_routes(member_routes)

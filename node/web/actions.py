@@ -19,6 +19,7 @@ from ..members import ACCOUNTS, record_act
 from ..members.roles import NAME_MAX, name_key
 from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
+from .discussion_pages import thread_context
 from .forms import build_form, field_message, kind_title, read_fields, time_input_value, to_payload_input
 from .options import form_options
 from .pages import pledge_form
@@ -247,8 +248,16 @@ def _after(kind: str, event_id: str, fields: dict[str, Any]) -> str:
         return f"/campaigns/{fields['campaign']}"
     if family == "report" and fields.get("campaign"):
         return f"/campaigns/{fields['campaign']}"
+    if kind == "proposal.tabled":
+        return f"/proposals/{event_id}"
+    if family in ("position", "decision") and fields.get("proposal"):
+        return f"/proposals/{fields['proposal']}"
+    if kind == "assembly.scheduled":
+        return f"/assemblies/{event_id}"
     if family in ("assembly", "proposal", "position", "decision"):
         return "/assemblies"
+    if family == "comment" and fields.get("on"):
+        return f"/events/{fields.get('root') or fields['on']}"
     return "/groups"
 
 
@@ -263,5 +272,6 @@ async def pledge(request: web.Request) -> web.StreamResponse:
     event_id, errors, form_error = await _publish(request, "pledge.made", fields)
     if event_id is None:
         form = pledge_form(found["id"], fields, errors, form_error)
-        return page(request, "callout.html", {"c": found, "form": form}, status=422)
+        context = {"c": found, "form": form, "thread": await thread_context(request, found["id"])}
+        return page(request, "callout.html", context, status=422)
     return redirect(f"/callouts/{found['id']}#pledges")

@@ -48,7 +48,7 @@ class Widget:
 
     @property
     def help(self) -> str:
-        if self.spec.type is FieldType.TEXT_LIST:
+        if self.spec.type in (FieldType.TEXT_LIST, FieldType.GROUP_LIST):
             return self.spec.help or "one per line"
         if self.spec.type is FieldType.TIME:
             given = self.spec.help.replace("starts_at", "the start")
@@ -84,7 +84,7 @@ def _control(spec: FieldSpec, options: Mapping[str, Sequence[tuple[str, str]]], 
     t = spec.type
     if t is FieldType.TEXT:
         return "textarea" if (spec.max_length or 0) > 300 else "input"
-    if t is FieldType.TEXT_LIST:
+    if t in (FieldType.TEXT_LIST, FieldType.GROUP_LIST):
         return "textarea"
     if t is FieldType.CHOICE:
         return "select"
