@@ -211,7 +211,7 @@ async def assembly(request: web.Request) -> web.Response:
 async def proposal(request: web.Request) -> web.Response:
     """A proposal with its process, live tally, who has not answered, positions' history and (once closed) outcome."""
     service = service_of(request)
-    return web.json_response(await service.query(get_proposal, request.match_info["id"], service.writer.clock()))
+    return web.json_response(await service.query(get_proposal, request.match_info["id"], service.now()))
 
 
 @routes.get("/api/v1/threads/{id}")

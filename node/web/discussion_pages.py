@@ -3,7 +3,6 @@ section every item's page shows (a page of comments with a reply form)."""
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from aiohttp import web
@@ -25,10 +24,6 @@ routes = web.RouteTableDef()
 START_KINDS = ("callout.published", "campaign.created", "proposal.tabled", "assembly.scheduled")
 THREAD_PAGE = 20  # comments per page of a thread
 THREAD_CURSOR = "thread"  # the query parameter holding a thread's page cursor (an item page may page other lists)
-
-
-def _now() -> int:
-    return int(time.time() * 1000)
 
 
 async def thread_context(request: web.Request, item_id: str) -> dict[str, Any]:
@@ -59,7 +54,7 @@ async def proposal(request: web.Request) -> web.Response:
     """One proposal: its process, who is asked, the live tally, who has not answered, how positions changed, the
     outcome once closed (with the decision form pre-filled from it, for its proposer), and its thread."""
     service = request.app[SERVICE]
-    found = await service.query(get_proposal, request.match_info["id"], _now())
+    found = await service.query(get_proposal, request.match_info["id"], service.now())
     context = {
         "p": found,
         "positions": PROCESS_POSITIONS[found["process"]],
