@@ -175,6 +175,19 @@ def openapi_document() -> dict[str, Any]:
             "/api/v1/assemblies": _list(
                 "assemblies", None, "Assemblies (latest first) with their first proposals, positions and decisions", 20
             ),
+            "/api/v1/assemblies/{id}": _one("assembly with its agenda items (proposals), minutes (reports) and decisions"),
+            "/api/v1/proposals/{id}": _one(
+                "proposal with its process, live tally, who has not answered, positions' history and, once closed, outcome"
+            ),
+            "/api/v1/threads/{id}": _one(
+                "page of the thread on any item, newest activity first (`comments`, `next`; blocked groups left out)",
+                paged=True,
+            ),
+            "/api/v1/comments": _list(
+                "comments",
+                [_q("author", "group id"), _q("item", "the item whose thread they are in"), _q("status", "posted or withdrawn")],
+                "Comments, newest activity first",
+            ),
             "/api/v1/events/{id}": _one("signed event"),
             "/api/v1/peers": {
                 "get": {

@@ -3,11 +3,15 @@ show in a thread) are the same whatever order the logs' events arrive in."""
 
 from __future__ import annotations
 
+import json
 import random
+from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from events import decode_record
 from events.readmodel.memory import replay
 from events.readmodel.process import closing_tally, is_closed, misfit, outcome, tally
 from events.readmodel.projection import COMMENTS, POSITIONS, PROPOSALS
@@ -142,3 +146,26 @@ def test_tally_outcome_and_thread_are_independent_of_arrival_order(steps, proces
         thread = sorted(c.key for c in view.scan(COMMENTS, ref=p.id) if shows_in(p.id, c.doc, _parent(view, c.doc)))
         seen.add((tally(doc, positions), closing_tally(doc, positions), outcome(doc, positions), tuple(thread)))
     assert len(seen) == 1
+
+
+VECTOR_CASES = json.loads((Path(__file__).resolve().parents[3] / "docs" / "vectors" / "readmodels.json").read_text())["cases"]
+
+
+@pytest.mark.parametrize("case", [c for c in VECTOR_CASES if "proposals" in c or "threads" in c], ids=lambda c: c["name"])
+def test_vectors_give_the_listed_tallies_outcomes_and_threads(case):
+    view = replay(decode_record(bytes.fromhex(r)) for r in case["records"])
+
+    def counts(t):
+        return {"counts": dict(t.counts), "groups": [a.group.hex() for a in t.answers], "waiting": [g.hex() for g in t.waiting]}
+
+    for key, want in case.get("proposals", {}).items():
+        doc, positions = view.get(PROPOSALS, bytes.fromhex(key)), list(view.scan(POSITIONS, ref=bytes.fromhex(key)))
+        result = outcome(doc, positions)
+        assert counts(tally(doc, positions)) == want["live"]
+        assert counts(closing_tally(doc, positions)) == want["at_closing"]
+        assert {"result": result.result, "groups": [g.hex() for g in result.groups], "option": result.option} == want["outcome"]
+    for root, want in case.get("threads", {}).items():
+        shown = [
+            c.key.hex() for c in view.scan(COMMENTS, ref=bytes.fromhex(root)) if shows_in(c.ref, c.doc, _parent(view, c.doc))
+        ]
+        assert shown == want
