@@ -113,3 +113,17 @@ def test_publish_waits_for_a_peer_unless_this_is_the_only_copy(capsys, data, mon
     assert json.loads(out)["own_events"] == 2  # refused publishes stored nothing
     code, out, _ = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--data", data, "--i-am-the-only-copy")
     assert code == 0 and out.startswith("published callout.published #3")
+
+
+def test_publish_comment_on_an_item_and_list_its_thread(capsys, data):
+    code, out, _ = run(capsys, "publish", "callout", "--title", "Vans", "--text", "Need a van", "--data", data, "--json")
+    callout = json.loads(out)["id"]
+    code, out, _ = run(capsys, "publish", "comment", "--on", callout[:10], "--text", "When?", "--data", data, "--json")
+    assert code == 0
+    comment = json.loads(out)
+    assert comment["kind"] == "comment.posted" and comment["payload"] == {"on": callout, "text": "When?"}
+    code, out, _ = run(capsys, "publish", "comment", "--on", comment["id"], "--text", "Tuesday", "--data", data, "--json")
+    assert json.loads(out)["payload"]["root"] == callout  # a reply to a comment is in the item's thread
+    code, out, _ = run(capsys, "list", "comments", "--on", callout[:10], "--data", data)
+    lines = out.splitlines()
+    assert len(lines) == 2 and "Tuesday" in lines[0] and "(re Elm Street Tenants)" in lines[0] and "When?" in lines[1]
