@@ -59,6 +59,7 @@ async def proposal(request: web.Request) -> web.Response:
         "p": found,
         "positions": PROCESS_POSITIONS[found["process"]],
         "own": found["author"] == service.group_id,
+        "may_answer": not found["asked"] or any(g["group"] == service.group_id for g in found["asked"]),
         "decision_form": decision_form(found),
         "thread": await thread_context(request, found["id"]),
     }

@@ -127,3 +127,31 @@ def test_publish_comment_on_an_item_and_list_its_thread(capsys, data):
     code, out, _ = run(capsys, "list", "comments", "--on", callout[:10], "--data", data)
     lines = out.splitlines()
     assert len(lines) == 2 and "Tuesday" in lines[0] and "(re Elm Street Tenants)" in lines[0] and "When?" in lines[1]
+
+
+def test_publish_a_proposal_with_a_process_asking_groups(capsys, data):
+    asked = "sn_qe4xodvipulv6vvdkrtmgtd6ztfy3curwtxdpis56yhvxd6jwoka"
+    args = ["--process", "consent", "--asked", f"{asked}, {asked[:-1]}a", "--closes-at", "2026-03-01T18:00+00:00"]
+    code, out, err = run(
+        capsys, "publish", "proposal", "--title", "Rent strike", "--text", "From March", *args, "--data", data, "--json"
+    )
+    assert code == 1 and "asked" in err  # the second is not a group id
+    code, out, err = run(
+        capsys,
+        "publish",
+        "proposal",
+        "--title",
+        "Rent strike",
+        "--text",
+        "From March",
+        *args[:2],
+        "--asked",
+        asked,
+        *args[4:],
+        "--data",
+        data,
+        "--json",
+    )
+    assert code == 0, err
+    payload = json.loads(out)["payload"]
+    assert payload["process"] == "consent" and payload["asked"] == [asked] and payload["closes_at"] == 1_772_388_000_000

@@ -82,6 +82,7 @@ async def test_consensus_proposal_thread_tally_and_outcome_across_three_nodes(tm
     nodes = (a, b, c)
     try:
         async with chromium() as browser:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             pa, pb, pc = [await browser.new_page(viewport=v) for v in (DESKTOP, PHONE, DESKTOP)]
             for page, node in zip((pa, pb, pc), nodes, strict=True):
                 await log_in(page, node.url, node.token)
@@ -145,6 +146,18 @@ async def test_consensus_proposal_thread_tally_and_outcome_across_three_nodes(tm
                 )
 
             await cluster.wait_until(same_everywhere, 30, "the same thread and tally on every node")
+            for path_checked in (path, "/publish/proposal.tabled"):  # on B's phone: labelled, one h1, no sideways scroll
+                await pb.goto(b.url + path_checked)
+                if path_checked == path:
+                    await pb.locator("details.reply summary").first.click()  # a reply form open, to check it too
+                unlabelled = await pb.evaluate(
+                    """() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]
+                        .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label')).map(e => e.name)"""
+                )
+                assert unlabelled == [] and await pb.locator("h1").count() == 1, (path_checked, unlabelled)
+                assert await pb.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0, path_checked
+            await pb.goto(b.url + path)
+            await pb.screenshot(path=str(SCREENSHOTS / "proposal-open-phone.png"), full_page=True)
             newest, oldest = await pa.locator("li.comment").all_inner_texts()  # newest activity first
             assert newest.startswith(names[2]) and "Only if the co-op's members" in newest
             assert oldest.startswith(names[1]) and "in reply to" not in oldest
@@ -171,7 +184,6 @@ async def test_consensus_proposal_thread_tally_and_outcome_across_three_nodes(tm
             decisions = pa.locator("section", has=pa.get_by_role("heading", name="Decisions"))
             assert f"Blocked by {names[2]}" in await decisions.inner_text()
             await cluster.wait_until(lambda: shows(pc, c, "Rejected"), 30, "C shows A's decision")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             await pc.screenshot(path=str(SCREENSHOTS / "proposal-decided-desktop.png"), full_page=True)
         for node in nodes:
             node.check()
