@@ -240,7 +240,7 @@ _SPECS = (
             _text("text", LONG_MAX, True),
             _ref("assembly", False),
             _choice("process", p.PROCESSES, help="how it is decided (none given: consensus, as before processes)"),
-            FieldSpec("asked", T.GROUP_LIST, max_items=ASKED_MAX, help="the groups asked, one id per line; none: every group"),
+            FieldSpec("asked", T.GROUP_LIST, max_items=ASKED_MAX, help="the groups asked (group ids); none: every group"),
             _time("closes_at", help="positions taken after it do not count", label="Closes"),
             FieldSpec("options", T.TEXT_LIST, max_length=TITLE_MAX, max_items=OPTIONS_MAX, help="a vote's options, one per line"),
         ),

@@ -201,7 +201,8 @@ async def publish_form(request: web.Request) -> web.StreamResponse:
         values = await _profile_values(request.app[SERVICE])
     for fs in spec.fields:
         if fs.name in request.query:
-            values[fs.name] = request.query.getall(fs.name) if fs.type.value == "choices" else request.query[fs.name]
+            several = fs.type.value in ("choices", "group_list")
+            values[fs.name] = request.query.getall(fs.name) if several else request.query[fs.name]
     for fs in spec.fields:
         if fs.type.value == "time" and isinstance(values.get(fs.name), int):
             values[fs.name] = time_input_value(values[fs.name], node_zone(request))

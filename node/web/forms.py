@@ -84,7 +84,9 @@ def _control(spec: FieldSpec, options: Mapping[str, Sequence[tuple[str, str]]], 
     t = spec.type
     if t is FieldType.TEXT:
         return "textarea" if (spec.max_length or 0) > 300 else "input"
-    if t in (FieldType.TEXT_LIST, FieldType.GROUP_LIST):
+    if t is FieldType.GROUP_LIST:
+        return "checkboxes" if options.get(spec.name) else "textarea"
+    if t is FieldType.TEXT_LIST:
         return "textarea"
     if t is FieldType.CHOICE:
         return "select"
@@ -121,6 +123,9 @@ def build_form(
         opts: tuple[tuple[str, str], ...] = ()
         if fs.type in (FieldType.CHOICE, FieldType.CHOICES):
             opts = tuple((c, choice_label(c)) for c in fs.choices)
+        elif control == "checkboxes":  # a group list: the known groups
+            opts = tuple(options[fs.name])
+            value = [value] if isinstance(value, str) and value else value
         elif control == "select":
             opts = tuple(options[fs.name])
             if value and value not in {v for v, _ in opts}:
@@ -139,6 +144,10 @@ def read_fields(kind: str, posted: Any) -> dict[str, Any]:
     for fs in spec.fields:
         if fs.type is FieldType.CHOICES:
             out[fs.name] = [v for v in posted.getall(fs.name, []) if isinstance(v, str)]
+            continue
+        if fs.type is FieldType.GROUP_LIST:  # checkboxes (several values) or one text of ids
+            given = [v for v in posted.getall(fs.name, []) if isinstance(v, str)]
+            out[fs.name] = given[0] if len(given) == 1 else given
             continue
         raw = posted.get(fs.name, "")
         out[fs.name] = raw if isinstance(raw, str) else ""

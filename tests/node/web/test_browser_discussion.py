@@ -89,11 +89,16 @@ async def test_consensus_proposal_thread_tally_and_outcome_across_three_nodes(tm
 
             # A tables a consensus proposal asking B and C, closing in an hour.
             closes = clock() + HOUR
-            await pa.goto(f"{a.url}/publish/proposal.tabled")
+            async def a_knows_b_and_c() -> bool:
+                await pa.goto(f"{a.url}/publish/proposal.tabled")
+                return [await pa.get_by_label(name).count() for name in names[1:]] == [1, 1]
+
+            await cluster.wait_until(a_knows_b_and_c, 30, "A's proposal form offers B and C")
             await pa.get_by_label("Title").fill("Join the rent strike")
             await pa.get_by_label("Text").fill("We join the city-wide rent strike from March.")
             await pa.get_by_label("Process").select_option("consensus")
-            await pa.get_by_label("Asked").fill(f"{b.service.group_id}\n{c.service.group_id}")
+            await pa.get_by_label(names[1]).check()
+            await pa.get_by_label(names[2]).check()
             await pa.get_by_label("Closes").fill(local_input(closes))
             await pa.get_by_role("button", name="Publish").click()
             await pa.wait_for_url(f"{a.url}/proposals/*")
