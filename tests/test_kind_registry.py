@@ -193,13 +193,17 @@ def test_form_choices_follow_the_registry():
             event = _event(kind, author=who)
             view.project(event)
             made[(name.name, who.public_key)] = event.id
+    view.project(_event("group.profile", author=BOB))  # a group list offers the groups with a profile
     own = ALICE.group_id
     for kind, spec in KINDS.items():
         if spec.system:
             continue
         options = form_options(view, kind, own)
         id_fields = {f.name for f in spec.fields if f.type is FieldType.ID and f.name in ENTITY_FIELDS}
-        assert set(options) == id_fields, kind
+        group_lists = {f.name for f in spec.fields if f.type is FieldType.GROUP_LIST}
+        assert set(options) == id_fields | group_lists, kind
+        for field in group_lists:
+            assert [value for value, _ in options.pop(field)] == [BOB.group_id], (kind, field)
         for field, choices in options.items():
             collection = ENTITY_FIELDS[field].name
             mine_only = kind in OWN_TARGETS and collection in OPEN_STATUS

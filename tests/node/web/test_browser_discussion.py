@@ -89,6 +89,7 @@ async def test_consensus_proposal_thread_tally_and_outcome_across_three_nodes(tm
 
             # A tables a consensus proposal asking B and C, closing in an hour.
             closes = clock() + HOUR
+
             async def a_knows_b_and_c() -> bool:
                 await pa.goto(f"{a.url}/publish/proposal.tabled")
                 return [await pa.get_by_label(name).count() for name in names[1:]] == [1, 1]
