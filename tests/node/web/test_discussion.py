@@ -3,6 +3,7 @@ paged newest activity first, positions that would not count are refused, proposa
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from events import Identity, create_event_from_value
@@ -11,6 +12,7 @@ from events.kinds import build_value
 from .conftest import login
 
 OUTSIDERS = [Identity.from_seed(bytes([40 + i]) * 32) for i in range(2)]
+CLOCK = itertools.count(1_760_000_000_000, 1000)  # every outsider event a second after the one before, in creation order
 
 
 class Outsider:
@@ -24,9 +26,7 @@ class Outsider:
     def add(self, kind: str, fields: dict):
         previous = self.events[-1] if self.events else None
         value = build_value(kind, fields)
-        event = create_event_from_value(
-            self.identity, kind=kind, value=value, timestamp=1_760_000_000_000 + len(self.events), previous=previous
-        )
+        event = create_event_from_value(self.identity, kind=kind, value=value, timestamp=next(CLOCK), previous=previous)
         self.events.append(event)
         return event
 
@@ -140,7 +140,7 @@ async def test_closed_proposal_shows_outcome_and_who_did_not_answer(client, node
     b = Outsider(OUTSIDERS[0], "Portobello Food Bank")
     asked = f"{OUTSIDERS[0].group_id}\n{OUTSIDERS[1].group_id}"
     proposal = await node.service.publish(
-        "proposal.tabled", {"title": "Strike", "text": "x", "process": "consent", "asked": asked, "closes_at": 1_760_000_005_000}
+        "proposal.tabled", {"title": "Strike", "text": "x", "process": "consent", "asked": asked, "closes_at": 1_770_000_000_000}
     )
     b.add("position.taken", {"proposal": proposal.id, "position": "object", "reason": "too soon"})
     b.add("position.taken", {"proposal": proposal.id, "position": "consent"})  # later, still before closing
