@@ -253,8 +253,6 @@ def _after(kind: str, event_id: str, fields: dict[str, Any]) -> str:
         return f"/proposals/{event_id}"
     if family in ("position", "decision") and fields.get("proposal"):
         return f"/proposals/{fields['proposal']}"
-    if kind == "assembly.scheduled":
-        return f"/assemblies/{event_id}"
     if family in ("assembly", "proposal", "position", "decision"):
         return "/assemblies"
     if family == "comment" and fields.get("on"):
