@@ -35,7 +35,13 @@ async def thread_context(request: web.Request, item_id: str) -> dict[str, Any]:
     if found.next is not None:
         query = {k: v for k, v in request.query.items() if k != THREAD_CURSOR and v}
         following = str(request.rel_url.with_query({**query, THREAD_CURSOR: found.next}))
-    return {"item": item_id, "comments": found.items, "next_page": following, "here": f"{request.path}#thread", "page": request.path}
+    return {
+        "item": item_id,
+        "comments": found.items,
+        "next_page": following,
+        "here": f"{request.path}#thread",
+        "page": request.path,
+    }
 
 
 def decision_form(proposal: dict[str, Any]) -> Form | None:
