@@ -13,6 +13,10 @@ Propagation: 16 real nodes (aiohttp servers, SQLite files) in this process on a 
 (average degree 4); one callout is published at one node; seconds until every node stores it, and the most
 copies (pushed or pulled) any one node received. Anti-entropy rounds stay at the default 5 s, so the figure
 is what pushes and announcements achieve. Prints human lines, then as the last line one JSON object.
+
+NAT (`nat_propagation_s`, bench/nat.py): 8 outbound-only nodes subscribed to one reachable node, anti-entropy
+every 10 minutes; median seconds until a callout published at the reachable node is held by all 8.
+`--nat-only` runs just that case.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from aiohttp import web  # noqa: E402
+from nat import nat_propagation  # noqa: E402  (bench/nat.py)
 from recon import reconciliation  # noqa: E402  (bench/recon.py)
 from store import make_events  # noqa: E402  (bench/store.py)
 
@@ -314,7 +319,20 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1, help="catch-up runs (median reported)")
     parser.add_argument("--topologies", type=int, default=3, help="propagation runs on different random topologies")
     parser.add_argument("--groups", type=int, default=100_000, help="groups in the reconciliation case (0: skip it)")
+    parser.add_argument("--nat-only", action="store_true", help="run only the NAT case (8 subscribed nodes)")
     args = parser.parse_args()
+    if args.nat_only:
+        root = Path(tempfile.mkdtemp(prefix="solnet-bench-nat-"))
+        try:
+            nat = asyncio.run(nat_propagation(root))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+        print(
+            f"NAT: a callout reaches 8 subscribed nodes in {nat['nat_propagation_s']:.3f} s (median; max "
+            f"{nat['nat_propagation_max_s']:.3f} s); one of theirs reaches the hub in {nat['nat_upward_s']:.3f} s"
+        )
+        print(json.dumps({k: round(v, 3) for k, v in nat.items()}))
+        return
     authors = min(args.authors, max(1, args.events // 10))
     t = time.perf_counter()
     logs = make_events(args.events, authors)
@@ -345,6 +363,8 @@ def main() -> None:
                 f"propagation (topology {seed}): 16 nodes in {p['seconds']:.3f} s; copies per node max {p['max_copies']}, "
                 f"mean {p['mean_copies']:.2f}"
             )
+        nat = asyncio.run(nat_propagation(root))
+        print(f"NAT: a callout reaches 8 subscribed nodes in {nat['nat_propagation_s']:.3f} s (median)")
     finally:
         shutil.rmtree(root, ignore_errors=True)
     result: dict = {}
@@ -364,6 +384,7 @@ def main() -> None:
         result["propagation_s"] = round(statistics.median(p["seconds"] for p in props), 3)
         result["max_receipts_per_node"] = max(p["max_copies"] for p in props)
     result.update(recon)
+    result.update({k: round(v, 3) for k, v in nat.items()})
     print(json.dumps(result))
 
 

@@ -69,6 +69,19 @@ ACCESS: dict[str, Need] = {
     "POST /settings": Need.ADMIN,
     "GET /key": Need.ADMIN,  # key rotation (node/web/key_page.py)
     "POST /key": Need.ADMIN,
+    # -- feeds and notifications (node/web/feeds_pages.py, node/web/notify_pages.py) --
+    "GET /calendar.ics": Need.PUBLIC,
+    "GET /groups/{group_id}/calendar.ics": Need.PUBLIC,
+    "GET /calendar/{link}": Need.LINK,  # a member's private calendar: the secret in the URL (revocable)
+    "GET /feeds/callouts.atom": Need.PUBLIC,
+    "GET /feeds/reports.atom": Need.PUBLIC,
+    "GET /feeds/decisions.atom": Need.PUBLIC,
+    "GET /account/notifications": Need.READ,
+    "POST /account/notifications": Need.READ,
+    "POST /account/calendar": Need.READ,
+    "POST /account/calendar/revoke": Need.READ,
+    "GET /unsubscribe/{link}": Need.LINK,  # the one-click link in every mail (RFC 8058)
+    "POST /unsubscribe/{link}": Need.LINK,
     # -- the JSON API (node/api.py, node/members_api.py) --
     "GET /api/v1/node": Need.PUBLIC,
     "GET /api/v1/digest": Need.PUBLIC,
@@ -98,6 +111,14 @@ ACCESS: dict[str, Need] = {
     "GET /api/v1/activity": Need.READ,
     # -- the peer protocol (node/federation/routes.py): every message is checked on its own terms --
     "POST /peer/v1/{name}": Need.PUBLIC,
+    "GET /peer/v1/subscribe": Need.PUBLIC,
+    "POST /peer/v1/join": Need.PUBLIC,  # checked by the invitation's secret and the new group's signature
+    # -- invitations for other groups' nodes (node/federation/invitation_api.py) --
+    "POST /api/v1/invitations": Need.ADMIN,
+    "GET /api/v1/invitations": Need.ADMIN,
+    "POST /api/v1/invitations/{id}/revoke": Need.ADMIN,
+    "GET /join/{code}": Need.PUBLIC,
+    "POST /node/invitations": Need.ADMIN,  # the node page's invitation button
 }
 """What each route needs, by `METHOD canonical-path` (HEAD as GET). The one place a route's role is decided."""
 

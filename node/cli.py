@@ -8,13 +8,14 @@ import sys
 
 from audit.cli import add_arguments as add_audit_arguments
 from events import EventError
-from events.kinds import FAMILIES, PUBLISH_FAMILIES
+from events.kinds import FAMILIES, PUBLISH_FAMILIES, FieldSpec, FieldType
 
 from . import queries
 from .commands.audit import cmd_audit
 from .commands.backup import cmd_backup
 from .commands.bundles import cmd_export, cmd_import
 from .commands.common import CliError, add_only_copy
+from .commands.invite import add_invite_parsers
 from .commands.keys import add_key_parser
 from .commands.lifecycle import DEFAULT_LISTEN, cmd_init, cmd_passwd, cmd_run, cmd_serve
 from .commands.members import add_member_parsers
@@ -32,6 +33,18 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--data", metavar="DIR", default=None, help="the node's data directory (default $SOLNET_DATA or ./solnet-data)"
     )
+
+
+def field_help(field: FieldSpec) -> str | None:
+    """Return a publish option's help: the field's own, with the choices or the time format it accepts."""
+    parts = [field.help] if field.help else []
+    if field.type is FieldType.CHOICE:
+        parts.append("one of: " + ", ".join(field.choices))
+    elif field.type is FieldType.CHOICES:
+        parts.append("comma-separated, any of: " + ", ".join(field.choices))
+    elif field.type is FieldType.TIME:
+        parts.append("e.g. '2026-12-02 07:00' in the node's time zone, or ISO 8601 with an offset")
+    return "; ".join(parts) or None
 
 
 def _add_publish(sub: argparse._SubParsersAction) -> None:
@@ -57,7 +70,7 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
                     continue
                 seen.add(field.name)
                 flag = "--" + field.name.replace("_", "-")
-                p.add_argument(flag, dest="field_" + field.name, metavar=field.type.name, help=field.help or None)
+                p.add_argument(flag, dest="field_" + field.name, metavar=field.type.name, help=field_help(field))
         p.set_defaults(func=cmd_publish)
 
 
@@ -91,7 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="where to write the recovery kit, the group's next key (default DIR/recovery-kit.txt; keep it offline; "
         "encrypted with $SOLNET_RECOVERY_PASSPHRASE if set)",
     )
+    p.add_argument("--join", metavar="CODE", help="join the network with an invitation code from another group's node")
+    p.add_argument("--public-url", metavar="URL", help="where other nodes reach this node (none: it is behind NAT)")
     p.set_defaults(func=cmd_init)
+    add_invite_parsers(sub, _add_common)
 
     for name, func, text in (("serve", cmd_serve, "run the node"), ("run", cmd_run, "init if needed, then run the node")):
         p = sub.add_parser(name, help=text)

@@ -35,6 +35,10 @@ class Settings:
     time_zone: str = DEFAULT_TIME_ZONE
     shared_login: bool = True
     """The shared password and the node's API token log in as the built-in admin until an admin turns them off."""
+    public_url: str | None = None
+    """Where other nodes reach this one ($SOLNET_PUBLIC_URL overrides it); None: from --listen, or nowhere if it subscribes."""
+    subscribe: tuple[str, ...] = ()
+    """Peers this node keeps a subscription open to (docs/PROTOCOL.md §16): how a node behind NAT gets pushes."""
     extra: dict = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -49,6 +53,8 @@ class Settings:
                 "database_url": self.database_url,
                 "time_zone": self.time_zone,
                 "shared_login": self.shared_login,
+                "public_url": self.public_url,
+                "subscribe": list(self.subscribe),
                 **self.extra,
             },
             indent=2,
@@ -167,6 +173,8 @@ class DataDir:
             "database_url",
             "time_zone",
             "shared_login",
+            "public_url",
+            "subscribe",
         }
         return Settings(
             name=raw["name"],
@@ -178,6 +186,8 @@ class DataDir:
             database_url=raw.get("database_url"),
             time_zone=str(raw.get("time_zone") or DEFAULT_TIME_ZONE),
             shared_login=bool(raw.get("shared_login", True)),
+            public_url=raw.get("public_url"),
+            subscribe=tuple(raw.get("subscribe", ())),
             extra={k: v for k, v in raw.items() if k not in known},
         )
 

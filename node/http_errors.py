@@ -59,7 +59,15 @@ _STATUS: tuple[tuple[type[Exception], int], ...] = (
 )
 
 
-_PEER_STATUS = {"banned": 429, "body_too_large": 413, "bad_content_type": 415}
+_PEER_STATUS = {
+    "banned": 429,
+    "body_too_large": 413,
+    "bad_content_type": 415,
+    "invitation_unknown": 410,
+    "invitation_used": 410,
+    "invitation_expired": 410,
+    "invitation_revoked": 410,
+}
 """Peer-protocol `error` replies whose HTTP status is not 400 (docs/PROTOCOL.md §13.4)."""
 
 

@@ -229,6 +229,54 @@ def openapi_document() -> dict[str, Any]:
                     },
                 },
             },
+            "/api/v1/invitations": {
+                "get": {
+                    "summary": "Invitations for other groups' nodes, newest first (never their codes)",
+                    "security": [{"token": []}],
+                    "parameters": [_q("offset", "invitations to skip"), _q("limit", "invitations per page, at most 100 (20)")],
+                    "responses": {
+                        "200": {
+                            "description": '{"invitations": [{"id", "created", "expires", "uses", "used", "revoked", "state"}]}'
+                        },
+                        "401": {"$ref": "#/components/responses/Error"},
+                    },
+                },
+                "post": {
+                    "summary": "Invite another group's node: its one-time code and link are in this answer only",
+                    "security": [{"token": []}],
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "application/json": {
+                                "schema": {
+                                    "type": "object",
+                                    "additionalProperties": False,
+                                    "properties": {
+                                        "uses": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 1},
+                                        "expires_days": {"type": "number", "exclusiveMinimum": 0, "maximum": 365, "default": 7},
+                                    },
+                                }
+                            }
+                        },
+                    },
+                    "responses": {
+                        "201": {"description": "the invitation with its `code` and `link`"},
+                        "400": {"$ref": "#/components/responses/Error"},
+                        "401": {"$ref": "#/components/responses/Error"},
+                    },
+                },
+            },
+            "/api/v1/invitations/{id}/revoke": {
+                "post": {
+                    "summary": "Revoke an invitation: redeeming it is refused from now on",
+                    "security": [{"token": []}],
+                    "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                    "responses": {
+                        "200": {"description": "the invitation, state `revoked`"},
+                        "404": {"$ref": "#/components/responses/Error"},
+                    },
+                },
+            },
             "/api/v1/quarantine/accept": {
                 "post": {
                     "summary": "Accept what one origin offered (all its held groups, or those listed): stored and pulled",

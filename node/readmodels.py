@@ -12,6 +12,7 @@ from events.readmodel.projection import project
 
 from .errors import TrackingError
 from .store import AsyncStore, EventStore, Projector
+from .store.hiding import HidingView
 
 T = TypeVar("T")
 REFRESH_ATTEMPTS = 5
@@ -31,6 +32,10 @@ class ReadModels:
         self._projected_gen = 0
         self._stale_since: float | None = None
         self._holding = 0  # > 0: deferred writes wait for the caller's own refresh, however long (see `holding`)
+        # The authors whose documents queries leave out (the groups this node blocked), read by `hiding` when needed.
+        self.hiding: Callable[[Any], frozenset[bytes]] | None = None
+        self._hidden: frozenset[bytes] | None = None
+        self._hidden_gen = 0
 
     async def stored(self, *, defer: bool = False) -> None:
         """Note that a write stored something: refresh now, or (`defer`) later, but never more than MAX_REFRESH_LAG_S late."""
@@ -102,8 +107,31 @@ class ReadModels:
         return await self.astore.write(self.projector.rebuild)
 
     async def query(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run a read-model query `fn(views, *args, **kwargs)` off the event loop and return its result."""
-        return await self.astore.read(fn, self.views, *args, **kwargs)
+        """Run a read-model query `fn(views, *args, **kwargs)` off the event loop and return its result; `views` leave
+        out the documents of hidden (blocked) authors (node/store/hiding.py)."""
+        return await self.astore.read(self._hiding_query, fn, args, kwargs)
+
+    def _hiding_query(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
+        return fn(self.shown_views(), *args, **kwargs)
+
+    def shown_views(self) -> Any:
+        """Return the read models as pages see them: without hidden authors' documents; blocking: a reader thread."""
+        hidden = self.hidden_sync()
+        return HidingView(self.views, hidden) if hidden else self.views
+
+    def hidden_sync(self) -> frozenset[bytes]:
+        """Return the authors queries leave out (read again after `forget_hidden`); blocking: a reader thread."""
+        hidden, gen = self._hidden, self._hidden_gen
+        if hidden is None:
+            hidden = self.hiding(self.views) if self.hiding is not None else frozenset()
+            if gen == self._hidden_gen:  # not forgotten meanwhile: a newer block would be missing from this one
+                self._hidden = hidden
+        return hidden
+
+    def forget_hidden(self) -> None:
+        """Note that the node's blocks may have changed: the next query reads them again."""
+        self._hidden_gen += 1
+        self._hidden = None
 
     def digest_sync(self) -> str:
         """Return the state digest (version 2) from the stored group digests, recombined only when something changed."""

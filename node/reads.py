@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from events import Event, ForkProof
 from events.identity import group_id_text
+from events.readmodel.joins import graph_edges
 from events.readmodel.projection import GROUPS
 
 from . import queries
@@ -36,7 +37,8 @@ class Reads:
         return await self.astore.read(self._groups_page, request)
 
     def _groups_page(self, request: PageRequest) -> Page:
-        store, views = self.astore.store, self.read_models.views
+        store, views = self.astore.store, self.read_models.shown_views()
+        hidden = self.read_models.hidden_sync()
         items: list[dict[str, Any]] = []
         after: str | None = None
         if request.after is None or request.after[1] != _NAMELESS:
@@ -53,7 +55,7 @@ class Reads:
             profiled = views.tags(GROUPS, [author for _, author, _ in heads])  # which have a profile: no document read
             for originator, author, _count in heads[:want]:
                 start = originator
-                if author not in profiled:
+                if author not in profiled and author not in hidden:
                     items.append({"author": group_id_text(author), "name": "", "group_id": group_id_text(author)})
             if len(heads) <= want:
                 return Page(self._with_counts(store, items), None)
@@ -81,6 +83,16 @@ class Reads:
         group = await self.read_models.query(queries.get_group, group_id, state == FORKED, count)
         group["rotated_after_fork"] = state == ROTATED_AFTER_FORK
         return group
+
+    async def relation(self, own: bytes, group_id: str) -> dict[str, bool]:
+        """Return whether the node's group `own` follows and whether it blocks the group `group_id`."""
+        author = queries.parse_group(group_id, "group_id")
+
+        def read() -> dict[str, bool]:
+            views = self.read_models.views
+            return {state: author in graph_edges(views, own, state) for state in ("follow", "block")}
+
+        return await self.astore.read(read)
 
     async def event(self, event_id: bytes) -> Event | None:
         """Return the stored event with id `event_id`, or None."""

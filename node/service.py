@@ -17,10 +17,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 from events import Event, ForkProof, Identity, Mode
 from events.ingest import IngestResult
+from events.readmodel.joins import graph_edges
+from events.readmodel.view import ViewReader
 
 from . import discussion
 from .datadir import DataDir, Settings
@@ -33,6 +36,7 @@ from .settings import SettingsKeeper
 from .status import VERSION, NodeStatus, StatusProvider
 from .store import AsyncStore, EventStore
 from .store.async_store import DEFAULT_READ_TIMEOUT_S
+from .store.listing_sql import MAX_HIDDEN
 from .watch import ExternalWrites
 from .writer import Writer
 
@@ -40,6 +44,11 @@ __all__ = ["VERSION", "Listener", "NodeService", "now_ms"]
 
 T = TypeVar("T")
 PROFILE_KIND = "group.profile"
+
+
+def blocked_groups(view: ViewReader, *, own: bytes) -> frozenset[bytes]:
+    """Return the groups whose documents this node's pages leave out: those it blocked (the first MAX_HIDDEN by id)."""
+    return frozenset(sorted(graph_edges(view, own, "block"))[:MAX_HIDDEN])
 
 
 def now_ms() -> int:
@@ -67,6 +76,7 @@ class NodeService:
         self.data_dir = data_dir
         self.settings_keeper = SettingsKeeper(settings, data_dir)
         self.read_models = ReadModels(store, self.astore)
+        self.read_models.hiding = partial(blocked_groups, own=identity.public_key)
         self.watcher = ExternalWrites(self.astore)
         # Unconfirmed unless the caller says otherwise: a data dir may be a restored backup (node/own_head.py).
         self.own_head = own_head or OwnHead()
@@ -163,6 +173,9 @@ class NodeService:
 
     async def _notify(self, events: Iterable[Event], source: Source) -> None:
         notice = Stored(tuple(events), source)
+        own = self.identity.public_key
+        if any(e.author == own and e.kind in ("graph.block", "graph.unblock") for e in notice.events):
+            self.read_models.forget_hidden()  # pages show or hide a group at once (node/store/hiding.py)
         for listener in list(self.listeners):
             await listener(notice)
 
@@ -216,6 +229,10 @@ class NodeService:
     async def group(self, group_id: str) -> dict[str, Any]:
         """Return one group's profile, count, fork flag and publications; raise RequestError or NotFoundError."""
         return await self.reads.group(group_id)
+
+    async def relation(self, group_id: str) -> dict[str, bool]:
+        """Return {"follow": bool, "block": bool}: whether this node's group follows and blocks the group `group_id`."""
+        return await self.reads.relation(self.identity.public_key, group_id)
 
     async def event(self, event_id: bytes) -> Event | None:
         """Return the stored event with id `event_id`, or None."""

@@ -10,14 +10,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from events import Event, ForkProof, Identity, Mode, create_event
+from events.canonical import pack
 from events.errors import PayloadError
 from events.ingest import IngestResult
-from events.kinds import build_payload
+from events.kinds import build_payload, build_value
 
 from . import redactions
 from .errors import InvalidEventError
 from .own_head import OwnHead
 from .readmodels import ReadModels
+from .references import ReferenceError, reference_errors
 from .store import AsyncStore
 from .watch import ExternalWrites
 
@@ -50,7 +52,12 @@ class Writer:
         """Validate friendly input for `kind`, sign and store our next event, update the read models; return it."""
         if kind in UNPUBLISHABLE_KINDS:
             raise PayloadError(f"{kind} is written by the node itself, never published by hand", field="kind")
-        payload = build_payload(kind, fields)
+        value = build_value(kind, fields)
+        # On the SYNC lane, like the other checks of a publish: writes go on while every query thread is busy.
+        errors = await self.astore.read_sync(reference_errors, self.read_models.views, self.identity.public_key, kind, value)
+        if errors:
+            raise ReferenceError(errors)
+        payload = pack(value)
         if kind == redactions.REDACT_KIND:
             await redactions.check_target(self.astore, self.identity.public_key, payload)
         head = await self.astore.head(self.identity.public_key)

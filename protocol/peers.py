@@ -67,10 +67,11 @@ class PeerBook:
         # banned, but they are never contact targets, never handed out, and at most `cap * 16` are remembered.
         self._strangers: dict[str, PeerHealth] = {}
 
-    def add(self, url: str, group: bytes | None = None, *, chosen: bool = False) -> bool:
+    def add(self, url: str, group: bytes | None = None, *, chosen: bool = False, make_room: bool = False) -> bool:
         """Add a peer; return True iff it is new and there was room.
 
-        A learnt peer (not `chosen`) takes room only among the `cap`, evicting a dead learnt one if need be.
+        A learnt peer (not `chosen`) takes room only among the `cap`, evicting a dead learnt one if need be
+        (any learnt one if `make_room`: a subscriber, whose number the node bounds itself, docs/PROTOCOL.md §16).
         A chosen peer (the operator's) is always added, or upgraded if it was learnt: it evicts a learnt
         peer when the book is full, and chosen peers alone may exceed the cap (the operator bounds them).
         """
@@ -82,7 +83,7 @@ class PeerBook:
                 peer = replace(peer, group=group)
             self._peers[url] = replace(peer, chosen=True) if chosen else peer
             return False
-        if len(self._peers) >= self.cap and not self._evict(any_learnt=chosen) and not chosen:
+        if len(self._peers) >= self.cap and not self._evict(any_learnt=chosen or make_room) and not chosen:
             return False
         stranger = self._strangers.pop(url, None)  # its points and any ban come with it
         base = replace(stranger, group=group) if stranger else PeerHealth(url, group)
@@ -174,7 +175,9 @@ class PeerBook:
 
     def peer_list(self, limit: int = MAX_PEERS) -> PeerList:
         """Return a PeerList of the healthiest known peers (never banned ones), for peer exchange."""
-        good = sorted((p for p in self._peers.values() if p.state != BANNED), key=lambda p: (p.failures, p.url))
+        # A subscriber (`sub:` address, docs/PROTOCOL.md §16) is reached only over its own socket: never handed out.
+        listed = (p for p in self._peers.values() if p.state != BANNED and p.url.startswith(("http://", "https://")))
+        good = sorted(listed, key=lambda p: (p.failures, p.url))
         return PeerList(tuple(PeerInfo(p.url, p.group) for p in good[:limit]))
 
     def _evict(self, *, any_learnt: bool = False) -> bool:

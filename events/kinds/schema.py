@@ -162,6 +162,42 @@ def build_value(kind: str, fields: Mapping[str, Any]) -> dict[str, Any]:
     return payload_value(parse_payload(kind, value))
 
 
+def input_errors(kind: str, fields: Mapping[str, Any]) -> dict[str, str]:
+    """Return every problem of friendly input for a known kind, by field ({} if `build_value` would accept it).
+
+    Each field is checked on its own, so a form can show all its errors at once; `build_value` stops at the first.
+    """
+    spec = KINDS[kind]
+    errors: dict[str, str] = {}
+    given: dict[str, Any] = {}
+    for name, raw in fields.items():
+        field = spec.field(name)
+        if field is None:
+            errors[str(name)[:60]] = f"{kind} has no field {name!r:.60}"
+            continue
+        if is_blank_input(raw):
+            continue
+        try:
+            coerced = coerce_field(field, raw)
+            if not is_blank_input(coerced):
+                given[name] = check_field(field, coerced)
+        except PayloadError as exc:
+            errors[name] = exc.message
+    defaults = dict(spec.defaults)
+    for field in spec.fields:
+        if field.required and field.name not in given and field.name not in errors and field.name not in defaults:
+            errors[field.name] = f"{field.name}: required"
+    starts, ends = given.get("starts_at"), given.get("ends_at")
+    if starts is not None and ends is not None and ends < starts and "ends_at" not in errors:
+        errors["ends_at"] = "ends_at: before starts_at"
+    if not errors:
+        try:
+            build_value(kind, fields)
+        except PayloadError as exc:  # a rule across fields that the per-field checks do not see
+            errors[exc.field or "payload"] = exc.message
+    return errors
+
+
 def build_payload(kind: str, fields: Mapping[str, Any]) -> bytes:
     """Return the canonical payload bytes of a known kind from friendly input (see `build_value`)."""
     return pack(build_value(kind, fields))

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..kinds import NEEDS, POSITIONS
-from .view import Put
+from ..kinds.registry import FOLLOWS
+from .view import Put, ViewReader
 
 ACTIVE_PLEDGE = ("made", "fulfilled")
 
@@ -122,3 +123,8 @@ def tally_from_counts(proposal_id: bytes, counts: dict[str, int], blockers: Iter
         counts.get("block", 0),
         tuple(sorted(blockers)),
     )
+
+
+def graph_edges(view: ViewReader, author: bytes, state: str) -> set[bytes]:
+    """Return the groups `author` currently has in `state` ("follow" or "block") by its own graph events."""
+    return {p.doc["group"] for p in view.scan(FOLLOWS, author=author) if p.doc.get("state") == state}

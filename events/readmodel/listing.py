@@ -115,6 +115,7 @@ class Where:
     over_at: int | None = None  # callouts over at this time (ms): dated, and `until` before it
     starts_from: int | None = None  # assemblies starting at or after this (ms): sort1 <= -starts_from
     starts_before: int | None = None  # assemblies starting before this (ms): sort1 > -starts_before
+    hidden: frozenset[bytes] = frozenset()  # documents of these authors left out (the groups this node blocked)
 
 
 def matches(put: Put, where: Where) -> bool:
@@ -133,6 +134,7 @@ def matches(put: Put, where: Where) -> bool:
         and (where.over_at is None or _over(listing, where.over_at))
         and (where.starts_from is None or listing.sort1 <= -where.starts_from)
         and (where.starts_before is None or listing.sort1 > -where.starts_before)
+        and put.author not in where.hidden
     )
 
 

@@ -18,6 +18,7 @@ from ..own_head import ServingState
 from ..recovery import KIT_FILE, PASSPHRASE_ENV, new_kit, write_kit
 from ..service import NodeService
 from .common import CliError, open_service, with_service
+from .invite import join, parse_code
 
 DEFAULT_LISTEN = "127.0.0.1:8470"
 
@@ -26,16 +27,21 @@ def cmd_init(args: argparse.Namespace) -> int:
     data = DataDir.at(args.data)
     kit_path = _kit_path(args, data)
     zone = _time_zone(getattr(args, "timezone", None))
+    code = parse_code(args.join) if getattr(args, "join", None) else None  # a damaged code fails before anything is made
+    public_url = (getattr(args, "public_url", None) or "").rstrip("/") or None
     passphrase = os.environ.get("SOLNET_PASSPHRASE", "").encode() or None
     identity, token = data.init(args.name, passphrase)
-    if args.database or zone != DEFAULT_TIME_ZONE:
-        data.save(replace(data.settings(), database_url=args.database or data.settings().database_url, time_zone=zone))
+    if args.database or zone != DEFAULT_TIME_ZONE or public_url:
+        settings = data.settings()
+        data.save(replace(settings, database_url=args.database or settings.database_url, time_zone=zone, public_url=public_url))
     _create_log(args, data, identity, kit_path)
     print(f"Created a node for {args.name!r} in {data.path}")
     print(f"group id:  {identity.group_id}")
     print(f"time zone: {zone} (times on the web page are shown and entered in it; change it on the settings page)")
     print(f"API token: {token}")
     print(f"           (also saved, readable only by you, in {data.token_file})")
+    if code is not None:
+        return join(args, code, public_url, fresh_identity=True)
     return 0
 
 

@@ -13,7 +13,7 @@ from .common import CliError, print_json
 
 def _url(text: str) -> str:
     url = text.strip().rstrip("/")
-    if not url.startswith(("http://", "https://")):
+    if not url.startswith(("http://", "https://", "sub:")):  # (sub:<group id>: a node behind NAT that subscribes)
         raise CliError(f"a peer is an http(s) URL like http://127.0.0.1:8471, not {text!r}")
     return url
 

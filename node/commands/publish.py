@@ -8,7 +8,9 @@ from typing import Any
 from events import Event
 from events.kinds import FAMILIES, FieldType
 
+from ..errors import RequestError
 from ..service import NodeService
+from ..web.local_time import is_local_input, parse_local, zone_of
 from .common import CliError, confirm_own_head, print_json, with_service
 from .ids import resolve_event_id
 from .members import cli_principal
@@ -39,6 +41,15 @@ def cmd_publish(args: argparse.Namespace) -> int:
     async def body(service: NodeService) -> Any:
         for name in id_fields:  # --callout 3f2a9c… : a unique prefix, as `solnet list` prints it
             fields[name] = (await resolve_event_id(service, fields[name], "--" + name.replace("_", "-"))).hex()
+        zone = zone_of(service.settings.time_zone)
+        for f in spec.fields:  # "2026-12-02 07:00" is a wall-clock time in the node's zone, as on the web page
+            raw = fields.get(f.name)
+            if f.type is FieldType.TIME and isinstance(raw, str) and is_local_input(raw):
+                flag = "--" + f.name.replace("_", "-")
+                try:
+                    fields[f.name] = parse_local(raw, zone, field=f.name).isoformat()
+                except RequestError as exc:
+                    raise CliError(f"{flag}: {exc.message.removeprefix(f.name + ': ')}") from None
         await confirm_own_head(service)
         return await _recorded(service, await service.publish(spec.kind, fields))
 

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from events.readmodel.projection import FOLLOWS
+from events.readmodel.joins import graph_edges as _edges
 from events.readmodel.view import ViewReader
 from protocol import ReplicationPolicy
-
-
-def _edges(view: ViewReader, author: bytes, state: str) -> set[bytes]:
-    return {p.doc["group"] for p in view.scan(FOLLOWS, author=author) if p.doc.get("state") == state}
 
 
 def policy_from_views(view: ViewReader, own: bytes, *, follow_only: bool, follow_depth: int) -> ReplicationPolicy:

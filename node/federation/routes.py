@@ -183,6 +183,11 @@ async def _serve_want(request: web.Request, federation: Federation, origin: Orig
     return response
 
 
+async def _subscribe(request: web.Request) -> web.StreamResponse:
+    return await request.app[FEDERATION].subscriptions.serve(request, remote_key(request))
+
+
 def setup_peer_routes(app: web.Application) -> None:
-    """Add POST /peer/v1/{hello,frontier,want,push,forks,peers,reconcile} to `app` (which must hold FEDERATION)."""
+    """Add POST /peer/v1/{hello,frontier,want,push,forks,peers,reconcile} and GET /peer/v1/subscribe to `app`."""
+    app.router.add_get("/peer/v1/subscribe", _subscribe)
     app.router.add_post("/peer/v1/{name}", _handle)

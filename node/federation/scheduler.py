@@ -17,19 +17,14 @@ import logging
 import random
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from events import Mode, group_id_text
+from events import group_id_text
 from protocol import (
-    MAX_BATCH_BYTES,
-    MAX_BATCH_EVENTS,
     OLDEST_PROTOCOL_VERSION,
-    PROTOCOL_VERSION,
-    TRUSTED,
     Admission,
     Claims,
     Counters,
@@ -45,42 +40,14 @@ from protocol import (
 from ..errors import NotFoundError
 from ..notices import Source, Stored
 from ..service import NodeService
+from .config import FederationConfig
 from .policy import policy_from_views
 from .replica import NodeReplica
+from .subscriptions import Subscriptions
 from .transport import HttpTransport
 
 log = logging.getLogger("solnet.federation")
 HEALTH_FILE = "peer-health.json"
-
-
-@dataclass(frozen=True, slots=True)
-class FederationConfig:
-    """How a node federates: its own URL, its peers, and the gossip timings (tests use short intervals)."""
-
-    own_url: str
-    peers: tuple[str, ...] = ()
-    follow_only: bool = False
-    follow_depth: int = 0
-    interval: float = 5.0
-    sync_peers: int = 2
-    exchange_every: int = 6
-    peer_exchange: bool = True
-    concurrency: int = 4
-    timeout: float = 10.0
-    fanout: int = 3
-    relay_fanout: int = 0  # relays announce heads only; a receiver pulls what it lacks (fewer copies per node)
-    mode: Mode = Mode.HEAD
-    batch_events: int = MAX_BATCH_EVENTS  # per want, asked and served: fewer round trips and commits in a catch-up
-    batch_bytes: int = MAX_BATCH_BYTES
-    health_file: Path | None = None
-    seed: int | None = None
-    allow_private_peers: bool = False  # learnt peer URLs may name loopback/private addresses (tests on loopback)
-    callback_concurrency: int = 2  # claim call-backs at once (apart from the sync slots)
-    callback_timeout: float = 3.0
-    callbacks_per_minute: int = 4  # per remote address
-    replication: str = TRUSTED  # or OPEN: an open relay takes new groups from anyone (docs/OPERATIONS.md)
-    new_authors_per_hour: int = 1000  # per chosen peer (per origin in an open relay)
-    protocol_version: int = PROTOCOL_VERSION  # 1 makes the node speak as nodes before reconciliation (tests)
 
 
 NEW_PEER_RETRIES = (1.0, 3.0, 9.0)  # seconds before each retry of a new operator-chosen peer's first sync
@@ -112,6 +79,21 @@ class Federation:
             protocol_version=config.protocol_version,
         )
         self.stats = SyncStats()
+        self.transport.reachable = config.reachable
+        self.subscriptions = Subscriptions(
+            identity=service.identity,
+            transport=self.transport,
+            book=self.book,
+            agent=self.agent,
+            signing_keys=self.replica.signing_keys,
+            sync=self.sync_with,
+            spawn=self._spawn,
+            on_error=self._task_failed,
+            max_subscribers=config.max_subscribers,
+            heartbeat=config.heartbeat,
+            timeout=config.timeout,
+            rng=random.Random(rng.random()),
+        )
         self._limit = asyncio.Semaphore(config.concurrency)
         # A call-back hello is version 1, which every node answers (one before v2 refuses a hello of version 2).
         self.claims = Claims(
@@ -144,8 +126,9 @@ class Federation:
         transport.learnt_session = learnt_session or session
         transport.trusted = self.book.is_chosen
         transport.allow_private = self.config.allow_private_peers
-        for url in self.config.peers:
+        for url in (*self.config.peers, *self.config.subscribe):
             self.book.add(url.rstrip("/"), chosen=True)
+        self.subscriptions.start(session, self.config.subscribe)
         await self.refresh_policy()
         self.service.listeners.append(self._on_local_events)
         self.service.status_providers.append(self.status)
@@ -159,6 +142,7 @@ class Federation:
         if self.status in self.service.status_providers:
             self.service.status_providers.remove(self.status)
         self.service.own_head.remove_holders(self.own_seq_holder)
+        await self.subscriptions.stop()
         tasks = [t for t in (self._loop_task, *self._tasks) if t is not None and not t.done()]
         for task in tasks:
             task.cancel()
@@ -375,6 +359,7 @@ class Federation:
         status["replication"].update(
             mode=admission.mode, new_authors_per_hour=admission.per_hour, quarantined_origins=len(admission.quarantine)
         )
+        status["subscriptions"] = self.subscriptions.status()
         return status
 
     async def _write_health(self) -> None:

@@ -13,17 +13,21 @@ from protocol import OPEN, TRUSTED
 
 from ..api import PEER_DIRECTORY, SERVICE
 from ..errors import ConfigError
+from ..invitations import Invitations
 from ..service import NodeService
+from .config import PUBLIC_URL_ENV
 from .guard import learnt_peers_connector
+from .invitation_api import setup_invitation_routes
+from .joining import INVITATIONS, JOIN_PATH, join_handler
 from .routes import FEDERATION, setup_peer_routes
 from .scheduler import HEALTH_FILE, Federation, FederationConfig, peers_from
 
 INTERVAL_ENV = "SOLNET_SYNC_INTERVAL"
-PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
 PEER_EXCHANGE_ENV = "SOLNET_PEER_EXCHANGE"
 ALLOW_PRIVATE_ENV = "SOLNET_ALLOW_PRIVATE_PEERS"
 OPEN_RELAY_ENV = "SOLNET_OPEN_RELAY"
 NEW_AUTHORS_ENV = "SOLNET_NEW_AUTHORS_PER_HOUR"
+MAX_SUBSCRIBERS_ENV = "SOLNET_MAX_SUBSCRIBERS"
 
 
 def federation_setup(config: FederationConfig) -> Callable[[web.Application], None]:
@@ -33,7 +37,10 @@ def federation_setup(config: FederationConfig) -> Callable[[web.Application], No
         federation = Federation(app[SERVICE], config)
         app[FEDERATION] = federation
         app[PEER_DIRECTORY] = federation
+        app[INVITATIONS] = Invitations(app[SERVICE].store)
+        app.router.add_post(JOIN_PATH, join_handler)  # (before /peer/v1/{name}, which would take it)
         setup_peer_routes(app)
+        setup_invitation_routes(app)
 
         async def federation_ctx(app: web.Application) -> AsyncIterator[None]:
             connector = aiohttp.TCPConnector(limit=64, limit_per_host=8)
@@ -69,8 +76,9 @@ def config_from_args(service: NodeService, args: argparse.Namespace) -> Federati
     """Return the federation config of `solnet serve`: own URL from --listen (or $SOLNET_PUBLIC_URL), peers, policy."""
     listen = getattr(args, "listen", "127.0.0.1:8470")
     host, _, port = listen.rpartition(":")
-    own = os.environ.get(PUBLIC_URL_ENV) or f"http://{host or '127.0.0.1'}:{port}"
     settings = service.settings
+    public = os.environ.get(PUBLIC_URL_ENV) or settings.public_url
+    own = public or f"http://{host or '127.0.0.1'}:{port}"
     open_relay = bool(getattr(args, "open_relay", False)) or os.environ.get(OPEN_RELAY_ENV, "0") == "1"
     health = service.data_dir.path / HEALTH_FILE if service.data_dir else None
     return FederationConfig(
@@ -84,4 +92,7 @@ def config_from_args(service: NodeService, args: argparse.Namespace) -> Federati
         replication=OPEN if open_relay else TRUSTED,
         new_authors_per_hour=_whole(NEW_AUTHORS_ENV, 1000),
         health_file=health,
+        subscribe=peers_from(settings.subscribe),
+        reachable=bool(public) or not settings.subscribe,  # a node that subscribes and names no public URL is behind NAT
+        max_subscribers=_whole(MAX_SUBSCRIBERS_ENV, 32),
     )

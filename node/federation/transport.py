@@ -32,10 +32,12 @@ from protocol import (
     decode_message,
     encode_message,
 )
+from protocol.subscription import is_subscriber_address
 from protocol.transport import BytesHandler
 from protocol.urls import learnt_url_problem
 
 from ..bodies import read_stream
+from .channel import Channel
 
 CONTENT_TYPE = "application/x-solnet-msgpack"
 PEER_HEADER = "Solnet-Peer"
@@ -97,6 +99,10 @@ class HttpTransport:
         self._address = address.rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=timeout, sock_connect=connect_timeout)
         self.handler: BytesHandler | None = None
+        # Open subscriptions (docs/PROTOCOL.md §16), by the address the other end has in our book: requests to
+        # it go over its socket. An outbound-only node sends no Solnet-Peer header (`reachable` False).
+        self.channels: dict[str, Channel] = {}
+        self.reachable = True
         self.bytes_sent = 0
         self.bytes_received = 0
 
@@ -128,7 +134,12 @@ class HttpTransport:
         return reply
 
     async def request_bytes(self, peer: str, path: str, body: bytes, limit: int = MAX_MESSAGE_SIZE) -> bytes:
-        """POST raw bytes to /peer/v1/<path> of `peer`; return the raw reply body (any status that carries a message)."""
+        """POST raw bytes to /peer/v1/<path> of `peer` (or send them over its subscription); return the raw reply body."""
+        channel = self.channels.get(peer)
+        if channel is not None and not channel.closed:
+            return await channel.request_bytes(body, limit)
+        if is_subscriber_address(peer):
+            raise TransportError(f"{peer} is reached only over its subscription, which is not open now")
         if not peer.startswith(("http://", "https://")):
             raise TransportError(f"{peer!r:.80} is not an http(s) URL")
         session = self.session
@@ -138,7 +149,7 @@ class HttpTransport:
                 raise TransportError(f"not contacting {peer!r:.80}: a learnt peer URL that {problem}")
             session = self.learnt_session
         url = f"{peer.rstrip('/')}/peer/v1/{path}"
-        headers = {"Content-Type": CONTENT_TYPE, PEER_HEADER: self._address}
+        headers = {"Content-Type": CONTENT_TYPE, PEER_HEADER: self._address} if self.reachable else {"Content-Type": CONTENT_TYPE}
         try:
             # Never follow a redirect: it would carry the request (and its body) to an address nobody chose.
             async with session.post(url, data=body, headers=headers, timeout=self.timeout, allow_redirects=False) as resp:

@@ -95,6 +95,16 @@ class Accounts:
             self.members.set_role(tx, member.id, role)
             return self.members.get(tx, member.id) or member
 
+    def set_email(self, member_id: str, email: str | None) -> Member:
+        """Set (or with None or "", clear) a member's email address; raise RequestError naming `email` if it is not one."""
+        email = check_email(email)
+        with self.db.tx("changing a member's email") as tx:
+            self.members.set_email(tx, member_id, email)
+            member = self.members.get(tx, member_id)
+        if member is None:
+            raise NotFoundError("there is no such member", field="member")
+        return member
+
     def remove(self, name: str) -> Member:
         """Remove a member with their tokens and links (their web sessions are ended by the caller, who holds them)."""
         with self.db.tx("removing a member") as tx:

@@ -103,6 +103,9 @@ class MemberStore:
     def set_role(self, tx: Tx, member_id: str, role: Role) -> None:
         tx.run(f"UPDATE {self.t} SET role = ? WHERE id = ?", (role.value, member_id))
 
+    def set_email(self, tx: Tx, member_id: str, email: str | None) -> None:
+        tx.run(f"UPDATE {self.t} SET email = ? WHERE id = ?", (email, member_id))
+
     def set_password_hash(self, tx: Tx, member_id: str, password_hash: str | None) -> None:
         tx.run(f"UPDATE {self.t} SET password_hash = ? WHERE id = ?", (password_hash, member_id))
 

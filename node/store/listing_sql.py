@@ -21,6 +21,7 @@ LISTING_COLUMNS = ("ts", "status", "sort_text", "sort1", "sort2", "sort3", "tag"
 ORDER_SQL = ", ".join(ORDER)
 MAX_KEYS = 500  # keys or refs in one IN (...): under SQLite's bound-parameter limit
 MAX_ARMS = 100  # refs in one first_per_ref statement: one UNION ALL arm each (SQLite allows 500 by default)
+MAX_HIDDEN = 200  # authors left out of one statement (blocked groups): with MAX_KEYS, under SQLite's parameter limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +98,18 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def hidden_clause(ph: str, hidden: Sequence[bytes] | frozenset[bytes]) -> tuple[str, list[Any]]:
+    """Return (" AND author NOT IN (...)", parameters) leaving out documents of `hidden` authors ("" if none).
+
+    The authors are sorted so the statement is the same for the same set; at most MAX_HIDDEN are allowed."""
+    if not hidden:
+        return "", []
+    authors = sorted(hidden)
+    if len(authors) > MAX_HIDDEN:
+        raise ValueError(f"at most {MAX_HIDDEN} hidden authors in one list")
+    return f" AND author NOT IN ({', '.join([ph] * len(authors))})", authors
+
+
 def page_statement(table: str, ph: str, collection: str, where: Where, after: Cursor | None, limit: int) -> tuple[str, list[Any]]:
     """Return (statement, parameters) selecting one page of documents in the collection's order."""
     clauses = [f"collection = {ph}"]
@@ -132,8 +145,11 @@ def page_statement(table: str, ph: str, collection: str, where: Where, after: Cu
     if after is not None:
         clauses.append(f"({ORDER_SQL}) > ({', '.join([ph] * len(ORDER))})")
         params.extend(after)
+    hide, hidden = hidden_clause(ph, where.hidden)
+    params.extend(hidden)
     statement = (
-        f"SELECT collection, key, author, ref, doc FROM {table} WHERE {' AND '.join(clauses)} ORDER BY {ORDER_SQL} LIMIT {ph}"
+        f"SELECT collection, key, author, ref, doc FROM {table} WHERE {' AND '.join(clauses)}{hide} "
+        f"ORDER BY {ORDER_SQL} LIMIT {ph}"
     )
     return statement, [*params, limit]
 
@@ -153,47 +169,57 @@ def tags_statement(table: str, ph: str, collection: str, keys: Sequence[bytes]) 
     return f"SELECT key, tag FROM {table} WHERE collection = {ph} AND key IN ({marks})", [collection, *keys]
 
 
-def first_per_ref_statement(table: str, ph: str, collection: str, refs: Sequence[bytes], n: int) -> tuple[str, list[Any]]:
+def first_per_ref_statement(
+    table: str, ph: str, collection: str, refs: Sequence[bytes], n: int, hidden: Sequence[bytes] = ()
+) -> tuple[str, list[Any]]:
     """Return (statement, parameters) selecting the first `n` documents (in list order) hanging from each of `refs`.
 
     One LIMITed arm per ref, each an index range scan of (collection, ref, order) that stops after `n` rows, so a
     callout with thousands of pledges costs as much as one with `n` (a window over each ref read them all)."""
+    hide, authors = hidden_clause(ph, hidden)
     arm = (
         f"SELECT collection, key, author, ref, doc FROM (SELECT collection, key, author, ref, doc FROM {table} "
-        f"WHERE collection = {ph} AND ref = {ph} ORDER BY {ORDER_SQL} LIMIT {ph}) AS first_{{}}"
+        f"WHERE collection = {ph} AND ref = {ph}{hide} ORDER BY {ORDER_SQL} LIMIT {ph}) AS first_{{}}"
     )
     params: list[Any] = []
     for ref in refs:
-        params += [collection, ref, n]
+        params += [collection, ref, *authors, n]
     return " UNION ALL ".join(arm.format(i) for i in range(len(refs))), params
 
 
-def counts_statement(table: str, ph: str, collection: str, refs: Sequence[bytes]) -> tuple[str, list[Any]]:
+def counts_statement(
+    table: str, ph: str, collection: str, refs: Sequence[bytes], hidden: Sequence[bytes] = ()
+) -> tuple[str, list[Any]]:
     """Return (statement, parameters) counting documents per (ref, tag, status), with their summed qty."""
+    hide, authors = hidden_clause(ph, hidden)
     return (
         f"SELECT ref, tag, status, COUNT(*), SUM(qty) FROM {table} WHERE collection = {ph} "
-        f"AND ref IN ({', '.join([ph] * len(refs))}) GROUP BY ref, tag, status",
-        [collection, *refs],
+        f"AND ref IN ({', '.join([ph] * len(refs))}){hide} GROUP BY ref, tag, status",
+        [collection, *refs, *authors],
     )
 
 
 def authors_statement(
-    table: str, ph: str, collection: str, refs: Sequence[bytes], statuses: Sequence[str]
+    table: str, ph: str, collection: str, refs: Sequence[bytes], statuses: Sequence[str], hidden: Sequence[bytes] = ()
 ) -> tuple[str, list[Any]]:
     """Return (statement, parameters) counting distinct authors per ref among documents in `statuses`."""
+    hide, authors = hidden_clause(ph, hidden)
     return (
         f"SELECT ref, COUNT(DISTINCT author) FROM {table} WHERE collection = {ph} "
-        f"AND ref IN ({', '.join([ph] * len(refs))}) AND status IN ({', '.join([ph] * len(statuses))}) GROUP BY ref",
-        [collection, *refs, *statuses],
+        f"AND ref IN ({', '.join([ph] * len(refs))}) AND status IN ({', '.join([ph] * len(statuses))}){hide} GROUP BY ref",
+        [collection, *refs, *statuses, *authors],
     )
 
 
-def tagged_authors_statement(table: str, ph: str, collection: str, ref: bytes, tag: str, limit: int) -> tuple[str, list[Any]]:
+def tagged_authors_statement(
+    table: str, ph: str, collection: str, ref: bytes, tag: str, limit: int, hidden: Sequence[bytes] = ()
+) -> tuple[str, list[Any]]:
     """Return (statement, parameters) selecting up to `limit` authors of documents with this ref and tag, in list order.
 
     (In list order, not by author: the (collection, ref, order) index serves that, an author order would not.)
     """
+    hide, authors = hidden_clause(ph, hidden)
     return (
-        f"SELECT author FROM {table} WHERE collection = {ph} AND ref = {ph} AND tag = {ph} ORDER BY {ORDER_SQL} LIMIT {ph}",
-        [collection, ref, tag, limit],
+        f"SELECT author FROM {table} WHERE collection = {ph} AND ref = {ph} AND tag = {ph}{hide} ORDER BY {ORDER_SQL} LIMIT {ph}",
+        [collection, ref, tag, *authors, limit],
     )

@@ -24,6 +24,7 @@ EVENTS_TABLE = "stored_events"
 INDEX_TABLE = "event_index"
 HEADS_TABLE = "log_heads"
 FORKS_TABLE = "fork_proofs"
+ARM_PARAMETERS = 30_000  # bound parameters in one first_per_ref statement (SQLite allows 32,766, PostgreSQL 65,535)
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,25 +206,36 @@ class ViewRecorder(TrackingRecorder, ABC):
         rows = self._select_chunked(listing_sql.tags_statement, collection, keys, size=listing_sql.MAX_KEYS)
         return [(r[0], r[1]) for r in rows]
 
-    def select_first_per_ref(self, collection: str, refs: Sequence[bytes], n: int) -> list[DocumentRow]:
-        """Return the first `n` documents (in list order) hanging from each of `refs`, in no particular order."""
-        rows = self._select_chunked(listing_sql.first_per_ref_statement, collection, refs, n, size=listing_sql.MAX_ARMS)
+    def select_first_per_ref(
+        self, collection: str, refs: Sequence[bytes], n: int, hidden: Sequence[bytes] = ()
+    ) -> list[DocumentRow]:
+        """Return the first `n` documents (in list order) hanging from each of `refs` and not by `hidden` authors, in no
+        particular order."""
+        arms = max(1, min(listing_sql.MAX_ARMS, ARM_PARAMETERS // (3 + len(hidden))))  # each arm repeats the hidden list
+        rows = self._select_chunked(listing_sql.first_per_ref_statement, collection, refs, n, hidden, size=arms)
         return [self._document(r) for r in rows]
 
-    def select_counts(self, collection: str, refs: Sequence[bytes]) -> list[tuple[bytes, str | None, str | None, int, int]]:
-        """Return (ref, tag, status, count, summed qty) for the documents hanging from each of `refs`."""
-        rows = self._select_chunked(listing_sql.counts_statement, collection, refs, size=listing_sql.MAX_KEYS)
+    def select_counts(
+        self, collection: str, refs: Sequence[bytes], hidden: Sequence[bytes] = ()
+    ) -> list[tuple[bytes, str | None, str | None, int, int]]:
+        """Return (ref, tag, status, count, summed qty) for the documents hanging from each of `refs` (not by `hidden`)."""
+        rows = self._select_chunked(listing_sql.counts_statement, collection, refs, hidden, size=listing_sql.MAX_KEYS)
         return [(r[0], r[1], r[2], int(r[3]), int(r[4] or 0)) for r in rows]
 
-    def select_author_counts(self, collection: str, refs: Sequence[bytes], statuses: Sequence[str]) -> dict[bytes, int]:
-        """Return how many distinct authors wrote documents in `statuses` hanging from each of `refs`."""
-        rows = self._select_chunked(listing_sql.authors_statement, collection, refs, statuses, size=listing_sql.MAX_KEYS)
+    def select_author_counts(
+        self, collection: str, refs: Sequence[bytes], statuses: Sequence[str], hidden: Sequence[bytes] = ()
+    ) -> dict[bytes, int]:
+        """Return how many distinct authors (not `hidden`) wrote documents in `statuses` hanging from each of `refs`."""
+        rows = self._select_chunked(listing_sql.authors_statement, collection, refs, statuses, hidden, size=listing_sql.MAX_KEYS)
         return {r[0]: int(r[1]) for r in rows}
 
-    def select_tagged_authors(self, collection: str, ref: bytes, tag: str, limit: int) -> list[bytes]:
-        """Return up to `limit` authors of documents with this ref and tag (the first in list order), in byte order."""
+    def select_tagged_authors(
+        self, collection: str, ref: bytes, tag: str, limit: int, hidden: Sequence[bytes] = ()
+    ) -> list[bytes]:
+        """Return up to `limit` authors (not `hidden`) of documents with this ref and tag (the first in list order), in
+        byte order."""
         statement, params = listing_sql.tagged_authors_statement(
-            self.listing_table, self.placeholder, collection, ref, tag, limit
+            self.listing_table, self.placeholder, collection, ref, tag, limit, hidden
         )
         return sorted(r[0] for r in self._select(statement, params))
 

@@ -79,35 +79,43 @@ class ViewStore:
         with translated("reading read-model tags"):
             return dict(self.recorder.select_tags(collection, list(dict.fromkeys(keys))))
 
-    def first_per_ref(self, collection: str, refs: Sequence[bytes], n: int) -> dict[bytes, list[Put]]:
-        """Return the first `n` documents (in list order) hanging from each of `refs`, by ref (one query)."""
+    def first_per_ref(
+        self, collection: str, refs: Sequence[bytes], n: int, hidden: frozenset[bytes] = frozenset()
+    ) -> dict[bytes, list[Put]]:
+        """Return the first `n` documents (in list order, none by `hidden` authors) hanging from each of `refs`, by ref."""
         if not refs or n <= 0:
             return {}
         with translated("reading read-model documents by ref"):
-            rows = self.recorder.select_first_per_ref(collection, list(dict.fromkeys(refs)), n)
+            rows = self.recorder.select_first_per_ref(collection, list(dict.fromkeys(refs)), n, sorted(hidden))
         out: dict[bytes, list[Put]] = {}
         for put in sorted((_put(r) for r in rows), key=cursor_of):
             out.setdefault(put.ref or b"", []).append(put)
         return out
 
-    def counts(self, collection: str, refs: Sequence[bytes]) -> list[tuple[bytes, str | None, str | None, int, int]]:
-        """Return (ref, tag, status, count, summed qty) of the documents hanging from each of `refs`."""
+    def counts(
+        self, collection: str, refs: Sequence[bytes], hidden: frozenset[bytes] = frozenset()
+    ) -> list[tuple[bytes, str | None, str | None, int, int]]:
+        """Return (ref, tag, status, count, summed qty) of the documents (none by `hidden`) hanging from each of `refs`."""
         if not refs:
             return []
         with translated("counting read-model documents"):
-            return self.recorder.select_counts(collection, list(dict.fromkeys(refs)))
+            return self.recorder.select_counts(collection, list(dict.fromkeys(refs)), sorted(hidden))
 
-    def author_counts(self, collection: str, refs: Sequence[bytes], statuses: Sequence[str]) -> dict[bytes, int]:
-        """Return how many distinct authors wrote documents in `statuses` hanging from each of `refs`."""
+    def author_counts(
+        self, collection: str, refs: Sequence[bytes], statuses: Sequence[str], hidden: frozenset[bytes] = frozenset()
+    ) -> dict[bytes, int]:
+        """Return how many distinct authors (not `hidden`) wrote documents in `statuses` hanging from each of `refs`."""
         if not refs:
             return {}
         with translated("counting read-model authors"):
-            return self.recorder.select_author_counts(collection, list(dict.fromkeys(refs)), statuses)
+            return self.recorder.select_author_counts(collection, list(dict.fromkeys(refs)), statuses, sorted(hidden))
 
-    def tagged_authors(self, collection: str, ref: bytes, tag: str, limit: int) -> list[bytes]:
-        """Return up to `limit` authors of documents hanging from `ref` with this tag, in byte order."""
+    def tagged_authors(
+        self, collection: str, ref: bytes, tag: str, limit: int, hidden: frozenset[bytes] = frozenset()
+    ) -> list[bytes]:
+        """Return up to `limit` authors (not `hidden`) of documents hanging from `ref` with this tag, in byte order."""
         with translated("reading read-model authors"):
-            return self.recorder.select_tagged_authors(collection, ref, tag, limit)
+            return self.recorder.select_tagged_authors(collection, ref, tag, limit, sorted(hidden))
 
     def position(self) -> int:
         """Return the notification id up to which these read models are built (0 before any)."""

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
+
 from aiohttp import web
 
 from ..api import SERVICE
-from ..errors import AuthError, RequestError
+from ..errors import AuthError, ConfigError, RequestError
 from ..members import ACCOUNTS, ROLE_SCOPES, parse_scopes, principal_of, scope_list
 from ..members.principal import Principal
+from ..notify.smtp import SMTP_SETTING, SMTP_URL_ENV, current_smtp, describe, parse_smtp_url
 from .actions import read_post, redirect
 from .forms import field_message
 from .render import SESSIONS, html_errors, page
@@ -81,7 +84,8 @@ async def activity(request: web.Request) -> web.Response:
 @routes.get("/settings")
 @html_errors
 async def settings_page(request: web.Request) -> web.Response:
-    """The node's settings: its time zone, and whether the shared password and API token still log in."""
+    """The node's settings: its time zone, the SMTP server mail goes through, and whether the shared password and API
+    token still log in."""
     return page(request, "settings.html", {"errors": {}, "title": "Settings", **_settings_context(request)})
 
 
@@ -89,7 +93,26 @@ def _settings_context(request: web.Request) -> dict[str, object]:
     from zoneinfo import available_timezones
 
     settings = request.app[SERVICE].credentials()
-    return {"time_zone": settings.time_zone, "shared_login": settings.shared_login, "zones": sorted(available_timezones())}
+    mail = {"mail": describe(current_smtp(request.app[SERVICE].settings.extra)), "mail_env": bool(os.environ.get(SMTP_URL_ENV))}
+    return {
+        "time_zone": settings.time_zone,
+        "shared_login": settings.shared_login,
+        "zones": sorted(available_timezones()),
+        **mail,
+    }
+
+
+def _save_smtp(request: web.Request, url: str) -> None:
+    """Keep the SMTP server an admin chose in the data dir's settings (0600); raise RequestError naming `smtp_url`."""
+    service = request.app[SERVICE]
+    url = url.strip()
+    if url:
+        try:
+            parse_smtp_url(url)
+        except ConfigError as exc:
+            raise RequestError(exc.message.replace(f"${SMTP_URL_ENV}", "the SMTP server"), field="smtp_url") from None
+    extra = {k: v for k, v in service.settings.extra.items() if k != SMTP_SETTING}
+    service.update_settings(extra={**extra, SMTP_SETTING: url} if url else extra)
 
 
 @routes.post("/settings")
@@ -108,10 +131,13 @@ async def change_settings(request: web.Request) -> web.Response | web.StreamResp
         request.app[SESSIONS].drop_member(None)
         return redirect("/settings")
     try:
+        if "smtp_url" in posted:
+            _save_smtp(request, str(posted.get("smtp_url", "")))
+            return redirect("/settings")
         zone = check_time_zone(posted.get("time_zone"))
     except RequestError as exc:
         context = {
-            "errors": {"time_zone": field_message(exc.message, exc.field)},
+            "errors": {exc.field or "time_zone": field_message(exc.message, exc.field)},
             "title": "Settings",
             **_settings_context(request),
         }

@@ -17,10 +17,11 @@ from ..datadir import Settings
 from ..errors import AuthError, BodyTooLargeError, NotFoundError, OwnHeadError, RequestError
 from ..members import ACCOUNTS, record_act
 from ..members.roles import NAME_MAX, name_key
+from ..references import ReferenceError
 from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
 from .discussion_pages import thread_context
-from .forms import build_form, field_message, kind_title, read_fields, time_input_value, to_payload_input
+from .forms import build_form, checked_input, field_message, kind_title, read_fields, time_input_value
 from .options import form_options
 from .pages import pledge_form
 from .render import LOGIN_THROTTLE, SESSIONS, html_errors, node_zone, page
@@ -211,8 +212,13 @@ async def publish_form(request: web.Request) -> web.StreamResponse:
 
 async def _publish(request: web.Request, kind: str, fields: dict[str, Any]) -> tuple[str | None, dict[str, str], str | None]:
     """Publish; return (event id, {}, None) or (None, field errors, form error). A refused form stores nothing."""
+    given, errors = checked_input(kind, fields, node_zone(request))
+    if errors:  # every problem of the form at once, each next to its field
+        return (None, *_by_field(errors, fields))
     try:
-        event = await request.app[SERVICE].publish(kind, to_payload_input(kind, fields, node_zone(request)))
+        event = await request.app[SERVICE].publish(kind, given)
+    except ReferenceError as exc:
+        return (None, *_by_field({f: field_message(m, f) for f, m in exc.errors.items()}, fields))
     except (PayloadError, RequestError) as exc:
         if exc.field and exc.field in fields:
             return None, {exc.field: field_message(exc.message, exc.field)}, None
@@ -221,6 +227,13 @@ async def _publish(request: web.Request, kind: str, fields: dict[str, Any]) -> t
         return None, {}, exc.message
     await record_act(request, event)
     return event.id.hex(), {}, None
+
+
+def _by_field(errors: dict[str, str], fields: dict[str, Any]) -> tuple[dict[str, str], str | None]:
+    """Return (errors of the form's fields, the others joined as one error above the form)."""
+    known = {name: text for name, text in errors.items() if name in fields}
+    rest = [text for name, text in errors.items() if name not in fields]
+    return known, "; ".join(rest) or None
 
 
 @routes.post("/publish/{kind}")

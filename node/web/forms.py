@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from events.kinds import FIELD_LABELS, KINDS, FieldSpec, FieldType, KindSpec
+from events.kinds import FIELD_LABELS, KINDS, FieldSpec, FieldType, KindSpec, input_errors
 
+from ..errors import RequestError
 from .local_time import input_value, is_local_input, parse_local
 
 
@@ -96,7 +97,7 @@ def _control(spec: FieldSpec, options: Mapping[str, Sequence[tuple[str, str]]], 
         return "datetime"
     if t is FieldType.QUANTITY:
         return "number"
-    if t is FieldType.ID and spec.name in options:
+    if t in (FieldType.ID, FieldType.GROUP) and spec.name in options:
         return "select"
     return "input"
 
@@ -137,7 +138,7 @@ def build_form(
 def read_fields(kind: str, posted: Any) -> dict[str, Any]:
     """Return the friendly field values of `kind` from posted form data (a MultiDict), as typed by the person.
 
-    Checkbox groups give lists; datetime-local values stay as typed (to_payload_input reads them in the node's zone).
+    Checkbox groups give lists; datetime-local values stay as typed (checked_input reads them in the node's zone).
     """
     spec = KINDS[kind]
     out: dict[str, Any] = {}
@@ -154,18 +155,22 @@ def read_fields(kind: str, posted: Any) -> dict[str, Any]:
     return out
 
 
-def to_payload_input(kind: str, fields: Mapping[str, Any], zone: ZoneInfo) -> dict[str, Any]:
-    """Return the input for build_payload: wall-clock times (datetime-local) read in the node's time zone `zone`.
-
-    Raises RequestError naming the field for a time that does not exist there (skipped by a clock change).
-    """
+def checked_input(kind: str, fields: Mapping[str, Any], zone: ZoneInfo) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return (the input for build_payload, every error of the form by field, worded for the page)."""
     spec = KINDS[kind]
     out = dict(fields)
+    errors: dict[str, str] = {}
     for fs in spec.fields:
         raw = out.get(fs.name)
         if fs.type is FieldType.TIME and isinstance(raw, str) and is_local_input(raw):
-            out[fs.name] = parse_local(raw, zone, field=fs.name).isoformat()
-    return out
+            try:
+                out[fs.name] = parse_local(raw, zone, field=fs.name).isoformat()
+            except RequestError as exc:
+                errors[fs.name] = field_message(exc.message, fs.name)
+    rest = {k: v for k, v in out.items() if k not in errors}
+    for name, message in input_errors(kind, rest).items():
+        errors.setdefault(name, field_message(message, name))
+    return out, errors
 
 
 def time_input_value(ms: int | None, zone: ZoneInfo) -> str:

@@ -10,10 +10,14 @@ from aiohttp import web
 
 from events.errors import PayloadError
 from events.kinds import build_payload
+from protocol import ProtocolError
+from protocol.invitation import InvitationCode
 
 from .. import queries
 from ..api import SERVICE
 from ..errors import LinkError, NodeError, RequestError
+from ..federation.joining import join_with_code
+from ..federation.routes import FEDERATION
 from ..members import ACCOUNTS, Purpose
 from ..members.roles import check_name, check_password
 from .actions import log_in_as, read_post
@@ -50,7 +54,7 @@ async def _setup_values(request: web.Request) -> dict[str, str]:
     profile = await service.query(queries.group_profile, service.identity.public_key)
     values = {f"group_{k}": str(profile.get(k) or "") for k in PROFILE_FIELDS}
     values["group_name"] = values["group_name"] or service.credentials().name
-    return {**values, "time_zone": service.credentials().time_zone, "admin_name": ""}
+    return {**values, "time_zone": service.credentials().time_zone, "admin_name": "", "join_code": ""}
 
 
 @routes.get("/setup/{link}")
@@ -65,7 +69,8 @@ async def setup_page(request: web.Request) -> web.Response:
 def _check_setup(posted: Any) -> tuple[dict[str, str], dict[str, str], dict[str, Any]]:
     """Return (values as typed, errors by field, the profile's fields) for a posted set-up form; nothing is stored."""
     values = {
-        k: str(posted.get(k, "")).strip() for k in ("group_name", "group_area", "group_description", "time_zone", "admin_name")
+        k: str(posted.get(k, "")).strip()
+        for k in ("group_name", "group_area", "group_description", "time_zone", "admin_name", "join_code")
     }
     errors: dict[str, str] = {}
     profile = {k: values[f"group_{k}"] for k in PROFILE_FIELDS if values[f"group_{k}"]}
@@ -85,7 +90,26 @@ def _check_setup(posted: Any) -> tuple[dict[str, str], dict[str, str], dict[str,
             errors[name] = field_message(exc.message, exc.field)
     if not errors.get("password") and posted.get("password") != posted.get("password_again"):
         errors["password_again"] = "The two passwords are not the same."
+    if values["join_code"]:
+        try:
+            InvitationCode.parse(values["join_code"])
+        except ProtocolError as exc:
+            errors["join_code"] = exc.message
     return values, errors, profile
+
+
+async def _join(request: web.Request, text: str) -> str | None:
+    """Redeem the invitation code given on the set-up page; return why it failed, or None (nothing to do, or done)."""
+    federation = request.app.get(FEDERATION)
+    if not text:
+        return None
+    if federation is None:
+        return "this node is not federating: join with `solnet join CODE` once it serves"
+    try:
+        await join_with_code(federation, InvitationCode.parse(text))
+    except (ProtocolError, NodeError) as exc:
+        return f"Joining failed: {exc.message}"
+    return None
 
 
 @routes.post("/setup/{link}")
@@ -95,6 +119,8 @@ async def setup(request: web.Request) -> web.StreamResponse:
     secret, _ = await _link(request, Purpose.SETUP)
     session, posted = await read_post(request, login=False)
     values, errors, profile = _check_setup(posted)
+    if not errors and (problem := await _join(request, values["join_code"])):
+        errors["join_code"] = problem  # (checked first: a refused code leaves the node as it was)
     if errors:
         context = {"values": values, "errors": errors, "zones": sorted(available_timezones()), "title": "Set up"}
         return _form_page(request, "setup.html", context, status=422)

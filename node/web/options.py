@@ -35,9 +35,9 @@ def form_options(view: ViewReader, kind: str, own_group: str) -> Options:
     own = kind in OWN_TARGETS
     out: Options = {}
     for field in KINDS[kind].fields:
-        if field.type is FieldType.GROUP_LIST:  # the groups with a profile, by name (ids past these go in the API)
+        if field.type in (FieldType.GROUP, FieldType.GROUP_LIST):  # groups by name (the first CHOICES by name)
             groups, _ = queries.list_group_docs(view, PageRequest(CHOICES))
-            out[field.name] = [(g["group_id"], g.get("name") or g["group_id"]) for g in groups]
+            out[field.name] = [(g["group_id"], g.get("name") or g["group_id"]) for g in groups if g["group_id"] != own_group]
             continue
         collection = ENTITY_FIELDS.get(field.name) if field.type is FieldType.ID else None
         if collection is None:

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
+from events.identity import group_id_text
 from events.kinds import NEEDS
 from events.readmodel.projection import CAMPAIGNS
 
 from .. import queries
-from ..api import SERVICE
+from ..api import PEER_DIRECTORY, SERVICE
 from ..assembly_queries import assemblies_json
 from ..errors import RequestError
+from ..members import principal_of
+from ..notify import notifications_of
 from ..paging import Page, PageRequest, page_request
 from .discussion_pages import thread_context
 from .forms import build_form, field_message
 from .local_time import day_start_ms, today_start_ms
 from .render import html_errors, node_zone, page
+from .sync_words import peer_line, reach_note
 
 routes = web.RouteTableDef()
 FEED_FILTERS = ("need", "area", "campaign", "date", "author")
@@ -106,7 +111,10 @@ async def feed(request: web.Request) -> web.Response:
     except RequestError as exc:
         errors[exc.field or "need"] = field_message(exc.message, exc.field)
     campaigns = await service.query(queries.list_docs, CAMPAIGNS, PageRequest(CHOICES), status="active")
+    last_visit = await _last_visit(request, now)
     context = {
+        "last_visit": last_visit,
+        "new_callouts": [c for c in found.items if last_visit and c.get("timestamp", 0) > last_visit],
         "callouts": found.items,
         "next_page": next_link(request, found.next),
         "first_page": "cursor" in request.query,
@@ -118,8 +126,19 @@ async def feed(request: web.Request) -> web.Response:
         "past": past,
         "upcoming": upcoming,
         "when": "past" if past else "upcoming" if upcoming else "",
+        "feed_query": urlencode({k: v for k, v in filters.items() if v and k != "date"}),
+        "reach": reach_note(await _peers(request)),
     }
     return page(request, "feed.html", context, status=400 if errors else 200)
+
+
+async def _last_visit(request: web.Request, now: int) -> int:
+    """Note a logged-in member's visit; return when their previous visit ended (ms; 0: unknown or not a member)."""
+    me = principal_of(request)
+    if me is None or me.member_id is None:
+        return 0
+    notes = notifications_of(request.app)
+    return (await notes.call(notes.visit, me.member_id, now)).last_visit
 
 
 @routes.get("/callouts/{id}")
@@ -162,8 +181,10 @@ async def groups(request: web.Request) -> web.Response:
 @html_errors
 async def group(request: web.Request) -> web.Response:
     """One group's profile and the first page of what it has published."""
-    found = await request.app[SERVICE].group(request.match_info["group_id"])
-    return page(request, "group.html", {"g": found})
+    service = request.app[SERVICE]
+    found = await service.group(request.match_info["group_id"])
+    relation = await service.relation(found["group_id"])
+    return page(request, "group.html", {"g": found, "follows": relation["follow"], "blocks": relation["block"]})
 
 
 @routes.get("/assemblies")
@@ -182,6 +203,21 @@ async def assemblies(request: web.Request) -> web.Response:
 @html_errors
 async def node(request: web.Request) -> web.Response:
     """The node's own health: counts, forks, state digest, and whatever federation reports (peers, sync)."""
-    info = await request.app[SERVICE].info()
+    service = request.app[SERVICE]
+    info = await service.info()
     extra = {k: v for k, v in info.items() if k not in _INFO_SHOWN}
-    return page(request, "node.html", {"info": info, "extra": extra})
+    peers = await _peers(request)
+    lines = []
+    if peers is not None:
+        ids = {p["group_id"] for p in peers if p.get("group_id")}
+        names = await service.query(queries.names_of, [queries.parse_group(g) for g in ids])
+        by_id = {group_id_text(k): v for k, v in names.items() if v}
+        lines = [peer_line(p, by_id) for p in peers]
+    context = {"info": info, "extra": extra, "peers": lines, "federating": peers is not None, "reach": reach_note(peers)}
+    return page(request, "node.html", context)
+
+
+async def _peers(request: web.Request) -> list[dict[str, Any]] | None:
+    """Return the peers' health (None when the node does not federate)."""
+    directory = request.app.get(PEER_DIRECTORY)
+    return None if directory is None else await directory.peers_json()

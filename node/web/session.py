@@ -134,9 +134,14 @@ class Sessions:
         self._store.close()
 
 
+SECURE_COOKIES = web.AppKey("web_secure_cookies", bool)
+
+
 def set_cookie(response: web.StreamResponse, request: web.Request, session: Session) -> None:
-    """Give the browser the session cookie: HttpOnly, SameSite=Strict, Secure when served over HTTPS."""
-    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Strict", secure=request.secure, path="/")
+    """Give the browser the session cookie: HttpOnly, SameSite=Strict, Secure when served over HTTPS (directly, or
+    behind a TLS proxy at an https:// public URL)."""
+    secure = request.secure or request.app.get(SECURE_COOKIES, False)
+    response.set_cookie(COOKIE, session.sid, httponly=True, samesite="Strict", secure=secure, path="/")
 
 
 def check_csrf(session: Session | None, sent: object) -> Session:

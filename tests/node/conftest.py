@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from events import Event, create_event_from_value
+from events.kinds import build_value
 from node.app import create_app
 from node.datadir import DataDir
 from node.http_errors import UNEXPECTED
@@ -62,3 +64,28 @@ async def api(aiohttp_client, node_factory):
     client.auth = {"Authorization": f"Bearer {token}"}
     yield client
     assert app[UNEXPECTED] == [], f"handler raised: {app[UNEXPECTED]!r}"
+
+
+async def publish_as(service: NodeService, identity, kind: str, fields: dict) -> Event:
+    """Sign an event of another group (`identity`) and store it at `service` as if a peer had sent it; return it.
+
+    A node's own pledges must answer other groups' callouts (node/references.py), so tests that pledge make the
+    callout another group's this way. The other group's profile (named "Other group") comes first."""
+    head = await service.astore.head(identity.public_key)
+    if head is None:
+        profile = create_event_from_value(
+            identity,
+            kind="group.profile",
+            value=build_value("group.profile", {"name": "Other group"}),
+            timestamp=1,
+            previous=None,
+        )
+        await service.ingest([profile])
+        head = await service.astore.head(identity.public_key)
+    [previous] = await service.astore.read_log(identity.public_key, head.seq, 1)
+    event = create_event_from_value(
+        identity, kind=kind, value=build_value(kind, fields), timestamp=previous.header.timestamp + 1, previous=previous
+    )
+    result = await service.ingest([event])
+    assert not result.rejected, result
+    return event

@@ -81,7 +81,7 @@ async def _call(base: str, caller: Caller, method: str, path: str, need: Need) -
     if method == "GET" or (not api and need is Need.PUBLIC):  # (a public form gets no CSRF: /logout must not log out)
         kwargs = {}
     async with caller.http.request(method, base + path, headers=headers, allow_redirects=False, **kwargs) as resp:
-        return resp.status, resp.headers.get("Location", ""), await resp.text()
+        return resp.status, resp.headers.get("Location", ""), await resp.text(errors="replace")  # (peer replies are msgpack)
 
 
 async def test_every_route_answers_each_role_as_its_table_says(walk):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
@@ -11,10 +12,14 @@ from pathlib import Path
 
 import pytest
 
+from events import Identity
 from node.cli import main
 from node.datadir import DataDir
+from node.service import NodeService
 from node.settings import EdgeLimits
+from node.store import open_store
 
+from .conftest import publish_as
 from .test_cli import data, run  # noqa: F401  (the data fixture)
 
 
@@ -37,8 +42,22 @@ def _publish(capsys, data: str, *argv: str) -> str:  # noqa: F811
     return json.loads(out)["id"]
 
 
+def _other_groups_callout(path: str, title: str) -> None:
+    """Store another group's callout in the node at `path`, as a peer would deliver it (we pledge on others' callouts)."""
+
+    async def store() -> None:
+        dd = DataDir.at(path)
+        service = NodeService(store=open_store(dd.path), identity=dd.load_identity(), settings=dd.settings(), data_dir=dd)
+        try:
+            await publish_as(service, Identity.generate(), "callout.published", {"title": title, "text": "x", "needs": "people"})
+        finally:
+            await service.close()
+
+    asyncio.run(store())
+
+
 def test_listed_ids_are_taken_back_by_show_redact_and_callout(capsys, data):  # noqa: F811
-    _publish(capsys, data, "callout", "--title", "Bailiffs at 7", "--text", "x")
+    _other_groups_callout(data, "Bailiffs at 7")
     code, out, _ = run(capsys, "list", "callouts", "--data", data)
     short = out.split()[0]
     assert len(short) == 12
@@ -164,3 +183,21 @@ def test_every_solnet_variable_in_the_code_is_in_the_operations_table():
     listed = set(re.findall(r"^\| `(SOLNET_[A-Z0-9_]+)`", table, flags=re.M))
     assert used - listed == set()
     assert len(used) > 15
+
+
+def test_publish_help_lists_choices_and_times_are_taken_as_typed_in_the_nodes_zone(capsys, data):  # noqa: F811
+    with pytest.raises(SystemExit):
+        main(["publish", "callout", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "one of: low, normal, high, critical" in shown and "any of: people, money" in shown
+    assert "'2026-12-02 07:00' in the node's time zone" in shown
+    with pytest.raises(SystemExit):
+        main(["publish", "position", "--help"])
+    assert "one of: agree, stand_aside, block" in " ".join(capsys.readouterr().out.split())
+    assert DataDir.at(data).settings().time_zone == "Europe/London"
+    summer = _publish(capsys, data, "callout", "--title", "t", "--text", "x", "--starts-at", "2031-07-01 07:00")
+    code, out, _ = run(capsys, "show", summer, "--json", "--data", data)
+    assert json.loads(out)["payload"]["starts_at"] == 1940652000000  # 06:00 UTC: BST
+    skipped = ("--starts-at", "2031-03-30 01:30")  # no such time in London: the clocks go forward at 01:00
+    code, _, err = run(capsys, "publish", "callout", "--title", "t", "--text", "x", *skipped, "--data", data)
+    assert code == 2 and "--starts-at: 01:30 on 2031-03-30 does not exist in Europe/London" in err

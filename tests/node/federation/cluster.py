@@ -20,6 +20,7 @@ from node.http_errors import UNEXPECTED
 from node.own_head import OwnHead
 from node.service import NodeService
 from node.store import open_store
+from node.web import setup_web
 
 
 def bind_loopback(port: int = 0) -> socket.socket:
@@ -50,6 +51,8 @@ class Node:
         self.app: web.Application | None = None
         self.failures: list[Any] = []
         self.only_copy = True  # False: start as `solnet serve` does, publishing only once a peer confirmed our head
+        self.extras: list[Any] = []  # more app setups (the web page, the mailer), made afresh at each start
+        self.web = False  # True: serve the web page too
 
     @property
     def federation(self) -> Federation:
@@ -79,7 +82,8 @@ class Node:
             health_file=self.path / HEALTH_FILE,
             **self.config,
         )
-        self.app = create_app(self.service, extras=[federation_setup(config)])
+        extras = [federation_setup(config), *([setup_web] if self.web else []), *(make() for make in self.extras)]
+        self.app = create_app(self.service, extras=extras)
         if self.only_copy and await self.service.astore.head(self.service.identity.public_key) is None:
             await self.service.publish("group.profile", {"name": self.name})  # as `solnet init` does
         self.runner = web.AppRunner(self.app)

@@ -21,6 +21,7 @@ from events.readmodel.memory import replay
 from events.readmodel.projection import CALLOUTS, DECISIONS, GROUPS, PLEDGES, project
 from node.queries import names_of, summary_json
 from node.store import EventStore, Projector
+from node.store.hiding import HidingView
 from node.store.listing_sql import Where
 
 T0 = 1_780_000_000_000
@@ -226,3 +227,27 @@ class ListingSuite:
         assert len(set(authors) - profiles.keys()) == 1  # the group without a profile has no name
         assert names_of(loaded, authors) == {a: profiles[a] for a in authors if a in profiles}
         assert loaded.tags(GROUPS, list(profiles)) == profiles
+
+    def test_hidden_authors_are_left_out_of_every_list_and_count(self, loaded):
+        authors = sorted({p.author for p in loaded.scan(PLEDGES)})
+        hidden = frozenset(authors[::2])
+        assert hidden and len(hidden) < len(authors)
+        shown = HidingView(loaded, hidden)
+        for collection in (CALLOUTS, PLEDGES, GROUPS):
+            want = self.expected(loaded, collection, lambda p: p.author not in hidden)
+            assert self.walk(shown, collection, Where(), 3) == want
+            assert self.walk(replay(network()), collection, Where(hidden=hidden), 3) == want  # the pure definition
+        ids = [c.key for c in loaded.scan(CALLOUTS)][:30]
+        firsts = shown.first_per_ref(PLEDGES, ids, 3)
+        for ref in ids:
+            everyone = [p for p in loaded.page(PLEDGES, Where(ref=ref), None, 500) if p.author not in hidden]
+            assert [p.key for p in firsts.get(ref, [])] == [p.key for p in everyone[:3]]
+            counted = sum(c for r, _, _, c, _ in shown.counts(PLEDGES, [ref]) if r == ref)
+            assert counted == len(everyone)
+            assert shown.author_counts(PLEDGES, [ref], ("made", "fulfilled", "withdrawn")).get(ref, 0) == len(
+                {p.author for p in everyone}
+            )
+        assert not hidden & set(shown.tagged_authors(PLEDGES, ids[0], "people", 50))
+        some = next(p for p in loaded.scan(CALLOUTS) if p.author in hidden)
+        assert shown.get(CALLOUTS, some.key) is None and loaded.get(CALLOUTS, some.key) is not None
+        assert shown.get(GROUPS, some.author) is not None  # a blocked group's name can still be shown

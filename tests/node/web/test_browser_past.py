@@ -94,8 +94,9 @@ async def test_past_tabs_in_a_browser(node, width, viewport):
         assert await page.get_by_role("heading", level=1).inner_text() == "Past callouts across the network"
         titles = await page.locator("article.callout h2").all_inner_texts()
         assert set(titles) == {"Ended last month", "Started yesterday, no end"}
+        await page.get_by_text("Filter callouts").click()  # the filters are folded away until asked for
         await page.get_by_label("Need").select_option("people")
-        await page.get_by_role("button", name="Filter").click()
+        await page.get_by_role("button", name="Filter", exact=True).click()
         await page.wait_for_url(lambda url: "when=past" in url and "need=people" in url)
         assert len(await page.locator("article.callout h2").all_inner_texts()) == 2
         overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

@@ -8,12 +8,16 @@ from datetime import datetime
 
 import pytest
 
+from events import Identity
 from events.kinds import KINDS, FieldType
 from events.readmodel.projection import ASSEMBLIES, CALLOUTS, CAMPAIGNS, PLEDGES, POSITIONS, PROPOSALS, REPORTS
 from node import queries
 from node.web.actions import FORM_KINDS
 
+from ..conftest import publish_as
 from .conftest import login
+
+OTHERS = {"title": "Vans", "text": "Need a van"}  # another group's callout, for our pledges
 
 MARK = "kept <value> & more"
 
@@ -164,14 +168,15 @@ async def test_publishing_each_main_kind_from_the_forms(client, node):
     # read in the node's zone (Europe/London by default, BST in May), whatever the machine's zone
     assert callout["starts_at"] == int(datetime.fromisoformat("2031-05-01T18:00+01:00").timestamp() * 1000)
 
+    theirs = await publish_as(node.service, Identity.generate(), "callout.published", {**OTHERS, "needs": "people"})
     resp = await client.post(
-        f"/callouts/{callout['id']}/pledge",
+        f"/callouts/{theirs.id.hex()}/pledge",
         data={"csrf": csrf, "need": "people", "offer": "Three of us", "quantity": "3"},
         allow_redirects=False,
     )
-    assert resp.status == 303 and resp.headers["Location"] == f"/callouts/{callout['id']}#pledges"
+    assert resp.status == 303 and resp.headers["Location"] == f"/callouts/{theirs.id.hex()}#pledges"
     [pledge] = await docs(node, PLEDGES)
-    assert (pledge["callout"], pledge["quantity"], pledge["offer"]) == (callout["id"], 3, "Three of us")
+    assert (pledge["callout"], pledge["quantity"], pledge["offer"]) == (theirs.id.hex(), 3, "Three of us")
 
     await client.post(
         "/publish/assembly.scheduled", data={"csrf": csrf, "title": "General assembly", "starts_at": "2031-06-01T19:00"}
@@ -194,7 +199,7 @@ async def test_publishing_each_main_kind_from_the_forms(client, node):
 
 
 async def test_pledge_error_is_shown_on_the_callout_page(client, node):
-    callout = await node.service.publish("callout.published", {"title": "Vans", "text": "Need a van", "needs": "materials"})
+    callout = await publish_as(node.service, Identity.generate(), "callout.published", {**OTHERS, "needs": "materials"})
     csrf = await login(client, node.token)
     before = await node.count()
     resp = await client.post(f"/callouts/{callout.id.hex()}/pledge", data={"csrf": csrf, "need": "materials", "offer": " "})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from events import Identity, create_event_from_value
 from events.kinds import build_value
 
+from ..conftest import publish_as
 from .conftest import make_node
 
 
@@ -30,7 +31,10 @@ async def publish_world(node):
     )
     money = await svc.publish("callout.published", {"title": "Bail fund", "text": "x", "needs": "money", "urgency": "critical"})
     calm = await svc.publish("callout.published", {"title": "Leaflets", "text": "x", "needs": "skills", "urgency": "low"})
-    await svc.publish("pledge.made", {"callout": soon.id.hex(), "need": "people", "offer": "Six stewards", "quantity": 6})
+    helpers = Identity.generate()  # a pledge is another group's offer (node/references.py)
+    await publish_as(
+        svc, helpers, "pledge.made", {"callout": soon.id.hex(), "need": "people", "offer": "Six stewards", "quantity": 6}
+    )
     await svc.publish("report.published", {"title": "Week one", "text": "It went well", "campaign": campaign.id.hex()})
     assembly = await svc.publish("assembly.scheduled", {"title": "June assembly", "starts_at": "2031-06-10T18:00+00:00"})
     proposal = await svc.publish("proposal.tabled", {"title": "Escalate", "text": "More", "assembly": assembly.id.hex()})

@@ -203,3 +203,21 @@ def test_an_attempt_counts_before_it_is_checked_and_a_good_login_forgets():
     assert throttle.attempt("a") == 61 and throttle.attempt("b") == 0
     throttle.succeeded("a")
     assert throttle.attempt("a") == 0
+
+
+async def test_a_node_public_over_https_marks_its_cookie_secure_behind_a_plain_http_proxy(tmp_path, aiohttp_client, monkeypatch):
+    import argparse
+
+    from node.app import create_app
+    from node.extras import node_extras
+
+    from .conftest import make_node
+
+    for i, (public, secure) in enumerate((("https://tenants.example.org", True), ("http://192.168.1.5:8470", False))):
+        monkeypatch.setenv("SOLNET_PUBLIC_URL", public)
+        node = make_node(tmp_path / str(i), "Leith Tenants")
+        extras = node_extras(node.service, argparse.Namespace(listen="127.0.0.1:8470"))
+        cl = await aiohttp_client(create_app(node.service, extras=extras))
+        resp = await cl.get("/login")  # the proxy talks plain HTTP to the node
+        assert bool(resp.cookies[COOKIE]["secure"]) is secure, public
+        await cl.close()
