@@ -218,7 +218,7 @@ async def proposal(request: web.Request) -> web.Response:
 async def thread(request: web.Request) -> web.Response:
     """A page of the thread on any item, newest activity first (comments of groups the node blocks left out)."""
     service = service_of(request)
-    found = await service.query(get_thread, request.match_info["id"], service.identity.public_key, page_of_request(request))
+    found = await service.query(get_thread, request.match_info["id"], page_of_request(request))
     return page_json("comments", found)
 
 

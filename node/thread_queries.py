@@ -1,14 +1,15 @@
-"""Threads of comments on any item: a page of the thread, newest activity first, without blocked groups' comments.
+"""Threads of comments on any item: a page of the thread, newest activity first.
 
 Blocking, like node/queries.py. One indexed query for the page (the comments whose ref is the item), one for
-the parents of the replies on it, one for the node's own blocks of their authors, one for names.
+the parents of the replies on it, one for names. Blocked groups' comments are left out by the view queries get
+(node/store/hiding.py), in SQL; a reply to one of them shows no more than a reply whose parent has not arrived.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from events.readmodel.projection import COMMENTS, FOLLOWS, follow_key
+from events.readmodel.projection import COMMENTS
 from events.readmodel.threads import shows_in
 
 from .paging import FIRST_PAGE, Page, PageRequest
@@ -19,23 +20,16 @@ from .store.views import ViewStore
 EXCERPT = 140  # characters of a parent comment quoted above a reply
 
 
-def blocked_by(view: ViewStore, own: bytes, authors: list[bytes]) -> set[bytes]:
-    """Return which of `authors` the node's own group blocks."""
-    edges = view.by_keys(FOLLOWS, [follow_key(own, a) for a in authors])
-    return {put.doc["group"] for put in edges.values() if put.doc.get("state") == "block"}
-
-
-def get_thread(view: ViewStore, item_id: str, own: bytes, request: PageRequest = FIRST_PAGE) -> Page:
+def get_thread(view: ViewStore, item_id: str, request: PageRequest = FIRST_PAGE) -> Page:
     """Return a page of the thread on the event `item_id` (any item), newest activity first.
 
-    Replies whose parent this node does not hold yet, and comments of groups the node's group blocks, are left
-    out; a withdrawn comment shows as withdrawn, without its text.
+    Replies whose parent this node does not show (not arrived yet, or a blocked group's) are left out; a
+    withdrawn comment shows as withdrawn, without its text.
     """
     root = parse_event_id(item_id)
     puts, after = page_of(view, COMMENTS, Where(ref=root), request)
     parents = view.by_keys(COMMENTS, [p.doc["on"] for p in puts if p.doc["on"] != root])
-    blocked = blocked_by(view, own, [p.author for p in puts] + [p.author for p in parents.values()])
-    shown = [p for p in puts if p.author not in blocked and shows_in(root, p.doc, _doc(parents.get(p.doc["on"])))]
+    shown = [p for p in puts if shows_in(root, p.doc, _doc(parents.get(p.doc["on"])))]
     names = names_of(view, [p.author for p in shown] + [p.author for p in parents.values()])
     items = []
     for put in shown:
@@ -44,11 +38,10 @@ def get_thread(view: ViewStore, item_id: str, own: bytes, request: PageRequest =
             item.pop("text", None)
         parent = parents.get(put.doc["on"])
         if parent is not None:
-            hidden = parent.author in blocked or parent.doc.get("status") == "withdrawn"
-            text = "" if hidden else str(parent.doc.get("text", ""))
+            text = "" if parent.doc.get("status") == "withdrawn" else str(parent.doc.get("text", ""))
             item["reply_to"] = {
                 "id": parent.key.hex(),
-                "author_name": "" if parent.author in blocked else names.get(parent.author, ""),
+                "author_name": names.get(parent.author, ""),
                 "excerpt": text[:EXCERPT] + ("…" if len(text) > EXCERPT else ""),
             }
         items.append(item)

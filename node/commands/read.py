@@ -42,7 +42,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             return await service.query(assemblies_json, request)
         if args.what == "comments" and args.on:
             item = (await resolve_event_id(service, args.on, "--on")).hex()
-            return await service.query(get_thread, item, service.identity.public_key, request)
+            return await service.query(get_thread, item, request)
         return await service.query(queries.list_docs, args.what, request, author=args.author)
 
     found = with_service(args, body)

@@ -30,7 +30,7 @@ async def thread_context(request: web.Request, item_id: str) -> dict[str, Any]:
     """Return the `thread` context of an item's page: a page of its thread, the next page's link, where forms return."""
     service = request.app[SERVICE]
     wanted = page_request(None, request.query.get(THREAD_CURSOR) or None, default=THREAD_PAGE)
-    found = await service.query(get_thread, item_id, service.identity.public_key, wanted)
+    found = await service.query(get_thread, item_id, wanted)
     following = None
     if found.next is not None:
         query = {k: v for k, v in request.query.items() if k != THREAD_CURSOR and v}

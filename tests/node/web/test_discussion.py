@@ -57,13 +57,17 @@ async def test_a_reply_shows_once_its_parent_arrives_and_own_replies_find_their_
 
 async def test_blocked_groups_comments_are_hidden(client, node):
     campaign = (await node.service.publish("campaign.created", {"title": "Save the library"})).id.hex()
-    b = Outsider(OUTSIDERS[0], "Trolls Inc")
-    b.add("comment.posted", {"on": campaign, "text": "spam spam"})
-    await node.service.ingest(b.events)
+    b, c = Outsider(OUTSIDERS[0], "Trolls Inc"), Outsider(OUTSIDERS[1], "Granton Library")
+    spam = b.add("comment.posted", {"on": campaign, "text": "spam spam"})
+    c.add("comment.posted", {"on": spam.id, "root": campaign, "text": "please stop"})
+    fine = c.add("comment.posted", {"on": campaign, "text": "count us in"})
+    await node.service.ingest(b.events + c.events)
+    assert len((await thread_of(client, campaign))["comments"]) == 3
     assert "spam spam" in await (await client.get(f"/campaigns/{campaign}")).text()
     await node.service.publish("graph.block", {"group": b.identity.group_id})
-    assert (await thread_of(client, campaign))["comments"] == []
-    assert "spam spam" not in await (await client.get(f"/campaigns/{campaign}")).text()
+    assert [x["id"] for x in (await thread_of(client, campaign))["comments"]] == [fine.id.hex()]  # the reply goes too
+    page = await (await client.get(f"/campaigns/{campaign}")).text()
+    assert "spam spam" not in page and "please stop" not in page and "count us in" in page
 
 
 async def test_a_thread_is_paged_newest_activity_first_and_has_forms(client, node):
