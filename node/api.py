@@ -9,20 +9,22 @@ from aiohttp import web
 from events.errors import EventError
 from events.identity import group_id_text, group_key_of
 from events.kinds import friendly_payload
-from events.readmodel.projection import CAMPAIGNS, DECISIONS, PLEDGES, REPORTS
+from events.readmodel.projection import CAMPAIGNS, COMMENTS, DECISIONS, PLEDGES, REPORTS
 from events.readmodel.search import QUERY_MAX
 
 from . import api_replies as replies
 from . import find_queries, queries
 from .api_params import EXAMPLE_GROUP, callout_filters, doc_filters, event_id, group_id, page_of_args, page_params
 from .apispec import MAX_JSON_BODY, ApiRoutes, Args, Body, Field, Param, add_api_routes
-from .assembly_queries import assemblies_json
+from .assembly_queries import assemblies_json, get_assembly
 from .errors import NotFoundError
 from .find_queries import KIND_NAMES
 from .members import record_act
 from .paging import Page
+from .proposal_queries import get_proposal
 from .publish_body import PUBLISH_BODY
 from .service import NodeService
+from .thread_queries import get_thread
 
 SERVICE = web.AppKey("service", NodeService)
 
@@ -155,6 +157,7 @@ DOC_LISTS = (
     ("reports", REPORTS, "campaign", {"author": "author", "campaign": "ref"}, "campaign"),
     ("pledges", PLEDGES, "callout", {"author": "author", "callout": "ref", "status": "status"}, "callout"),
     ("decisions", DECISIONS, "campaign", {"author": "author", "campaign": "link"}, "ref"),
+    ("comments", COMMENTS, "item", {"author": "author", "item": "ref", "status": "status"}, "item"),
 )
 
 
@@ -185,6 +188,40 @@ for _entry in DOC_LISTS:
 )
 async def list_assemblies(request: web.Request, args: Args) -> web.Response:
     return page_json("assemblies", await service_of(request).query(assemblies_json, page_of_args(args)))
+
+
+@api.get(
+    "/api/v1/assemblies/{id}",
+    "One assembly with its agenda items (proposals), minutes (reports) and decisions",
+    params=(event_id(what="assembly"),),
+    reply=replies.ASSEMBLY_DETAIL,
+    errors=(404,),
+)
+async def get_assembly_detail(request: web.Request, args: Args) -> web.Response:
+    return web.json_response(await service_of(request).query(get_assembly, args["id"]))
+
+
+@api.get(
+    "/api/v1/proposals/{id}",
+    "One proposal with its process, live tally, who has not answered, positions' history and, once closed, outcome",
+    params=(event_id(what="proposal"),),
+    reply=replies.PROPOSAL_DETAIL,
+    errors=(404,),
+)
+async def get_proposal_detail(request: web.Request, args: Args) -> web.Response:
+    service = service_of(request)
+    return web.json_response(await service.query(get_proposal, args["id"], service.now()))
+
+
+@api.get(
+    "/api/v1/threads/{id}",
+    "A page of the thread on any item, newest activity first (comments of groups this node blocked left out)",
+    params=(event_id(what="item"), *page_params()),
+    reply=replies.page("comments", replies.DOCUMENT),
+)
+async def get_thread_page(request: web.Request, args: Args) -> web.Response:
+    found = await service_of(request).query(get_thread, args["id"], page_of_args(args))
+    return page_json("comments", found)
 
 
 @api.get(

@@ -89,6 +89,8 @@ def _with_sections(base: dict[str, Any], **sections: dict[str, Any]) -> dict[str
 
 CAMPAIGN = document("campaigns")
 CAMPAIGN_DETAIL = _with_sections(CAMPAIGN, callouts=CALLOUT, reports=REPORT, decisions=DECISION)
+ASSEMBLY_DETAIL = document("assemblies")
+PROPOSAL_DETAIL = document("proposals")
 GROUP = {
     **document("groups", group_id=GROUP_ID, forked={"type": "boolean"}, rotated_after_fork={"type": "boolean"}, events=COUNT),
     "required": ["group_id", "author", "forked", "events"],

@@ -12,11 +12,12 @@ from typing import Any
 from events.identity import group_id_text
 from events.kinds import friendly_value
 from events.readmodel.joins import tally_from_counts
-from events.readmodel.projection import ASSEMBLIES, DECISIONS, POSITIONS, PROPOSALS
+from events.readmodel.projection import ASSEMBLIES, DECISIONS, POSITIONS, PROPOSALS, REPORTS
 from events.readmodel.view import Put
 
+from .errors import NotFoundError
 from .paging import Page, PageRequest, split_page
-from .queries import doc_json, names_of
+from .queries import doc_json, names_of, parse_event_id
 from .store.listing_sql import Where
 from .store.views import ViewStore
 
@@ -76,3 +77,21 @@ def assemblies_json(
             shown = _proposals_json(view, loose, names)
             result.append({"id": None, "title": "Proposals outside an assembly", "proposals": shown, "decisions": []})
     return Page(result, after)
+
+
+def get_assembly(view: ViewStore, assembly_id: str) -> dict[str, Any]:
+    """Return one assembly with its agenda items (proposals linked to it, with tallies), its minutes (reports
+    linked to it) and the decisions made at it (linked to it or to one of its proposals); raise NotFoundError."""
+    put = view.get(ASSEMBLIES, parse_event_id(assembly_id))
+    if put is None:
+        raise NotFoundError(f"no assembly with id {assembly_id}", field="id")
+    proposals = view.page(PROPOSALS, Where(ref=put.key), None, NESTED)
+    minutes = view.page(REPORTS, Where(link=put.key), None, NESTED)
+    decided = view.first_per_ref(DECISIONS, [put.key, *(p.key for p in proposals)], NESTED)
+    names = names_of(view, [put.author, *(p.author for p in proposals), *(m.author for m in minutes)])
+    out = {**doc_json(put), "author_name": names.get(put.author, "")}
+    out["proposals"] = _proposals_json(view, proposals, names)
+    out["minutes"] = [{**doc_json(m), "author_name": names.get(m.author, "")} for m in minutes]
+    decisions = sorted((d for ds in decided.values() for d in ds), key=lambda d: (-d.doc["timestamp"], d.key))
+    out["decisions"] = [{**doc_json(d), "author_name": names.get(d.author, "")} for d in decisions[:NESTED]]
+    return out

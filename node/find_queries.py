@@ -37,12 +37,10 @@ def item_path(item: dict[str, Any]) -> str:
     if collection == REPORTS:
         return f"/reports/{id_}"
     if collection == "decisions":
-        if item.get("campaign"):
-            return f"/campaigns/{item['campaign']}#d-{id_}"
-        return f"/assemblies#d-{id_}"
+        return f"/events/{id_}"  # the decision with its thread (issue 18)
     if collection == PROPOSALS:
-        return f"/assemblies#p-{id_}"
-    return f"/assemblies#a-{id_}"
+        return f"/proposals/{id_}"
+    return f"/assemblies/{id_}"
 
 
 def search(view: Any, text: str, request: PageRequest, *, kind: str | None = None, author: str | None = None) -> Page:

@@ -52,6 +52,10 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
         out = {"type": "string", "pattern": EVENT_ID_PATTERN}
     elif t is FieldType.GROUP:
         out = {"type": "string", "pattern": GROUP_TEXT}
+    elif t is FieldType.GROUP_LIST:  # distinct groups (one key written two ways is one group: refused as a repeat)
+        out = {"type": "array", "items": {"type": "string", "pattern": GROUP_TEXT}, "uniqueItems": True}
+        if spec.max_items is not None:
+            out["maxItems"] = spec.max_items
     elif t in (FieldType.TIME, FieldType.QUANTITY):
         low, high = (0, MAX_TIME) if t is FieldType.TIME else (1, MAX_QUANTITY)
         out = {"type": "integer", "minimum": low, "maximum": high}

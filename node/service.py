@@ -25,6 +25,7 @@ from events.ingest import IngestResult
 from events.readmodel.joins import graph_edges
 from events.readmodel.view import ViewReader
 
+from . import discussion
 from .datadir import DataDir, Settings
 from .notices import Listener, Source, Stored
 from .own_head import OwnHead
@@ -118,6 +119,8 @@ class NodeService:
         return await _finished(self._publish(kind, fields))
 
     async def _publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
+        if kind in discussion.CHECKED:
+            fields = await self.query(discussion.prepare, kind, fields, self.identity.public_key, self.now())
         event = await self.writer.publish(kind, fields)
         if kind == PROFILE_KIND:  # the node is called what its group's newest profile says, never anything else
             payload = event.payload_value()
@@ -202,6 +205,10 @@ class NodeService:
     async def rebuild(self) -> int:
         """Rebuild the read models from the log; return how many events were projected."""
         return await self.read_models.rebuild()
+
+    def now(self) -> int:
+        """Return the node's time in ms since the epoch (the clock its events are stamped with)."""
+        return self.writer.clock()
 
     async def query(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a read-model query `fn(views, *args, **kwargs)` off the event loop and return its result."""

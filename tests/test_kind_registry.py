@@ -193,13 +193,14 @@ def test_form_choices_follow_the_registry():
             event = _event(kind, author=who)
             view.project(event)
             made[(name.name, who.public_key)] = event.id
+    view.project(_event("group.profile", author=BOB))  # a group list offers the groups with a profile
     own = ALICE.group_id
     for kind, spec in KINDS.items():
         if spec.system:
             continue
         options = form_options(view, kind, own)
         id_fields = {f.name for f in spec.fields if f.type is FieldType.ID and f.name in ENTITY_FIELDS}
-        group_fields = {f.name for f in spec.fields if f.type is FieldType.GROUP}  # offered by name, never our own
+        group_fields = {f.name for f in spec.fields if f.type in (FieldType.GROUP, FieldType.GROUP_LIST)}  # by name
         assert set(options) == id_fields | group_fields, kind
         for field in group_fields:
             assert own not in {value for value, _ in options.pop(field)}, kind

@@ -12,6 +12,9 @@ from typing import Any
 from events import Event, Identity, create_event_from_value, encode_record
 from events.readmodel import COLLECTIONS, state_digest, state_digest_v2
 from events.readmodel.memory import replay
+from events.readmodel.process import closing_tally, outcome, tally
+from events.readmodel.projection import COMMENTS, POSITIONS, PROPOSALS
+from events.readmodel.threads import shows_in
 
 T0 = 1_700_000_000_000
 
@@ -40,13 +43,36 @@ def _case(name: str, rule: str, events: list[Event], tagged) -> dict:
         for c in COLLECTIONS
         for p in view.scan(c)
     ]
-    return {
+    case = {
         "name": name,
         "rule": rule,
         "records": [encode_record(e).hex() for e in events],
         "documents": documents,
         "state_digest_v1": state_digest(view),
         "state_digest_v2": state_digest_v2(view),
+    }
+    decided = {p.key.hex(): _decided(p, list(view.scan(POSITIONS, ref=p.key))) for p in view.scan(PROPOSALS)}
+    threads: dict[str, list[str]] = {}
+    for c in view.scan(COMMENTS):
+        parent = view.get(COMMENTS, c.doc["on"])
+        if c.ref is not None and shows_in(c.ref, c.doc, parent.doc if parent else None):
+            threads.setdefault(c.ref.hex(), []).append(c.key.hex())
+    if decided:
+        case["proposals"] = decided  # tally (live and at closing) and outcome: events/readmodel/process.py
+    if threads:
+        case["threads"] = threads  # per item, the comments that show in its thread (by key)
+    return case
+
+
+def _decided(proposal: Any, positions: list) -> dict:
+    def counts(t: Any) -> dict:
+        return {"counts": dict(t.counts), "groups": [a.group.hex() for a in t.answers], "waiting": [g.hex() for g in t.waiting]}
+
+    result = outcome(proposal, positions)
+    return {
+        "live": counts(tally(proposal, positions)),
+        "at_closing": counts(closing_tally(proposal, positions)),
+        "outcome": {"result": result.result, "groups": [g.hex() for g in result.groups], "option": result.option},
     }
 
 
@@ -115,4 +141,52 @@ def readmodel_cases(tagged) -> dict:
     log.add("group.profile", {"name": "Second"})
     log.add("log.redact", {"event": first.id})
     cases.append(_case("redact_first_profile", "redacting log[0] moves first_timestamp to the next event", log.events, tagged))
+
+    c = _ident(3)
+    la, lb, lc = _Log(a), _Log(b), _Log(c)
+    callout = la.add("callout.published", {"title": "Vans", "text": "Need a van", "needs": ["materials"]})
+    top = lb.add("comment.posted", {"on": callout.id, "text": "When?"})
+    lc.add("comment.posted", {"on": top.id, "root": callout.id, "text": "Tuesday"})
+    lc.add(
+        "comment.posted",
+        {
+            "on": top.id,
+            "root": top.id,
+            "text": "its root is the comment itself: shown in that comment's own thread, not the callout's",
+        },
+    )
+    lb.add("comment.updated", {"comment": top.id, "text": "When exactly?"})
+    gone = lb.add("comment.posted", {"on": callout.id, "text": "oops"})
+    lb.add("comment.withdrawn", {"comment": gone.id})
+    cases.append(
+        _case(
+            "thread",
+            "a comment's ref is its root (else `on`); a reply shows once its parent, a comment of the same thread, is "
+            "there (C's reply is listed before B's comment); an edit sets updated_at; a withdrawal keeps the document",
+            lc.events + la.events + lb.events,
+            tagged,
+        )
+    )
+    la, lb, lc = _Log(a), _Log(b), _Log(c)
+    asked = [b.public_key, c.public_key]
+    prop = la.add(
+        "proposal.tabled",
+        {"title": "Strike", "text": "From March", "process": "consensus", "asked": asked, "closes_at": T0 + 3500},
+    )
+    legacy = la.add("proposal.tabled", {"title": "Old style", "text": "No process"})
+    lb.add("position.taken", {"proposal": prop.id, "position": "block"})  # T0+1000: no reason, does not count
+    lb.add("position.taken", {"proposal": prop.id, "position": "agree"})  # T0+2000
+    lc.add("position.taken", {"proposal": prop.id, "position": "block", "reason": "not voted yet"})  # T0+1000
+    lc.add("position.taken", {"proposal": legacy.id, "position": "block"})  # T0+2000: counts, no process
+    lc.add("position.taken", {"proposal": prop.id, "position": "agree"})  # T0+3000... still before closing
+    lc.add("position.taken", {"proposal": prop.id, "position": "block", "reason": "changed our minds"})  # T0+4000: late
+    cases.append(
+        _case(
+            "consensus_outcome",
+            "a group's position is its newest by (timestamp, id) up to the closing time; a block needs a reason on a "
+            "proposal with a process, not on one without; the live tally has C's late block, the outcome not",
+            lb.events + lc.events + la.events,
+            tagged,
+        )
+    )
     return {"cases": cases}

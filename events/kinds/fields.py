@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -48,6 +48,7 @@ class FieldType(enum.Enum):
     CHOICE = "choice"  # str, one of `choices`
     CHOICES = "choices"  # non-empty array of distinct str, each one of `choices`
     TEXT_LIST = "text_list"  # array of at most max_items str, each at most max_length code points, none blank
+    GROUP_LIST = "group_list"  # array of at most max_items distinct 32-byte bin: groups' public keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +111,13 @@ def check_field(spec: FieldSpec, value: Any) -> Any:
         raise _fail(spec, f"must be a list, not {_type_name(value)}")
     if spec.max_items is not None and len(value) > spec.max_items:
         raise _fail(spec, f"has {len(value)} items, more than {spec.max_items}")
+    if t is FieldType.GROUP_LIST:
+        for item in value:
+            if type(item) is not bytes or len(item) != 32:
+                raise _fail(spec, f"each must be 32 bytes, not {_type_name(item)}")
+        if len(set(value)) != len(value):
+            raise _fail(spec, "names the same group twice")
+        return tuple(value)
     if t is FieldType.CHOICES:
         if not value:
             raise _fail(spec, "must name at least one")
@@ -154,6 +162,13 @@ def field_predicate(spec: FieldSpec) -> Callable[[Any], bool]:
             and all(type(item) is str and item in allowed for item in v)
             and len(set(v)) == len(v)
         )
+    if t is FieldType.GROUP_LIST:
+        return lambda v: (
+            type(v) is list
+            and len(v) <= most
+            and all(type(item) is bytes and len(item) == 32 for item in v)
+            and len(set(v)) == len(v)
+        )
     return lambda v: (
         type(v) is list
         and len(v) <= most
@@ -191,6 +206,13 @@ def coerce_field(spec: FieldSpec, value: Any) -> Any:
             value = value.split(",")
         if isinstance(value, (list, tuple)):
             return [strip_text(v).lower() if isinstance(v, str) else v for v in value if not is_blank_input(v)]
+        return value
+    if t is FieldType.GROUP_LIST:
+        if isinstance(value, str):
+            value = value.replace(",", " ").split()
+        if isinstance(value, (list, tuple)):
+            item = replace(spec, type=FieldType.GROUP)  # one group of the list, read like a group field
+            return [_coerce_bytes(item, v) if isinstance(v, str) else v for v in value if not is_blank_input(v)]
         return value
     if isinstance(value, str):
         value = value.splitlines()

@@ -15,7 +15,16 @@ from .fields import FieldSpec, FieldType
 NEEDS = ("people", "money", "skills", "materials", "signatures", "other")
 URGENCIES = ("low", "normal", "high", "critical")
 OUTCOMES = ("won", "lost", "ended")
-POSITIONS = ("agree", "stand_aside", "block")
+PROCESSES = ("consensus", "consent", "advice", "sense_check", "vote")
+PROCESS_POSITIONS = {
+    "consensus": ("agree", "stand_aside", "block"),
+    "consent": ("consent", "object"),
+    "advice": ("advice",),
+    "sense_check": ("thumbs_up", "thumbs_sideways", "thumbs_down"),
+    "vote": ("vote",),
+}
+"""The positions each proposal process takes (a proposal without a process: consensus's, as before processes)."""
+POSITIONS = tuple(p for positions in PROCESS_POSITIONS.values() for p in positions)
 DECISION_OUTCOMES = ("adopted", "rejected", "deferred")
 
 _PYTHON_TYPES: dict[FieldType, Any] = {
@@ -28,6 +37,7 @@ _PYTHON_TYPES: dict[FieldType, Any] = {
     FieldType.CHOICE: str,
     FieldType.CHOICES: tuple[str, ...],
     FieldType.TEXT_LIST: tuple[str, ...],
+    FieldType.GROUP_LIST: tuple[bytes, ...],
 }
 
 

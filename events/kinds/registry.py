@@ -26,6 +26,8 @@ NOTE_MAX = 2000
 OFFER_MAX = 1000
 LESSON_MAX = 1000
 LESSONS_MAX_ITEMS = 50
+ASKED_MAX = 100
+OPTIONS_MAX = 20
 
 GROUPS = "groups"
 CAMPAIGNS = "campaigns"
@@ -37,6 +39,7 @@ PROPOSALS = "proposals"
 POSITIONS = "positions"
 DECISIONS = "decisions"
 FOLLOWS = "follows"
+COMMENTS = "comments"
 
 _COLLECTIONS = (
     Collection(GROUPS, (Key.AUTHOR,), Fold.LATEST),
@@ -49,6 +52,7 @@ _COLLECTIONS = (
     Collection(POSITIONS, ("proposal", Key.AUTHOR), Fold.LATEST, ("proposal",)),
     Collection(DECISIONS, (Key.EVENT,), None, ("proposal", "assembly")),
     Collection(FOLLOWS, (Key.AUTHOR, "group"), Fold.EDGE, ("group",)),
+    Collection(COMMENTS, (Key.EVENT,), Fold.LIFECYCLE, ("root", "on"), entity="comment"),
 )
 
 COLLECTION_SPECS: Mapping[str, Collection] = MappingProxyType({c.name: c for c in _COLLECTIONS})
@@ -211,8 +215,9 @@ _SPECS = (
                 label="Lessons learned",
             ),
             _ref("campaign", False),
+            _ref("assembly", False, "the assembly these are the minutes of"),
         ),
-        "reports on an action or campaign",
+        "reports on an action or campaign, or gives an assembly's minutes",
         projection=single(REPORTS),
         title="Publish a report back",
     ),
@@ -230,14 +235,27 @@ _SPECS = (
     ),
     _kind(
         "proposal.tabled",
-        (_text("title", TITLE_MAX, True), _text("text", LONG_MAX, True), _ref("assembly", False)),
-        "puts a proposal forward",
+        (
+            _text("title", TITLE_MAX, True),
+            _text("text", LONG_MAX, True),
+            _ref("assembly", False),
+            _choice("process", p.PROCESSES, help="how it is decided (none given: consensus, as before processes)"),
+            FieldSpec("asked", T.GROUP_LIST, max_items=ASKED_MAX, help="the groups asked (group ids); none: every group"),
+            _time("closes_at", help="positions taken after it do not count", label="Closes"),
+            FieldSpec("options", T.TEXT_LIST, max_length=TITLE_MAX, max_items=OPTIONS_MAX, help="a vote's options, one per line"),
+        ),
+        "puts a proposal forward, to be decided by its process",
         projection=single(PROPOSALS),
         title="Table a proposal",
     ),
     _kind(
         "position.taken",
-        (_ref("proposal", help="a proposal of any group"), _choice("position", p.POSITIONS, True), _text("reason", NOTE_MAX)),
+        (
+            _ref("proposal", help="a proposal of any group"),
+            _choice("position", p.POSITIONS, True),
+            _text("reason", NOTE_MAX, help="required to block or object; the advice itself"),
+            _text("option", TITLE_MAX, help="the option voted for"),
+        ),
         "the author's position on a proposal; the latest one counts",
         projection=append(POSITIONS),
         title="Take a position on a proposal",
@@ -254,6 +272,31 @@ _SPECS = (
         "records a decision",
         projection=single(DECISIONS),
         title="Record a decision",
+    ),
+    _kind(
+        "comment.posted",
+        (
+            _ref("on", help="the event replied to: any item, or a comment"),
+            _ref("root", False, "the item the thread is about, when replying to a comment"),
+            _text("text", LONG_MAX, True),
+        ),
+        "replies to an event of any group, starting or continuing its thread",
+        projection=create(COMMENTS, status="posted"),
+        title="Comment",
+    ),
+    _kind(
+        "comment.updated",
+        (_ref("comment"), _text("text", LONG_MAX, True)),
+        "changes the text of one of the author's comments",
+        projection=modify(COMMENTS, "comment"),
+        title="Edit a comment",
+    ),
+    _kind(
+        "comment.withdrawn",
+        (_ref("comment"), _text("reason", NOTE_MAX)),
+        "withdraws one of the author's comments",
+        projection=modify(COMMENTS, "comment", status="withdrawn"),
+        title="Withdraw a comment",
     ),
     _kind(
         "graph.follow",
@@ -305,7 +348,7 @@ KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in _S
 FAMILIES: Mapping[str, tuple[KindSpec, ...]] = MappingProxyType(
     {family: tuple(s for s in _SPECS if s.family == family) for family in dict.fromkeys(s.family for s in _SPECS)}
 )
-"""Kinds by family (profile, campaign, callout, pledge, report, assembly, proposal, position, decision, graph, key, log)."""
+"""Kinds by family (profile, campaign, ..., proposal, position, decision, comment, graph, key, log)."""
 
 PUBLISH_FAMILIES: tuple[str, ...] = tuple(f for f, specs in FAMILIES.items() if not specs[0].system)
 """The families users publish (for `solnet publish FAMILY ...`); key and log kinds are written by the node itself."""

@@ -56,7 +56,7 @@ def valid_payload_value(kind: str, payload: bytes) -> dict[str, Any] | None:
 
     Raises an EventError (DecodeError: not canonical msgpack; PayloadError: against the schema) exactly when
     `decode_payload` raises PayloadError (the class may differ when both are wrong), without re-encoding the payload through
-    `pack`: a schema-valid value holds only str keys and str, 32-byte bin, int and arrays of str, each of
+    `pack`: a schema-valid value holds only str keys and str, 32-byte bin, int and arrays of str or 32-byte bin, each of
     which has one shortest encoding, so it is canonical iff its keys are in order and the plain encoding of
     the decoded value gives back the same bytes. An unknown kind's payload is not looked at.
     """
@@ -213,6 +213,8 @@ def friendly_payload(kind: str, value: Any) -> Any:
         field = spec.field(name)
         if field is not None and field.type is FieldType.GROUP and type(item) is bytes and len(item) == 32:
             out[name] = group_id_text(item)
+        elif field is not None and field.type is FieldType.GROUP_LIST and type(item) is list:
+            out[name] = [group_id_text(g) if type(g) is bytes and len(g) == 32 else friendly_value(g) for g in item]
         else:
             out[name] = friendly_value(item)
     return out

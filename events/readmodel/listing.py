@@ -11,6 +11,7 @@ Every collection is listed in one order: ascending (sort_text, sort1, sort2, sor
 - groups: by name (case-folded), by key;
 - assemblies: latest start first;
 - positions: oldest first (the order groups took them);
+- comments: newest activity first (posted, edited or withdrawn);
 - everything else: newest first.
 """
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..kinds import NEEDS, URGENCIES
-from ..kinds.registry import ASSEMBLIES, CALLOUTS, DECISIONS, GROUPS, PLEDGES, POSITIONS
+from ..kinds.registry import ASSEMBLIES, CALLOUTS, COMMENTS, DECISIONS, GROUPS, PLEDGES, POSITIONS, REPORTS
 from .view import Put
 
 NO_TIME = 2**62  # an undated callout sorts after every dated one (and fits a signed 64-bit column)
@@ -44,7 +45,7 @@ class Listing:
     needs: int  # a callout's needs, one bit each (NEED_BITS)
     place: str | None  # a callout's `where`, case-folded, for substring filters
     until: int | None  # a callout's last relevant time: ends_at, else starts_at, else its timestamp
-    link: bytes | None  # a decision's campaign
+    link: bytes | None  # a decision's campaign, a report's assembly (its minutes)
 
 
 def need_mask(needs: Any) -> int:
@@ -87,9 +88,14 @@ def listing_of(put: Put) -> Listing:
     elif collection == PLEDGES:
         tag = doc.get("need") if isinstance(doc.get("need"), str) else None
         qty = _int(doc.get("quantity"), 1)
+    elif collection == COMMENTS:
+        sort1 = -max(ts, _int(doc.get("updated_at"), 0), _int(doc.get("closed_at"), 0))
     elif collection == DECISIONS:
         campaign = doc.get("campaign")
         link = campaign if isinstance(campaign, bytes) else None
+    elif collection == REPORTS:
+        assembly = doc.get("assembly")
+        link = assembly if isinstance(assembly, bytes) else None
     return Listing(ts, status, sort_text, sort1, sort2, sort3, tag, qty, needs, place, until, link)
 
 

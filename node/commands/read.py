@@ -14,6 +14,7 @@ from ..assembly_queries import assemblies_json
 from ..own_head import ServingState
 from ..paging import Page, page_request
 from ..service import NodeService
+from ..thread_queries import get_thread
 from .common import CliError, print_json, with_service
 from .ids import resolve_event_id
 
@@ -39,6 +40,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             return await service.groups(request)
         if args.what == "assemblies":
             return await service.query(assemblies_json, request)
+        if args.what == "comments" and args.on:
+            item = (await resolve_event_id(service, args.on, "--on")).hex()
+            return await service.query(get_thread, item, request)
         return await service.query(queries.list_docs, args.what, request, author=args.author)
 
     found = with_service(args, body)
@@ -70,6 +74,10 @@ def _line(what: str, item: dict[str, Any]) -> str:
         return f"{item['id'][:12]}  [{item.get('status')}] {item.get('need')}: {item.get('offer')}  for {callout}"
     if what == "positions":
         return f"{item.get('id', '-')[:12]}  [{item.get('position')}] on {item.get('proposal', '')[:12]}  by {_by(item)}"
+    if what == "comments":
+        reply = f" (re {item['reply_to']['author_name'] or item['reply_to']['id'][:12]})" if item.get("reply_to") else ""
+        text = "(withdrawn)" if item.get("status") == "withdrawn" else item.get("text", "")[:60]
+        return f"{item['id'][:12]}  {_by(item)}{reply}: {text}"
     if what == "follows":
         return f"{_by(item)} follows {item.get('group_name') or item.get('group')}"
     title = item.get("title") or item.get("name") or item.get("text", "")[:60]

@@ -11,6 +11,7 @@ from ..api import SERVICE
 from ..notify import notifications_of
 from .account import routes as account_routes
 from .actions import routes as action_routes
+from .discussion_pages import routes as discussion_routes
 from .feeds_pages import routes as feed_routes
 from .find_pages import routes as find_routes
 from .key_page import routes as key_routes
@@ -42,6 +43,7 @@ def setup_web(app: web.Application, *, clock: Callable[[], float] = time.time, s
     app[LOGIN_THROTTLE] = LoginThrottle()
     app.add_routes(page_routes)
     app.add_routes(find_routes)
+    app.add_routes(discussion_routes)
     app.add_routes(action_routes)
     app.add_routes(link_routes)
     app.add_routes(member_routes)

@@ -20,6 +20,7 @@ from ..members.roles import NAME_MAX, name_key
 from ..references import ReferenceError
 from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
+from .discussion_pages import thread_context
 from .forms import build_form, checked_input, field_message, kind_title, read_fields, time_input_value
 from .options import form_options
 from .pages import pledge_form
@@ -201,7 +202,8 @@ async def publish_form(request: web.Request) -> web.StreamResponse:
         values = await _profile_values(request.app[SERVICE])
     for fs in spec.fields:
         if fs.name in request.query:
-            values[fs.name] = request.query.getall(fs.name) if fs.type.value == "choices" else request.query[fs.name]
+            several = fs.type.value in ("choices", "group_list")
+            values[fs.name] = request.query.getall(fs.name) if several else request.query[fs.name]
     for fs in spec.fields:
         if fs.type.value == "time" and isinstance(values.get(fs.name), int):
             values[fs.name] = time_input_value(values[fs.name], node_zone(request))
@@ -260,8 +262,14 @@ def _after(kind: str, event_id: str, fields: dict[str, Any]) -> str:
         return f"/campaigns/{fields['campaign']}"
     if family == "report" and fields.get("campaign"):
         return f"/campaigns/{fields['campaign']}"
+    if kind == "proposal.tabled":
+        return f"/proposals/{event_id}"
+    if family in ("position", "decision") and fields.get("proposal"):
+        return f"/proposals/{fields['proposal']}"
     if family in ("assembly", "proposal", "position", "decision"):
         return "/assemblies"
+    if family == "comment" and fields.get("on"):
+        return f"/events/{fields.get('root') or fields['on']}"
     return "/groups"
 
 
@@ -276,5 +284,6 @@ async def pledge(request: web.Request) -> web.StreamResponse:
     event_id, errors, form_error = await _publish(request, "pledge.made", fields)
     if event_id is None:
         form = pledge_form(found["id"], fields, errors, form_error)
-        return page(request, "callout.html", {"c": found, "form": form}, status=422)
+        context = {"c": found, "form": form, "thread": await thread_context(request, found["id"])}
+        return page(request, "callout.html", context, status=422)
     return redirect(f"/callouts/{found['id']}#pledges")

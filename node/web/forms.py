@@ -49,7 +49,7 @@ class Widget:
 
     @property
     def help(self) -> str:
-        if self.spec.type is FieldType.TEXT_LIST:
+        if self.spec.type in (FieldType.TEXT_LIST, FieldType.GROUP_LIST):
             return self.spec.help or "one per line"
         if self.spec.type is FieldType.TIME:
             given = self.spec.help.replace("starts_at", "the start")
@@ -85,6 +85,8 @@ def _control(spec: FieldSpec, options: Mapping[str, Sequence[tuple[str, str]]], 
     t = spec.type
     if t is FieldType.TEXT:
         return "textarea" if (spec.max_length or 0) > 300 else "input"
+    if t is FieldType.GROUP_LIST:
+        return "checkboxes" if options.get(spec.name) else "textarea"
     if t is FieldType.TEXT_LIST:
         return "textarea"
     if t is FieldType.CHOICE:
@@ -122,6 +124,9 @@ def build_form(
         opts: tuple[tuple[str, str], ...] = ()
         if fs.type in (FieldType.CHOICE, FieldType.CHOICES):
             opts = tuple((c, choice_label(c)) for c in fs.choices)
+        elif control == "checkboxes":  # a group list: the known groups
+            opts = tuple(options[fs.name])
+            value = [value] if isinstance(value, str) and value else value
         elif control == "select":
             opts = tuple(options[fs.name])
             if value and value not in {v for v, _ in opts}:
@@ -140,6 +145,10 @@ def read_fields(kind: str, posted: Any) -> dict[str, Any]:
     for fs in spec.fields:
         if fs.type is FieldType.CHOICES:
             out[fs.name] = [v for v in posted.getall(fs.name, []) if isinstance(v, str)]
+            continue
+        if fs.type is FieldType.GROUP_LIST:  # checkboxes (several values) or one text of ids
+            given = [v for v in posted.getall(fs.name, []) if isinstance(v, str)]
+            out[fs.name] = given[0] if len(given) == 1 else given
             continue
         raw = posted.get(fs.name, "")
         out[fs.name] = raw if isinstance(raw, str) else ""

@@ -35,7 +35,7 @@ def form_options(view: ViewReader, kind: str, own_group: str) -> Options:
     own = kind in OWN_TARGETS
     out: Options = {}
     for field in KINDS[kind].fields:
-        if field.type is FieldType.GROUP:  # groups by name, never a pasted id (the first CHOICES by name)
+        if field.type in (FieldType.GROUP, FieldType.GROUP_LIST):  # groups by name (the first CHOICES by name)
             groups, _ = queries.list_group_docs(view, PageRequest(CHOICES))
             out[field.name] = [(g["group_id"], g.get("name") or g["group_id"]) for g in groups if g["group_id"] != own_group]
             continue

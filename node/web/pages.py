@@ -20,6 +20,7 @@ from ..find_queries import group_doings
 from ..members import principal_of
 from ..notify import notifications_of
 from ..paging import Page, PageRequest, page_request
+from .discussion_pages import thread_context
 from .forms import build_form, field_message
 from .local_time import day_start_ms, today_start_ms
 from .render import html_errors, node_zone, page
@@ -148,6 +149,7 @@ async def callout(request: web.Request) -> web.Response:
     service = request.app[SERVICE]
     found = await service.query(queries.get_callout, request.match_info["id"], _page(request))
     context = {"c": found, "form": pledge_form(found["id"]), "next_page": next_link(request, found["pledges_next"])}
+    context["thread"] = await thread_context(request, found["id"])
     return page(request, "callout.html", context)
 
 
@@ -165,7 +167,7 @@ async def campaigns(request: web.Request) -> web.Response:
 async def campaign(request: web.Request) -> web.Response:
     """One campaign with the first page of its callouts, reports back and decisions."""
     found = await request.app[SERVICE].query(queries.get_campaign, request.match_info["id"])
-    return page(request, "campaign.html", {"c": found})
+    return page(request, "campaign.html", {"c": found, "thread": await thread_context(request, found["id"])})
 
 
 @routes.get("/groups")

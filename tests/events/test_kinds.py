@@ -56,9 +56,20 @@ SAMPLES: dict[str, dict] = {
     "pledge.fulfilled": {"pledge": EID_HEX, "note": "Came"},
     "report.published": {"title": "How it went", "text": "Well", "lessons": ["Start early", "Bring tea"], "campaign": EID_HEX},
     "assembly.scheduled": {"title": "General assembly", "starts_at": 1_746_000_000_000, "where": "Hall", "agenda": "1. Lifts"},
-    "proposal.tabled": {"title": "Rent strike", "text": "We stop paying", "assembly": EID_HEX},
-    "position.taken": {"proposal": EID_HEX, "position": "stand_aside", "reason": "Unsure"},
+    "proposal.tabled": {
+        "title": "Rent strike",
+        "text": "We stop paying",
+        "assembly": EID_HEX,
+        "process": "vote",
+        "asked": [BOB.group_id, ALICE.public_key.hex()],
+        "closes_at": 1_746_000_000_000,
+        "options": ["March", "April"],
+    },
+    "position.taken": {"proposal": EID_HEX, "position": "vote", "reason": "Unsure", "option": "April"},
     "decision.recorded": {"text": "We strike", "proposal": EID_HEX, "assembly": EID_HEX, "outcome": "adopted"},
+    "comment.posted": {"on": EID_HEX, "root": EID_HEX, "text": "Does this include the co-op?"},
+    "comment.updated": {"comment": EID_HEX, "text": "Does this include the housing co-op?"},
+    "comment.withdrawn": {"comment": EID_HEX, "reason": "Answered"},
     "graph.follow": {"group": BOB.group_id},
     "graph.unfollow": {"group": BOB.group_id},
     "graph.block": {"group": BOB.public_key.hex()},
@@ -84,6 +95,8 @@ def test_every_kind_round_trips_through_an_event(kind):
         value = getattr(typed, name)
         if KINDS[kind].field(name).type is FieldType.GROUP:
             assert value == BOB.public_key
+        elif KINDS[kind].field(name).type is FieldType.GROUP_LIST:
+            assert value == (BOB.public_key, ALICE.public_key)
         elif isinstance(value, bytes):
             assert value.hex() == given
         elif isinstance(value, tuple):
@@ -239,6 +252,7 @@ def test_families_for_the_cli():
         "proposal",
         "position",
         "decision",
+        "comment",
         "graph",
     )
     assert kind_for("callout").kind == "callout.published"

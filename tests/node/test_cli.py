@@ -113,3 +113,45 @@ def test_publish_waits_for_a_peer_unless_this_is_the_only_copy(capsys, data, mon
     assert json.loads(out)["own_events"] == 2  # refused publishes stored nothing
     code, out, _ = run(capsys, "publish", "callout", "--title", "x", "--text", "y", "--data", data, "--i-am-the-only-copy")
     assert code == 0 and out.startswith("published callout.published #3")
+
+
+def test_publish_comment_on_an_item_and_list_its_thread(capsys, data):
+    code, out, _ = run(capsys, "publish", "callout", "--title", "Vans", "--text", "Need a van", "--data", data, "--json")
+    callout = json.loads(out)["id"]
+    code, out, _ = run(capsys, "publish", "comment", "--on", callout[:10], "--text", "When?", "--data", data, "--json")
+    assert code == 0
+    comment = json.loads(out)
+    assert comment["kind"] == "comment.posted" and comment["payload"] == {"on": callout, "text": "When?"}
+    code, out, _ = run(capsys, "publish", "comment", "--on", comment["id"], "--text", "Tuesday", "--data", data, "--json")
+    assert json.loads(out)["payload"]["root"] == callout  # a reply to a comment is in the item's thread
+    code, out, _ = run(capsys, "list", "comments", "--on", callout[:10], "--data", data)
+    lines = out.splitlines()
+    assert len(lines) == 2 and "Tuesday" in lines[0] and "(re Elm Street Tenants)" in lines[0] and "When?" in lines[1]
+
+
+def test_publish_a_proposal_with_a_process_asking_groups(capsys, data):
+    asked = "sn_qe4xodvipulv6vvdkrtmgtd6ztfy3curwtxdpis56yhvxd6jwoka"
+    args = ["--process", "consent", "--asked", f"{asked}, {asked[:-1]}a", "--closes-at", "2026-03-01T18:00+00:00"]
+    code, out, err = run(
+        capsys, "publish", "proposal", "--title", "Rent strike", "--text", "From March", *args, "--data", data, "--json"
+    )
+    assert code == 1 and "asked" in err  # the second is not a group id
+    code, out, err = run(
+        capsys,
+        "publish",
+        "proposal",
+        "--title",
+        "Rent strike",
+        "--text",
+        "From March",
+        *args[:2],
+        "--asked",
+        asked,
+        *args[4:],
+        "--data",
+        data,
+        "--json",
+    )
+    assert code == 0, err
+    payload = json.loads(out)["payload"]
+    assert payload["process"] == "consent" and payload["asked"] == [asked] and payload["closes_at"] == 1_772_388_000_000

@@ -205,6 +205,8 @@ ACTIONS = (
     "callout_end",
     "pledge",
     "pledge_end",
+    "comment",
+    "comment_change",
     "proposal",
     "position",
     "graph",
@@ -216,7 +218,7 @@ ACTIONS = (
 def build_world(data) -> tuple[list[Log], set[bytes]]:
     """Draw a world of up to 4 authors; return the logs and the ids of events that were redacted."""
     logs = [Log(identity) for identity in IDS[: data.draw(st.integers(2, 4), label="authors")]]
-    made: dict[str, list[Event]] = {"campaign": [], "callout": [], "pledge": [], "proposal": []}
+    made: dict[str, list[Event]] = {"campaign": [], "callout": [], "pledge": [], "proposal": [], "comment": []}
     redacted: set[bytes] = set()
 
     def pick(items: list[Event]) -> Event | None:
@@ -255,9 +257,27 @@ def build_world(data) -> tuple[list[Log], set[bytes]]:
             kind = data.draw(st.sampled_from(["pledge.withdrawn", "pledge.fulfilled"]))
             log.add(kind, {"pledge": target.id})
         elif action == "proposal":
-            made["proposal"].append(log.add("proposal.tabled", {"title": "p", "text": "t"}))
+            process = data.draw(st.sampled_from([None, "consensus", "consent", "vote"]))
+            extra = {"process": process, "closes_at": 1_700_000_020_000, "options": ["x", "y"] if process == "vote" else None}
+            made["proposal"].append(log.add("proposal.tabled", {"title": "p", "text": "t", **extra}))
         elif action == "position" and (target := pick(made["proposal"])):
-            log.add("position.taken", {"proposal": target.id, "position": data.draw(st.sampled_from(["agree", "block"]))})
+            position = data.draw(st.sampled_from(["agree", "block", "object", "consent", "vote"]))
+            reason = data.draw(st.sampled_from([None, "because"]))
+            log.add("position.taken", {"proposal": target.id, "position": position, "reason": reason, "option": "x"})
+        elif action == "comment":
+            on = pick(made["comment"] + made["callout"] + made["proposal"])
+            if on is None:
+                made["comment"].append(
+                    log.add("comment.posted", {"on": log.events[0].id if log.events else b"\1" * 32, "text": "hi"})
+                )
+            else:
+                root = on.payload_value().get("root") or on.payload_value().get("on") if on.kind == "comment.posted" else None
+                made["comment"].append(log.add("comment.posted", {"on": on.id, "root": root, "text": "re"}))
+        elif action == "comment_change" and (target := target_of("comment")):
+            if data.draw(st.booleans()):
+                log.add("comment.updated", {"comment": target.id, "text": "edited"})
+            else:
+                log.add("comment.withdrawn", {"comment": target.id})
         elif action == "graph":
             other = logs[data.draw(st.integers(0, len(logs) - 1))].identity
             kind = data.draw(st.sampled_from(["graph.follow", "graph.unfollow", "graph.block", "graph.unblock"]))

@@ -74,7 +74,7 @@ async def test_search_finds_every_kind_newest_first_a_page_at_a_time(node, clien
     strike = await (await client.get("/api/v1/search", params={"q": "RENT strike"})).json()
     assert {r["kind"] for r in strike["results"]} == {"campaign", "proposal", "decision"}
     only = await (await client.get("/api/v1/search", params={"q": "rent strike", "in": "decision"})).json()
-    assert [r["path"] for r in only["results"]] == [f"/campaigns/{ids['campaign']}#d-{ids['decision']}"]
+    assert [r["path"] for r in only["results"]] == [f"/events/{ids['decision']}"]  # the decision with its thread
     assert (await (await client.get("/api/v1/search", params={"q": "strike -decision -join"})).json())["results"][0][
         "kind"
     ] == "campaign"
@@ -114,7 +114,7 @@ async def test_reports_report_group_and_campaign_pages(node, client):
     for words in ("Two drivers", "Food bank van needed", "Join the rent strike", "Agree", "How the eviction was stopped"):
         assert words in group, words
     campaign = await (await client.get(f"/campaigns/{ids['campaign']}")).text()
-    assert f'id="d-{ids["decision"]}"' in campaign and f'href="/assemblies#p-{ids["proposal"]}"' in campaign
+    assert f'id="d-{ids["decision"]}"' in campaign and f'href="/proposals/{ids["proposal"]}"' in campaign
     assemblies = await (await client.get("/assemblies")).text()
     assert f'href="/campaigns/{ids["campaign"]}#d-{ids["decision"]}"' in assemblies
     callout = await (await client.get(f"/callouts/{ids['met']}")).text()
