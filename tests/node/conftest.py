@@ -89,3 +89,17 @@ async def publish_as(service: NodeService, identity, kind: str, fields: dict) ->
     result = await service.ingest([event])
     assert not result.rejected, result
     return event
+
+
+@pytest.fixture
+async def cluster(tmp_path):
+    """A Cluster of real nodes in temp dirs; add nodes, link them, start them; everything is stopped afterwards."""
+    from .federation.cluster import Cluster
+
+    made = Cluster(tmp_path)
+    try:
+        yield made
+    finally:
+        await made.stop()
+    for node in made.nodes:
+        node.check()

@@ -6,20 +6,8 @@ import aiohttp
 import pytest
 
 from node.web.sync_words import ago, peer_line, plain_error, reach_note
-from tests.node.federation.cluster import Cluster
 
 from .browser import DESKTOP, PHONE, SCREENSHOTS, chromium
-
-
-@pytest.fixture
-async def cluster(tmp_path):
-    made = Cluster(tmp_path)
-    try:
-        yield made
-    finally:
-        await made.stop()
-    for node in made.nodes:
-        node.check()
 
 
 def test_times_and_errors_in_words():
