@@ -243,3 +243,13 @@ def get_group(view: ViewStore, group_id: str, forked: bool, count: int | None) -
         page = list_docs(view, collection, SECTION, author=group_id)
         out[name], out[f"{name}_next"] = page.items, page.next
     return out
+
+
+def own_entity(view: ViewStore, collection: str, entity_id: str, own: bytes) -> dict[str, Any]:
+    """Return one of the group's own documents as JSON ({} if the id names none of ours): an update form's values."""
+    try:
+        key = parse_event_id(entity_id)
+    except RequestError:
+        return {}
+    put = view.get(collection, key)
+    return doc_json(put) if put is not None and put.author == own else {}

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from aiohttp import web
 
 from events.errors import PayloadError
-from events.kinds import FAMILIES, KINDS, PUBLISH_FAMILIES
+from events.kinds import FAMILIES, KINDS, OWN_TARGETS, PUBLISH_FAMILIES
 
 from .. import queries
 from ..api import SERVICE
@@ -180,6 +180,20 @@ async def _profile_values(service: NodeService) -> dict[str, Any]:
     return await service.query(queries.group_profile, service.identity.public_key)
 
 
+async def _current_values(request: web.Request, kind: str) -> dict[str, Any]:
+    """Return an update form's starting values: the current fields of the entity it changes (?callout=ID...), so
+    a correction starts from what is there. Only for kinds that change fields (not withdraw, close or fulfil)."""
+    spec = KINDS[kind]
+    target = OWN_TARGETS.get(kind)
+    projection = spec.projection
+    if target is None or projection is None or projection.status is not None or not request.query.get(target):
+        return {}
+    service = request.app[SERVICE]
+    found = await service.query(queries.own_entity, projection.collection, request.query[target], service.identity.public_key)
+    names = {f.name for f in spec.fields} - {target}
+    return {name: value for name, value in found.items() if name in names}
+
+
 async def _form_page(request: web.Request, kind: str, form_values: dict[str, Any], status: int = 200, **errors: Any):
     service = request.app[SERVICE]
     options = await service.query(form_options, kind, service.group_id)
@@ -200,6 +214,7 @@ async def publish_form(request: web.Request) -> web.StreamResponse:
     values: dict[str, Any] = {}
     if kind == "group.profile":
         values = await _profile_values(request.app[SERVICE])
+    values.update(await _current_values(request, kind))
     for fs in spec.fields:
         if fs.name in request.query:
             several = fs.type.value in ("choices", "group_list")

@@ -94,3 +94,22 @@ async def test_the_api_refuses_nonsense_with_a_field_and_code(api):
     )
     assert resp.status == 400 and (await resp.json())["error"]["field"] == "campaign"
     await publish(api, "callout.published", {"title": "t", "text": "x", "needs": ["people"], "campaign": campaign["id"]})
+
+
+async def test_an_update_form_starts_from_the_current_values_of_our_own_entity(client, node):
+    svc = node.service
+    fields = {"title": "Vans for Saturday", "text": "Two vans", "needs": ["materials", "people"], "where": "Leith Walk"}
+    ours = await svc.publish("callout.published", {**fields, "starts_at": "2031-07-01T09:00+01:00"})
+    theirs = await publish_as(
+        svc, Identity.generate(), "callout.published", {"title": "Not ours", "text": "x", "needs": "people"}
+    )
+    await login(client, node.token)
+    page = await (await client.get(f"/publish/callout.updated?callout={ours.id.hex()}")).text()
+    assert 'value="Vans for Saturday"' in field_block(page, "title") and "Two vans" in field_block(page, "text")
+    assert 'value="Leith Walk"' in field_block(page, "where")
+    assert 'value="2031-07-01T09:00"' in field_block(page, "starts_at")  # in the node's zone (BST)
+    assert 'value="materials" id="f-needs-materials" checked' in page and 'value="money" id="f-needs-money">' in page
+    blank = await (await client.get(f"/publish/callout.updated?callout={theirs.id.hex()}")).text()
+    assert "Not ours" not in field_block(blank, "title")  # only our own entities start filled
+    withdraw = await (await client.get(f"/publish/callout.withdrawn?callout={ours.id.hex()}")).text()
+    assert "Vans for Saturday" not in field_block(withdraw, "reason")
