@@ -46,6 +46,8 @@ ACCESS: dict[str, Need] = {
     "GET /assemblies/{id}": Need.PUBLIC,
     "GET /proposals/{id}": Need.PUBLIC,
     "GET /events/{id}": Need.PUBLIC,
+    "GET /redact/{id}": Need.PUBLISH,
+    "POST /redact/{id}": Need.PUBLISH,
     "GET /node": Need.PUBLIC,
     "GET /static": Need.PUBLIC,
     "GET /login": Need.PUBLIC,

@@ -6,7 +6,7 @@ from events import Identity
 from events.kinds import input_errors
 
 from ..conftest import publish_as
-from .conftest import login
+from .conftest import csrf_of, login
 from .test_forms import field_block
 
 
@@ -113,3 +113,25 @@ async def test_an_update_form_starts_from_the_current_values_of_our_own_entity(c
     assert "Not ours" not in field_block(blank, "title")  # only our own entities start filled
     withdraw = await (await client.get(f"/publish/callout.withdrawn?callout={ours.id.hex()}")).text()
     assert "Vans for Saturday" not in field_block(withdraw, "reason")
+
+
+async def test_an_organiser_redacts_an_own_event_from_the_page_after_reading_what_it_does(client, node):
+    svc = node.service
+    ours = await svc.publish("callout.published", {"title": "Wrong address posted", "text": "12 Elm St", "needs": "people"})
+    theirs = await publish_as(
+        svc, Identity.generate(), "callout.published", {"title": "Not ours", "text": "x", "needs": "people"}
+    )
+    assert (await client.get(f"/redact/{ours.id.hex()}", allow_redirects=False)).status in (302, 303)  # log in first
+    await login(client, node.token)
+    callout_page = await (await client.get(f"/callouts/{ours.id.hex()}")).text()
+    assert f'href="/redact/{ours.id.hex()}"' in callout_page
+    page = await (await client.get(f"/redact/{ours.id.hex()}")).text()
+    assert "cannot take back copies" in page and "signed header stays" in page and "Wrong address posted" in page
+    assert (await client.get(f"/redact/{theirs.id.hex()}")).status == 404  # only the group's own events
+    before = await node.count()
+    resp = await client.post(f"/redact/{ours.id.hex()}", data={"csrf": csrf_of(page), "reason": "wrong address"})
+    assert resp.status == 200 and await node.count() == before + 1
+    event = await svc.event(ours.id)
+    assert event.payload is None  # dropped here at once
+    again = await client.post(f"/redact/{ours.id.hex()}", data={"csrf": csrf_of(page), "reason": "again"})
+    assert again.status == 422 and "Error:" in await again.text() and await node.count() == before + 1
