@@ -95,8 +95,9 @@ class Mailer:
                 log.exception("a mail pass failed; trying again in %.0f s", TICK_S)
                 more = False
             if not more:
+                idle = await self._idle_s()  # first: a wait() made before a cancelled await is never awaited
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), await self._idle_s())
+                    await asyncio.wait_for(self.wake.wait(), idle)
             self.wake.clear()
 
     async def _idle_s(self) -> float:
