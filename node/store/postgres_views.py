@@ -11,15 +11,13 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from events.readmodel.search import Query
-
 from .group_digests import PostgresGroupDigestTables, postgres_statements
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .recorder import (
     DocumentRow,
     ViewRecorder,
 )
-from .search_sql import SearchAfter, postgres_index_name, postgres_index_statement, postgres_search_statement
+from .search_sql import postgres_index_name, postgres_index_statement, postgres_search_statement
 from .views import check_view_name
 
 TRACKING_TABLE = "notification_tracking"
@@ -33,6 +31,8 @@ def _q(template: str, schema: str, **tables: str) -> SQL:
 
 class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrackingRecorder):
     """PostgresTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
+
+    search_statement = staticmethod(postgres_search_statement)
 
     placeholder = "%s"
 
@@ -114,17 +114,6 @@ class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrac
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(statement, params)  # type: ignore[arg-type]
             return [tuple(bytes(v) if isinstance(v, memoryview) else v for v in r.values()) for r in curs.fetchall()]
-
-    def _search_statement(
-        self,
-        query: Query,
-        collections: Sequence[str],
-        author: bytes | None,
-        after: SearchAfter | None,
-        limit: int,
-        hidden: Sequence[bytes],
-    ) -> tuple[str, list[Any]]:
-        return postgres_search_statement(self.listing_table, query, collections, author, after, limit, hidden)
 
     # A bulk projection drops the GIN index too: a GIN insert per searched document costs more than one build.
     def drop_list_indexes(self) -> None:

@@ -151,6 +151,7 @@ class ViewRecorder(TrackingRecorder, ABC):
 
     # Lists (node/store/listing_sql.py builds the statements; each backend runs them with `_select`).
     listing_table: str  # the documents table as it is named in statements (schema-qualified where needed)
+    search_statement: Callable[..., tuple[str, list[Any]]]  # the backend's full-text statement (search_sql.py)
     placeholder: str
 
     @abstractmethod
@@ -243,18 +244,6 @@ class ViewRecorder(TrackingRecorder, ABC):
         )
         return sorted(r[0] for r in self._select(statement, params))
 
-    @abstractmethod
-    def _search_statement(
-        self,
-        query: Query,
-        collections: Sequence[str],
-        author: bytes | None,
-        after: SearchAfter | None,
-        limit: int,
-        hidden: Sequence[bytes],
-    ) -> tuple[str, list[Any]]:
-        """Return the backend's full-text search statement (node/store/search_sql.py)."""
-
     def select_search(
         self,
         query: Query,
@@ -266,9 +255,8 @@ class ViewRecorder(TrackingRecorder, ABC):
     ) -> list[DocumentRow]:
         """Return up to `limit` documents of `collections` matching `query` (by `author` if given, none by `hidden`),
         newest first then by key, after `after`."""
-        return [
-            self._document(r) for r in self._select(*self._search_statement(query, collections, author, after, limit, hidden))
-        ]
+        statement, params = self.search_statement(self.listing_table, query, collections, author, after, limit, hidden)
+        return [self._document(r) for r in self._select(statement, params)]
 
     @abstractmethod
     def write_documents(

@@ -12,15 +12,13 @@ from eventsourcing.sqlite import (
     SQLiteTrackingRecorder,
 )
 
-from events.readmodel.search import Query
-
 from .group_digests import GroupDigestTables, sqlite_statements
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
 from .recorder import (
     DocumentRow,
     ViewRecorder,
 )
-from .search_sql import SearchAfter, fts_table, search_trigger_names, sqlite_search_statement
+from .search_sql import fts_table, search_trigger_names, sqlite_search_statement
 from .search_sql import sqlite_statements as search_statements
 from .views import check_view_name
 
@@ -30,6 +28,8 @@ _UPDATE = ", ".join(f"{c} = excluded.{c}" for c in ("author", "ref", "doc", *LIS
 
 class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder):
     """SQLiteTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
+
+    search_statement = staticmethod(sqlite_search_statement)
 
     placeholder = "?"
 
@@ -67,17 +67,6 @@ class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             return [tuple(r) for r in c.fetchall()]
-
-    def _search_statement(
-        self,
-        query: Query,
-        collections: Sequence[str],
-        author: bytes | None,
-        after: SearchAfter | None,
-        limit: int,
-        hidden: Sequence[bytes],
-    ) -> tuple[str, list[Any]]:
-        return sqlite_search_statement(self.documents_table, query, collections, author, after, limit, hidden)
 
     def _run_ddl(self, statements: Sequence[str]) -> None:
         with self.datastore.transaction(commit=True) as c:

@@ -101,24 +101,26 @@ async def callouts_feed(request: web.Request) -> web.Response:
     return _atom(request, "callouts", "Callouts", found.items)
 
 
+async def _docs_feed(request: web.Request, collection: str, what: str, title: str) -> web.Response:
+    """A collection's documents, newest first, as an Atom feed (`?author=sn_…` for one group's)."""
+    found = await request.app[SERVICE].query(
+        queries.list_docs, collection, PageRequest(FEED_ITEMS), author=request.query.get("author") or None
+    )
+    return _atom(request, what, title, found.items)
+
+
 @routes.get("/feeds/reports.atom")
 @html_errors
 async def reports_feed(request: web.Request) -> web.Response:
     """Reports back, newest first, as an Atom feed (`?author=sn_…` for one group's)."""
-    found = await request.app[SERVICE].query(
-        queries.list_docs, REPORTS, PageRequest(FEED_ITEMS), author=request.query.get("author") or None
-    )
-    return _atom(request, "reports", "Reports back", found.items)
+    return await _docs_feed(request, REPORTS, "reports", "Reports back")
 
 
 @routes.get("/feeds/decisions.atom")
 @html_errors
 async def decisions_feed(request: web.Request) -> web.Response:
     """Decisions, newest first, as an Atom feed (`?author=sn_…` for one group's)."""
-    found = await request.app[SERVICE].query(
-        queries.list_docs, DECISIONS, PageRequest(FEED_ITEMS), author=request.query.get("author") or None
-    )
-    return _atom(request, "decisions", "Decisions", found.items)
+    return await _docs_feed(request, DECISIONS, "decisions", "Decisions")
 
 
 def _atom(request: web.Request, what: str, title: str, items: list) -> web.Response:

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from events import Event
-from events.kinds import friendly_payload, parse_event_payload, payload_value
-
 from .. import queries
-from ..api import SERVICE
+from ..api import SERVICE, event_json
 from ..errors import NotFoundError, RedactedError, RequestError
 from ..members import record_act
 from ..redactions import REDACT_KIND
@@ -30,12 +27,7 @@ async def _own_event(request: web.Request) -> tuple[bytes, dict]:
     event = await service.event(event_id)
     if event is None or event.author != service.identity.public_key:
         raise NotFoundError("no event of this group with that id: a group redacts only its own events", field="id")
-    return event_id, {"kind": event.kind, "seq": event.seq, "payload": friendly_payload(event.kind, _payload(event))}
-
-
-def _payload(event: Event) -> object:
-    typed = parse_event_payload(event)
-    return None if typed is None else payload_value(typed)
+    return event_id, event_json(event)
 
 
 @routes.get("/redact/{id}")
