@@ -33,6 +33,8 @@ class Settings:
     follow_depth: int = 0
     database_url: str | None = None
     time_zone: str = DEFAULT_TIME_ZONE
+    language: str = "en"
+    """The language of the node's page for visitors who chose none and whose browser asks for none it speaks."""
     shared_login: bool = True
     """The shared password and the node's API token log in as the built-in admin until an admin turns them off."""
     public_url: str | None = None
@@ -52,6 +54,7 @@ class Settings:
                 "follow_depth": self.follow_depth,
                 "database_url": self.database_url,
                 "time_zone": self.time_zone,
+                "language": self.language,
                 "shared_login": self.shared_login,
                 "public_url": self.public_url,
                 "subscribe": list(self.subscribe),
@@ -172,6 +175,7 @@ class DataDir:
             "follow_depth",
             "database_url",
             "time_zone",
+            "language",
             "shared_login",
             "public_url",
             "subscribe",
@@ -185,6 +189,7 @@ class DataDir:
             follow_depth=int(raw.get("follow_depth", 0)),
             database_url=raw.get("database_url"),
             time_zone=str(raw.get("time_zone") or DEFAULT_TIME_ZONE),
+            language=str(raw.get("language") or "en"),
             shared_login=bool(raw.get("shared_login", True)),
             public_url=raw.get("public_url"),
             subscribe=tuple(raw.get("subscribe", ())),

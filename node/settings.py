@@ -60,6 +60,7 @@ class SettingsKeeper:
                 token_hash=fresh.token_hash,
                 password_hash=fresh.password_hash,
                 time_zone=fresh.time_zone,
+                language=fresh.language,
                 shared_login=fresh.shared_login,
             )
             self._stamp = stamp

@@ -22,6 +22,7 @@ from ..store.base import EventStore
 from .activity import Act, ActivityStore, parse_cursor
 from .api_tokens import ApiToken, TokenStore, check_label
 from .db import LocalDb
+from .languages import LanguageStore
 from .links import INVITE_TTL_S, SETUP_TTL_S, Link, LinkStore, Purpose
 from .members import Member, MemberStore
 from .passwords import hash_password, password_matches
@@ -42,6 +43,7 @@ class Accounts:
         self.links = LinkStore(db)
         self.tokens = TokenStore(db)
         self.activity = ActivityStore(db)
+        self.languages = LanguageStore(db)
         self.clock = clock
 
     def now(self) -> int:
@@ -113,8 +115,21 @@ class Accounts:
                 raise RequestError(f"{member.name} is the node's only admin: make someone else admin first", field="name")
             self.tokens.drop_member(tx, member.id)
             self.links.drop_member(tx, member.id)
+            self.languages.delete(tx, member.id)
             self.members.delete(tx, member.id)
             return member
+
+    def language(self, member_id: str) -> str | None:
+        """Return the code of the language the member chose for the page and their mail, or None."""
+        with self.db.tx("reading a member's language", write=False) as tx:
+            return self.languages.get(tx, member_id)
+
+    def set_language(self, member_id: str, code: str) -> None:
+        """Keep the member's language (the caller checked it is one the node speaks)."""
+        with self.db.tx("choosing a language") as tx:
+            if self.members.get(tx, member_id) is None:
+                raise NotFoundError("there is no such member", field="member")
+            self.languages.set(tx, member_id, code)
 
     def login(self, name: str, password: str) -> Member | None:
         """Return the member if `password` is theirs (Argon2 is checked even for an unknown name: same time either way)."""

@@ -15,6 +15,7 @@ from .discussion_pages import routes as discussion_routes
 from .feeds_pages import routes as feed_routes
 from .find_pages import routes as find_routes
 from .key_page import routes as key_routes
+from .language_switch import routes as language_routes
 from .links_pages import routes as link_routes
 from .members_pages import routes as member_routes
 from .notify_pages import routes as notify_routes
@@ -53,6 +54,7 @@ def setup_web(app: web.Application, *, clock: Callable[[], float] = time.time, s
     app.add_routes(redact_routes)
     app.add_routes(feed_routes)
     app.add_routes(notify_routes)
+    app.add_routes(language_routes)
     notifications_of(app)  # (their tables opened now, before the app starts)
     app.router.add_static("/static/", STATIC, name="static")
 

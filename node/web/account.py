@@ -8,11 +8,14 @@ from aiohttp import web
 
 from ..api import SERVICE
 from ..errors import AuthError, ConfigError, RequestError
+from ..i18n import check_language
 from ..members import ACCOUNTS, ROLE_SCOPES, parse_scopes, principal_of, scope_list
 from ..members.principal import Principal
 from ..notify.smtp import SMTP_SETTING, SMTP_URL_ENV, current_smtp, describe, parse_smtp_url
 from .actions import read_post, redirect
 from .forms import field_message
+from .language import gettext_of, set_language_cookie
+from .language_switch import remember_member_language
 from .render import SESSIONS, html_errors, page
 from .time_zones import check_time_zone
 
@@ -31,8 +34,10 @@ async def _account_page(request: web.Request, status: int = 200, **extra: object
     me = _me(request)
     accounts = request.app[ACCOUNTS]
     tokens = [] if me.member_id is None else await accounts.call(accounts.token_list, me.member_id)
+    chosen = None if me.member_id is None else await accounts.call(accounts.language, me.member_id)
     scopes = scope_list(ROLE_SCOPES[me.role])
-    context = {"tokens": tokens, "scopes": scopes, "errors": {}, "title": "Your account", **extra}
+    title = gettext_of(request)("Your account")
+    context = {"tokens": tokens, "scopes": scopes, "errors": {}, "title": title, "my_language": chosen, **extra}
     return page(request, "account.html", context, status=status)
 
 
@@ -41,6 +46,21 @@ async def _account_page(request: web.Request, status: int = 200, **extra: object
 async def account(request: web.Request) -> web.Response:
     """Who you are logged in as, and your API tokens."""
     return await _account_page(request)
+
+
+@routes.post("/account/language")
+@html_errors
+async def choose_my_language(request: web.Request) -> web.StreamResponse:
+    """Keep the language a member chose for the page and their mail; this browser switches to it at once."""
+    _, posted = await read_post(request)
+    me = _me(request)
+    if me.member_id is None:
+        raise RequestError("the node admin (shared login) has no account to keep a language in: use the switch", field="language")
+    code = check_language(posted.get("language"))
+    await remember_member_language(request, me.member_id, code)
+    response = redirect("/account")
+    set_language_cookie(response, request, code)
+    return response
 
 
 @routes.post("/account/tokens")
@@ -86,7 +106,8 @@ async def activity(request: web.Request) -> web.Response:
 async def settings_page(request: web.Request) -> web.Response:
     """The node's settings: its time zone, the SMTP server mail goes through, and whether the shared password and API
     token still log in."""
-    return page(request, "settings.html", {"errors": {}, "title": "Settings", **_settings_context(request)})
+    title = gettext_of(request)("Settings")
+    return page(request, "settings.html", {"errors": {}, "title": title, **_settings_context(request)})
 
 
 def _settings_context(request: web.Request) -> dict[str, object]:
@@ -96,6 +117,7 @@ def _settings_context(request: web.Request) -> dict[str, object]:
     mail = {"mail": describe(current_smtp(request.app[SERVICE].settings.extra)), "mail_env": bool(os.environ.get(SMTP_URL_ENV))}
     return {
         "time_zone": settings.time_zone,
+        "node_language": settings.language,
         "shared_login": settings.shared_login,
         "zones": sorted(available_timezones()),
         **mail,
@@ -134,11 +156,14 @@ async def change_settings(request: web.Request) -> web.Response | web.StreamResp
         if "smtp_url" in posted:
             _save_smtp(request, str(posted.get("smtp_url", "")))
             return redirect("/settings")
+        if "language" in posted:
+            service.update_settings(language=check_language(posted.get("language")))
+            return redirect("/settings")
         zone = check_time_zone(posted.get("time_zone"))
     except RequestError as exc:
         context = {
             "errors": {exc.field or "time_zone": field_message(exc.message, exc.field)},
-            "title": "Settings",
+            "title": gettext_of(request)("Settings"),
             **_settings_context(request),
         }
         return page(request, "settings.html", context, status=422)

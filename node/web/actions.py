@@ -22,6 +22,7 @@ from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
 from .discussion_pages import thread_context
 from .forms import build_form, checked_input, field_message, kind_title, read_fields, time_input_value
+from .language import set_language_cookie
 from .options import form_options
 from .pages import pledge_form
 from .render import LOGIN_THROTTLE, SESSIONS, html_errors, node_zone, page
@@ -100,7 +101,9 @@ async def _check_login(request: web.Request, name: str, secret: str) -> tuple[bo
     return good, None
 
 
-def log_in_as(request: web.Request, session: Session | None, member: str | None, target: str) -> web.Response:
+def log_in_as(
+    request: web.Request, session: Session | None, member: str | None, target: str, chosen_language: str | None = None
+) -> web.Response:
     """Replace the browser's session by a new logged-in one (as `member`; None: built-in admin) and go to `target`."""
     sessions = request.app[SESSIONS]
     if session is not None:
@@ -108,6 +111,8 @@ def log_in_as(request: web.Request, session: Session | None, member: str | None,
     fresh = sessions.new(logged_in=True, member=member)
     response = redirect(target)
     set_cookie(response, request, fresh)
+    if chosen_language:  # the member's own language follows them to every browser they log in on
+        set_language_cookie(response, request, chosen_language)
     return response
 
 
@@ -139,7 +144,9 @@ async def login(request: web.Request) -> web.StreamResponse:
         )
         return page(request, "login.html", context, status=401, session=session)
     throttle.succeeded(client, account)
-    return log_in_as(request, session, member, target)
+    accounts = request.app[ACCOUNTS]
+    chosen = await accounts.call(accounts.language, member) if member else None
+    return log_in_as(request, session, member, target, chosen)
 
 
 @routes.post("/logout")

@@ -7,8 +7,10 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .. import i18n
 from ..datadir import DEFAULT_TIME_ZONE as DEFAULT_ZONE
 from ..errors import RequestError
+from ..i18n import DEFAULT_LANGUAGE
 
 _LOCAL = re.compile(r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(:\d{2})?")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -26,24 +28,9 @@ def _moment(ms: int, zone: ZoneInfo) -> datetime:
     return datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone)
 
 
-def offset_text(moment: datetime) -> str:
-    """Return a moment's UTC offset as 'UTC+01:00'."""
-    offset = moment.utcoffset() or timedelta(0)
-    sign = "-" if offset < timedelta(0) else "+"
-    minutes = abs(offset) // timedelta(minutes=1)
-    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def format_when(ms: object, zone: ZoneInfo) -> str:
-    """Return a time (ms since the epoch) in `zone` with its offset: 'Tue 2 Dec 2026, 19:00 GMT (UTC+00:00)'."""
-    if not isinstance(ms, int) or isinstance(ms, bool):
-        return ""
-    moment = _moment(ms, zone)
-    name = moment.tzname() or ""
-    offset = offset_text(moment)
-    # Zones without a common abbreviation name themselves by their offset ('+04'): show the offset once.
-    label = offset if not name or name[0] in "+-" else f"{name} ({offset})"
-    return f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M} {label}"
+def format_when(ms: object, zone: ZoneInfo, code: str = DEFAULT_LANGUAGE) -> str:
+    """Return a time (ms since the epoch) in `zone` with its offset, worded in language `code`."""
+    return i18n.format_when(ms, zone, code)
 
 
 def iso_when(ms: object, zone: ZoneInfo) -> str:
@@ -106,20 +93,6 @@ def today_start_ms(now_ms: int, zone: ZoneInfo) -> int:
     return day_start_ms(_moment(now_ms, zone).strftime("%Y-%m-%d"), zone)
 
 
-def age_text(ms: object, now_ms: int) -> str:
-    """Return how long ago a time was, in words ('5 minutes ago', '3 weeks ago'); '' if it is not a time."""
-    if not isinstance(ms, int) or isinstance(ms, bool):
-        return ""
-    seconds = max(0, (now_ms - ms) // 1000)
-    for unit, size in (
-        ("year", 365 * 86400),
-        ("month", 30 * 86400),
-        ("week", 7 * 86400),
-        ("day", 86400),
-        ("hour", 3600),
-        ("minute", 60),
-    ):
-        if seconds >= size:
-            n = seconds // size
-            return f"{n} {unit}{'' if n == 1 else 's'} ago"
-    return "just now"
+def age_text(ms: object, now_ms: int, code: str = DEFAULT_LANGUAGE, just_now: str = "just now") -> str:
+    """Return how long ago a time was, in words of language `code` ('5 minutes ago', '3 weeks ago'); '' if not a time."""
+    return i18n.format_age(ms, now_ms, code, just_now)

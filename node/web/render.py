@@ -18,8 +18,10 @@ from events.errors import EventError
 from ..api import SERVICE
 from ..errors import NodeError
 from ..http_errors import status_for
+from ..i18n import format_number, translations
 from ..members import Scope, principal_of
 from .forms import choice_label, field_message, label_for
+from .language import gettext_of, install_gettext, language_context
 from .linkify import linkify
 from .local_time import age_text, format_when, iso_when, zone_of
 from .session import CSRF_FIELD, Session, Sessions, set_cookie
@@ -41,7 +43,7 @@ def node_zone(request: web.Request) -> ZoneInfo:
 @jinja2.pass_context
 def when(context: Any, ms: Any) -> str:
     """Return a time (ms since the epoch) in the node's zone with its offset: 'Sat 3 May 2025, 19:00 BST (UTC+01:00)'."""
-    return format_when(ms, context.get("zone") or zone_of(None))
+    return format_when(ms, context.get("zone") or zone_of(None), context.get("lang") or "en")
 
 
 @jinja2.pass_context
@@ -53,7 +55,14 @@ def iso(context: Any, ms: Any) -> str:
 @jinja2.pass_context
 def ago(context: Any, ms: Any) -> str:
     """Return how long ago a time was ('3 weeks ago'), measured from when the page is rendered."""
-    return age_text(ms, context.get("now_ms") or int(time.time() * 1000))
+    just_now = (context.get("i18n") or translations(None)).gettext("just now")
+    return age_text(ms, context.get("now_ms") or int(time.time() * 1000), context.get("lang") or "en", just_now)
+
+
+@jinja2.pass_context
+def number(context: Any, value: Any) -> str:
+    """Return a number with the page language's digits and separators ('1,234' in English)."""
+    return format_number(value, context.get("lang") or "en")
 
 
 def short(text: Any, n: int = 10) -> str:
@@ -88,8 +97,12 @@ def setup_templates(app: web.Application) -> None:
         trim_blocks=True,
         lstrip_blocks=True,
         bytecode_cache=_BYTECODE,
+        extensions=["jinja2.ext.i18n"],
     )
-    env.filters.update(when=when, iso=iso, ago=ago, short=short, label=label_for, choice=choice_label, linkify=linkify)
+    install_gettext(env)
+    env.filters.update(
+        when=when, iso=iso, ago=ago, number=number, short=short, label=label_for, choice=choice_label, linkify=linkify
+    )
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
         env.get_template(name)  # compiled now (a few ms each), not by the first visitor after a start (~90 ms more)
 
@@ -108,8 +121,9 @@ def page(
     if session is None:
         session = request.app[SESSIONS].get(request)
     me = principal_of(request)
+    _ = gettext_of(request)
     base = {
-        "node_name": service.credentials().name or "a new node",
+        "node_name": service.credentials().name or _("a new node"),
         "own_group": service.group_id,
         "logged_in": me is not None,
         "me": me,
@@ -121,6 +135,7 @@ def page(
         "origin": str(request.url.origin()),  # for the "Link to this" boxes: the address the visitor used
         "zone": node_zone(request),
         "now_ms": int(time.time() * 1000),
+        **language_context(request),
     }
     response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
     response.headers["Cache-Control"] = "no-store"
@@ -136,21 +151,31 @@ def page(
 def error_page(request: web.Request, exc: NodeError | EventError) -> web.Response:
     """Return our error as an HTML page, with the status the one status table gives it."""
     status = status_for(exc)
+    _ = gettext_of(request)
     return page(
         request,
         "error.html",
-        {"status": status, "message": field_message(exc.message, getattr(exc, "field", None)), "title": _TITLES.get(status)},
+        {
+            "status": status,
+            "message": field_message(exc.message, getattr(exc, "field", None)),
+            "title": _(_TITLES[status]) if status in _TITLES else None,
+        },
         status=status,
     )
 
 
+def N_(message: str) -> str:
+    """Mark `message` for the catalogues; it is translated where it is shown."""
+    return message
+
+
 _TITLES = {
-    400: "Bad request",
-    401: "Log in first",
-    403: "Refused",
-    404: "Not found",
-    410: "This link cannot be used",
-    422: "Not valid",
+    400: N_("Bad request"),
+    401: N_("Log in first"),
+    403: N_("Refused"),
+    404: N_("Not found"),
+    410: N_("This link cannot be used"),
+    422: N_("Not valid"),
 }
 
 

@@ -1,0 +1,63 @@
+"""Dates, times and numbers in a language's own words and digits (Babel), in the node's time zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime, format_timedelta
+from babel.numbers import format_decimal
+
+from .languages import language
+
+
+def _is_ms(ms: object) -> bool:
+    return isinstance(ms, int) and not isinstance(ms, bool)
+
+
+_UNITS = (365 * 86400, 30 * 86400, 7 * 86400, 86400, 3600, 60)
+"""Babel's year, month, week, day, hour and minute, in seconds: an age is floored to a whole number of one of them."""
+
+
+def offset_text(moment: datetime) -> str:
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(offset) // timedelta(minutes=1)
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _zone_label(moment: datetime) -> str:
+    name = moment.tzname() or ""
+    # Zones without a common abbreviation name themselves by their offset ('+04'): show the offset once.
+    return offset_text(moment) if not name or name[0] in "+-" else f"{name} ({offset_text(moment)})"
+
+
+def format_when(ms: object, zone: ZoneInfo, code: str) -> str:
+    """Return a time (ms since the epoch) in `zone`, worded in language `code`, with its UTC offset ('' if not a time).
+
+    en: 'Tue 2 Dec 2026, 19:00 GMT (UTC+00:00)'; the zone and offset are written the same in every language.
+    """
+    if not _is_ms(ms):
+        return ""
+    moment = datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone)
+    text = format_datetime(moment, "EEE d MMM y, HH:mm", tzinfo=zone, locale=language(code).code)
+    return f"{text} {_zone_label(moment)}"
+
+
+def format_age(ms: object, now_ms: int, code: str, just_now: str = "just now") -> str:
+    """Return how long ago a time was, in language `code` ('3 weeks ago'; `just_now` under a minute); '' if not a time."""
+    if not _is_ms(ms):
+        return ""
+    seconds = max(0, (now_ms - ms) // 1000)
+    for size in _UNITS:
+        if seconds >= size:
+            floored = timedelta(seconds=-(seconds // size) * size)
+            return format_timedelta(floored, threshold=1, add_direction=True, format="long", locale=language(code).code)
+    return just_now
+
+
+def format_number(value: object, code: str) -> str:
+    """Return a number with the language's digits and separators ('1,234' in English); '' if it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return ""
+    return format_decimal(value, locale=language(code).code)
