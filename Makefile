@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 # The browser tests drive Debian's Chromium through Playwright (never `playwright install`: no browser downloads).
+# A Bengali font, so the screenshots of the Bengali page show its letters (Arabic and Latin come with Chromium's fonts).
 $(BROWSER_STAMP): $(STAMP)
 	command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	fc-list | grep -qi bengali || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-lohit-beng-bengali)
 	touch $(BROWSER_STAMP)
 
 run: $(STAMP)
