@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from node.i18n import LANGUAGES  # noqa: E402
 from node.i18n.catalogues import LOCALE_DIR, po_path  # noqa: E402
+from node.web.forms import registry_words  # noqa: E402
 
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
@@ -37,6 +38,9 @@ def extract() -> Catalog:
     found = extract_from_dir(str(ROOT / "node"), METHODS, OPTIONS, keywords=KEYWORDS, strip_comment_tags=True)
     for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(f"node/{filename}", lineno)], auto_comments=comments, context=context)
+    for word in registry_words():  # shown by the forms from events/kinds/registry.py, translated by message id
+        if word not in catalog:
+            catalog.add(word, None, [("events/kinds/registry.py", 0)])
     return catalog
 
 
@@ -67,8 +71,11 @@ def problems(code: str, template: Catalog) -> list[str]:
 
 TEMPLATES = ROOT / "node" / "templates"
 HUMAN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "label", "summary"}
-NOT_WORDS = {"Solidarity Network"}
+NOT_WORDS = {"Solidarity Network", "UTC"}
 """Text a template may hold as it is (names that are the same in every language)."""
+_ATTRIBUTES = re.compile(r"\{%-?\s*set (?:attrs|described)\s*-?%\}.*?\{%-?\s*endset\s*-?%\}", re.S)
+"""`{% set attrs %}` and `{% set described %}` hold a tag's attributes, put into the tag where used: markup, not text."""
+_IMPORT = re.compile(r"\{%-?\s*(?:from|import)\s[^%]*%\}")
 _JINJA = re.compile(r"\{%-?\s*trans\b.*?\{%-?\s*endtrans\s*-?%\}|\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _GETTEXT = {"_", "gettext", "ngettext", "pgettext"}
@@ -106,10 +113,13 @@ def untranslated(env: Environment, name: str) -> list[str]:
     """Return the words in template `name` that are shown to people without going through gettext."""
     source = (TEMPLATES / name).read_text()
     parser = _Text()
-    parser.feed(_JINJA.sub(" ", source))  # (what Jinja fills in is not the template's own text)
+    without_context = [m for m in _IMPORT.findall(source) if "with context" not in m]
+    parser.feed(_JINJA.sub(" ", _ATTRIBUTES.sub(" ", source)))  # (what Jinja fills in is not the template's own text)
     parser.close()
-    texts = [" ".join(t.replace("\x00", " ").split()) for t in parser.found] + _outside_gettext(env.parse(source))
-    return [t for t in texts if t not in NOT_WORDS and _WORD.search(t.replace("\x00", ""))]
+    texts = [" ".join(t.split()) for t in parser.found] + _outside_gettext(env.parse(source))
+    # a macro imported without the page's context would be in the default language whatever the page's
+    words = [t for t in texts if t not in NOT_WORDS and _WORD.search(t)]
+    return [f"imports without context: {m}" for m in without_context] + words
 
 
 def update() -> None:

@@ -12,6 +12,20 @@ from events.kinds import FIELD_LABELS, KINDS, FieldSpec, FieldType, KindSpec, in
 from ..errors import RequestError
 from .local_time import input_value, is_local_input, parse_local
 
+ONE_PER_LINE = "one per line"
+
+
+def registry_words() -> list[str]:
+    """Return every text the forms show from the kind registry (labels, help, titles, choices): the catalogues'
+    message ids for them (tools/i18n.py adds them; the registry itself stays free of translation)."""
+    words = {ONE_PER_LINE}
+    for spec in KINDS.values():
+        words.update((kind_title(spec), Form(spec).title))
+        for fs in spec.fields:
+            words.update((fs.label or label_for(fs.name), fs.help, *(choice_label(c) for c in fs.choices)))
+    words.update(FIELD_LABELS.values())
+    return sorted(w for w in words if w)
+
 
 def label_for(name: str) -> str:
     """Return the human label of a payload field (the registry's, else its name with spaces, capitalised)."""
@@ -49,11 +63,9 @@ class Widget:
 
     @property
     def help(self) -> str:
+        """The registry's help of the field (a message id, translated where it is shown); a time's zone is added there."""
         if self.spec.type in (FieldType.TEXT_LIST, FieldType.GROUP_LIST):
-            return self.spec.help or "one per line"
-        if self.spec.type is FieldType.TIME:
-            given = self.spec.help.replace("starts_at", "the start")
-            return (given + "; " if given else "") + "in the node's time zone"
+            return self.spec.help or ONE_PER_LINE
         return self.spec.help
 
     @property

@@ -65,6 +65,24 @@ def number(context: Any, value: Any) -> str:
     return format_number(value, context.get("lang") or "en")
 
 
+@jinja2.pass_context
+def translated(context: Any, message: Any) -> str:
+    """Return a message id given by the code (a registry label, a choice) in the page's language, without formatting."""
+    return (context.get("i18n") or translations(None)).gettext(str(message)) if message else ""
+
+
+@jinja2.pass_context
+def field_label(context: Any, name: Any) -> str:
+    """Return the label of a payload field in the page's language."""
+    return translated(context, label_for(str(name)))
+
+
+@jinja2.pass_context
+def choice_text(context: Any, value: Any) -> str:
+    """Return the label of a choice value (stand_aside -> Stand aside) in the page's language."""
+    return translated(context, choice_label(str(value)))
+
+
 def short(text: Any, n: int = 10) -> str:
     """Return the start of a long id, for display next to a link to the whole thing."""
     text = str(text or "")
@@ -100,9 +118,8 @@ def setup_templates(app: web.Application) -> None:
         extensions=["jinja2.ext.i18n"],
     )
     install_gettext(env)
-    env.filters.update(
-        when=when, iso=iso, ago=ago, number=number, short=short, label=label_for, choice=choice_label, linkify=linkify
-    )
+    env.filters.update(when=when, iso=iso, ago=ago, number=number, short=short, linkify=linkify)
+    env.filters.update(t=translated, label=field_label, choice=choice_text)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
         env.get_template(name)  # compiled now (a few ms each), not by the first visitor after a start (~90 ms more)
 
