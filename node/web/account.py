@@ -14,9 +14,9 @@ from ..members.principal import Principal
 from ..notify.smtp import SMTP_SETTING, SMTP_URL_ENV, current_smtp, describe, parse_smtp_url
 from .actions import read_post, redirect
 from .forms import field_message
-from .language import gettext_of, set_language_cookie
+from .language import set_language_cookie
 from .language_switch import remember_member_language
-from .render import SESSIONS, html_errors, page
+from .render import N_, SESSIONS, html_errors, page
 from .time_zones import check_time_zone
 
 routes = web.RouteTableDef()
@@ -36,8 +36,7 @@ async def _account_page(request: web.Request, status: int = 200, **extra: object
     tokens = [] if me.member_id is None else await accounts.call(accounts.token_list, me.member_id)
     chosen = None if me.member_id is None else await accounts.call(accounts.language, me.member_id)
     scopes = scope_list(ROLE_SCOPES[me.role])
-    title = gettext_of(request)("Your account")
-    context = {"tokens": tokens, "scopes": scopes, "errors": {}, "title": title, "my_language": chosen, **extra}
+    context = {"tokens": tokens, "scopes": scopes, "errors": {}, "title": N_("Your account"), "my_language": chosen, **extra}
     return page(request, "account.html", context, status=status)
 
 
@@ -97,7 +96,7 @@ async def activity(request: web.Request) -> web.Response:
     """Who published, changed or redacted each of the group's events through this node, newest first."""
     accounts = request.app[ACCOUNTS]
     acts, following = await accounts.call(accounts.acts, request.query.get("cursor") or None, ACTIVITY_PAGE)
-    context = {"acts": acts, "next_page": f"/activity?cursor={following}" if following else None, "title": "Who did what"}
+    context = {"acts": acts, "next_page": f"/activity?cursor={following}" if following else None, "title": N_("Who did what")}
     return page(request, "activity.html", context)
 
 
@@ -106,8 +105,7 @@ async def activity(request: web.Request) -> web.Response:
 async def settings_page(request: web.Request) -> web.Response:
     """The node's settings: its time zone, the SMTP server mail goes through, and whether the shared password and API
     token still log in."""
-    title = gettext_of(request)("Settings")
-    return page(request, "settings.html", {"errors": {}, "title": title, **_settings_context(request)})
+    return page(request, "settings.html", {"errors": {}, "title": N_("Settings"), **_settings_context(request)})
 
 
 def _settings_context(request: web.Request) -> dict[str, object]:
@@ -163,7 +161,7 @@ async def change_settings(request: web.Request) -> web.Response | web.StreamResp
     except RequestError as exc:
         context = {
             "errors": {exc.field or "time_zone": field_message(exc.message, exc.field)},
-            "title": gettext_of(request)("Settings"),
+            "title": N_("Settings"),
             **_settings_context(request),
         }
         return page(request, "settings.html", context, status=422)

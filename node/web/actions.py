@@ -25,7 +25,7 @@ from .forms import build_form, checked_input, field_message, kind_title, read_fi
 from .language import set_language_cookie
 from .options import form_options
 from .pages import pledge_form
-from .render import LOGIN_THROTTLE, SESSIONS, html_errors, node_zone, page
+from .render import LOGIN_THROTTLE, N_, SESSIONS, html_errors, node_zone, page
 from .session import COOKIE, CSRF_FIELD, Session, check_csrf, set_cookie
 from .throttle import NODE_ACCOUNT
 
@@ -76,7 +76,7 @@ def _login_redirect(request: web.Request) -> web.Response:
 async def login_page(request: web.Request) -> web.Response:
     """The login form; it starts an anonymous session to hold the form's CSRF token."""
     session, new = request.app[SESSIONS].ensure(request)
-    context = {"next": safe_next(request.query.get("next")), "error": None, "name": "", "title": "Log in"}
+    context = {"next": safe_next(request.query.get("next")), "error": None, "name": "", "title": N_("Log in")}
     return page(request, "login.html", context, session=session, new_cookie=new)
 
 
@@ -127,7 +127,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     target = safe_next(str(posted.get("next", "")))
     throttle, client = request.app[LOGIN_THROTTLE], request.remote or "unknown"
     account = f"member:{name_key(name)}" if name else NODE_ACCOUNT  # each account's failures are counted on their own
-    context = {"next": target, "name": name, "title": "Log in"}
+    context = {"next": target, "name": name, "title": N_("Log in")}
     wait = throttle.attempt(client, account)
     if wait:
         minutes = (wait + 59) // 60

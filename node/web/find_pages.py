@@ -13,18 +13,28 @@ from ..errors import RequestError
 from ..find_queries import KIND_NAMES, get_report, search
 from ..paging import Page
 from .forms import field_message
+from .language import gettext_of
 from .pages import WEB_PAGE, _page, next_link
-from .render import html_errors, page
+from .render import N_, html_errors, page
 
 routes = web.RouteTableDef()
 KIND_LABELS = {
-    "callout": "Callouts",
-    "campaign": "Campaigns",
-    "report": "Reports and lessons",
-    "assembly": "Assemblies",
-    "proposal": "Proposals",
-    "decision": "Decisions",
+    "callout": N_("Callouts"),
+    "campaign": N_("Campaigns"),
+    "report": N_("Reports and lessons"),
+    "assembly": N_("Assemblies"),
+    "proposal": N_("Proposals"),
+    "decision": N_("Decisions"),
 }
+KIND_NAMES_SHOWN = {
+    "callout": N_("Callout"),
+    "campaign": N_("Campaign"),
+    "report": N_("Report"),
+    "assembly": N_("Assembly"),
+    "proposal": N_("Proposal"),
+    "decision": N_("Decision"),
+}
+"""What each kind of result is called on the page (a message id: the template translates it)."""
 
 
 @routes.get("/search")
@@ -41,6 +51,7 @@ async def search_page(request: web.Request) -> web.Response:
             found = await request.app[SERVICE].query(search, text, _page(request), kind=kind or None)
         except RequestError as exc:
             error = field_message(exc.message, exc.field)
+    _ = gettext_of(request)
     context = {
         "q": text,
         "kind": kind,
@@ -49,7 +60,8 @@ async def search_page(request: web.Request) -> web.Response:
         "next_page": next_link(request, found.next),
         "error": error,
         "query_max": QUERY_MAX,
-        "title": f"Search: {text}" if text else "Search",
+        "kind_names": KIND_NAMES_SHOWN,
+        "title": _("Search: %(words)s") % {"words": text} if text else N_("Search"),
     }
     return page(request, "search.html", context, status=400 if error else 200)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from events.kinds import FIELD_LABELS, KINDS, FieldSpec, FieldType, KindSpec, input_errors
+from events.kinds import FIELD_LABELS, KINDS, PUBLISH_FAMILIES, FieldSpec, FieldType, KindSpec, input_errors
 
 from ..errors import RequestError
 from .local_time import input_value, is_local_input, parse_local
@@ -20,10 +20,11 @@ def registry_words() -> list[str]:
     message ids for them (tools/i18n.py adds them; the registry itself stays free of translation)."""
     words = {ONE_PER_LINE}
     for spec in KINDS.values():
-        words.update((kind_title(spec), Form(spec).title))
+        words.update((kind_title(spec), Form(spec).title, spec.summary.capitalize()))
         for fs in spec.fields:
             words.update((fs.label or label_for(fs.name), fs.help, *(choice_label(c) for c in fs.choices)))
     words.update(FIELD_LABELS.values())
+    words.update(label_for(family) for family in PUBLISH_FAMILIES)
     return sorted(w for w in words if w)
 
 

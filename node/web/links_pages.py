@@ -22,7 +22,7 @@ from ..members import ACCOUNTS, Purpose
 from ..members.roles import check_name, check_password
 from .actions import log_in_as, read_post
 from .forms import field_message
-from .render import SESSIONS, html_errors, page
+from .render import N_, SESSIONS, html_errors, page
 from .time_zones import check_time_zone
 
 routes = web.RouteTableDef()
@@ -62,7 +62,12 @@ async def _setup_values(request: web.Request) -> dict[str, str]:
 async def setup_page(request: web.Request) -> web.Response:
     """The set-up form: the group's name and profile, the node's time zone, the first admin's name and password."""
     await _link(request, Purpose.SETUP)
-    context = {"values": await _setup_values(request), "errors": {}, "zones": sorted(available_timezones()), "title": "Set up"}
+    context = {
+        "values": await _setup_values(request),
+        "errors": {},
+        "zones": sorted(available_timezones()),
+        "title": N_("Set up"),
+    }
     return _form_page(request, "setup.html", context)
 
 
@@ -122,7 +127,7 @@ async def setup(request: web.Request) -> web.StreamResponse:
     if not errors and (problem := await _join(request, values["join_code"])):
         errors["join_code"] = problem  # (checked first: a refused code leaves the node as it was)
     if errors:
-        context = {"values": values, "errors": errors, "zones": sorted(available_timezones()), "title": "Set up"}
+        context = {"values": values, "errors": errors, "zones": sorted(available_timezones()), "title": N_("Set up")}
         return _form_page(request, "setup.html", context, status=422)
     service, accounts = request.app[SERVICE], request.app[ACCOUNTS]
     admin = await accounts.call(accounts.complete_setup, secret, values["admin_name"], str(posted.get("password")))
@@ -147,7 +152,7 @@ async def setup(request: web.Request) -> web.StreamResponse:
 async def invite_page(request: web.Request) -> web.Response:
     """Choose a password (after an invitation, or to replace a forgotten one)."""
     _, member = await _link(request, None)
-    return _form_page(request, "invite.html", {"member": member, "errors": {}, "title": "Choose a password"})
+    return _form_page(request, "invite.html", {"member": member, "errors": {}, "title": N_("Choose a password")})
 
 
 @routes.post("/invite/{link}")
@@ -164,7 +169,7 @@ async def accept(request: web.Request) -> web.StreamResponse:
     if not errors and posted.get("password") != posted.get("password_again"):
         errors["password_again"] = "The two passwords are not the same."
     if errors:
-        return _form_page(request, "invite.html", {"member": member, "errors": errors, "title": "Choose a password"}, 422)
+        return _form_page(request, "invite.html", {"member": member, "errors": errors, "title": N_("Choose a password")}, 422)
     accounts = request.app[ACCOUNTS]
     member = await accounts.call(accounts.accept, secret, str(posted.get("password")))
     return log_in_as(request, session, member.id, "/")

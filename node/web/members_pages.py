@@ -10,7 +10,7 @@ from ..errors import NotFoundError, RequestError
 from ..members import ACCOUNTS, Member, Role, principal_of
 from .actions import read_post, redirect
 from .forms import field_message
-from .render import SESSIONS, html_errors, page
+from .render import N_, SESSIONS, html_errors, page
 
 routes = web.RouteTableDef()
 MEMBERS_PAGE = 50
@@ -31,7 +31,7 @@ async def _members_page(request: web.Request, status: int = 200, **extra: Any) -
         "roles": [r.value for r in Role],
         "errors": {},
         "values": {},
-        "title": "Members",
+        "title": N_("Members"),
         **extra,
     }
     return page(request, "members.html", context, status=status)

@@ -15,7 +15,7 @@ from ..notify import notifications_of
 from .actions import read_post, redirect
 from .feeds_pages import base_url
 from .forms import field_message
-from .render import html_errors, page
+from .render import N_, html_errors, page
 
 routes = web.RouteTableDef()
 UNSUBSCRIBE_BODY_MAX = 1024
@@ -42,7 +42,7 @@ async def _page(request: web.Request, status: int = 200, **extra: object) -> web
         "has_calendar": await notes.call(notes.has_calendar, me.member_id),
         "base": base_url(request),
         "errors": {},
-        "title": "Notifications",
+        "title": N_("Notifications"),
         **extra,
     }
     return page(request, "notifications.html", context, status=status)
@@ -54,7 +54,7 @@ async def notifications(request: web.Request) -> web.Response:
     """What mail you get, your address, and your private calendar link."""
     me = principal_of(request)
     if me is not None and me.member_id is None:
-        return page(request, "notifications.html", {"builtin": True, "title": "Notifications"})
+        return page(request, "notifications.html", {"builtin": True, "title": N_("Notifications")})
     return await _page(request, request_saved=request.query.get("saved") == "1")
 
 
@@ -109,7 +109,7 @@ async def unsubscribe_page(request: web.Request) -> web.Response:
     notes = notifications_of(request.app)
     if not await notes.call(notes.knows_unsubscribe, request.match_info["link"]):
         raise LinkError("this unsubscribe link is not known", field="link")
-    return page(request, "unsubscribe.html", {"done": False, "link": request.match_info["link"], "title": "Stop mail"})
+    return page(request, "unsubscribe.html", {"done": False, "link": request.match_info["link"], "title": N_("Stop mail")})
 
 
 @routes.post("/unsubscribe/{link}")
@@ -122,4 +122,4 @@ async def unsubscribe(request: web.Request) -> web.Response:
     notes = notifications_of(request.app)
     if await notes.call(notes.unsubscribe, request.match_info["link"]) is None:
         raise LinkError("this unsubscribe link is not known", field="link")
-    return page(request, "unsubscribe.html", {"done": True, "link": "", "title": "Mail stopped"})
+    return page(request, "unsubscribe.html", {"done": True, "link": "", "title": N_("Mail stopped")})

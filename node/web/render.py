@@ -154,6 +154,8 @@ def page(
         "now_ms": int(time.time() * 1000),
         **language_context(request),
     }
+    if isinstance(context.get("title"), str):  # a page title given by the code is a message id (marked with N_)
+        context = {**context, "title": _(context["title"])}
     response = aiohttp_jinja2.render_template(template, request, {**base, **context}, status=status)
     response.headers["Cache-Control"] = "no-store"
     # Nothing is loaded from outside the node, no script runs, and no other site may frame the page or receive a form.
@@ -168,14 +170,13 @@ def page(
 def error_page(request: web.Request, exc: NodeError | EventError) -> web.Response:
     """Return our error as an HTML page, with the status the one status table gives it."""
     status = status_for(exc)
-    _ = gettext_of(request)
     return page(
         request,
         "error.html",
         {
             "status": status,
             "message": field_message(exc.message, getattr(exc, "field", None)),
-            "title": _(_TITLES[status]) if status in _TITLES else None,
+            "title": _TITLES.get(status),
         },
         status=status,
     )
