@@ -71,7 +71,7 @@ def problems(code: str, template: Catalog) -> list[str]:
 
 TEMPLATES = ROOT / "node" / "templates"
 HUMAN_ATTRIBUTES = {"title", "placeholder", "aria-label", "alt", "label", "summary"}
-NOT_WORDS = {"Solidarity Network", "UTC"}
+NOT_WORDS = {"Solidarity Network", "UTC", "TLS", "STARTTLS"}
 """Text a template may hold as it is (names that are the same in every language)."""
 _ATTRIBUTES = re.compile(r"\{%-?\s*set (?:attrs|described)\s*-?%\}.*?\{%-?\s*endset\s*-?%\}", re.S)
 """`{% set attrs %}` and `{% set described %}` hold a tag's attributes, put into the tag where used: markup, not text."""

@@ -11,7 +11,7 @@ from ..errors import AuthError, ConfigError, RequestError
 from ..i18n import check_language
 from ..members import ACCOUNTS, ROLE_SCOPES, parse_scopes, principal_of, scope_list
 from ..members.principal import Principal
-from ..notify.smtp import SMTP_SETTING, SMTP_URL_ENV, current_smtp, describe, parse_smtp_url
+from ..notify.smtp import SMTP_SETTING, SMTP_URL_ENV, current_smtp, parse_smtp_url
 from .actions import read_post, redirect
 from .forms import field_message
 from .language import set_language_cookie
@@ -112,7 +112,7 @@ def _settings_context(request: web.Request) -> dict[str, object]:
     from zoneinfo import available_timezones
 
     settings = request.app[SERVICE].credentials()
-    mail = {"mail": describe(current_smtp(request.app[SERVICE].settings.extra)), "mail_env": bool(os.environ.get(SMTP_URL_ENV))}
+    mail = {"smtp": current_smtp(request.app[SERVICE].settings.extra), "mail_env": bool(os.environ.get(SMTP_URL_ENV))}
     return {
         "time_zone": settings.time_zone,
         "node_language": settings.language,

@@ -11,8 +11,6 @@ from node.web.render import TEMPLATES, setup_templates
 from tools.i18n import extract, problems, untranslated
 
 NOT_YET_SWEPT: set[str] = {
-    "account.html",
-    "activity.html",
     "assembly.html",
     "invitation_done.html",
     "invite.html",
@@ -22,7 +20,6 @@ NOT_YET_SWEPT: set[str] = {
     "notifications.html",
     "proposal.html",
     "redact.html",
-    "settings.html",
     "setup.html",
     "unsubscribe.html",
 }
