@@ -12,16 +12,12 @@ from tools.i18n import extract, problems, untranslated
 
 NOT_YET_SWEPT: set[str] = {
     "assembly.html",
-    "invitation_done.html",
-    "invite.html",
     "key.html",
     "key_done.html",
-    "members.html",
     "notifications.html",
     "proposal.html",
     "redact.html",
     "setup.html",
-    "unsubscribe.html",
 }
 """Templates whose text is not in the catalogues yet (issue 24's sweep goes file by file); this set only shrinks."""
 
