@@ -17,6 +17,11 @@ LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
 DOMAIN = "messages"
 
 
+def N_(message: str) -> str:
+    """Mark `message` for the catalogues where it is written; it is translated where it is shown."""
+    return message
+
+
 def po_path(code: str) -> Path:
     """Return where the catalogue of language `code` is kept."""
     return LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"

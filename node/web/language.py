@@ -7,6 +7,7 @@ from typing import Any
 
 import jinja2
 from aiohttp import web
+from babel.support import NullTranslations
 
 from ..api import SERVICE
 from ..i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language, language, translations
@@ -23,6 +24,11 @@ def request_language(request: web.Request) -> str:
         code = choose_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("Accept-Language"), default)
         request[LANGUAGE_KEY] = code
     return code
+
+
+def request_translations(request: web.Request) -> NullTranslations:
+    """Return the translations of `request`'s language."""
+    return translations(request_language(request))
 
 
 def gettext_of(request: web.Request):

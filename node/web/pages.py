@@ -22,6 +22,7 @@ from ..notify import notifications_of
 from ..paging import Page, PageRequest, page_request
 from .discussion_pages import thread_context
 from .forms import build_form, field_message
+from .language import request_translations
 from .local_time import day_start_ms, today_start_ms
 from .render import html_errors, node_zone, page
 from .sync_words import peer_line, reach_note
@@ -128,7 +129,7 @@ async def feed(request: web.Request) -> web.Response:
         "upcoming": upcoming,
         "when": "past" if past else "upcoming" if upcoming else "",
         "feed_query": urlencode({k: v for k, v in filters.items() if v and k != "date"}),
-        "reach": reach_note(await _peers(request)),
+        "reach": reach_note(await _peers(request), request_translations(request)),
     }
     return page(request, "feed.html", context, status=400 if errors else 200)
 
@@ -215,8 +216,9 @@ async def node(request: web.Request) -> web.Response:
         ids = {p["group_id"] for p in peers if p.get("group_id")}
         names = await service.query(queries.names_of, [queries.parse_group(g) for g in ids])
         by_id = {group_id_text(k): v for k, v in names.items() if v}
-        lines = [peer_line(p, by_id) for p in peers]
-    context = {"info": info, "extra": extra, "peers": lines, "federating": peers is not None, "reach": reach_note(peers)}
+        lines = [peer_line(p, by_id, request_translations(request)) for p in peers]
+    reach = reach_note(peers, request_translations(request))
+    context = {"info": info, "extra": extra, "peers": lines, "federating": peers is not None, "reach": reach}
     return page(request, "node.html", context)
 
 

@@ -18,7 +18,7 @@ from events.errors import EventError
 from ..api import SERVICE
 from ..errors import NodeError
 from ..http_errors import status_for
-from ..i18n import format_number, translations
+from ..i18n import N_, format_number, translations
 from ..members import Scope, principal_of
 from .forms import choice_label, field_message, label_for
 from .language import gettext_of, install_gettext, language_context
@@ -180,11 +180,6 @@ def error_page(request: web.Request, exc: NodeError | EventError) -> web.Respons
         },
         status=status,
     )
-
-
-def N_(message: str) -> str:
-    """Mark `message` for the catalogues; it is translated where it is shown."""
-    return message
 
 
 _TITLES = {
