@@ -9,7 +9,12 @@ from email.utils import formatdate
 from html import escape
 from typing import Any
 
+from babel.support import NullTranslations
+
+from ..i18n import translations
 from .outbox import Item, Mail
+
+ENGLISH = translations("en")
 
 TEXT_MAX = 2000
 
@@ -19,16 +24,15 @@ def unsubscribe_url(base_url: str, token: str) -> str:
     return f"{base_url}/unsubscribe/{token}"
 
 
-def _footer(base_url: str, token: str, node_name: str) -> tuple[str, str]:
+def _footer(base_url: str, token: str, node_name: str, tr: NullTranslations) -> tuple[str, str]:
     url = unsubscribe_url(base_url, token)
-    text = (
-        f"\n-- \nYou get this from {node_name} because you asked for it.\n"
-        f"Change what you get: {base_url}/account/notifications\nStop all mail: {url}\n"
-    )
+    why = tr.gettext("You get this from %(node)s because you asked for it.")
+    change, stop = tr.gettext("Change what you get"), tr.gettext("Stop all mail")
+    text = f"\n-- \n{why % {'node': node_name}}\n{change}: {base_url}/account/notifications\n{stop}: {url}\n"
     html = (
-        f'<hr><p style="font-size:small">You get this from {escape(node_name)} because you asked for it. '
-        f'<a href="{escape(base_url)}/account/notifications">Change what you get</a> · '
-        f'<a href="{escape(url)}">Stop all mail</a></p>'
+        f'<hr><p style="font-size:small">{why % {"node": escape(node_name)}} '
+        f'<a href="{escape(base_url)}/account/notifications">{escape(change)}</a> · '
+        f'<a href="{escape(url)}">{escape(stop)}</a></p>'
     )
     return text, html
 
@@ -44,21 +48,26 @@ def urgent_mail(
     when: str,
     base_url: str,
     node_name: str,
+    tr: NullTranslations = ENGLISH,
 ) -> Mail:
-    """Return the mail telling a member at once about an urgent callout."""
+    """Return the mail telling a member at once about an urgent callout, in the language of `tr`."""
     link = f"{base_url}/callouts/{callout['id']}"
-    urgency = str(callout.get("urgency", "")).capitalize()
-    subject = f"[{urgency}] {callout.get('title', '')} ({author})"
-    needs = ", ".join(callout.get("needs") or ())
-    facts = [("Where", callout.get("where") or ""), ("When", when), ("Needed", needs)]
+    urgency = tr.gettext(str(callout.get("urgency", "")).capitalize())
+    title = str(callout.get("title", ""))
+    subject = tr.gettext("[%(urgency)s] %(title)s (%(group)s)") % {"urgency": urgency, "title": title, "group": author}
+    needs = ", ".join(tr.gettext(str(n).replace("_", " ").capitalize()) for n in callout.get("needs") or ())
+    facts = [(tr.gettext("Where"), callout.get("where") or ""), (tr.gettext("When"), when), (tr.gettext("Needed"), needs)]
     body = str(callout.get("text", ""))[:TEXT_MAX]
-    text = f"{author} needs help: {callout.get('title', '')}\n\n"
+    needs_help = tr.gettext("%(group)s needs help: %(title)s")
+    see = tr.gettext("See it and pledge")
+    text = needs_help % {"group": author, "title": title} + "\n\n"
     text += "".join(f"{name}: {value}\n" for name, value in facts if value)
-    text += f"\n{body}\n\nSee it and pledge: {link}\n"
-    html = f"<p><strong>{escape(author)}</strong> needs help: <strong>{escape(str(callout.get('title', '')))}</strong></p><ul>"
-    html += "".join(f"<li>{name}: {escape(str(value))}</li>" for name, value in facts if value)
-    html += f'</ul><p style="white-space:pre-wrap">{escape(body)}</p><p><a href="{escape(link)}">See it and pledge</a></p>'
-    foot_text, foot_html = _footer(base_url, token, node_name)
+    text += f"\n{body}\n\n{see}: {link}\n"
+    strong = {"group": f"<strong>{escape(author)}</strong>", "title": f"<strong>{escape(title)}</strong>"}
+    html = f"<p>{escape(needs_help) % strong}</p><ul>"
+    html += "".join(f"<li>{escape(name)}: {escape(str(value))}</li>" for name, value in facts if value)
+    html += f'</ul><p style="white-space:pre-wrap">{escape(body)}</p><p><a href="{escape(link)}">{escape(see)}</a></p>'
+    foot_text, foot_html = _footer(base_url, token, node_name, tr)
     return Mail(mail_id, member_id, to, subject, text + foot_text, _html(subject, html + foot_html), token)
 
 
@@ -72,22 +81,29 @@ def digest_mail(
     day: str,
     base_url: str,
     node_name: str,
+    tr: NullTranslations = ENGLISH,
+    title_values: dict[str, Any] | None = None,
 ) -> Mail:
-    """Return a member's daily digest: each section's title, its lines (with links) and how many more there were."""
-    subject = f"What happened on {day} ({node_name})"
-    text = f"What happened on {day}, as {node_name} saw it.\n"
-    html = f"<p>What happened on {escape(day)}, as {escape(node_name)} saw it.</p>"
-    for title, items, total in sections:
+    """Return a member's daily digest in the language of `tr`: each section's title (a message id, filled in from
+    `title_values`), its lines (with links) and how many more there were. The lines are as the events said them."""
+    values = {"day": day, "node": node_name}
+    subject = tr.gettext("What happened on %(day)s (%(node)s)") % values
+    intro = tr.gettext("What happened on %(day)s, as %(node)s saw it.")
+    text = intro % values + "\n"
+    html = f"<p>{escape(intro % values)}</p>"
+    for title_id, items, total in sections:
+        title = tr.gettext(title_id) % (title_values or {})
         text += f"\n{title} ({total})\n"
         html += f"<h2>{escape(title)} ({total})</h2><ul>"
         for item in items:
             text += f"- {item.line}\n  {base_url}{item.link}\n"
             html += f'<li><a href="{escape(base_url + item.link)}">{escape(item.line)}</a></li>'
         if total > len(items):
-            text += f"- and {total - len(items)} more\n"
-            html += f"<li>and {total - len(items)} more</li>"
+            more = tr.ngettext("and %(n)s more", "and %(n)s more", total - len(items)) % {"n": total - len(items)}
+            text += f"- {more}\n"
+            html += f"<li>{escape(more)}</li>"
         html += "</ul>"
-    foot_text, foot_html = _footer(base_url, token, node_name)
+    foot_text, foot_html = _footer(base_url, token, node_name, tr)
     return Mail(mail_id, member_id, to, subject, text + foot_text, _html(subject, html + foot_html), token)
 
 

@@ -26,12 +26,14 @@ from email.message import EmailMessage
 from typing import Any
 
 import aiosmtplib
+from babel.support import NullTranslations
 
 from events import Event
 from events.identity import parse_group_id
 from events.readmodel.projection import ASSEMBLIES
 from events.readmodel.view import Put
 
+from ..i18n import N_, translations
 from ..notices import Stored
 from ..queries import names_of
 from ..service import NodeService
@@ -185,12 +187,17 @@ class Mailer:
                             mail = urgent_mail(
                                 f"urgent:{prefs.member_id}:{event.id.hex()}", prefs.member_id, email, prefs.unsubscribe,
                                 callout, author=author or "A group", when=when, base_url=self.base_url, node_name=name,
+                                tr=self._translations(tx, prefs.member_id),
                             )  # fmt: skip
                             notes.outbox.queue(tx, mail, now)
                     if len(page) < MEMBERS_PAGE:
                         break
                     after = page[-1][0].member_id
             notes.outbox.set_value(tx, CURSOR, str(cursor))
+
+    def _translations(self, tx: Any, member_id: str) -> NullTranslations:
+        """Return the translations of the language a member chose, else the node's language (for their mail)."""
+        return translations(self.notes.languages.get(tx, member_id) or self.service.credentials().language)
 
     def _value(self, name: str) -> str | None:
         with self.notes.db.tx("reading the mailer's progress", write=False) as tx:
@@ -243,7 +250,7 @@ class Mailer:
                 if total:
                     sections.append((section.title, items, total))
             if upcoming:
-                sections.append((f"Assemblies in the next {UPCOMING_DAYS} days", upcoming, len(upcoming)))
+                sections.append((N_("Assemblies in the next %(days)s days"), upcoming, len(upcoming)))
             after = ""
             while sections:
                 page = notes.prefs.subscribers(tx, "digest", notes.members, after, MEMBERS_PAGE)
@@ -252,6 +259,7 @@ class Mailer:
                     mail = digest_mail(
                         mail_id, prefs.member_id, email, prefs.unsubscribe, sections,
                         day=day, base_url=self.base_url, node_name=name,
+                        tr=self._translations(tx, prefs.member_id), title_values={"days": UPCOMING_DAYS},
                     )  # fmt: skip
                     queued += notes.outbox.queue(tx, mail, now)
                 if len(page) < MEMBERS_PAGE:

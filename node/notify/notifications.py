@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from ..members.db import LocalDb
+from ..members.languages import LanguageStore
 from ..members.members import TABLE as MEMBERS
 from ..store.base import EventStore
 from .outbox import Outbox
@@ -26,6 +27,7 @@ class Notifications:
     def __init__(self, store: EventStore):
         self.db = LocalDb(store)
         self.members = self.db.table(MEMBERS)
+        self.languages = LanguageStore(self.db)
         self.prefs = PrefStore(self.db)
         self.outbox = Outbox(self.db)
 

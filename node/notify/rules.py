@@ -15,6 +15,8 @@ from events import Event
 from events.errors import EventError
 from events.kinds import valid_payload_value
 
+from ..i18n import N_
+
 URGENT = frozenset({"high", "critical"})
 LINE_MAX = 300
 
@@ -33,12 +35,12 @@ class Section:
 
 
 SECTIONS: tuple[Section, ...] = (
-    Section("New callouts", "callout.published", "{author}: {title} ({urgency})", "/callouts/{id}"),
-    Section("Pledges on our callouts", "pledge.made", "{author} pledged {need}: {offer}", "/callouts/{callout}", "callout"),
-    Section("Positions on our proposals", "position.taken", "{author}: {position} {reason}", "/assemblies", "proposal"),
-    Section("Assemblies called", "assembly.scheduled", "{author}: {title}, {starts_at}", "/assemblies"),
+    Section(N_("New callouts"), "callout.published", "{author}: {title} ({urgency})", "/callouts/{id}"),
+    Section(N_("Pledges on our callouts"), "pledge.made", "{author} pledged {need}: {offer}", "/callouts/{callout}", "callout"),
+    Section(N_("Positions on our proposals"), "position.taken", "{author}: {position} {reason}", "/assemblies", "proposal"),
+    Section(N_("Assemblies called"), "assembly.scheduled", "{author}: {title}, {starts_at}", "/assemblies"),
 )  # fmt: skip
-"""The digest's sections, in the order a digest shows them."""
+"""The digest's sections, in the order a digest shows them (titles are message ids, translated per member)."""
 
 BY_KIND: Mapping[str, tuple[Section, ...]] = {k: tuple(s for s in SECTIONS if s.kind == k) for k in {s.kind for s in SECTIONS}}
 

@@ -41,6 +41,8 @@ def _member(app, name: str, email: str, **choices) -> str:
     accounts.accept(link, "a good password")
     notes.choose(member.id, urgent=choices.get("urgent", False), digest=choices.get("digest", False),
                  areas=choices.get("areas", ""), needs=choices.get("needs", []))  # fmt: skip
+    if choices.get("language"):
+        accounts.set_language(member.id, choices["language"])
     return notes.choices(member.id).unsubscribe
 
 
@@ -57,6 +59,7 @@ async def test_a_critical_callout_from_a_peer_reaches_a_subscribed_inbox_within_
             _member(ours.app, "Gus", "gus@example.org", urgent=True, areas="Glasgow")  # another area
             _member(ours.app, "Dee", "dee@example.org", digest=True)  # the digest only
             _member(ours.app, "Sam", "sam@example.org", urgent=True)  # everything urgent
+            _member(ours.app, "Noor", "noor@example.org", urgent=True, language="ar")  # in the language she chose
             mailer = ours.app[MAILER]
             await _wait(lambda: _true(mailer.passes >= 1), what="the mailer's first pass")
 
@@ -81,6 +84,10 @@ async def test_a_critical_callout_from_a_peer_reaches_a_subscribed_inbox_within_
             assert "Bodies at the door" in text and f"{ours.url}/callouts/{event.id.hex()}" in text
             assert "Eviction at 7am" in html and f"{ours.url}/unsubscribe/{orla}" in html
             await inbox.wait_for("sam@example.org", 1)
+            [arabic] = await inbox.wait_for("noor@example.org", 1)
+            assert arabic.message["Subject"] == "[عاجل جدًا] Eviction at 7am (Leith Tenants)"
+            arabic_text = arabic.message.get_body(("plain",)).get_content()
+            assert "Leith Tenants بحاجة إلى مساعدة: Eviction at 7am" in arabic_text and "Bodies at the door" in arabic_text
 
             # one click (as a mail program does it, RFC 8058): Orla gets nothing more, Sam still does
             async with aiohttp.ClientSession() as http:
