@@ -20,6 +20,7 @@ from ..errors import NodeError
 from ..http_errors import status_for
 from ..i18n import N_, format_number, translations
 from ..members import Scope, principal_of
+from .form_words import error_words
 from .forms import choice_label, field_message, label_for
 from .language import gettext_of, install_gettext, language_context
 from .linkify import linkify
@@ -83,6 +84,12 @@ def choice_text(context: Any, value: Any) -> str:
     return translated(context, choice_label(str(value)))
 
 
+@jinja2.pass_context
+def error_text(context: Any, message: Any) -> str:
+    """Return a form error in the page's language (node/web/form_words.py)."""
+    return error_words(message, context.get("lang") or "en")
+
+
 def short(text: Any, n: int = 10) -> str:
     """Return the start of a long id, for display next to a link to the whole thing."""
     text = str(text or "")
@@ -119,7 +126,7 @@ def setup_templates(app: web.Application) -> None:
     )
     install_gettext(env)
     env.filters.update(when=when, iso=iso, ago=ago, number=number, short=short, linkify=linkify)
-    env.filters.update(t=translated, label=field_label, choice=choice_text)
+    env.filters.update(t=translated, label=field_label, choice=choice_text, error=error_text)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
         env.get_template(name)  # compiled now (a few ms each), not by the first visitor after a start (~90 ms more)
 
