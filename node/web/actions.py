@@ -22,7 +22,7 @@ from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
 from .discussion_pages import thread_context
 from .forms import build_form, checked_input, field_message, kind_title, read_fields, time_input_value
-from .language import set_language_cookie
+from .language import gettext_of, ngettext_of, set_language_cookie
 from .options import form_options
 from .pages import pledge_form
 from .render import LOGIN_THROTTLE, N_, SESSIONS, html_errors, node_zone, page
@@ -129,18 +129,22 @@ async def login(request: web.Request) -> web.StreamResponse:
     account = f"member:{name_key(name)}" if name else NODE_ACCOUNT  # each account's failures are counted on their own
     context = {"next": target, "name": name, "title": N_("Log in")}
     wait = throttle.attempt(client, account)
+    _ = gettext_of(request)
     if wait:
         minutes = (wait + 59) // 60
-        context["error"] = f"Too many failed logins: try again in {minutes} minute(s)."
+        ngettext = ngettext_of(request)
+        context["error"] = ngettext(
+            "Too many failed logins: try again in %(n)s minute.", "Too many failed logins: try again in %(n)s minutes.", minutes
+        ) % {"n": minutes}
         response = page(request, "login.html", context, status=429, session=session)
         response.headers["Retry-After"] = str(wait)
         return response
     good, member = await _check_login(request, name, secret)
     if not good:
         context["error"] = (
-            "That name and password do not match a member of this node."
+            _("That name and password do not match a member of this node.")
             if name
-            else "That is not this node's shared password or API token (or they have been turned off: log in with your name)."
+            else _("That is not this node's shared password or API token (or they have been turned off: log in with your name).")
         )
         return page(request, "login.html", context, status=401, session=session)
     throttle.succeeded(client, account)

@@ -31,6 +31,11 @@ def request_translations(request: web.Request) -> NullTranslations:
     return translations(request_language(request))
 
 
+def ngettext_of(request: web.Request):
+    """Return the ngettext function of `request`'s language (singular, plural, n), for counts worded in Python."""
+    return translations(request_language(request)).ngettext
+
+
 def gettext_of(request: web.Request):
     """Return the gettext function of `request`'s language, for messages worded in Python (use with `%` named values)."""
     return translations(request_language(request)).gettext
