@@ -18,7 +18,7 @@ from events.errors import EventError
 from ..api import SERVICE
 from ..errors import NodeError
 from ..http_errors import status_for
-from ..i18n import N_, format_number, translations
+from ..i18n import LANGUAGES, N_, format_number, translations
 from ..members import Scope, principal_of
 from .form_words import error_words
 from .forms import choice_label, field_message, label_for
@@ -127,6 +127,8 @@ def setup_templates(app: web.Application) -> None:
     install_gettext(env)
     env.filters.update(when=when, iso=iso, ago=ago, number=number, short=short, linkify=linkify)
     env.filters.update(t=translated, label=field_label, choice=choice_text, error=error_text)
+    for lang in LANGUAGES:
+        translations(lang.code)  # each catalogue compiled now (~0.1 s each, once per process), not for a first visitor
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
         env.get_template(name)  # compiled now (a few ms each), not by the first visitor after a start (~90 ms more)
 
