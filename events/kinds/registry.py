@@ -16,6 +16,7 @@ from typing import Any
 from . import payloads as p
 from .fields import FieldSpec
 from .fields import FieldType as T
+from .private import PRIVATE_COLLECTIONS, PRIVATE_SPECS
 from .spec import REDACT, Collection, Effect, Fold, Key, KindSpec, append, create, modify, single
 
 NAME_MAX = 120
@@ -54,6 +55,8 @@ _COLLECTIONS = (
     Collection(FOLLOWS, (Key.AUTHOR, "group"), Fold.EDGE, ("group",)),
     Collection(COMMENTS, (Key.EVENT,), Fold.LIFECYCLE, ("root", "on"), entity="comment"),
 )
+
+_COLLECTIONS = (*_COLLECTIONS, *PRIVATE_COLLECTIONS)  # private events' keys (events/kinds/private.py)
 
 COLLECTION_SPECS: Mapping[str, Collection] = MappingProxyType({c.name: c for c in _COLLECTIONS})
 """Every read-model collection by name, in the order the state digest hashes them."""
@@ -341,6 +344,8 @@ _SPECS = (
         projection=REDACT,
     ),
 )
+
+_SPECS = (*_SPECS, *PRIVATE_SPECS)  # key.encryption and sealed (events/kinds/private.py)
 
 KINDS: Mapping[str, KindSpec] = MappingProxyType({spec.kind: spec for spec in _SPECS})
 """Every known kind by name, in documentation order."""

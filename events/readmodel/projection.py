@@ -70,6 +70,15 @@ def project(event: Event, view: ViewReader) -> list[Change]:
     return handler(header.author, entry, view)
 
 
+def project_entry(
+    author: bytes, event_id: bytes, seq: int, timestamp: int, kind: str, value: dict, view: ViewReader
+) -> list[Change]:
+    """Return the changes of one valid payload `value` of `kind` as if signed at (author, seq, timestamp) in
+    event `event_id`: how a private event's inner document is projected (events/readmodel/private.py)."""
+    handler = _HANDLERS.get(kind)
+    return [] if handler is None else handler(author, [event_id, seq, timestamp, kind, value], view)
+
+
 def _meta(author: bytes, entry: Entry) -> dict[str, Any]:
     return {"id": entry[_ID], "author": author, "seq": entry[_SEQ], "timestamp": entry[_TS]}
 
@@ -305,4 +314,5 @@ __all__ = [
     "handler_for",
     "position_key",
     "project",
+    "project_entry",
 ]
