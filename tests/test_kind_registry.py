@@ -38,6 +38,7 @@ KINDS_MD = Path(__file__).resolve().parents[1] / "docs" / "KINDS.md"
 ALICE = Identity.from_seed(bytes([7]) * 32)
 BOB = Identity.from_seed(bytes([8]) * 32)
 WITHOUT_READ_MODEL = {"key.commit", "key.rotate"}  # key events change who signs, not what the group says
+WITHOUT_READ_MODEL |= {"sealed"}  # private events: only their recipients project them (events/readmodel/private.py)
 # which folds each effect may write into (None: documents written once, without a log)
 FITS = {
     Effect.CREATE: {Fold.LIFECYCLE},

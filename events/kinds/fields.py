@@ -15,6 +15,7 @@ from ..identity import parse_group_id
 MAX_TIME = 2**63 - 1
 MAX_QUANTITY = 10**9
 _HEX32 = re.compile(r"[0-9a-fA-F]{64}")
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 WHITE_SPACE = (
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -224,8 +225,8 @@ def coerce_field(spec: FieldSpec, value: Any) -> Any:
     t = spec.type
     if t is FieldType.TEXT:
         return strip_text(value) if isinstance(value, str) else value
-    if t in (FieldType.BYTES, FieldType.BYTES_LIST):  # written by the node itself (sealed events), never typed in
-        return list(value) if isinstance(value, tuple) else value
+    if t in (FieldType.BYTES, FieldType.BYTES_LIST):  # written by the node itself (sealed events): bytes or hex
+        return [_hex_bytes(v) for v in value] if isinstance(value, (list, tuple)) else _hex_bytes(value)
     if t in (FieldType.ID, FieldType.GROUP, FieldType.KEY):
         return _coerce_bytes(spec, value)
     if t is FieldType.TIME:
@@ -269,6 +270,12 @@ def _coerce_bytes(spec: FieldSpec, value: Any) -> Any:
             raise _fail(spec, exc.message) from None
     what = "a group id (sn_...) or 64 hex digits" if spec.type is FieldType.GROUP else "64 hex digits"
     raise _fail(spec, f"must be {what}; got {text!r:.80}")
+
+
+def _hex_bytes(value: Any) -> Any:
+    if isinstance(value, str) and _HEX.fullmatch(strip_text(value)):
+        return bytes.fromhex(strip_text(value))
+    return value
 
 
 def _coerce_time(spec: FieldSpec, value: Any) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+from ..canonical import pack
 from ..errors import EventError
 from ..event import Event
 from ..kinds import valid_payload_value
@@ -29,7 +30,14 @@ def opened(event: Event, pairs: Iterable[EncryptionKeyPair]) -> Inner | None:
         value = valid_payload_value(SEALED_KIND, event.payload)
     except EventError:  # an invalid sealed payload opens to nothing
         return None
-    return None if value is None else open_sealed(value, event.header.author, pairs)
+    inner = None if value is None else open_sealed(value, event.header.author, pairs)
+    if inner is None:
+        return None
+    try:  # what opens is checked like any payload of its kind: a hostile author's invalid one is not shown
+        checked = valid_payload_value(inner.kind, pack(inner.payload))
+    except EventError:
+        return None
+    return None if checked is None else Inner(inner.kind, checked, inner.to)
 
 
 def private_projector(pairs: Callable[[], Iterable[EncryptionKeyPair]]) -> Callable[[Event, ViewReader], list[Change]]:

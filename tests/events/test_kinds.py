@@ -77,6 +77,8 @@ SAMPLES: dict[str, dict] = {
     "key.commit": {"next": EID_HEX},
     "key.rotate": {"key": BOB.public_key.hex(), "next": EID_HEX},
     "log.redact": {"event": EID_HEX, "reason": "Posted by mistake"},
+    "key.encryption": {"key": BOB.public_key.hex()},
+    "sealed": {"nonce": "24" * 24, "box": "b0" * 272, "keys": [bytes([1]) * 80, bytes([2]) * 80]},
 }
 
 
