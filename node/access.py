@@ -125,6 +125,10 @@ ACCESS: dict[str, Need] = {
     "POST /api/v1/invitations/{id}/revoke": Need.ADMIN,
     "GET /join/{code}": Need.PUBLIC,
     "POST /node/invitations": Need.ADMIN,  # the node page's invitation button
+    # private events (node/web/private_pages.py): members read them, organisers pledge
+    "GET /private": Need.READ,
+    "GET /private/{id}": Need.READ,
+    "POST /private/{id}/pledge": Need.PUBLISH,
 }
 """What each route needs, by `METHOD canonical-path` (HEAD as GET). The one place a route's role is decided."""
 
