@@ -26,13 +26,23 @@ class EncryptionKeys:
         self.path: Path | None = None if data_dir is None else data_dir.path / KEYS_FILE
         self._lock = threading.Lock()
         self._pairs: tuple[EncryptionKeyPair, ...] = ()
+        self._stamp: int | None = None
 
     def pairs(self) -> tuple[EncryptionKeyPair, ...]:
-        """Return every key pair, oldest first (made and saved if there is none yet)."""
+        """Return every key pair, oldest first (made and saved if there is none yet; read again if the file changed,
+        as after `solnet key encryption --rotate` while the node serves)."""
         with self._lock:
-            if not self._pairs:
+            stamp = self._mtime()
+            if not self._pairs or stamp != self._stamp:
                 self._pairs = self._load() or self._save((EncryptionKeyPair.generate(),))
+                self._stamp = self._mtime()
             return self._pairs
+
+    def _mtime(self) -> int | None:
+        try:
+            return None if self.path is None else self.path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
 
     @property
     def current(self) -> EncryptionKeyPair:
@@ -46,6 +56,7 @@ class EncryptionKeys:
             raise ConfigError(f"the group has had {MAX_KEYS} encryption keys already", field="key")
         with self._lock:
             self._pairs = self._save((*pairs, EncryptionKeyPair.generate()))
+            self._stamp = self._mtime()
             return self._pairs[-1]
 
     def _load(self) -> tuple[EncryptionKeyPair, ...]:

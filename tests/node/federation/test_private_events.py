@@ -64,3 +64,35 @@ async def test_callout_private_to_c_crosses_b_unread(cluster):
 
     digests = {await node.service.digest() for node in (a, b, c)}
     assert len(digests) == 1, digests
+
+
+async def test_rotated_encryption_key_still_opens_older_events_and_a_removed_group_reads_no_later_one(cluster):
+    for _ in range(3):
+        cluster.add()
+    cluster.link(0, 1)
+    cluster.link(1, 2)
+    await cluster.start()
+    a, b, c = cluster.nodes
+    for node in (a, b, c):
+        await node.service.ensure_encryption_key()
+    await cluster.wait_quiet()
+    first = await a.service.publish_private(
+        "callout.published", CALLOUT, [b.service.identity.public_key, c.service.identity.public_key]
+    )
+    await c.service.rotate_encryption_key()
+    await cluster.wait_quiet()
+    # the update goes to the callout's recipients (b, c): sealed to c's new key, which c's ring holds with the old one
+    await a.service.publish("callout.updated", {"callout": first.id.hex(), "text": "Moved to 5:30am"})
+    await cluster.wait_quiet()
+    for node in (b, c):
+        await node.service.refresh()
+        seen = await node.service.private_query(lambda private, public: private_callout(private, first.id))
+        assert seen.callout.doc["text"] == "Moved to 5:30am"
+    assert len(c.service.encryption_keys.pairs()) == 2
+    # a later callout to c only: b (removed from the list) holds it, cannot read it
+    second = await a.service.publish_private("callout.published", {**CALLOUT, "title": "Second"}, [c.service.identity.public_key])
+    await cluster.wait_quiet()
+    await b.service.refresh()
+    assert await cluster.has_event(b, second.id)
+    assert await b.service.private_query(lambda private, public: private_callout(private, second.id)) is None
+    assert len({await n.service.digest() for n in (a, b, c)}) == 1
