@@ -1,9 +1,13 @@
-"""Private callouts across three real nodes in a line A-B-C (issue 20's done-when, in process; tests/e2e has the browser)."""
+"""Private callouts across three real nodes in a line A-B-C (issue 20's done-when, in process).
+
+tests/node/web/test_browser_private.py does the same in a browser.
+"""
 
 from __future__ import annotations
 
 import aiohttp
 
+from events.readmodel.digest import combine_groups
 from events.readmodel.projection import CALLOUTS, PLEDGES
 from node.private_events import private_callout, private_callouts
 
@@ -64,6 +68,12 @@ async def test_callout_private_to_c_crosses_b_unread(cluster):
 
     digests = {await node.service.digest() for node in (a, b, c)}
     assert len(digests) == 1, digests
+    # A and C read the same sealed events: their private read models agree, document for document (and B has none)
+    private = {}
+    for node in (a, b, c):
+        _, groups = await node.service.astore.read(node.service.read_models.private_views.digest_state)
+        private[node.name] = combine_groups(groups)
+    assert private[a.name] == private[c.name] != private[b.name] == combine_groups([])
 
 
 async def test_rotated_encryption_key_still_opens_older_events_and_a_removed_group_reads_no_later_one(cluster):
