@@ -129,6 +129,7 @@ ACCESS: dict[str, Need] = {
     "GET /private": Need.READ,
     "GET /private/{id}": Need.READ,
     "POST /private/{id}/pledge": Need.PUBLISH,
+    "POST /private/callout": Need.PUBLISH,
 }
 """What each route needs, by `METHOD canonical-path` (HEAD as GET). The one place a route's role is decided."""
 

@@ -1,8 +1,9 @@
 """Private callouts on the page, for the node's logged-in members only (docs/KINDS.md, "Private events").
 
-GET /private lists the private callouts this node can read, GET /private/{id} shows one with its pledges and
-comments, each marked "Private to: ..." with the groups' names; POST /private/{id}/pledge pledges on it (the
-pledge goes out sealed to the callout's recipients, node/private_events.py). Visitors who are not logged in are
+GET /private lists the private callouts this node can read, with a form to publish one to chosen groups (POST
+/private/callout); GET /private/{id} shows one with its pledges and comments, each marked "Private to: ..." with
+the groups' names; POST /private/{id}/pledge pledges on it (the pledge goes out sealed to the callout's
+recipients, node/private_events.py). Visitors who are not logged in are
 sent to log in: a private document is never rendered for them, and search, lists and feeds never hold one.
 """
 
@@ -12,10 +13,13 @@ from typing import Any
 
 from aiohttp import web
 
-from events import group_id_text
-from events.kinds import NEEDS
+from events import group_id_text, parse_group_id
+from events.errors import EventError
+from events.kinds import NEEDS, URGENCIES
+from events.readmodel.joins import graph_edges
 from events.readmodel.projection import GROUPS
 from events.readmodel.view import ViewReader
+from events.sealed import MAX_SLOTS
 
 from .. import queries
 from ..api import SERVICE
@@ -62,8 +66,12 @@ def _shown(public: ViewReader, item: PrivateCallout) -> dict[str, Any]:
     }
 
 
-def _list(private: ViewReader, public: ViewReader) -> list[dict[str, Any]]:
-    return [_shown(public, item) for item in private_callouts(private)]
+def _list(private: ViewReader, public: ViewReader, own: bytes) -> dict[str, Any]:
+    followed = sorted(graph_edges(public, own, "follow"))[:MAX_SLOTS]
+    return {
+        "callouts": [_shown(public, item) for item in private_callouts(private)],
+        "followed": [{"id": group_id_text(g), "name": n} for g, n in zip(followed, _names(public, tuple(followed)), strict=True)],
+    }
 
 
 def _one(private: ViewReader, public: ViewReader, callout_id: bytes) -> dict[str, Any] | None:
@@ -82,8 +90,35 @@ async def private_list(request: web.Request) -> web.StreamResponse:
     """The private callouts this node can read (members only)."""
     if not _logged_in(request):
         return _login_redirect(request)
-    callouts = await request.app[SERVICE].private_query(_list)
-    return page(request, "private.html", {"callouts": callouts, "one": None, "needs": NEEDS, "error": None})
+    return await _list_page(request, None)
+
+
+async def _list_page(request: web.Request, error: str | None, status: int = 200) -> web.StreamResponse:
+    service = request.app[SERVICE]
+    listed = await service.private_query(_list, service.identity.public_key)
+    context = {**listed, "one": None, "needs": NEEDS, "urgencies": URGENCIES, "error": error}
+    return page(request, "private.html", context, status=status)
+
+
+@routes.post("/private/callout")
+@html_errors
+async def private_publish(request: web.Request) -> web.StreamResponse:
+    """Publish a callout private to the groups ticked or named (and ours)."""
+    _, posted = await read_post(request)
+    service = request.app[SERVICE]
+    try:
+        to = [parse_group_id(g.strip()) for g in [*posted.getall("to", []), *str(posted.get("other", "")).split()] if g.strip()]
+        fields = {
+            "title": str(posted.get("title", "")),
+            "text": str(posted.get("text", "")),
+            "needs": [str(n) for n in posted.getall("needs", [])],
+            "urgency": str(posted.get("urgency", "normal")),
+        }
+        made = await service.publish_private("callout.published", fields, to)
+    except (RequestError, EventError) as exc:
+        return await _list_page(request, exc.message, status=422)
+    await record_act(request, made)
+    return redirect(f"/private/{made.id.hex()}")
 
 
 async def _callout(request: web.Request) -> tuple[bytes, dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""A private callout in a real browser, three real nodes in a line A-B-C: C's member sees it marked private to A
+"""A private callout in a real browser, three real nodes in a line A-B-C: A's organiser publishes it to C from the page;
+C's member sees it marked private to A
 and C and pledges; B's member and C's visitors see nothing of it; A reads the pledge."""
 
 from __future__ import annotations
@@ -32,10 +33,24 @@ async def test_member_of_c_sees_the_private_callout_marked_and_pledges(tmp_path)
         for node in (a, b, c):
             await node.service.ensure_encryption_key()
         await cluster.wait_quiet()
-        event = await a.service.publish_private("callout.published", CALLOUT, [c.service.identity.public_key])
-        await cluster.wait_until(lambda: cluster.has_event(c, event.id), what="the sealed callout at C")
-        await c.service.refresh()
         async with chromium() as browser:
+            page_a = await browser.new_page(viewport=DESKTOP)
+            await log_in(page_a, a.url, a.token)
+            await page_a.goto(f"{a.url}/private")
+            await page_a.get_by_label("Title").fill(CALLOUT["title"])
+            await page_a.get_by_label("Text").fill(CALLOUT["text"])
+            await page_a.get_by_label("people").check()
+            await page_a.get_by_label("Urgency").select_option("critical")
+            await page_a.get_by_label("Other groups").fill(c.service.group_id)
+            await page_a.get_by_role("button", name="Publish privately").click()
+            await page_a.wait_for_url(f"{a.url}/private/*")
+            event_id = bytes.fromhex(page_a.url.rsplit("/", 1)[1])
+            assert await page_a.locator("[data-private-to]").count() == 1
+            event = await a.service.event(event_id)
+            assert event.kind == "sealed"
+            await cluster.wait_until(lambda: cluster.has_event(c, event.id), what="the sealed callout at C")
+            await c.service.refresh()
+
             visitor = await browser.new_page(viewport=DESKTOP)
             await visitor.goto(f"{c.url}/private/{event.id.hex()}")
             assert "/login" in visitor.url and "Elm Street" not in await visitor.content()
