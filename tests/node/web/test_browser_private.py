@@ -1,6 +1,6 @@
-"""A private callout in a real browser, three real nodes in a line A-B-C: A's organiser publishes it to C from the page;
-C's member sees it marked private to A
-and C and pledges; B's member and C's visitors see nothing of it; A reads the pledge."""
+"""A private callout in a real browser, three real nodes in a line A-B-C: A's organiser publishes it to C from the
+page; C's member sees it marked private to A and C and pledges; B's member and C's visitors see nothing of it; A
+reads the pledge."""
 
 from __future__ import annotations
 
