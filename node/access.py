@@ -130,6 +130,8 @@ ACCESS: dict[str, Need] = {
     "GET /private/{id}": Need.READ,
     "POST /private/{id}/pledge": Need.PUBLISH,
     "POST /private/callout": Need.PUBLISH,
+    "GET /api/v1/private/callouts": Need.READ,
+    "GET /api/v1/private/callouts/{id}": Need.READ,
 }
 """What each route needs, by `METHOD canonical-path` (HEAD as GET). The one place a route's role is decided."""
 

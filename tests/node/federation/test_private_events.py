@@ -5,6 +5,8 @@ tests/node/web/test_browser_private.py does the same in a browser.
 
 from __future__ import annotations
 
+import json
+
 import aiohttp
 
 from events.readmodel.digest import combine_groups
@@ -54,6 +56,17 @@ async def test_callout_private_to_c_crosses_b_unread(cluster):
         status, body = await _get(b.url + path, b.token)
         assert "Bailiffs" not in body and "Elm Street" not in body, (path, status)
 
+    # members read it through the private API: C's token, not B's; no token, no answer
+    status, body = await _get(f"{c.url}/api/v1/private/callouts", c.token)
+    assert status == 200 and [x["title"] for x in json.loads(body)["callouts"]] == [CALLOUT["title"]]
+    assert sorted(json.loads(body)["callouts"][0]["private_to"]) == sorted(g.hex() for g in seen.private_to)
+    status, body = await _get(f"{b.url}/api/v1/private/callouts", b.token)
+    assert status == 200 and json.loads(body)["callouts"] == []
+    status, _ = await _get(f"{c.url}/api/v1/private/callouts/{event.id.hex()}", "")
+    assert status == 401
+    status, _ = await _get(f"{b.url}/api/v1/private/callouts/{event.id.hex()}", b.token)
+    assert status == 404
+
     # C pledges through the ordinary publish: the pledge goes out sealed, to A and C only.
     pledge = await c.service.publish("pledge.made", {"callout": event.id.hex(), "need": "people", "offer": "Six of us at 5:30"})
     assert pledge.kind == "sealed"
@@ -62,6 +75,8 @@ async def test_callout_private_to_c_crosses_b_unread(cluster):
     await a.service.refresh()
     at_a = await a.service.private_query(lambda private, public: private_callout(private, event.id))
     assert [p.doc["offer"] for p in at_a.pledges] == ["Six of us at 5:30"]
+    status, body = await _get(f"{a.url}/api/v1/private/callouts/{event.id.hex()}", a.token)
+    assert status == 200 and [p["offer"] for p in json.loads(body)["pledges"]] == ["Six of us at 5:30"]
     assert await b.service.private_query(lambda private, public: list(private.scan(PLEDGES))) == []
     for node in (a, b, c):
         assert await node.service.query(lambda v: list(v.scan(PLEDGES))) == []
