@@ -116,3 +116,35 @@ def test_sealing_refuses_other_kinds_and_too_many_recipients():
         seal("group.profile", {"name": "x"}, [bytes(32)], [pair.public], bytes(32))
     with pytest.raises(PayloadError, match="at most 64"):
         seal("comment.posted", {"on": bytes(32), "text": "x"}, [bytes(32)], [pair.public] * 65, bytes(32))
+
+
+def test_an_inner_payload_invalid_for_its_kind_opens_to_nothing():
+    author = Identity.generate()
+    pair = EncryptionKeyPair.generate()
+    value = seal("callout.published", {"title": "", "text": "x"}, [author.public_key], [pair.public], author.public_key)
+    event = create_event(author, kind="sealed", payload=pack(value), timestamp=1, previous=None)
+    assert open_sealed(value, author.public_key, [pair]) is not None  # it opens ...
+    assert opened(event, [pair]) is None  # ... but is not a valid callout: no read model shows it
+
+
+def test_private_read_models_do_not_depend_on_the_interleaving_of_authors():
+    a, c = Identity.from_seed(bytes([5]) * 32), Identity.from_seed(bytes([6]) * 32)
+    pa, pc = EncryptionKeyPair.from_secret(bytes([7]) * 32), EncryptionKeyPair.from_secret(bytes([8]) * 32)
+    to, keys = [a.public_key, c.public_key], [pa.public, pc.public]
+    callout = {"title": "t", "text": "x", "needs": ["people"], "urgency": "high"}
+    first = create_event(
+        a, kind="sealed", payload=pack(seal("callout.published", callout, to, keys, a.public_key)), timestamp=1, previous=None
+    )
+    update = seal("callout.updated", {"callout": first.id, "text": "y"}, to, keys, a.public_key)
+    second = create_event(a, kind="sealed", payload=pack(update), timestamp=2, previous=first)
+    pledge = seal("pledge.made", {"callout": first.id, "need": "people", "offer": "us"}, to, keys, c.public_key)
+    third = create_event(c, kind="sealed", payload=pack(pledge), timestamp=3, previous=None)
+    results = []
+    for order in ([first, second, third], [first, third, second], [third, first, second]):
+        view = MemoryView()
+        project = private_projector(lambda: [pc])
+        for event in order:
+            view.apply(project(event, view))
+        results.append([(p.collection, p.key, p.doc) for name in ("callouts", "pledges") for p in view.scan(name)])
+    assert results[0] == results[1] == results[2]
+    assert [doc["text"] for coll, _, doc in results[0] if coll == "callouts"] == ["y"]
