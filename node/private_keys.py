@@ -59,6 +59,13 @@ class EncryptionKeys:
             self._stamp = self._mtime()
             return self._pairs[-1]
 
+    def restore(self, secrets: tuple[bytes, ...]) -> None:
+        """Take the key ring from a recovery kit (`solnet key recover`): these secrets, newest last, and no other."""
+        if secrets:
+            with self._lock:
+                self._pairs = self._save(tuple(EncryptionKeyPair.from_secret(s) for s in secrets))
+                self._stamp = self._mtime()
+
     def _load(self) -> tuple[EncryptionKeyPair, ...]:
         if self.path is None or not self.path.exists():
             return ()

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..datadir import DataDir
 from ..errors import ConfigError
+from ..private_keys import EncryptionKeys
 from ..recovery import KIT_FILE, PASSPHRASE_ENV, read_kit
 from ..rotation import rotate_with_kit
 from ..service import NodeService
@@ -68,6 +69,7 @@ def cmd_key_recover(args: argparse.Namespace) -> int:
     if not args.peer and not args.only_copy:
         raise CliError("give --peer URL (a node that holds the group's log), or --i-am-the-only-copy")
     identity, token = data.init(args.name, identity=kit.next_key.rotated(kit.group))
+    EncryptionKeys(data).restore(kit.encryption)  # private events sent to the group open here again
     settings = replace(data.settings(), peers=tuple(args.peer or ()))
     if args.database:
         settings = replace(settings, database_url=args.database)
