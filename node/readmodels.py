@@ -136,6 +136,11 @@ class ReadModels:
     def _private_query(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         return fn(self.private_views, self.shown_views(), *args)
 
+    async def check_private(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(private_views, views, *args)` on the SYNC lane: a publish's checks, which go on while every query
+        thread is busy (as Writer.publish's own)."""
+        return await self.astore.read_sync(fn, self.private_views, self.views, *args)
+
     def _hiding_query(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         return fn(self.shown_views(), *args, **kwargs)
 

@@ -126,7 +126,7 @@ class NodeService:
     async def _publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
         if kind in PRIVATE_KINDS:  # an answer to a private document is private to its recipients, always
             value = build_value(kind, fields)
-            to = await self.read_models.query_private(
+            to = await self.read_models.check_private(
                 lambda private, public: private_events.answered_recipients(private, kind, value)
             )
             if to is not None:
@@ -145,21 +145,27 @@ class NodeService:
         """Publish `kind` privately to the groups `to` (ids, or "followed") and ours (docs/KINDS.md, "Private events")."""
         own = self.identity.public_key
         value = build_value(kind, fields)
-        answered = await self.read_models.query_private(
+        answered = await self.read_models.check_private(
             lambda private, public: private_events.answered_recipients(private, kind, value)
         )
-        chosen = answered or await self.query(private_events.chosen_recipients, own, to)
+        chosen = answered or await self.read_models.check_private(
+            lambda private, public: private_events.chosen_recipients(public, own, to)
+        )
         return await _finished(self._publish_private(kind, fields, chosen))
 
     async def _publish_private(self, kind: str, fields: Mapping[str, Any], to: Sequence[bytes]) -> Event:
+        # the checks of a public publish, against the private read models, on the SYNC lane (as Writer.publish's)
+        own, now = self.identity.public_key, self.now()
+        if kind in discussion.CHECKED:  # a reply to a private comment gets its thread's root
+            fields = await self.read_models.check_private(
+                lambda private, public: discussion.prepare(private, kind, fields, own, now)
+            )
         value = build_value(kind, fields)
-        errors = await self.read_models.query_private(
-            lambda private, public: reference_errors(private, self.identity.public_key, kind, value)
-        )
+        errors = await self.read_models.check_private(lambda private, public: reference_errors(private, own, kind, value))
         if errors:
             raise ReferenceError(errors)
         await self.ensure_encryption_key()
-        keys = await self.query(private_events.encryption_keys_of, to)
+        keys = await self.read_models.check_private(lambda private, public: private_events.encryption_keys_of(public, to))
         event = await self.writer.publish(SEALED_KIND, seal(kind, value, to, keys, self.identity.public_key), by_node=True)
         await self._notify([event], Source.PUBLISHED)
         return event
@@ -167,7 +173,9 @@ class NodeService:
     async def ensure_encryption_key(self) -> Event | None:
         """Publish our current encryption key (`key.encryption`) unless our log's newest one is it; return the event."""
         key = self.encryption_keys.current.public
-        if await self.query(private_events.own_key_published, self.identity.public_key, key):
+        if await self.read_models.check_private(
+            lambda private, public: private_events.own_key_published(public, self.identity.public_key, key)
+        ):
             return None
         event = await self.writer.publish(private_events.ENCRYPTION_KEY_KIND, {"key": key}, by_node=True)
         await self._notify([event], Source.PUBLISHED)
