@@ -60,6 +60,13 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
         )
         _add_common(p)
         p.add_argument("--json", action="store_true", help="print the signed event as JSON")
+        if family in ("callout", "pledge", "comment"):  # the kinds a private event carries (docs/KINDS.md)
+            p.add_argument(
+                "--private-to",
+                action="append",
+                metavar="GROUP",
+                help="publish it sealed, readable by this group (sn_…, repeatable; 'followed': the groups we follow) and ours",
+            )
         add_only_copy(p)
         actions = [s.action for s in specs]
         p.add_argument("action", nargs="?", choices=actions, default=None, help=f"what to publish (default {actions[0]})")

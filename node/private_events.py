@@ -76,8 +76,8 @@ def encryption_keys_of(public: ViewReader, groups: Iterable[bytes]) -> list[byte
         (keys.append(found.doc["key"]) if found is not None else missing.append(group_id_text(group)))
     if missing:
         raise NoEncryptionKeyError(
-            f"no encryption key is known for {', '.join(missing)}: they publish one when they run a node that "
-            "knows private events; wait until it arrives",
+            f"no encryption key is known for {', '.join(missing)}: a group publishes one with `solnet key encryption` "
+            "(or with its first private event); wait until it arrives here",
             field="to",
         )
     return keys

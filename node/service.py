@@ -164,8 +164,10 @@ class NodeService:
         errors = await self.read_models.check_private(lambda private, public: reference_errors(private, own, kind, value))
         if errors:
             raise ReferenceError(errors)
-        await self.ensure_encryption_key()
-        keys = await self.read_models.check_private(lambda private, public: private_events.encryption_keys_of(public, to))
+        others = [g for g in to if g != own]  # our own key is the ring's: known here before it is published
+        keys = await self.read_models.check_private(lambda private, public: private_events.encryption_keys_of(public, others))
+        keys.append(self.encryption_keys.current.public)
+        await self.ensure_encryption_key()  # only once nothing can refuse the publish: a refusal stores nothing
         event = await self.writer.publish(SEALED_KIND, seal(kind, value, to, keys, self.identity.public_key), by_node=True)
         await self._notify([event], Source.PUBLISHED)
         return event
