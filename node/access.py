@@ -130,6 +130,7 @@ ACCESS: dict[str, Need] = {
     "GET /private/{id}": Need.READ,
     "POST /private/{id}/pledge": Need.PUBLISH,
     "POST /private/callout": Need.PUBLISH,
+    "POST /private/{id}/comment": Need.PUBLISH,
     "GET /api/v1/private/callouts": Need.READ,
     "GET /api/v1/private/callouts/{id}": Need.READ,
 }

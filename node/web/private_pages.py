@@ -3,8 +3,9 @@
 GET /private lists the private callouts this node can read, with a form to publish one to chosen groups (POST
 /private/callout); GET /private/{id} shows one with its pledges and comments, each marked "Private to: ..." with
 the groups' names; POST /private/{id}/pledge pledges on it (the pledge goes out sealed to the callout's
-recipients, node/private_events.py). Visitors who are not logged in are
-sent to log in: a private document is never rendered for them, and search, lists and feeds never hold one.
+recipients, node/private_events.py), POST /private/{id}/comment comments in its thread (sealed the same way).
+Visitors who are not logged in are sent to log in: a private document is never rendered for them, and search,
+lists and feeds never hold one.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .render import SESSIONS, html_errors, page
 
 routes = web.RouteTableDef()
 OFFER_MAX = 1000
+TEXT_MAX = 10000
 
 
 def _names(public: ViewReader, groups: tuple[bytes, ...]) -> list[str]:
@@ -148,6 +150,21 @@ async def private_pledge(request: web.Request) -> web.StreamResponse:
     fields = {"callout": callout_id.hex(), "need": str(posted.get("need", "")), "offer": str(posted.get("offer", ""))[:OFFER_MAX]}
     try:
         made = await request.app[SERVICE].publish("pledge.made", fields)
+    except RequestError as exc:
+        return page(request, "private.html", {"callouts": [], "one": shown, "needs": NEEDS, "error": exc.message}, status=422)
+    await record_act(request, made)
+    return redirect(f"/private/{callout_id.hex()}")
+
+
+@routes.post("/private/{id}/comment")
+@html_errors
+async def private_comment(request: web.Request) -> web.StreamResponse:
+    """Comment in a private callout's thread: sealed to the callout's recipients only."""
+    _, posted = await read_post(request)
+    callout_id, shown = await _callout(request)
+    fields = {"on": callout_id.hex(), "text": str(posted.get("text", ""))[:TEXT_MAX]}
+    try:
+        made = await request.app[SERVICE].publish("comment.posted", fields)
     except RequestError as exc:
         return page(request, "private.html", {"callouts": [], "one": shown, "needs": NEEDS, "error": exc.message}, status=422)
     await record_act(request, made)
