@@ -32,11 +32,11 @@ _COLLECTIONS = (
     Collection(CAMPAIGNS, (Key.EVENT,), Fold.LIFECYCLE, entity="campaign"),
     Collection(CALLOUTS, (Key.EVENT,), Fold.LIFECYCLE, ("campaign",), entity="callout"),
     Collection(PLEDGES, (Key.EVENT,), Fold.LIFECYCLE, ("callout",), entity="pledge"),
-    Collection(REPORTS, (Key.EVENT,), Fold.LIFECYCLE, ("campaign",), entity="report"),
+    Collection(REPORTS, (Key.EVENT,), Fold.LIFECYCLE, ("campaign",), entity="report", unlisted=("withdrawn",)),
     Collection(ASSEMBLIES, (Key.EVENT,), Fold.LIFECYCLE, entity="assembly"),
     Collection(PROPOSALS, (Key.EVENT,), Fold.LIFECYCLE, ("assembly",), entity="proposal"),
     Collection(POSITIONS, ("proposal", Key.AUTHOR), Fold.LATEST, ("proposal",)),
-    Collection(DECISIONS, (Key.EVENT,), Fold.LIFECYCLE, ("proposal", "assembly"), entity="decision"),
+    Collection(DECISIONS, (Key.EVENT,), Fold.LIFECYCLE, ("proposal", "assembly"), entity="decision", unlisted=("withdrawn",)),
     Collection(FOLLOWS, (Key.AUTHOR, "group"), Fold.EDGE, ("group",)),
     Collection(COMMENTS, (Key.EVENT,), Fold.LIFECYCLE, ("root", "on"), entity="comment"),
 )
