@@ -82,7 +82,7 @@ async def test_an_author_corrects_and_withdraws_and_another_node_shows_it(tmp_pa
             await page.goto(a.url + paths["proposal"])
             await _confirm(page, "Withdraw this proposal…", "The landlord gave in", "Yes, withdraw it")
             article = await page.locator("article.proposal-page").inner_text()
-            assert "withdrawn" in article and "The landlord gave in" in article
+            assert "Withdrawn" in article and "The landlord gave in" in article
             assert await page.get_by_role("button", name="Record our position").count() == 0
             assert await page.locator("#outcome").count() == 0
             await page.screenshot(path=str(SCREENSHOTS / "proposal-withdrawn-desktop.png"), full_page=True)
@@ -125,7 +125,7 @@ async def test_an_author_corrects_and_withdraws_and_another_node_shows_it(tmp_pa
             assert await other.get_by_text("Cancel this assembly…").count() == 0
             await other.screenshot(path=str(SCREENSHOTS / "assembly-cancelled-other-node-phone.png"), full_page=True)
             await other.goto(b.url + paths["proposal"])
-            assert "withdrawn" in await other.locator("article.proposal-page").inner_text()
+            assert "Withdrawn" in await other.locator("article.proposal-page").inner_text()
             assert await other.get_by_role("button", name="Record our position").count() == 0
             await other.goto(b.url + paths["report"])
             assert await other.get_by_role("heading", name="Door knocking on Easter Road and Albert Street").count() == 1
