@@ -107,6 +107,11 @@ async def test_an_author_corrects_and_withdraws_and_another_node_shows_it(tmp_pa
             await page.goto(a.url + paths["proposal"])
             assert "No decision recorded yet." in await page.locator("section[aria-labelledby=decisions-h]").inner_text()
             assert (await a.service.query(queries.list_docs, DECISIONS)).items == []
+            feed = await (await page.request.get(f"{a.url}/feeds/decisions.atom")).text()
+            assert "<feed" in feed and "city-wide strike" not in feed  # it left the feed
+            await page.goto(f"{a.url}/search?q=strike")
+            results = await page.locator("main").inner_text()
+            assert "Rent strike in May" in results and "city-wide strike" not in results  # and search
 
             # B's node, at phone width: the same after sync, and none of A's actions
             other = await browser.new_page(viewport=PHONE)
