@@ -309,3 +309,9 @@ async def test_an_assembly_updated_cancelled_and_only_by_its_author(api):
     refused = (await publish(api, "report.withdrawn", {"report": theirs.id.hex()}, status=400))["error"]
     assert refused["field"] == "report" and "another group's" in refused["message"]
     assert await own_events(api) == before  # nothing signed or stored
+    author = Identity.generate()
+    proposal = await publish_as(api.service, author, "proposal.tabled", {"title": "Strike", "text": "t"})
+    await publish_as(api.service, author, "proposal.withdrawn", {"proposal": proposal.id.hex()})
+    late = (await publish(api, "position.taken", {"proposal": proposal.id.hex(), "position": "agree"}, status=400))["error"]
+    assert late["field"] == "proposal" and "withdrawn" in late["message"]
+    assert await own_events(api) == before

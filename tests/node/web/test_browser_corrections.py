@@ -73,6 +73,7 @@ async def test_an_author_corrects_and_withdraws_and_another_node_shows_it(tmp_pa
             ended = page.get_by_role("status")
             assert "Cancelled" in await ended.inner_text() and "The hall is flooded" in await ended.inner_text()
             assert await page.get_by_role("link", name="Update").count() == 0  # over: only Redact is left
+            assert await page.get_by_role("link", name="Table a proposal for it").count() == 0
             for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
                 await page.set_viewport_size(viewport)
                 await page.screenshot(path=str(SCREENSHOTS / f"assembly-cancelled-{name}.png"), full_page=True)
