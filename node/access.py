@@ -43,6 +43,7 @@ ACCESS: dict[str, Need] = {
     "GET /search": Need.PUBLIC,
     "GET /reports": Need.PUBLIC,
     "GET /reports/{id}": Need.PUBLIC,
+    "GET /decisions/{id}": Need.PUBLIC,
     "GET /assemblies/{id}": Need.PUBLIC,
     "GET /proposals/{id}": Need.PUBLIC,
     "GET /events/{id}": Need.PUBLIC,

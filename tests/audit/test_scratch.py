@@ -69,42 +69,6 @@ def test_gets_scans_and_the_merged_digest_match_an_in_memory_view(tmp_path):
     assert merged_group_digests(merged) == group_digests(memory)
 
 
-def test_documents_outside_the_key_index_are_found_replaced_and_deleted_after_a_flush(tmp_path):
-    # reports (keyed by their event's id) stay out of the (coll, key) index until the first lookup of one
-    memory, view = MemoryView(), ScratchView(tmp_path / "s.sqlite")
-    author = b"\x05" * 32
-    puts = [Put("reports", _id(author, n), author, None, {"n": n}) for n in range(5000)]
-    puts += [Put("groups", _id(b"g", n), author, None, {"n": n}) for n in range(50)]
-    for put in puts:
-        memory.apply([put])
-        view.apply([put])  # flushed to the file every few thousand changes
-    later = [
-        Delete("reports", puts[7].key),
-        Delete("reports", puts[4000].key),
-        Put("groups", puts[-1].key, author, None, {"n": -1}),
-    ]
-    later.append(Delete("reports", b"\x00" * 32))  # absent: nothing happens
-    for change in later:
-        memory.apply([change])
-        view.apply([change])
-    for some in (puts[7], puts[8], puts[4000], puts[4999], puts[-1]):
-        assert view.get(some.collection, some.key) == memory.get(some.collection, some.key)
-    assert view.get("reports", puts[8].key) is not None and view.get("reports", puts[7].key) is None
-    plan = " ".join(
-        str(row)
-        for row in view._db.execute(
-            "EXPLAIN QUERY PLAN SELECT entry FROM docs WHERE coll = ? AND key = ? AND by_author IS NULL", (4, b"")
-        )
-    )
-    assert "docs_single" in plan  # a lookup is an index search, not a scan of every document
-    spill = view.seal()
-    view.commit()
-    view.close()
-    merged = merge_ranges([spill], 1, 256, tmp_path)
-    assert digest_of(merged_entries(merged), set()) == state_digest(memory)
-    assert merged_group_digests(merged) == group_digests(memory)
-
-
 def _mixed_puts(count: int, authors: int) -> list[Put]:
     puts = []
     for n in range(count):
@@ -115,7 +79,7 @@ def _mixed_puts(count: int, authors: int) -> list[Put]:
     return puts
 
 
-def test_documents_keyed_by_event_go_to_the_spill_and_sort_by_key_range(tmp_path):
+def test_sealed_documents_go_to_the_spill_and_sort_by_key_range(tmp_path):
     # small spills: each bucket gets several chunks; 3 ranges of 16 buckets over 2 workers' spills
     memory = MemoryView()
     views = [ScratchView(tmp_path / f"w{n}.sqlite", buckets=16, spill_bytes=20_000) for n in range(2)]
@@ -124,7 +88,6 @@ def test_documents_keyed_by_event_go_to_the_spill_and_sort_by_key_range(tmp_path
         views[put.author[0] % 2].apply([put])
     spills = []
     for view in views:
-        assert view._spill.chunks  # the reports and decisions went to the spill, not to the SQLite file
         spills.append(view.seal())
         view.commit()
         view.close()
@@ -136,19 +99,23 @@ def test_documents_keyed_by_event_go_to_the_spill_and_sort_by_key_range(tmp_path
     assert merged_group_digests(merged) == group_digests(memory)
 
 
-def test_a_lookup_moves_the_spill_into_the_sqlite_file(tmp_path):
-    memory, view = MemoryView(), ScratchView(tmp_path / "s.sqlite", spill_bytes=10_000)
-    puts = _mixed_puts(1000, 3)
-    for put in puts[:600]:
+def test_documents_are_found_by_key_and_author_replaced_and_deleted_after_a_flush(tmp_path):
+    memory, view = MemoryView(), ScratchView(tmp_path / "s.sqlite")
+    puts = _mixed_puts(5000, 3)  # flushed to the file every few thousand changes
+    for put in puts:
         memory.apply([put])
         view.apply([put])
-    assert view._spill.chunks
-    assert view.get("reports", puts[0].key) == memory.get("reports", puts[0].key)
-    assert view._db.execute("SELECT count(*) FROM chunks").fetchone() == (0,)
-    for change in [*puts[600:], Delete("reports", puts[4].key), Delete("decisions", puts[601].key)]:
+    for change in [Delete("reports", puts[4].key), Delete("decisions", puts[601].key), Delete("reports", b"\0" * 32)]:
         memory.apply([change])
         view.apply([change])
-    assert view.get("reports", puts[4].key) is None
+    for some in (puts[4], puts[5], puts[601], puts[4999]):
+        assert view.get(some.collection, some.key) == memory.get(some.collection, some.key)
+    author = puts[0].author
+    assert list(view.scan("reports", author=author)) == list(memory.scan("reports", author=author))
+    plan = " ".join(
+        str(r) for r in view._db.execute("EXPLAIN QUERY PLAN SELECT entry FROM docs WHERE coll = ? AND key = ?", (4, b""))
+    )
+    assert "docs_key" in plan  # a lookup is an index search, not a scan of every document
     spill = view.seal()
     view.commit()
     view.close()
