@@ -159,25 +159,6 @@ def unpack_array_fast(data: bytes) -> list:
         raise DecodeError(f"not valid msgpack: {exc}") from None
 
 
-def unpack_checked_types(data: bytes) -> Any:
-    """Decode msgpack bytes whose every value the caller checks by exact type; raise DecodeError if they do not decode.
-
-    The per-event decode (headers, payloads): msgpack's defaults, without the keyword arguments that cost more
-    than decoding a header (~0.5 us a call). Map keys are str or bin (msgpack's strict_map_key); an extension
-    value decodes to an ExtType or Timestamp object, which no exact type check accepts, so it is refused as the
-    wrong type for its field instead of by `_reject_ext`: the same verdict, named by field.
-    """
-    try:
-        return _unpackb(data)
-    except msgpack.ExtraData as exc:
-        raise TrailingBytesError(f"{len(exc.extra)} trailing byte(s) after the value") from None
-    except (ValueError, msgpack.FormatError, msgpack.StackError, TypeError, UnicodeDecodeError) as exc:
-        raise DecodeError(f"not valid msgpack: {exc}") from None
-
-
-_unpackb = msgpack.unpackb
-
-
 def packb_plain(value: Any) -> bytes:
     """Encode a value that holds no maps (arrays, ints, str, bin, nil): already canonical as packed."""
     return _packer().pack(value)

@@ -7,7 +7,7 @@ import hashlib
 import re
 from dataclasses import dataclass, fields
 
-from .canonical import packb_plain, unpack_checked_types
+from .canonical import packb_plain, unpack_array_fast
 from .errors import DecodeError, NonCanonicalError, OversizedError, UnsupportedVersionError
 
 FORMAT_VERSION = 1
@@ -90,7 +90,7 @@ def decode_header(data: bytes) -> Header:
     """Decode canonical header bytes; raise DecodeError naming the field that is wrong."""
     if len(data) > MAX_HEADER_SIZE:
         raise OversizedError(f"header has {len(data)} bytes, more than {MAX_HEADER_SIZE}", field="header")
-    fields = unpack_checked_types(data)  # every field's exact type is checked below
+    fields = unpack_array_fast(data)
     if type(fields) is not list or len(fields) != 8:
         raise DecodeError("header is not an array of 8 fields", field="header")
     version, author, seq, prev, timestamp, kind, payload_hash, payload_size = fields

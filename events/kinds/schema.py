@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..canonical import pack, packb_plain, unpack, unpack_checked_types
-from ..errors import DecodeError, NonCanonicalError, OversizedError, PayloadError
+from ..canonical import pack, packb_plain, unpack, unpack_unverified
+from ..errors import DecodeError, NonCanonicalError, PayloadError
 from ..event import Event
 from ..header import MAX_PAYLOAD_SIZE
 from ..identity import group_id_text
@@ -63,9 +63,7 @@ def valid_payload_value(kind: str, payload: bytes) -> dict[str, Any] | None:
     spec = KINDS.get(kind)
     if spec is None:
         return None
-    if len(payload) > MAX_PAYLOAD_SIZE:
-        raise OversizedError(f"{len(payload)} bytes, more than the limit of {MAX_PAYLOAD_SIZE}")
-    value = unpack_checked_types(payload)  # _is_valid checks every value's exact type (an extension value fails it)
+    value = unpack_unverified(payload, max_size=MAX_PAYLOAD_SIZE)
     if not _is_valid(kind, value):
         _checked_fields(kind, spec, value)  # raises, saying which field is wrong and how
         raise PayloadError(f"a {kind} payload that is not valid", field="payload")  # (the two checks agree: tested)
