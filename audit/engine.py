@@ -3,9 +3,10 @@
 Every worker streams the whole source, but decodes, verifies and replays only the authors with
 `crc32(author) % W == worker` (`partition`). Read models are a pure function of each author's log (links
 across authors are joined at read time), so partitions replay independently into per-worker scratch
-stores, which end as spill files of digest entries in key buckets (audit/spill.py). Then worker i
-sorts key range i of every worker's spill into (author, entry hash) records (and, for version 1, a merged file of
-entries), and the main process hashes them in order into the state digest. W = 1 runs in this process and gives the same report.
+stores, which end as spill files of digest entries in key buckets (audit/spill.py); each worker hashes its own
+authors' group digests from its spill, and the main process combines them into the state digest (version 2). For
+version 1, worker i then sorts key range i of every worker's spill into a merged file of entries, which the main
+process hashes in order. W = 1 runs in this process and gives the same report.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .findings import Findings
 from .scratch import ScratchView
 from .sorter import EventSorter
 from .sources import BundleFile, NodeUrl, Source, resolve
-from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, merge_range, merged_entries, merged_group_digests
+from .spill import MIN_BUCKETS, Merged, Spill, buckets_for, merge_range, merged_entries, spill_group_digests
 
 # The careful head-only pass (after the fast path met a bad signature) verifies one signature per run of up
 # to this many events of an author, holding the run in memory until then: fewer signatures the longer the
@@ -48,7 +49,8 @@ Progress = Callable[[int, int | None], None]
 
 @dataclass(slots=True)
 class Partial:
-    """What one worker returns: its findings, counters, and the spill of its documents' digest entries."""
+    """What one worker returns: its findings, counters, the spill of its documents' digest entries and its authors'
+    group digests (state digest version 2), ascending by author."""
 
     findings: Findings
     items: int = 0
@@ -58,12 +60,13 @@ class Partial:
     damage: str | None = None
     error: str | None = None
     spill: Spill | None = None
+    groups: list[tuple[bytes, bytes]] | None = None
 
 
 def run_partition(
     source: Source, mode: Mode, worker: int, workers: int, scratch: str, offsets=None, buckets: int = MIN_BUCKETS
 ) -> Partial:
-    """Audit this worker's share of `source`; return its findings and the spill of its documents' entries.
+    """Audit this worker's share of `source`; return its findings, the spill of its documents' entries and their group digests.
 
     It first takes the fast path (audit/author.py), streaming each author's events in source order; if a signature
     that path relied on does not verify, the partition is audited again from the start, checking each signature
@@ -173,6 +176,7 @@ def _replay(
     part.spill = view.seal()
     view.commit()
     view.close()
+    part.groups = spill_group_digests(part.spill)  # every author is this worker's alone: its group digests are final
     if offsets is not None:
         offsets(worker, reader.offset)
     return part
@@ -232,15 +236,9 @@ def _worker_main(args: tuple) -> Partial:
     return run_partition(source, mode, worker, workers, scratch, _report_offset, buckets)
 
 
-def _merge_main(args: tuple) -> Merged:
-    return merge_range(*args)
-
-
-def merge_ranges(spills: list[Spill], ranges: int, buckets: int, directory: str | Path, entries: bool = True) -> list[Merged]:
+def merge_ranges(spills: list[Spill], ranges: int, buckets: int, directory: str | Path) -> list[Merged]:
     """Sort every key range of `spills` in this process (a worker pool sorts one range per worker)."""
-    return [
-        merge_range(spills, rng, ranges, buckets, Path(directory) / f"merged-{rng}.bin", entries=entries) for rng in range(ranges)
-    ]
+    return [merge_range(spills, rng, ranges, buckets, Path(directory) / f"merged-{rng}.bin") for rng in range(ranges)]
 
 
 def default_workers() -> int:
@@ -279,12 +277,12 @@ def audit(
             callback = None if progress is None else (lambda _w, offset: progress(offset, total))
             parts = [run_partition(src, mode, 0, 1, scratches[0], callback, buckets)]
             _raise_source_errors(parts)
-            merged = merge_ranges([parts[0].spill], 1, buckets, tmp, entries=digest_v1)
+            merged = merge_ranges([parts[0].spill], 1, buckets, tmp) if digest_v1 else []
         else:
             parts, merged = _run_workers(src, mode, count, scratches, buckets, total, progress, digest_v1)
         forked = set().union(*(p.findings.forked for p in parts))
-        # every document belongs to one author, so to one worker: its key occurs once across the spills
-        groups = merged_group_digests(merged)
+        # every author is replayed by one worker, which hashed its group digest: here only ~one pair per group
+        groups = sorted(pair for part in parts for pair in part.groups or ())
         v1 = digest_of(merged_entries(merged), forked) if digest_v1 else None
     report = _merge(src, mode, parts, combine_groups(groups, forked))
     by_group = {group_id_text(author): value.hex() for author, value in groups}
@@ -333,7 +331,7 @@ def _run_workers(
     progress: Progress | None,
     entries: bool = True,
 ) -> tuple[list[Partial], list[Merged]]:
-    """Audit the partitions in `count` processes, then sort key range i of every partition's spill in process i."""
+    """Audit the partitions in `count` processes; for `entries` (version 1), then sort key range i of every spill in process i."""
     ctx = multiprocessing.get_context(_start_method())
     shared = ctx.Array("q", count, lock=False)
     # a process pool that fails (BrokenProcessPool) instead of hanging when a worker dies
@@ -348,10 +346,12 @@ def _run_workers(
         try:
             parts = [f.result() for f in futures]
             _raise_source_errors(parts)
+            if not entries:
+                return parts, []
             spills = [part.spill for part in parts]
             directory = Path(scratches[0]).parent
-            jobs = [(spills, rng, count, buckets, str(directory / f"merged-{rng}.bin"), entries) for rng in range(count)]
-            return parts, list(pool.map(_merge_main, jobs))
+            paths = [str(directory / f"merged-{rng}.bin") for rng in range(count)]
+            return parts, list(pool.map(merge_range, [spills] * count, range(count), [count] * count, [buckets] * count, paths))
         except BrokenProcessPool as exc:
             raise AuditError(f"an audit worker process died: {exc}") from None
 

@@ -4,13 +4,11 @@ Kept on disk so that memory stays flat however long the log is. Durability does 
 files are thrown away), so journaling and syncing are off and everything runs in one transaction.
 
 Each document is stored as its state-digest entry (docs/KINDS.md: pack([collection, key, author, ref,
-doc])), built once when it is written. Documents that later events change (profiles, campaigns,
-callouts, pledges, positions, follows) live in a SQLite file, where projections look them up. Documents
-keyed by the id of the one event that made them (reports, assemblies, proposals, decisions: most of
-them) are written once and looked up only by `log.redact`: they are buffered in memory by key bucket and
-appended to a spill file (audit/spill.py), which costs a fraction of a SQLite insert and its later
-sort. The first lookup of one moves them all into the SQLite file, where they stay. `seal` adds the SQLite
-file's documents to the spill and returns it; the engine sorts every worker's spill by key range.
+doc])), built once when it is written. Every collection's documents can be changed by later events of
+their author (reports, assemblies, proposals and decisions too, since they have lifecycles), so they all
+live in a SQLite file, where projections look them up by key or by author. `seal` writes the SQLite file's
+documents to a spill file (audit/spill.py) by key bucket and returns it; the engine sorts every worker's
+spill by key range.
 """
 
 from __future__ import annotations
@@ -21,31 +19,22 @@ from pathlib import Path
 
 import msgpack
 
-from events.kinds import COLLECTION_SPECS
 from events.readmodel.digest import digest_entry
 from events.readmodel.projection import COLLECTIONS
 from events.readmodel.view import Change, Put, make_put
 
-from .spill import CHUNKS_SCHEMA, KEY_OFFSET, MIN_BUCKETS, Spill, SpillWriter, bucket_of, read_chunk
+from .spill import CHUNKS_SCHEMA, MIN_BUCKETS, Spill, SpillWriter, bucket_of
 
-# Collections whose documents are keyed by the id of the one event that made them and never change after
-# (the registry's write-once collections: reports, assemblies, proposals, decisions): the projection finds
-# them by key, never by author. They go to the spill until the first lookup of one; in the SQLite file they
-# stay out of the author index (by_author NULL marks them; a scan by author reads the whole collection) and
-# have a key index of their own.
-_KEYED_BY_EVENT = frozenset(name for name, c in COLLECTION_SPECS.items() if c.write_once)
 _NUMBER = {name: n for n, name in enumerate(COLLECTIONS)}
-_SINGLE_NUMBERS = frozenset(_NUMBER[name] for name in _KEYED_BY_EVENT)
-_SINGLES_INDEX = "CREATE UNIQUE INDEX IF NOT EXISTS docs_single ON docs (coll, key) WHERE by_author IS NULL"
 _SCHEMA = f"""
 {CHUNKS_SCHEMA};
-CREATE TABLE docs (coll INTEGER NOT NULL, key BLOB NOT NULL, by_author BLOB, entry BLOB NOT NULL);
-CREATE UNIQUE INDEX docs_key ON docs (coll, key) WHERE by_author IS NOT NULL;
-CREATE INDEX docs_author ON docs (coll, by_author) WHERE by_author IS NOT NULL;
+CREATE TABLE docs (coll INTEGER NOT NULL, key BLOB NOT NULL, by_author BLOB NOT NULL, entry BLOB NOT NULL);
+CREATE UNIQUE INDEX docs_key ON docs (coll, key);
+CREATE INDEX docs_author ON docs (coll, by_author);
 CREATE TABLE seen (author INTEGER NOT NULL, block INTEGER NOT NULL, ids BLOB NOT NULL, PRIMARY KEY (author, block)) WITHOUT ROWID;
 """
 _FLUSH_EVERY = 2048
-# documents keyed by their event's id are appended to the spill file once this many bytes are buffered
+# `seal` appends documents to the spill file once this many bytes are buffered
 SPILL_BYTES = 16 << 20
 # ids of consecutive seqs are stored BLOCK at a time, concatenated: one row per BLOCK events, not per event
 BLOCK = 64
@@ -81,10 +70,6 @@ class ScratchView:
         self._authors: dict[bytes, int] = {}
         # write-back cache of the SQLite documents: recent changes by (collection, key), None for a delete
         self._cache: dict[tuple[str, bytes], Put | None] = {}
-        # documents keyed by their event's id, while they go to the spill file: entries by (collection number,
-        # bucket); None once they live in the SQLite file
-        self._singles: dict[tuple[int, int], list[bytes]] | None = {}
-        self._singles_size = 0
         self._spill = SpillWriter(self.path.with_name(f"{self.path.stem}-spill.bin"), self._db)
         self._key_size: dict[int, int] = {}
 
@@ -93,20 +78,13 @@ class ScratchView:
         cached = self._cache.get((collection, key), _ABSENT)
         if cached is not _ABSENT:
             return cached
-        if collection in _KEYED_BY_EVENT:
-            self._singles_to_sqlite()
-            sql = "SELECT entry FROM docs WHERE coll = ? AND key = ? AND by_author IS NULL"
-        else:
-            sql = "SELECT entry FROM docs WHERE coll = ? AND key = ? AND by_author IS NOT NULL"
-        row = self._db.execute(sql, (_NUMBER[collection], key)).fetchone()
+        row = self._db.execute("SELECT entry FROM docs WHERE coll = ? AND key = ?", (_NUMBER[collection], key)).fetchone()
         return None if row is None else _put_of(row[0])
 
     def scan(self, collection: str, *, ref: bytes | None = None, author: bytes | None = None) -> Iterator[Put]:
         """Yield the documents of a collection, optionally only those with this ref and/or author, by key."""
-        if collection in _KEYED_BY_EVENT:
-            self._singles_to_sqlite()
         self._flush_docs()
-        if author is not None and collection not in _KEYED_BY_EVENT:
+        if author is not None:
             sql, args = "SELECT entry FROM docs WHERE coll = ? AND by_author = ? ORDER BY key", (_NUMBER[collection], author)
         else:
             sql, args = "SELECT entry FROM docs WHERE coll = ? ORDER BY key", (_NUMBER[collection],)
@@ -118,31 +96,9 @@ class ScratchView:
 
     def apply(self, changes: Iterable[Change]) -> None:
         """Apply changes in order: a Put replaces the document at its key, a Delete removes it if present."""
-        cache, singles = self._cache, self._singles
+        cache = self._cache
         for change in changes:
             collection = change.collection
-            if singles is not None and collection in _KEYED_BY_EVENT:
-                if type(change) is not Put:
-                    self._singles_to_sqlite()
-                    singles = None
-                else:
-                    # written once: its event is projected once (a key occurs once in the spill)
-                    number, key = _NUMBER[collection], change.key
-                    if self._key_size.get(number) != len(key):
-                        self._check_key(number, key)
-                    entry = digest_entry(change)
-                    # the key's bucket (spill.bucket_of, written out: this runs for most events)
-                    where = (number, ((key[0] << 8) | key[1]) * self._buckets >> 16)
-                    entries = singles.get(where)
-                    if entries is None:
-                        entries = singles[where] = []
-                    entries.append(entry)
-                    self._singles_size += len(entry)
-                    if self._singles_size >= self._spill_bytes:
-                        self._spill.write(singles)
-                        singles.clear()
-                        self._singles_size = 0
-                    continue
             cache[(collection, change.key)] = change if type(change) is Put else None
         if len(cache) >= _FLUSH_EVERY:
             self._flush_docs()
@@ -153,30 +109,9 @@ class ScratchView:
         if len(key) != size or not 2 <= size <= 255:
             raise ValueError(f"{COLLECTIONS[number]} keys must all be {size} bytes long (2 to 255)")
 
-    def _singles_to_sqlite(self) -> None:
-        """Move the documents keyed by their event's id from the spill into the SQLite file, indexed by key."""
-        if self._singles is None:
-            return
-        self._spill.write(self._singles)
-        self._singles = None
-        spill = self._spill.close(self.path)
-        chunks = self._db.execute("SELECT coll, at, length FROM chunks ORDER BY at").fetchall()
-        with open(spill.path, "rb") as handle:
-            for number, at, length in chunks:
-                start, size = KEY_OFFSET[number], self._key_size[number]
-                rows = [(number, entry[start : start + size], entry) for entry in read_chunk(handle, at, length)]
-                self._db.executemany("INSERT INTO docs VALUES (?, ?, NULL, ?)", rows)
-        self._db.execute("DELETE FROM chunks")
-        self._spill = SpillWriter(spill.path, self._db)  # emptied: from now on it gets the SQLite documents at `seal`
-        self._flush_docs()
-        self._db.execute(_SINGLES_INDEX)
-
     def seal(self) -> Spill:
         """Return every document's digest entry in the spill file (see audit/spill.py); write no more after."""
         self._flush_docs()
-        if self._singles:
-            self._spill.write(self._singles)
-            self._singles.clear()
         buffered: dict[tuple[int, int], list[bytes]] = {}
         size, buckets = 0, self._buckets
         sizes = self._key_size
@@ -198,20 +133,11 @@ class ScratchView:
     def _flush_docs(self) -> None:
         if not self._cache:
             return
-        puts = [
-            (_NUMBER[p.collection], p.key, None if p.collection in _KEYED_BY_EVENT else p.author, digest_entry(p))
-            for p in self._cache.values()
-            if p is not None
-        ]
+        puts = [(_NUMBER[p.collection], p.key, p.author, digest_entry(p)) for p in self._cache.values() if p is not None]
         deletes = [(_NUMBER[collection], key) for (collection, key), p in self._cache.items() if p is None]
         self._cache.clear()
         if deletes:
-            # each delete names the index that finds its row (a partial index serves only queries that imply its WHERE)
-            singles = [d for d in deletes if d[0] in _SINGLE_NUMBERS]
-            if singles:
-                self._db.executemany("DELETE FROM docs WHERE coll = ? AND key = ? AND by_author IS NULL", singles)
-            others = [d for d in deletes if d[0] not in _SINGLE_NUMBERS]
-            self._db.executemany("DELETE FROM docs WHERE coll = ? AND key = ? AND by_author IS NOT NULL", others)
+            self._db.executemany("DELETE FROM docs WHERE coll = ? AND key = ?", deletes)
         self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?)", puts)
 
     def store_ids(self, author: bytes, block: int, ids: bytes) -> None:

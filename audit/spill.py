@@ -1,16 +1,16 @@
-"""Digest entries spilled to disk in key buckets, then sorted and joined by key range in parallel, then hashed.
+"""Digest entries spilled to disk in key buckets, then sorted by bucket and hashed per group (and, for version 1, merged).
 
 The state digest (docs/KINDS.md) hashes every document's entry, pack([collection, key, author, ref, doc]),
 ordered by collection and then key. An audit worker replays only its own authors, so its documents are a
 scattered subset of that order. It buffers their entries by (collection, bucket), a bucket being a slice of
 the key space by the key's first two bytes, and appends each buffered bucket to its spill file as a chunk
-(one msgpack array of bin, written and read back in C). Once every worker is done, worker i takes key range
-i (a run of whole buckets): bucket by bucket it reads the chunks of every worker's spill, sorts them in
-memory and writes, for each entry in that order, its author and its SHA-256 to a hashes file (state digest
-version 2) and, for version 1 only, the entry itself to a merged file. The main process reads the hashes
-files in (collection, range) order into one group hasher per author (`merged_group_digests`) and, for
-version 1, hashes the merged files in the same order (events.readmodel.digest.digest_of). Either is the byte
-stream of hashing one sorted view, and memory holds one bucket at a time.
+(one msgpack array of bin, written and read back in C). Version 2 hashes each author's entries in that order
+into the author's group digest, and every author is replayed by exactly one worker, so each worker computes
+its own authors' group digests from its own spill (`spill_group_digests`: bucket by bucket, sorted in
+memory) and the main process only combines ~one pair per group. Version 1 is one hash over every entry in
+order: once every worker is done, worker i takes key range i (a run of whole buckets), sorts it bucket by
+bucket from every worker's spill into a merged file (`merge_range`), and the main process hashes the merged
+files in (collection, range) order (events.readmodel.digest.digest_of). Memory holds one bucket at a time.
 
 Sorting entries by their bytes sorts them by key: within a collection every entry starts with the same
 bytes (the array header and the collection's name), then the key's bin header and the key, and a
@@ -24,6 +24,7 @@ import hashlib
 import heapq
 import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -74,14 +75,10 @@ class Spill:
 
 @dataclass(frozen=True, slots=True)
 class Merged:
-    """A merged file of bare entries of one key range: collection number -> (start, end) byte offsets; and its
-    hashes file: for each entry in the same order, its author (32 bytes) and its entry hash (32 bytes), by
-    collection number -> (start, end) too (the group digests of the state digest version 2 are fed from it)."""
+    """A merged file of bare entries of one key range: collection number -> (start, end) byte offsets."""
 
     path: str
     collections: dict[int, tuple[int, int]]
-    hashes: str = ""
-    hash_spans: dict[int, tuple[int, int]] | None = None
 
 
 class SpillWriter:
@@ -120,9 +117,8 @@ def read_chunk(handle, offset: int, length: int) -> list[bytes]:
     return msgpack.unpackb(data)
 
 
-def merge_range(spills: list[Spill], rng: int, ranges: int, buckets: int, path: str | Path, entries: bool = True) -> Merged:
-    """Sort key range `rng` (of `ranges`) of every spill's entries into a file of bare entries, collection after collection
-    (only if `entries`: they are hashed for the state digest version 1 only), and their (author, entry hash) records."""
+def merge_range(spills: list[Spill], rng: int, ranges: int, buckets: int, path: str | Path) -> Merged:
+    """Sort key range `rng` (of `ranges`) of every spill's entries into a file of bare entries, collection after collection."""
     low, high = rng * buckets // ranges, (rng + 1) * buckets // ranges
     handles = [open(spill.path, "rb") for spill in spills]  # noqa: SIM115 - closed below
     indexes = [sqlite3.connect(f"file:{spill.index}?mode=ro", uri=True) for spill in spills]
@@ -133,10 +129,8 @@ def merge_range(spills: list[Spill], rng: int, ranges: int, buckets: int, path: 
     sql = "SELECT coll, bucket, at, length FROM chunks WHERE bucket >= ? AND bucket < ? ORDER BY coll, bucket, at"
     # every spill's chunks of this range in (collection, bucket) order, tagged with the spill they are in
     streams = [_tagged(db.execute(sql, (low, high)), n) for n, db in enumerate(indexes)]
-    hashes_path = f"{path}.hashes"
-    hash_spans: dict[int, tuple[int, int]] = {}
     try:
-        with open(path, "wb") as out, open(hashes_path, "wb") as hashes_out:
+        with open(path, "wb") as out:
             for (collection, _bucket), chunks in groupby(heapq.merge(*streams), key=lambda row: row[:2]):
                 if collection != current:
                     out.write(b"".join(pending))
@@ -145,15 +139,10 @@ def merge_range(spills: list[Spill], rng: int, ranges: int, buckets: int, path: 
                     if current is not None and offset > start:
                         collections[current] = (start, offset)
                     current, start = collection, offset
-                    hash_start = hashes_out.tell()
                 found: list[bytes] = []
                 for _c, _b, n, at, length in chunks:
                     found += read_chunk(handles[n], at, length)
                 found.sort()
-                hashes_out.write(author_hashes(found, collection))
-                hash_spans[collection] = (hash_start, hashes_out.tell())
-                if not entries:
-                    continue
                 data = b"".join(found)
                 pending.append(data)
                 size += len(data)
@@ -170,14 +159,33 @@ def merge_range(spills: list[Spill], rng: int, ranges: int, buckets: int, path: 
             handle.close()
         for db in indexes:
             db.close()
-    return Merged(str(path), collections, hashes_path, hash_spans)
+    return Merged(str(path), collections)
 
 
-def author_hashes(entries: list[bytes], collection: int) -> bytes:
-    """Return, for each entry of one collection in order, its author's 32 bytes and its entry hash, concatenated."""
+def spill_group_digests(spill: Spill) -> list[tuple[bytes, bytes]]:
+    """Return (author, group digest) for every author of one spill's entries (state digest version 2), ascending.
+
+    Exact when no other spill holds entries of these authors (an audit worker's spill: each author is replayed by one
+    worker). Each (collection, bucket) of the spill is sorted in memory and its entries' hashes fed in that order: a
+    subsequence of the (collection, key) order, which is what a group digest hashes.
+    """
+    hashers: dict[bytes, Any] = {}
+    sql = "SELECT coll, bucket, at, length FROM chunks ORDER BY coll, bucket, at"
+    with open(spill.path, "rb") as handle, closing(sqlite3.connect(f"file:{spill.index}?mode=ro", uri=True)) as db:
+        for (collection, _bucket), chunks in groupby(db.execute(sql), key=lambda row: row[:2]):
+            found: list[bytes] = []
+            for _c, _b, at, length in chunks:
+                found += read_chunk(handle, at, length)
+            found.sort()
+            feed_groups(found, collection, hashers)
+    return [(author, hashers[author].digest()) for author in sorted(hashers)]
+
+
+def feed_groups(entries: list[bytes], collection: int, hashers: dict[bytes, Any]) -> None:
+    """Feed each entry's hash (in the order given) to its author's group hasher in `hashers`, making it if new."""
     # an entry is fixarray(5), the collection's name, bin8 key, then the author: `c4 20` and 32 bytes (public keys)
-    out = []
     first = KEY_OFFSET[collection]
+    get = hashers.get
     for entry in entries:
         at = first + entry[first - 1]
         author = entry[at + 2 : at + 34] if entry[at : at + 2] == b"\xc4\x20" else None
@@ -185,39 +193,10 @@ def author_hashes(entries: list[bytes], collection: int) -> bytes:
             author = msgpack.unpackb(entry)[2]  # not a 32-byte public key (no valid event has one)
             if len(author) != 32:
                 raise ValueError(f"a document author of {len(author)} bytes in {COLLECTIONS[collection]}")
-        out.append(author)
-        out.append(_sha256(entry).digest())
-    return b"".join(out)
-
-
-def merged_group_digests(merged: list[Merged]) -> list[tuple[bytes, bytes]]:
-    """Return (author, group digest) for every author of the merged entries (state digest version 2), ascending."""
-    hashers: dict[bytes, Any] = {}
-    get = hashers.get
-    handles = [open(m.hashes, "rb") for m in merged]  # noqa: SIM115 - closed below
-    try:
-        for collection in range(len(COLLECTIONS)):
-            for m, handle in zip(merged, handles, strict=True):
-                span = (m.hash_spans or {}).get(collection)
-                if span is None:
-                    continue
-                handle.seek(span[0])
-                left = span[1] - span[0]
-                while left > 0:
-                    data = handle.read(min(_WRITE, left))  # _WRITE is a multiple of 64: whole records
-                    if not data or len(data) % 64:
-                        raise OSError(f"hashes file {m.hashes} ends early")
-                    for i in range(0, len(data), 64):  # GroupHasher.add, inlined: this runs for every document
-                        author = data[i : i + 32]
-                        h = get(author)
-                        if h is None:
-                            h = hashers[author] = group_hasher(author)
-                        h.update(data[i + 32 : i + 64])
-                    left -= len(data)
-    finally:
-        for handle in handles:
-            handle.close()
-    return [(author, hashers[author].digest()) for author in sorted(hashers)]
+        h = get(author)
+        if h is None:
+            h = hashers[author] = group_hasher(author)
+        h.update(_sha256(entry).digest())
 
 
 def _tagged(rows, n: int):

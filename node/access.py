@@ -43,6 +43,7 @@ ACCESS: dict[str, Need] = {
     "GET /search": Need.PUBLIC,
     "GET /reports": Need.PUBLIC,
     "GET /reports/{id}": Need.PUBLIC,
+    "GET /decisions/{id}": Need.PUBLIC,
     "GET /assemblies/{id}": Need.PUBLIC,
     "GET /proposals/{id}": Need.PUBLIC,
     "GET /events/{id}": Need.PUBLIC,
@@ -127,6 +128,14 @@ ACCESS: dict[str, Need] = {
     "POST /api/v1/invitations/{id}/revoke": Need.ADMIN,
     "GET /join/{code}": Need.PUBLIC,
     "POST /node/invitations": Need.ADMIN,  # the node page's invitation button
+    # private events (node/web/private_pages.py): members read them, organisers pledge
+    "GET /private": Need.READ,
+    "GET /private/{id}": Need.READ,
+    "POST /private/{id}/pledge": Need.PUBLISH,
+    "POST /private/callout": Need.PUBLISH,
+    "POST /private/{id}/comment": Need.PUBLISH,
+    "GET /api/v1/private/callouts": Need.READ,
+    "GET /api/v1/private/callouts/{id}": Need.READ,
 }
 """What each route needs, by `METHOD canonical-path` (HEAD as GET). The one place a route's role is decided."""
 

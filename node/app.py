@@ -15,6 +15,7 @@ from .api import MAX_JSON_BODY, SERVICE, setup_api
 from .edge import GATE, EdgeSite, install
 from .http_errors import UNEXPECTED, error_middleware
 from .openapi import setup_openapi
+from .private_api import setup_private_api
 from .service import NodeService
 from .settings import EdgeLimits
 
@@ -75,6 +76,7 @@ def create_app(
     app[UNEXPECTED] = []
     setup_access(app)
     setup_api(app)
+    setup_private_api(app)
     setup_openapi(app)
     for setup in extras:
         setup(app)

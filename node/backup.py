@@ -17,9 +17,10 @@ from pathlib import Path
 from .datadir import KEY_FILE, SETTINGS_FILE, TOKEN_FILE, DataDir
 from .errors import ConfigError
 from .private_files import private_dir, private_file
+from .private_keys import KEYS_FILE as ENCRYPTION_KEYS_FILE
 from .store.sqlite import DB_FILENAME
 
-COPIED_FILES = (KEY_FILE, SETTINGS_FILE, TOKEN_FILE)
+COPIED_FILES = (KEY_FILE, SETTINGS_FILE, TOKEN_FILE, ENCRYPTION_KEYS_FILE)
 """Data-dir files copied as they are, beside the store (web sessions are not: a restore logs everyone out)."""
 
 

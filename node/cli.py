@@ -5,10 +5,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 
 from audit.cli import add_arguments as add_audit_arguments
 from events import EventError
-from events.kinds import FAMILIES, PUBLISH_FAMILIES, FieldSpec, FieldType
+from events.kinds import FAMILIES, PUBLISH_FAMILIES, FieldSpec, FieldType, KindSpec
 
 from . import queries
 from .commands.audit import cmd_audit
@@ -58,20 +59,36 @@ def _add_publish(sub: argparse._SubParsersAction) -> None:
             description="\n".join(f"{s.kind}: {s.summary}" for s in specs),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
-        _add_common(p)
-        p.add_argument("--json", action="store_true", help="print the signed event as JSON")
-        add_only_copy(p)
         actions = [s.action for s in specs]
         p.add_argument("action", nargs="?", choices=actions, default=None, help=f"what to publish (default {actions[0]})")
-        seen: set[str] = set()
-        for spec in specs:
-            for field in spec.fields:
-                if field.name in seen:
-                    continue
-                seen.add(field.name)
-                flag = "--" + field.name.replace("_", "-")
-                p.add_argument(flag, dest="field_" + field.name, metavar=field.type.name, help=field_help(field))
-        p.set_defaults(func=cmd_publish)
+        _add_fields(p, specs)
+        for spec in specs:  # `solnet publish assembly.updated ...` too: the kind's name, unlisted in the help
+            k = families.add_parser(spec.kind, description=f"{spec.kind}: {spec.summary}")
+            _add_fields(k, (spec,))
+            k.set_defaults(family=family, action=spec.action)
+
+
+def _add_fields(p: argparse.ArgumentParser, specs: Sequence[KindSpec]) -> None:
+    """Add the common options and one --flag per field of `specs` (a name once) to a publish parser."""
+    _add_common(p)
+    p.add_argument("--json", action="store_true", help="print the signed event as JSON")
+    if specs[0].family in ("callout", "pledge", "comment"):  # the kinds a private event carries (docs/KINDS.md)
+        p.add_argument(
+            "--private-to",
+            action="append",
+            metavar="GROUP",
+            help="publish it sealed, readable by this group (sn_…, repeatable; 'followed': the groups we follow) and ours",
+        )
+    add_only_copy(p)
+    seen: set[str] = set()
+    for spec in specs:
+        for field in spec.fields:
+            if field.name in seen:
+                continue
+            seen.add(field.name)
+            flag = "--" + field.name.replace("_", "-")
+            p.add_argument(flag, dest="field_" + field.name, metavar=field.type.name, help=field_help(field))
+    p.set_defaults(func=cmd_publish)
 
 
 def _seconds(text: str) -> float:

@@ -12,7 +12,7 @@ from typing import Any
 
 from events.errors import PayloadError
 from events.kinds import build_value
-from events.readmodel.process import misfit
+from events.readmodel.process import misfit, withdrawn_at
 from events.readmodel.projection import COMMENTS, PROPOSALS
 from events.readmodel.view import ViewReader
 
@@ -33,7 +33,7 @@ def prepare(view: ViewReader, kind: str, fields: Mapping[str, Any], author: byte
     """Return the fields to publish for `kind`: a reply to a comment gets its thread's root; a position is checked.
 
     Raises RequestError naming the field when a position would not count on a proposal this node knows
-    (wrong for its process, a block or objection without a reason, not asked, or after its closing time).
+    (wrong for its process, a block or objection without a reason, not asked, after its closing time, or withdrawn).
     """
     if kind not in CHECKED:
         return fields
@@ -49,6 +49,8 @@ def prepare(view: ViewReader, kind: str, fields: Mapping[str, Any], author: byte
     proposal = view.get(PROPOSALS, value["proposal"])
     if proposal is None:
         return value
+    if withdrawn_at(proposal) is not None:
+        raise RequestError("the proposal was withdrawn: positions taken now do not count", field="proposal")
     reason = misfit(proposal, author, value)
     if reason is not None:
         raise RequestError(reason, field=_misfit_field(reason))

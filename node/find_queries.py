@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.readmodel.projection import ASSEMBLIES, CALLOUTS, CAMPAIGNS, POSITIONS, PROPOSALS, REPORTS
+from events.readmodel.projection import ASSEMBLIES, CALLOUTS, CAMPAIGNS, DECISIONS, POSITIONS, PROPOSALS, REPORTS
 from events.readmodel.search import SEARCHED, QueryError, parse_query
 from events.readmodel.view import Put
 
@@ -22,7 +22,7 @@ KIND_NAMES = {
     REPORTS: "report",
     ASSEMBLIES: "assembly",
     PROPOSALS: "proposal",
-    "decisions": "decision",
+    DECISIONS: "decision",
 }
 """The searched collections, as the search form and results name them."""
 
@@ -36,8 +36,8 @@ def item_path(item: dict[str, Any]) -> str:
         return f"/campaigns/{id_}"
     if collection == REPORTS:
         return f"/reports/{id_}"
-    if collection == "decisions":
-        return f"/events/{id_}"  # the decision with its thread (issue 18)
+    if collection == DECISIONS:
+        return f"/decisions/{id_}"
     if collection == PROPOSALS:
         return f"/proposals/{id_}"
     return f"/assemblies/{id_}"
@@ -79,6 +79,20 @@ def get_report(view: Any, report_id: str) -> dict[str, Any]:
     if put.ref is not None:
         campaign = view.get(CAMPAIGNS, put.ref)
         out["campaign_title"] = campaign.doc.get("title", "") if campaign else ""
+    return out
+
+
+def get_decision(view: Any, decision_id: str) -> dict[str, Any]:
+    """Return one decision with its author's name and the titles of its proposal, assembly and campaign; raise
+    NotFoundError."""
+    key = parse_event_id(decision_id)
+    put = view.get(DECISIONS, key)
+    if put is None:
+        raise NotFoundError(f"no decision with id {key.hex()}", field="id")
+    out = with_names(view, [put])[0]
+    for field, collection in (("proposal", PROPOSALS), ("assembly", ASSEMBLIES), ("campaign", CAMPAIGNS)):
+        linked = view.get(collection, put.doc[field]) if put.doc.get(field) else None
+        out[f"{field}_title"] = str(linked.doc.get("title", "")) if linked else ""
     return out
 
 

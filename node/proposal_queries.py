@@ -88,8 +88,9 @@ def get_proposal(view: ViewStore, proposal_id: str, now: int) -> dict[str, Any]:
     ]
     out["closed"] = is_closed(put, now)
     out["outcome"] = None
-    if out["closed"]:
-        result = outcome(put, positions)
+    out["withdrawn"] = put.doc.get("status") == "withdrawn"
+    result = outcome(put, positions) if out["closed"] else None
+    if result is not None:
         reasons = {a.group: a.reason for a in tally(put, positions, put.doc.get("closes_at")).answers if a.reason}
         out["outcome"] = outcome_json(result, names, reasons)
     out["decisions"] = list_docs(view, DECISIONS, PageRequest(20), ref=proposal_id).items

@@ -18,9 +18,9 @@ from events.kinds.fields import MAX_QUANTITY, MAX_TIME, WHITE_SPACE, is_blank
 from .api_params import EVENT_ID_PATTERN, EXAMPLE_GROUP
 from .apispec import Body, python_regex
 from .errors import RequestError
-from .writer import UNPUBLISHABLE_KINDS
+from .writer import NODE_KINDS, UNPUBLISHABLE_KINDS
 
-PUBLISHABLE = tuple(kind for kind in KINDS if kind not in UNPUBLISHABLE_KINDS)
+PUBLISHABLE = tuple(kind for kind in KINDS if kind not in UNPUBLISHABLE_KINDS and kind not in NODE_KINDS)
 NOT_BLANK = "[^" + "".join(f"\\u{ord(c):04x}" for c in WHITE_SPACE) + "]"
 """Some code point outside Unicode's White_Space (events/kinds/fields.py): what "not blank" means, as a pattern."""
 GROUP_TEXT = f"({GROUP_ID_PATTERN}|{EVENT_ID_PATTERN})"

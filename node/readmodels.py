@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, TypeVar
 
 from events.readmodel.digest import combine_groups
+from events.readmodel.private import private_projector
 from events.readmodel.projection import project
+from events.sealed import EncryptionKeyPair
 
 from .errors import TrackingError
 from .store import AsyncStore, EventStore, Projector
@@ -16,17 +18,21 @@ from .store.hiding import HidingView
 
 T = TypeVar("T")
 REFRESH_ATTEMPTS = 5
+PRIVATE_VIEWS = "private"
 MAX_REFRESH_LAG_S = 30.0  # a deferred refresh still happens at least this often during a long catch-up
 
 
 class ReadModels:
     """The read models over one store: refreshed after writes (or deferred, and then known to be stale)."""
 
-    def __init__(self, store: EventStore, astore: AsyncStore):
+    def __init__(self, store: EventStore, astore: AsyncStore, keys: Callable[[], Iterable[EncryptionKeyPair]] = tuple):
         self.store = store
         self.astore = astore
         self.views = store.view_store()
         self.projector = Projector(store, self.views, project, stop=lambda: astore.closing)
+        # The documents of the sealed events `keys` open, in a set of their own (events/readmodel/private.py).
+        self.private_views = store.view_store(PRIVATE_VIEWS)
+        self.private_projector = Projector(store, self.private_views, private_projector(keys), stop=lambda: astore.closing)
         self._digest_cache: tuple[tuple[int, int], str] | None = None
         self._stored_gen = 0  # deferred ingests that stored something, counted; read models cover _projected_gen of them
         self._projected_gen = 0
@@ -78,10 +84,20 @@ class ReadModels:
                 continue  # another process (the CLI while serving, or the server) projected first: go on from there
         else:
             projected = await self.astore.write(self.projector.catch_up)
+        await self.refresh_private()
         self._projected_gen = max(self._projected_gen, covers)
         if not self.stale:
             self._stale_since = None
         return projected
+
+    async def refresh_private(self) -> int:
+        """Bring the private read models up to the newest stored event; return how many events were looked at."""
+        for _ in range(REFRESH_ATTEMPTS):
+            try:
+                return await self.astore.write(self.private_projector.catch_up)
+            except TrackingError:
+                continue
+        return await self.astore.write(self.private_projector.catch_up)
 
     async def catch_up(self, limit: int) -> int:
         """Project at most `limit` of the events the read models do not show yet (a long refresh in reportable steps);
@@ -104,12 +120,26 @@ class ReadModels:
 
     async def rebuild(self) -> int:
         """Rebuild the read models from the log; return how many events were projected."""
-        return await self.astore.write(self.projector.rebuild)
+        projected = await self.astore.write(self.projector.rebuild)
+        await self.astore.write(self.private_projector.rebuild)
+        return projected
 
     async def query(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a read-model query `fn(views, *args, **kwargs)` off the event loop and return its result; `views` leave
         out the documents of hidden (blocked) authors (node/store/hiding.py)."""
         return await self.astore.read(self._hiding_query, fn, args, kwargs)
+
+    async def query_private(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(private_views, public_views, *args)` off the event loop: a query of the private read models."""
+        return await self.astore.read(self._private_query, fn, args)
+
+    def _private_query(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        return fn(self.private_views, self.shown_views(), *args)
+
+    async def check_private(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(private_views, views, *args)` on the SYNC lane: a publish's checks, which go on while every query
+        thread is busy (as Writer.publish's own)."""
+        return await self.astore.read_sync(fn, self.private_views, self.views, *args)
 
     def _hiding_query(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
         return fn(self.shown_views(), *args, **kwargs)

@@ -29,6 +29,7 @@ _TITLE = "SOLIDARITY NETWORK RECOVERY KIT"
 _PEM = re.compile(rb"-----BEGIN (?:ENCRYPTED )?PRIVATE KEY-----.+?-----END (?:ENCRYPTED )?PRIVATE KEY-----", re.S)
 _WORDS = re.compile(r"^recovery words:\s*(.+)$", re.M)
 _FIELD = re.compile(r"^(group|commitment):\s*(\S+)\s*$", re.M)
+_ENCRYPTION = re.compile(r"^encryption keys:[ \t]*((?:[0-9a-f]{64}[ \t]*)+)$", re.M)
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,9 @@ class RecoveryKit:
 
     group: bytes
     next_key: Identity
+    encryption: tuple[bytes, ...] = ()
+    """The group's encryption secrets for private events when the kit was made (docs/KINDS.md); not in a kit with a
+    passphrase, which keeps no secret in clear beside its encrypted key."""
 
     @property
     def commitment(self) -> bytes:
@@ -84,6 +88,8 @@ def kit_text(kit: RecoveryKit, passphrase: bytes | None = None) -> str:
         lines.append("The key below is encrypted with the passphrase chosen at init.")
     else:
         lines.append(f"recovery words: {words_of(kit.next_key)}")
+        if kit.encryption:  # the secrets that open private events sent to the group (solnet key recover restores them)
+            lines.append(f"encryption keys: {' '.join(k.hex() for k in kit.encryption)}")
     lines += ["", kit.next_key.to_pem(passphrase).decode().strip(), ""]
     return "\n".join(lines)
 
@@ -115,12 +121,13 @@ def read_kit(text: str, passphrase: bytes | None = None) -> RecoveryKit:
             raise ConfigError("the kit holds neither the key (PEM) nor recovery words", field="kit")
     except IdentityError as exc:
         raise ConfigError(f"cannot read the recovery kit: {exc}", field="kit") from None
-    kit = RecoveryKit(group, key)
+    found = _ENCRYPTION.search(text)
+    kit = RecoveryKit(group, key, tuple(bytes.fromhex(k) for k in found.group(1).split()) if found else ())
     if "commitment" in fields and fields["commitment"] != kit.commitment.hex():
         raise ConfigError("the kit's key does not match its commitment line: the kit is damaged", field="kit")
     return kit
 
 
-def new_kit(group: bytes) -> RecoveryKit:
-    """Return a kit with a freshly generated next key for `group`."""
-    return RecoveryKit(group, Identity.generate())
+def new_kit(group: bytes, encryption: tuple[bytes, ...] = ()) -> RecoveryKit:
+    """Return a kit with a freshly generated next key for `group` (and its encryption secrets, if given)."""
+    return RecoveryKit(group, Identity.generate(), encryption)

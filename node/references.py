@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.kinds import COLLECTION_SPECS, KINDS, FieldType
+from events.kinds import COLLECTION_SPECS, KINDS, OWN_TARGETS, FieldType
 from events.readmodel.projection import CALLOUTS
 from events.readmodel.view import ViewReader
 
@@ -47,6 +47,11 @@ def reference_errors(view: ViewReader, own: bytes, kind: str, value: dict[str, A
             errors[field.name] = f"this id is {_a(other)}, not {_a(field.name)}"
         else:
             errors[field.name] = f"no {field.name} with this id is known to this node (check the id, or wait until it arrives)"
+    target_field = OWN_TARGETS.get(kind)
+    if target_field is not None and target_field not in errors and isinstance(value.get(target_field), bytes):
+        found = view.get(ENTITIES[target_field], value[target_field])
+        if found is not None and found.author != own:  # it would change nothing: only the author changes an entity
+            errors[target_field] = f"this {target_field} is another group's: only the group that made it can change it"
     if kind == "pledge.made" and "callout" not in errors and isinstance(value.get("callout"), bytes):
         errors.update(_pledge_errors(view, own, value))
     return errors

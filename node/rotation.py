@@ -40,7 +40,7 @@ async def rotate_with_kit(
             f"hashes to {kit.commitment.hex()}): is this the newest kit?",
             field="kit",
         )
-    fresh = new_kit(group)
+    fresh = new_kit(group, tuple(p.secret for p in service.encryption_keys.pairs()))
     write_kit(new_kit_path, fresh, passphrase)  # first: a rotation must never commit to a key nobody kept
     signer = kit.next_key.rotated(group)
     if service.data_dir is not None:

@@ -16,22 +16,26 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
 from events import Event, ForkProof, Identity, Mode
 from events.ingest import IngestResult
+from events.kinds import build_value
 from events.readmodel.joins import graph_edges
 from events.readmodel.view import ViewReader
+from events.sealed import PRIVATE_KINDS, SEALED_KIND, seal
 
-from . import discussion
+from . import discussion, private_events
 from .datadir import DataDir, Settings
 from .notices import Listener, Source, Stored
 from .own_head import OwnHead
 from .paging import FIRST_PAGE, Page, PageRequest
+from .private_keys import EncryptionKeys
 from .readmodels import ReadModels
 from .reads import Reads
+from .references import ReferenceError, reference_errors
 from .settings import SettingsKeeper
 from .status import VERSION, NodeStatus, StatusProvider
 from .store import AsyncStore, EventStore
@@ -75,7 +79,8 @@ class NodeService:
         self.identity = identity
         self.data_dir = data_dir
         self.settings_keeper = SettingsKeeper(settings, data_dir)
-        self.read_models = ReadModels(store, self.astore)
+        self.encryption_keys = EncryptionKeys(data_dir)
+        self.read_models = ReadModels(store, self.astore, self.encryption_keys.pairs)
         self.read_models.hiding = partial(blocked_groups, own=identity.public_key)
         self.watcher = ExternalWrites(self.astore)
         # Unconfirmed unless the caller says otherwise: a data dir may be a restored backup (node/own_head.py).
@@ -119,6 +124,13 @@ class NodeService:
         return await _finished(self._publish(kind, fields))
 
     async def _publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
+        if kind in PRIVATE_KINDS:  # an answer to a private document is private to its recipients, always
+            value = build_value(kind, fields)
+            to = await self.read_models.check_private(
+                lambda private, public: private_events.answered_recipients(private, kind, value)
+            )
+            if to is not None:
+                return await self._publish_private(kind, fields, to)
         if kind in discussion.CHECKED:
             fields = await self.query(discussion.prepare, kind, fields, self.identity.public_key, self.now())
         event = await self.writer.publish(kind, fields)
@@ -128,6 +140,59 @@ class NodeService:
                 self.settings_keeper.update(name=payload["name"])
         await self._notify([event], Source.PUBLISHED)
         return event
+
+    async def publish_private(self, kind: str, fields: Mapping[str, Any], to: Sequence[bytes] | str) -> Event:
+        """Publish `kind` privately to the groups `to` (ids, or "followed") and ours (docs/KINDS.md, "Private events")."""
+        own = self.identity.public_key
+        value = build_value(kind, fields)
+        answered = await self.read_models.check_private(
+            lambda private, public: private_events.answered_recipients(private, kind, value)
+        )
+        chosen = answered or await self.read_models.check_private(
+            lambda private, public: private_events.chosen_recipients(public, own, to)
+        )
+        return await _finished(self._publish_private(kind, fields, chosen))
+
+    async def _publish_private(self, kind: str, fields: Mapping[str, Any], to: Sequence[bytes]) -> Event:
+        # the checks of a public publish, against the private read models, on the SYNC lane (as Writer.publish's)
+        own, now = self.identity.public_key, self.now()
+        if kind in discussion.CHECKED:  # a reply to a private comment gets its thread's root
+            fields = await self.read_models.check_private(
+                lambda private, public: discussion.prepare(private, kind, fields, own, now)
+            )
+        value = build_value(kind, fields)
+        errors = await self.read_models.check_private(lambda private, public: reference_errors(private, own, kind, value))
+        if errors:
+            raise ReferenceError(errors)
+        others = [g for g in to if g != own]  # our own key is the ring's: known here before it is published
+        keys = await self.read_models.check_private(lambda private, public: private_events.encryption_keys_of(public, others))
+        keys.append(self.encryption_keys.current.public)
+        await self.ensure_encryption_key()  # only once nothing can refuse the publish: a refusal stores nothing
+        event = await self.writer.publish(SEALED_KIND, seal(kind, value, to, keys, self.identity.public_key), by_node=True)
+        await self._notify([event], Source.PUBLISHED)
+        return event
+
+    async def ensure_encryption_key(self) -> Event | None:
+        """Publish our current encryption key (`key.encryption`) unless our log's newest one is it; return the event."""
+        key = self.encryption_keys.current.public
+        if await self.read_models.check_private(
+            lambda private, public: private_events.own_key_published(public, self.identity.public_key, key)
+        ):
+            return None
+        event = await self.writer.publish(private_events.ENCRYPTION_KEY_KIND, {"key": key}, by_node=True)
+        await self._notify([event], Source.PUBLISHED)
+        return event
+
+    async def rotate_encryption_key(self) -> Event:
+        """Make a new encryption key (older ones still open older events) and publish it; return the `key.encryption`."""
+        self.encryption_keys.rotate()
+        event = await self.ensure_encryption_key()
+        assert event is not None  # a new key is never the published one
+        return event
+
+    async def private_query(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(private_views, public_views, *args)` off the event loop (node/private_events.py's readers)."""
+        return await self.read_models.query_private(fn, *args)
 
     async def commit_next_key(self, commitment: bytes) -> Event:
         """Sign the log's first event, the commitment to the next key (at `init`), and tell listeners."""

@@ -26,6 +26,9 @@ from .watch import ExternalWrites
 UNPUBLISHABLE_KINDS = frozenset({"key.commit", "key.rotate"})
 """Kinds no one publishes by hand: `key.commit` is written once, at creation (`commit_next_key`); `key.rotate` only
 by `rotate`, with the recovery kit's key (docs/PROTOCOL.md §11, node/rotation.py)."""
+NODE_KINDS = frozenset({"key.encryption", "sealed"})
+"""Kinds the node writes for its users, never taken as they are: an encryption key (`NodeService.ensure_encryption_key`)
+and a private event, sealed here (`NodeService.publish_private`, docs/KINDS.md "Private events")."""
 
 
 class Writer:
@@ -48,9 +51,11 @@ class Writer:
         self.read_models = read_models
         self.own_head = own_head
 
-    async def publish(self, kind: str, fields: Mapping[str, Any]) -> Event:
-        """Validate friendly input for `kind`, sign and store our next event, update the read models; return it."""
-        if kind in UNPUBLISHABLE_KINDS:
+    async def publish(self, kind: str, fields: Mapping[str, Any], *, by_node: bool = False) -> Event:
+        """Validate friendly input for `kind`, sign and store our next event, update the read models; return it.
+
+        `by_node`: the node itself writes one of NODE_KINDS."""
+        if kind in UNPUBLISHABLE_KINDS or (kind in NODE_KINDS and not by_node):
             raise PayloadError(f"{kind} is written by the node itself, never published by hand", field="kind")
         value = build_value(kind, fields)
         # On the SYNC lane, like the other checks of a publish: writes go on while every query thread is busy.

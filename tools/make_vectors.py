@@ -55,6 +55,7 @@ from tools.bundle_vectors import bundle_cases
 from tools.readmodel_vectors import readmodel_cases
 from tools.recon_vectors import reconcile_vectors
 from tools.rotation_vectors import rotation
+from tools.sealed_vectors import sealed_vectors
 from tools.subscription_vectors import subscription_vectors
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "vectors"
@@ -727,6 +728,7 @@ def main() -> None:
     write("rotation.json", rotation())
     write("reconcile.json", reconcile_vectors())
     write("subscription.json", subscription_vectors())
+    write("sealed.json", sealed_vectors())
     write("digest.json", digests())
     write("bundles.json", bundle_cases())
     write("readmodels.json", readmodel_cases(tagged))

@@ -28,9 +28,9 @@ class _Log:
         self.ident = ident
         self.events: list[Event] = []
 
-    def add(self, kind: str, value: Any) -> Event:
+    def add(self, kind: str, value: Any, at: int | None = None) -> Event:
         prev = self.events[-1] if self.events else None
-        ts = T0 + 1000 * (len(self.events) + 1)
+        ts = T0 + 1000 * (len(self.events) + 1) if at is None else at
         event = create_event_from_value(self.ident, kind=kind, value=value, timestamp=ts, previous=prev)
         self.events.append(event)
         return event
@@ -72,7 +72,9 @@ def _decided(proposal: Any, positions: list) -> dict:
     return {
         "live": counts(tally(proposal, positions)),
         "at_closing": counts(closing_tally(proposal, positions)),
-        "outcome": {"result": result.result, "groups": [g.hex() for g in result.groups], "option": result.option},
+        "outcome": None
+        if result is None
+        else {"result": result.result, "groups": [g.hex() for g in result.groups], "option": result.option},
     }
 
 
@@ -186,6 +188,33 @@ def readmodel_cases(tagged) -> dict:
             "a group's position is its newest by (timestamp, id) up to the closing time; a block needs a reason on a "
             "proposal with a process, not on one without; the live tally has C's late block, the outcome not",
             lb.events + lc.events + la.events,
+            tagged,
+        )
+    )
+    la, lb = _Log(a), _Log(b)
+    meeting = la.add("assembly.scheduled", {"title": "General assembly", "starts_at": T0 + 86_400_000, "where": "Hall"})
+    la.add("assembly.updated", {"assembly": meeting.id, "where": "Library"})
+    lb.add("assembly.cancelled", {"assembly": meeting.id, "reason": "not B's to cancel"})
+    la.add("assembly.cancelled", {"assembly": meeting.id, "reason": "Hall flooded"})
+    la.add("assembly.updated", {"assembly": meeting.id, "title": "too late"})
+    minutes = la.add("report.published", {"title": "Minutes", "text": "We met", "assembly": meeting.id})
+    la.add("report.updated", {"report": minutes.id, "lessons": ["Book early"]})
+    la.add("report.withdrawn", {"report": minutes.id})
+    withdrawn = la.add("proposal.tabled", {"title": "Strike", "text": "In May", "process": "consent"})
+    lb.add("position.taken", {"proposal": withdrawn.id, "position": "consent"})  # T0+2000: counts
+    la.add("proposal.updated", {"proposal": withdrawn.id, "text": "In June", "closes_at": T0 + 20_000})
+    la.add("proposal.withdrawn", {"proposal": withdrawn.id, "reason": "Landlord gave in"})  # T0+10000
+    decision = la.add("decision.recorded", {"text": "We strike", "proposal": withdrawn.id, "outcome": "adopted"})
+    la.add("decision.updated", {"decision": decision.id, "outcome": "deferred"})
+    la.add("decision.withdrawn", {"decision": decision.id, "reason": "Recorded by mistake"})
+    lb.add("position.taken", {"proposal": withdrawn.id, "position": "object", "reason": "too late"}, at=T0 + 12_000)
+    cases.append(
+        _case(
+            "corrections_and_withdrawals",
+            "assemblies, reports, proposals and decisions are lifecycles: only the author's updates apply (B's "
+            "cancellation is ignored), a cancellation or withdrawal ends it (status, closed_at, reason) and a later "
+            "update has no effect; a withdrawn proposal counts no position after its withdrawal and has no outcome",
+            lb.events + la.events,
             tagged,
         )
     )

@@ -15,6 +15,7 @@ from ..identity import parse_group_id
 MAX_TIME = 2**63 - 1
 MAX_QUANTITY = 10**9
 _HEX32 = re.compile(r"[0-9a-fA-F]{64}")
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 WHITE_SPACE = (
     "\t\n\x0b\x0c\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -49,6 +50,8 @@ class FieldType(enum.Enum):
     CHOICES = "choices"  # non-empty array of distinct str, each one of `choices`
     TEXT_LIST = "text_list"  # array of at most max_items str, each at most max_length code points, none blank
     GROUP_LIST = "group_list"  # array of at most max_items distinct 32-byte bin: groups' public keys
+    BYTES = "bytes"  # bin of min_length .. max_length bytes (sealed events: docs/KINDS.md, "Private events")
+    BYTES_LIST = "bytes_list"  # non-empty array of at most max_items distinct bin, each min_length .. max_length bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class FieldSpec:
     max_items: int | None = None
     help: str = ""
     label: str = ""  # what a form calls it, if not its name with spaces, capitalised
+    min_length: int = 0  # BYTES, BYTES_LIST: the fewest bytes a value (an item) has
 
 
 def _fail(spec: FieldSpec, message: str) -> PayloadError:
@@ -107,6 +111,9 @@ def check_field(spec: FieldSpec, value: Any) -> Any:
         if type(value) is not str or value not in spec.choices:
             raise _fail(spec, f"must be one of {', '.join(spec.choices)}; got {value!r:.40}")
         return value
+    if t is FieldType.BYTES:
+        _check_bytes(spec, value, "")
+        return value
     if type(value) is not list:
         raise _fail(spec, f"must be a list, not {_type_name(value)}")
     if spec.max_items is not None and len(value) > spec.max_items:
@@ -117,6 +124,14 @@ def check_field(spec: FieldSpec, value: Any) -> Any:
                 raise _fail(spec, f"each must be 32 bytes, not {_type_name(item)}")
         if len(set(value)) != len(value):
             raise _fail(spec, "names the same group twice")
+        return tuple(value)
+    if t is FieldType.BYTES_LIST:
+        if not value:
+            raise _fail(spec, "must hold at least one item")
+        for item in value:
+            _check_bytes(spec, item, "each item ")
+        if len(set(value)) != len(value):
+            raise _fail(spec, "holds the same item twice")
         return tuple(value)
     if t is FieldType.CHOICES:
         if not value:
@@ -132,6 +147,14 @@ def check_field(spec: FieldSpec, value: Any) -> Any:
         if is_blank(item):
             raise _fail(spec, "items must not be blank")
     return tuple(value)
+
+
+def _check_bytes(spec: FieldSpec, value: Any, what: str) -> None:
+    if type(value) is not bytes:
+        raise _fail(spec, f"{what}must be bytes, not {_type_name(value)}")
+    high = MAX_TIME if spec.max_length is None else spec.max_length
+    if not spec.min_length <= len(value) <= high:
+        raise _fail(spec, f"{what}has {len(value)} bytes, not {spec.min_length} to {high}")
 
 
 def field_predicate(spec: FieldSpec) -> Callable[[Any], bool]:
@@ -153,7 +176,18 @@ def field_predicate(spec: FieldSpec) -> Callable[[Any], bool]:
     if t is FieldType.CHOICE:
         allowed = frozenset(choices)
         return lambda v: type(v) is str and v in allowed
+    if t is FieldType.BYTES:
+        low = spec.min_length
+        return lambda v: type(v) is bytes and low <= len(v) <= longest
     most = MAX_TIME if max_items is None else max_items
+    if t is FieldType.BYTES_LIST:
+        low = spec.min_length
+        return lambda v: (
+            type(v) is list
+            and 0 < len(v) <= most
+            and all(type(item) is bytes and low <= len(item) <= longest for item in v)
+            and len(set(v)) == len(v)
+        )
     if t is FieldType.CHOICES:
         allowed = frozenset(choices)
         return lambda v: (
@@ -191,6 +225,8 @@ def coerce_field(spec: FieldSpec, value: Any) -> Any:
     t = spec.type
     if t is FieldType.TEXT:
         return strip_text(value) if isinstance(value, str) else value
+    if t in (FieldType.BYTES, FieldType.BYTES_LIST):  # written by the node itself (sealed events): bytes or hex
+        return [_hex_bytes(v) for v in value] if isinstance(value, (list, tuple)) else _hex_bytes(value)
     if t in (FieldType.ID, FieldType.GROUP, FieldType.KEY):
         return _coerce_bytes(spec, value)
     if t is FieldType.TIME:
@@ -234,6 +270,12 @@ def _coerce_bytes(spec: FieldSpec, value: Any) -> Any:
             raise _fail(spec, exc.message) from None
     what = "a group id (sn_...) or 64 hex digits" if spec.type is FieldType.GROUP else "64 hex digits"
     raise _fail(spec, f"must be {what}; got {text!r:.80}")
+
+
+def _hex_bytes(value: Any) -> Any:
+    if isinstance(value, str) and _HEX.fullmatch(strip_text(value)):
+        return bytes.fromhex(strip_text(value))
+    return value
 
 
 def _coerce_time(spec: FieldSpec, value: Any) -> Any:

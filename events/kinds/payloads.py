@@ -38,6 +38,8 @@ _PYTHON_TYPES: dict[FieldType, Any] = {
     FieldType.CHOICES: tuple[str, ...],
     FieldType.TEXT_LIST: tuple[str, ...],
     FieldType.GROUP_LIST: tuple[bytes, ...],
+    FieldType.BYTES: bytes,
+    FieldType.BYTES_LIST: tuple[bytes, ...],
 }
 
 

@@ -44,7 +44,8 @@ class Collection:
     `key` lists the parts whose bytes, concatenated, make a document's key: `Key.EVENT`, `Key.AUTHOR` or the
     name of a payload field. `fold` is None for documents written once (the creating event's payload, no log).
     `ref` lists document fields; the first one present is the document's ref. `entity` is the name of the id
-    fields that point at its documents (forms offer them as choices).
+    fields that point at its documents (forms offer them as choices). `unlisted` names the statuses in which
+    its documents leave every list, search and feed (their own page still shows them, marked).
     """
 
     name: str
@@ -52,6 +53,7 @@ class Collection:
     fold: Fold | None
     ref: tuple[str, ...] = ()
     entity: str | None = None
+    unlisted: tuple[str, ...] = ()
 
     @property
     def keying(self) -> str:

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..kinds import NEEDS, URGENCIES
+from ..kinds import COLLECTION_SPECS, NEEDS, URGENCIES
 from ..kinds.registry import ASSEMBLIES, CALLOUTS, COMMENTS, DECISIONS, GROUPS, PLEDGES, POSITIONS, REPORTS
 from .view import Put
 
@@ -28,6 +28,8 @@ NO_TIME = 2**62  # an undated callout sorts after every dated one (and fits a si
 NEED_BITS = {need: 1 << i for i, need in enumerate(NEEDS)}
 URGENCY_RANK = {u: i for i, u in enumerate(reversed(URGENCIES))}  # critical 0 ... low 3
 LABEL_MAX = 64  # characters of a group's name kept for ordering
+UNLISTED = {name: c.unlisted for name, c in COLLECTION_SPECS.items() if c.unlisted}
+"""Per collection, the statuses whose documents no list shows (withdrawn reports and decisions; the registry's)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +124,8 @@ def matches(put: Put, where: Where) -> bool:
     """True iff the document passes every filter of `where` (the meaning the stores' SQL implements)."""
     listing = listing_of(put)
     return (
-        (where.author is None or put.author == where.author)
+        listing.status not in UNLISTED.get(put.collection, ())
+        and (where.author is None or put.author == where.author)
         and (where.ref is None or put.ref == where.ref)
         and (not where.no_ref or put.ref is None)
         and (where.status is None or listing.status == where.status)
@@ -172,6 +175,7 @@ def valid_cursor(value: Any) -> Cursor | None:
 
 __all__ = [
     "NEED_BITS",
+    "UNLISTED",
     "URGENCY_RANK",
     "Cursor",
     "Listing",

@@ -8,7 +8,8 @@ that holds the same events computes the same tally and outcome, whatever order t
 - a position that does not fit the process (wrong kind of position, a block or objection without a reason,
   advice without text, a vote for no option of the proposal) or comes from a group that was not asked counts
   for nothing;
-- a proposal without a process is decided as consensus was before processes (a block needs no reason).
+- a proposal without a process is decided as consensus was before processes (a block needs no reason);
+- a withdrawn proposal counts no position taken after its withdrawal and has no outcome.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .view import Put
 LEGACY = "consensus"  # what a proposal without a process is decided by
 _ID, _TS, _KIND, _PAYLOAD = 0, 2, 3, 4  # fields of a log entry (events/readmodel/projection.py)
 NEEDS_REASON = ("block", "object", "advice")
+WITHDRAWN = "withdrawn"  # the status proposal.withdrawn ends a proposal in (events/kinds/assembling.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,20 @@ def process_of(proposal: Put | dict[str, Any]) -> str:
     return _doc(proposal).get("process") or LEGACY
 
 
+def withdrawn_at(proposal: Put | dict[str, Any]) -> int | None:
+    """Return when (ms) the proposal was withdrawn, or None if it was not."""
+    doc = _doc(proposal)
+    return doc.get("closed_at") if doc.get("status") == WITHDRAWN else None
+
+
+def _cut(proposal: Put | dict[str, Any], until: int | None) -> int | None:
+    """Return `until` (None: no limit) clamped to the withdrawal time: positions after a withdrawal never count."""
+    gone = withdrawn_at(proposal)
+    if gone is None:
+        return until
+    return gone if until is None else min(until, gone)
+
+
 def misfit(proposal: Put | dict[str, Any], author: bytes, payload: dict[str, Any]) -> str | None:
     """Return why a position payload of `author` does not count on this proposal, or None if it fits."""
     doc = _doc(proposal)
@@ -96,8 +112,10 @@ def answer_of(proposal: Put | dict[str, Any], position: Put | dict[str, Any], un
 
 
 def tally(proposal: Put | dict[str, Any], positions: Iterable[Put | dict[str, Any]], until: int | None = None) -> Tally:
-    """Return the tally of the positions on this proposal (others are ignored), each group's newest up to `until`."""
+    """Return the tally of the positions on this proposal (others are ignored), each group's newest up to `until`
+    (and never after the proposal's withdrawal)."""
     doc = _doc(proposal)
+    until = _cut(doc, until)
     process = process_of(doc)
     answers: dict[bytes, Answer] = {}
     for item in positions:
@@ -122,13 +140,16 @@ def closing_tally(proposal: Put | dict[str, Any], positions: Iterable[Put | dict
 
 
 def is_closed(proposal: Put | dict[str, Any], now: int) -> bool:
-    """True iff the proposal has a closing time and `now` (ms) is after it."""
+    """True iff the proposal takes no more positions: it was withdrawn, or has a closing time and `now` (ms) is after it."""
     closes = _doc(proposal).get("closes_at")
-    return closes is not None and now > closes
+    return withdrawn_at(proposal) is not None or (closes is not None and now > closes)
 
 
-def outcome(proposal: Put | dict[str, Any], positions: Iterable[Put | dict[str, Any]]) -> Outcome:
-    """Return the outcome the proposal's process defines from the positions counted at its closing time."""
+def outcome(proposal: Put | dict[str, Any], positions: Iterable[Put | dict[str, Any]]) -> Outcome | None:
+    """Return the outcome the proposal's process defines from the positions counted at its closing time; None
+    for a withdrawn proposal (it has none)."""
+    if withdrawn_at(proposal) is not None:
+        return None
     final = closing_tally(proposal, positions)
     counts = dict(final.counts)
     by = {name: tuple(a.group for a in final.answers if a.position == name) for name in ("block", "object")}
@@ -151,4 +172,16 @@ def outcome(proposal: Put | dict[str, Any], positions: Iterable[Put | dict[str, 
     return Outcome("chosen", (), top[0], "adopted") if len(top) == 1 else Outcome("tie", (), None, "deferred")
 
 
-__all__ = ["Answer", "Outcome", "Tally", "answer_of", "closing_tally", "is_closed", "misfit", "outcome", "process_of", "tally"]
+__all__ = [
+    "Answer",
+    "Outcome",
+    "Tally",
+    "answer_of",
+    "closing_tally",
+    "is_closed",
+    "misfit",
+    "outcome",
+    "process_of",
+    "tally",
+    "withdrawn_at",
+]

@@ -33,6 +33,11 @@ from ..kinds.registry import (
 )
 from .view import Change, Delete, Put, ViewReader, make_put
 
+READ_MODEL_VERSION = 2
+"""The shape of the documents `project` writes (docs/KINDS.md, "Read-model version"): raised when a release changes
+what some event does to the read models, so a node rebuilds read models stored by an older release at its start.
+1: reports, assemblies, proposals and decisions written once; 2: they are lifecycles with a log."""
+
 COLLECTIONS = tuple(COLLECTION_SPECS)
 """Every read-model collection, in the order the state digest hashes them (declared in events/kinds/registry.py)."""
 
@@ -68,6 +73,15 @@ def project(event: Event, view: ViewReader) -> list[Change]:
         return []
     entry: Entry = [event.id, header.seq, header.timestamp, kind, value]
     return handler(header.author, entry, view)
+
+
+def project_entry(
+    author: bytes, event_id: bytes, seq: int, timestamp: int, kind: str, value: dict, view: ViewReader
+) -> list[Change]:
+    """Return the changes of one valid payload `value` of `kind` as if signed at (author, seq, timestamp) in
+    event `event_id`: how a private event's inner document is projected (events/readmodel/private.py)."""
+    handler = _HANDLERS.get(kind)
+    return [] if handler is None else handler(author, [event_id, seq, timestamp, kind, value], view)
 
 
 def _meta(author: bytes, entry: Entry) -> dict[str, Any]:
@@ -300,9 +314,11 @@ __all__ = [
     "PLEDGES",
     "POSITIONS",
     "PROPOSALS",
+    "READ_MODEL_VERSION",
     "REPORTS",
     "follow_key",
     "handler_for",
     "position_key",
     "project",
+    "project_entry",
 ]

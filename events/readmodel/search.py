@@ -22,6 +22,7 @@ from typing import Any
 from ..errors import EventError
 from ..kinds.fields import FieldType
 from ..kinds.registry import ASSEMBLIES, CALLOUTS, CAMPAIGNS, DECISIONS, KINDS, PROPOSALS, REPORTS
+from .listing import UNLISTED
 from .view import Put
 
 SEARCHED = (CALLOUTS, CAMPAIGNS, REPORTS, ASSEMBLIES, PROPOSALS, DECISIONS)
@@ -62,7 +63,7 @@ def fold(text: str) -> str:
 def search_text(put: Put) -> str | None:
     """Return the folded searchable text of a document, or None if its collection is not searched or it has none."""
     names = SEARCH_FIELDS.get(put.collection)
-    if not names:
+    if not names or put.doc.get("status") in UNLISTED.get(put.collection, ()):  # a withdrawn report is not found
         return None
     parts: list[str] = []
     for name in names:

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..datadir import DataDir
 from ..errors import ConfigError
+from ..private_keys import EncryptionKeys
 from ..recovery import KIT_FILE, PASSPHRASE_ENV, read_kit
 from ..rotation import rotate_with_kit
 from ..service import NodeService
@@ -68,6 +69,7 @@ def cmd_key_recover(args: argparse.Namespace) -> int:
     if not args.peer and not args.only_copy:
         raise CliError("give --peer URL (a node that holds the group's log), or --i-am-the-only-copy")
     identity, token = data.init(args.name, identity=kit.next_key.rotated(kit.group))
+    EncryptionKeys(data).restore(kit.encryption)  # private events sent to the group open here again
     settings = replace(data.settings(), peers=tuple(args.peer or ()))
     if args.database:
         settings = replace(settings, database_url=args.database)
@@ -77,6 +79,21 @@ def cmd_key_recover(args: argparse.Namespace) -> int:
         return _rotate(args, data)
     except ConfigError as exc:
         raise CliError(f"{exc} (the data dir {data.path} is kept: run `solnet key rotate --kit` there to finish)") from None
+
+
+def cmd_key_encryption(args: argparse.Namespace) -> int:
+    """Publish the group's encryption key (`key.encryption`), or with --rotate a new one (docs/KINDS.md, "Private events")."""
+
+    async def body(service: NodeService) -> Any:
+        await confirm_own_head(service)
+        return await (service.rotate_encryption_key() if args.rotate else service.ensure_encryption_key())
+
+    event = with_service(args, body)
+    if event is None:
+        print("the group's current encryption key is published already")
+    else:
+        print(f"published the group's encryption key at seq {event.seq}: {event.id.hex()}")
+    return 0
 
 
 def add_key_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:
@@ -106,3 +123,9 @@ def add_key_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:
         p.add_argument("--new-kit", metavar="FILE", help="where to write the new kit (default DIR/recovery-kit-N.txt)")
         add_only_copy(p)
         p.set_defaults(func=func)
+    text = "publish the group's encryption key, so other groups can send it private callouts"
+    p = key_sub.add_parser("encryption", help=text, description=text)
+    add_common(p)
+    p.add_argument("--rotate", action="store_true", help="make a new key (older ones still open older events)")
+    add_only_copy(p)
+    p.set_defaults(func=cmd_key_encryption)

@@ -15,6 +15,7 @@ from events import Identity
 from ..datadir import DEFAULT_TIME_ZONE, DataDir
 from ..errors import RequestError
 from ..own_head import ServingState
+from ..private_keys import EncryptionKeys
 from ..recovery import KIT_FILE, PASSPHRASE_ENV, new_kit, write_kit
 from ..service import NodeService
 from .common import CliError, open_service, with_service
@@ -66,7 +67,7 @@ def _kit_path(args: argparse.Namespace, data: DataDir) -> Path:
 
 def _create_log(args: argparse.Namespace, data: DataDir, identity: Identity, kit_path: Path) -> None:
     """Write the recovery kit, then sign the log's first events: the commitment to the kit's key, the profile."""
-    kit = new_kit(identity.public_key)
+    kit = new_kit(identity.public_key, tuple(p.secret for p in EncryptionKeys(data).pairs()))
     write_kit(kit_path, kit, os.environ.get(PASSPHRASE_ENV, "").encode() or None)
 
     async def body(service: NodeService) -> Any:

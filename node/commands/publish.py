@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from events import Event
+from events import Event, parse_group_id
+from events.errors import EventError
 from events.kinds import FAMILIES, FieldType
 
 from ..errors import RequestError
+from ..private_events import FOLLOWED
 from ..service import NodeService
 from ..web.local_time import is_local_input, parse_local, zone_of
 from .common import CliError, confirm_own_head, print_json, with_service
@@ -51,16 +53,32 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 except RequestError as exc:
                     raise CliError(f"{flag}: {exc.message.removeprefix(f.name + ': ')}") from None
         await confirm_own_head(service)
-        return await _recorded(service, await service.publish(spec.kind, fields))
+        private_to = getattr(args, "private_to", None)
+        if private_to:
+            made = await service.publish_private(spec.kind, fields, _recipients(private_to))
+        else:
+            made = await service.publish(spec.kind, fields)
+        return await _recorded(service, made)
 
     event = with_service(args, body)
     if args.json:
         from ..api import event_json
 
         print_json(event_json(event))
+    elif event.kind != spec.kind:  # sealed: only the recipients read what it is
+        print(f"published {spec.kind} privately, as sealed event #{event.seq}: {event.id.hex()}")
     else:
         print(f"published {spec.kind} #{event.seq}: {event.id.hex()}")
     return 0
+
+
+def _recipients(given: list[str]) -> list[bytes] | str:
+    if given == [FOLLOWED]:
+        return FOLLOWED
+    try:
+        return [parse_group_id(g) for g in given]
+    except EventError as exc:
+        raise CliError(f"--private-to: {exc.message} (a group id sn_…, or '{FOLLOWED}' alone)") from None
 
 
 def cmd_redact(args: argparse.Namespace) -> int:

@@ -99,6 +99,6 @@ def _vevent(item: dict[str, Any], base_url: str, private: str | None, host: str)
     event.add("url", link)
     if item.get("where"):
         event.add("location", item["where"])
-    event.add("status", "CANCELLED" if item.get("status") == "withdrawn" else "CONFIRMED")
+    event.add("status", "CANCELLED" if item.get("status") in ("withdrawn", "cancelled") else "CONFIRMED")
     event.add("categories", ["callout" if callout else "assembly"])
     return event

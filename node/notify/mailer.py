@@ -30,6 +30,7 @@ from babel.support import NullTranslations
 
 from events import Event
 from events.identity import parse_group_id
+from events.kinds import OPEN_STATUS
 from events.readmodel.projection import ASSEMBLIES
 from events.readmodel.view import Put
 
@@ -303,7 +304,8 @@ class Mailer:
 
 
 def upcoming_assemblies(view: ViewStore, start: int, end: int, limit: int) -> list[tuple[Put, str]]:
-    """Return up to `limit` assemblies starting in [start, end) ms, soonest first, each with its group's name."""
-    puts = view.page(ASSEMBLIES, Where(starts_from=start, starts_before=end), None, limit)
+    """Return up to `limit` assemblies starting in [start, end) ms and not cancelled, soonest first, each with its
+    group's name."""
+    puts = view.page(ASSEMBLIES, Where(status=OPEN_STATUS[ASSEMBLIES], starts_from=start, starts_before=end), None, limit)
     names = names_of(view, [p.author for p in puts])
     return [(p, names.get(p.author, "")) for p in reversed(puts)]

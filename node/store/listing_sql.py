@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from events.readmodel.listing import NO_TIME, Cursor, Listing, Where
+from events.readmodel.listing import NO_TIME, UNLISTED, Cursor, Listing, Where
 
 __all__ = ["Where"]  # re-exported: the filters this SQL implements (events/readmodel/listing.py defines them)
 
@@ -110,6 +110,14 @@ def hidden_clause(ph: str, hidden: Sequence[bytes] | frozenset[bytes]) -> tuple[
     return f" AND author NOT IN ({', '.join([ph] * len(authors))})", authors
 
 
+def unlisted_clause(ph: str, collection: str) -> tuple[list[str], list[Any]]:
+    """Return ([clause], parameters) leaving out the collection's unlisted documents (withdrawn reports...), or ([], [])."""
+    statuses = UNLISTED.get(collection, ())
+    if not statuses:
+        return [], []
+    return [f"(status IS NULL OR status NOT IN ({', '.join([ph] * len(statuses))}))"], list(statuses)
+
+
 def page_statement(table: str, ph: str, collection: str, where: Where, after: Cursor | None, limit: int) -> tuple[str, list[Any]]:
     """Return (statement, parameters) selecting one page of documents in the collection's order."""
     clauses = [f"collection = {ph}"]
@@ -145,6 +153,9 @@ def page_statement(table: str, ph: str, collection: str, where: Where, after: Cu
     if after is not None:
         clauses.append(f"({ORDER_SQL}) > ({', '.join([ph] * len(ORDER))})")
         params.extend(after)
+    unlisted, gone = unlisted_clause(ph, collection)
+    clauses += unlisted
+    params += gone
     hide, hidden = hidden_clause(ph, where.hidden)
     params.extend(hidden)
     statement = (
@@ -177,13 +188,15 @@ def first_per_ref_statement(
     One LIMITed arm per ref, each an index range scan of (collection, ref, order) that stops after `n` rows, so a
     callout with thousands of pledges costs as much as one with `n` (a window over each ref read them all)."""
     hide, authors = hidden_clause(ph, hidden)
+    unlisted, gone = unlisted_clause(ph, collection)
+    listed = "".join(f" AND {c}" for c in unlisted)
     arm = (
         f"SELECT collection, key, author, ref, doc FROM (SELECT collection, key, author, ref, doc FROM {table} "
-        f"WHERE collection = {ph} AND ref = {ph}{hide} ORDER BY {ORDER_SQL} LIMIT {ph}) AS first_{{}}"
+        f"WHERE collection = {ph} AND ref = {ph}{listed}{hide} ORDER BY {ORDER_SQL} LIMIT {ph}) AS first_{{}}"
     )
     params: list[Any] = []
     for ref in refs:
-        params += [collection, ref, *authors, n]
+        params += [collection, ref, *gone, *authors, n]
     return " UNION ALL ".join(arm.format(i) for i in range(len(refs))), params
 
 

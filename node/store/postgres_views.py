@@ -13,6 +13,7 @@ from psycopg.sql import SQL, Identifier
 
 from .group_digests import PostgresGroupDigestTables, postgres_statements
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
+from .readmodel_version import VersionTable
 from .recorder import (
     DocumentRow,
     ViewRecorder,
@@ -29,7 +30,7 @@ def _q(template: str, schema: str, **tables: str) -> SQL:
     return SQL(template).format(schema=Identifier(schema), **{k: Identifier(v) for k, v in tables.items()})
 
 
-class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrackingRecorder):
+class PostgresViewRecorder(VersionTable, PostgresGroupDigestTables, ViewRecorder, PostgresTrackingRecorder):
     """PostgresTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
 
     search_statement = staticmethod(postgres_search_statement)
@@ -45,6 +46,7 @@ class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrac
         entries, groups = f"{name}_digest_entries", f"{name}_group_digests"
         self._ph, self._docs_name = "%s", f'"{s}"."{self.documents_table}"'
         self._entries_name, self._groups_name = f'"{s}"."{entries}"', f'"{s}"."{groups}"'
+        self._version_name = f'"{s}"."{name}_version"'
         d = {"docs": self.documents_table, "tracking": self.tracking_table_name}
         self.sql_create_statements += [
             _q(
@@ -57,6 +59,7 @@ class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrac
             *(SQL(statement) for statement in index_statements(self.listing_table, self.documents_table)),
             SQL(postgres_index_statement(self.listing_table, self.documents_table)),  # type: ignore[arg-type]
             *(SQL(statement) for statement in postgres_statements(s, self.documents_table, entries, groups)),  # type: ignore[arg-type]
+            SQL(self._version_statement()),  # type: ignore[arg-type]  # built from checked identifiers only
         ]
         self.select_docs_sql = _q("SELECT * FROM {schema}.{docs} WHERE collection = %s", s, **d)
         self.upsert_doc_sql = _q(
@@ -158,12 +161,16 @@ class PostgresViewRecorder(PostgresGroupDigestTables, ViewRecorder, PostgresTrac
 
     def clear_documents(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            curs.execute(self.clear_docs_sql)
-            self._clear_digests(curs)
-            curs.execute(self.clear_tracking_sql, (application_name,))
+            self._clear_in(curs)
+
+    def _clear_in(self, c: Any) -> None:
+        c.execute(self.clear_docs_sql)
+        self._clear_digests(c)
+        c.execute(self.clear_tracking_sql, (self.view_name,))
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         super()._create_table(curs)
+        self._upgrade_version(curs)
         self._fill_digests(curs)
 
     def _snapshot(self, c: Cursor[DictRow]) -> None:

@@ -14,6 +14,7 @@ from eventsourcing.sqlite import (
 
 from .group_digests import GroupDigestTables, sqlite_statements
 from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
+from .readmodel_version import VersionTable
 from .recorder import (
     DocumentRow,
     ViewRecorder,
@@ -26,7 +27,7 @@ _COLUMNS = Columns(ph="?", text="TEXT", integer="INTEGER", blob="BLOB")
 _UPDATE = ", ".join(f"{c} = excluded.{c}" for c in ("author", "ref", "doc", *LISTING_COLUMNS, "search"))
 
 
-class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder):
+class SQLiteViewRecorder(VersionTable, GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder):
     """SQLiteTrackingRecorder plus one documents table, written with the tracking row in one transaction."""
 
     search_statement = staticmethod(sqlite_search_statement)
@@ -38,6 +39,7 @@ class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder
         self.documents_table = self.listing_table = f"{name}_documents"
         self._ph, self._docs_name = "?", self.documents_table
         self._entries_name, self._groups_name = f"{name}_digest_entries", f"{name}_group_digests"
+        self._version_name = f"{name}_version"
         super().__init__(datastore)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -50,6 +52,7 @@ class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder
             *index_statements(d, d),
             *search_statements(d),
             *sqlite_statements(d, self._entries_name, self._groups_name),
+            self._version_statement(),
         ]
 
     def _create_table(self, c: SQLiteCursor) -> None:
@@ -61,6 +64,7 @@ class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder
             c.execute(f"DROP TABLE IF EXISTS {fts_table(self.documents_table)}")
             c.execute("DELETE FROM tracking WHERE application_name=?", (self.application_name,))
         super()._create_table(c)
+        self._upgrade_version(c)
         self._fill_digests(c)
 
     def _select(self, statement: str, params: Sequence[object]) -> list[tuple]:
@@ -135,6 +139,9 @@ class SQLiteViewRecorder(GroupDigestTables, ViewRecorder, SQLiteTrackingRecorder
 
     def clear_documents(self, application_name: str) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(f"DELETE FROM {self.documents_table}")
-            self._clear_digests(c)
-            c.execute("DELETE FROM tracking WHERE application_name=?", (application_name,))
+            self._clear_in(c)
+
+    def _clear_in(self, c: Any) -> None:
+        c.execute(f"DELETE FROM {self.documents_table}")
+        self._clear_digests(c)
+        c.execute("DELETE FROM tracking WHERE application_name=?", (self.application_name,))

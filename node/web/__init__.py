@@ -20,6 +20,7 @@ from .links_pages import routes as link_routes
 from .members_pages import routes as member_routes
 from .notify_pages import routes as notify_routes
 from .pages import routes as page_routes
+from .private_pages import routes as private_routes
 from .redact_page import routes as redact_routes
 from .render import LOGIN_THROTTLE, SESSIONS, STATIC, setup_templates
 from .session import SECURE_COOKIES, Sessions
@@ -55,6 +56,7 @@ def setup_web(app: web.Application, *, clock: Callable[[], float] = time.time, s
     app.add_routes(feed_routes)
     app.add_routes(notify_routes)
     app.add_routes(language_routes)
+    app.add_routes(private_routes)
     notifications_of(app)  # (their tables opened now, before the app starts)
     app.router.add_static("/static/", STATIC, name="static")
 

@@ -275,9 +275,16 @@ async def publish(request: web.Request) -> web.StreamResponse:
     return redirect(safe_next(str(posted.get("next", "")), _after(kind, event_id, fields)))
 
 
+ITEM_PAGES = {"report": "/reports/", "assembly": "/assemblies/", "proposal": "/proposals/", "decision": "/decisions/"}
+"""The page of an item its author changes, by the payload field naming it."""
+
+
 def _after(kind: str, event_id: str, fields: dict[str, Any]) -> str:
     """Return where to go after publishing: the thing just made, or the page that shows it."""
     family = KINDS[kind].family
+    target = OWN_TARGETS.get(kind)
+    if target in ITEM_PAGES and fields.get(target):  # a change to one of ours: back to its page
+        return ITEM_PAGES[target] + str(fields[target])
     if kind == "callout.published":
         return f"/callouts/{event_id}"
     if kind == "campaign.created":

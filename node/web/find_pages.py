@@ -10,7 +10,7 @@ from events.readmodel.search import QUERY_MAX
 from .. import queries
 from ..api import SERVICE
 from ..errors import RequestError
-from ..find_queries import KIND_NAMES, get_report, search
+from ..find_queries import KIND_NAMES, get_decision, get_report, search
 from ..paging import Page
 from .forms import field_message
 from .language import gettext_of
@@ -73,6 +73,14 @@ async def reports(request: web.Request) -> web.Response:
     author = request.query.get("author") or None
     found = await request.app[SERVICE].query(queries.list_docs, REPORTS, _page(request, WEB_PAGE), author=author)
     return page(request, "reports.html", {"reports": found.items, "next_page": next_link(request, found.next)})
+
+
+@routes.get("/decisions/{id}")
+@html_errors
+async def decision(request: web.Request) -> web.Response:
+    """One decision: its text and outcome, what it decided (proposal, assembly, campaign), and its author's actions."""
+    found = await request.app[SERVICE].query(get_decision, request.match_info["id"])
+    return page(request, "decision.html", {"d": found})
 
 
 @routes.get("/reports/{id}")

@@ -30,6 +30,20 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
             r"(?P<time>\d\d:\d\d) on (?P<day>[\d-]+) does not exist in (?P<zone>\S+) \(the clocks go forward then\)",
             N_("%(time)s on %(day)s does not exist in %(zone)s: the clocks go forward then."),
         ),
+        (r"a private event needs at least one other group to be private to", N_("Choose at least one other group to send to.")),
+        (
+            r"a private event has at most (?P<max>\d+) recipients \(ours included\)",
+            N_("At most %(max)s groups can read it (yours included)."),
+        ),
+        (r"recipients are group ids or .*", N_("Name other groups by their ids (sn_…), separated by spaces.")),
+        (
+            r"no encryption key is known for (?P<groups>[^:]+): .*",
+            N_("No encryption key is known here yet for %(groups)s: each group publishes one, and it has to arrive here first."),
+        ),
+        (
+            r"no private callout with that id is readable here",
+            N_("There is no private callout with that id that this node can read."),
+        ),
     )
 )
 

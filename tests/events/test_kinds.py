@@ -67,6 +67,14 @@ SAMPLES: dict[str, dict] = {
     },
     "position.taken": {"proposal": EID_HEX, "position": "vote", "reason": "Unsure", "option": "April"},
     "decision.recorded": {"text": "We strike", "proposal": EID_HEX, "assembly": EID_HEX, "outcome": "adopted"},
+    "report.updated": {"report": EID_HEX, "title": "How it really went", "lessons": ["Start earlier"]},
+    "report.withdrawn": {"report": EID_HEX, "reason": "Posted twice"},
+    "assembly.updated": {"assembly": EID_HEX, "starts_at": 1_746_003_600_000, "where": "Library"},
+    "assembly.cancelled": {"assembly": EID_HEX, "reason": "Hall flooded"},
+    "proposal.updated": {"proposal": EID_HEX, "text": "We stop paying from May", "closes_at": 1_746_100_000_000},
+    "proposal.withdrawn": {"proposal": EID_HEX, "reason": "Landlord gave in"},
+    "decision.updated": {"decision": EID_HEX, "outcome": "deferred"},
+    "decision.withdrawn": {"decision": EID_HEX, "reason": "Recorded by mistake"},
     "comment.posted": {"on": EID_HEX, "root": EID_HEX, "text": "Does this include the co-op?"},
     "comment.updated": {"comment": EID_HEX, "text": "Does this include the housing co-op?"},
     "comment.withdrawn": {"comment": EID_HEX, "reason": "Answered"},
@@ -77,6 +85,8 @@ SAMPLES: dict[str, dict] = {
     "key.commit": {"next": EID_HEX},
     "key.rotate": {"key": BOB.public_key.hex(), "next": EID_HEX},
     "log.redact": {"event": EID_HEX, "reason": "Posted by mistake"},
+    "key.encryption": {"key": BOB.public_key.hex()},
+    "sealed": {"nonce": "24" * 24, "box": "b0" * 272, "keys": [bytes([1]) * 80, bytes([2]) * 80]},
 }
 
 

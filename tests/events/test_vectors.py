@@ -62,6 +62,7 @@ def test_every_vector_file_is_covered() -> None:
         "bundles.json",  # tests/audit/test_bundle_vectors.py
         "readmodels.json",  # tests/audit/test_readmodel_vectors.py
         "subscription.json",  # tests/protocol/test_subscription_vectors.py
+        "sealed.json",  # tests/events/test_sealed.py
     }
 
 

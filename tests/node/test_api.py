@@ -296,3 +296,22 @@ async def test_what_the_document_allows_is_what_is_accepted(api):
         publish["security"] == [{"token": ["publish"]}]
         and "callout.published" in publish["requestBody"]["content"]["application/json"]["examples"]
     )
+
+
+async def test_an_assembly_updated_cancelled_and_only_by_its_author(api):
+    assembly = await publish(api, "assembly.scheduled", {"title": "AGM", "starts_at": 1_800_000_000_000, "where": "Hall"})
+    await publish(api, "assembly.updated", {"assembly": assembly["id"], "where": "Library"})
+    await publish(api, "assembly.cancelled", {"assembly": assembly["id"], "reason": "Flooded"})
+    [shown] = (await (await api.get("/api/v1/assemblies")).json())["assemblies"]
+    assert (shown["where"], shown["status"], shown["reason"]) == ("Library", "cancelled", "Flooded")
+    theirs = await publish_as(api.service, Identity.generate(), "report.published", {"title": "Theirs", "text": "t"})
+    before = await own_events(api)
+    refused = (await publish(api, "report.withdrawn", {"report": theirs.id.hex()}, status=400))["error"]
+    assert refused["field"] == "report" and "another group's" in refused["message"]
+    assert await own_events(api) == before  # nothing signed or stored
+    author = Identity.generate()
+    proposal = await publish_as(api.service, author, "proposal.tabled", {"title": "Strike", "text": "t"})
+    await publish_as(api.service, author, "proposal.withdrawn", {"proposal": proposal.id.hex()})
+    late = (await publish(api, "position.taken", {"proposal": proposal.id.hex(), "position": "agree"}, status=400))["error"]
+    assert late["field"] == "proposal" and "withdrawn" in late["message"]
+    assert await own_events(api) == before

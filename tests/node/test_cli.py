@@ -155,3 +155,20 @@ def test_publish_a_proposal_with_a_process_asking_groups(capsys, data):
     assert code == 0, err
     payload = json.loads(out)["payload"]
     assert payload["process"] == "consent" and payload["asked"] == [asked] and payload["closes_at"] == 1_772_388_000_000
+
+
+def test_an_assembly_updated_and_cancelled_by_its_kinds_name(capsys, data):
+    when = ["--starts-at", "2026-12-02 19:00"]
+    code, out, err = run(capsys, "publish", "assembly", "--title", "AGM", *when, "--where", "Hall", "--data", data, "--json")
+    assert code == 0, err
+    assembly = json.loads(out)["id"]
+    code, out, err = run(capsys, "publish", "assembly.updated", "--assembly", assembly[:10], "--where", "Library", "--data", data)
+    assert code == 0 and out.startswith("published assembly.updated #4"), err
+    with pytest.raises(SystemExit):  # each kind takes only its own fields
+        main(["publish", "assembly.updated", "--reason", "x", "--data", data])
+    assert "unrecognized arguments: --reason" in capsys.readouterr().err
+    code, out, err = run(capsys, "publish", "assembly", "cancelled", "--assembly", assembly, "--reason", "Flood", "--data", data)
+    assert code == 0, err
+    code, out, _ = run(capsys, "list", "assemblies", "--json", "--data", data)
+    [shown] = json.loads(out)["assemblies"]
+    assert (shown["where"], shown["status"], shown["reason"]) == ("Library", "cancelled", "Flood")

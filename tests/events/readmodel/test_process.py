@@ -48,6 +48,33 @@ def test_consensus_is_blocked_by_whoever_blocks_with_a_reason_and_names_them():
     assert not is_closed(doc, T0 + 60_000) and is_closed(doc, T0 + 60_001)
 
 
+def test_a_withdrawn_proposal_counts_no_later_position_and_has_no_outcome():
+    a, b, c = Log(ALICE), Log(BOB), Log(CAROL)
+    p = table(a, process="consensus", closes_at=T0 + 60_000)  # T0
+    b.add("position.taken", {"proposal": p.id, "position": "agree"})  # T0: before the withdrawal
+    a.add("proposal.updated", {"proposal": p.id, "title": "Strike in April"})  # T0+1000
+    a.add("proposal.withdrawn", {"proposal": p.id, "reason": "the landlord gave in"})  # T0+2000
+    c.add("position.taken", {"proposal": p.id, "position": "agree"})  # T0
+    c.add("position.taken", {"proposal": p.id, "position": "block", "reason": "late"})  # T0+1000
+    c.add("position.taken", {"proposal": p.id, "position": "stand_aside"})  # T0+2000: the withdrawal's time counts
+    c.add("position.taken", {"proposal": p.id, "position": "block", "reason": "after"})  # T0+3000: does not
+    for order in (a.events + b.events + c.events, c.events + b.events + a.events):
+        doc, positions = decide(order, p)
+        assert (doc.doc["status"], doc.doc["title"], doc.doc["closed_at"]) == ("withdrawn", "Strike in April", T0 + 2000)
+        assert dict(tally(doc, positions).counts) == {"agree": 1, "stand_aside": 1, "block": 0}
+        assert closing_tally(doc, positions) == tally(doc, positions)
+        assert outcome(doc, positions) is None and is_closed(doc, T0)
+
+
+def test_another_groups_withdrawal_or_update_changes_nothing():
+    a, b = Log(ALICE), Log(BOB)
+    p = table(a, process="consent")
+    b.add("proposal.withdrawn", {"proposal": p.id})
+    b.add("proposal.updated", {"proposal": p.id, "title": "Hijacked"})
+    doc, _ = decide(a.events + b.events, p)
+    assert (doc.doc["status"], doc.doc["title"], len(doc.doc["log"])) == ("tabled", "Strike", 1)
+
+
 def test_a_block_without_reason_does_not_count_but_did_before_processes():
     a, b = Log(ALICE), Log(BOB)
     with_process, without = table(a, process="consensus"), table(a)
@@ -124,12 +151,18 @@ def _parent(view, doc):
     ),
     process=st.sampled_from([None, "consensus"]),
     closes=st.integers(0, 16),
+    changes=st.lists(st.sampled_from(["update", "withdraw"]), max_size=3),
     seed=st.integers(0, 2**32),
 )
-def test_tally_outcome_and_thread_are_independent_of_arrival_order(steps, process, closes, seed):
+def test_tally_outcome_and_thread_are_independent_of_arrival_order(steps, process, closes, changes, seed):
     logs = [Log(i) for i in (ALICE, BOB, CAROL, DAVE)]
     p = table(logs[0], process=process, closes_at=T0 + 1000 * closes, asked=[BOB.public_key, CAROL.public_key])
     comments = [p]
+    for n, change in enumerate(changes):  # the author's own updates and withdrawal, between the positions
+        if change == "update":
+            logs[0].add("proposal.updated", {"proposal": p.id, "closes_at": T0 + 1000 * (closes + n)})
+        else:
+            logs[0].add("proposal.withdrawn", {"proposal": p.id})
     for who, position, with_reason in steps:
         logs[who].add("position.taken", {"proposal": p.id, "position": position, "reason": "r" if with_reason else None})
         on = comments[seed % len(comments)]
@@ -163,7 +196,8 @@ def test_vectors_give_the_listed_tallies_outcomes_and_threads(case):
         result = outcome(doc, positions)
         assert counts(tally(doc, positions)) == want["live"]
         assert counts(closing_tally(doc, positions)) == want["at_closing"]
-        assert {"result": result.result, "groups": [g.hex() for g in result.groups], "option": result.option} == want["outcome"]
+        got = result and {"result": result.result, "groups": [g.hex() for g in result.groups], "option": result.option}
+        assert got == want["outcome"]
     for root, want in case.get("threads", {}).items():
         shown = [
             c.key.hex() for c in view.scan(COMMENTS, ref=bytes.fromhex(root)) if shows_in(c.ref, c.doc, _parent(view, c.doc))

@@ -208,7 +208,14 @@ ACTIONS = (
     "comment",
     "comment_change",
     "proposal",
+    "proposal_change",
     "position",
+    "report",
+    "report_change",
+    "assembly",
+    "assembly_change",
+    "decision",
+    "decision_change",
     "graph",
     "redact",
     "junk",
@@ -218,7 +225,9 @@ ACTIONS = (
 def build_world(data) -> tuple[list[Log], set[bytes]]:
     """Draw a world of up to 4 authors; return the logs and the ids of events that were redacted."""
     logs = [Log(identity) for identity in IDS[: data.draw(st.integers(2, 4), label="authors")]]
-    made: dict[str, list[Event]] = {"campaign": [], "callout": [], "pledge": [], "proposal": [], "comment": []}
+    made: dict[str, list[Event]] = {
+        name: [] for name in ("campaign", "callout", "pledge", "proposal", "comment", "report", "assembly", "decision")
+    }
     redacted: set[bytes] = set()
 
     def pick(items: list[Event]) -> Event | None:
@@ -260,6 +269,38 @@ def build_world(data) -> tuple[list[Log], set[bytes]]:
             process = data.draw(st.sampled_from([None, "consensus", "consent", "vote"]))
             extra = {"process": process, "closes_at": 1_700_000_020_000, "options": ["x", "y"] if process == "vote" else None}
             made["proposal"].append(log.add("proposal.tabled", {"title": "p", "text": "t", **extra}))
+        elif action == "proposal_change" and (target := target_of("proposal")):
+            if data.draw(st.booleans()):
+                log.add(
+                    "proposal.updated",
+                    {"proposal": target.id, "closes_at": data.draw(st.sampled_from([1_700_000_005_000, None]))},
+                )
+            else:
+                log.add("proposal.withdrawn", {"proposal": target.id})
+        elif action in ("report", "assembly", "decision"):
+            assembly = pick(made["assembly"])
+            fields = {
+                "report": {"title": "r", "text": "t", "lessons": ["l"], "assembly": assembly.id if assembly else None},
+                "assembly": {"title": "a", "starts_at": data.draw(st.sampled_from([100, 200]))},
+                "decision": {"text": "d", "assembly": assembly.id if assembly else None, "outcome": "adopted"},
+            }[action]
+            kind = {"report": "report.published", "assembly": "assembly.scheduled", "decision": "decision.recorded"}[action]
+            made[action].append(log.add(kind, fields))
+        elif (
+            action.endswith("_change")
+            and action[:-7] in ("report", "assembly", "decision")
+            and (target := target_of(action[:-7]))
+        ):
+            name = action[:-7]
+            if data.draw(st.booleans()):
+                change = {
+                    "report": {"title": "r2"},
+                    "assembly": {"starts_at": 300, "where": "x"},
+                    "decision": {"outcome": "deferred"},
+                }
+                log.add(f"{name}.updated", {name: target.id, **change[name]})
+            else:
+                log.add("assembly.cancelled" if name == "assembly" else f"{name}.withdrawn", {name: target.id})
         elif action == "position" and (target := pick(made["proposal"])):
             position = data.draw(st.sampled_from(["agree", "block", "object", "consent", "vote"]))
             reason = data.draw(st.sampled_from([None, "because"]))

@@ -58,7 +58,9 @@ def network(seed: int = 3) -> list[Event]:
             if rng.random() < 0.3:
                 fields["campaign"] = campaign
             callouts.append(emit(g, "callout.published", fields).id)
-        emit(g, "decision.recorded", {"text": "we decided", "campaign": campaign})
+        decision = emit(g, "decision.recorded", {"text": "we decided", "campaign": campaign})
+        if g % 2:  # withdrawn: leaves every list
+            emit(g, "decision.withdrawn", {"decision": decision.id})
     for g in range(len(ids)):
         for _ in range(15):
             fields = {
@@ -146,7 +148,18 @@ class ListingSuite:
             loaded, CALLOUTS, lambda p: p.author == author
         )
         [decision] = [d for d in loaded.scan(DECISIONS) if d.author == author]
-        assert self.walk(loaded, DECISIONS, Where(link=decision.doc["campaign"]), 2) == [decision.key]
+        listed = [decision.key] if decision.doc["status"] == "recorded" else []
+        assert self.walk(loaded, DECISIONS, Where(link=decision.doc["campaign"]), 2) == listed
+
+    def test_withdrawn_decisions_leave_every_list(self, loaded):
+        every = list(loaded.scan(DECISIONS))
+        gone = {d.key for d in every if d.doc["status"] == "withdrawn"}
+        assert len(gone) == 3 and len(every) == 6
+        want = self.expected(loaded, DECISIONS, lambda p: p.key not in gone)
+        assert self.walk(loaded, DECISIONS, Where(), 2) == want
+        assert self.walk(replay(network()), DECISIONS, Where(), 2) == want  # the pure definition (listing.matches)
+        for d in every:  # still readable by key: the decision's own page shows it, marked withdrawn
+            assert loaded.get(DECISIONS, d.key) == d
 
     def test_groups_are_ordered_by_name_whatever_the_case(self, loaded):
         names = [loaded.get(GROUPS, k).doc["name"] for k in self.walk(loaded, GROUPS, Where(), 2)]

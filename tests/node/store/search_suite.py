@@ -59,6 +59,10 @@ def network(seed: int = 5) -> list[Event]:
         assembly = emit(g, "assembly.scheduled", {"title": text(2), "starts_at": T0 + 5000, "agenda": text(5)}).id
         proposal = emit(g, "proposal.tabled", {"title": text(2), "text": text(5), "assembly": assembly}).id
         emit(g, "decision.recorded", {"text": text(5), "proposal": proposal, "campaign": campaign})
+    gone = emit(0, "report.published", {"title": "yak shaving", "text": "withdrawn soon"})
+    emit(0, "report.withdrawn", {"report": gone.id})
+    changed = emit(1, "report.published", {"title": "quokka count", "text": "first draft"})
+    emit(1, "report.updated", {"report": changed.id, "text": "second draft with wombats"})
     return events
 
 
@@ -131,6 +135,12 @@ class SearchSuite:
             old_words = self.walk(loaded, parse_query('"crossing"'), 100)
             assert key in old_words
         assert self.walk(loaded, parse_query("zebra -crossing"), 100) == [k for k in zebra if k not in renamed]
+
+    def test_a_withdrawn_report_is_not_found_and_an_updated_one_by_its_new_text(self, loaded):
+        assert self.walk(loaded, parse_query("yak"), 10) == []
+        [changed] = self.walk(loaded, parse_query("quokka"), 10)
+        assert self.walk(loaded, parse_query("wombats"), 10) == [changed]
+        assert self.walk(loaded, parse_query('"first draft"'), 10) == []
 
     def test_a_deleted_document_leaves_the_index(self, loaded):
         key = self.walk(loaded, parse_query('"renamed zebra"'), 1)[0]

@@ -17,7 +17,7 @@ from events import Event, Identity, Mode, create_event, encode_record, group_id_
 from events.fork import decode_fork_proof, encode_fork_proof
 from events.kinds import build_payload
 from events.readmodel.memory import replay
-from events.readmodel.projection import CALLOUTS, COLLECTIONS, PLEDGES, project
+from events.readmodel.projection import CALLOUTS, COLLECTIONS, PLEDGES, READ_MODEL_VERSION, REPORTS, project
 from events.readmodel.view import Delete, Put
 from node.errors import InvalidEventError, TrackingError
 from node.store import EventStore, Overlay, Projector, open_store
@@ -313,6 +313,39 @@ class StoreSuite(GroupDigestSuite, KeyStateSuite):
         assert Projector(store, views, project, batch=1000).rebuild() == len(events)
         assert _snapshot(views) == first
 
+    def test_read_models_of_an_older_version_are_rebuilt_from_the_events_when_opened(self, tmp_path: Path):
+        events = _world()
+        store = self.open_store(tmp_path)
+        try:
+            store.ingest(events)
+            views = store.view_store()
+            Projector(store, views, project).catch_up()
+            current = _snapshot(views)
+            [report] = current[REPORTS]
+            assert report.doc["status"] == "withdrawn" and len(report.doc["log"]) == 2
+            # what a release before read-model versions left: no version table, a report written once (no log)
+            old = {k: v for k, v in report.doc.items() if k not in ("status", "log", "closed_at", "reason")}
+            recorder = views.recorder
+            with recorder.datastore.transaction(commit=True) as c:
+                c.execute(f"DROP TABLE {recorder._version_name}")
+                c.execute(f"UPDATE {recorder._docs_name} SET doc = {recorder._ph} WHERE collection = 'reports'", (pack(old),))
+            assert views.get(REPORTS, report.key).doc == old
+        finally:
+            store.close()
+        store = self.open_store(tmp_path)  # the node's next start
+        try:
+            views = store.view_store()
+            assert views.position() == 0 and views.get(REPORTS, report.key) is None  # cleared, to be rebuilt
+            assert Projector(store, views, project).catch_up() == len(events)
+            assert _snapshot(views) == current
+            assert store.view_store().position() == store.max_notification_id()  # opened again: nothing cleared
+            with views.recorder.datastore.transaction(commit=True) as c:
+                c.execute(f"UPDATE {views.recorder._version_name} SET version = {READ_MODEL_VERSION + 1}")
+            with pytest.raises(RuntimeError, match="newer release"):
+                store.view_store()
+        finally:
+            store.close()
+
 
 def _snapshot(views) -> dict[str, list[Put]]:
     return {c: list(views.scan(c)) for c in COLLECTIONS}
@@ -339,4 +372,6 @@ def _world() -> list[Event]:
     add(a, "callout.updated", {"callout": c1.id, "title": "Help now"})
     add(b, "callout.withdrawn", {"callout": c2.id, "reason": "done"})
     add(c, "group.profile", {"name": "C"})
+    report = add(c, "report.published", {"title": "Soup kitchen", "text": "Fed 40", "lessons": ["Start early"]})
+    add(c, "report.withdrawn", {"report": report.id, "reason": "posted twice"})
     return [e for log in logs.values() for e in log]

@@ -74,7 +74,7 @@ async def test_search_finds_every_kind_newest_first_a_page_at_a_time(node, clien
     strike = await (await client.get("/api/v1/search", params={"q": "RENT strike"})).json()
     assert {r["kind"] for r in strike["results"]} == {"campaign", "proposal", "decision"}
     only = await (await client.get("/api/v1/search", params={"q": "rent strike", "in": "decision"})).json()
-    assert [r["path"] for r in only["results"]] == [f"/events/{ids['decision']}"]  # the decision with its thread
+    assert [r["path"] for r in only["results"]] == [f"/decisions/{ids['decision']}"]  # its page links to its thread
     assert (await (await client.get("/api/v1/search", params={"q": "strike -decision -join"})).json())["results"][0][
         "kind"
     ] == "campaign"
