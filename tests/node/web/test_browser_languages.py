@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from node.i18n import LANGUAGES
+from node.i18n import LANGUAGES, translations
 
 from .browser import PHONE, SCREENSHOTS, chromium, serving
 from .test_browser import log_in
@@ -21,6 +21,11 @@ async def _pages(node) -> dict[str, str]:
     july = {"title": "July", "starts_at": "2031-07-10T18:00+00:00"}
     assembly = (await node.service.publish("assembly.scheduled", july)).id.hex()
     proposal = (await node.service.publish("proposal.tabled", {"title": "March", "text": "Go", "assembly": assembly})).id.hex()
+    decided = {"text": "We march", "proposal": proposal, "outcome": "adopted"}
+    decision = (await node.service.publish("decision.recorded", decided)).id.hex()
+    august = {"title": "August", "starts_at": "2031-08-10T18:00+00:00"}
+    cancelled = (await node.service.publish("assembly.scheduled", august)).id.hex()
+    await node.service.publish("assembly.cancelled", {"assembly": cancelled, "reason": "The hall is closed"})
     group = node.service.group_id
     return {
         "feed": "/",
@@ -34,6 +39,9 @@ async def _pages(node) -> dict[str, str]:
         "assemblies": "/assemblies",
         "assembly": f"/assemblies/{assembly}",
         "proposal": f"/proposals/{proposal}",
+        "decision": f"/decisions/{decision}",
+        "assembly-cancelled": f"/assemblies/{cancelled}",
+        "private": "/private",
         "event": f"/events/{soon}",
         "search": "/search?q=picket",
         "node": "/node",
@@ -73,6 +81,9 @@ async def test_every_page_in_every_language_at_phone_width_arabic_right_to_left(
                 assert direction == lang.dir, (lang.code, name, direction)
                 wide = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 assert wide <= 1, f"{lang.code} {name}: {wide}px wider than the phone"
+                if name == "assembly-cancelled":  # main's notices are in the page's language too
+                    notice = await page.locator("p.ended .badge").inner_text()
+                    assert notice == translations(lang.code).gettext("Cancelled"), (lang.code, notice)
                 current = page.locator("nav.language-switch a[aria-current='true']")
                 assert await current.get_attribute("hreflang") == lang.code
                 await page.screenshot(path=str(SCREENSHOTS / f"lang-{lang.code}-{name}.png"), full_page=True)
