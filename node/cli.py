@@ -24,6 +24,7 @@ from .commands.peers import cmd_peer_add, cmd_peer_list, cmd_peer_remove
 from .commands.publish import cmd_publish, cmd_redact
 from .commands.quarantine import add_quarantine_parser
 from .commands.read import LISTS, cmd_list, cmd_rebuild, cmd_show, cmd_status
+from .commands.words import _
 from .errors import ConfigError, NodeError
 from .paging import DEFAULT_LIMIT, MAX_LIMIT
 
@@ -259,10 +260,10 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
     except (CliError, ConfigError) as exc:
-        print(f"solnet: error: {exc}", file=sys.stderr)
+        print(_("solnet: error: %(error)s", error=exc), file=sys.stderr)
         return 2
     except (NodeError, EventError) as exc:
-        print(f"solnet: error: {exc}", file=sys.stderr)
+        print(_("solnet: error: %(error)s", error=exc), file=sys.stderr)
         return 1
 
 

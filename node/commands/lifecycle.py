@@ -20,6 +20,7 @@ from ..recovery import KIT_FILE, PASSPHRASE_ENV, new_kit, write_kit
 from ..service import NodeService
 from .common import CliError, open_service, with_service
 from .invite import join, parse_code
+from .words import _, ngettext
 
 DEFAULT_LISTEN = "127.0.0.1:8470"
 
@@ -36,11 +37,11 @@ def cmd_init(args: argparse.Namespace) -> int:
         settings = data.settings()
         data.save(replace(settings, database_url=args.database or settings.database_url, time_zone=zone, public_url=public_url))
     _create_log(args, data, identity, kit_path)
-    print(f"Created a node for {args.name!r} in {data.path}")
-    print(f"group id:  {identity.group_id}")
-    print(f"time zone: {zone} (times on the web page are shown and entered in it; change it on the settings page)")
-    print(f"API token: {token}")
-    print(f"           (also saved, readable only by you, in {data.token_file})")
+    print(_("Created a node for %(name)s in %(path)s", name=repr(args.name), path=data.path))
+    print(_("group id:  %(id)s", id=identity.group_id))
+    print(_("time zone: %(zone)s (times on the web page are shown and entered in it; change it on the settings page)", zone=zone))
+    print(_("API token: %(token)s", token=token))
+    print(_("           (also saved, readable only by you, in %(path)s)", path=data.token_file))
     if code is not None:
         return join(args, code, public_url, fresh_identity=True)
     return 0
@@ -76,7 +77,7 @@ def _create_log(args: argparse.Namespace, data: DataDir, identity: Identity, kit
             await service.publish("group.profile", {"name": args.name})
 
     with_service(args, body, fresh_identity=True)  # the key was generated just now: no other copy of its log exists
-    print(f"recovery kit: {kit_path} (the group's next key: print it or copy it offline, then delete it here)")
+    print(_("recovery kit: %(path)s (the group's next key: print it or copy it offline, then delete it here)", path=kit_path))
 
 
 def _parse_listen(text: str) -> tuple[str, int]:
@@ -103,7 +104,8 @@ def serve(args: argparse.Namespace, banner: Callable[[str], None] | None = None,
     app = create_app(service, extras=node_extras(service, args))
 
     def ready(url: str) -> None:
-        print(f"solnet: {service.settings.name!r} ({service.group_id}) serving at {url}", flush=True)
+        said = {"name": repr(service.settings.name), "id": service.group_id, "url": url}
+        print(_("solnet: %(name)s (%(id)s) serving at %(url)s", **said), flush=True)
         if banner:
             banner(url)
 
@@ -114,7 +116,7 @@ def serve(args: argparse.Namespace, banner: Callable[[str], None] | None = None,
     except (KeyboardInterrupt, GracefulExit):  # Ctrl+C, or SIGTERM (aiohttp raises GracefulExit): a normal stop
         pass
     except OSError as exc:
-        raise CliError(f"cannot listen on {args.listen}: {exc.strerror or exc}") from None
+        raise CliError(_("cannot listen on %(address)s: %(why)s", address=args.listen, why=exc.strerror or exc)) from None
     return 0
 
 
@@ -128,19 +130,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     fresh = not data.exists()
     if fresh:
         kit_path = _kit_path(args, data)
-        identity, _ = data.init(args.name)
+        identity, _token = data.init(args.name)
         _create_log(args, data, identity, kit_path)
-        print(f"solnet: created a node ({identity.group_id}) in {data.path}")
+        print(_("solnet: created a node (%(id)s) in %(path)s", id=identity.group_id, path=data.path))
     setup = _setup_link(args, data)
 
     def banner(url: str) -> None:
         if setup:
-            print(
-                f"solnet: set the node up in a browser (this link works once, for 24 hours):\n\n    {_local(url)}setup/{setup}\n"
-            )
+            print(_("solnet: set the node up in a browser (this link works once, for 24 hours):"))
+            print(f"\n    {_local(url)}setup/{setup}\n")
         else:
-            print(f"solnet: open {url} in a browser and log in with your name and password")
-        print("solnet: press Ctrl+C to stop")
+            print(_("solnet: open %(url)s in a browser and log in with your name and password", url=url))
+        print(_("solnet: press Ctrl+C to stop"))
 
     return serve(args, banner, fresh_identity=fresh)
 
@@ -169,10 +170,10 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 
     from ..web import forget_all
 
-    password = os.environ.get("SOLNET_PASSWORD") or getpass.getpass("New web password (8+ characters): ")
+    password = os.environ.get("SOLNET_PASSWORD") or getpass.getpass(_("New web password (8+ characters): "))
     data = DataDir.at(args.data)
     data.set_password(password)
     # Whoever logged in with the old password is logged out, at once even if the node is running.
     ended = forget_all(data.web_sessions_file)
-    print(f"web password set; {ended} web session(s) logged out")
+    print(ngettext("web password set; %(n)s web session logged out", "web password set; %(n)s web sessions logged out", ended))
     return 0

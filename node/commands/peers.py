@@ -9,18 +9,19 @@ from typing import Any
 from ..datadir import DataDir
 from ..settings import SettingsKeeper
 from .common import CliError, print_json
+from .words import _
 
 
 def _url(text: str) -> str:
     url = text.strip().rstrip("/")
     if not url.startswith(("http://", "https://", "sub:")):  # (sub:<group id>: a node behind NAT that subscribes)
-        raise CliError(f"a peer is an http(s) URL like http://127.0.0.1:8471, not {text!r}")
+        raise CliError(_("a peer is an http(s) URL like http://127.0.0.1:8471, not %(text)s", text=repr(text)))
     return url
 
 
 def cmd_peer_add(args: argparse.Namespace) -> int:
     settings = SettingsKeeper.of(DataDir.at(args.data)).add_peer(_url(args.url))
-    print(f"peers: {', '.join(settings.peers)}")
+    print(_("peers: %(peers)s", peers=", ".join(settings.peers)))
     return 0
 
 
@@ -29,10 +30,11 @@ def cmd_peer_remove(args: argparse.Namespace) -> int:
     url = _url(args.url)
     settings = data.settings()
     if url not in settings.peers:
-        known = ", ".join(settings.peers) or "none"
-        raise CliError(f"{url} is not one of this node's peers (they are: {known})")
+        known = ", ".join(settings.peers) or _("none")
+        raise CliError(_("%(url)s is not one of this node's peers (they are: %(known)s)", url=url, known=known))
     settings = data.remove_peer(url)
-    print(f"removed {url}; peers: {', '.join(settings.peers) or 'none'} (a running node drops it at its next start)")
+    left = ", ".join(settings.peers) or _("none")
+    print(_("removed %(url)s; peers: %(peers)s (a running node drops it at its next start)", url=url, peers=left))
     return 0
 
 
@@ -45,11 +47,16 @@ def cmd_peer_list(args: argparse.Namespace) -> int:
         print_json({"peers": rows})
         return 0
     if not rows:
-        print("no peers (add one with: solnet peer add URL)")
+        print(_("no peers (add one with: solnet peer add URL)"))
     for row in rows:
         since = row.get("seconds_since_success")
-        state = row.get("state", "not seen by a serving node yet")
-        last = "" if "state" not in row else f"  last answer {'never' if since is None else f'{since} s ago'}"
+        state = row.get("state", _("not seen by a serving node yet"))
+        if "state" not in row:
+            last = ""
+        elif since is None:
+            last = "  " + _("last answer never")
+        else:
+            last = "  " + _("last answer %(seconds)s s ago", seconds=since)
         print(f"{row['url']}  {state}{last}")
     return 0
 

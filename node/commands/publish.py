@@ -16,6 +16,7 @@ from ..web.local_time import is_local_input, parse_local, zone_of
 from .common import CliError, confirm_own_head, print_json, with_service
 from .ids import resolve_event_id
 from .members import cli_principal
+from .words import _
 
 _CLI_DEFAULTS = {"callout.published": {"needs": "people"}}
 """Defaults that make the shortest commands work: a callout without --needs asks for people."""
@@ -66,9 +67,10 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
         print_json(event_json(event))
     elif event.kind != spec.kind:  # sealed: only the recipients read what it is
-        print(f"published {spec.kind} privately, as sealed event #{event.seq}: {event.id.hex()}")
+        said = {"kind": spec.kind, "seq": event.seq, "id": event.id.hex()}
+        print(_("published %(kind)s privately, as sealed event #%(seq)s: %(id)s", **said))
     else:
-        print(f"published {spec.kind} #{event.seq}: {event.id.hex()}")
+        print(_("published %(kind)s #%(seq)s: %(id)s", kind=spec.kind, seq=event.seq, id=event.id.hex()))
     return 0
 
 
@@ -91,7 +93,8 @@ def cmd_redact(args: argparse.Namespace) -> int:
         return await _recorded(service, await service.publish("log.redact", fields))
 
     event = with_service(args, body)
-    print(f"published log.redact #{event.seq}: {event.id.hex()}; the payload of {fields['event']} is dropped")
+    said = {"seq": event.seq, "id": event.id.hex(), "event": fields["event"]}
+    print(_("published log.redact #%(seq)s: %(id)s; the payload of %(event)s is dropped", **said))
     return 0
 
 

@@ -2,7 +2,7 @@
 and dates, times and numbers worded per language (Babel) in the node's time zone."""
 
 from .catalogues import LOCALE_DIR, N_, translations
-from .choose import LANGUAGE_COOKIE, choose_language, parse_accept_language
+from .choose import LANGUAGE_COOKIE, choose_language, parse_accept_language, shell_language
 from .formatting import format_age, format_number, format_when
 from .languages import DEFAULT_LANGUAGE, LANGUAGES, Language, check_language, language
 
@@ -20,5 +20,6 @@ __all__ = [
     "format_when",
     "language",
     "parse_accept_language",
+    "shell_language",
     "translations",
 ]
