@@ -7,13 +7,17 @@ from pathlib import Path
 
 from ..backup import backup_data_dir
 from ..datadir import DataDir
+from .words import _
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
     result = backup_data_dir(DataDir.at(args.data), Path(args.dest))
-    print(f"backed up {', '.join(result.files)} ({result.store_bytes} bytes of store) to {result.dest}")
+    said = {"files": ", ".join(result.files), "bytes": result.store_bytes, "path": result.dest}
+    print(_("backed up %(files)s (%(bytes)s bytes of store) to %(path)s", **said))
     print(
-        "to restore: stop the node, use this directory as its data dir, and start it with its peers reachable: "
-        "it publishes again only once a peer confirmed the group's newest events (docs/OPERATIONS.md)"
+        _(
+            "to restore: stop the node, use this directory as its data dir, and start it with its peers reachable: "
+            "it publishes again only once a peer confirmed the group's newest events (docs/OPERATIONS.md)"
+        )
     )
     return 0

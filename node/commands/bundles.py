@@ -19,9 +19,11 @@ from events.fork import ForkProof
 from events.ingest import AFTER_BREAK, IngestResult
 from events.supersede import KEY_SUPERSEDED
 
+from ..i18n import N_
 from ..service import NodeService, now_ms
 from .common import CliError, print_json, with_service
 from .progress import Progress
+from .words import _
 
 # Events per write transaction. Not more: at 20,000 the PostgreSQL store hangs inside the library's pipelined
 # insert (client and server each wait for the other; seen 2026-12-02, eventsourcing 9.5.6 with psycopg 3.3.9), which
@@ -33,9 +35,11 @@ DEFERRED = frozenset(
 )
 PROJECT_STEP = 20_000
 VERIFICATION = {
-    "head": "signatures: head-only verification (docs/PROTOCOL.md, section 8): each author's newest event in every batch "
-    "had its own signature checked, and it vouches for the events before it; --full checks every signature",
-    "full": "signatures: every event's own signature checked (--full)",
+    "head": N_(
+        "signatures: head-only verification (docs/PROTOCOL.md, section 8): each author's newest event in every batch "
+        "had its own signature checked, and it vouches for the events before it; --full checks every signature"
+    ),
+    "full": N_("signatures: every event's own signature checked (--full)"),
 }
 
 
@@ -56,7 +60,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         return await service.over_log(write)
 
     items = with_service(args, body)
-    print(f"wrote {items} item(s) to {out}")
+    print(_("wrote %(items)s item(s) to %(path)s", items=items, path=out))
     return 0
 
 
@@ -70,7 +74,7 @@ def _check_bundle(path: Path, progress: Progress) -> list[str]:
     progress.start("checking", size)
     reader = BundleReader(_file_chunks(path, progress, "bytes hashed"), select=_none)
     try:
-        for _ in reader:
+        for _event in reader:
             pass
     except EventError as exc:
         return [str(exc)]
@@ -252,13 +256,20 @@ def _report(args: argparse.Namespace, path: Path, totals: dict[str, Any]) -> Non
     if args.json:
         print_json(totals)
     elif totals.get("refused"):
-        print(f"refused {path}: the bundle is damaged, nothing was imported")
+        print(_("refused %(path)s: the bundle is damaged, nothing was imported", path=path))
     else:
-        print(
-            f"imported {path}: {totals['stored']} stored, {totals['duplicates']} already held, "
-            f"{totals['fork_proofs']} fork proof(s), {totals['rejected']} rejected"
-            + (f", {totals['superseded']} superseded by a key rotation" if totals["superseded"] else "")
-        )
-        print(VERIFICATION[totals["verification"]])
+        counts = {k: totals[k] for k in ("stored", "duplicates", "fork_proofs", "rejected", "superseded")}
+        if totals["superseded"]:
+            said = N_(
+                "imported %(path)s: %(stored)s stored, %(duplicates)s already held, %(fork_proofs)s fork proof(s), "
+                "%(rejected)s rejected, %(superseded)s superseded by a key rotation"
+            )
+        else:
+            said = N_(
+                "imported %(path)s: %(stored)s stored, %(duplicates)s already held, %(fork_proofs)s fork proof(s), "
+                "%(rejected)s rejected"
+            )
+        print(_(said, path=path, **counts))
+        print(_(VERIFICATION[totals["verification"]]))
     for problem in totals["problems"]:
         print(f"  - {problem}", file=sys.stderr)

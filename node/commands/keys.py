@@ -15,6 +15,7 @@ from ..recovery import KIT_FILE, PASSPHRASE_ENV, read_kit
 from ..rotation import rotate_with_kit
 from ..service import NodeService
 from .common import CliError, add_only_copy, confirm_own_head, with_service
+from .words import _
 
 
 def _passphrase() -> bytes | None:
@@ -50,9 +51,9 @@ def _rotate(args: argparse.Namespace, data: DataDir) -> int:
         return await rotate_with_kit(service, kit, new_path, _passphrase(), after=args.after)
 
     event, _fresh = with_service(args, body)
-    print(f"rotated the group's log at seq {event.seq} to the recovery kit's key: {event.id.hex()}")
-    print(f"new recovery kit: {new_path} (the next key: print it or copy it offline, then delete it here;")
-    print("the old kit is spent: destroy it)")
+    print(_("rotated the group's log at seq %(seq)s to the recovery kit's key: %(id)s", seq=event.seq, id=event.id.hex()))
+    print(_("new recovery kit: %(path)s (the next key: print it or copy it offline, then delete it here;", path=new_path))
+    print(_("the old kit is spent: destroy it)"))
     return 0
 
 
@@ -90,9 +91,9 @@ def cmd_key_encryption(args: argparse.Namespace) -> int:
 
     event = with_service(args, body)
     if event is None:
-        print("the group's current encryption key is published already")
+        print(_("the group's current encryption key is published already"))
     else:
-        print(f"published the group's encryption key at seq {event.seq}: {event.id.hex()}")
+        print(_("published the group's encryption key at seq %(seq)s: %(id)s", seq=event.seq, id=event.id.hex()))
     return 0
 
 

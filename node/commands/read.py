@@ -17,6 +17,7 @@ from ..service import NodeService
 from ..thread_queries import get_thread
 from .common import CliError, print_json, with_service
 from .ids import resolve_event_id
+from .words import _
 
 LISTS = tuple(COLLECTION_SPECS)
 """What `solnet list` lists: every read-model collection of the kind registry."""
@@ -50,11 +51,12 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json({args.what: found.items, "next": found.next})
         return 0
     if not found.items:
-        print(f"no {args.what}")
+        print(_("no %(what)s", what=args.what))
     for item in found.items:
         print(_line(args.what, item))
     if found.next:
-        print(f"more: solnet list {args.what} --cursor {found.next}")
+        following = f"solnet list {args.what} --cursor {found.next}"
+        print(_("more: %(command)s", command=following))
     return 0
 
 
@@ -97,7 +99,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     event = with_service(args, body)
     if event is None:
-        raise CliError(f"no event {args.event_id} in this node's store")
+        raise CliError(_("no event %(id)s in this node's store", id=args.event_id))
     shown = event_json(event)
     if args.json:
         print_json(shown)
@@ -157,5 +159,5 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
         return count, await service.digest()
 
     count, digest = with_service(args, body)
-    print(f"rebuilt the read models from {count} event(s); state digest (version 2) {digest}")
+    print(_("rebuilt the read models from %(n)s event(s); state digest (version 2) %(digest)s", n=count, digest=digest))
     return 0
