@@ -30,6 +30,10 @@ def test_a_spanish_shell_gets_spanish_and_json_stays_the_same(tmp_path):
     assert refused.returncode == 2
     assert refused.stderr.strip() == "solnet: error: http://127.0.0.1:9 no es uno de los pares de este nodo (son: ninguno)"
 
+    bundle = str(tmp_path / "log.bundle")
+    exported = solnet("export", "-o", bundle, "--data", data, LANG="es_ES.UTF-8")
+    assert exported.returncode == 0 and exported.stdout.startswith("escritos ") and f"elementos en {bundle}" in exported.stdout
+
     spanish = solnet("status", "--json", "--data", data, LANG="es_ES.UTF-8")
     english = solnet("status", "--json", "--data", data, LANG="C.UTF-8")
     assert spanish.returncode == english.returncode == 0
