@@ -181,7 +181,7 @@ async def test_passwd_logs_everyone_out_and_takes_effect_while_the_node_runs(hom
         await log_in(browser, base, home.token)
         monkeypatch.setenv("SOLNET_PASSWORD", "correct horse battery")
         assert solnet(["passwd", "--data", str(home.data.path)]) == 0
-        assert "1 web session(s) logged out" in capsys.readouterr().out
+        assert "web password set; 1 web session logged out" in capsys.readouterr().out
         assert await publish_page_status(browser, base) == 303
         # the running node takes the new password at once, and no longer the old one
         await log_in(browser, base, "correct horse battery")
