@@ -84,9 +84,8 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
                 **names,
             ),
         ]
-        # Rows go in as one statement over arrays (unnest), not one statement each: executemany in the library's
-        # pipeline sends every statement before reading any result, and at ~20,000 rows client and server each
-        # waited for the other (a hang, seen with eventsourcing 9.5.6 and psycopg 3.3.9).
+        # A batch's rows go in as one statement per table over plain arrays (unnest): no statement per row, and no
+        # composite type for psycopg to escape field by field (see insert_events for why not in pipeline mode).
         self.insert_event_rows_sql = _q(
             "INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state) "
             "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::bytea[]) RETURNING notification_id",
