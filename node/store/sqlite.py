@@ -181,9 +181,10 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
         self._write_key_rows(c, kwargs)  # a superseded branch goes before the rotated one takes its positions
-        notification_ids = self._insert_event_rows(c, stored_events)
+        notification_ids = super()._insert_events(c, stored_events, **kwargs)
         index = kwargs.get("index") or ()
         if index:
+            assert notification_ids is not None
             position = {(s.originator_id, s.originator_version): n for s, n in zip(stored_events, notification_ids, strict=True)}
             # Sorted by id, so the B-tree is walked once from left to right instead of hopping between leaves.
             rows = sorted((r.event_id, position[(r.originator_id, r.seq)]) for r in index)
@@ -197,25 +198,6 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
         if forks:
             c.executemany(self.insert_fork_statement, [(f.originator_id, f.seq, f.id_a, f.id_b, f.proof) for f in forks])
         return notification_ids
-
-    def _insert_event_rows(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> list[int]:
-        """Insert the events' rows with one executemany (the library executes one statement per event, to read each
-        lastrowid); return their notification ids (rowids) in order.
-
-        The events table has no AUTOINCREMENT: each row inserted gets the table's largest rowid plus one, and this
-        transaction holds the database's write lock from its first insert on, so the rows just inserted hold the
-        `len(stored_events)` rowids that end at the table's largest one, in insertion order (the ids the
-        library's loop would have read one by one). A taken position raises IntegrityError as in the library.
-        """
-        if not stored_events:
-            return []
-        c.executemany(
-            self.insert_events_statement,
-            [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events],
-        )
-        c.execute(self.select_max_notification_id_statement)
-        last = c.fetchone()[0]
-        return list(range(last - len(stored_events) + 1, last + 1))
 
     def select_notification_states(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         with self.datastore.transaction(commit=False) as c:
