@@ -1,7 +1,8 @@
 """What a new event of ours points at must make sense here: checked before it is signed, with every problem at once.
 
 A payload can be well formed and still nonsense: a position on a callout's id, a pledge to a callout this node has
-never seen, a need the callout did not ask for, a group pledging on its own callout. Peers' events are never held
+never seen, a need the callout did not ask for, a group pledging on its own callout, a change to an item that was
+withdrawn, cancelled or met (the read models would ignore it). Peers' events are never held
 to this (another node may know what we do not); our own are, because a signed event cannot be taken back.
 Which collection an id field names comes from the kind registry (a collection's `entity`). Blocking: a reader
 thread, through NodeService.query.
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.kinds import COLLECTION_SPECS, KINDS, OWN_TARGETS, FieldType
+from events.kinds import COLLECTION_SPECS, KINDS, OPEN_STATUS, OWN_TARGETS, FieldType
 from events.readmodel.projection import CALLOUTS
 from events.readmodel.view import ViewReader
 
@@ -52,9 +53,17 @@ def reference_errors(view: ViewReader, own: bytes, kind: str, value: dict[str, A
         found = view.get(ENTITIES[target_field], value[target_field])
         if found is not None and found.author != own:  # it would change nothing: only the author changes an entity
             errors[target_field] = f"this {target_field} is another group's: only the group that made it can change it"
+        elif found is not None and _ended(ENTITIES[target_field], found.doc):  # the projection would ignore it
+            errors[target_field] = f"this {target_field} is {found.doc['status']}: it can no longer be changed"
     if kind == "pledge.made" and "callout" not in errors and isinstance(value.get("callout"), bytes):
         errors.update(_pledge_errors(view, own, value))
     return errors
+
+
+def _ended(collection: str, doc: dict[str, Any]) -> bool:
+    """True iff a lifecycle entity left the status it starts in: later changes apply only while it holds (KINDS.md)."""
+    start = OPEN_STATUS.get(collection)
+    return start is not None and doc.get("status", start) != start
 
 
 def _pledge_errors(view: ViewReader, own: bytes, value: dict[str, Any]) -> dict[str, str]:

@@ -56,6 +56,8 @@ class QueryError(EventError):
 
 def fold(text: str) -> str:
     """Return `text` as the index and the queries see it: NFKC, case-folded, without combining marks."""
+    if text.isascii():  # no ASCII character decomposes or combines, and ASCII case-folds to lower case
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return unicodedata.normalize("NFKC", "".join(ch for ch in decomposed if not unicodedata.combining(ch)))
 

@@ -304,6 +304,10 @@ async def test_an_assembly_updated_cancelled_and_only_by_its_author(api):
     await publish(api, "assembly.cancelled", {"assembly": assembly["id"], "reason": "Flooded"})
     [shown] = (await (await api.get("/api/v1/assemblies")).json())["assemblies"]
     assert (shown["where"], shown["status"], shown["reason"]) == ("Library", "cancelled", "Flooded")
+    ended = await own_events(api)
+    again = (await publish(api, "assembly.updated", {"assembly": assembly["id"], "where": "Park"}, status=400))["error"]
+    assert again["field"] == "assembly" and "is cancelled: it can no longer be changed" in again["message"]
+    assert await own_events(api) == ended  # a change the read models would ignore is not signed
     theirs = await publish_as(api.service, Identity.generate(), "report.published", {"title": "Theirs", "text": "t"})
     before = await own_events(api)
     refused = (await publish(api, "report.withdrawn", {"report": theirs.id.hex()}, status=400))["error"]
