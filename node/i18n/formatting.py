@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
+from babel import Locale
 from babel.dates import format_datetime, format_timedelta
 from babel.numbers import format_decimal
 
 from .languages import language
+
+
+def _locale(code: str) -> Locale:
+    """Return Babel's Locale of the shipped language `code` names (a code given to Babel as text is parsed per call)."""
+    return _parsed(language(code).code)
+
+
+@cache
+def _parsed(shipped: str) -> Locale:  # one per shipped language: the cache stays as small as the list
+    return Locale.parse(shipped)
 
 
 def _is_ms(ms: object) -> bool:
@@ -40,7 +52,7 @@ def format_when(ms: object, zone: ZoneInfo, code: str) -> str:
     if not _is_ms(ms):
         return ""
     moment = datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone)
-    text = format_datetime(moment, "EEE d MMM y, HH:mm", tzinfo=zone, locale=language(code).code)
+    text = format_datetime(moment, "EEE d MMM y, HH:mm", tzinfo=zone, locale=_locale(code))
     return f"{text} {_zone_label(moment)}"
 
 
@@ -52,7 +64,7 @@ def format_age(ms: object, now_ms: int, code: str, just_now: str = "just now") -
     for size in _UNITS:
         if seconds >= size:
             floored = timedelta(seconds=-(seconds // size) * size)
-            return format_timedelta(floored, threshold=1, add_direction=True, format="long", locale=language(code).code)
+            return format_timedelta(floored, threshold=1, add_direction=True, format="long", locale=_locale(code))
     return just_now
 
 
@@ -60,4 +72,4 @@ def format_number(value: object, code: str) -> str:
     """Return a number with the language's digits and separators ('1,234' in English); '' if it is not a number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return ""
-    return format_decimal(value, locale=language(code).code)
+    return format_decimal(value, locale=_locale(code))
