@@ -27,6 +27,7 @@ from .entry import (
     ref,
     text,
     when,
+    withdrawal,
 )
 from .fields import FieldSpec
 from .fields import FieldType as T
@@ -69,16 +70,6 @@ _DECISION = (
 )
 
 
-def _withdrawn(kind: str, target: str, collection: str, summary: str, title: str, status: str = "withdrawn"):
-    return entry(
-        kind,
-        (ref(target), text("reason", NOTE_MAX)),
-        summary,
-        projection=modify(collection, target, status=status),
-        title=title,
-    )
-
-
 SPECS = (
     entry(
         "report.published",
@@ -94,7 +85,7 @@ SPECS = (
         projection=modify(REPORTS, "report"),
         title="Update a report",
     ),
-    _withdrawn("report.withdrawn", "report", REPORTS, "withdraws one of the author's reports", "Withdraw a report"),
+    withdrawal("report.withdrawn", "report", REPORTS, "withdraws one of the author's reports", "Withdraw a report"),
     entry(
         "assembly.scheduled",
         _ASSEMBLY,
@@ -109,7 +100,7 @@ SPECS = (
         projection=modify(ASSEMBLIES, "assembly"),
         title="Update an assembly",
     ),
-    _withdrawn(
+    withdrawal(
         "assembly.cancelled",
         "assembly",
         ASSEMBLIES,
@@ -137,7 +128,7 @@ SPECS = (
         projection=modify(PROPOSALS, "proposal"),
         title="Update a proposal",
     ),
-    _withdrawn(
+    withdrawal(
         "proposal.withdrawn",
         "proposal",
         PROPOSALS,
@@ -170,6 +161,6 @@ SPECS = (
         projection=modify(DECISIONS, "decision"),
         title="Update a decision",
     ),
-    _withdrawn("decision.withdrawn", "decision", DECISIONS, "withdraws one of the author's decisions", "Withdraw a decision"),
+    withdrawal("decision.withdrawn", "decision", DECISIONS, "withdraws one of the author's decisions", "Withdraw a decision"),
 )
 """The kinds of these families, in documentation order."""

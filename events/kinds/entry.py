@@ -12,7 +12,7 @@ from typing import Any
 from . import payloads as p
 from .fields import FieldSpec
 from .fields import FieldType as T
-from .spec import KindSpec
+from .spec import KindSpec, modify
 
 NAME_MAX = 120
 TITLE_MAX = 200
@@ -67,3 +67,10 @@ def entry(kind: str, fields: tuple[FieldSpec, ...], summary: str, *, family: str
 def optional(specs: tuple[FieldSpec, ...]) -> tuple[FieldSpec, ...]:
     """Return the fields with none of them required (an update names only what it changes)."""
     return tuple(replace(s, required=False) for s in specs)
+
+
+def withdrawal(kind: str, target: str, collection: str, summary: str, title: str, status: str = "withdrawn") -> KindSpec:
+    """Return the entry of a kind that ends one of the author's entities (withdrawn, cancelled) with an optional reason."""
+    return entry(
+        kind, (ref(target), text("reason", NOTE_MAX)), summary, projection=modify(collection, target, status=status), title=title
+    )

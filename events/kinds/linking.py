@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .entry import COMMENTS, FOLLOWS, LONG_MAX, NOTE_MAX, entry, ref, text
+from .entry import COMMENTS, FOLLOWS, LONG_MAX, NOTE_MAX, entry, ref, text, withdrawal
 from .fields import FieldSpec
 from .fields import FieldType as T
 from .spec import REDACT, append, create, modify
@@ -28,13 +28,7 @@ SPECS = (
         projection=modify(COMMENTS, "comment"),
         title="Edit a comment",
     ),
-    entry(
-        "comment.withdrawn",
-        (ref("comment"), text("reason", NOTE_MAX)),
-        "withdraws one of the author's comments",
-        projection=modify(COMMENTS, "comment", status="withdrawn"),
-        title="Withdraw a comment",
-    ),
+    withdrawal("comment.withdrawn", "comment", COMMENTS, "withdraws one of the author's comments", "Withdraw a comment"),
     entry(
         "graph.follow",
         _GRAPH,

@@ -20,6 +20,7 @@ from .entry import (
     ref,
     text,
     when,
+    withdrawal,
 )
 from .fields import FieldSpec
 from .fields import FieldType as T
@@ -100,13 +101,7 @@ SPECS = (
         projection=modify(CALLOUTS, "callout"),
         title="Update a callout",
     ),
-    entry(
-        "callout.withdrawn",
-        (ref("callout"), text("reason", NOTE_MAX)),
-        "withdraws one of the author's open callouts",
-        projection=modify(CALLOUTS, "callout", status="withdrawn"),
-        title="Withdraw a callout",
-    ),
+    withdrawal("callout.withdrawn", "callout", CALLOUTS, "withdraws one of the author's open callouts", "Withdraw a callout"),
     entry(
         "callout.fulfilled",
         (ref("callout"), text("note", NOTE_MAX)),
@@ -126,13 +121,7 @@ SPECS = (
         projection=create(PLEDGES, status="made"),
         title="Pledge help",
     ),
-    entry(
-        "pledge.withdrawn",
-        (ref("pledge"), text("reason", NOTE_MAX)),
-        "withdraws one of the author's pledges",
-        projection=modify(PLEDGES, "pledge", status="withdrawn"),
-        title="Withdraw a pledge",
-    ),
+    withdrawal("pledge.withdrawn", "pledge", PLEDGES, "withdraws one of the author's pledges", "Withdraw a pledge"),
     entry(
         "pledge.fulfilled",
         (ref("pledge"), text("note", NOTE_MAX)),
