@@ -17,6 +17,22 @@ from events.readmodel.projection import COMMENTS, POSITIONS, PROPOSALS
 from events.readmodel.threads import shows_in
 
 T0 = 1_700_000_000_000
+LANG_ACCEPTED = ("pl", "bn", "ckb", "pt-BR", "sr-Latn", "es-419", "zh-Hant-TW", "de-CH-1996", "sl-rozaj-biske")
+LANG_REFUSED = (
+    "PL",
+    "pt-br",
+    "sr-latn",
+    "p",
+    "polish",
+    "en-US-u-ca-gregory",
+    "en-x-private",
+    "zh-yue",
+    "de-1996-1996",
+    "en_GB",
+    "pl ",
+    "",
+    "sl-rozaj-biske-abcde-fghij-klmno-pqrst",
+)
 
 
 def _ident(n: int) -> Identity:
@@ -134,6 +150,20 @@ def readmodel_cases(tagged) -> dict:
             "blank_text",
             "blank = only White_Space code points: \\x85, \\u3000 and ' \\t\\n' are blank (ignored); \\x1c, \\u200b, "
             "\\ufeff are not (documents)",
+            log.events,
+            tagged,
+        )
+    )
+    log = _Log(a)
+    for tag in LANG_ACCEPTED + LANG_REFUSED:
+        log.add("report.published", {"title": f"in {tag!r}", "text": "x", "lang": tag})
+    callout = log.add("callout.published", {"title": "Van", "text": "Potrzebny van", "needs": ["materials"], "lang": "pl"})
+    log.add("callout.updated", {"callout": callout.id, "text": "A van is needed", "lang": "en"})
+    cases.append(
+        _case(
+            "lang",
+            "lang: a BCP 47 tag in canonical case (accepted: documents) or refused, the whole payload ignored: other case, "
+            "extension, private use, extlang, too long, not text; an update's lang sets the callout's",
             log.events,
             tagged,
         )

@@ -11,6 +11,7 @@ from .entry import (
     ASKED_MAX,
     ASSEMBLIES,
     DECISIONS,
+    LANG,
     LESSON_MAX,
     LESSONS_MAX_ITEMS,
     LONG_MAX,
@@ -46,12 +47,14 @@ _REPORT = (
     ),
     ref("campaign", False),
     ref("assembly", False, "the assembly these are the minutes of"),
+    LANG,
 )
 _ASSEMBLY = (
     text("title", TITLE_MAX, True),
     when("starts_at", True, label="Starts"),
     text("where", SHORT_MAX),
     text("agenda", LONG_MAX),
+    LANG,
 )
 # what an update may change: a proposal's process, asked groups and options stay as tabled (positions were
 # taken on them); to change those, withdraw it and table a new one
@@ -67,6 +70,7 @@ _DECISION = (
     ref("assembly", False),
     choice("outcome", p.DECISION_OUTCOMES),
     ref("campaign", False, help="the campaign this decision is about"),
+    LANG,
 )
 
 
@@ -116,6 +120,7 @@ SPECS = (
             FieldSpec("asked", T.GROUP_LIST, max_items=ASKED_MAX, help="the groups asked (group ids); none: every group"),
             _PROPOSAL_CLOSES,
             FieldSpec("options", T.TEXT_LIST, max_length=TITLE_MAX, max_items=OPTIONS_MAX, help="a vote's options, one per line"),
+            LANG,
         ),
         "puts a proposal forward, to be decided by its process",
         projection=create(PROPOSALS, status="tabled"),
@@ -123,7 +128,7 @@ SPECS = (
     ),
     entry(
         "proposal.updated",
-        (ref("proposal"), *optional((*_PROPOSAL_TEXT, _PROPOSAL_CLOSES))),
+        (ref("proposal"), *optional((*_PROPOSAL_TEXT, _PROPOSAL_CLOSES, LANG))),
         "changes the title, text, assembly or closing time of one of the author's tabled proposals",
         projection=modify(PROPOSALS, "proposal"),
         title="Update a proposal",
@@ -142,6 +147,7 @@ SPECS = (
             choice("position", p.POSITIONS, True),
             text("reason", NOTE_MAX, help="required to block or object; the advice itself"),
             text("option", TITLE_MAX, help="the option voted for"),
+            LANG,
         ),
         "the author's position on a proposal; the latest one counts",
         projection=append(POSITIONS),

@@ -38,6 +38,11 @@ FOLLOWS = "follows"
 COMMENTS = "comments"
 
 
+LANG = FieldSpec("lang", T.LANG, help="the language the post is written in", label="Language of this post")
+"""The optional language of a post's text (docs/KINDS.md, "Language of a post"): in every kind a group writes text in
+that makes or changes an entity, never in a closing kind (its fields are merged into the entity's)."""
+
+
 def text(name: str, limit: int, required: bool = False, help: str = "") -> FieldSpec:
     """Return a text field of at most `limit` characters."""
     return FieldSpec(name, T.TEXT, required, max_length=limit, help=help)

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..errors import EventError, PayloadError
 from ..identity import parse_group_id
+from .langtag import is_lang_tag, lang_problem
 
 MAX_TIME = 2**63 - 1
 MAX_QUANTITY = 10**9
@@ -52,6 +53,7 @@ class FieldType(enum.Enum):
     GROUP_LIST = "group_list"  # array of at most max_items distinct 32-byte bin: groups' public keys
     BYTES = "bytes"  # bin of min_length .. max_length bytes (sealed events: docs/KINDS.md, "Private events")
     BYTES_LIST = "bytes_list"  # non-empty array of at most max_items distinct bin, each min_length .. max_length bytes
+    LANG = "lang"  # str, a language tag in canonical case (events/kinds/langtag.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,10 @@ def check_field(spec: FieldSpec, value: Any) -> Any:
         return value
     if t is FieldType.BYTES:
         _check_bytes(spec, value, "")
+        return value
+    if t is FieldType.LANG:
+        if (problem := lang_problem(value)) is not None:
+            raise _fail(spec, problem)
         return value
     if type(value) is not list:
         raise _fail(spec, f"must be a list, not {_type_name(value)}")
@@ -179,6 +185,8 @@ def field_predicate(spec: FieldSpec) -> Callable[[Any], bool]:
     if t is FieldType.BYTES:
         low = spec.min_length
         return lambda v: type(v) is bytes and low <= len(v) <= longest
+    if t is FieldType.LANG:
+        return is_lang_tag
     most = MAX_TIME if max_items is None else max_items
     if t is FieldType.BYTES_LIST:
         low = spec.min_length
@@ -223,7 +231,7 @@ def is_blank_input(value: Any) -> bool:
 def coerce_field(spec: FieldSpec, value: Any) -> Any:
     """Return the wire value for friendly input (hex ids, sn_ group ids, digit strings, ISO times, comma lists)."""
     t = spec.type
-    if t is FieldType.TEXT:
+    if t in (FieldType.TEXT, FieldType.LANG):  # a tag's case is not changed: a non-canonical one is refused, with the fix
         return strip_text(value) if isinstance(value, str) else value
     if t in (FieldType.BYTES, FieldType.BYTES_LIST):  # written by the node itself (sealed events): bytes or hex
         return [_hex_bytes(v) for v in value] if isinstance(value, (list, tuple)) else _hex_bytes(value)

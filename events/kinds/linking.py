@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .entry import COMMENTS, FOLLOWS, LONG_MAX, NOTE_MAX, entry, ref, text, withdrawal
+from .entry import COMMENTS, FOLLOWS, LANG, LONG_MAX, NOTE_MAX, entry, ref, text, withdrawal
 from .fields import FieldSpec
 from .fields import FieldType as T
 from .spec import REDACT, append, create, modify
@@ -16,6 +16,7 @@ SPECS = (
             ref("on", help="the event replied to: any item, or a comment"),
             ref("root", False, "the item the thread is about, when replying to a comment"),
             text("text", LONG_MAX, True),
+            LANG,
         ),
         "replies to an event of any group, starting or continuing its thread",
         projection=create(COMMENTS, status="posted"),
@@ -23,7 +24,7 @@ SPECS = (
     ),
     entry(
         "comment.updated",
-        (ref("comment"), text("text", LONG_MAX, True)),
+        (ref("comment"), text("text", LONG_MAX, True), LANG),
         "changes the text of one of the author's comments",
         projection=modify(COMMENTS, "comment"),
         title="Edit a comment",

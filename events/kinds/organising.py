@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import payloads as p
 from .entry import (
     CALLOUTS,
+    LANG,
     CAMPAIGNS,
     GROUPS,
     LONG_MAX,
@@ -30,6 +31,7 @@ _CAMPAIGN = (
     text("title", TITLE_MAX, True, "what the campaign is for"),
     text("description", LONG_MAX),
     text("area", SHORT_MAX, help="where it happens (neighbourhood, town)"),
+    LANG,
 )
 _CALLOUT = (
     text("title", TITLE_MAX, True, "the call in a few words"),
@@ -49,6 +51,7 @@ _CALLOUT = (
     when("ends_at", help="not before starts_at", label="Ends"),
     ref("campaign", False, "the campaign this callout belongs to"),
     FieldSpec("quantity", T.QUANTITY, help="how many are wanted (e.g. people)", label="How many"),
+    LANG,
 )
 
 SPECS = (
@@ -59,6 +62,7 @@ SPECS = (
             text("description", LONG_MAX),
             text("area", SHORT_MAX),
             text("contact", SHORT_MAX, help="how to reach the group"),
+            LANG,
         ),
         "the group's public profile; the latest one counts",
         family="profile",
@@ -116,6 +120,7 @@ SPECS = (
             choice("need", p.NEEDS, True),
             text("offer", OFFER_MAX, True, "what is offered"),
             FieldSpec("quantity", T.QUANTITY, help="how many (e.g. people, or an amount of money)", label="How many"),
+            LANG,
         ),
         "offers help for a callout",
         projection=create(PLEDGES, status="made"),

@@ -40,6 +40,7 @@ _PYTHON_TYPES: dict[FieldType, Any] = {
     FieldType.GROUP_LIST: tuple[bytes, ...],
     FieldType.BYTES: bytes,
     FieldType.BYTES_LIST: tuple[bytes, ...],
+    FieldType.LANG: str,
 }
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..kinds import COLLECTION_SPECS, NEEDS, URGENCIES
+from ..kinds.langtag import is_lang_tag
 from ..kinds.registry import ASSEMBLIES, CALLOUTS, COMMENTS, DECISIONS, GROUPS, PLEDGES, POSITIONS, REPORTS
 from .view import Put
 
@@ -48,6 +49,7 @@ class Listing:
     place: str | None  # a callout's `where`, case-folded, for substring filters
     until: int | None  # a callout's last relevant time: ends_at, else starts_at, else its timestamp
     link: bytes | None  # a decision's campaign, a report's assembly (its minutes)
+    lang: str | None  # the language the document's post says it is in (its `lang`), if it says
 
 
 def need_mask(needs: Any) -> int:
@@ -70,6 +72,7 @@ def listing_of(put: Put) -> Listing:
     sort_text, sort1, sort2, sort3 = "", -ts, 0, 0
     tag: str | None = None
     qty, needs, place, until, link = 1, 0, None, None, None
+    lang = doc.get("lang") if is_lang_tag(doc.get("lang")) else None
     collection = put.collection
     if collection == CALLOUTS:
         starts = _int(doc.get("starts_at"), NO_TIME)
@@ -98,7 +101,7 @@ def listing_of(put: Put) -> Listing:
     elif collection == REPORTS:
         assembly = doc.get("assembly")
         link = assembly if isinstance(assembly, bytes) else None
-    return Listing(ts, status, sort_text, sort1, sort2, sort3, tag, qty, needs, place, until, link)
+    return Listing(ts, status, sort_text, sort1, sort2, sort3, tag, qty, needs, place, until, link, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +121,7 @@ class Where:
     starts_from: int | None = None  # assemblies starting at or after this (ms): sort1 <= -starts_from
     starts_before: int | None = None  # assemblies starting before this (ms): sort1 > -starts_before
     hidden: frozenset[bytes] = frozenset()  # documents of these authors left out (the groups this node blocked)
+    lang: str | None = None  # documents whose post says it is in exactly this language tag
 
 
 def matches(put: Put, where: Where) -> bool:
@@ -130,6 +134,7 @@ def matches(put: Put, where: Where) -> bool:
         and (not where.no_ref or put.ref is None)
         and (where.status is None or listing.status == where.status)
         and (where.link is None or listing.link == where.link)
+        and (where.lang is None or listing.lang == where.lang)
         and (not where.needs or bool(listing.needs & where.needs))
         and (not where.place or (listing.place is not None and where.place.casefold() in listing.place))
         and (where.until_from is None or (listing.until is not None and listing.until >= where.until_from))

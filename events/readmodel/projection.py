@@ -33,10 +33,11 @@ from ..kinds.registry import (
 )
 from .view import Change, Delete, Put, ViewReader, make_put
 
-READ_MODEL_VERSION = 2
+READ_MODEL_VERSION = 3
 """The shape of the documents `project` writes (docs/KINDS.md, "Read-model version"): raised when a release changes
 what some event does to the read models, so a node rebuilds read models stored by an older release at its start.
-1: reports, assemblies, proposals and decisions written once; 2: they are lifecycles with a log."""
+1: reports, assemblies, proposals and decisions written once; 2: they are lifecycles with a log; 3: posts may say
+their language (`lang`), projected and kept as a listing value that lists filter on."""
 
 COLLECTIONS = tuple(COLLECTION_SPECS)
 """Every read-model collection, in the order the state digest hashes them (declared in events/kinds/registry.py)."""

@@ -17,7 +17,21 @@ from events.readmodel.listing import NO_TIME, UNLISTED, Cursor, Listing, Where
 __all__ = ["Where"]  # re-exported: the filters this SQL implements (events/readmodel/listing.py defines them)
 
 ORDER = ("sort_text", "sort1", "sort2", "sort3", "key")
-LISTING_COLUMNS = ("ts", "status", "sort_text", "sort1", "sort2", "sort3", "tag", "qty", "needs", "place", "until_ts", "link")
+LISTING_COLUMNS = (
+    "ts",
+    "status",
+    "sort_text",
+    "sort1",
+    "sort2",
+    "sort3",
+    "tag",
+    "qty",
+    "needs",
+    "place",
+    "until_ts",
+    "link",
+    "lang",
+)
 ORDER_SQL = ", ".join(ORDER)
 MAX_KEYS = 500  # keys or refs in one IN (...): under SQLite's bound-parameter limit
 MAX_ARMS = 100  # refs in one first_per_ref statement: one UNION ALL arm each (SQLite allows 500 by default)
@@ -49,11 +63,12 @@ def column_definitions(c: Columns) -> str:
         "place": c.text,
         "until_ts": c.integer,
         "link": c.blob,
+        "lang": c.text,
     }
     return ", ".join(f"{name} {types[name]}" for name in LISTING_COLUMNS)
 
 
-_FILTERED = ("author", "ref", "status", "link")
+_FILTERED = ("author", "ref", "status", "link", "lang")
 
 
 def index_names(index_prefix: str) -> list[str]:
@@ -68,7 +83,7 @@ def bulk_dropped_index_names(index_prefix: str) -> list[str]:
 
 
 def index_statements(table: str, index_prefix: str) -> list[str]:
-    """Return CREATE INDEX statements for every list: by collection, and by collection with author, ref, status or link."""
+    """Return CREATE INDEX statements for every list: by collection, and by collection with author, ref, status, link or lang."""
     order, *filtered = index_names(index_prefix)
     out = [f"CREATE INDEX IF NOT EXISTS {order} ON {table} (collection, {ORDER_SQL})"]
     for name, column in zip(filtered, _FILTERED, strict=True):
@@ -91,6 +106,7 @@ def listing_values(listing: Listing) -> tuple[Any, ...]:
         listing.place,
         listing.until,
         listing.link,
+        listing.lang,
     )
 
 
@@ -122,7 +138,13 @@ def page_statement(table: str, ph: str, collection: str, where: Where, after: Cu
     """Return (statement, parameters) selecting one page of documents in the collection's order."""
     clauses = [f"collection = {ph}"]
     params: list[Any] = [collection]
-    for column, value in (("author", where.author), ("ref", where.ref), ("status", where.status), ("link", where.link)):
+    for column, value in (
+        ("author", where.author),
+        ("ref", where.ref),
+        ("status", where.status),
+        ("link", where.link),
+        ("lang", where.lang),
+    ):
         if value is not None:
             clauses.append(f"{column} = {ph}")
             params.append(value)

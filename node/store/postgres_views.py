@@ -150,11 +150,12 @@ class PostgresViewRecorder(VersionTable, PostgresGroupDigestTables, ViewRecorder
             if old:
                 curs.execute(
                     "SELECT 1 FROM information_schema.columns WHERE table_schema = %s AND table_name = %s "
-                    "AND column_name = 'search'",
+                    "AND column_name = 'lang'",
                     (self.datastore.schema, self.documents_table),
                 )
                 if curs.fetchone() is None:
-                    # read models from before the listing or search columns: dropped, so the projector builds them again
+                    # read models from before the listing, search or lang columns (the newest): dropped, so the
+                    # projector builds them again (the version row, older too, then clears their digests)
                     curs.execute(SQL("DROP TABLE {0}").format(SQL(self.listing_table)))  # type: ignore[arg-type]
                     curs.execute(self.clear_tracking_sql, (self.view_name,))
         super().create_table()

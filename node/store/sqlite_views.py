@@ -58,8 +58,9 @@ class SQLiteViewRecorder(VersionTable, GroupDigestTables, ViewRecorder, SQLiteTr
     def _create_table(self, c: SQLiteCursor) -> None:
         c.execute("SELECT name FROM pragma_table_info(?)", (self.documents_table,))
         columns = {r[0] for r in c.fetchall()}
-        if columns and "search" not in columns:
-            # read models from before the listing or search columns: dropped, so the projector builds them again
+        if columns and "lang" not in columns:
+            # read models from before the listing, search or lang columns (the newest): dropped, so the projector
+            # builds them again (the version row, older too, then clears their digests)
             c.execute(f"DROP TABLE {self.documents_table}")
             c.execute(f"DROP TABLE IF EXISTS {fts_table(self.documents_table)}")
             c.execute("DELETE FROM tracking WHERE application_name=?", (self.application_name,))
