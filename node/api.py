@@ -105,6 +105,7 @@ async def list_callouts(request: web.Request, args: Args) -> web.Response:
         campaign=args["campaign"],
         author=args["author"],
         since=args["since"],
+        lang=args["lang"],
     )
     return page_json("callouts", found)
 
@@ -153,11 +154,11 @@ async def get_group(request: web.Request, args: Args) -> web.Response:
 # The plain document lists: (name, collection, the filter naming the document they refer to, how query parameters
 # map to list_docs' filters, ref's name).
 DOC_LISTS = (
-    ("campaigns", CAMPAIGNS, None, {"author": "author", "status": "status"}, "ref"),
-    ("reports", REPORTS, "campaign", {"author": "author", "campaign": "ref"}, "campaign"),
-    ("pledges", PLEDGES, "callout", {"author": "author", "callout": "ref", "status": "status"}, "callout"),
-    ("decisions", DECISIONS, "campaign", {"author": "author", "campaign": "link"}, "ref"),
-    ("comments", COMMENTS, "item", {"author": "author", "item": "ref", "status": "status"}, "item"),
+    ("campaigns", CAMPAIGNS, None, {"author": "author", "status": "status", "lang": "lang"}, "ref"),
+    ("reports", REPORTS, "campaign", {"author": "author", "campaign": "ref", "lang": "lang"}, "campaign"),
+    ("pledges", PLEDGES, "callout", {"author": "author", "callout": "ref", "status": "status", "lang": "lang"}, "callout"),
+    ("decisions", DECISIONS, "campaign", {"author": "author", "campaign": "link", "lang": "lang"}, "ref"),
+    ("comments", COMMENTS, "item", {"author": "author", "item": "ref", "status": "status", "lang": "lang"}, "item"),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from events.identity import GROUP_ID_PATTERN
 from events.kinds import KINDS, NEEDS, Effect
+from events.kinds.langtag import LANG_MAX, LANG_PATTERN
 
 from .apispec import Param
 from .paging import CURSOR_MAX, DEFAULT_LIMIT, MAX_LIMIT, PageRequest, decode_cursor
@@ -55,6 +56,18 @@ def page_of_args(args: dict) -> PageRequest:
     return PageRequest(args["limit"], args["cursor"])
 
 
+def lang_filter(what: str) -> Param:
+    """Return the `lang` filter of a list: only items whose post says it is in this language (docs/KINDS.md)."""
+    return Param(
+        "lang",
+        f"only {what} whose post says it is written in this language: a BCP 47 tag in canonical case (pl, pt-BR); "
+        "items that do not say their language are left out",
+        pattern=f"^{LANG_PATTERN}$",
+        max_length=LANG_MAX,
+        example="pl",
+    )
+
+
 def callout_filters() -> tuple[Param, ...]:
     """Return the filters of the callout list."""
     return (
@@ -70,6 +83,7 @@ def callout_filters() -> tuple[Param, ...]:
             minimum=0,
             maximum=MAX_MS,
         ),
+        lang_filter("callouts"),
     )
 
 
@@ -81,4 +95,5 @@ def doc_filters(collection: str, ref: str | None = None) -> tuple[Param, ...]:
         found.append(Param("status", f"only {collection} in this status", enum=statuses))
     if ref is not None:
         found.append(event_id(ref, "query", f"only the {collection} of this {ref}:"))
+    found.append(lang_filter(collection))
     return tuple(found)

@@ -172,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--area", help="callouts: text in the place")
     p.add_argument("--campaign", help="callouts: campaign id")
     p.add_argument("--author", help="only this group's (sn_...)")
+    p.add_argument("--lang", help="only posts that say they are written in this language (a tag such as pl or pt-BR)")
     p.add_argument("--on", metavar="EVENT_ID", help="comments: the thread on this item, newest activity first")
     p.add_argument("--limit", type=int, help=f"at most this many (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})")
     p.add_argument("--cursor", help="start after the page that printed this cursor")

@@ -12,6 +12,7 @@ from typing import Any
 
 from events.identity import IdentityError, group_id_text, group_key_of
 from events.kinds import NEEDS, friendly_value
+from events.kinds.langtag import lang_problem
 from events.readmodel.joins import ACTIVE_PLEDGE, CalloutSummary, summary_from_counts
 from events.readmodel.listing import NEED_BITS
 from events.readmodel.projection import CALLOUTS, CAMPAIGNS, DECISIONS, GROUPS, PLEDGES, REPORTS
@@ -59,6 +60,15 @@ def parse_group(text: str, field: str = "author") -> bytes:
         return group_key_of(text)
     except IdentityError:
         raise RequestError(f"{field} must be a group id (sn_…)", field=field) from None
+
+
+def check_lang(lang: str | None) -> str | None:
+    """Return a list's language filter (None: any language); raise RequestError naming `lang` for a bad tag."""
+    if lang is None or lang == "":
+        return None
+    if (problem := lang_problem(lang)) is not None:
+        raise RequestError(f"lang {problem}", field="lang")
+    return lang
 
 
 def names_of(view: ViewStore, authors: list[bytes]) -> dict[bytes, str]:
@@ -127,10 +137,12 @@ def callout_where(
     since: int | None = None,
     live_at: int | None = None,
     over_at: int | None = None,
+    lang: str | None = None,
 ) -> Where:
     """Return the filters of a callout list; raise RequestError naming a bad one.
 
-    `live_at` keeps callouts not over at that time (ms; undated ones are never over), `over_at` only those over.
+    `live_at` keeps callouts not over at that time (ms; undated ones are never over), `over_at` only those over;
+    `lang` those whose post says it is in exactly that language tag.
     """
     if status not in CALLOUT_STATUSES:
         raise RequestError(f"status must be one of {', '.join(CALLOUT_STATUSES)}", field="status")
@@ -147,6 +159,7 @@ def callout_where(
         until_from=since,
         live_at=live_at,
         over_at=over_at,
+        lang=check_lang(lang),
     )
 
 
@@ -183,6 +196,7 @@ def list_docs(
     ref_field: str = "ref",
     status: str | None = None,
     link: str | None = None,
+    lang: str | None = None,
 ) -> Page:
     """Return a page of a collection's documents in its order (newest first for most), filtered as asked."""
     if status is not None and not (status.isascii() and status.isalpha() and len(status) <= 32):
@@ -192,6 +206,7 @@ def list_docs(
         ref=parse_event_id(ref, ref_field) if ref else None,
         status=status,
         link=parse_event_id(link, "campaign") if link else None,
+        lang=check_lang(lang),
     )
     puts, after = page_of(view, collection, where, request)
     return Page(with_names(view, puts), after)

@@ -13,7 +13,9 @@ from __future__ import annotations
 import re
 
 LANG_MAX = 35
-_TAG = re.compile(r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*")
+LANG_PATTERN = r"[a-z]{2,3}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?(?:-(?:[a-z0-9]{5,8}|[0-9][a-z0-9]{3}))*"
+"""The tag's grammar as a regular expression (unanchored; with LANG_MAX and no repeated variant, the whole rule)."""
+_TAG = re.compile(LANG_PATTERN)
 
 
 def is_lang_tag(value: object) -> bool:

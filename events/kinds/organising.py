@@ -5,9 +5,9 @@ from __future__ import annotations
 from . import payloads as p
 from .entry import (
     CALLOUTS,
-    LANG,
     CAMPAIGNS,
     GROUPS,
+    LANG,
     LONG_MAX,
     NAME_MAX,
     NOTE_MAX,

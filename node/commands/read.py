@@ -36,6 +36,7 @@ def cmd_list(args: argparse.Namespace) -> int:
                 area=args.area,
                 campaign=args.campaign,
                 author=args.author,
+                lang=args.lang,
             )
         if args.what == "groups":
             return await service.groups(request)
@@ -44,7 +45,7 @@ def cmd_list(args: argparse.Namespace) -> int:
         if args.what == "comments" and args.on:
             item = (await resolve_event_id(service, args.on, "--on")).hex()
             return await service.query(get_thread, item, request)
-        return await service.query(queries.list_docs, args.what, request, author=args.author)
+        return await service.query(queries.list_docs, args.what, request, author=args.author, lang=args.lang)
 
     found = with_service(args, body)
     if args.json:

@@ -22,7 +22,7 @@ from ..secrets_store import password_matches, token_matches
 from ..service import NodeService
 from .discussion_pages import thread_context
 from .forms import build_form, checked_input, field_message, kind_title, read_fields, time_input_value
-from .language import gettext_of, ngettext_of, set_language_cookie
+from .language import gettext_of, ngettext_of, request_language, set_language_cookie
 from .options import form_options
 from .pages import pledge_form
 from .render import LOGIN_THROTTLE, N_, SESSIONS, html_errors, node_zone, page
@@ -208,7 +208,7 @@ async def _current_values(request: web.Request, kind: str) -> dict[str, Any]:
 async def _form_page(request: web.Request, kind: str, form_values: dict[str, Any], status: int = 200, **errors: Any):
     service = request.app[SERVICE]
     options = await service.query(form_options, kind, service.group_id)
-    form = build_form(kind, form_values, options=options, **errors)
+    form = build_form(kind, form_values, options=options, reader=request_language(request), **errors)
     context = {"form": form, "action": f"/publish/{kind}", "next": safe_next(request.query.get("next"), "")}
     return page(request, "publish.html", context, status=status)
 
@@ -226,6 +226,8 @@ async def publish_form(request: web.Request) -> web.StreamResponse:
     if kind == "group.profile":
         values = await _profile_values(request.app[SERVICE])
     values.update(await _current_values(request, kind))
+    if spec.field("lang") and kind not in OWN_TARGETS and not values.get("lang"):
+        values["lang"] = request_language(request)  # a new post: in the page's language unless said otherwise
     for fs in spec.fields:
         if fs.name in request.query:
             several = fs.type.value in ("choices", "group_list")
@@ -316,7 +318,7 @@ async def pledge(request: web.Request) -> web.StreamResponse:
     fields = {**read_fields("pledge.made", posted), "callout": found["id"]}
     event_id, errors, form_error = await _publish(request, "pledge.made", fields)
     if event_id is None:
-        form = pledge_form(found["id"], fields, errors, form_error)
+        form = pledge_form(found["id"], fields, errors, form_error, reader=request_language(request))
         context = {"c": found, "form": form, "thread": await thread_context(request, found["id"])}
         return page(request, "callout.html", context, status=422)
     return redirect(f"/callouts/{found['id']}#pledges")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from events.kinds.langtag import is_lang_tag
 from events.readmodel.projection import REPORTS
 from events.readmodel.search import QUERY_MAX
 
@@ -11,9 +12,10 @@ from .. import queries
 from ..api import SERVICE
 from ..errors import RequestError
 from ..find_queries import KIND_NAMES, get_decision, get_report, search
+from ..i18n.post_languages import language_choices
 from ..paging import Page
 from .forms import field_message
-from .language import gettext_of
+from .language import gettext_of, request_language
 from .pages import WEB_PAGE, _page, next_link
 from .render import N_, html_errors, page
 
@@ -71,8 +73,22 @@ async def search_page(request: web.Request) -> web.Response:
 async def reports(request: web.Request) -> web.Response:
     """Reports back and their lessons learned, newest first, a page at a time (`author` keeps one group's)."""
     author = request.query.get("author") or None
-    found = await request.app[SERVICE].query(queries.list_docs, REPORTS, _page(request, WEB_PAGE), author=author)
-    return page(request, "reports.html", {"reports": found.items, "next_page": next_link(request, found.next)})
+    lang = request.query.get("lang", "").strip()
+    error, found = None, Page([], None)
+    try:
+        found = await request.app[SERVICE].query(
+            queries.list_docs, REPORTS, _page(request, WEB_PAGE), author=author, lang=lang or None
+        )
+    except RequestError as exc:
+        error = field_message(exc.message, exc.field)
+    context = {
+        "reports": found.items,
+        "next_page": next_link(request, found.next),
+        "filters": {"author": author, "lang": lang},
+        "filter_error": error,
+        "post_languages": language_choices(request_language(request), lang if is_lang_tag(lang) else None),
+    }
+    return page(request, "reports.html", context, status=400 if error else 200)
 
 
 @routes.get("/decisions/{id}")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from events.kinds import FIELD_LABELS, KINDS, PUBLISH_FAMILIES, FieldSpec, FieldType, KindSpec, input_errors
 
 from ..errors import RequestError
+from ..i18n.post_languages import language_choices
 from .local_time import input_value, is_local_input, parse_local
 
 ONE_PER_LINE = "one per line"
@@ -110,8 +111,10 @@ def _control(spec: FieldSpec, options: Mapping[str, Sequence[tuple[str, str]]], 
         return "datetime"
     if t is FieldType.QUANTITY:
         return "number"
-    if t in (FieldType.ID, FieldType.GROUP) and spec.name in options:
+    if t in (FieldType.ID, FieldType.GROUP, FieldType.LANG) and spec.name in options:
         return "select"
+    if t is FieldType.LANG:  # a form shown without a reader's language keeps what it was given, unseen
+        return "hidden"
     return "input"
 
 
@@ -123,12 +126,19 @@ def build_form(
     options: Mapping[str, Sequence[tuple[str, str]]] | None = None,
     hidden: Sequence[str] = (),
     form_error: str | None = None,
+    reader: str | None = None,
 ) -> Form:
-    """Return the form of `kind` with the given values kept, options for id selects, and errors by field name."""
+    """Return the form of `kind` with the given values kept, options for id selects, and errors by field name.
+
+    With `reader` (the page's language), a post's language is a select of languages named in it."""
     spec = KINDS[kind]
     values = values or {}
     errors = errors or {}
-    options = options or {}
+    options = dict(options or {})
+    lang = spec.field("lang")
+    if reader and lang is not None and lang.name not in hidden:
+        chosen = values.get(lang.name)
+        options[lang.name] = language_choices(reader, chosen if isinstance(chosen, str) and chosen else None)
     form = Form(spec, error=form_error)
     defaults = dict(spec.defaults)
     for fs in spec.fields:

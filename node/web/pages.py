@@ -10,6 +10,7 @@ from aiohttp import web
 
 from events.identity import group_id_text
 from events.kinds import NEEDS
+from events.kinds.langtag import is_lang_tag
 from events.readmodel.projection import CAMPAIGNS
 
 from .. import queries
@@ -17,18 +18,19 @@ from ..api import PEER_DIRECTORY, SERVICE
 from ..assembly_queries import assemblies_json
 from ..errors import RequestError
 from ..find_queries import group_doings
+from ..i18n.post_languages import language_choices
 from ..members import principal_of
 from ..notify import notifications_of
 from ..paging import Page, PageRequest, page_request
 from .discussion_pages import thread_context
 from .forms import build_form, field_message
-from .language import request_translations
+from .language import request_language, request_translations
 from .local_time import day_start_ms, today_start_ms
 from .render import html_errors, node_zone, page
 from .sync_words import peer_line, reach_note
 
 routes = web.RouteTableDef()
-FEED_FILTERS = ("need", "area", "campaign", "date", "author")
+FEED_FILTERS = ("need", "area", "campaign", "date", "author", "lang")
 WEB_PAGE = 20  # items per page of a list page
 CHOICES = 100  # campaigns offered in the feed's filter (the newest active ones)
 _INFO_SHOWN = (
@@ -48,10 +50,18 @@ _INFO_SHOWN = (
 )
 
 
-def pledge_form(callout_id: str, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, error=None):
-    """Return the pledge form shown on a callout's page (its callout field is fixed)."""
-    values = {**(values or {}), "callout": callout_id}
-    return build_form("pledge.made", values, errors=errors, hidden=("callout",), form_error=error)
+def pledge_form(
+    callout_id: str,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    error=None,
+    *,
+    reader: str | None = None,
+):
+    """Return the pledge form shown on a callout's page (its callout field is fixed; its language a select in the
+    reader's language, `reader`'s by default)."""
+    values = {"lang": reader or "", **(values or {}), "callout": callout_id}
+    return build_form("pledge.made", values, errors=errors, hidden=("callout",), form_error=error, reader=reader)
 
 
 def _page(request: web.Request, default: int = WEB_PAGE) -> PageRequest:
@@ -109,6 +119,7 @@ async def feed(request: web.Request) -> web.Response:
             since=since,
             live_at=now if upcoming else None,
             over_at=now if past else None,
+            lang=filters["lang"] or None,
         )
     except RequestError as exc:
         errors[exc.field or "need"] = field_message(exc.message, exc.field)
@@ -123,6 +134,7 @@ async def feed(request: web.Request) -> web.Response:
         "filters": filters,
         "filter_errors": errors,
         "needs": NEEDS,
+        "post_languages": language_choices(request_language(request), filters["lang"] if is_lang_tag(filters["lang"]) else None),
         "campaigns": campaigns.items,
         "filtered": any(filters.values()),
         "past": past,
@@ -149,7 +161,8 @@ async def callout(request: web.Request) -> web.Response:
     """One callout: what it asks, who pledged what (a page at a time), and (logged in) a pledge form."""
     service = request.app[SERVICE]
     found = await service.query(queries.get_callout, request.match_info["id"], _page(request))
-    context = {"c": found, "form": pledge_form(found["id"]), "next_page": next_link(request, found["pledges_next"])}
+    form = pledge_form(found["id"], reader=request_language(request))
+    context = {"c": found, "form": form, "next_page": next_link(request, found["pledges_next"])}
     context["thread"] = await thread_context(request, found["id"])
     return page(request, "callout.html", context)
 

@@ -25,6 +25,7 @@ from .forms import choice_label, field_message, label_for
 from .language import gettext_of, install_gettext, language_context
 from .linkify import linkify
 from .local_time import age_text, format_when, iso_when, zone_of
+from .post_lang import install_post_lang
 from .session import CSRF_FIELD, Session, Sessions, set_cookie
 from .throttle import LoginThrottle
 
@@ -125,6 +126,7 @@ def setup_templates(app: web.Application) -> None:
         extensions=["jinja2.ext.i18n"],
     )
     install_gettext(env)
+    install_post_lang(env)
     env.filters.update(when=when, iso=iso, ago=ago, number=number, short=short, linkify=linkify)
     env.filters.update(t=translated, label=field_label, choice=choice_text, error=error_text)
     for lang in LANGUAGES:

@@ -26,6 +26,7 @@ from node.store.listing_sql import Where
 
 T0 = 1_780_000_000_000
 PLACES = ("Hackney Road", "50% Estate", "under_score Lane", "Leith Walk", "hackney wick")
+LANGS = ("pl", "bn", None, "pt-BR", "ar")  # by callout number (no draw from the generator: the rest stays as it was)
 
 
 def network(seed: int = 3) -> list[Event]:
@@ -57,7 +58,10 @@ def network(seed: int = 3) -> list[Event]:
                 fields["starts_at"] = T0 + rng.choice([1000, 2000, 3000])  # equal starts: ties broken by time, then key
             if rng.random() < 0.3:
                 fields["campaign"] = campaign
+            if LANGS[(g + i) % len(LANGS)]:
+                fields["lang"] = LANGS[(g + i) % len(LANGS)]
             callouts.append(emit(g, "callout.published", fields).id)
+        emit(g, "callout.updated", {"callout": callouts[-1], "lang": "es"})  # an update says (or changes) its language
         decision = emit(g, "decision.recorded", {"text": "we decided", "campaign": campaign})
         if g % 2:  # withdrawn: leaves every list
             emit(g, "decision.withdrawn", {"decision": decision.id})
@@ -136,6 +140,9 @@ class ListingSuite:
             Where(status="open", live_at=T0 + 2000): lambda p: (
                 p.doc["status"] == "open" and (p.doc.get("ends_at") or p.doc.get("starts_at") or T0 + 2000) >= T0 + 2000
             ),
+            Where(lang="pl"): lambda p: p.doc.get("lang") == "pl",
+            Where(lang="es"): lambda p: p.doc.get("lang") == "es",  # set by updates only
+            Where(lang="pt-BR", needs=NEED_BITS["people"]): lambda p: p.doc.get("lang") == "pt-BR" and "people" in p.doc["needs"],
         }
         memory = replay(network())
         for where, keep in cases.items():

@@ -21,6 +21,7 @@ from events.readmodel.projection import CALLOUTS, COLLECTIONS, PLEDGES, READ_MOD
 from events.readmodel.view import Delete, Put
 from node.errors import InvalidEventError, TrackingError
 from node.store import EventStore, Overlay, Projector, open_store
+from node.store.listing_sql import Where
 
 from .digest_suite import GroupDigestSuite
 from .key_state_suite import KeyStateSuite
@@ -346,6 +347,35 @@ class StoreSuite(GroupDigestSuite, KeyStateSuite):
         finally:
             store.close()
 
+    def test_read_models_without_the_lang_column_are_dropped_and_rebuilt_when_opened(self, tmp_path: Path):
+        events = _world()
+        store = self.open_store(tmp_path)
+        try:
+            store.ingest(events)
+            views = store.view_store()
+            Projector(store, views, project).catch_up()
+            current = _snapshot(views)
+            recorder = views.recorder
+            # what read-model version 2 left: the documents table without `lang` (nor its index)
+            lang_index = recorder._qualified_index(f"{recorder.documents_table}_lang_order")
+            with recorder.datastore.transaction(commit=True) as c:
+                c.execute(f"DROP INDEX {lang_index}")
+                c.execute(f"ALTER TABLE {recorder._docs_name} DROP COLUMN lang")
+                c.execute(f"UPDATE {recorder._version_name} SET version = 2")
+        finally:
+            store.close()
+        store = self.open_store(tmp_path)  # the node's next start
+        try:
+            views = store.view_store()
+            assert views.position() == 0 and not list(views.scan(CALLOUTS))  # dropped, to be rebuilt
+            assert Projector(store, views, project).catch_up() == len(events)
+            assert _snapshot(views) == current
+            [polish] = views.page(CALLOUTS, Where(lang="pl"), None, 10)
+            assert polish.doc["lang"] == "pl" and polish.doc["title"] == "Help now"
+            assert views.page(CALLOUTS, Where(lang="pt-BR"), None, 10) == []
+        finally:
+            store.close()
+
 
 def _snapshot(views) -> dict[str, list[Put]]:
     return {c: list(views.scan(c)) for c in COLLECTIONS}
@@ -365,8 +395,8 @@ def _world() -> list[Event]:
 
     add(a, "group.profile", {"name": "Tenants A"})
     add(b, "group.profile", {"name": "Food B"})
-    c1 = add(a, "callout.published", {"title": "Help", "text": "Please", "needs": ["people"]})
-    c2 = add(b, "callout.published", {"title": "Cook", "text": "Soup", "needs": ["money", "people"]})
+    c1 = add(a, "callout.published", {"title": "Help", "text": "Please", "needs": ["people"], "lang": "pl"})
+    c2 = add(b, "callout.published", {"title": "Cook", "text": "Soup", "needs": ["money", "people"], "lang": "es"})
     add(c, "pledge.made", {"callout": c1.id, "need": "people", "offer": "we come"})
     add(b, "pledge.made", {"callout": c1.id, "need": "people", "offer": "two of us"})
     add(a, "callout.updated", {"callout": c1.id, "title": "Help now"})
