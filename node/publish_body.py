@@ -14,6 +14,7 @@ from events.errors import PayloadError
 from events.identity import GROUP_ID_PATTERN, group_key_of
 from events.kinds import KINDS, FieldSpec, FieldType, KindSpec
 from events.kinds.fields import MAX_QUANTITY, MAX_TIME, WHITE_SPACE, is_blank
+from events.kinds.langtag import LANG_MAX, LANG_PATTERN, lang_problem
 
 from .api_params import EVENT_ID_PATTERN, EXAMPLE_GROUP
 from .apispec import Body, python_regex
@@ -35,6 +36,7 @@ EXAMPLE_VALUES: dict[FieldType, Any] = {
     FieldType.TIME: 1_767_000_000_000,
     FieldType.QUANTITY: 5,
     FieldType.TEXT_LIST: ["Start the phone tree a day early"],
+    FieldType.LANG: "pl",
 }
 
 
@@ -61,6 +63,8 @@ def field_schema(spec: FieldSpec) -> dict[str, Any]:
         out = {"type": "integer", "minimum": low, "maximum": high}
     elif t is FieldType.CHOICE:
         out = {"type": "string", "enum": list(spec.choices)}
+    elif t is FieldType.LANG:  # the pattern and the length are the whole rule (docs/KINDS.md, "Language of a post")
+        out = {"type": "string", "pattern": f"^{LANG_PATTERN}$", "maxLength": LANG_MAX}
     elif t is FieldType.CHOICES:
         out = {"type": "array", "items": {"type": "string", "enum": list(spec.choices)}, "minItems": 1, "uniqueItems": True}
         out["maxItems"] = len(spec.choices)
@@ -141,6 +145,10 @@ def check_field(spec: FieldSpec, value: Any) -> Any:
     if t is FieldType.CHOICE:
         if type(value) is not str or value not in spec.choices:
             raise _fail(spec, f"must be one of {', '.join(spec.choices)}")
+        return value
+    if t is FieldType.LANG:
+        if (problem := lang_problem(value)) is not None:
+            raise _fail(spec, problem)
         return value
     if t is FieldType.CHOICES:
         if type(value) is not list or not value or len(set(map(repr, value))) != len(value):

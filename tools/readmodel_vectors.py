@@ -17,7 +17,7 @@ from events.readmodel.projection import COMMENTS, POSITIONS, PROPOSALS
 from events.readmodel.threads import shows_in
 
 T0 = 1_700_000_000_000
-LANG_ACCEPTED = ("pl", "bn", "ckb", "pt-BR", "sr-Latn", "es-419", "zh-Hant-TW", "de-CH-1996", "sl-rozaj-biske")
+LANG_ACCEPTED = ("pl", "bn", "ckb", "pt-BR", "sr-Latn", "es-419", "zh-Hant-TW", "de-CH-1996", "sl-rozaj-biske", "de-1996-1996")
 LANG_REFUSED = (
     "PL",
     "pt-br",
@@ -27,7 +27,6 @@ LANG_REFUSED = (
     "en-US-u-ca-gregory",
     "en-x-private",
     "zh-yue",
-    "de-1996-1996",
     "en_GB",
     "pl ",
     "",
@@ -163,7 +162,8 @@ def readmodel_cases(tagged) -> dict:
         _case(
             "lang",
             "lang: a BCP 47 tag in canonical case (accepted: documents) or refused, the whole payload ignored: other case, "
-            "extension, private use, extlang, too long, not text; an update's lang sets the callout's",
+            "extension, private use, extlang, too long, an underscore, white space, empty (a repeated variant is "
+            "well-formed: accepted); an update's lang sets the callout's",
             log.events,
             tagged,
         )
