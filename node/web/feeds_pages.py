@@ -93,10 +93,10 @@ async def private_calendar(request: web.Request) -> web.Response:
 @routes.get("/feeds/callouts.atom")
 @html_errors
 async def callouts_feed(request: web.Request) -> web.Response:
-    """Callouts as an Atom feed, filtered like the feed page (need, area, campaign, author, status)."""
+    """Callouts as an Atom feed, filtered like the feed page (need, area, campaign, author, language, status)."""
     service = request.app[SERVICE]
     q = request.query
-    filters = {name: (q.get(name) or "").strip() or None for name in ("need", "area", "campaign", "author")}
+    filters = {name: (q.get(name) or "").strip() or None for name in ("need", "area", "campaign", "author", "lang")}
     found = await service.query(queries.list_callouts, PageRequest(FEED_ITEMS), status=q.get("status") or "open", **filters)
     return _atom(request, "callouts", "Callouts", found.items)
 

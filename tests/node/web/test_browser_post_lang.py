@@ -59,4 +59,4 @@ async def test_publish_in_polish_from_an_english_page_see_the_label_and_filter_b
         assert await page.locator("select#q-lang").input_value() == "pl"  # the filter stays chosen
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         await page.screenshot(path=str(SCREENSHOTS / "post-lang-feed-filtered.png"), full_page=True)
-    assert len((await node.service.query(queries.list_docs, CALLOUTS)).items) == 3
+        assert len((await node.service.query(queries.list_docs, CALLOUTS)).items) == 3
