@@ -67,7 +67,7 @@ def check_lang(lang: str | None) -> str | None:
     if lang is None or lang == "":
         return None
     if (problem := lang_problem(lang)) is not None:
-        raise RequestError(f"lang {problem}", field="lang")
+        raise RequestError(f"lang: {problem}", field="lang")
     return lang
 
 

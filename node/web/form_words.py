@@ -24,6 +24,11 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"Each must be one of .*", N_("Choose among the options.")),
         (r"Must name at least one", N_("Choose at least one.")),
         (r"Names the same (group|one) twice", N_("The same one is chosen twice.")),
+        (
+            r"Must be written (?P<tag>[A-Za-z0-9-]+) \(BCP 47 case\).*",
+            N_("Write it as %(tag)s: a language tag has one spelling."),
+        ),
+        (r"Must be a language tag such as .*", N_("Choose a language from the list.")),
         (r"Must be a date and time like .*", N_("This must be a date and a time, like 2026-12-02T19:00.")),
         (r".* is not a real date and time", N_("This is not a real date and time.")),
         (
