@@ -14,7 +14,16 @@ from events.readmodel.search import QUERY_MAX
 
 from . import api_replies as replies
 from . import find_queries, queries
-from .api_params import EXAMPLE_GROUP, callout_filters, doc_filters, event_id, group_id, page_of_args, page_params
+from .api_params import (
+    EXAMPLE_GROUP,
+    callout_filters,
+    doc_filters,
+    event_id,
+    group_id,
+    lang_filter,
+    page_of_args,
+    page_params,
+)
 from .apispec import MAX_JSON_BODY, ApiRoutes, Args, Body, Field, Param, add_api_routes
 from .assembly_queries import assemblies_json, get_assembly
 from .errors import NotFoundError
@@ -240,13 +249,14 @@ async def get_thread_page(request: web.Request, args: Args) -> web.Response:
         ),
         Param("in", "only one kind", enum=tuple(KIND_NAMES.values())),
         group_id(),
+        lang_filter("results"),
         *page_params(20),
     ),
     reply=replies.page("results", replies.SEARCH_RESULT),
 )
 async def search(request: web.Request, args: Args) -> web.Response:
     found = await service_of(request).query(
-        find_queries.search, args["q"], page_of_args(args), kind=args["in"], author=args["author"]
+        find_queries.search, args["q"], page_of_args(args), kind=args["in"], author=args["author"], lang=args["lang"]
     )
     return page_json("results", found)
 

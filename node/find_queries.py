@@ -13,7 +13,7 @@ from events.readmodel.view import Put
 
 from .errors import NotFoundError, RequestError
 from .paging import Page, PageRequest, encode_cursor
-from .queries import SECTION, list_docs, parse_event_id, parse_group, with_names
+from .queries import SECTION, check_lang, list_docs, parse_event_id, parse_group, with_names
 from .store.views import search_cursor
 
 KIND_NAMES = {
@@ -43,9 +43,17 @@ def item_path(item: dict[str, Any]) -> str:
     return f"/assemblies/{id_}"
 
 
-def search(view: Any, text: str, request: PageRequest, *, kind: str | None = None, author: str | None = None) -> Page:
+def search(
+    view: Any,
+    text: str,
+    request: PageRequest,
+    *,
+    kind: str | None = None,
+    author: str | None = None,
+    lang: str | None = None,
+) -> Page:
     """Return a page of the documents matching `text` (newest first), each with its `collection`, `path` and author's
-    name; raise RequestError naming the bad parameter (q, in, author)."""
+    name; raise RequestError naming the bad parameter (q, in, author, lang)."""
     try:
         query = parse_query(text)
     except QueryError as exc:
@@ -57,7 +65,9 @@ def search(view: Any, text: str, request: PageRequest, *, kind: str | None = Non
             raise RequestError(f"in must be one of {', '.join(KIND_NAMES.values())}", field="in")
         collections = (by_name[kind],)
     who = parse_group(author) if author else None
-    puts: list[Put] = view.search(query, collections, author=who, after=request.after, limit=request.limit + 1)
+    puts: list[Put] = view.search(
+        query, collections, author=who, after=request.after, limit=request.limit + 1, lang=check_lang(lang)
+    )
     shown = puts[: request.limit]
     after = encode_cursor(search_cursor(shown[-1])) if len(puts) > request.limit else None
     items = []

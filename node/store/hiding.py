@@ -76,9 +76,10 @@ class HidingView:
         author: bytes | None = None,
         after: Cursor | None = None,
         limit: int = 50,
+        lang: str | None = None,
     ) -> list[Put]:
         """Return a page of documents matching `query`, newest first, none by hidden authors (left out in SQL)."""
-        return self._views.search(query, collections, author=author, after=after, limit=limit, hidden=self.hidden)
+        return self._views.search(query, collections, author=author, after=after, limit=limit, hidden=self.hidden, lang=lang)
 
     def __getattr__(self, name: str) -> Any:
         # Everything else (positions, digests, pinned reads) is not a list of documents: the store's own.

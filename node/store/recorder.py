@@ -252,10 +252,11 @@ class ViewRecorder(TrackingRecorder, ABC):
         after: SearchAfter | None,
         limit: int,
         hidden: Sequence[bytes] = (),
+        lang: str | None = None,
     ) -> list[DocumentRow]:
-        """Return up to `limit` documents of `collections` matching `query` (by `author` if given, none by `hidden`),
-        newest first then by key, after `after`."""
-        statement, params = self.search_statement(self.listing_table, query, collections, author, after, limit, hidden)
+        """Return up to `limit` documents of `collections` matching `query` (by `author` and in `lang` if given, none by
+        `hidden`), newest first then by key, after `after`."""
+        statement, params = self.search_statement(self.listing_table, query, collections, author, after, limit, hidden, lang)
         return [self._document(r) for r in self._select(statement, params)]
 
     @abstractmethod

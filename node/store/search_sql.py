@@ -65,13 +65,22 @@ def postgres_index_statement(table: str, docs: str) -> str:
 
 
 def _tail(
-    ph: str, prefix: str, collections: Sequence[str], author: bytes | None, after: SearchAfter | None, hidden: Sequence[bytes]
+    ph: str,
+    prefix: str,
+    collections: Sequence[str],
+    author: bytes | None,
+    after: SearchAfter | None,
+    hidden: Sequence[bytes],
+    lang: str | None,
 ) -> tuple[str, list[Any]]:
     clauses = [f"{prefix}collection IN ({', '.join([ph] * len(collections))})"]
     params: list[Any] = list(collections)
     if author is not None:
         clauses.append(f"{prefix}author = {ph}")
         params.append(author)
+    if lang is not None:  # checked on the rows the full-text match finds, like the author
+        clauses.append(f"{prefix}lang = {ph}")
+        params.append(lang)
     if after is not None:
         clauses.append(f"({prefix}ts < {ph} OR ({prefix}ts = {ph} AND {prefix}key > {ph}))")
         params += [after[0], after[0], after[1]]
@@ -87,10 +96,11 @@ def sqlite_search_statement(
     after: SearchAfter | None,
     limit: int,
     hidden: Sequence[bytes] = (),
+    lang: str | None = None,
 ) -> tuple[str, list[Any]]:
     """Return (statement, parameters) selecting one page of the documents matching `query`, newest first."""
     f = fts_table(docs)
-    where, params = _tail("?", "d.", collections, author, after, hidden)
+    where, params = _tail("?", "d.", collections, author, after, hidden, lang)
     return (
         f"SELECT d.collection, d.key, d.author, d.ref, d.doc FROM {f} JOIN {docs} AS d ON d.rowid = {f}.rowid "
         f"WHERE {f} MATCH ? AND {where} ORDER BY d.ts DESC, d.key LIMIT ?",
@@ -106,9 +116,10 @@ def postgres_search_statement(
     after: SearchAfter | None,
     limit: int,
     hidden: Sequence[bytes] = (),
+    lang: str | None = None,
 ) -> tuple[str, list[Any]]:
     """Return (statement, parameters) selecting one page of the documents matching `query`, newest first."""
-    where, params = _tail("%s", "", collections, author, after, hidden)
+    where, params = _tail("%s", "", collections, author, after, hidden, lang)
     return (
         f"SELECT collection, key, author, ref, doc FROM {table} WHERE search IS NOT NULL "
         f"AND search @@ websearch_to_tsquery('simple', %s) AND {where} ORDER BY ts DESC, key LIMIT %s",

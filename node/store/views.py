@@ -132,12 +132,13 @@ class ViewStore:
         after: Cursor | None = None,
         limit: int = 50,
         hidden: frozenset[bytes] = frozenset(),
+        lang: str | None = None,
     ) -> list[Put]:
-        """Return up to `limit` documents of `collections` matching `query` (none by `hidden`), newest first then by key,
-        after `after` (a search_cursor)."""
+        """Return up to `limit` documents of `collections` matching `query` (none by `hidden`; only in `lang` if given),
+        newest first then by key, after `after` (a search_cursor)."""
         start = None if after is None else (-after[1], after[4])
         with translated("searching read-model documents"):
-            rows = self.recorder.select_search(query, list(collections), author, start, limit, sorted(hidden))
+            rows = self.recorder.select_search(query, list(collections), author, start, limit, sorted(hidden), lang)
         return [_put(r) for r in rows]
 
     def position(self) -> int:

@@ -46,11 +46,12 @@ async def search_page(request: web.Request) -> web.Response:
     at a time; `in` keeps one kind. A bad query is shown as the form's error (400), not an error page."""
     text = request.query.get("q", "").strip()
     kind = request.query.get("in", "").strip()
+    lang = request.query.get("lang", "").strip()
     error = None
     found = Page([], None)
     if text:
         try:
-            found = await request.app[SERVICE].query(search, text, _page(request), kind=kind or None)
+            found = await request.app[SERVICE].query(search, text, _page(request), kind=kind or None, lang=lang or None)
         except RequestError as exc:
             error = field_message(exc.message, exc.field)
     _ = gettext_of(request)
@@ -58,6 +59,8 @@ async def search_page(request: web.Request) -> web.Response:
         "q": text,
         "kind": kind,
         "kinds": [(k, KIND_LABELS[k]) for k in KIND_NAMES.values()],
+        "filters": {"lang": lang},
+        "post_languages": language_choices(request_language(request), lang if is_lang_tag(lang) else None),
         "results": found.items,
         "next_page": next_link(request, found.next),
         "error": error,

@@ -33,6 +33,18 @@ async def test_lang_is_published_listed_and_filtered_in_the_database(api):
     assert [c["id"] for c in comments] == [comment["id"]]
 
 
+async def test_search_filters_by_language(api):
+    polish = await publish(api, "report.published", {"title": "Strajk czynszowy", "text": "strike news", "lang": "pl"})
+    await publish(api, "report.published", {"title": "Rent strike", "text": "strike news", "lang": "en"})
+    await publish(api, "report.published", {"title": "Strike", "text": "strike news"})
+    every = (await (await api.get("/api/v1/search?q=strike")).json())["results"]
+    assert len(every) == 3
+    found = (await (await api.get("/api/v1/search?q=strike&lang=pl")).json())["results"]
+    assert [r["id"] for r in found] == [polish["id"]]
+    resp = await api.get("/api/v1/search?q=strike&lang=Pl")
+    assert resp.status == 400 and (await resp.json())["error"]["field"] == "lang"
+
+
 async def test_a_bad_tag_is_a_field_error_and_stores_nothing(api):
     before = await own_events(api)
     for tag, words in (("PL", "must be written pl"), ("pt_br", "must be written pt-BR"), ("polish", "language tag")):
@@ -54,6 +66,6 @@ async def test_a_bad_lang_filter_is_refused_naming_it(api):
 
 async def test_the_openapi_description_documents_the_filter(api):
     spec = await (await api.get("/api/v1/openapi.json")).json()
-    for path in ("/api/v1/callouts", "/api/v1/reports", "/api/v1/comments"):
+    for path in ("/api/v1/callouts", "/api/v1/reports", "/api/v1/comments", "/api/v1/search"):
         [lang] = [p for p in spec["paths"][path]["get"]["parameters"] if p["name"] == "lang"]
         assert lang["in"] == "query" and lang["schema"]["maxLength"] == 35 and "canonical case" in lang["description"]

@@ -49,8 +49,10 @@ def network(seed: int = 5) -> list[Event]:
         emit(g, "group.profile", {"name": f"Group {g}"})
         campaign = emit(g, "campaign.created", {"title": text(2), "description": text(6), "area": "Leith"}).id
         callouts = []
-        for _ in range(8):
+        for i in range(8):
             fields = {"title": text(3), "text": text(8), "needs": [rng.choice(NEEDS)], "where": text(1), "campaign": campaign}
+            if i % 3:  # (no draw from the generator: the texts stay as they were)
+                fields["lang"] = ("pl", "bn")[i % 2]
             callouts.append(emit(g, "callout.published", fields).id)
             emit(g, "pledge.made", {"callout": callouts[-1], "need": NEEDS[0], "offer": text(4)})
         emit(g, "callout.updated", {"callout": callouts[0], "title": "renamed zebra crossing"})
@@ -154,6 +156,17 @@ class SearchSuite:
         got = self.walk(loaded, query, 3, author=author, collections=(CALLOUTS,))
         assert got == self.expected(loaded, query, lambda p: p.author == author and p.collection == CALLOUTS)
         assert got
+
+    def test_filters_by_language(self, loaded):
+        for lang in ("pl", "bn", "en"):
+            query = parse_query("food")
+            got = self.walk(loaded, query, 3, lang=lang)
+            assert got == self.expected(loaded, query, lambda p, lang=lang: p.doc.get("lang") == lang)
+            assert bool(got) == (lang != "en")
+        hiding = HidingView(loaded, frozenset())
+        assert [p.key for p in hiding.search(parse_query("food"), lang="pl", limit=500)] == self.walk(
+            loaded, parse_query("food"), 500, lang="pl"
+        )
 
     def test_hidden_authors_are_left_out_in_sql(self, loaded):
         query = parse_query("food")

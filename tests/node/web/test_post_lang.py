@@ -36,6 +36,9 @@ async def test_reports_and_the_feed_filter_by_language_and_a_bad_tag_is_shown_at
     page = await (await client.get("/reports?lang=pl")).text()
     assert "Tydzień drugi" in page and "Week two" not in page
     assert '<option value="pl" lang="pl" selected>Polish</option>' in page
+    found = await (await client.get("/search?q=drugi&lang=pl")).text()
+    assert "Tydzień drugi" in found and '<option value="pl" lang="pl" selected>' in found
+    assert "Tydzień drugi" not in await (await client.get("/search?q=drugi&lang=en")).text()
     feed = await (await client.get("/?lang=pl")).text()
     assert "Furgonetka" in feed and ">Van<" not in feed
     for path in ("/reports?lang=PL", "/?lang=PL"):
