@@ -10,6 +10,7 @@ from typing import Any
 
 from ..datadir import DataDir
 from ..errors import ConfigError
+from ..i18n import N_
 from ..private_keys import EncryptionKeys
 from ..recovery import KIT_FILE, PASSPHRASE_ENV, read_kit
 from ..rotation import rotate_with_kit
@@ -99,34 +100,36 @@ def cmd_key_encryption(args: argparse.Namespace) -> int:
 
 def add_key_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:
     """Add `solnet key rotate` and `solnet key recover`."""
-    key = sub.add_parser("key", help="rotate the group's key with its recovery kit")
+    key = sub.add_parser("key", help=_("rotate the group's key with its recovery kit"))
     key_sub = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")
     for name, func, text in (
-        ("rotate", cmd_key_rotate, "rotate to the key in the recovery kit and write a new kit"),
-        ("recover", cmd_key_recover, "on a new machine: take the group's log over from peers with the kit, rotate away"),
+        ("rotate", cmd_key_rotate, N_("rotate to the key in the recovery kit and write a new kit")),
+        ("recover", cmd_key_recover, N_("on a new machine: take the group's log over from peers with the kit, rotate away")),
     ):
-        p = key_sub.add_parser(name, help=text, description=text)
+        p = key_sub.add_parser(name, help=_(text), description=_(text))
         add_common(p)
         if name == "rotate":
-            p.add_argument("--kit", required=True, metavar="FILE", help=f"the recovery kit (e.g. {KIT_FILE})")
+            p.add_argument("--kit", required=True, metavar="FILE", help=_("the recovery kit (e.g. %(file)s)", file=KIT_FILE))
         else:
-            p.add_argument("kit", metavar="KIT", help="the recovery kit file (or the recovery words with their group line)")
-            p.add_argument("--peer", action="append", metavar="URL", help="a node holding the group's log (repeatable)")
-            p.add_argument("--name", default="Recovered group", help="the group's name on this node (settings only)")
-            p.add_argument("--database", metavar="URL", help="PostgreSQL URL (default: SQLite in the data dir)")
+            p.add_argument("kit", metavar="KIT", help=_("the recovery kit file (or the recovery words with their group line)"))
+            p.add_argument("--peer", action="append", metavar="URL", help=_("a node holding the group's log (repeatable)"))
+            p.add_argument("--name", default="Recovered group", help=_("the group's name on this node (settings only)"))
+            p.add_argument("--database", metavar="URL", help=_("PostgreSQL URL (default: SQLite in the data dir)"))
         p.add_argument(
             "--after",
             type=int,
             metavar="SEQ",
-            help="rotate right after this seq of the log, superseding every event above it (a thief's: the group "
-            "vouches for the log up to SEQ only); default: after the head",
+            help=_(
+                "rotate right after this seq of the log, superseding every event above it (a thief's: the group "
+                "vouches for the log up to SEQ only); default: after the head"
+            ),
         )
-        p.add_argument("--new-kit", metavar="FILE", help="where to write the new kit (default DIR/recovery-kit-N.txt)")
+        p.add_argument("--new-kit", metavar="FILE", help=_("where to write the new kit (default DIR/recovery-kit-N.txt)"))
         add_only_copy(p)
         p.set_defaults(func=func)
-    text = "publish the group's encryption key, so other groups can send it private callouts"
+    text = _("publish the group's encryption key, so other groups can send it private callouts")
     p = key_sub.add_parser("encryption", help=text, description=text)
     add_common(p)
-    p.add_argument("--rotate", action="store_true", help="make a new key (older ones still open older events)")
+    p.add_argument("--rotate", action="store_true", help=_("make a new key (older ones still open older events)"))
     add_only_copy(p)
     p.set_defaults(func=cmd_key_encryption)
