@@ -39,6 +39,13 @@ ARGPARSE_BUILD_ERRORS = {
     "cannot have multiple subparser arguments", "%r is not callable",
 }  # fmt: skip
 """argparse's messages raised only while a parser is built (a mistake in our code, caught by any test): never a user's."""
+ARGPARSE_LATER = (
+    " (default: %(default)s)", "%(heading)s:", "%(prog)s: warning: %(message)s\n", "argument '%(argument_name)s' is deprecated",
+    "command '%(parser_name)s' is deprecated", "option '%(option)s' is deprecated", "show program's version number and exit",
+    "subcommands",
+)  # fmt: skip
+"""argparse's user-facing messages in Python 3.13 and not in 3.11/3.12: in the catalogues whichever Python extracts them,
+so the catalogues (and their test) are the same on every Python the project supports."""
 
 
 def extract() -> Catalog:
@@ -54,6 +61,9 @@ def extract() -> Catalog:
             if (message[0] if isinstance(message, tuple) else message) in ARGPARSE_BUILD_ERRORS:
                 continue
             catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+    for message in ARGPARSE_LATER:
+        if message not in catalog:
+            catalog.add(message, None, [("argparse.py", 0)], flags=("python-format",) if "%(" in message else ())
     for word in registry_words():  # shown by the forms from events/kinds/registry.py, translated by message id
         if word not in catalog:
             catalog.add(word, None, [("events/kinds/registry.py", 0)])
