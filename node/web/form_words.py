@@ -38,6 +38,23 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Words], ...] = tuple(
             r"(?P<time>\d\d:\d\d) on (?P<day>[\d-]+) does not exist in (?P<zone>\S+) \(the clocks go forward then\)",
             N_("%(time)s on %(day)s does not exist in %(zone)s: the clocks go forward then."),
         ),
+        (r"Must be text, not .*", N_("This must be text.")),
+        (r"Must be a list, not .*", N_("This must be a list, one per line.")),
+        (r"Must hold at least one item", N_("Give at least one.")),
+        (r"Holds the same item twice", N_("The same one is chosen twice.")),
+        (r"Must be a group id \(sn_\.\.\.\) or 64 hex digits; got .*", N_("This must be a group id (sn_…) or 64 hex digits.")),
+        (r"Must be 64 hex digits; got .*", N_("This must be an id of 64 hex digits.")),
+        (r"Each must be 32 bytes, not .*", N_("Each must be an id of 64 hex digits.")),
+        (r"(Each item )?must be bytes, not .*", N_("This must be an id of 64 hex digits.")),
+        (r"(Each item )?has \d+ bytes, not \d+ to \d+", N_("This is not the right length.")),
+        (
+            r"Must be milliseconds since the epoch or an ISO 8601 time; got .*",
+            N_("This must be a date and a time, like 2026-12-02T19:00."),
+        ),
+        (
+            r"An ISO 8601 time needs a UTC offset \(e\.g\. 2025-05-01T18:00\+01:00\)",
+            N_("This time needs its offset from UTC, like 2025-05-01T18:00+01:00."),
+        ),
         (r"\w+ must be a day like 2025-05-01", N_("This must be a day, like 2025-05-01.")),
         (r".* is not a time zone: use a name like Europe/London", N_("This is not a time zone: use a name like Europe/London.")),
         (
