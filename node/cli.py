@@ -283,8 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         # `solnet status | head`: the reader left; say nothing more, and exit as a program killed by SIGPIPE would.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
-    except (CliError, ConfigError) as exc:
+    except CliError as exc:
         print(_("solnet: error: %(error)s", error=exc), file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        words = error_words(exc.message, shell_language(os.environ))
+        print(_("solnet: error: %(error)s", error=exc if words == exc.message else words), file=sys.stderr)
         return 2
     except (NodeError, EventError) as exc:  # (the node's refusals in the shell's language, as the page says them)
         words = error_words(exc.message, shell_language(os.environ))

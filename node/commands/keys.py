@@ -27,7 +27,7 @@ def _load_kit(path: str) -> Any:
     try:
         text = Path(path).read_text()
     except OSError as exc:
-        raise CliError(f"cannot read the recovery kit {path}: {exc.strerror or exc}") from None
+        raise CliError(_("cannot read the recovery kit %(path)s: %(error)s", path=path, error=exc.strerror or exc)) from None
     return read_kit(text, _passphrase())
 
 
@@ -39,7 +39,7 @@ def _new_kit_path(args: argparse.Namespace, data: DataDir) -> Path:
         while (path := data.path / f"recovery-kit-{n}.txt").exists():
             n += 1
     if path.exists():
-        raise CliError(f"{path} exists already: give --new-kit a new file")
+        raise CliError(_("%(path)s exists already: give --new-kit a new file", path=path))
     return path
 
 
@@ -67,20 +67,24 @@ def cmd_key_recover(args: argparse.Namespace) -> int:
     data = DataDir.at(args.data)
     kit = _load_kit(args.kit)
     if data.exists():
-        raise CliError(f"{data.path} already holds a node: recover into a new --data directory")
+        raise CliError(_("%(path)s already holds a node: recover into a new --data directory", path=data.path))
     if not args.peer and not args.only_copy:
-        raise CliError("give --peer URL (a node that holds the group's log), or --i-am-the-only-copy")
+        raise CliError(_("give --peer URL (a node that holds the group's log), or --i-am-the-only-copy"))
     identity, token = data.init(args.name, identity=kit.next_key.rotated(kit.group))
     EncryptionKeys(data).restore(kit.encryption)  # private events sent to the group open here again
     settings = replace(data.settings(), peers=tuple(args.peer or ()))
     if args.database:
         settings = replace(settings, database_url=args.database)
     data.save(settings)
-    print(f"Recovering {identity.group_id} in {data.path} (API token: {token}, also in {data.token_file})")
+    said = {"group": identity.group_id, "path": data.path, "token": token, "file": data.token_file}
+    print(_("Recovering %(group)s in %(path)s (API token: %(token)s, also in %(file)s)", **said))
     try:
         return _rotate(args, data)
     except ConfigError as exc:
-        raise CliError(f"{exc} (the data dir {data.path} is kept: run `solnet key rotate --kit` there to finish)") from None
+        said = {"error": exc, "path": data.path}
+        raise CliError(
+            _("%(error)s (the data dir %(path)s is kept: run `solnet key rotate --kit` there to finish)", **said)
+        ) from None
 
 
 def cmd_key_encryption(args: argparse.Namespace) -> int:

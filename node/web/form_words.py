@@ -61,6 +61,23 @@ _PATTERNS: tuple[tuple[re.Pattern[str], Words], ...] = tuple(
             r".* is not a language this node speaks \(one of .*\)",
             N_("This node does not speak that language: choose one from the list."),
         ),
+        # -- the data dir (node/datadir.py: the set-up page and every command)
+        (r"the group name must have 1 to (?P<max>\d+) characters", N_("The group's name has 1 to %(max)s characters.")),
+        (
+            r"the password must have at least (?P<min>\d+) characters",
+            Nn_(
+                "The password must have at least %(min)s character.", "The password must have at least %(min)s characters.", "min"
+            ),
+        ),
+        (
+            r"(?P<path>\S+) already holds a node identity; use another --data directory",
+            N_("%(path)s already holds a node: use another --data directory."),
+        ),
+        (
+            r"no node( identity)? in (?P<path>\S+): run `solnet init --name NAME --data \S+` first",
+            N_("There is no node in %(path)s yet: run `solnet init --name NAME --data %(path)s` first."),
+        ),
+        (r"cannot load (?P<path>\S+): (?P<error>.*)", N_("Cannot load %(path)s: %(error)s")),
         # -- what an event of ours points at (node/references.py)
         (r"this id is an? \w+, not an? \w+", N_("This id is of another kind: it does not point at what this asks for.")),
         (

@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[3]
 SHOWN = sorted(
     {
         "events/kinds/fields.py",
+        "node/datadir.py",
         "node/references.py",
         "node/private_events.py",
         "node/private_keys.py",
