@@ -23,21 +23,26 @@ EXIT_VIOLATIONS = 1
 EXIT_UNREADABLE = 2
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add the audit command's arguments to `parser`."""
-    parser.add_argument("source", metavar="SOURCE", help="an export bundle file, a node's data dir or a node's URL")
-    parser.add_argument("--fast", action="store_true", help="verify only the newest signature of each run (head-only)")
-    parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
+def _as_written(message: str, **values: object) -> str:
+    return message % values if values else message
+
+
+def add_arguments(parser: argparse.ArgumentParser, _: Callable[..., str] = _as_written) -> None:
+    """Add the audit command's arguments to `parser`, their help worded by `_` (a message and its named values; as
+    written by default: `solnet audit` gives its catalogue's, node/commands/words.py)."""
+    parser.add_argument("source", metavar="SOURCE", help=_("an export bundle file, a node's data dir or a node's URL"))
+    parser.add_argument("--fast", action="store_true", help=_("verify only the newest signature of each run (head-only)"))
+    parser.add_argument("--json", action="store_true", help=_("print the report as one JSON object"))
     parser.add_argument(
         "--digest-v1",
         action="store_true",
-        help="also compute the state digest version 1 (for bundles and reports from before version 2; a bit slower)",
+        help=_("also compute the state digest version 1 (for bundles and reports from before version 2; a bit slower)"),
     )
     parser.add_argument(
         "--workers",
         type=int,
         default=None,
-        help=f"worker processes (default: the CPUs available, here {default_workers()}; 1 for bundles under 4 MB)",
+        help=_("worker processes (default: the CPUs available, here %(n)s; 1 for bundles under 4 MB)", n=default_workers()),
     )
 
 

@@ -9,13 +9,14 @@ Translators then fill in node/locale/<code>/LC_MESSAGES/messages.po (docs/OPERAT
 
 from __future__ import annotations
 
+import argparse
 import re
 import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.pofile import read_po, write_po
 from jinja2 import Environment, nodes
 
@@ -28,8 +29,23 @@ from node.web.forms import registry_words  # noqa: E402
 
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 OPTIONS = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "N_": None, "Nn_": (1, 2)}
 POT = LOCALE_DIR / "messages.pot"
+ARGPARSE_BUILD_ERRORS = {
+    ".__call__() not defined", "conflicting subparser: %s", "conflicting subparser alias: %s", 'argument "-" with mode %r',
+    "cannot merge actions - two groups are named %r", "'required' is an invalid argument for positionals",
+    "invalid option string %(option)r: must start with a character %(prefix_chars)r", "dest= is required for options like %r",
+    "invalid conflict_resolution value: %r", "conflicting option string: %s", "mutually exclusive arguments must be optional",
+    "cannot have multiple subparser arguments", "%r is not callable",
+}  # fmt: skip
+"""argparse's messages raised only while a parser is built (a mistake in our code, caught by any test): never a user's."""
+ARGPARSE_LATER = (
+    " (default: %(default)s)", "%(heading)s:", "%(prog)s: warning: %(message)s\n", "argument '%(argument_name)s' is deprecated",
+    "command '%(parser_name)s' is deprecated", "option '%(option)s' is deprecated", "show program's version number and exit",
+    "subcommands",
+)  # fmt: skip
+"""argparse's user-facing messages in Python 3.13 and not in 3.11/3.12: in the catalogues whichever Python extracts them,
+so the catalogues (and their test) are the same on every Python the project supports."""
 
 
 def extract() -> Catalog:
@@ -38,6 +54,16 @@ def extract() -> Catalog:
     found = extract_from_dir(str(ROOT / "node"), METHODS, OPTIONS, keywords=KEYWORDS, strip_comment_tags=True)
     for filename, lineno, message, comments, context in found:
         catalog.add(message, None, [(f"node/{filename}", lineno)], auto_comments=comments, context=context)
+    for path, where in ((argparse.__file__, "argparse.py"), (ROOT / "audit" / "cli.py", "audit/cli.py")):
+        # argparse's own words (usage:, --help's headings, its errors), which `solnet` gives it from our catalogue
+        # (node/commands/words.py); and the audit's options, worded by the caller
+        for lineno, message, comments, context in extract_from_file("python", path, keywords=KEYWORDS):
+            if (message[0] if isinstance(message, tuple) else message) in ARGPARSE_BUILD_ERRORS:
+                continue
+            catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
+    for message in ARGPARSE_LATER:
+        if message not in catalog:
+            catalog.add(message, None, [("argparse.py", 0)], flags=("python-format",) if "%(" in message else ())
     for word in registry_words():  # shown by the forms from events/kinds/registry.py, translated by message id
         if word not in catalog:
             catalog.add(word, None, [("events/kinds/registry.py", 0)])

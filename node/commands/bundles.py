@@ -102,7 +102,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import a bundle: refuse it whole if any byte of it is damaged, else store every valid event it holds."""
     path = Path(args.file)
     if not path.is_file():
-        raise CliError(f"no such file: {path}")
+        raise CliError(_("no such file: %(path)s", path=path))
     mode = Mode.FULL if args.full else Mode.HEAD
     progress = Progress(bar=False if args.json else None)
     totals: dict[str, Any] = {"stored": 0, "duplicates": 0, "fork_proofs": 0, "rejected": 0, "superseded": 0, "problems": []}

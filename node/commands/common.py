@@ -13,6 +13,7 @@ from ..datadir import DataDir
 from ..own_head import ONLY_COPY_ENV, OwnHead, ServingState
 from ..service import NodeService
 from ..store import open_store
+from .words import _
 
 
 class CliError(Exception):
@@ -33,8 +34,11 @@ def add_only_copy(parser: argparse.ArgumentParser) -> None:
         ONLY_COPY_FLAG,
         dest="only_copy",
         action="store_true",
-        help="publish without a peer confirming this node's own log first: say so only if no other copy of this "
-        f"group's log exists anywhere (no backup restored, no peer holds it); also ${ONLY_COPY_ENV}=1",
+        help=_(
+            "publish without a peer confirming this node's own log first: say so only if no other copy of this "
+            "group's log exists anywhere (no backup restored, no peer holds it); also $%(env)s=1",
+            env=ONLY_COPY_ENV,
+        ),
     )
 
 

@@ -19,29 +19,37 @@ from protocol.invitation import InvitationCode
 
 from ..datadir import DataDir
 from ..errors import NodeError
+from ..i18n import format_when, shell_language
 from ..invitations import DEFAULT_DAYS, Invitations
 from ..service import NodeService
 from ..store import open_store
+from ..web.local_time import zone_of
 from .common import CliError, confirm_own_head, print_json, with_service
+from .words import _, ngettext
 
 PUBLIC_URL_ENV = "SOLNET_PUBLIC_URL"
 
 
 def add_invite_parsers(sub: argparse._SubParsersAction, add_common) -> None:  # type: ignore[type-arg]
     """Add `solnet invite` and `solnet join` to the CLI."""
-    p = sub.add_parser("invite", help="invite another group's node: print a one-time invitation code and link")
+    p = sub.add_parser("invite", help=_("invite another group's node: print a one-time invitation code and link"))
     add_common(p)
-    p.add_argument("--uses", type=int, default=1, help="how many nodes may join with it (default 1)")
-    p.add_argument("--expires", type=float, default=DEFAULT_DAYS, metavar="DAYS", help=f"default {DEFAULT_DAYS} days")
-    p.add_argument("--url", help=f"where other nodes reach this node (default: its public_url, or ${PUBLIC_URL_ENV})")
-    p.add_argument("--list", action="store_true", help="list the invitations instead (newest first)")
-    p.add_argument("--revoke", metavar="ID", help="revoke an invitation instead")
+    p.add_argument("--uses", type=int, default=1, help=_("how many nodes may join with it (default 1)"))
+    p.add_argument(
+        "--expires", type=float, default=DEFAULT_DAYS, metavar="DAYS", help=_("default %(days)s days", days=DEFAULT_DAYS)
+    )
+    p.add_argument(
+        "--url",
+        help=_("where other nodes reach this node (default: its public_url, or $%(env)s)", env=PUBLIC_URL_ENV),
+    )
+    p.add_argument("--list", action="store_true", help=_("list the invitations instead (newest first)"))
+    p.add_argument("--revoke", metavar="ID", help=_("revoke an invitation instead"))
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_invite)
-    p = sub.add_parser("join", help="redeem an invitation code with this node (as `init --join` does)")
+    p = sub.add_parser("join", help=_("redeem an invitation code with this node (as `init --join` does)"))
     add_common(p)
     p.add_argument("code")
-    p.add_argument("--public-url", help="where other nodes reach this node (none: it subscribes, from behind NAT)")
+    p.add_argument("--public-url", help=_("where other nodes reach this node (none: it subscribes, from behind NAT)"))
     p.set_defaults(func=cmd_join)
 
 
@@ -57,15 +65,20 @@ def cmd_invite(args: argparse.Namespace) -> int:
             if args.json:
                 print_json({"invitations": rows})
             for row in [] if args.json else rows:
-                print(f"{row['id']}  {row['state']:8}  used {row['used']}/{row['uses']}  expires {time.ctime(row['expires'])}")
+                when = format_when(row["expires"] * 1000, zone_of(settings.time_zone), shell_language(os.environ))
+                used = _("used %(used)s/%(uses)s", used=row["used"], uses=row["uses"])
+                expires = _("expires %(when)s", when=when)
+                print(f"{row['id']}  {row['state']:8}  {used}  {expires}")
+            if not rows and not args.json:
+                print(_("no invitations (make one with: solnet invite)"))
             return 0
         if args.revoke:
             shown = invitations.revoke(args.revoke, now).json(now)
-            print_json(shown) if args.json else print(f"invitation {shown['id']} revoked")
+            print_json(shown) if args.json else print(_("invitation %(id)s revoked", id=shown["id"]))
             return 0
         url = (args.url or os.environ.get(PUBLIC_URL_ENV) or settings.public_url or "").rstrip("/")
         if not url.startswith(("http://", "https://")):
-            raise CliError("give --url: the address other nodes reach this node at (a node behind NAT cannot invite)")
+            raise CliError(_("give --url: the address other nodes reach this node at (a node behind NAT cannot invite)"))
         invitation, secret = invitations.create(now, uses=args.uses, days=args.expires)
     except NodeError as exc:
         raise CliError(str(exc)) from None
@@ -77,10 +90,19 @@ def cmd_invite(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**invitation.json(now), "code": code, "link": link})
         return 0
-    print(f"invitation {invitation.id}: good for {invitation.uses} node(s) until {time.ctime(invitation.expires)}")
-    print(f"code: {code}")
-    print(f"link: {link}")
-    print(f'the other group runs: solnet init --name "THEIR NAME" --join {code}')
+    until = format_when(invitation.expires * 1000, zone_of(settings.time_zone), shell_language(os.environ))
+    print(
+        ngettext(
+            "invitation %(id)s: good for %(n)s node until %(when)s",
+            "invitation %(id)s: good for %(n)s nodes until %(when)s",
+            invitation.uses,
+            id=invitation.id,
+            when=until,
+        )
+    )
+    print(_("code: %(code)s", code=code))
+    print(_("link: %(link)s", link=link))
+    print(_('the other group runs: solnet init --name "THEIR NAME" --join %(code)s', code=code))
     return 0
 
 
@@ -105,7 +127,7 @@ def join(args: argparse.Namespace, code: InvitationCode, public_url: str | None,
     try:
         inviter = asyncio.run(redeem(code, data.load_identity(), public_url))
     except ProtocolError as exc:
-        raise CliError(f"joining through {code.url} failed: {exc.message}") from None
+        raise CliError(_("joining through %(url)s failed: %(error)s", url=code.url, error=exc.message)) from None
     settings = data.settings()
     data.save(
         replace(
@@ -121,6 +143,15 @@ def join(args: argparse.Namespace, code: InvitationCode, public_url: str | None,
         await service.publish("graph.follow", {"group": group_id_text(inviter)})
 
     with_service(args, follow, fresh_identity=fresh_identity)
-    how = f"reachable at {public_url}" if public_url else "subscribed to it (nothing needs to be open at your end)"
-    print(f"joined: {code.url} ({group_id_text(inviter)}) is your peer and you follow it; {how}")
+    values = {"url": code.url, "group": group_id_text(inviter), "public_url": public_url}
+    if public_url:
+        print(_("joined: %(url)s (%(group)s) is your peer and you follow it; reachable at %(public_url)s", **values))
+    else:
+        print(
+            _(
+                "joined: %(url)s (%(group)s) is your peer and you follow it; subscribed to it (nothing needs to be "
+                "open at your end)",
+                **values,
+            )
+        )
     return 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..datadir import DataDir
 from ..errors import ConfigError
+from ..i18n import N_
 from ..private_keys import EncryptionKeys
 from ..recovery import KIT_FILE, PASSPHRASE_ENV, read_kit
 from ..rotation import rotate_with_kit
@@ -26,7 +27,7 @@ def _load_kit(path: str) -> Any:
     try:
         text = Path(path).read_text()
     except OSError as exc:
-        raise CliError(f"cannot read the recovery kit {path}: {exc.strerror or exc}") from None
+        raise CliError(_("cannot read the recovery kit %(path)s: %(error)s", path=path, error=exc.strerror or exc)) from None
     return read_kit(text, _passphrase())
 
 
@@ -38,7 +39,7 @@ def _new_kit_path(args: argparse.Namespace, data: DataDir) -> Path:
         while (path := data.path / f"recovery-kit-{n}.txt").exists():
             n += 1
     if path.exists():
-        raise CliError(f"{path} exists already: give --new-kit a new file")
+        raise CliError(_("%(path)s exists already: give --new-kit a new file", path=path))
     return path
 
 
@@ -66,20 +67,24 @@ def cmd_key_recover(args: argparse.Namespace) -> int:
     data = DataDir.at(args.data)
     kit = _load_kit(args.kit)
     if data.exists():
-        raise CliError(f"{data.path} already holds a node: recover into a new --data directory")
+        raise CliError(_("%(path)s already holds a node: recover into a new --data directory", path=data.path))
     if not args.peer and not args.only_copy:
-        raise CliError("give --peer URL (a node that holds the group's log), or --i-am-the-only-copy")
+        raise CliError(_("give --peer URL (a node that holds the group's log), or --i-am-the-only-copy"))
     identity, token = data.init(args.name, identity=kit.next_key.rotated(kit.group))
     EncryptionKeys(data).restore(kit.encryption)  # private events sent to the group open here again
     settings = replace(data.settings(), peers=tuple(args.peer or ()))
     if args.database:
         settings = replace(settings, database_url=args.database)
     data.save(settings)
-    print(f"Recovering {identity.group_id} in {data.path} (API token: {token}, also in {data.token_file})")
+    said = {"group": identity.group_id, "path": data.path, "token": token, "file": data.token_file}
+    print(_("Recovering %(group)s in %(path)s (API token: %(token)s, also in %(file)s)", **said))
     try:
         return _rotate(args, data)
     except ConfigError as exc:
-        raise CliError(f"{exc} (the data dir {data.path} is kept: run `solnet key rotate --kit` there to finish)") from None
+        said = {"error": exc, "path": data.path}
+        raise CliError(
+            _("%(error)s (the data dir %(path)s is kept: run `solnet key rotate --kit` there to finish)", **said)
+        ) from None
 
 
 def cmd_key_encryption(args: argparse.Namespace) -> int:
@@ -99,34 +104,36 @@ def cmd_key_encryption(args: argparse.Namespace) -> int:
 
 def add_key_parser(sub: argparse._SubParsersAction, add_common: Any) -> None:
     """Add `solnet key rotate` and `solnet key recover`."""
-    key = sub.add_parser("key", help="rotate the group's key with its recovery kit")
+    key = sub.add_parser("key", help=_("rotate the group's key with its recovery kit"))
     key_sub = key.add_subparsers(dest="key_command", required=True, metavar="ACTION")
     for name, func, text in (
-        ("rotate", cmd_key_rotate, "rotate to the key in the recovery kit and write a new kit"),
-        ("recover", cmd_key_recover, "on a new machine: take the group's log over from peers with the kit, rotate away"),
+        ("rotate", cmd_key_rotate, N_("rotate to the key in the recovery kit and write a new kit")),
+        ("recover", cmd_key_recover, N_("on a new machine: take the group's log over from peers with the kit, rotate away")),
     ):
-        p = key_sub.add_parser(name, help=text, description=text)
+        p = key_sub.add_parser(name, help=_(text), description=_(text))
         add_common(p)
         if name == "rotate":
-            p.add_argument("--kit", required=True, metavar="FILE", help=f"the recovery kit (e.g. {KIT_FILE})")
+            p.add_argument("--kit", required=True, metavar="FILE", help=_("the recovery kit (e.g. %(file)s)", file=KIT_FILE))
         else:
-            p.add_argument("kit", metavar="KIT", help="the recovery kit file (or the recovery words with their group line)")
-            p.add_argument("--peer", action="append", metavar="URL", help="a node holding the group's log (repeatable)")
-            p.add_argument("--name", default="Recovered group", help="the group's name on this node (settings only)")
-            p.add_argument("--database", metavar="URL", help="PostgreSQL URL (default: SQLite in the data dir)")
+            p.add_argument("kit", metavar="KIT", help=_("the recovery kit file (or the recovery words with their group line)"))
+            p.add_argument("--peer", action="append", metavar="URL", help=_("a node holding the group's log (repeatable)"))
+            p.add_argument("--name", default="Recovered group", help=_("the group's name on this node (settings only)"))
+            p.add_argument("--database", metavar="URL", help=_("PostgreSQL URL (default: SQLite in the data dir)"))
         p.add_argument(
             "--after",
             type=int,
             metavar="SEQ",
-            help="rotate right after this seq of the log, superseding every event above it (a thief's: the group "
-            "vouches for the log up to SEQ only); default: after the head",
+            help=_(
+                "rotate right after this seq of the log, superseding every event above it (a thief's: the group "
+                "vouches for the log up to SEQ only); default: after the head"
+            ),
         )
-        p.add_argument("--new-kit", metavar="FILE", help="where to write the new kit (default DIR/recovery-kit-N.txt)")
+        p.add_argument("--new-kit", metavar="FILE", help=_("where to write the new kit (default DIR/recovery-kit-N.txt)"))
         add_only_copy(p)
         p.set_defaults(func=func)
-    text = "publish the group's encryption key, so other groups can send it private callouts"
+    text = _("publish the group's encryption key, so other groups can send it private callouts")
     p = key_sub.add_parser("encryption", help=text, description=text)
     add_common(p)
-    p.add_argument("--rotate", action="store_true", help="make a new key (older ones still open older events)")
+    p.add_argument("--rotate", action="store_true", help=_("make a new key (older ones still open older events)"))
     add_only_copy(p)
     p.set_defaults(func=cmd_key_encryption)

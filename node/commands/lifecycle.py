@@ -14,6 +14,7 @@ from events import Identity
 
 from ..datadir import DEFAULT_TIME_ZONE, DataDir
 from ..errors import RequestError
+from ..i18n import shell_language
 from ..own_head import ServingState
 from ..private_keys import EncryptionKeys
 from ..recovery import KIT_FILE, PASSPHRASE_ENV, new_kit, write_kit
@@ -51,18 +52,19 @@ def _time_zone(name: str | None) -> str:
     """Return the time zone `solnet init --timezone` names (default Europe/London); raise CliError if unknown."""
     if name is None:
         return DEFAULT_TIME_ZONE
-    from ..web.time_zones import check_time_zone  # (the web package is loaded only when it is needed)
+    from ..web.form_words import error_words  # (the web package is loaded only when it is needed)
+    from ..web.time_zones import check_time_zone
 
     try:
         return check_time_zone(name)
     except RequestError as exc:
-        raise CliError(f"--timezone: {exc.message}") from None
+        raise CliError(_("--timezone: %(error)s", error=error_words(exc.message, shell_language(os.environ)))) from None
 
 
 def _kit_path(args: argparse.Namespace, data: DataDir) -> Path:
     path = Path(getattr(args, "recovery_kit", None) or data.path / KIT_FILE)
     if path.exists():
-        raise CliError(f"{path} exists already: give --recovery-kit a new file")
+        raise CliError(_("%(path)s exists already: give --recovery-kit a new file", path=path))
     return path
 
 
@@ -83,7 +85,7 @@ def _create_log(args: argparse.Namespace, data: DataDir, identity: Identity, kit
 def _parse_listen(text: str) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) < 65536:
-        raise CliError(f"--listen must be HOST:PORT, like {DEFAULT_LISTEN}; got {text!r}")
+        raise CliError(_("--listen must be HOST:PORT, like %(listen)s; got %(text)s", listen=DEFAULT_LISTEN, text=repr(text)))
     return host.strip("[]") or "127.0.0.1", int(port)
 
 

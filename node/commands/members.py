@@ -13,9 +13,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ..datadir import DataDir
+from ..i18n import N_
 from ..members import ALL_SCOPES, Accounts, Member, Principal, Role, parse_scopes, scope_list
 from ..store import open_store
 from .common import print_json
+from .words import _, ngettext
 
 T = TypeVar("T")
 URL_ENV = "SOLNET_URL"
@@ -48,43 +50,50 @@ def cli_principal() -> Principal:
     return Principal(None, f"terminal ({user})"[:60], Role.ADMIN, ALL_SCOPES, "cli")
 
 
-def _show_link(args: argparse.Namespace, member: Member, secret: str, what: str) -> int:
+def _show_link(args: argparse.Namespace, member: Member, secret: str, message: str) -> int:
     url = f"{base_url(args)}/invite/{secret}"
     if args.json:
         print_json({**member.to_json(), "invite_url": url})
     else:
-        print(f"{what} {member.name} ({member.role.value}); send them this one-time link (good for 7 days):\n{url}")
+        print(_(message, name=member.name, role=member.role.value, url=url))
     return 0
 
 
 def cmd_member_add(args: argparse.Namespace) -> int:
-    member, secret = _with_accounts(args, lambda a, _: a.invite(args.name, args.role, args.email))
-    return _show_link(args, member, secret, "invited")
+    member, secret = _with_accounts(args, lambda a, _d: a.invite(args.name, args.role, args.email))
+    return _show_link(
+        args, member, secret, N_("invited %(name)s (%(role)s); send them this one-time link (good for 7 days):\n%(url)s")
+    )
 
 
 def cmd_member_reset(args: argparse.Namespace) -> int:
-    member, secret = _with_accounts(args, lambda a, _: a.reset(args.name))
-    return _show_link(args, member, secret, "new link for")
+    member, secret = _with_accounts(args, lambda a, _d: a.reset(args.name))
+    return _show_link(
+        args, member, secret, N_("new link for %(name)s (%(role)s); send them this one-time link (good for 7 days):\n%(url)s")
+    )
 
 
 def cmd_member_list(args: argparse.Namespace) -> int:
-    members, following = _with_accounts(args, lambda a, _: a.page(args.cursor, args.limit or LIST_PAGE))
+    members, following = _with_accounts(args, lambda a, _d: a.page(args.cursor, args.limit or LIST_PAGE))
     if args.json:
         print_json({"members": [m.to_json() for m in members], "next": following})
         return 0
     for m in members:
-        print(f"{m.name:30} {m.role.value:10} {'active' if m.active else 'invited':8} {m.email or ''}".rstrip())
+        state = _("active") if m.active else _("invited")
+        print(f"{m.name:30} {m.role.value:10} {state:8} {m.email or ''}".rstrip())  # (a role as it is typed)
+    if not members:
+        print(_("no members yet (invite one with: solnet member add NAME --role member)"))
     if following:
-        print(f"(more: --cursor '{following}')")
+        print(_("(more: --cursor '%(cursor)s')", cursor=following))
     return 0
 
 
 def cmd_member_role(args: argparse.Namespace) -> int:
-    member = _with_accounts(args, lambda a, _: a.set_role(args.name, args.role))
+    member = _with_accounts(args, lambda a, _d: a.set_role(args.name, args.role))
     if args.json:
         print_json(member.to_json())
     else:
-        print(f"{member.name} is now {member.role.value}")
+        print(_("%(name)s's role is now %(role)s", name=member.name, role=member.role.value))
     return 0
 
 
@@ -99,14 +108,21 @@ def cmd_member_remove(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**member.to_json(), "sessions_ended": ended})
     else:
-        print(f"removed {member.name}: {ended} web session(s) ended, their API tokens revoked")
+        print(
+            ngettext(
+                "removed %(name)s: %(n)s web session ended, their API tokens revoked",
+                "removed %(name)s: %(n)s web sessions ended, their API tokens revoked",
+                ended,
+                name=member.name,
+            )
+        )
     return 0
 
 
 def cmd_token_add(args: argparse.Namespace) -> int:
     scopes = parse_scopes(args.scope)
 
-    def body(accounts: Accounts, _: DataDir) -> Any:
+    def body(accounts: Accounts, _d: DataDir) -> Any:
         member = accounts.named(args.name)
         return member, *accounts.add_token(member.id, scopes, args.label or "")
 
@@ -114,64 +130,69 @@ def cmd_token_add(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**token.to_json(), "member": member.name, "token": secret})
     else:
-        print(f"API token for {member.name} ({', '.join(scope_list(token.scopes))}), shown once:\n{secret}")
+        scopes = ", ".join(scope_list(token.scopes))
+        print(_("API token for %(name)s (%(scopes)s), shown once:\n%(token)s", name=member.name, scopes=scopes, token=secret))
     return 0
 
 
 def cmd_token_list(args: argparse.Namespace) -> int:
-    tokens = _with_accounts(args, lambda a, _: a.token_list(a.named(args.name).id))
+    tokens = _with_accounts(args, lambda a, _d: a.token_list(a.named(args.name).id))
     if args.json:
         print_json({"tokens": [t.to_json() for t in tokens]})
     else:
         for t in tokens:
             print(f"{t.id}  {','.join(scope_list(t.scopes)):20} {t.label}")
+        if not tokens:
+            print(_("no tokens (make one with: solnet token add NAME --scope read)"))
     return 0
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> int:
-    _with_accounts(args, lambda a, _: a.revoke_token(a.named(args.name).id, args.token_id))
-    print(f"revoked {args.token_id}")
+    _with_accounts(args, lambda a, _d: a.revoke_token(a.named(args.name).id, args.token_id))
+    print(_("revoked %(token)s", token=args.token_id))
     return 0
 
 
 def add_member_parsers(sub: argparse._SubParsersAction, add_common: Callable[[argparse.ArgumentParser], None]) -> None:
     """Add `solnet member …` and `solnet token …` to the parser."""
     roles = [r.value for r in Role]
-    member = sub.add_parser("member", help="the group's member accounts: invite, list, change role, remove, reset")
+    member = sub.add_parser("member", help=_("the group's member accounts: invite, list, change role, remove, reset"))
     msub = member.add_subparsers(dest="member_command", required=True, metavar="ACTION")
 
     def command(parent: Any, name: str, func: Callable, text: str, link: bool = False) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=text)
+        p = parent.add_parser(name, help=_(text))
         add_common(p)
-        p.add_argument("--json", action="store_true", help="print JSON")
+        p.add_argument("--json", action="store_true", help=_("print JSON"))
         if link:
-            p.add_argument("--url", help=f"the node's address for the link (default ${URL_ENV} or the default listen address)")
+            p.add_argument(
+                "--url", help=_("the node's address for the link (default $%(env)s or the default listen address)", env=URL_ENV)
+            )
         p.set_defaults(func=func)
         return p
 
-    p = command(msub, "add", cmd_member_add, "invite someone: prints a one-time link (7 days) to choose a password", True)
+    p = command(msub, "add", cmd_member_add, N_("invite someone: prints a one-time link (7 days) to choose a password"), True)
     p.add_argument("name", metavar="NAME")
     p.add_argument("--role", required=True, choices=roles)
     p.add_argument("--email")
-    p = command(msub, "list", cmd_member_list, "list members by name")
-    p.add_argument("--limit", type=int, help=f"at most this many (default {LIST_PAGE})")
-    p.add_argument("--cursor", help="start after the page that printed this cursor")
-    p = command(msub, "role", cmd_member_role, "give a member another role")
+    p = command(msub, "list", cmd_member_list, N_("list members by name"))
+    p.add_argument("--limit", type=int, help=_("at most this many (default %(n)s)", n=LIST_PAGE))
+    p.add_argument("--cursor", help=_("start after the page that printed this cursor"))
+    p = command(msub, "role", cmd_member_role, N_("give a member another role"))
     p.add_argument("name", metavar="NAME")
     p.add_argument("role", metavar="ROLE", choices=roles)
-    p = command(msub, "remove", cmd_member_remove, "remove a member: their sessions and tokens end at once")
+    p = command(msub, "remove", cmd_member_remove, N_("remove a member: their sessions and tokens end at once"))
     p.add_argument("name", metavar="NAME")
-    p = command(msub, "reset", cmd_member_reset, "a new one-time link for a member to choose a password", True)
+    p = command(msub, "reset", cmd_member_reset, N_("a new one-time link for a member to choose a password"), True)
     p.add_argument("name", metavar="NAME")
 
-    token = sub.add_parser("token", help="members' API tokens (scoped: read, publish, admin)")
+    token = sub.add_parser("token", help=_("members' API tokens (scoped: read, publish, admin)"))
     tsub = token.add_subparsers(dest="token_command", required=True, metavar="ACTION")
-    p = command(tsub, "add", cmd_token_add, "make an API token for a member (printed once)")
+    p = command(tsub, "add", cmd_token_add, N_("make an API token for a member (printed once)"))
     p.add_argument("name", metavar="NAME")
-    p.add_argument("--scope", action="append", required=True, help="read, publish or admin (repeatable)")
-    p.add_argument("--label", help="what the token is for")
-    p = command(tsub, "list", cmd_token_list, "list a member's tokens")
+    p.add_argument("--scope", action="append", required=True, help=_("read, publish or admin (repeatable)"))
+    p.add_argument("--label", help=_("what the token is for"))
+    p = command(tsub, "list", cmd_token_list, N_("list a member's tokens"))
     p.add_argument("name", metavar="NAME")
-    p = command(tsub, "revoke", cmd_token_revoke, "revoke one of a member's tokens")
+    p = command(tsub, "revoke", cmd_token_revoke, N_("revoke one of a member's tokens"))
     p.add_argument("name", metavar="NAME")
     p.add_argument("token_id", metavar="TOKEN_ID")

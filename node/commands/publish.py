@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from events import Event, parse_group_id
@@ -10,8 +11,10 @@ from events.errors import EventError
 from events.kinds import FAMILIES, FieldType
 
 from ..errors import RequestError
+from ..i18n import shell_language
 from ..private_events import FOLLOWED
 from ..service import NodeService
+from ..web.form_words import error_words
 from ..web.local_time import is_local_input, parse_local, zone_of
 from .common import CliError, confirm_own_head, print_json, with_service
 from .ids import resolve_event_id
@@ -26,7 +29,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     family = args.family
     spec = next((s for s in FAMILIES[family] if s.action == args.action), None) if args.action else FAMILIES[family][0]
     if spec is None:
-        raise CliError(f"{family} has no action {args.action!r}")
+        raise CliError(_("%(family)s has no action %(action)s", family=family, action=repr(args.action)))
     fields: dict[str, Any] = {}
     allowed = {f.name for f in spec.fields}
     for name, value in vars(args).items():
@@ -34,7 +37,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
             continue
         field = name[len("field_") :]
         if field not in allowed:
-            raise CliError(f"{spec.kind} has no --{field.replace('_', '-')} (it takes: {', '.join(sorted(allowed))})")
+            flag, takes = "--" + field.replace("_", "-"), ", ".join(sorted(allowed))
+            raise CliError(_("%(kind)s has no %(flag)s (it takes: %(fields)s)", kind=spec.kind, flag=flag, fields=takes))
         fields[field] = value
     for field, default in _CLI_DEFAULTS.get(spec.kind, {}).items():
         fields.setdefault(field, default)
@@ -52,7 +56,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
                 try:
                     fields[f.name] = parse_local(raw, zone, field=f.name).isoformat()
                 except RequestError as exc:
-                    raise CliError(f"{flag}: {exc.message.removeprefix(f.name + ': ')}") from None
+                    said = error_words(exc.message.removeprefix(f.name + ": "), shell_language(os.environ))
+                    raise CliError(_("%(flag)s: %(error)s", flag=flag, error=said)) from None
         await confirm_own_head(service)
         private_to = getattr(args, "private_to", None)
         if private_to:
@@ -80,7 +85,8 @@ def _recipients(given: list[str]) -> list[bytes] | str:
     try:
         return [parse_group_id(g) for g in given]
     except EventError as exc:
-        raise CliError(f"--private-to: {exc.message} (a group id sn_…, or '{FOLLOWED}' alone)") from None
+        said = {"error": exc.message, "followed": FOLLOWED}
+        raise CliError(_("--private-to: %(error)s (a group id sn_…, or '%(followed)s' alone)", **said)) from None
 
 
 def cmd_redact(args: argparse.Namespace) -> int:

@@ -14,7 +14,9 @@ import urllib.parse
 import urllib.request
 from typing import Any
 
+from ..i18n import N_
 from .common import CliError, print_json
+from .words import _, ngettext
 
 TOKEN_ENV = "SOLNET_TOKEN"
 
@@ -22,7 +24,7 @@ TOKEN_ENV = "SOLNET_TOKEN"
 def _call(args: argparse.Namespace, path: str, body: dict[str, Any] | None = None) -> Any:
     token = args.token or os.environ.get(TOKEN_ENV)
     if not token:
-        raise CliError(f"the node's API token is needed: --token or ${TOKEN_ENV}")
+        raise CliError(_("the node's API token is needed: --token or $%(env)s", env=TOKEN_ENV))
     url = args.url.rstrip("/") + path
     data = None if body is None else json.dumps(body).encode()
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
@@ -37,7 +39,7 @@ def _call(args: argparse.Namespace, path: str, body: dict[str, Any] | None = Non
             message = exc.reason
         raise CliError(f"{url}: HTTP {exc.code}: {message}") from None
     except (urllib.error.URLError, OSError) as exc:
-        raise CliError(f"{url}: no answer ({exc}); is the node serving there?") from None
+        raise CliError(_("%(url)s: no answer (%(error)s); is the node serving there?", url=url, error=exc)) from None
 
 
 def cmd_quarantine_list(args: argparse.Namespace) -> int:
@@ -46,11 +48,29 @@ def cmd_quarantine_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(page)
         return 0
-    print(f"replication mode {page['mode']}; {page['origins']} origin(s) hold offers")
+    mode, origins = page["mode"], page["origins"]
+    print(
+        ngettext(
+            "replication mode %(mode)s; %(n)s origin holds offers",
+            "replication mode %(mode)s; %(n)s origins hold offers",
+            origins,
+            mode=mode,
+        )
+    )
     for box in page["quarantine"]:
-        print(f"{box['origin']}  ({len(box['groups'])} groups held, {box['dropped']} more offers dropped)")
+        groups = ngettext("%(n)s group held", "%(n)s groups held", len(box["groups"]))
+        dropped = ngettext("%(n)s more offer dropped", "%(n)s more offers dropped", box["dropped"])
+        print(f"{box['origin']}  ({groups}; {dropped})")
         for group in box["groups"]:
-            print(f"    {group['group_id']}  up to seq {group['seq']}, {group['events_held']} events held")
+            held = ngettext(
+                "up to seq %(seq)s, %(n)s event held",
+                "up to seq %(seq)s, %(n)s events held",
+                group["events_held"],
+                seq=group["seq"],
+            )
+            print(f"    {group['group_id']}  {held}")
+    if not page["quarantine"]:
+        print(_("nothing is held"))
     return 0
 
 
@@ -60,26 +80,35 @@ def cmd_quarantine_accept(args: argparse.Namespace) -> int:
     if args.group:
         body["groups"] = list(args.group)
     shown = _call(args, "/api/v1/quarantine/accept", body)
-    print(f"accepted {shown['accepted']} group(s) from {shown['origin']}; stored {shown['stored']} event(s) held")
+    stored = ngettext("stored %(n)s event held", "stored %(n)s events held", shown["stored"])
+    print(
+        ngettext(
+            "accepted %(n)s group from %(origin)s; %(stored)s",
+            "accepted %(n)s groups from %(origin)s; %(stored)s",
+            shown["accepted"],
+            origin=shown["origin"],
+            stored=stored,
+        )
+    )
     return 0
 
 
 def add_quarantine_parser(sub: argparse._SubParsersAction, default_url: str) -> None:
     """Add `solnet quarantine list|accept` to the CLI."""
-    parser = sub.add_parser("quarantine", help="groups offered by origins nobody chose (ask the running node)")
+    parser = sub.add_parser("quarantine", help=_("groups offered by origins nobody chose (ask the running node)"))
     actions = parser.add_subparsers(dest="quarantine_command", required=True, metavar="ACTION")
     for name, func, text in (
-        ("list", cmd_quarantine_list, "show what is held, per origin"),
-        ("accept", cmd_quarantine_accept, "accept what one origin offered"),
+        ("list", cmd_quarantine_list, N_("show what is held, per origin")),
+        ("accept", cmd_quarantine_accept, N_("accept what one origin offered")),
     ):
-        p = actions.add_parser(name, help=text)
-        p.add_argument("--url", default=default_url, help=f"the serving node's URL (default {default_url})")
-        p.add_argument("--token", help=f"its API token (default ${TOKEN_ENV})")
+        p = actions.add_parser(name, help=_(text))
+        p.add_argument("--url", default=default_url, help=_("the serving node's URL (default %(url)s)", url=default_url))
+        p.add_argument("--token", help=_("its API token (default $%(env)s)", env=TOKEN_ENV))
         if name == "list":
             p.add_argument("--offset", type=int, default=0)
             p.add_argument("--limit", type=int, default=16)
             p.add_argument("--json", action="store_true")
         else:
-            p.add_argument("origin", help="an origin as `solnet quarantine list` shows it")
-            p.add_argument("--group", action="append", metavar="GROUP_ID", help="accept only this group (repeatable)")
+            p.add_argument("origin", help=_("an origin as `solnet quarantine list` shows it"))
+            p.add_argument("--group", action="append", metavar="GROUP_ID", help=_("accept only this group (repeatable)"))
         p.set_defaults(func=func)

@@ -11,6 +11,7 @@ from events.kinds import COLLECTION_SPECS
 
 from .. import queries
 from ..assembly_queries import assemblies_json
+from ..i18n import N_
 from ..own_head import ServingState
 from ..paging import Page, page_request
 from ..service import NodeService
@@ -124,6 +125,28 @@ def _peer_health(service: NodeService) -> dict[str, Any] | None:
     return {"seconds_old": age, "peers": snapshot.get("peers", []), "sync": snapshot.get("sync", {})}
 
 
+NOT_SERVED = N_("no node serves this data dir now")
+STATUS_LABELS = {
+    "group_id": N_("group id"),
+    "name": N_("name"),
+    "version": N_("version"),
+    "events": N_("events"),
+    "own_events": N_("own events"),
+    "groups": N_("groups"),
+    "forked_groups": N_("forked groups"),
+    "forked_group_count": N_("forked group count"),
+    "rotated_after_fork_groups": N_("rotated after a fork"),
+    "fork_proofs": N_("fork proofs"),
+    "state_digest": N_("state digest"),
+    "state_digest_version": N_("state digest version"),
+    "backend": N_("backend"),
+    "own_head": N_("own head"),
+    "data_dir": N_("data dir"),
+    "peers_configured": N_("peers configured"),
+}
+"""`solnet status`'s labels in the shell's language, by the field of its --json output (whose names stay)."""
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     async def body(service: NodeService) -> Any:
         await service.refresh()
@@ -133,7 +156,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         info["peer_health"] = _peer_health(service)
         # This process's own head says nothing about the serving node's: show the serving node's, if one runs.
         serving = ServingState(service.data_dir.path).serving_state() if service.data_dir else None
-        info["own_head"] = serving or {"confirmed": None, "note": "no node serves this data dir now"}
+        info["own_head"] = serving or {"confirmed": None, "note": NOT_SERVED}
         return info
 
     info = with_service(args, body)
@@ -141,16 +164,22 @@ def cmd_status(args: argparse.Namespace) -> int:
         print_json(info)
         return 0
     health = info.pop("peer_health")
+    if info["own_head"].get("note") == NOT_SERVED:
+        info["own_head"] = _(NOT_SERVED)
+    labels = {key: _(STATUS_LABELS[key]) if key in STATUS_LABELS else key for key in info}
+    width = max(len(label) for label in [*labels.values(), _("peer health")])
     for key, value in info.items():
-        print(f"{key:>18}: {value if not isinstance(value, (list, dict)) else json.dumps(value)}")
+        print(f"{labels[key]:>{width}}: {value if not isinstance(value, (list, dict)) else json.dumps(value)}")
     if health:
-        print(f"{'peer health':>18}: as the serving node saw it {health['seconds_old']} s ago")
+        seen = _("as the serving node saw it %(n)s s ago", n=health["seconds_old"])
+        print(f"{_('peer health'):>{width}}: {seen}")
         for peer in health["peers"]:
             since = peer.get("seconds_since_success")
-            print(
-                f"{'':>18}  {peer['url']}  {peer['state']}  failures {peer['failures']}"
-                f"  points {peer['misbehaviour_points']}  last answer {'never' if since is None else f'{since} s ago'}"
-            )
+            values = {"failures": peer["failures"], "points": peer["misbehaviour_points"], "since": since}
+            facts = _("failures %(failures)s  points %(points)s  last answer %(since)s s ago", **values)
+            if since is None:
+                facts = _("failures %(failures)s  points %(points)s  last answer never", **values)
+            print(f"{'':>{width}}  {peer['url']}  {peer['state']}  {facts}")
     return 0
 
 

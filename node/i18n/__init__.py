@@ -1,7 +1,7 @@
 """Translations: the shipped languages, their gettext catalogues (node/locale/), choosing a visitor's language,
 and dates, times and numbers worded per language (Babel) in the node's time zone."""
 
-from .catalogues import LOCALE_DIR, N_, translations
+from .catalogues import LOCALE_DIR, N_, Nn_, translations
 from .choose import LANGUAGE_COOKIE, choose_language, parse_accept_language, shell_language
 from .formatting import format_age, format_number, format_when
 from .languages import DEFAULT_LANGUAGE, LANGUAGES, Language, check_language, language
@@ -12,6 +12,7 @@ __all__ = [
     "LANGUAGE_COOKIE",
     "LOCALE_DIR",
     "N_",
+    "Nn_",
     "Language",
     "check_language",
     "choose_language",

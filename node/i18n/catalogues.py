@@ -22,6 +22,12 @@ def N_(message: str) -> str:
     return message
 
 
+def Nn_(singular: str, plural: str, count: str = "n") -> tuple[str, str, str]:
+    """Mark a message with a count for the catalogues (its singular and plural, and the name of the value that counts);
+    it is translated with ngettext where that value is known."""
+    return singular, plural, count
+
+
 def po_path(code: str) -> Path:
     """Return where the catalogue of language `code` is kept."""
     return LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"

@@ -66,3 +66,13 @@ class LocalDb:
                 tx.run("SELECT pg_advisory_xact_lock(hashtext(?))", (f"{self._schema}.{name}",))
             for statement in statements:
                 tx.run(statement.format(t=self.table(name), schema=prefix))
+
+    def add_column(self, name: str, column: str, sql_type: str) -> None:
+        """Add a nullable column to a table made before it existed (nothing if it has it already); old rows hold NULL."""
+        with self.tx(f"adding {column} to the {name} table") as tx:
+            if self.postgres:
+                query = "SELECT 1 FROM information_schema.columns WHERE table_schema = ? AND table_name = ? AND column_name = ?"
+                if not tx.row(query, (self._schema, name, column)):  # (IF NOT EXISTS: nodes starting at once do not race)
+                    tx.run(f"ALTER TABLE {self.table(name)} ADD COLUMN IF NOT EXISTS {column} {sql_type}")
+            elif not tx.row(f"SELECT 1 FROM pragma_table_info('{name}') WHERE name = ?", (column,)):
+                tx.run(f"ALTER TABLE {name} ADD COLUMN {column} {sql_type}")

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.utils import formatdate
 from html import escape
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from babel.support import NullTranslations
 
 from ..i18n import translations
 from .outbox import Item, Mail
+from .rules import render_line
 
 ENGLISH = translations("en")
 
@@ -83,9 +85,11 @@ def digest_mail(
     node_name: str,
     tr: NullTranslations = ENGLISH,
     title_values: dict[str, Any] | None = None,
+    line: Callable[[Item], str] = lambda item: item.line,
 ) -> Mail:
     """Return a member's daily digest in the language of `tr`: each section's title (a message id, filled in from
-    `title_values`), its lines (with links) and how many more there were. The lines are as the events said them."""
+    `title_values`), its lines (with links; `line` words an item, in the same language: `item_line`) and how many more
+    there were."""
     values = {"day": day, "node": node_name}
     subject = tr.gettext("What happened on %(day)s (%(node)s)") % values
     intro = tr.gettext("What happened on %(day)s, as %(node)s saw it.")
@@ -96,8 +100,9 @@ def digest_mail(
         text += f"\n{title} ({total})\n"
         html += f"<h2>{escape(title)} ({total})</h2><ul>"
         for item in items:
-            text += f"- {item.line}\n  {base_url}{item.link}\n"
-            html += f'<li><a href="{escape(base_url + item.link)}">{escape(item.line)}</a></li>'
+            words = line(item)
+            text += f"- {words}\n  {base_url}{item.link}\n"
+            html += f'<li><a href="{escape(base_url + item.link)}">{escape(words)}</a></li>'
         if total > len(items):
             more = tr.ngettext("and %(n)s more", "and %(n)s more", total - len(items)) % {"n": total - len(items)}
             text += f"- {more}\n"
@@ -105,6 +110,12 @@ def digest_mail(
         html += "</ul>"
     foot_text, foot_html = _footer(base_url, token, node_name, tr)
     return Mail(mail_id, member_id, to, subject, text + foot_text, _html(subject, html + foot_html), token)
+
+
+def item_line(item: Item, code: str, zone: ZoneInfo) -> str:
+    """Return a digest item's line in language `code` (times in `zone`); an item queued before lines were kept to be
+    worded later shows the English line it was stored with."""
+    return item.line if item.data is None else render_line(item.data, code, zone)
 
 
 def _html(title: str, body: str) -> str:

@@ -23,10 +23,10 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from functools import partial
 from typing import Any
 
 import aiosmtplib
-from babel.support import NullTranslations
 
 from events import Event
 from events.identity import parse_group_id
@@ -34,17 +34,17 @@ from events.kinds import OPEN_STATUS
 from events.readmodel.projection import ASSEMBLIES
 from events.readmodel.view import Put
 
-from ..i18n import N_, translations
+from ..i18n import DEFAULT_LANGUAGE, N_, language, translations
 from ..notices import Stored
 from ..queries import names_of
 from ..service import NodeService
 from ..store.listing_sql import Where
 from ..store.views import ViewStore
 from ..web.local_time import format_when, zone_of
-from .compose import digest_mail, message_of, urgent_mail
+from .compose import digest_mail, item_line, message_of, urgent_mail
 from .notifications import Notifications
 from .outbox import Item
-from .rules import BY_KIND, SECTIONS, fill, is_urgent, payload_of, refers_to
+from .rules import ASSEMBLY_LINE, BY_KIND, SECTIONS, fill, is_urgent, line_data, payload_of, refers_to, render_line
 from .smtp import SmtpConfig, send
 
 log = logging.getLogger("solnet.mail")
@@ -149,14 +149,14 @@ class Mailer:
             if payload is None:
                 continue
             author = names.get(event.author, "")
-            when = format_when(payload.get("starts_at"), zone)
             if is_urgent(event, payload):
-                work.append(("urgent", (event, payload, author, when)))
+                work.append(("urgent", (event, payload, author, zone)))
             for section in BY_KIND.get(event.kind, ()):
                 ref = refers_to(section, payload)
                 if ref is None or ref in ours:
-                    line, link = fill(section.line, event, payload, author, when), fill(section.link, event, payload, author)
-                    work.append(("item", Item(section.kind, event.id.hex(), now, line, link)))
+                    data, link = line_data(section.line, payload, author), fill(section.link, event, payload, author)
+                    line = render_line(data, DEFAULT_LANGUAGE, zone)  # (kept too: what an older node's digest shows)
+                    work.append(("item", Item(section.kind, event.id.hex(), now, line, link, data)))
         await notes.call(self._record, work, found[-1][0], now)
         return len(found)
 
@@ -178,17 +178,19 @@ class Mailer:
                 if what == "item":
                     notes.outbox.add_item(tx, value)
                     continue
-                event, payload, author, when = value
+                event, payload, author, zone = value
                 callout = {**payload, "id": event.id.hex()}
                 after = ""
                 while True:
                     page = notes.prefs.subscribers(tx, "urgent", notes.members, after, MEMBERS_PAGE)
                     for prefs, email, _ in page:
                         if prefs.matches(payload.get("where"), payload.get("needs")):
+                            code = self._language(tx, prefs.member_id)
+                            tr, when = translations(code), format_when(payload.get("starts_at"), zone, code)
                             mail = urgent_mail(
                                 f"urgent:{prefs.member_id}:{event.id.hex()}", prefs.member_id, email, prefs.unsubscribe,
-                                callout, author=author or "A group", when=when, base_url=self.base_url, node_name=name,
-                                tr=self._translations(tx, prefs.member_id),
+                                callout, author=author or tr.gettext("A group"), when=when, base_url=self.base_url,
+                                node_name=name, tr=tr,
                             )  # fmt: skip
                             notes.outbox.queue(tx, mail, now)
                     if len(page) < MEMBERS_PAGE:
@@ -196,9 +198,9 @@ class Mailer:
                     after = page[-1][0].member_id
             notes.outbox.set_value(tx, CURSOR, str(cursor))
 
-    def _translations(self, tx: Any, member_id: str) -> NullTranslations:
-        """Return the translations of the language a member chose, else the node's language (for their mail)."""
-        return translations(self.notes.languages.get(tx, member_id) or self.service.credentials().language)
+    def _language(self, tx: Any, member_id: str) -> str:
+        """Return the code of the language a member chose, else the node's language (for their mail)."""
+        return language(self.notes.languages.get(tx, member_id) or self.service.credentials().language).code
 
     def _value(self, name: str) -> str | None:
         with self.notes.db.tx("reading the mailer's progress", write=False) as tx:
@@ -229,16 +231,16 @@ class Mailer:
         zone = zone_of(self.service.credentials().time_zone)
         end = cutoff + UPCOMING_DAYS * 86_400_000
         soon = await self.service.query(upcoming_assemblies, cutoff, end, DIGEST_SHOWN) if last is not None else []
-        upcoming = [
-            Item("upcoming", put.key.hex(), 0, f"{name or 'A group'}: {put.doc.get('title', '')}, "
-                 f"{format_when(put.doc.get('starts_at'), zone)}", "/assemblies")
-            for put, name in soon
-        ]  # fmt: skip
+        upcoming = []
+        for put, name in soon:
+            data = line_data(ASSEMBLY_LINE, put.doc, name)
+            upcoming.append(Item("upcoming", put.key.hex(), 0, render_line(data, DEFAULT_LANGUAGE, zone), "/assemblies", data))
         return await self.notes.call(self._digest, now, upcoming)
 
     def _digest(self, now: int, upcoming: list[Item]) -> int:
         notes, (cutoff, day) = self.notes, self.cutoff(now)
         name = self.service.credentials().name or "Solidarity Network"
+        zone = zone_of(self.service.credentials().time_zone)
         queued = 0
         with notes.db.tx("queueing digests") as tx:
             last = notes.outbox.value(tx, DIGESTED)
@@ -256,11 +258,11 @@ class Mailer:
             while sections:
                 page = notes.prefs.subscribers(tx, "digest", notes.members, after, MEMBERS_PAGE)
                 for prefs, email, _ in page:
-                    mail_id = f"digest:{prefs.member_id}:{cutoff}"
+                    mail_id, code = f"digest:{prefs.member_id}:{cutoff}", self._language(tx, prefs.member_id)
                     mail = digest_mail(
                         mail_id, prefs.member_id, email, prefs.unsubscribe, sections,
-                        day=day, base_url=self.base_url, node_name=name,
-                        tr=self._translations(tx, prefs.member_id), title_values={"days": UPCOMING_DAYS},
+                        day=day, base_url=self.base_url, node_name=name, tr=translations(code),
+                        title_values={"days": UPCOMING_DAYS}, line=partial(item_line, code=code, zone=zone),
                     )  # fmt: skip
                     queued += notes.outbox.queue(tx, mail, now)
                 if len(page) < MEMBERS_PAGE:

@@ -24,7 +24,7 @@ STATE_SCHEMA = ("CREATE TABLE IF NOT EXISTS {t} (name TEXT PRIMARY KEY, value TE
 ITEMS = "digest_items"
 ITEMS_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS {t} (section TEXT NOT NULL, event_id TEXT NOT NULL, at BIGINT NOT NULL, "
-    "line TEXT NOT NULL, link TEXT NOT NULL, PRIMARY KEY (section, event_id))",
+    "line TEXT NOT NULL, link TEXT NOT NULL, data TEXT, PRIMARY KEY (section, event_id))",
     "CREATE INDEX IF NOT EXISTS digest_items_section ON {t} (section, at, event_id)",
     "CREATE INDEX IF NOT EXISTS digest_items_at ON {t} (at)",
 )
@@ -49,13 +49,15 @@ class Mail:
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One line of a digest: an event in a section, when it arrived (ms), and the link to it."""
+    """One line of a digest: an event in a section, when it arrived (ms), the line in English, the link to it, and
+    what wording the line in any language needs (node/notify/rules.line_data; None in rows queued before it was kept)."""
 
     section: str
     event_id: str
     at: int
     line: str
     link: str
+    data: str | None = None
 
 
 class Outbox:
@@ -69,6 +71,7 @@ class Outbox:
         db.create(OUTBOX, OUTBOX_SCHEMA)
         db.create(STATE, STATE_SCHEMA)
         db.create(ITEMS, ITEMS_SCHEMA)
+        db.add_column(ITEMS, "data", "TEXT")  # (a table made before lines were worded per member; old rows: NULL)
 
     # -- mail ----------------------------------------------------------------------------------------------------
 
@@ -134,15 +137,15 @@ class Outbox:
 
     def add_item(self, tx: Tx, item: Item) -> None:
         tx.run(
-            f"INSERT INTO {self.i} (section, event_id, at, line, link) VALUES (?, ?, ?, ?, ?) "
+            f"INSERT INTO {self.i} (section, event_id, at, line, link, data) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (section, event_id) DO NOTHING",
-            (item.section, item.event_id, item.at, item.line, item.link),
+            (item.section, item.event_id, item.at, item.line, item.link, item.data),
         )
 
     def items(self, tx: Tx, section: str, start: int, end: int, limit: int) -> tuple[list[Item], int]:
         """Return up to `limit` items of `section` that arrived in [start, end) ms, oldest first, and how many there are."""
         rows = tx.rows(
-            f"SELECT section, event_id, at, line, link FROM {self.i} WHERE section = ? AND at >= ? AND at < ? "
+            f"SELECT section, event_id, at, line, link, data FROM {self.i} WHERE section = ? AND at >= ? AND at < ? "
             "ORDER BY at, event_id LIMIT ?",
             (section, start, end, limit),
         )

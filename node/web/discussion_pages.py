@@ -18,6 +18,8 @@ from ..proposal_queries import get_proposal
 from ..queries import parse_event_id
 from ..thread_queries import get_thread
 from .forms import Form, build_form
+from .language import request_language
+from .outcome_words import decision_words, outcome_words
 from .render import html_errors, page
 
 routes = web.RouteTableDef()
@@ -44,13 +46,20 @@ async def thread_context(request: web.Request, item_id: str) -> dict[str, Any]:
     }
 
 
-def decision_form(proposal: dict[str, Any]) -> Form | None:
-    """Return the decision form of a closed proposal, pre-filled with the outcome its process defines (None before)."""
+def group_names(proposal: dict[str, Any]) -> dict[str, str]:
+    """Return the name of every group a proposal's page knows one for (asked or answering), by group id."""
+    return {g["group"]: g["name"] for g in [*proposal["asked"], *proposal["answers"]] if g.get("name")}
+
+
+def decision_form(proposal: dict[str, Any], code: str = "en") -> Form | None:
+    """Return the decision form of a closed proposal, pre-filled with the outcome its process defines in language
+    `code` (None before)."""
     result = proposal["outcome"]
     if result is None:
         return None
     values = {"proposal": proposal["id"], "assembly": proposal.get("assembly") or "", "outcome": result["decision"]}
-    values["text"] = f"{proposal['title']}: {result['decision_text']}"
+    reasons = {a["group"]: a["reason"] for a in proposal["answers"] if a.get("reason")}
+    values["text"] = f"{proposal['title']}: {decision_words(result, group_names(proposal), reasons, code)}"
     return build_form("decision.recorded", values, hidden=("proposal", "assembly", "campaign"))
 
 
@@ -61,12 +70,14 @@ async def proposal(request: web.Request) -> web.Response:
     outcome once closed (with the decision form pre-filled from it, for its proposer), and its thread."""
     service = request.app[SERVICE]
     found = await service.query(get_proposal, request.match_info["id"], service.now())
+    code = request_language(request)
     context = {
         "p": found,
+        "outcome": outcome_words(found["outcome"], group_names(found), code) if found["outcome"] else "",
         "positions": PROCESS_POSITIONS[found["process"]],
         "own": found["author"] == service.group_id,
         "may_answer": not found["asked"] or any(g["group"] == service.group_id for g in found["asked"]),
-        "decision_form": decision_form(found),
+        "decision_form": decision_form(found, code),
         "thread": await thread_context(request, found["id"]),
     }
     return page(request, "proposal.html", context)

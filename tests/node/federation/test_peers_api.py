@@ -108,7 +108,7 @@ async def test_solnet_quarantine_lists_and_accepts_through_the_running_node(clus
     assert page["mode"] == "trusted" and page["quarantine"][0]["origin"] == "remote:127.0.0.31"
     assert len(page["quarantine"][0]["groups"]) == 3
     assert await asyncio.to_thread(solnet, ["quarantine", "accept", "remote:127.0.0.31", "--url", a.url]) == 0
-    assert "accepted 3 group(s)" in capsys.readouterr().out
+    assert "accepted 3 groups from remote:127.0.0.31" in capsys.readouterr().out
     for event in offered:
         assert await a.service.astore.head(event.author) is not None
     monkeypatch.setenv("SOLNET_TOKEN", "wrong")

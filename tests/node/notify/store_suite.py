@@ -74,6 +74,23 @@ class NotifySuite:
             assert box.items(tx, "callout.published", 0, 1000, 10)[1] == 2
             assert box.items(tx, "pledge.made", 0, 1000, 10)[1] == 0
 
+    def test_a_digest_items_table_made_before_lines_were_kept_gets_the_column_and_keeps_its_rows(self, store: EventStore):
+        from node.members.db import LocalDb
+        from node.notify.outbox import ITEMS
+
+        db = LocalDb(store)
+        old = ("CREATE TABLE {t} (section TEXT NOT NULL, event_id TEXT NOT NULL, at BIGINT NOT NULL, "
+               "line TEXT NOT NULL, link TEXT NOT NULL, PRIMARY KEY (section, event_id))",)  # fmt: skip
+        db.create(ITEMS, old)
+        with db.tx("an old row") as tx:
+            tx.run(f"INSERT INTO {db.table(ITEMS)} VALUES ('callout.published', 'e0', 100, 'Govan: old (high)', '/x')")
+        for _ in range(2):  # (a second start finds the column there)
+            notes = Notifications(store)
+        with notes.db.tx("t") as tx:
+            notes.outbox.add_item(tx, Item("callout.published", "e1", 101, "new", "/x", '{"line":"x","values":{}}'))
+            items, _ = notes.outbox.items(tx, "callout.published", 0, 1000, 10)
+        assert [(i.line, i.data) for i in items] == [("Govan: old (high)", None), ("new", '{"line":"x","values":{}}')]
+
     def test_choices_tokens_visits_and_who_is_subscribed(self, store: EventStore, notes: Notifications):
         accounts = Accounts(store)
         people = {}

@@ -285,3 +285,63 @@ async def test_an_admin_chooses_the_smtp_server_on_the_settings_page(tmp_path, a
         await client.post("/settings", data={"csrf": csrf, "smtp_url": ""})
         assert "smtp_url" not in service.data_dir.settings().extra
     assert app[UNEXPECTED] == []
+
+
+async def test_a_polish_members_digest_has_its_lines_in_polish_and_old_rows_keep_their_english(tmp_path):
+    """The lines are worded when the digest is made, in the member's language (Ola chose Polish): names and what
+    groups wrote stay as written, the choices and the time are Polish. A row queued before lines were kept to be
+    worded later (no data) shows the English line it was stored with."""
+    from node.notify.outbox import Item
+
+    london = ZoneInfo("Europe/London")
+    clock = Clock(datetime(2026, 5, 3, 9, 0, tzinfo=london))
+    tuesday_ms = int(datetime(2026, 5, 5, 19, 0, tzinfo=london).timestamp() * 1000)
+    ours, _ = make_service(tmp_path / "ours", "Elm Street")
+    other, _ = make_service(tmp_path / "other", "Leith Tenants")
+    await ours.publish("group.profile", {"name": "Elm Street"})
+    await other.publish("group.profile", {"name": "Leith Tenants"})
+    with smtp_server() as (inbox, port):
+        notes = Notifications(ours.store)
+        mailer = Mailer(ours, notes, SmtpConfig("127.0.0.1", port, SENDER), "http://elm.example.org", clock=clock)
+        accounts = _accounts(ours)
+        ola, link = accounts.invite("Ola", "member", "ola@example.org")
+        accounts.accept(link, "a good password")
+        accounts.set_language(ola.id, "pl")
+        notes.choose(ola.id, urgent=False, digest=True, areas="", needs=[])
+        await mailer.run_pass()
+
+        callout = await ours.publish("callout.published", {"title": "Czynsz", "text": "t", "needs": ["money"], "urgency": "low"})
+        await other.ingest([e for _, e in await ours.astore.notifications(0, 100)], source=Source.PEER)
+        await other.publish("pledge.made", {"callout": callout.id.hex(), "need": "money", "offer": "£50"})
+        await other.publish("assembly.scheduled", {"title": "Zebranie", "starts_at": tuesday_ms})
+        events = [e for _, e in await other.astore.notifications(0, 100)]
+        await ours.ingest([e for e in events if e.author == other.identity.public_key], source=Source.PEER)
+        await mailer.run_pass()
+        old = Item("callout.published", "ab" * 32, mailer.now_ms(), "Govan: Old row (high)", "/callouts/" + "ab" * 32)
+        with notes.db.tx("an old row") as tx:
+            notes.outbox.add_item(tx, old)
+
+        clock.now = datetime(2026, 5, 4, 7, 1, tzinfo=london).timestamp()
+        await mailer.run_pass()
+        got = await inbox.wait_for("ola@example.org", 1)
+        text = got[0].message.get_body(("plain",)).get_content()
+        html = got[0].message.get_body(("html",)).get_content()
+        assert "- Elm Street: Czynsz (niska)" in text
+        assert "- Leith Tenants deklaruje pieniądze: £50" in text
+        assert "- Leith Tenants: Zebranie, wt. 5 maj 2026, 19:00 BST (UTC+01:00)" in text, text
+        assert "- Govan: Old row (high)" in text  # (stored before: as it was stored)
+        assert "Czynsz (niska)</a>" in html
+        assert "pledged" not in text and "Tue" not in text
+    await ours.close()
+    await other.close()
+
+
+def test_a_line_is_worded_from_what_was_kept_in_each_language():
+    from node.notify.rules import SECTIONS, line_data, render_line
+
+    london = ZoneInfo("Europe/London")
+    position = next(s for s in SECTIONS if s.kind == "position.taken")
+    data = line_data(position.line, {"proposal": b"\x01" * 32, "position": "stand_aside", "reason": "za wcześnie"}, "")
+    assert render_line(data, "en", london) == "A group: stand aside za wcześnie"
+    assert render_line(data, "es", london).startswith("Un grupo: ")
+    assert "stand" not in render_line(data, "pl", london)

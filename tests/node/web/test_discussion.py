@@ -163,6 +163,24 @@ async def test_closed_proposal_shows_outcome_and_who_did_not_answer(client, node
     assert "Record our position" not in page
 
 
+async def test_a_blocked_proposal_s_outcome_is_worded_in_the_page_s_language_and_the_api_s_stays(client, node):
+    b = Outsider(OUTSIDERS[0], "Granton Library Occupation")
+    proposal = await node.service.publish(
+        "proposal.tabled", {"title": "Huelga", "text": "x", "process": "consensus", "closes_at": 1_770_000_000_000}
+    )
+    b.add("position.taken", {"proposal": proposal.id, "position": "block", "reason": "todavía no"})
+    await node.service.ingest(b.events)
+    found = await (await client.get(f"/api/v1/proposals/{proposal.id.hex()}")).json()
+    assert found["outcome"]["summary"] == "Blocked by Granton Library Occupation"  # (the API's words stay)
+    await login(client, node.token)
+    await client.get("/language", params={"lang": "es"})
+    page = await (await client.get(f"/proposals/{proposal.id.hex()}")).text()
+    outcome = re.search(r'<p class="outcome"><strong>(.*?)</strong>', page).group(1)
+    assert outcome == "Bloqueada por Granton Library Occupation"
+    assert "Huelga: Bloqueada por Granton Library Occupation (Granton Library Occupation: todavía no)." in page
+    assert "Blocked by" not in page
+
+
 async def test_assembly_page_lists_agenda_minutes_and_decisions(client, node):
     assembly = (await node.service.publish("assembly.scheduled", {"title": "June assembly", "starts_at": 1_900_000_000_000})).id
     proposal = await node.service.publish("proposal.tabled", {"title": "Escalate", "text": "x", "assembly": assembly.hex()})
