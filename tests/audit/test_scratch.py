@@ -129,6 +129,38 @@ def test_documents_are_found_by_key_and_author_replaced_and_deleted_after_a_flus
     assert _groups([spill]) == group_digests(memory)
 
 
+def test_a_collection_stays_in_the_spill_until_its_first_lookup_then_lives_in_the_sqlite_file(tmp_path):
+    # small spills: some of the documents are already in the spill file when their collection moves
+    memory, view = MemoryView(), ScratchView(tmp_path / "s.sqlite", buckets=16, spill_bytes=20_000)
+
+    def count(collection: str) -> int:
+        return view._db.execute("SELECT count(*) FROM docs WHERE coll = ?", (COLLECTIONS.index(collection),)).fetchone()[0]
+
+    puts = _mixed_puts(4000, 3)
+    for put in puts[:2000]:
+        memory.apply([put])
+        view.apply([put])
+    assert all(count(c) == 0 for c in ("reports", "decisions", "callouts", "positions"))
+    # a lookup in one collection moves it (and only it), with what the spill file and the buffer held
+    assert view.get("reports", puts[4].key) == memory.get("reports", puts[4].key)
+    assert count("reports") == 500 and count("decisions") == 0
+    author = puts[1].author
+    assert list(view.scan("callouts", author=author)) == list(memory.scan("callouts", author=author))
+    assert count("callouts") == 500 and count("positions") == 0
+    changed = Put("reports", puts[8].key, puts[8].author, None, {"n": -1})
+    for change in [changed, Delete("decisions", puts[5].key), Delete("positions", b"\0" * 64), *puts[2000:]]:
+        memory.apply([change])
+        view.apply([change])
+    assert view.get("reports", puts[8].key) == changed and view.get("decisions", puts[5].key) is None
+    assert count("decisions") >= 499 and count("positions") > 0  # moved (later changes may still be in the cache)
+    spill = view.seal()
+    view.commit()
+    view.close()
+    merged = merge_ranges([spill], 2, 16, tmp_path)
+    assert digest_of(merged_entries(merged), set()) == state_digest(memory)
+    assert _groups([spill]) == group_digests(memory)
+
+
 def test_bucket_counts_grow_with_the_source():
     from audit.spill import BUCKET_BYTES, MAX_BUCKETS, MIN_BUCKETS, bucket_of, buckets_for
 
