@@ -176,8 +176,19 @@ class ChainVerifier:
         # the verifications alone first (a rotation's own signature was verified when it linked)
         verdicts = [rotated or verify(key, event.signature, prefix + event.header_bytes) for event, key, rotated in batch]
         released: list[Event] = []
+        valid_alone = None  # the newest event found valid by itself whose ChainHead is not made yet
         for (event, _key, rotated), ok in zip(batch, verdicts, strict=True):
+            if ok and not rotated and not self.pending and not self._changes:
+                # _decide's usual case written out: the head is set once, for the newest such event of the batch
+                released.append(event)
+                valid_alone = event
+                continue
+            if ok or rotated:
+                valid_alone = None  # _decide releases it, and sets the head
             released += self._decide(event, ok, rotated)
+        if valid_alone is not None:
+            tip = self._tip
+            self.head = tip if tip.id == valid_alone.id else ChainHead.of(valid_alone)
         return released
 
     def _decide(self, event: Event, ok: bool, rotated: bool) -> list[Event]:
