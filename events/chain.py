@@ -11,10 +11,11 @@ same events.
 Full mode verifies signatures in batches (`ChainVerifier.batch`): each event's link is checked when it is fed
 (a ChainError is raised for that event, as before), and once `batch` events have linked their signatures are
 verified together, in one loop that does nothing else, and then decided in seq order exactly as one at a time
-(the same valid events, the same problems in the same order). A Python loop that alternates a ~50 us
-verification with ~5 us of decoding and bookkeeping evicts each one's working set from the caches; grouping
-the verifications costs a few microseconds less per event (docs/BENCHMARKS.md, issue 22). The price is that
-`feed` returns events up to `batch - 1` events late; `finish` settles the rest.
+(the same valid events, the same problems in the same order). It was meant to save what a loop alternating a
+~50 us verification with ~7 us of decoding and bookkeeping was thought to lose to the caches; measured, that loss
+is not there and batching changes nothing measurable (docs/BENCHMARKS.md, issue 22, fifth session). It keeps the
+verifications in one loop, where a verifier of many signatures at once would go. The price is that `feed` returns
+events up to `batch - 1` events late; `finish` settles the rest.
 """
 
 from __future__ import annotations
