@@ -168,18 +168,20 @@ class ScratchView:
         """Move one collection's documents from the spill into the SQLite file, indexed by key and author, for good."""
         self._spilling.discard(collection)
         number = _NUMBER[collection]
-        entries: list[bytes] = []
-        for where in [where for where in self._singles if where[0] == number]:
-            entries += self._singles.pop(where)
+        buffered = [where for where in self._singles if where[0] == number]
+        for where in buffered:
+            self._insert_entries(number, self._singles.pop(where))
         self._singles_size = sum(len(e) for some in self._singles.values() for e in some)
-        chunks = self._db.execute("SELECT at, length FROM chunks WHERE coll = ? ORDER BY at", (number,)).fetchall()
-        if chunks:
-            self._spill.flush()
-            with open(self._spill.path, "rb") as handle:
-                for at, length in chunks:
-                    entries += read_chunk(handle, at, length)
-            # the chunks' bytes stay in the file, unreferenced: seal writes these documents again from the SQLite file
-            self._db.execute("DELETE FROM chunks WHERE coll = ?", (number,))
+        self._spill.flush()
+        # one chunk at a time (at most `spill_bytes` of entries), the chunk rows read through their own cursor: memory
+        # stays flat however many documents were spilled
+        with open(self._spill.path, "rb") as handle:
+            for at, length in self._db.execute("SELECT at, length FROM chunks WHERE coll = ?", (number,)):
+                self._insert_entries(number, read_chunk(handle, at, length))
+        # the chunks' bytes stay in the file, unreferenced: seal writes these documents again from the SQLite file
+        self._db.execute("DELETE FROM chunks WHERE coll = ?", (number,))
+
+    def _insert_entries(self, number: int, entries: list[bytes]) -> None:
         rows = []
         for entry in entries:
             key, author = entry_key_author(entry, number)
