@@ -102,6 +102,10 @@ class SpillWriter:
         self._db.executemany("INSERT INTO chunks VALUES (?, ?, ?, ?)", rows)
         self.chunks += len(rows)
 
+    def flush(self) -> None:
+        """Write what is buffered to the file, so that it can be read back."""
+        self._file.flush()
+
     def close(self, index: str | Path) -> Spill:
         """Close the file and return what it holds (its chunks indexed in the SQLite file `index`)."""
         self._file.close()
@@ -197,6 +201,16 @@ def feed_groups(entries: list[bytes], collection: int, hashers: dict[bytes, Any]
         if h is None:
             h = hashers[author] = group_hasher(author)
         h.update(_sha256(entry).digest())
+
+
+def entry_key_author(entry: bytes, collection: int) -> tuple[bytes, bytes]:
+    """Return the key and the author of one digest entry of collection number `collection`."""
+    first = KEY_OFFSET[collection]
+    end = first + entry[first - 1]
+    if entry[first - 2] == 0xC4 and entry[end : end + 2] == b"\xc4\x20" and len(entry) >= end + 34:
+        return entry[first:end], entry[end + 2 : end + 34]
+    _c, key, author, _ref, _doc = msgpack.unpackb(entry)  # an author that is not 32 bytes (no valid event has one)
+    return key, author
 
 
 def _tagged(rows, n: int):

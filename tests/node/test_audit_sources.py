@@ -40,6 +40,35 @@ async def test_data_dir_audit_matches_the_nodes_digest(tmp_path, capsys):
     assert expected in capsys.readouterr().out
 
 
+async def test_data_dir_audit_of_updated_withdrawn_and_redacted_lifecycles_matches_the_nodes_digest(tmp_path):
+    # reports, assemblies, proposals and decisions that later events change: the auditor's scratch store keeps each
+    # collection in its spill until the first lookup in it, then moves it to its SQLite file (audit/scratch.py)
+    service, _ = make_service(tmp_path / "node", "Changing group")
+    reports = [await service.publish("report.published", {"title": f"report {i}", "text": "what we did"}) for i in range(6)]
+    assembly = await service.publish("assembly.scheduled", {"title": "general", "starts_at": 1_900_000_000_000})
+    proposal = await service.publish("proposal.tabled", {"title": "rent", "text": "share it"})
+    decision = await service.publish("decision.recorded", {"text": "we share the rent"})
+    await service.publish("report.updated", {"report": reports[1].id.hex(), "title": "report one, corrected"})
+    await service.publish("report.withdrawn", {"report": reports[2].id.hex(), "reason": "posted twice"})
+    more = [await service.publish("report.published", {"title": f"later {i}", "text": "after"}) for i in range(3)]
+    await service.publish("assembly.updated", {"assembly": assembly.id.hex(), "where": "the hall"})
+    await service.publish("assembly.cancelled", {"assembly": assembly.id.hex()})
+    await service.publish("proposal.updated", {"proposal": proposal.id.hex(), "text": "share it fairly"})
+    await service.publish("proposal.withdrawn", {"proposal": proposal.id.hex()})
+    await service.publish("decision.updated", {"decision": decision.id.hex(), "outcome": "adopted"})
+    await service.publish("decision.withdrawn", {"decision": decision.id.hex()})
+    await service.publish("log.redact", {"event": reports[4].id.hex()})
+    await service.publish("log.redact", {"event": more[1].id.hex()})
+    await service.publish("report.published", {"title": "last", "text": "after the redactions"})
+    await service.refresh()
+    expected = await service.digest()
+    await service.close()
+    for workers in (1, 2):
+        for fast in (False, True):
+            report = audit(DataDirSource(str(tmp_path / "node")), workers=workers, fast=fast)
+            assert report.clean and report.valid_events == 23 and report.digest == expected
+
+
 async def test_url_audit_fetches_over_the_peer_api_and_compares_the_advertised_digest(tmp_path):
     from .federation.cluster import Node
 
