@@ -117,8 +117,7 @@ class AuthorLog:
         self.findings = findings
         self.seen = seen
         self.on_valid = on_valid
-        # batch=1: what one feed returns tells an event valid at once from events a later signature vouched for
-        self.verifier = ChainVerifier(author, mode, checkpoint=checkpoint, keys=KeyState.inception(author), batch=1)
+        self.verifier = ChainVerifier(author, mode, checkpoint=checkpoint, keys=KeyState.inception(author))
         self.key = load_public_key(author)  # the key in force at the tip (docs/PROTOCOL.md §11)
         self.key_changes: list[tuple[int, object, object]] = []  # linked rotations: (seq, new key, pre-rotation key)
         # the newest event that linked (tip) and the newest valid one (head); ChainHeads are made only at the end

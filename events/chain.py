@@ -7,15 +7,6 @@ later event linked to it carries a signature that verifies. A signature covers t
 checks every signature and also reports vouched events whose own signature is bad; head-only mode
 checks the newest signature of each run (walking back only when it fails). Both accept exactly the
 same events.
-
-Full mode verifies signatures in batches (`ChainVerifier.batch`): each event's link is checked when it is fed
-(a ChainError is raised for that event, as before), and once `batch` events have linked their signatures are
-verified together, in one loop that does nothing else, and then decided in seq order exactly as one at a time
-(the same valid events, the same problems in the same order). It was meant to save what a loop alternating a
-~50 us verification with ~7 us of decoding and bookkeeping was thought to lose to the caches; measured, that loss
-is not there and batching changes nothing measurable (docs/BENCHMARKS.md, issue 22, fifth session). It keeps the
-verifications in one loop, where a verifier of many signatures at once would go. The price is that `feed` returns
-events up to `batch - 1` events late; `finish` settles the rest.
 """
 
 from __future__ import annotations
@@ -26,12 +17,10 @@ from dataclasses import dataclass, field, fields
 
 from . import ed25519
 from .errors import AuthorMismatchError, BrokenLinkError, ChainError, SeqGapError, TimestampRegressionError
-from .event import SIGNING_PREFIX, Event, signature_valid
+from .event import Event, signature_valid
 from .keystate import COMMIT_KIND, ROTATION_KIND, KeyState, Rotation, apply_key_event
 
 KEY_KINDS = frozenset({COMMIT_KIND, ROTATION_KIND})
-FULL_BATCH = 64
-"""How many linked events a full-mode verifier holds before verifying their signatures together."""
 
 
 class Mode(enum.Enum):
@@ -116,11 +105,6 @@ class ChainVerifier:
     KeyState at `head` it applies key rotation (docs/PROTOCOL.md §11, events/keystate.py): signatures are
     checked under the key in force, a rotation's own signature is checked in both modes and vouches for
     every held event below it, and `keys` / `rotations` follow the valid events.
-
-    In full mode, signatures are verified `batch` linked events at a time (see the module docstring): `feed`
-    returns what became valid once its batch is verified, `finish` verifies the rest. `batch=1` verifies each
-    event as it is fed (for a caller that tells events valid at once from events vouched for by a later one
-    by what one `feed` returns, as the auditor does).
     """
 
     author: bytes
@@ -136,10 +120,6 @@ class ChainVerifier:
     rotations: list[Rotation] = field(default_factory=list)
     _tip_keys: KeyState | None = None
     _changes: list[tuple[int, KeyState, Rotation | None]] = field(default_factory=list)
-    batch: int = FULL_BATCH
-    # full mode: linked events whose signatures are not verified yet, each with the key in force and whether it
-    # is a rotation (whose own signature _link verified)
-    _unverified: list[tuple[Event, object, bool]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._key = ed25519.load_public_key(self.author)
@@ -155,55 +135,22 @@ class ChainVerifier:
 
     def feed(self, event: Event) -> list[Event]:
         """Check `event` against the last one fed; return the events that this made valid."""
-        rotated = self._link(event)
-        if self.mode is Mode.FULL:
-            if self.batch <= 1:
-                return self._decide(event, rotated or signature_valid(event, self._key), rotated)
-            unverified = self._unverified
-            unverified.append((event, self._key, rotated))
-            return self._settle() if len(unverified) >= self.batch else []
-        if rotated:  # a rotation whose own signature verified: it vouches for everything held
+        if self._link(event):  # a rotation whose own signature verified: it vouches for everything held
             self.pending.append(event)
             return self._release(len(self.pending))
+        if self.mode is Mode.FULL:
+            if signature_valid(event, self._key):
+                if not self.pending and not self._changes:  # the usual case: nothing held, just this one is valid
+                    self.head = self._tip
+                    return [event]
+                self.pending.append(event)
+                return self._release(len(self.pending))
+            self.pending.append(event)
+            self.bad_signatures.append(Problem(event.seq, event.id, "bad_signature", "signature does not verify"))
+            return []
         self.pending.append(event)
         if len(self.pending) >= self.checkpoint and signature_valid(event, self._key):
             return self._release(len(self.pending))
-        return []
-
-    def _settle(self) -> list[Event]:
-        """Verify the held batch's signatures in one loop, then decide its events in seq order; return those made valid."""
-        batch, self._unverified = self._unverified, []
-        verify, prefix = ed25519.verify, SIGNING_PREFIX
-        # the verifications alone first (a rotation's own signature was verified when it linked)
-        verdicts = [rotated or verify(key, event.signature, prefix + event.header_bytes) for event, key, rotated in batch]
-        released: list[Event] = []
-        valid_alone = None  # the newest event found valid by itself whose ChainHead is not made yet
-        for (event, _key, rotated), ok in zip(batch, verdicts, strict=True):
-            if ok and not rotated and not self.pending and not self._changes:
-                # _decide's usual case written out: the head is set once, for the newest such event of the batch
-                released.append(event)
-                valid_alone = event
-                continue
-            if ok or rotated:
-                valid_alone = None  # _decide releases it, and sets the head
-            released += self._decide(event, ok, rotated)
-        if valid_alone is not None:
-            tip = self._tip
-            self.head = tip if tip.id == valid_alone.id else ChainHead.of(valid_alone)
-        return released
-
-    def _decide(self, event: Event, ok: bool, rotated: bool) -> list[Event]:
-        """Full mode, one linked event whose signature verified (`ok`) or not: return the events this made valid."""
-        if rotated or (ok and (self.pending or self._changes)):
-            # a good signature (a rotation's included) vouches for everything held below it
-            self.pending.append(event)
-            return self._release(len(self.pending))
-        if ok:  # the usual case: nothing held, just this one is valid
-            tip = self._tip
-            self.head = tip if tip.id == event.id else ChainHead.of(event)
-            return [event]
-        self.pending.append(event)
-        self.bad_signatures.append(Problem(event.seq, event.id, "bad_signature", "signature does not verify"))
         return []
 
     def advance(self, event: Event) -> None:
@@ -211,10 +158,7 @@ class ChainVerifier:
 
         For a caller that verifies the newest advanced event's signature itself and, if that fails, checks the
         log again with `feed` (the auditor's head-only fast path): until then the head is not known to be valid.
-        Not for a full-mode verifier holding a batch (`batch` > 1).
         """
-        if self._unverified:
-            raise ValueError("advance() on a verifier holding unverified events (use batch=1)")
         self._link(event)
         self.head = self._tip
         for _, keys, rotation in self._changes:
@@ -256,7 +200,7 @@ class ChainVerifier:
 
     def finish(self) -> list[Event]:
         """Settle held events: return those a signature vouches for; the rest are rejected as unvouched."""
-        released: list[Event] = self._settle() if self._unverified else []
+        released: list[Event] = []
         if self.mode is Mode.HEAD:
             for i in range(len(self.pending) - 1, -1, -1):
                 if signature_valid(self.pending[i], self._key):
@@ -273,9 +217,8 @@ class ChainVerifier:
 
     def _release(self, count: int) -> list[Event]:
         released = self.pending[:count]
-        # Releasing up to the newest linked event (the usual case) makes it the head: reuse it.
-        tip = self._tip
-        self.head = tip if tip is not None and tip.id == released[-1].id else ChainHead.of(released[-1])
+        # Releasing everything held (the usual case) makes the newest fed event the head: reuse it.
+        self.head = self._tip if count == len(self.pending) else ChainHead.of(released[-1])
         del self.pending[:count]
         if self._changes:
             last = released[-1].header.seq

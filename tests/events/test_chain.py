@@ -72,12 +72,8 @@ def test_streaming_continues_from_a_head_and_releases_at_checkpoints() -> None:
     assert len(verifier.pending) == 5
     assert len(verifier.finish()) == 5
     assert verifier.head.seq == 25
-    later = ChainVerifier(IDENT.public_key, Mode.FULL, head=verifier.head, batch=1)
+    later = ChainVerifier(IDENT.public_key, Mode.FULL, head=verifier.head)
     assert [e.seq for e in later.feed(BASE[25])] == [26]
-    # full mode verifies a batch of linked events at a time: they are released once it is verified, or by finish
-    batched = ChainVerifier(IDENT.public_key, Mode.FULL, head=verifier.head, batch=4)
-    assert [[e.seq for e in batched.feed(e)] for e in BASE[25:30]] == [[], [], [], [26, 27, 28, 29], []]
-    assert [e.seq for e in batched.finish()] == [30] and batched.head.seq == 30
     result = verify_chain(BASE[30:], IDENT.public_key, head=verifier.head)
     assert result.valid == () and result.rejected[0].code == "seq_gap"
 
