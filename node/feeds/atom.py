@@ -6,12 +6,34 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
 
 from events.identity import group_id_text
+from events.kinds.langtag import is_lang_tag
 
 FEED_ITEMS = 50
 TEXT_MAX = 4000
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+class _EntryLang(BaseEntryExtension):
+    """feedgen 1.0's entries have no language of their own (xml:lang is only the feed's, `FeedGenerator.language`;
+    a link's `hreflang` is dropped from entries' links, lkiesow/python-feedgen#135): this entry extension, feedgen's
+    way to add to an entry's XML, puts `xml:lang` on the <entry> of a post that says its language (RFC 4287 section
+    2: it then holds for its title and content)."""
+
+    def __init__(self) -> None:
+        self.tag: str | None = None
+
+    def lang(self, tag: str | None) -> None:
+        """Set the entry's language tag (None: the entry says none and inherits the feed's)."""
+        self.tag = tag
+
+    def extend_atom(self, entry: Any) -> Any:
+        if self.tag:
+            entry.set(XML_LANG, self.tag)
+        return entry
 
 
 def _when(ms: Any) -> datetime:
@@ -24,13 +46,15 @@ def _updated(item: dict[str, Any]) -> int:
 
 def atom_feed(items: list[dict[str, Any]], *, what: str, title: str, self_url: str, base_url: str, node_key: bytes) -> bytes:
     """Return an Atom feed of `items` (JSON documents as node/queries.py gives them) of kind `what` (callouts,
-    reports or decisions): each entry's id is its event id as a URN, so it stays the same when it changes."""
+    reports or decisions): each entry's id is its event id as a URN, so it stays the same when it changes, and an
+    entry whose post says its language carries it (`xml:lang` on the entry)."""
     feed = FeedGenerator()
     feed.id(f"urn:solnet:{group_id_text(node_key)}:{what}")
     feed.title(title)
     feed.link(href=self_url, rel="self", type="application/atom+xml")
     feed.link(href=base_url + "/", rel="alternate", type="text/html")
     feed.updated(_when(max((_updated(i) for i in items), default=0)))
+    feed.register_extension("post", BaseExtension, _EntryLang, atom=True, rss=False)
     for item in items:
         entry = feed.add_entry(order="append")
         entry.id(f"urn:solnet:event:{item['id']}")
@@ -39,6 +63,7 @@ def atom_feed(items: list[dict[str, Any]], *, what: str, title: str, self_url: s
         entry.published(_when(item.get("timestamp")))
         entry.author(name=item.get("author_name") or item["author"], uri=f"{base_url}/groups/{item['author']}")
         entry.link(href=_link(what, item, base_url), rel="alternate", type="text/html")
+        entry.post.lang(item.get("lang") if is_lang_tag(item.get("lang")) else None)  # the post's, if it says one
         entry.content(_text(what, item)[:TEXT_MAX], type="text")
         if what == "callouts":
             for need in item.get("needs") or ():

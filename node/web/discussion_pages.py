@@ -13,6 +13,7 @@ from events.kinds.payloads import PROCESS_POSITIONS
 from ..api import SERVICE, event_json
 from ..assembly_queries import get_assembly
 from ..errors import NotFoundError
+from ..i18n.post_languages import language_choices
 from ..paging import page_request
 from ..proposal_queries import get_proposal
 from ..queries import parse_event_id
@@ -29,7 +30,8 @@ THREAD_CURSOR = "thread"  # the query parameter holding a thread's page cursor (
 
 
 async def thread_context(request: web.Request, item_id: str) -> dict[str, Any]:
-    """Return the `thread` context of an item's page: a page of its thread, the next page's link, where forms return."""
+    """Return the `thread` context of an item's page: a page of its thread, the next page's link, where forms return,
+    and the languages its comment forms offer (named in the page's language, starting at it)."""
     service = request.app[SERVICE]
     wanted = page_request(None, request.query.get(THREAD_CURSOR) or None, default=THREAD_PAGE)
     found = await service.query(get_thread, item_id, wanted)
@@ -37,12 +39,15 @@ async def thread_context(request: web.Request, item_id: str) -> dict[str, Any]:
     if found.next is not None:
         query = {k: v for k, v in request.query.items() if k != THREAD_CURSOR and v}
         following = str(request.rel_url.with_query({**query, THREAD_CURSOR: found.next}))
+    code = request_language(request)
     return {
         "item": item_id,
         "comments": found.items,
         "next_page": following,
         "here": f"{request.path}#thread",
         "page": request.path,
+        "lang": code,  # a comment written here is in the page's language unless its writer says otherwise
+        "languages": language_choices(code),
     }
 
 

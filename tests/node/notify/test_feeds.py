@@ -145,3 +145,21 @@ async def test_what_is_new_since_the_last_visit(client, node):
     assert "Fresh call" in news
     again = await (await client.get("/")).text()  # the same visit: still measured from the one before
     assert "New since your last visit" in again
+
+
+async def test_an_atom_entry_carries_the_language_its_post_says(client, node):
+    service = node.service
+    await service.publish("callout.published", {"title": "Furgonetka", "text": "Pilne", "needs": ["materials"], "lang": "pl"})
+    await service.publish("callout.published", {"title": "Van", "text": "Urgent", "needs": ["materials"]})
+    await service.publish("report.published", {"title": "أسبوع", "text": "نص", "lang": "ar"})
+    await service.publish("decision.recorded", {"text": "Huelga de alquileres", "outcome": "adopted", "lang": "es"})
+    body = await (await client.get("/feeds/callouts.atom")).read()
+    callouts = feedparser.parse(body)
+    assert not callouts.bozo, callouts.bozo_exception
+    said = {e.title: (e.title_detail.language, e.content[0].language) for e in callouts.entries}
+    assert said["Furgonetka"] == ("pl", "pl")
+    assert said["Van"] == (None, None) and body.count(b"xml:lang") == 1  # a post that says none: no language
+    reports = feedparser.parse(await (await client.get("/feeds/reports.atom")).read())
+    assert [(e.title, e.content[0].language) for e in reports.entries] == [("أسبوع", "ar")]
+    decisions = feedparser.parse(await (await client.get("/feeds/decisions.atom")).read())
+    assert [e.content[0].language for e in decisions.entries] == ["es"]

@@ -85,7 +85,7 @@ async def test_a_critical_callout_from_a_peer_reaches_a_subscribed_inbox_within_
             assert "Eviction at 7am" in html and f"{ours.url}/unsubscribe/{orla}" in html
             await inbox.wait_for("sam@example.org", 1)
             [arabic] = await inbox.wait_for("noor@example.org", 1)
-            assert arabic.message["Subject"] == "[عاجل جدًا] Eviction at 7am (Leith Tenants)"
+            assert arabic.message["Subject"] == "[حرجة] Eviction at 7am (Leith Tenants)"
             arabic_text = arabic.message.get_body(("plain",)).get_content()
             assert "Leith Tenants بحاجة إلى مساعدة: Eviction at 7am" in arabic_text and "Bodies at the door" in arabic_text
 

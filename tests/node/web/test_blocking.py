@@ -23,6 +23,19 @@ async def click(client, group_id: str, label: str) -> str:
     return await resp.text()
 
 
+async def test_the_block_button_is_worded_as_blocking_a_group_not_as_a_position_on_a_proposal(client, node, tmp_path):
+    other = make_node(tmp_path / "other", "Landlord's Front Group")
+    await other.service.publish("group.profile", {"name": "Landlord's Front Group"})
+    await node.service.ingest(await other.service.astore.read_log(other.service.identity.public_key, 1, 10))
+    await login(client, node.token)
+    # "Block" is also the consensus position (Polish "Blokuję", "I block"): the button has its own message (context "a group")
+    for code, button, position in (("pl", "Zablokuj", "Blokuję"), ("ar", "حظر", "أعترض اعتراضًا حاسمًا"), ("en", "Block", "Block")):
+        page = await (await client.get(f"/groups/{other.service.group_id}", headers={"Accept-Language": code})).text()
+        assert f">{button}</button>" in page, code
+        if position != button:
+            assert position not in page, code
+
+
 async def test_block_hides_a_group_everywhere_and_unblock_shows_it_again(client, node, tmp_path):
     other = make_node(tmp_path / "other", "Landlord's Front Group")
     svc = other.service

@@ -94,6 +94,27 @@ async def test_a_thread_is_paged_newest_activity_first_and_has_forms(client, nod
     assert withdrawn["status"] == "withdrawn" and "text" not in withdrawn
 
 
+async def test_the_thread_s_forms_ask_a_comment_s_language_starting_at_the_page_s(client, node):
+    report = (await node.service.publish("report.published", {"title": "Semana dos", "text": "Bien"})).id.hex()
+    top = (await node.service.publish("comment.posted", {"on": report, "text": "¿Cuándo?"})).id.hex()
+    csrf = await login(client, node.token)
+    page = await (await client.get(f"/events/{report}", headers={"Accept-Language": "es"})).text()
+    for fid in (f"comment-lang-{report}", f"reply-lang-{top}"):  # the comment box and the reply box under a comment
+        select = re.search(rf'<select id="{fid}" name="lang"[^>]*>(.*?)</select>', page, re.S).group(1)
+        assert '<option value="es" selected>Español</option>' in select and '<option value="pl">Polaco</option>' in select
+        assert select.count(" selected") == 1 and f'<label class="inline" for="{fid}">Idioma</label>' in page
+    english = await (await client.get(f"/events/{report}")).text()
+    assert f'<select id="reply-lang-{top}"' in english and '<option value="en" selected>English</option>' in english
+    before = await node.count()
+    bad = {"csrf": csrf, "on": top, "root": report, "text": "El martes", "lang": "ES", "next": f"/events/{report}"}
+    resp = await client.post("/publish/comment.posted", data=bad)
+    assert resp.status == 422 and await node.count() == before  # a bad tag changes nothing
+    resp = await client.post("/publish/comment.posted", data={**bad, "lang": "pl"}, allow_redirects=False)
+    assert resp.status == 303 and await node.count() == before + 1
+    reply = (await thread_of(client, report, "?limit=1"))["comments"][0]
+    assert reply["text"] == "El martes" and reply["lang"] == "pl" and reply["reply_to"]["id"] == top
+
+
 async def test_an_item_with_its_own_page_is_sent_there(client, node):
     callout = (await node.service.publish("callout.published", {"title": "Vans", "text": "x", "needs": "materials"})).id.hex()
     resp = await client.get(f"/events/{callout}", allow_redirects=False)
