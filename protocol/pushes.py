@@ -9,6 +9,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from typing import Any, Protocol
 
+from events.outcome import CONFLICT, Rejection
+
 from .admission import Admission
 from .gossip import Gossip
 from .messages import Ack, FrontierEntry, Push
@@ -63,7 +65,13 @@ async def handle_push(agent: PushHost, origin: Origin, push: Push) -> Ack:
         agent._storing -= 1
     if wanted:
         await agent._flush_when_idle()
-    forged = [r for r in result.misbehaviour if r.code != "seq_gap"]
+    # A conflict may be signed by a key that a rotation below it set, which the pusher holds and we lack
+    # (docs/PROTOCOL.md §11.1): it is judged after a pull of that author from the pusher (which digs for the
+    # rotation), not at once; a pusher that cannot be pulled from is charged at once.
+    conflicts = [r for r in result.rejected if r.code == CONFLICT]
+    forged = [r for r in result.misbehaviour if r.code not in ("seq_gap", CONFLICT)]
+    if sender is None:
+        forged += conflicts
     if forged:
         agent.book.penalise(origin.key, FORGED_POINTS, f"pushed invalid events ({forged[0].code})", now)
     for event in result.stored:
@@ -75,12 +83,27 @@ async def handle_push(agent: PushHost, origin: Origin, push: Push) -> Ack:
     offered = agent.admission.take_entries(origin.key, sender, push.heads, agent.policy, heads) if push.heads else []
     behind = {e.author: e for e in offered if e.author not in heads or heads[e.author].seq < e.seq}
     for r in result.rejected:
-        if r.code in ("seq_gap", "broken_link") and r.author not in behind:
+        if r.code in ("seq_gap", "broken_link", CONFLICT) and r.author not in behind:
             behind[r.author] = FrontierEntry(r.author, r.seq, r.event_id)
     fresh = [e for e in behind.values() if agent._pulling.get(e.author, 0) < e.seq]
     if fresh and sender is not None:  # a sender with no confirmed URL cannot be pulled from
         # Marked before the pull starts: announcements handled meanwhile must not start a second pull.
         for entry in fresh:
             agent._pulling[entry.author] = entry.seq
-        agent._spawn(agent._pull_announced(sender, fresh))
+        pulled = {e.author for e in fresh}
+        judged = [r for r in conflicts if r.author in pulled]
+        agent._spawn(_pull_then_judge(agent, sender, origin.key, fresh, judged))
     return Ack(len(result.stored), result.duplicates, len(result.forks), len(result.rejected))
+
+
+async def _pull_then_judge(
+    agent: PushHost, sender: str, key: str, heads: list[FrontierEntry], conflicts: list[Rejection]
+) -> None:
+    """Pull what a push announced; then charge the pusher as a forger for a pushed conflict the pull did not explain
+    (the event is still not ours: no rotation below it made its signature good)."""
+    await agent._pull_announced(sender, heads)
+    for conflict in conflicts:
+        mine = await agent.replica.read_log(conflict.author, conflict.seq, 1)
+        if not mine or mine[0].id != conflict.event_id:
+            agent.book.penalise(key, FORGED_POINTS, f"pushed invalid events ({conflict.code})", agent.clock())
+            return

@@ -41,6 +41,17 @@ class StolenKeyNodes(Nodes):
             solnet("init", "--name", f"Group {name}", "--data", str(root / name), env=self.env)
 
 
+def diagnosis(nodes: StolenKeyNodes, name: str, group: str, root: Path) -> str:
+    """What a node that did not follow the rotation shows: its view of the group, its peers' health, its log."""
+    lines = [f"{name} sees titles {titles(nodes, name, group)}"]
+    for path in ("/api/v1/node", "/api/v1/peers", f"/api/v1/groups/{group}"):
+        lines.append(f"{name} {path}: {json.dumps(get_json(nodes.url(name) + path))[:3000]}")
+    log = root / f"{name}.log"
+    if log.exists():
+        lines.append(f"{name}.log (last 40 lines):\n" + "\n".join(log.read_text(errors="replace").splitlines()[-40:]))
+    return "\n".join(lines)
+
+
 @pytest.fixture
 def nodes(tmp_path):
     made = StolenKeyNodes(tmp_path)
@@ -80,7 +91,10 @@ def test_the_group_recovers_from_a_stolen_key_with_its_kit(nodes, tmp_path):
     solnet("publish", "campaign", "--title", "We are back", "--data", data["R"], env=env)
     # the thief's own node runs the same rules: it follows the rotation too (after a pull backoff: up to 180 s when loaded)
     for name in "PRT":
-        wait_for(lambda n=name: titles(nodes, n, group) == ["Save Elm Street", "We are back"], 180, f"{name} rotated")
+        try:
+            wait_for(lambda n=name: titles(nodes, n, group) == ["Save Elm Street", "We are back"], 180, f"{name} rotated")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}\n{diagnosis(nodes, name, group, tmp_path)}") from None
     info = get_json(nodes.url("P") + "/api/v1/node")
     page = get_json(f"{nodes.url('P')}/api/v1/groups/{group}")
     assert page["rotated_after_fork"] and not page["forked"] and group not in info["forked_groups"]

@@ -96,3 +96,32 @@ async def test_a_rotation_to_an_uncommitted_key_is_refused_and_its_sender_penali
     assert [(i, points) for i, _url, points in _penalties(cluster)] == [(1, 5)]
     result = await cluster.replicas[1].ingest([forged])
     assert [r.code for r in result.rejected] == ["bad_rotation"]
+
+
+async def test_a_relay_pushing_only_the_event_after_a_rotation_is_followed_not_penalised():
+    """The thief's node holds the old branch; a relay that holds the rotated one pushes only the event after the
+    rotation (a [conflict] here, signed by a key we do not know yet): the node pulls, digs, follows the rotation,
+    and the honest relay pays nothing (docs/PROTOCOL.md §11.1, §13.3)."""
+    cluster = Cluster(2, line(2))
+    k1, _k2, thief, group = stolen_log()
+    await cluster.replicas[0].ingest(group[:3])  # the relay: commit, profile, rotation
+    await cluster.replicas[1].ingest(thief)  # the thief's node: commit, profile, thief 3, thief 4
+    await cluster.publish(0, group[3:])  # the event after the rotation, alone
+    await cluster.network.deliver_messages()
+    assert await _log_ids(cluster, 1, k1.public_key) == [e.id for e in group]
+    assert not _penalties(cluster)
+
+
+async def test_a_pushed_forgery_at_a_stored_seq_is_refused_and_charged_once_the_pull_explains_nothing():
+    """The same push with no rotation behind it: the pull that follows finds nothing that explains it, so the
+    pusher is charged as a forger then."""
+    cluster = Cluster(2, line(2))
+    k1, _k2, thief, _group = stolen_log()
+    mallory = Identity.generate()
+    await cluster.replicas[0].ingest(thief[:3])
+    await cluster.replicas[1].ingest(thief)
+    forged = next_event(mallory, k1, thief[2], "campaign.created", {"title": "forged 4"})
+    await cluster.agents[0].publish([forged])  # pushed as if node 0 had stored it
+    await cluster.network.deliver_messages()
+    assert await _log_ids(cluster, 1, k1.public_key) == [e.id for e in thief]
+    assert [(i, points) for i, _url, points in _penalties(cluster)] == [(1, 5)]  # FORGED_POINTS, after the dig
