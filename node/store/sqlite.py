@@ -53,6 +53,9 @@ CACHE_KIB = 32 * 1024  # page cache per connection: the event-id index takes ran
 VIEWS_WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
+_HOLDER = ("", -1)  # (originator id, version) of the row that holds a rowid during a cut (see _hold_rowid)
+
+
 class _Pool(SQLiteConnectionPool):
     def __init__(self, *, db_name: str, lock_timeout: int, synchronous: str, autocheckpoint: int | None):
         super().__init__(db_name=db_name, lock_timeout=lock_timeout)
@@ -161,6 +164,25 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
             c.execute(statement, params)
             return [tuple(r) for r in c.fetchall()]
 
+    def _newest_rowid(self, c: SQLiteCursor) -> int:
+        c.execute(f"SELECT MAX(rowid) FROM {self.events_table_name}")
+        return c.fetchone()[0] or 0
+
+    def _hold_rowid(self, c: SQLiteCursor, newest: int) -> None:
+        """Keep the notification ids of the rows a cut dropped from being given out again in this transaction.
+
+        SQLite gives a new row the largest rowid + 1, so when a rotation drops the newest rows, the rotated branch
+        would get their notification ids again; whoever follows the log by id (the frontier index, the external
+        watcher) has read those ids already and would never see the new rows. A row held at the old largest rowid
+        while the events go in, and deleted before the commit, makes theirs larger; nobody ever reads it.
+        """
+        if self._newest_rowid(c) < newest:
+            c.execute(
+                f"INSERT INTO {self.events_table_name} (rowid, originator_id, originator_version, topic, state) "
+                "VALUES (?, ?, ?, '', x'')",
+                (newest, *_HOLDER),
+            )
+
     def _drop_index_rows(self, c: Any, originator_id: str, seq: int) -> None:
         c.execute(
             f"DELETE FROM {ID_TABLE} WHERE notification_id IN (SELECT rowid FROM {self.events_table_name} "
@@ -180,8 +202,13 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
             c.execute(f"DROP TABLE {INDEX_TABLE}")
 
     def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        newest = self._newest_rowid(c) if kwargs.get("cuts") else None
         self._write_key_rows(c, kwargs)  # a superseded branch goes before the rotated one takes its positions
+        if newest is not None:
+            self._hold_rowid(c, newest)
         notification_ids = super()._insert_events(c, stored_events, **kwargs)
+        if newest is not None:
+            c.execute(f"DELETE FROM {self.events_table_name} WHERE originator_id = ? AND originator_version = ?", _HOLDER)
         index = kwargs.get("index") or ()
         if index:
             assert notification_ids is not None

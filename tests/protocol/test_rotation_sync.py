@@ -125,3 +125,16 @@ async def test_a_pushed_forgery_at_a_stored_seq_is_refused_and_charged_once_the_
     await cluster.network.deliver_messages()
     assert await _log_ids(cluster, 1, k1.public_key) == [e.id for e in thief]
     assert [(i, points) for i, _url, points in _penalties(cluster)] == [(1, 5)]  # FORGED_POINTS, after the dig
+
+
+async def test_a_node_on_the_old_branch_follows_a_peer_whose_head_is_the_event_after_the_rotation():
+    """Anti-entropy only (no push): both heads at the same seq, the peer's signed by the rotated key. The node's
+    probe of that one event finds a conflict, digs below it, finds the rotation and follows."""
+    cluster = Cluster(2, line(2))
+    k1, _k2, thief, group = stolen_log()
+    await cluster.replicas[0].ingest(group)
+    await cluster.replicas[1].ingest(thief)
+    for _ in range(3):
+        await cluster.sync_round()
+    assert await _log_ids(cluster, 1, k1.public_key) == [e.id for e in group]
+    assert not _penalties(cluster)

@@ -65,3 +65,19 @@ def test_buckets_follow_new_authors_newer_heads_and_rescan_after_a_flood(store, 
     writer.close()
     check(store, index)
     assert index.rebuilds == 2
+
+
+def test_a_rotation_that_supersedes_the_newest_events_moves_the_index(store):
+    """A rotation drops the superseded branch's rows and stores the rotated one in the same transaction. When the
+    dropped rows were the newest, SQLite could give the new rows the same rowids (notification ids) again, which an
+    index that follows the notification log by id had already read: it kept the old head, its fingerprint equalled
+    a node still on the old branch, and that node never pulled the rotation (tests/e2e/test_stolen_key.py)."""
+    from tests.events.rotation_helpers import stolen_log
+
+    _k1, _k2, thief, group = stolen_log()
+    store.ingest(thief, Mode.HEAD)
+    index = FrontierIndex(store)
+    check(store, index)
+    store.ingest(group[2:], Mode.HEAD)
+    assert [e.id for e in store.read_log(group[0].author, 1, 10)] == [e.id for e in group]
+    check(store, index)
