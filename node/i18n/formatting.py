@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -51,8 +51,19 @@ def format_when(ms: object, zone: ZoneInfo, code: str) -> str:
     """
     if not _is_ms(ms):
         return ""
+    return _when(ms, zone, language(code).code)
+
+
+# Formatted once per distinct (value, zone, language): a page shows each time twice (its text and its title) and the
+# same pages are asked for again and again, while Babel's formatting is the largest part of rendering a list page.
+# Bounded, so memory does not grow with the history; a zone or language is part of the key, so nothing goes stale.
+FORMAT_CACHE = 4096
+
+
+@lru_cache(maxsize=FORMAT_CACHE)
+def _when(ms: int, zone: ZoneInfo, shipped: str) -> str:
     moment = datetime.fromtimestamp(ms / 1000, UTC).astimezone(zone)
-    text = format_datetime(moment, "EEE d MMM y, HH:mm", tzinfo=zone, locale=_locale(code))
+    text = format_datetime(moment, "EEE d MMM y, HH:mm", tzinfo=zone, locale=_parsed(shipped))
     return f"{text} {_zone_label(moment)}"
 
 
@@ -63,13 +74,25 @@ def format_age(ms: object, now_ms: int, code: str, just_now: str = "just now") -
     seconds = max(0, (now_ms - ms) // 1000)
     for size in _UNITS:
         if seconds >= size:
-            floored = timedelta(seconds=-(seconds // size) * size)
-            return format_timedelta(floored, threshold=1, add_direction=True, format="long", locale=_locale(code))
+            return _age(seconds // size, size, language(code).code)
     return just_now
+
+
+@lru_cache(maxsize=FORMAT_CACHE)
+def _age(count: int, size: int, shipped: str) -> str:  # `count` whole units of `size` seconds: a few hundred texts
+    floored = timedelta(seconds=-count * size)
+    return format_timedelta(floored, threshold=1, add_direction=True, format="long", locale=_parsed(shipped))
 
 
 def format_number(value: object, code: str) -> str:
     """Return a number with the language's digits and separators ('1,234' in English); '' if it is not a number."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return ""
-    return format_decimal(value, locale=_locale(code))
+    if isinstance(value, float):  # not cached: 0.0 and -0.0 are one key but two texts
+        return format_decimal(value, locale=_locale(code))
+    return _integer(value, language(code).code)
+
+
+@lru_cache(maxsize=FORMAT_CACHE)
+def _integer(value: int, shipped: str) -> str:
+    return format_decimal(value, locale=_parsed(shipped))

@@ -108,16 +108,9 @@ class SQLiteViewRecorder(VersionTable, GroupDigestTables, ViewRecorder, SQLiteTr
         return None if r is None else DocumentRow(r["collection"], r["key"], r["author"], r["ref"], r["doc"])
 
     def select_documents(self, collection: str, ref: bytes | None, author: bytes | None) -> list[DocumentRow]:
-        statement = f"SELECT * FROM {self.documents_table} WHERE collection=?"
-        params: list[Any] = [collection]
-        if ref is not None:
-            statement += " AND ref=?"
-            params.append(ref)
-        if author is not None:
-            statement += " AND author=?"
-            params.append(author)
+        statement, params = scan_statement(self.documents_table, collection, ref, author)
         with self.datastore.transaction(commit=False) as c:
-            c.execute(statement + " ORDER BY key", params)
+            c.execute(statement, params)
             rows = c.fetchall()
         return [DocumentRow(r["collection"], r["key"], r["author"], r["ref"], r["doc"]) for r in rows]
 
@@ -146,3 +139,19 @@ class SQLiteViewRecorder(VersionTable, GroupDigestTables, ViewRecorder, SQLiteTr
         c.execute(f"DELETE FROM {self.documents_table}")
         self._clear_digests(c)
         c.execute("DELETE FROM tracking WHERE application_name=?", (self.application_name,))
+
+
+def scan_statement(table: str, collection: str, ref: bytes | None, author: bytes | None) -> tuple[str, list[Any]]:
+    """Return (statement, parameters) selecting a collection's documents, optionally by ref and/or author, by key."""
+    statement = f"SELECT * FROM {table} WHERE collection=?"
+    params: list[Any] = [collection]
+    if ref is not None:
+        statement += " AND ref=?"
+        params.append(ref)
+    if author is not None:
+        statement += " AND author=?"
+        params.append(author)
+    # "+key" when filtered: SQLite (no statistics) would otherwise walk the whole collection by its primary key to
+    # spare the sort, not the (collection, author | ref, ...) index: all 8,000 follows for one group's (25-45 ms at
+    # 300k events, on every group page), where the index finds the few rows to sort.
+    return statement + (" ORDER BY +key" if ref is not None or author is not None else " ORDER BY key"), params

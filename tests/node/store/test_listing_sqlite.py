@@ -6,10 +6,12 @@ import sqlite3
 from pathlib import Path
 
 from events import Mode
+from events.kinds.entry import FOLLOWS
 from events.readmodel.projection import CALLOUTS, GROUPS, project
 from node.queries import names_of
 from node.store import EventStore, Projector, open_store
 from node.store.listing_sql import Where
+from node.store.sqlite_views import scan_statement
 
 from .listing_suite import ListingSuite, network
 
@@ -60,3 +62,16 @@ def test_names_of_profiles_stored_without_their_tag_are_read_from_the_documents(
         assert names_of(views, list(want)) == want
     finally:
         store.close()
+
+
+def test_a_scan_by_author_or_ref_reads_its_index_not_the_whole_collection(tmp_path: Path):
+    store = open_store(tmp_path)
+    try:
+        Projector(store, store.view_store(), project).catch_up()  # the tables and their indexes
+    finally:
+        store.close()
+    with sqlite3.connect(tmp_path / "solnet.sqlite3") as db:
+        for ref, author, index in ((None, b"a", "author"), (b"r", None, "ref")):
+            statement, params = scan_statement("views_documents", FOLLOWS, ref, author)
+            plan = " ".join(str(row[-1]) for row in db.execute("EXPLAIN QUERY PLAN " + statement, params))
+            assert f"USING INDEX views_documents_{index}_order (collection=? AND {index}=?)" in plan, plan
