@@ -21,6 +21,7 @@ from events.supersede import KEY_SUPERSEDED
 
 from ..i18n import N_
 from ..service import NodeService, now_ms
+from .bundle_decoder import BundleDecoder, DecoderError
 from .common import CliError, print_json, with_service
 from .progress import Progress
 from .words import _
@@ -94,7 +95,7 @@ def _file_chunks(path: Path, progress: Progress | None = None, note: str = "") -
         while block := fh.read(1 << 16):
             read += len(block)
             if progress is not None:
-                progress.update(read, note() if callable(note) else note)
+                progress.update(read, note)
             yield block
 
 
@@ -111,23 +112,31 @@ def cmd_import(args: argparse.Namespace) -> int:
     # CPU seconds of the process (every thread) per phase beside the wall time: on a shared machine the fairer figure
     totals["cpu_seconds"] = {}
     start, cpu = time.monotonic(), time.process_time()
-    problems = _check_bundle(path, progress)
-    seconds["check"] = round(time.monotonic() - start, 3)
-    totals["cpu_seconds"]["check"] = round(time.process_time() - cpu, 3)
-    if problems:
-        totals["problems"] = problems[:50]
-        totals["refused"] = True
-    else:
-        with_service(args, lambda service: _import(service, path, mode, totals, progress))
+    decoder = BundleDecoder(str(path))  # starts (and decodes ahead) while the bundle is checked; stores nothing
+    try:
+        problems = _check_bundle(path, progress)
+        seconds["check"] = round(time.monotonic() - start, 3)
+        totals["cpu_seconds"]["check"] = round(time.process_time() - cpu, 3)
+        if problems:
+            totals["problems"] = problems[:50]
+            totals["refused"] = True
+        else:
+            with_service(args, lambda service: _import(service, decoder, path, mode, totals, progress))
+    except DecoderError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        totals["cpu_seconds"]["decoder"] = decoder.close()
     _report(args, path, totals)
     return 1 if totals["rejected"] or totals.get("refused") else 0
 
 
-async def _import(service: NodeService, path: Path, mode: Mode, totals: dict[str, Any], progress: Progress) -> None:
+async def _import(
+    service: NodeService, decoder: BundleDecoder, path: Path, mode: Mode, totals: dict[str, Any], progress: Progress
+) -> None:
     """Store the (checked) bundle's events, then project the read models once, in bulk when far behind."""
     started, cpu = time.monotonic(), time.process_time()
     with service.read_models.holding():  # no refresh every MAX_REFRESH_LAG_S while storing: one projection, after
-        await _store(service, path, mode, totals, progress)
+        await _store(service, decoder, path, mode, totals, progress)
     seconds = totals["seconds"]
     seconds["store"] = round(time.monotonic() - started, 3)
     cpu_seconds = totals["cpu_seconds"]
@@ -137,8 +146,11 @@ async def _import(service: NodeService, path: Path, mode: Mode, totals: dict[str
     cpu_seconds["read_models"] = round(time.process_time() - cpu - cpu_seconds["store"], 3)
 
 
-async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str, Any], progress: Progress) -> None:
-    """Decode the bundle once and ingest it in batches, each decoded while the previous one is written."""
+async def _store(
+    service: NodeService, decoder: BundleDecoder, path: Path, mode: Mode, totals: dict[str, Any], progress: Progress
+) -> None:
+    """Ingest the bundle's events (decoded once, by `decoder`'s process) in batches, each taken in while the previous
+    one is written."""
     started = time.monotonic()
 
     def note() -> str:
@@ -178,7 +190,7 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         totals["problems"].extend(f"{r.event_id.hex()[:16]} seq {r.seq}: {r.message}" for r in rejected[:20])
 
     progress.start("storing", path.stat().st_size)
-    reader = BundleReader(_file_chunks(path, progress, note), check_trailer=False)
+    loop = asyncio.get_running_loop()
     pending: tuple[asyncio.Task, list[tuple[int, Event]]] | None = None
     batch: list[tuple[int, Event]] = []
 
@@ -195,17 +207,19 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
         await asyncio.sleep(0)  # hand the batch to the writer thread, then decode the next one meanwhile
 
     try:
-        for index, item in reader.items():
+        # (taken from the pipe on another thread: the event loop stays free while the child decodes)
+        while (decoded := await loop.run_in_executor(None, decoder.next)) is not None:
+            progress.update(decoded.offset, note())
+            item = decoded.item
             if isinstance(item, BadItem):  # framed, hashed by the writer, but not an event: refused like a bad event
                 totals["rejected"] += 1
                 totals["problems"].append(f"item {item.index}: {item.error}")
             elif isinstance(item, ForkProof):
                 totals["fork_proofs"] += await service.add_fork_proof(item, refresh=False)
-            else:
-                batch.append((index, item))
-                if len(batch) >= IMPORT_BATCH:
-                    await send(batch)
-                    batch = []
+            batch += decoded.events
+            if len(batch) >= IMPORT_BATCH:
+                await send(batch)
+                batch = []
         await send(batch)
         count(await pending[0], pending[1])
         pending = None
@@ -232,7 +246,7 @@ async def _store(service: NodeService, path: Path, mode: Mode, totals: dict[str,
             await pending[0]
         deferred.close()
         deferred.path.parent.rmdir()
-        progress.close(reader.offset, note())
+        progress.close(decoder.offset, note())
 
 
 def _breaks(result: IngestResult, last: Event) -> dict[bytes, int]:

@@ -1,0 +1,140 @@
+"""The import's decoding process: frames and decodes a (checked) bundle beside the store's writer, not in its interpreter.
+
+`solnet import` used to decode the bundle on the event loop's thread while the writer thread stored the previous
+batch; both are mostly Python, so they took turns on one GIL. Here a child process reads the file, frames each
+item and decodes it in full (events.bundle.BundleReader: canonical header, event id, payload digest), and hands the
+parent the parts in compact column batches (a few lists of bytes: cheap to pickle); the parent only rebuilds the
+Event values from them (events.event.event_from_checked), without checking or hashing anything again. Signatures
+are not verified here: that stays in the one ingest decision the writer applies (events/ingest.py).
+
+Messages, in bundle order (each pickled, on a one-way pipe):
+- ("events", offset, indexes, headers, signatures, payloads, ids): up to STEP events and the bytes framed so far;
+- ("fork", offset, index, proof bytes): a fork proof item, encoded canonically;
+- ("bad", offset, index, message): a framed item that is not an event or fork proof;
+- ("end", offset, CPU seconds the child used) once the bundle is read, or ("error", offset, message) if reading failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import pickle
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+
+from events import Event, EventError
+from events.bundle import BadItem, BundleReader
+from events.event import event_from_checked
+from events.fork import ForkProof, decode_fork_proof, encode_fork_proof
+
+STEP = 2_000  # events per message: small enough that the child keeps decoding while the parent takes one in
+READ_BLOCK = 1 << 16
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """What one message carries to the parent: events with their item indexes, or one other item."""
+
+    offset: int
+    events: list[tuple[int, Event]]
+    item: ForkProof | BadItem | None = None
+
+
+class DecoderError(Exception):
+    """The decoding process could not read the bundle (or died); the message says why."""
+
+
+def _decode(path: str, conn: Connection) -> None:
+    """Run in the child: send the bundle's items to `conn` as the module docstring describes."""
+    offset = 0
+    try:
+        reader = BundleReader(_chunks(path), check_trailer=False)
+        indexes: list[int] = []
+        headers: list[bytes] = []
+        signatures: list[bytes] = []
+        payloads: list[bytes | None] = []
+        ids: list[bytes] = []
+
+        def flush() -> None:
+            conn.send_bytes(pickle.dumps(("events", reader.offset, indexes, headers, signatures, payloads, ids), protocol=5))
+            for column in (indexes, headers, signatures, payloads, ids):
+                column.clear()
+
+        for index, item in reader.items():
+            offset = reader.offset
+            if type(item) is Event:
+                indexes.append(index)
+                headers.append(item.header_bytes)
+                signatures.append(item.signature)
+                payloads.append(item.payload)
+                ids.append(item.id)
+                if len(ids) >= STEP:
+                    flush()
+            elif isinstance(item, ForkProof):
+                conn.send_bytes(pickle.dumps(("fork", offset, index, encode_fork_proof(item)), protocol=5))
+            else:
+                conn.send_bytes(pickle.dumps(("bad", offset, item.index, str(item.error)), protocol=5))
+        if ids:
+            flush()
+        conn.send_bytes(pickle.dumps(("end", reader.offset, time.process_time()), protocol=5))
+    except BrokenPipeError:  # the parent stopped reading (it failed or was interrupted): nothing to tell
+        pass
+    except (EventError, OSError) as exc:
+        with contextlib.suppress(OSError):
+            conn.send_bytes(pickle.dumps(("error", offset, str(exc)), protocol=5))
+    finally:
+        conn.close()
+
+
+def _chunks(path: str) -> Iterator[bytes]:
+    with open(path, "rb") as fh:
+        while block := fh.read(READ_BLOCK):
+            yield block
+
+
+class BundleDecoder:
+    """A child process decoding one bundle; `next()` returns its messages in order (blocking), None after the last."""
+
+    def __init__(self, path: str):
+        context = multiprocessing.get_context("spawn")  # no fork of a process with running threads
+        self._conn, child = context.Pipe(duplex=False)
+        self._process = context.Process(target=_decode, args=(path, child), name="solnet-import-decoder", daemon=True)
+        self._process.start()
+        child.close()
+        self._done = False
+        self.offset = 0
+        self.cpu_seconds: float | None = None  # the child's, once it has read the whole bundle
+
+    def next(self) -> Decoded | None:
+        """Return the next message as a Decoded (events rebuilt without checks), or None once the bundle is read."""
+        if self._done:
+            return None
+        try:
+            message = pickle.loads(self._conn.recv_bytes())
+        except EOFError:
+            self._done = True
+            raise DecoderError("the decoding process ended before the end of the bundle") from None
+        tag, self.offset = message[0], message[1]
+        if tag == "events":
+            _, _, indexes, headers, signatures, payloads, ids = message
+            events = list(zip(indexes, map(event_from_checked, headers, signatures, payloads, ids), strict=True))
+            return Decoded(self.offset, events)
+        if tag == "fork":
+            return Decoded(self.offset, [], decode_fork_proof(message[3]))
+        if tag == "bad":
+            return Decoded(self.offset, [], BadItem(message[2], EventError(message[3])))
+        self._done = True
+        if tag == "error":
+            raise DecoderError(f"reading the bundle failed after byte {self.offset}: {message[2]}")
+        self.cpu_seconds = round(message[2], 3)
+        return None
+
+    def close(self) -> float | None:
+        """Stop the child if it still runs and release the pipe; return the CPU seconds it used (None if it did not finish)."""
+        self._conn.close()
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        return self.cpu_seconds
