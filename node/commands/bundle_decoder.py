@@ -7,7 +7,7 @@ parent the parts in compact column batches (a few lists of bytes: cheap to pickl
 Event values from them (events.event.event_from_checked), without checking or hashing anything again. Signatures
 are not verified here: that stays in the one ingest decision the writer applies (events/ingest.py).
 
-Messages, in bundle order (each pickled, on a one-way pipe):
+Messages, in bundle order (each pickled, on a one-way pipe; the events before any other item are sent before it):
 - ("events", offset, indexes, headers, signatures, payloads, ids): up to STEP events and the bytes framed so far;
 - ("fork", offset, index, proof bytes): a fork proof item, encoded canonically;
 - ("bad", offset, index, message): a framed item that is not an event or fork proof;
@@ -76,8 +76,12 @@ def _decode(path: str, conn: Connection) -> None:
                 if len(ids) >= STEP:
                     flush()
             elif isinstance(item, ForkProof):
+                if ids:  # the events before it first: the import stores them (batch by batch) before it adds the proof
+                    flush()
                 conn.send_bytes(pickle.dumps(("fork", offset, index, encode_fork_proof(item)), protocol=5))
             else:
+                if ids:
+                    flush()
                 conn.send_bytes(pickle.dumps(("bad", offset, item.index, str(item.error)), protocol=5))
         if ids:
             flush()

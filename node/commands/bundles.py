@@ -74,7 +74,7 @@ def _check_bundle(path: Path, progress: Progress) -> list[str]:
     """
     size = path.stat().st_size
     progress.start("checking", size)
-    reader = BundleReader(_file_chunks(path, progress, "bytes hashed"), select=_none)
+    reader = BundleReader(_file_chunks(path, progress, "bytes hashed"), frame_only=True)
     try:
         for _event in reader:
             pass
@@ -83,10 +83,6 @@ def _check_bundle(path: Path, progress: Progress) -> list[str]:
     finally:
         progress.close(reader.offset, "bytes hashed")
     return []
-
-
-def _none(author: bytes) -> bool:
-    return False
 
 
 def _file_chunks(path: Path, progress: Progress | None = None, note: str = "") -> Iterator[bytes]:
@@ -216,10 +212,12 @@ async def _store(
                 totals["problems"].append(f"item {item.index}: {item.error}")
             elif isinstance(item, ForkProof):
                 totals["fork_proofs"] += await service.add_fork_proof(item, refresh=False)
-            batch += decoded.events
-            if len(batch) >= IMPORT_BATCH:
-                await send(batch)
-                batch = []
+            events = decoded.events
+            while len(batch) + len(events) >= IMPORT_BATCH:  # batches of exactly IMPORT_BATCH, as the items come
+                cut = IMPORT_BATCH - len(batch)
+                await send(batch + events[:cut])
+                batch, events = [], events[cut:]
+            batch += events
         await send(batch)
         count(await pending[0], pending[1])
         pending = None
