@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -131,7 +133,8 @@ async def _import(
 ) -> None:
     """Store the (checked) bundle's events, then project the read models once, in bulk when far behind."""
     started, cpu = time.monotonic(), time.process_time()
-    with service.read_models.holding():  # no refresh every MAX_REFRESH_LAG_S while storing: one projection, after
+    # no refresh every MAX_REFRESH_LAG_S while storing (one projection, after); no cyclic garbage collection either
+    with service.read_models.holding(), _without_cycle_collection():
         await _store(service, decoder, path, mode, totals, progress)
     seconds = totals["seconds"]
     seconds["store"] = round(time.monotonic() - started, 3)
@@ -140,6 +143,25 @@ async def _import(
     await _project(service, progress)
     seconds["read_models"] = round(time.monotonic() - started - seconds["store"], 3)
     cpu_seconds["read_models"] = round(time.process_time() - cpu - cpu_seconds["store"], 3)
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the block (reference counting still frees everything acyclic).
+
+    While storing, the process holds two batches of events and the decoder's queue (~100,000 Events, headers and
+    rows), none of them in reference cycles; every pass of the collector walked them all again, and those passes were
+    ~20 % of the storing phase's CPU (measured on the 300k bench bundle). What cycles the block makes are collected
+    when it ends.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+            gc.collect()
 
 
 async def _store(
