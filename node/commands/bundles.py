@@ -140,7 +140,8 @@ async def _import(
     seconds["store"] = round(time.monotonic() - started, 3)
     cpu_seconds = totals["cpu_seconds"]
     cpu_seconds["store"] = round(time.process_time() - cpu, 3)
-    await _project(service, progress)
+    with _without_cycle_collection():  # (the projection's batches: ~20,000 events' documents, no cycles either)
+        await _project(service, progress)
     seconds["read_models"] = round(time.monotonic() - started - seconds["store"], 3)
     cpu_seconds["read_models"] = round(time.process_time() - cpu - cpu_seconds["store"], 3)
 
