@@ -224,7 +224,8 @@ def main() -> None:
         read_models_s = seconds["read_models"]
         cpu = out.get("cpu_seconds") or {}
         if cpu:  # CPU seconds of the importing process: the fairer figure when other jobs share the machine
-            import_per_cpu_s = out["stored"] / max(cpu["check"] + cpu["store"], 1e-9)
+            # (the decoding child's too: it frames and decodes the bundle beside the writer, node/commands/bundle_decoder.py)
+            import_per_cpu_s = out["stored"] / max(cpu["check"] + cpu["store"] + (cpu.get("decoder") or 0), 1e-9)
             print(f"import CPU seconds: {cpu} ({import_per_cpu_s:,.0f} events held per CPU second)", flush=True)
         print(
             f"import: {import_per_s:,.0f} events/s held (integrity check + storing), {import_total_per_s:,.0f} events/s "

@@ -32,6 +32,7 @@ MAX_NODE_SIZE = 512  # UTF-8 bytes of the head's `node`
 _HEAD_KEYS = ("created", "format", "node", "version")
 # A header is a fixarray(8), version 1, then bin8 of 32 bytes: the author sits at bytes 4..36.
 _AUTHOR_PREFIX = b"\x98\x01\xc4\x20"
+_SKIPPABLE = frozenset({TAG_EVENT, TAG_FORK})  # as a positive fixint, the byte is the value
 _FRAMING_ERRORS = (msgpack.FormatError, msgpack.StackError, ValueError, DecodeError)
 Select = Callable[[bytes], bool]
 """Picks the items a BundleReader decodes, by the author they claim (b"" if none)."""
@@ -100,16 +101,21 @@ class BundleReader:
     wrong trailer, or bytes after the trailer raise BundleError. `select` picks the items to decode: it is given
     the author an item claims (read from the item's bytes before it is decoded; b"" if it claims none), and
     the items it refuses are framed and counted, but neither decoded nor yielded. `check_trailer=False` skips
-    hashing and the trailer checks, for readers that share a bundle with one that does them. `offset` is the
+    hashing and the trailer checks, for readers that share a bundle with one that does them. `frame_only=True`
+    yields nothing: it frames, counts and hashes every item and checks the trailer (a check of the bytes before
+    anything is read), skipping an event or fork-proof item without building its values. `offset` is the
     number of bytes framed so far; `count` is the number of items, set once the trailer has been checked.
     """
 
-    def __init__(self, chunks: Iterable[bytes], *, select: Select | None = None, check_trailer: bool = True):
+    def __init__(
+        self, chunks: Iterable[bytes], *, select: Select | None = None, check_trailer: bool = True, frame_only: bool = False
+    ):
         self._chunks = iter(chunks)
         self._unpacker = _unpacker()
         self._origin = 0  # the offset in the bundle where the unpacker started (it is restarted after a malformed item)
         self._digest = hashlib.sha256() if check_trailer else None
         self._select = select
+        self._frame_only = frame_only
         # _buf holds the input from byte _base of the bundle on; the bytes the unpacker has not consumed yet
         # start at _buf[offset - _base]; the digest covers every consumed byte before _buf[_hashed] (hashed a
         # buffer at a time, not an item at a time). _rest is what is left of an input chunk larger than an item.
@@ -216,43 +222,58 @@ class BundleReader:
         if first[1] > MAX_HEAD_SIZE:
             raise BundleError(f"bundle head has {first[1]} bytes, more than {MAX_HEAD_SIZE}")
         self.head = parse_bundle_head(first[0], self._last_bytes(first[1]))
-        unpack, tell, select, origin = self._unpacker.unpack, self._unpacker.tell, self._select, self._origin
+        unpacker, select, origin = self._unpacker, self._select, self._origin
+        frame_only = self._frame_only
         index = 0
+        skipping: bool | None = None  # how the current item is being read (kept across OutOfData: msgpack resumes it)
         # _next inlined, and the author of an event item read here: this loop runs for every item of the
         # bundle, in an audit once in every worker, most of the items another worker's
         while True:
             try:
-                value = unpack()
+                if skipping is None:
+                    # (frame_only) an array of 1 to 15 values whose first is the int 1 or 2 is an event or a fork proof,
+                    # never the trailer: skipped, as msgpack frames it, without building its values
+                    buf, at = self._buf, self.offset - self._base
+                    skipping = frame_only and len(buf) > at + 1 and 0x91 <= buf[at] <= 0x9F and buf[at + 1] in _SKIPPABLE
+                value = unpacker.skip() if skipping else unpacker.unpack()
             except msgpack.OutOfData:
                 if not self._refill():
                     raise BundleError(f"bundle is truncated: no trailer after {index} item(s)") from None
                 continue
             except _FRAMING_ERRORS as exc:
                 # well-framed but not representable (an extension type, a non-str map key, invalid UTF-8): a bad item
+                skipping = None
                 error = self._skip_malformed(exc)
-                unpack, tell, origin = self._unpacker.unpack, self._unpacker.tell, self._origin
-                if select is None or select(b""):
+                unpacker, origin = self._unpacker, self._origin
+                if not frame_only and (select is None or select(b"")):
                     yield index, BadItem(index, error)
                 index += 1
                 continue
-            end = origin + tell()
+            end = origin + unpacker.tell()
             size = end - self.offset
             self.offset = end
             if size > _MAX_ITEM:
                 raise BundleError(f"bundle item after byte {end - size} is larger than {_MAX_ITEM} bytes")
+            if skipping:
+                skipping = None
+                index += 1
+                continue
+            skipping = None
             if type(value) is list and value:
                 tag = value[0]
                 if tag == TAG_END:
                     self._check_end(value, size, index)
                     return
-                if select is None:
+                if frame_only:
+                    pass
+                elif select is None:
                     yield index, self._item(index, value, size)
                 elif tag == TAG_EVENT and len(value) >= 2 and type(data := value[1]) is bytes and data[:4] == _AUTHOR_PREFIX:
                     if select(data[4:36]):
                         yield index, self._item(index, value, size)
                 elif select(item_author(value)):
                     yield index, self._item(index, value, size)
-            elif select is None or select(b""):
+            elif not frame_only and (select is None or select(b"")):
                 yield index, self._item(index, value, size)
             index += 1
 

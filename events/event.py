@@ -9,7 +9,7 @@ from typing import Any
 from . import ed25519
 from .canonical import pack, packb_plain, unpack, unpack_array_fast
 from .errors import DecodeError, NonCanonicalError, OversizedError, PayloadMismatchError
-from .header import FORMAT_VERSION, MAX_HEADER_SIZE, MAX_PAYLOAD_SIZE, Header, decode_header, encode_header, event_id
+from .header import FORMAT_VERSION, MAX_HEADER_SIZE, MAX_PAYLOAD_SIZE, Header, _header, decode_header, encode_header, event_id
 from .identity import Identity
 
 SIGNING_PREFIX = b"solnet/event/v1\x00"
@@ -133,6 +133,15 @@ def event_from_parts(header_bytes: bytes, signature: bytes, payload: bytes | Non
     eid = event_id(header_bytes)
     check_payload(header, payload, eid)
     return _event(header, header_bytes, signature, payload, eid)
+
+
+def event_from_checked(header_bytes: bytes, signature: bytes, payload: bytes | None, eid: bytes) -> Event:
+    """Return the Event for parts that `event_from_parts` already accepted, with `eid` the id it computed; checks nothing.
+
+    For parts checked elsewhere (the import's decoding process, node/commands/bundle_decoder.py): the header is
+    decoded again (its fields are not sent), nothing is validated or hashed a second time.
+    """
+    return _event(_header(*unpack_array_fast(header_bytes)), header_bytes, signature, payload, eid)
 
 
 def encode_record(event: Event) -> bytes:

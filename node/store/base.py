@@ -45,6 +45,19 @@ def stored_event(event: Event, originator_id: str | None = None) -> StoredEvent:
     return StoredEvent(originator_id or group_id_text(event.author), event.seq, event.kind, encode_record(event))
 
 
+def _event_rows(events: Sequence[Event], originators: dict[bytes, str]) -> tuple[list[StoredEvent], list[IndexRow]]:
+    """Return the library's StoredEvent and the id-index row of each of `events`, in order (as `stored_event` builds
+    them, in one pass: an import builds one of each for every event it stores)."""
+    stored: list[StoredEvent] = []
+    index: list[IndexRow] = []
+    for event in events:
+        header = event.header
+        originator = originators[header.author]
+        stored.append(StoredEvent(originator, header.seq, header.kind, encode_record(event)))
+        index.append(IndexRow(event.id, originator, header.seq))
+    return stored, index
+
+
 def load_record(state: bytes) -> Event:
     """Return the Event for record bytes this store wrote itself (checked in full when they came in).
 
@@ -132,8 +145,7 @@ class EventStore(ABC):
     def _write(self, result: IngestResult, originators: dict[bytes, str]) -> list[int]:
         if not result.stored and not result.forks:
             return []
-        stored = [stored_event(e, originators[e.author]) for e in result.stored]
-        index = [IndexRow(e.id, originators[e.author], e.seq) for e in result.stored]
+        stored, index = _event_rows(result.stored, originators)
         heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in result.heads().items()]
         forks = [_fork_row(p) for p in result.forks]
         keys = [(originators[k.author], k) for k in result.keys]

@@ -151,3 +151,48 @@ def test_a_true_tag_or_a_wide_fork_proof_item_is_not_canonical() -> None:
     items, reader = read(data, 100)
     assert [type(x) for x in items] == [BadItem, BadItem] and reader.count == 2
     assert all("not canonically encoded" in str(x.error) for x in items)
+
+
+def _verdict(data: bytes, chunk: int, **options: object) -> tuple[str | None, int | None, int]:
+    reader = BundleReader((data[i : i + chunk] for i in range(0, len(data), chunk)), **options)  # type: ignore[arg-type]
+    try:
+        for _ in reader.items():
+            pass
+    except BundleError as exc:
+        return str(exc), reader.count, reader.offset
+    return None, reader.count, reader.offset
+
+
+def test_frame_only_refuses_and_accepts_exactly_what_reading_every_item_does() -> None:
+    """The import's check (frame_only: event and fork-proof items skipped unbuilt) against a reader that builds every
+    item and decodes none (select refuses all): the same error or none, the same count, on damaged, cut, padded
+    bundles, odd items (a trailer-like item inside, an extension type, an empty array), in any chunking."""
+    import random
+
+    from events.bundle import BundleWriter
+    from events.canonical import packb_plain
+
+    data = bundle()
+    writer = BundleWriter(HEAD)
+    odd = [
+        packb_plain([3, 0, b"\x00" * 32]),  # a trailer's shape inside the bundle
+        b"\x92\x01\xc7\x01\x05x",  # an event tag, then an extension type (framed, not representable)
+        b"\x90",  # an empty array
+        packb_plain([1, EVENTS[0].header_bytes]),  # an event tag with too few values
+    ]
+    pieces = [writer.head(), writer.event(EVENTS[0])]
+    for item in odd:
+        pieces.append(writer._emit(item))
+        writer._count += 1
+    pieces += [writer.event(EVENTS[1]), writer.end()]
+    rng = random.Random(5)
+    cases = [data, b"".join(pieces), data[:-3], data + b"\x00", data[:40], data[: len(data) // 2]]
+    for base in (data, b"".join(pieces)):
+        cases += [base[:at] + bytes([base[at] ^ rng.choice((1, 0x80, 0xFF))]) + base[at + 1 :] for at in range(30, len(base), 41)]
+    refused = 0
+    for case in cases:
+        for chunk in (7, 4096):
+            expected = _verdict(case, chunk, select=lambda author: False)
+            assert _verdict(case, chunk, frame_only=True) == expected
+            refused += expected[0] is not None
+    assert refused and refused < len(cases) * 2  # both outcomes were met

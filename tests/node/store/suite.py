@@ -128,6 +128,18 @@ class StoreSuite(GroupDigestSuite, KeyStateSuite):
         assert store.counts() == {a.public_key: 4, b.public_key: 3}
         assert [e.seq for e in store.read_log(a.public_key, 2, 2)] == [2, 3]
 
+    def test_ingest_returns_the_notification_id_of_each_stored_event(self, store: EventStore):
+        a, b, me = Identity.generate(), Identity.generate(), Identity.generate()
+        store.append_own(me, "note.test", b"\xc4\x01a", T0)
+        ea, eb = chain(a, 6), chain(b, 5)
+        first = store.ingest([*eb[:3], *ea[:4]])
+        store.append_own(me, "note.test", b"\xc4\x01b", T0)  # between two batches: the ids skip its row
+        second = store.ingest([*ea[4:], *eb[3:]])
+        read = {event.id: n for n, event in store.notifications(0, 100)}
+        for ingested in (first, second):
+            assert [read[e.id] for e in ingested.result.stored] == list(ingested.notification_ids)
+        assert len(read) == 13 and len(first.notification_ids) + len(second.notification_ids) == 11
+
     def test_duplicates_are_counted_and_change_nothing(self, store: EventStore):
         author = Identity.generate()
         events = chain(author, 5)
