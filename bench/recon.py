@@ -63,7 +63,7 @@ class ReconNode:
         self.service = NodeService(
             store=open_store(data.path), identity=data.load_identity(), settings=data.settings(), data_dir=data
         )
-        config = FederationConfig(own_url=self.url, interval=3600.0, peer_exchange=False)
+        config = FederationConfig(own_url=self.url, interval=3600.0, peer_exchange=False, allow_private_peers=True)
         self.app = create_app(self.service, extras=[federation_setup(config)])
         self.runner = web.AppRunner(self.app)
         await self.runner.setup()
@@ -136,6 +136,7 @@ async def reconciliation(root: Path, groups: int = 100_000, runs: int = 3) -> di
             )
         result["recon_limit_bytes_10000"] = 3 * result["recon_entry_bytes_10000"]
         start = time.perf_counter()
+        agent.book.add(b.url, chosen=True)  # new authors are taken from a chosen peer only (admission, §14)
         report = await agent.sync_with(b.url)
         held = len(await a.service.astore.heads())
         result["recon_full_sync_s"] = round(time.perf_counter() - start, 3)
