@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -30,10 +30,29 @@ class Notifications:
         self.languages = LanguageStore(self.db)
         self.prefs = PrefStore(self.db)
         self.outbox = Outbox(self.db)
+        self._in_flight: set[threading.Event] = set()  # set when a call's thread is done with the database
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Run one of this facade's blocking methods in a thread and return its result."""
-        return await asyncio.to_thread(partial(fn, *args, **kwargs))
+        """Run one of this facade's blocking methods in a thread and return its result.
+
+        Cancelling the caller does not stop the thread: `drain` waits for it, so the store is not closed under it.
+        """
+        done = threading.Event()
+        self._in_flight.add(done)
+
+        def work() -> T:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                done.set()
+                self._in_flight.discard(done)
+
+        return await asyncio.to_thread(work)
+
+    async def drain(self, timeout: float = 30.0) -> None:
+        """Wait (up to `timeout` seconds each) for the calls whose threads are still running, cancelled or not."""
+        for done in list(self._in_flight):
+            await asyncio.to_thread(done.wait, timeout)
 
     def choices(self, member_id: str) -> Prefs:
         """Return a member's choices (nothing chosen until they choose)."""

@@ -42,7 +42,8 @@ async def _mailer_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _stop_mailer(app: web.Application) -> None:
-    """Stop the mailer (once): no new pass starts, and the one under way is cancelled."""
+    """Stop the mailer (once): no new pass starts, the one under way is cancelled, and a database call its thread
+    is still running is waited for (the store closes after this; closing it under that thread crashed the process)."""
     mailer, service = app[MAILER], app[SERVICE]
     if mailer.on_stored in service.listeners:
         service.listeners.remove(mailer.on_stored)
@@ -51,3 +52,4 @@ async def _stop_mailer(app: web.Application) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    await mailer.notes.drain()
