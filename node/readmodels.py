@@ -134,7 +134,8 @@ class ReadModels:
         return await self.astore.read(self._private_query, fn, args)
 
     def _private_query(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-        return fn(self.private_views, self.shown_views(), *args)
+        with self.views.pinned_reads():  # (see _hiding_query)
+            return fn(self.private_views, self.shown_views(), *args)
 
     async def check_private(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(private_views, views, *args)` on the SYNC lane: a publish's checks, which go on while every query
@@ -142,7 +143,11 @@ class ReadModels:
         return await self.astore.read_sync(fn, self.private_views, self.views, *args)
 
     def _hiding_query(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> T:
-        return fn(self.shown_views(), *args, **kwargs)
+        # A page's queries (often a dozen: its list, names, counts, first items per parent) share one read
+        # transaction: one snapshot for the whole page, and on PostgreSQL no pooled connection, BEGIN, SET of the
+        # deadline and ROLLBACK per query (~0.3 ms each). The deadline and a stop still end it (node/store/pinned.py).
+        with self.views.pinned_reads():
+            return fn(self.shown_views(), *args, **kwargs)
 
     def shown_views(self) -> Any:
         """Return the read models as pages see them: without hidden authors' documents; blocking: a reader thread."""

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from events import Event, ForkProof
 from events.identity import group_id_text
-from events.readmodel.joins import graph_edges
+from events.readmodel.joins import edge_state
 from events.readmodel.projection import GROUPS
 
 from . import queries
@@ -90,7 +90,8 @@ class Reads:
 
         def read() -> dict[str, bool]:
             views = self.read_models.views
-            return {state: author in graph_edges(views, own, state) for state in ("follow", "block")}
+            state = edge_state(views, own, author)
+            return {"follow": state == "follow", "block": state == "block"}
 
         return await self.astore.read(read)
 

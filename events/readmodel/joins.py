@@ -8,6 +8,7 @@ from typing import Any
 
 from ..kinds import NEEDS, POSITIONS
 from ..kinds.registry import FOLLOWS
+from .projection import follow_key
 from .view import Put, ViewReader
 
 ACTIVE_PLEDGE = ("made", "fulfilled")
@@ -128,3 +129,12 @@ def tally_from_counts(proposal_id: bytes, counts: dict[str, int], blockers: Iter
 def graph_edges(view: ViewReader, author: bytes, state: str) -> set[bytes]:
     """Return the groups `author` currently has in `state` ("follow" or "block") by its own graph events."""
     return {p.doc["group"] for p in view.scan(FOLLOWS, author=author) if p.doc.get("state") == state}
+
+
+def edge_state(view: ViewReader, author: bytes, target: bytes) -> str:
+    """Return the state of `author`'s edge to `target` by its own graph events: "follow", "block" or "none".
+
+    `target in graph_edges(view, author, state)` for one target, by one lookup of the edge's document (a group
+    that follows thousands is not scanned for one group's page)."""
+    put = view.get(FOLLOWS, follow_key(author, target))
+    return put.doc.get("state", "none") if put is not None and put.doc.get("group") == target else "none"

@@ -23,7 +23,8 @@ class NodePostgresDatastore(PinnedReads, PostgresDatastore):
     @contextmanager
     def transaction(self, *, commit: bool = False) -> Iterator[Cursor[DictRow]]:
         if not commit and (pinned := self._pinned()) is not None:  # inside pinned_reads(): share its transaction
-            yield pinned
+            with self._shared(pinned) as curs:
+                yield curs
             return
         scope = readscope.current()
         if scope is None:

@@ -13,6 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from eventsourcing import persistence
+
 
 class PinnedReads:
     """Mixin for the node's datastores: `pinned_reads()`, and `_pinned()` for their `transaction` to consult."""
@@ -23,6 +25,20 @@ class PinnedReads:
         """Return the cursor of this thread's pinned read transaction on this datastore, or None."""
         pins = self.__dict__.get("_pins")
         return None if pins is None else getattr(pins, "cursor", None)
+
+    @staticmethod
+    @contextmanager
+    def _shared(cursor: Any) -> Iterator[Any]:
+        """Yield the pinned transaction's cursor to a read inside it; a driver error raised there leaves it as the
+        library's error of the same PEP 249 class, as the library's own transaction raises it, so the read's
+        `translated` (node/store/translate.py) says what failed (a read past its deadline: ReadTimeoutError)."""
+        try:
+            yield cursor
+        except Exception as exc:
+            error = library_error(exc)
+            if error is None:
+                raise
+            raise error from exc
 
     @contextmanager
     def pinned_reads(self) -> Iterator[None]:
@@ -37,3 +53,28 @@ class PinnedReads:
                 yield
             finally:
                 pins.cursor = None
+
+
+# The PEP 249 classes both drivers (sqlite3, psycopg) raise, most specific first, and eventsourcing's of the same name.
+_PEP_249 = (
+    "IntegrityError",
+    "OperationalError",
+    "ProgrammingError",
+    "DataError",
+    "InternalError",
+    "NotSupportedError",
+    "InterfaceError",
+    "DatabaseError",
+)
+
+
+def library_error(exc: BaseException) -> persistence.PersistenceError | None:
+    """Return eventsourcing's error for a driver's PEP 249 error (None for an error that is not one, or is already
+    the library's), named by the nearest PEP 249 class in the driver error's class hierarchy."""
+    if isinstance(exc, persistence.PersistenceError):
+        return None
+    names = {cls.__name__ for cls in type(exc).__mro__ if cls.__module__ != "builtins"}
+    for name in _PEP_249:
+        if name in names:
+            return getattr(persistence, name)(str(exc))
+    return None

@@ -12,7 +12,15 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from .group_digests import PostgresGroupDigestTables, postgres_statements
-from .listing_sql import LISTING_COLUMNS, Columns, column_definitions, index_statements, listing_values
+from .listing_sql import (
+    LISTING_COLUMNS,
+    MAX_KEYS,
+    Columns,
+    column_definitions,
+    first_per_ref_lateral_statement,
+    index_statements,
+    listing_values,
+)
 from .readmodel_version import VersionTable
 from .recorder import (
     DocumentRow,
@@ -112,6 +120,13 @@ class PostgresViewRecorder(VersionTable, PostgresGroupDigestTables, ViewRecorder
                     [(p.collection, p.key, p.author, p.ref, p.doc, *listing_values(p.listing), p.search) for p in puts],
                 )
             self._insert_tracking(curs, tracking)
+
+    def select_first_per_ref(
+        self, collection: str, refs: Sequence[bytes], n: int, hidden: Sequence[bytes] = ()
+    ) -> list[DocumentRow]:
+        """See ViewRecorder.select_first_per_ref: one LATERAL statement per MAX_KEYS refs, planned once (not one arm each)."""
+        rows = self._select_chunked(first_per_ref_lateral_statement, collection, refs, n, hidden, size=MAX_KEYS)
+        return [self._document(r) for r in rows]
 
     def _select(self, statement: str, params: Sequence[object]) -> list[tuple]:
         with self.datastore.transaction(commit=False) as curs:

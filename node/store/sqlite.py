@@ -101,7 +101,8 @@ class NodeSQLiteDatastore(PinnedReads, SQLiteDatastore):
         aborts the running statement (no other thread touches the connection, so it cannot hit another read).
         Reads inside `pinned_reads()` share that block's transaction."""
         if not commit and (pinned := self._pinned()) is not None:
-            yield pinned
+            with self._shared(pinned) as curs:
+                yield curs
             return
         scope = readscope.current()
         if scope is None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from events import Event, Identity, create_event, pack
 from events.kinds import build_payload
 from events.readmodel.digest import state_digest, state_digest_v2
-from events.readmodel.joins import NeedTotal, callout_summary, proposal_tally
+from events.readmodel.joins import NeedTotal, callout_summary, edge_state, graph_edges, proposal_tally
 from events.readmodel.memory import MemoryView, replay
 from events.readmodel.projection import (
     CALLOUTS,
@@ -132,6 +132,30 @@ def test_follow_states():
         view.project(alice.add(kind, {"group": BOB.group_id}))
         assert view.get(FOLLOWS, key).doc["state"] == state
         assert view.get(FOLLOWS, key).ref == BOB.public_key
+
+
+def test_edge_state_is_membership_of_graph_edges():
+    """One edge's state by its document's key says what the scan of the author's edges says, for every target."""
+    alice = Log(ALICE)
+    view = MemoryView()
+    steps = [("graph.follow", BOB), ("graph.block", CAROL), ("graph.follow", DAVE), ("graph.unfollow", DAVE)]
+    seen = []
+    for kind, target in [*steps, ("graph.block", BOB), ("graph.unblock", CAROL)]:
+        view.project(alice.add(kind, {"group": target.group_id}))
+        seen.append(
+            {
+                t.public_key: (
+                    edge_state(view, ALICE.public_key, t.public_key),
+                    *(t.public_key in graph_edges(view, ALICE.public_key, s) for s in ("follow", "block")),
+                )
+                for t in IDS
+            }
+        )
+        for state, in_follow, in_block in seen[-1].values():
+            assert (in_follow, in_block) == (state == "follow", state == "block")
+    assert seen[-1][BOB.public_key][0] == "block" and seen[-1][CAROL.public_key][0] == "none"
+    assert seen[2][DAVE.public_key][0] == "follow" and seen[3][DAVE.public_key][0] == "none"
+    assert seen[-1][ALICE.public_key][0] == "none"  # no edge to itself
 
 
 def test_profile_latest_wins_and_redaction_restores_the_previous_one():

@@ -168,6 +168,34 @@ class ListingSuite:
         for d in every:  # still readable by key: the decision's own page shows it, marked withdrawn
             assert loaded.get(DECISIONS, d.key) == d
 
+    def test_first_per_ref_leaves_out_unlisted_documents(self, tmp_path: Path):
+        """An assembly's first decisions leave out a withdrawn one, as its list does (each backend's statement)."""
+        group, events = Identity.from_seed(b"\x09" * 32), []
+
+        def emit(kind: str, fields: dict) -> Event:
+            previous = events[-1] if events else None
+            payload = build_payload(kind, fields)
+            events.append(create_event(group, kind=kind, payload=payload, timestamp=T0 + len(events), previous=previous))
+            return events[-1]
+
+        assemblies = [emit("assembly.scheduled", {"title": f"A{i}", "starts_at": T0 + i}).id for i in range(3)]
+        decisions = [emit("decision.recorded", {"text": f"d{i}", "assembly": assemblies[i % 2]}).id for i in range(5)]
+        emit("decision.withdrawn", {"decision": decisions[2]})
+        store = self.open_store(tmp_path)
+        try:
+            views = store.view_store()
+            store.ingest(events, Mode.FULL)
+            Projector(store, views, project, batch=50).catch_up()
+            firsts = views.first_per_ref(DECISIONS, assemblies, 2)
+            assert set(firsts) == set(assemblies[:2])
+            for ref in assemblies:
+                listed = [d.key for d in views.page(DECISIONS, Where(ref=ref), None, 2)]
+                assert [d.key for d in firsts.get(ref, [])] == listed
+            assert decisions[2] not in {d.key for ds in firsts.values() for d in ds}
+            assert len(firsts[assemblies[0]]) == 2 and len(firsts[assemblies[1]]) == 2  # limited: 2 of 3 on the first
+        finally:
+            store.close()
+
     def test_groups_are_ordered_by_name_whatever_the_case(self, loaded):
         names = [loaded.get(GROUPS, k).doc["name"] for k in self.walk(loaded, GROUPS, Where(), 2)]
         assert names == sorted(names, key=str.casefold)
