@@ -77,12 +77,17 @@ class Reads:
     async def group(self, group_id: str) -> dict[str, Any]:
         """Return one group's profile, count, fork flag and publications; raise RequestError or NotFoundError."""
         author = queries.parse_group(group_id, "group_id")
-        state = (await self.astore.read(fork_states, self.astore.store, [author])).get(author)
-        head = await self.astore.read(self.astore.store.head, author)
-        count = head.seq if head is not None else None
-        group = await self.read_models.query(queries.get_group, group_id, state == FORKED, count)
-        group["rotated_after_fork"] = state == ROTATED_AFTER_FORK
-        return group
+        store = self.astore.store
+
+        def read(views: Any) -> dict[str, Any]:
+            # one read (one thread hop; on PostgreSQL one transaction with the read models': the same database)
+            state = fork_states(store, [author]).get(author)
+            head = store.head(author)
+            group = queries.get_group(views, group_id, state == FORKED, head.seq if head is not None else None)
+            group["rotated_after_fork"] = state == ROTATED_AFTER_FORK
+            return group
+
+        return await self.read_models.query(read)
 
     async def relation(self, own: bytes, group_id: str) -> dict[str, bool]:
         """Return whether the node's group `own` follows and whether it blocks the group `group_id`."""
