@@ -24,9 +24,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import msgpack
-import ormsgpack
 
-from events.readmodel.digest import entry_of
+from events.readmodel.digest import entry_of, pack_document
 from events.readmodel.projection import COLLECTIONS
 from events.readmodel.view import Change, Put, make_put
 
@@ -50,19 +49,9 @@ _ABSENT = object()
 
 
 def digest_entry(put: Put) -> bytes:
-    """Return events.readmodel.digest.digest_entry(put) for a document made by `project`, its doc packed by ormsgpack.
-
-    Canonical msgpack (events/canonical.py) is the shortest encoding of every value with map keys in the order of
-    their UTF-8 bytes; ormsgpack with OPT_SORT_KEYS writes exactly that for nil, bools, 64-bit ints, str, bin, arrays
-    and maps with str keys (tests/audit/test_scratch.py checks it against `pack`), in ~0.6 us for a report where
-    `pack` takes ~4.7 us, since it checks and orders every value in Python. It does not refuse what `pack` refuses
-    (a float is written as a float), so it serves only documents from `project`: their values come from decoded
-    headers and from payloads that `valid_payload_value` found canonical and schema-valid.
-    """
-    return entry_of(put.collection, put.key, put.author, put.ref, _packb(put.doc, option=_SORT_KEYS))
-
-
-_packb, _SORT_KEYS = ormsgpack.packb, ormsgpack.OPT_SORT_KEYS
+    """Return events.readmodel.digest.digest_entry(put) for a document made by `project`, its doc packed by
+    ormsgpack (`pack_document`: the same bytes, ~8x faster than the checking encoder)."""
+    return entry_of(put.collection, put.key, put.author, put.ref, pack_document(put.doc))
 
 
 def _put_of(entry: bytes) -> Put:

@@ -22,6 +22,8 @@ import hashlib
 from collections.abc import Iterable
 from typing import Any
 
+import ormsgpack
+
 from ..canonical import pack, packb_plain
 from .projection import COLLECTIONS
 from .view import Put, ViewReader
@@ -47,6 +49,22 @@ def entry_of(collection: str, key: bytes, author: bytes, ref: bytes | None, pack
             packed_doc,
         )
     )
+
+
+def pack_document(doc: dict[str, Any]) -> bytes:
+    """Return pack(doc) for a document made by `project`, by ormsgpack (what stores keep and digest entries end with).
+
+    Canonical msgpack (events/canonical.py) is the shortest encoding of every value with map keys in the order of
+    their UTF-8 bytes; ormsgpack with OPT_SORT_KEYS writes exactly that for nil, bools, 64-bit ints, str, bin, arrays
+    and maps with str keys (tests/events/readmodel/test_digest.py checks it against `pack`), in ~0.6 us for a report
+    where `pack` takes ~4.7 us, since it checks and orders every value in Python. It does not refuse what `pack`
+    refuses (a float is written as a float), so it serves only documents from `project`: their values come from
+    decoded headers and from payloads that `valid_payload_value` found canonical and schema-valid.
+    """
+    return _packb(doc, option=_SORT_KEYS)
+
+
+_packb, _SORT_KEYS = ormsgpack.packb, ormsgpack.OPT_SORT_KEYS
 
 
 def digest_entry(put: Put) -> bytes:

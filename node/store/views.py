@@ -8,8 +8,8 @@ from contextlib import AbstractContextManager, nullcontext
 
 from eventsourcing.persistence import Tracking
 
-from events.canonical import pack, unpack_unverified
-from events.readmodel.digest import combine_groups
+from events.canonical import unpack_unverified
+from events.readmodel.digest import combine_groups, pack_document
 from events.readmodel.listing import Cursor, cursor_of, listing_of
 from events.readmodel.search import SEARCHED, Query, search_text
 from events.readmodel.view import Change, Delete, Put
@@ -36,7 +36,7 @@ def search_cursor(put: Put) -> Cursor:
 
 
 def _put(row: DocumentRow) -> Put:
-    # The store wrote these bytes with pack(): they are canonical, so the canonical re-encoding check is skipped.
+    # The store wrote these bytes with pack_document (canonical): the canonical re-encoding check is skipped.
     return Put(row.collection, row.key, row.author, row.ref, unpack_unverified(row.doc, max_size=len(row.doc)))
 
 
@@ -171,7 +171,7 @@ class ViewStore:
         `settle` is False (a batch that more batches follow: they are then marked dirty, see `settle`).
         """
         puts = [
-            DocumentRow(p.collection, p.key, p.author, p.ref, pack(p.doc), listing_of(p), search_text(p))
+            DocumentRow(p.collection, p.key, p.author, p.ref, pack_document(p.doc), listing_of(p), search_text(p))
             for p in final.values()
             if p is not None
         ]

@@ -8,9 +8,6 @@ import sqlite3
 from contextlib import closing
 from pathlib import Path
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from audit.engine import merge_ranges
 from audit.scratch import BLOCK, ScratchView
 from audit.scratch import digest_entry as scratch_entry
@@ -165,27 +162,6 @@ def test_a_collection_stays_in_the_spill_until_its_first_lookup_then_lives_in_th
     merged = merge_ranges([spill], 2, 16, tmp_path)
     assert digest_of(merged_entries(merged), set()) == state_digest(memory)
     assert _groups([spill]) == group_digests(memory)
-
-
-# what a document made by `project` can hold: ints of the 64-bit range, text (any code point but lone surrogates),
-# bytes, nil, bools, arrays and maps with text keys
-_SCALARS = (
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**63), 2**64 - 1)
-    | st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
-    | st.binary(max_size=300)
-)
-_VALUES = st.recursive(
-    _SCALARS, lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=8), inner, max_size=6), max_leaves=20
-)
-
-
-@settings(max_examples=100, deadline=None)
-@given(doc=st.dictionaries(st.text(max_size=10), _VALUES, max_size=10), ref=st.none() | st.binary(min_size=32, max_size=32))
-def test_the_scratch_store_packs_documents_as_the_canonical_encoder_does(doc, ref):
-    put = Put("reports", b"k" * 32, b"a" * 32, ref, doc)
-    assert scratch_entry(put) == digest_entry(put)
 
 
 def test_every_vector_document_packs_as_the_canonical_encoder_does():

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from events.canonical import pack
 from events.readmodel.digest import (
     DIGEST_PREFIX,
     GroupHasher,
@@ -19,6 +20,7 @@ from events.readmodel.digest import (
     digest_of,
     entry_hash,
     group_digests,
+    pack_document,
     state_digest,
     state_digest_v2,
 )
@@ -150,3 +152,26 @@ def test_version_2_depends_on_the_documents_not_on_the_order_they_were_written(p
         for put in shuffled.scan(collection):
             hasher.add(put.author, entry_hash(digest_entry(put)))
     assert combine_groups(hasher.digests()) == expected
+
+
+# what a document made by `project` can hold: ints of the 64-bit range, text (any code point but lone surrogates),
+# bytes, nil, bools, arrays and maps with text keys
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**64 - 1)
+    | st.text(alphabet=st.characters(exclude_categories=("Cs",)), max_size=40)
+    | st.binary(max_size=300)
+)
+_VALUES = st.recursive(
+    _SCALARS, lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=8), inner, max_size=6), max_leaves=20
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(doc=st.dictionaries(st.text(max_size=10), _VALUES, max_size=10), ref=st.none() | st.binary(min_size=32, max_size=32))
+def test_documents_pack_as_the_canonical_encoder_does(doc, ref):
+    """pack_document (ormsgpack: stores and the auditor) writes pack's bytes for every value a document can hold."""
+    assert pack_document(doc) == pack(doc)
+    put = Put("reports", b"k" * 32, b"a" * 32, ref, doc)
+    assert digest_entry(put).endswith(pack_document(doc))
