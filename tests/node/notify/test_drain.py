@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from node.notify.notifications import Notifications
 from node.store import open_store
@@ -30,4 +31,29 @@ async def test_drain_waits_for_a_cancelled_calls_thread(tmp_path):
     threading.Timer(0.2, release.set).start()
     await notes.drain()
     assert finished == [True]
+    store.close()
+
+
+async def test_drain_does_not_wait_for_a_call_cancelled_before_its_thread_took_it(tmp_path):
+    # Seen as a node that took over 30 s to stop after SIGINT (bench/sync.py, while the mailer scanned a catch-up):
+    # the mailer's pass was cancelled while its call still waited in the executor's queue, so the call never ran,
+    # and drain waited its whole timeout (twice: on shutdown and at cleanup) for a thread that never started.
+    store = open_store(tmp_path / "data")
+    notes = Notifications(store)
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=1)
+    loop.set_default_executor(pool)
+    busy, release, ran = threading.Event(), threading.Event(), []
+    blocker = loop.run_in_executor(None, lambda: (busy.set(), release.wait(10)))
+    assert busy.wait(10)  # the only worker is taken (a blocking wait: to_thread would queue behind it)
+    caller = asyncio.create_task(notes.call(ran.append, True))
+    await asyncio.sleep(0.05)  # submitted, queued behind the blocker
+    caller.cancel()
+    await asyncio.gather(caller, return_exceptions=True)
+    release.set()
+    await blocker
+    started = time.monotonic()
+    await asyncio.wait_for(notes.drain(timeout=5), 10)
+    assert time.monotonic() - started < 1
+    assert not ran  # cancelled before it began: it never runs
     store.close()
