@@ -8,7 +8,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from node.notify.notifications import Notifications
+from node.notify.notifications import NOTIFY, Notifications
 from node.store import open_store
 
 
@@ -57,3 +57,31 @@ async def test_drain_does_not_wait_for_a_call_cancelled_before_its_thread_took_i
     assert time.monotonic() - started < 1
     assert not ran  # cancelled before it began: it never runs
     store.close()
+
+
+async def test_a_node_stops_at_once_when_its_mailer_was_cancelled_waiting_for_a_thread(tmp_path, monkeypatch):
+    # The node's state in that bench run: the mailer's pass waits for a database call that no thread has taken yet
+    # (the executor's threads are busy) when the node is told to stop.
+    from aiohttp import web
+
+    from node.app import create_app
+    from node.notify.setup import mail_setup
+
+    from ..conftest import make_service
+
+    monkeypatch.delenv("SOLNET_SMTP_URL", raising=False)
+    service, _token = make_service(tmp_path / "n", "Elm Street")
+    runner = web.AppRunner(create_app(service, extras=[mail_setup(None, "http://elm.example.org")]))
+    loop = asyncio.get_running_loop()
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=1))
+    busy, release = threading.Event(), threading.Event()
+    blocker = loop.run_in_executor(None, lambda: (busy.set(), release.wait(10)))
+    assert busy.wait(10)
+    await runner.setup()  # starts the mailer: its first call queues behind the blocker
+    await asyncio.sleep(0.1)
+    assert len(runner.app[NOTIFY]._in_flight) == 1
+    threading.Timer(0.3, release.set).start()  # (drain's own wait needs the thread too)
+    started = time.monotonic()
+    await asyncio.wait_for(runner.cleanup(), 10)
+    assert time.monotonic() - started < 3
+    await blocker
