@@ -30,29 +30,38 @@ class Notifications:
         self.languages = LanguageStore(self.db)
         self.prefs = PrefStore(self.db)
         self.outbox = Outbox(self.db)
-        self._in_flight: set[threading.Event] = set()  # set when a call's thread is done with the database
+        self._in_flight: set[_Call] = set()  # calls whose thread may still use the database
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run one of this facade's blocking methods in a thread and return its result.
 
         Cancelling the caller does not stop the thread: `drain` waits for it, so the store is not closed under it.
         """
-        done = threading.Event()
-        self._in_flight.add(done)
+        call = _Call()
+        self._in_flight.add(call)
 
         def work() -> T:
             try:
+                if not call.begin():
+                    raise asyncio.CancelledError  # its caller went away before a thread took it: nobody awaits this
                 return fn(*args, **kwargs)
             finally:
-                done.set()
-                self._in_flight.discard(done)
+                self._in_flight.discard(call)
+                call.done.set()
 
-        return await asyncio.to_thread(work)
+        try:
+            return await asyncio.to_thread(work)
+        finally:
+            # A caller cancelled while its call still waited for a thread: the executor may drop the call (it then
+            # never runs, and would be waited for in vain: a node took over 30 s to stop); if a thread takes it
+            # after all, it returns at once.
+            if call.drop():
+                self._in_flight.discard(call)
 
     async def drain(self, timeout: float = 30.0) -> None:
         """Wait (up to `timeout` seconds each) for the calls whose threads are still running, cancelled or not."""
-        for done in list(self._in_flight):
-            await asyncio.to_thread(done.wait, timeout)
+        for call in list(self._in_flight):
+            await asyncio.to_thread(call.done.wait, timeout)
 
     def choices(self, member_id: str) -> Prefs:
         """Return a member's choices (nothing chosen until they choose)."""
@@ -102,6 +111,32 @@ class Notifications:
         """Return (attempts, sent ms or None, last error) of a queued mail, or None if it was never queued."""
         with self.db.tx("reading the outbox", write=False) as tx:
             return self.outbox.get(tx, mail_id)
+
+
+class _Call:
+    """One `Notifications.call`: whether a thread began it, and when it is done with the database."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self._lock = threading.Lock()
+        self._state = "queued"  # then "running" (a thread took it) or "dropped" (its caller left first)
+
+    def begin(self) -> bool:
+        """On the thread: mark the call running; False if its caller dropped it first (then it must not run)."""
+        with self._lock:
+            if self._state == "dropped":
+                return False
+            self._state = "running"
+            return True
+
+    def drop(self) -> bool:
+        """On the caller's side, once it stops waiting: True iff no thread had begun the call (now it never will)."""
+        with self._lock:
+            if self._state != "queued":
+                return False
+            self._state = "dropped"
+        self.done.set()
+        return True
 
 
 NOTIFY = web.AppKey("notifications", Notifications)
