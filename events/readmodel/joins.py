@@ -136,5 +136,5 @@ def edge_state(view: ViewReader, author: bytes, target: bytes) -> str:
 
     `target in graph_edges(view, author, state)` for one target, by one lookup of the edge's document (a group
     that follows thousands is not scanned for one group's page)."""
-    put = view.get(FOLLOWS, follow_key(author, target))
-    return put.doc.get("state", "none") if put is not None and put.doc.get("group") == target else "none"
+    put = view.get(FOLLOWS, follow_key(author, target))  # (the key names both ends: its doc's group is `target`)
+    return put.doc.get("state", "none") if put is not None else "none"
