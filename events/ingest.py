@@ -53,7 +53,8 @@ from .supersede import KEY_KINDS, KEY_SUPERSEDED, KeyChange, Supersession, key_c
 
 # the codes and result types live in events/outcome.py; other packages import them from here, with `decide`
 __all__ = ["AFTER_BREAK", "BAD_SIGNATURE", "CONFLICT", "FORK_BRANCH", "FORK_CODES", "KEY_SUPERSEDED", "UNPROVEN_CONFLICT"]
-__all__ += ["IngestResult", "Rejection", "StoredLog", "conflict_code", "decide", "key_state_at", "signed_run", "vouches"]
+__all__ += ["IngestResult", "Rejection", "StoredLog", "conflict_code", "decide", "decide_after", "key_state_at"]
+__all__ += ["signed_run", "vouches"]
 
 
 def vouches(position: int, event: Event, key: Any) -> bool:
@@ -127,6 +128,20 @@ def decide(events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: Store
         tuple(out.keys),
         tuple(out.superseded),
     )
+
+
+def decide_after(
+    events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: StoredLog, prior: IngestResult, mode: Mode = Mode.HEAD
+) -> IngestResult:
+    """Return `decide(events, ...)` as it will be once `prior`, a decision over the same `heads` and `log` not yet
+    written, is stored: its heads, events, key changes, supersessions and fork proofs laid over them.
+
+    For a writer that decides one batch while it writes the one before (the import, node/commands/bundles.py); if
+    writing `prior` fails, this decision is void and the batch is decided again against what was stored.
+    """
+    current = {**heads, **prior.heads()}
+    forked = {p.author for p in prior.forks}
+    return decide(events, current, DecidedLog(log, prior.stored, prior.keys, prior.superseded, forked), mode)
 
 
 def _rejection(author: bytes, p: Problem) -> Rejection:

@@ -7,7 +7,7 @@ stored (events.ingest.decide).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Protocol
 
 from .event import Event
@@ -47,14 +47,28 @@ def key_state_at(log: StoredLog, author: bytes, seq: int) -> KeyState:
 
 
 class DecidedLog:
-    """A StoredLog as it will be once the events already decided are stored (for second versions of a seq)."""
+    """A StoredLog as it will be once the events already decided are stored (for second versions of a seq, and for
+    the batch decided while the one before it is written: events.ingest.decide_after).
 
-    def __init__(self, log: StoredLog, decided: Sequence[Event], keys: Sequence[KeyChange], superseded: Sequence[Supersession]):
+    `forked`: authors with a fork proof among the decided outcomes laid over `log` (a later round of the same decision
+    finds its own proofs in its outcome, so it passes none)."""
+
+    def __init__(
+        self,
+        log: StoredLog,
+        decided: Sequence[Event],
+        keys: Sequence[KeyChange],
+        superseded: Sequence[Supersession],
+        forked: Collection[bytes] = (),
+    ):
         self._log = log
+        self._forked = frozenset(forked)
         self._ids = {e.id for e in decided}
         self._events: dict[bytes, list[Event]] = {}
+        self._first: dict[bytes, int] = {}  # the lowest seq decided of each author
         for event in decided:
             self._events.setdefault(event.author, []).append(event)
+            self._first[event.author] = min(event.seq, self._first.get(event.author, event.seq))
         self._keys = list(keys)
         self._cut = {s.author: s.seq for s in superseded}  # stored events from there on are being dropped
 
@@ -63,18 +77,19 @@ class DecidedLog:
         return (set(event_ids) - set(rest)) | (self._log.known(rest) if rest else set())
 
     def stored_from(self, author: bytes, seq: int) -> list[Event]:
-        # what was stored ends where the decided events of this author begin
+        # what was stored ends where the decided events of this author begin (or, if they were written meanwhile,
+        # where their copies in `log` begin), or at a cut
         later = [e for e in self._events.get(author, ()) if e.seq >= seq]
-        cut = self._cut.get(author)
-        stored = [e for e in self._log.stored_from(author, seq) if cut is None or e.seq < cut]
+        end = min(self._first.get(author, 2**63), self._cut.get(author, 2**63))
+        stored = [e for e in self._log.stored_from(author, seq) if e.seq < end]
         return (stored + later)[:MAX_RUN]
 
     def forked(self, author: bytes) -> bool:
-        return self._log.forked(author)  # proofs made in this decision are in its outcome
+        return author in self._forked or self._log.forked(author)  # (proofs made in this decision are in its outcome)
 
     def key_heads(self, authors: list[bytes]) -> Mapping[bytes, tuple[KeyChange, KeyChange | None]]:
         out = dict(self._log.key_heads(authors))
-        for author in authors:
+        for author in {k.author for k in self._keys}.intersection(authors):  # (a cut comes with its rotation's change)
             last = self.key_change(author, 2**63 - 1, False)
             if last is not None:
                 out[author] = (last, self.key_change(author, 2**63 - 1, True))
