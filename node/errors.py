@@ -59,6 +59,11 @@ class StoreConflictError(StoreError):
     code = "store_conflict"
 
 
+class StaleDecisionError(StoreConflictError):
+    """An ingest decision was not written: another writer took one of its log positions since it was decided (the
+    writer decides again; never shown, so it keeps the `store_conflict` code)."""
+
+
 class NotFoundError(StoreError):
     """No stored event, log or document has the given id."""
 

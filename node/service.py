@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -38,7 +38,7 @@ from .reads import Reads
 from .references import ReferenceError, reference_errors
 from .settings import SettingsKeeper
 from .status import VERSION, NodeStatus, StatusProvider
-from .store import AsyncStore, EventStore
+from .store import AsyncStore, EventStore, PreparedIngest
 from .store.async_store import DEFAULT_READ_TIMEOUT_S
 from .store.listing_sql import MAX_HIDDEN
 from .watch import ExternalWrites
@@ -219,10 +219,21 @@ class NodeService:
         With `refresh=False` the read models may lag (a bulk sync projects once at its end, through
         `refresh_if_stale`, instead of after every batch), but never by more than MAX_REFRESH_LAG_S.
         """
-        return await _finished(self._ingest(list(events), mode, refresh, source))
+        return await _finished(self._notified(self.writer.ingest(list(events), mode, refresh=refresh), source))
 
-    async def _ingest(self, events: list[Event], mode: Mode, refresh: bool, source: Source) -> IngestResult:
-        result = await self.writer.ingest(events, mode, refresh=refresh)
+    async def decide_ingest(self, events: list[Event], mode: Mode, after: PreparedIngest | None = None) -> PreparedIngest:
+        """Return the ingest decision for `events`, as it will be once `after` (a decision being written) is stored;
+        `ingest_decided` writes it. Lets an import decide one batch while the one before it is written."""
+        return await self.writer.decide(events, mode, after)
+
+    async def ingest_decided(
+        self, events: list[Event], decided: PreparedIngest, mode: Mode, *, refresh: bool = True, source: Source = Source.INGESTED
+    ) -> IngestResult:
+        """Like `ingest`, writing `decide_ingest`'s decision for `events` (decided again if it went stale)."""
+        return await _finished(self._notified(self.writer.ingest_decided(events, decided, mode, refresh=refresh), source))
+
+    async def _notified(self, ingest: Awaitable[IngestResult], source: Source) -> IngestResult:
+        result = await ingest
         if result.stored:
             await self._notify(result.stored, source)
         return result

@@ -6,7 +6,7 @@ telling listeners is the caller's (NodeService's) business.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from events import Event, ForkProof, Identity, Mode, create_event
@@ -16,11 +16,11 @@ from events.ingest import IngestResult
 from events.kinds import build_payload, build_value
 
 from . import redactions
-from .errors import InvalidEventError
+from .errors import InvalidEventError, StaleDecisionError
 from .own_head import OwnHead
 from .readmodels import ReadModels
 from .references import ReferenceError, reference_errors
-from .store import AsyncStore
+from .store import AsyncStore, PreparedIngest, StoreIngest
 from .watch import ExternalWrites
 
 UNPUBLISHABLE_KINDS = frozenset({"key.commit", "key.rotate"})
@@ -129,8 +129,32 @@ class Writer:
 
     async def ingest(self, events: Iterable[Event], mode: Mode = Mode.HEAD, *, refresh: bool = True) -> IngestResult:
         """Store peers' valid events and update the read models (without `refresh` they may lag); return the decision."""
+        events = list(events)
+        return await self._written(lambda: self.astore.ingest(events, mode), refresh)
+
+    async def decide(self, events: list[Event], mode: Mode, after: PreparedIngest | None = None) -> PreparedIngest:
+        """Return the ingest decision for `events` (see EventStore.decide_ingest; `after`: the decision being written
+        now), made beside the writer thread; `ingest_decided` writes it."""
+        return await self.astore.decide_ingest(events, mode, after)
+
+    async def ingest_decided(
+        self, events: list[Event], decided: PreparedIngest, mode: Mode, *, refresh: bool = True
+    ) -> IngestResult:
+        """Like `ingest`, writing `decided` (`decide`'s decision for `events`); if another writer took one of its log
+        positions first, or it was decided after a decision that was not written, `events` are decided again."""
+
+        async def write() -> StoreIngest:
+            try:
+                return await self.astore.write_decided(decided)
+            except StaleDecisionError:
+                return await self.astore.ingest(events, mode)
+
+        return await self._written(write, refresh)
+
+    async def _written(self, write: Callable[[], Awaitable[StoreIngest]], refresh: bool) -> IngestResult:
+        """Run an ingest's `write` as this process's, apply its redactions and bring the read models along."""
         async with self.watcher.own_write():
-            ingested = await self.astore.ingest(events, mode)
+            ingested = await write()
             result = ingested.result
             if result.stored:
                 self.watcher.told_own(ingested.notification_ids)

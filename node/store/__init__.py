@@ -3,7 +3,7 @@
 from .async_store import AsyncStore
 from .base import EventStore
 from .factory import DATABASE_URL_ENV, open_store
-from .ingest import StoreIngest
+from .ingest import PreparedIngest, StoreIngest
 from .projector import Overlay, Project, Projector, catch_up, rebuild
 from .sqlite import SQLiteEventStore
 from .views import ViewStore
@@ -13,6 +13,7 @@ __all__ = [
     "AsyncStore",
     "EventStore",
     "Overlay",
+    "PreparedIngest",
     "Project",
     "Projector",
     "SQLiteEventStore",

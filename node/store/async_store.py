@@ -1,9 +1,10 @@
 """The store for asyncio code: every blocking call runs off the event loop, every write on one writer thread.
 
 One writer thread keeps this process's writes in order (SQLite takes one writer at a time anyway, and our own
-log's seq is taken without waiting on ourselves). Reads run on two separate reader pools, so that no kind of
-read waits behind another and none waits behind a write (SQLite in WAL mode and PostgreSQL both let reads run
-while a write commits; the library's pool hands file-based SQLite readers their own connections):
+log's seq is taken without waiting on ourselves); beside it a decider thread can decide an import's next batch
+while the writer writes the one before (`decide_ingest`, `write_decided`). Reads run on two separate reader pools,
+so that no kind of read waits behind another and none waits behind a write (SQLite in WAL mode and PostgreSQL both
+let reads run while a write commits; the library's pool hands file-based SQLite readers their own connections):
 - QUERIES: read-model queries for pages and API lists (`read`), the ones that can be slow (4 threads: SQLite and
   psycopg release the GIL while a statement runs, so reads use both cores while one of them is slow);
 - SYNC: the store's own small reads (heads, logs, notifications, one event) that sync, the digest and the
@@ -33,7 +34,7 @@ from events.identity import Identity
 
 from ..errors import ReadersBusyError, ReadInterruptedError
 from .base import EventStore
-from .ingest import StoreIngest
+from .ingest import PreparedIngest, StoreIngest
 from .readscope import ReadScope, scoped
 
 T = TypeVar("T")
@@ -77,6 +78,8 @@ class AsyncStore:
         self.store = store
         self.read_timeout = read_timeout
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-writer")
+        # decides a batch while the writer writes the one before it (decide_ingest: the import's pipeline)
+        self._decider = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store-decider")
         self._pools = {Lane.QUERIES: _Pool(Lane.QUERIES, readers, queue), Lane.SYNC: _Pool(Lane.SYNC, sync_readers, queue)}
         self._running: set[ReadScope] = set()
         self._closing = False
@@ -153,6 +156,15 @@ class AsyncStore:
         """See EventStore.ingest."""
         return await self.write(self.store.ingest, list(events), mode)
 
+    async def decide_ingest(self, events: list[Event], mode: Mode, after: PreparedIngest | None = None) -> PreparedIngest:
+        """See EventStore.decide_ingest: on the decider thread, so it runs while the writer thread writes `after`."""
+        call = functools.partial(self.store.decide_ingest, events, mode, after)
+        return await asyncio.get_running_loop().run_in_executor(self._decider, call)
+
+    async def write_decided(self, prepared: PreparedIngest) -> StoreIngest:
+        """See EventStore.write_decided."""
+        return await self.write(self.store.write_decided, prepared)
+
     async def add_fork_proof(self, proof: ForkProof) -> bool:
         """See EventStore.add_fork_proof."""
         return await self.write(self.store.add_fork_proof, proof)
@@ -212,6 +224,7 @@ class AsyncStore:
         loop = asyncio.get_running_loop()
         for pool in self._pools.values():
             pool.executor.shutdown(wait=False, cancel_futures=True)
+        await loop.run_in_executor(None, self._decider.shutdown, True)
         await loop.run_in_executor(None, self._writer.shutdown, True)
         readers = [t for pool in self._pools.values() for t in list(pool.executor._threads)]
         await loop.run_in_executor(None, _join_all, readers, CLOSE_GRACE_S)

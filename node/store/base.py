@@ -24,12 +24,12 @@ from events.event import Event, create_event, encode_record
 from events.fork import MAX_RUN, ForkProof, decode_fork_proof, encode_fork_proof
 from events.header import Header
 from events.identity import Identity, group_id_text, parse_group_id
-from events.ingest import IngestResult, decide
+from events.ingest import IngestResult, decide, decide_after
 from events.keystate import KeyState
 from events.supersede import KEY_KINDS, KeyChange, key_changes
 
-from ..errors import InvalidEventError, StoreConflictError
-from .ingest import StoreIngest
+from ..errors import InvalidEventError, StaleDecisionError, StoreConflictError
+from .ingest import PreparedIngest, StoreIngest
 from .key_states import CutRow, SupersededRow
 from .recorder import ForkRow, HeadRow, IndexRow, LogRecorder
 from .translate import translated
@@ -56,6 +56,18 @@ def _event_rows(events: Sequence[Event], originators: dict[bytes, str]) -> tuple
         stored.append(StoredEvent(originator, header.seq, header.kind, encode_record(event)))
         index.append(IndexRow(event.id, originator, header.seq))
     return stored, index
+
+
+def _prepared(result: IngestResult) -> PreparedIngest:
+    """Return `result` with the rows that write it."""
+    if not result.stored and not result.forks:
+        return PreparedIngest(result)
+    originators = {author: group_id_text(author) for author in dict.fromkeys(e.author for e in result.stored)}
+    stored, index = _event_rows(result.stored, originators)
+    heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in result.heads().items()]
+    keys = [(group_id_text(k.author), k) for k in result.keys]
+    cuts = [CutRow(group_id_text(c.author), c.seq) for c in result.superseded]
+    return PreparedIngest(result, stored, index, heads, [_fork_row(p) for p in result.forks], keys, cuts)
 
 
 def load_record(state: bytes) -> Event:
@@ -130,29 +142,43 @@ class EventStore(ABC):
         author), and invalid events are returned as rejections; nothing invalid is stored.
         """
         events = list(events)
-        originators = {author: group_id_text(author) for author in dict.fromkeys(e.author for e in events)}
         for _ in range(MAX_WRITE_ATTEMPTS):
-            with translated("reading log heads"):
-                heads = {row.author: _head(row) for row in self.recorder.select_heads(list(originators.values()))}
-            result = decide(events, heads, self, mode)
             try:
-                ids = self._write(result, originators)
-            except _Taken:
+                return self.write_decided(self.decide_ingest(events, mode))
+            except StaleDecisionError:
                 continue  # a concurrent writer stored some of these positions first: decide again
-            return StoreIngest(result, tuple(ids))
         raise StoreConflictError(f"log positions kept being taken by another writer after {MAX_WRITE_ATTEMPTS} attempts")
 
-    def _write(self, result: IngestResult, originators: dict[bytes, str]) -> list[int]:
+    def decide_ingest(self, events: list[Event], mode: Mode = Mode.HEAD, after: PreparedIngest | None = None) -> PreparedIngest:
+        """Return the ingest decision for `events` against the stored logs, or, with `after` (a decision this process
+        is writing now, or about to), against them as they will be once it is stored (events.ingest.decide_after);
+        with the rows that write it.
+
+        Writes nothing; reads only (so it may run on another thread than the writer's, while `after` is written).
+        """
+        with translated("reading log heads"):
+            rows = self.recorder.select_heads([group_id_text(a) for a in dict.fromkeys(e.author for e in events)])
+        heads = {row.author: _head(row) for row in rows}
+        if after is None:
+            return _prepared(decide(events, heads, self, mode))
+        return _prepared(decide_after(events, heads, self, after.result, mode))
+
+    def write_decided(self, prepared: PreparedIngest) -> StoreIngest:
+        """Write a prepared ingest decision in one transaction and return it with its events' notification ids.
+
+        Raises StaleDecisionError, having written nothing, if a concurrent writer took one of its log positions since
+        it was decided (or if it was decided after another decision that was never written): decide it again.
+        """
+        result = prepared.result
         if not result.stored and not result.forks:
-            return []
-        stored, index = _event_rows(result.stored, originators)
-        heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in result.heads().items()]
-        forks = [_fork_row(p) for p in result.forks]
-        keys = [(originators[k.author], k) for k in result.keys]
-        cuts = [CutRow(originators[c.author], c.seq) for c in result.superseded]
-        with translated("storing ingested events"), _position_taken():
-            ids = self.recorder.insert_events(stored, index=index, heads=heads, forks=forks, keys=keys, cuts=cuts)
-        return list(ids or [])
+            return StoreIngest(result, ())
+        p = prepared
+        try:
+            with translated("storing ingested events"), _position_taken():
+                ids = self.recorder.insert_events(p.stored, index=p.index, heads=p.heads, forks=p.forks, keys=p.keys, cuts=p.cuts)
+        except _Taken as exc:
+            raise StaleDecisionError("another writer stored some of these log positions first; decide again") from exc
+        return StoreIngest(result, tuple(ids or ()))
 
     def add_fork_proof(self, proof: ForkProof) -> bool:
         """Verify and store a fork proof (e.g. received from a peer); True if it was new."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,9 @@ from .translate import translated
 from .views import ViewStore
 
 MAX_OVERFLOW = 4
+COPY_FROM = 1_000
+"""Rows from which a write's events and their id index go in with COPY (one INSERT over arrays below: fewer round trips)."""
+_event_id = operator.attrgetter("event_id")
 _SCHEMA = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
@@ -85,19 +89,37 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
             ),
         ]
         # A batch's rows go in as one statement per table over plain arrays (unnest): no statement per row, and no
-        # composite type for psycopg to escape field by field (see insert_events for why not in pipeline mode).
+        # composite type for psycopg to escape field by field (see insert_events for why not in pipeline mode). The
+        # arrays are bound in binary (%b): with %s psycopg sends them as text, every bytea element hex-escaped, and
+        # the server parses it back (an import batch's events statement: 0.6 s against 0.15 s, a quarter of the CPU).
         self.insert_event_rows_sql = _q(
             "INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state) "
-            "SELECT * FROM unnest(%s::text[], %s::bigint[], %s::text[], %s::bytea[]) RETURNING notification_id",
+            "SELECT * FROM unnest(%b::text[], %b::bigint[], %b::text[], %b::bytea[]) RETURNING notification_id",
             s,
             **names,
         )
+        self.copy_events_sql = _q(
+            "COPY {schema}.{events} (originator_id, originator_version, topic, state) FROM STDIN (FORMAT BINARY)", s, **names
+        )
+        self.select_copied_ids_sql = SQL(
+            "SELECT currval(pg_get_serial_sequence({table}, 'notification_id')) AS last, (SELECT notification_id FROM "
+            "{schema}.{events} WHERE originator_id = %s AND originator_version = %s) AS first"
+        ).format(
+            table=Literal(f'"{s}"."{self.events_table_name}"'), schema=Identifier(s), events=Identifier(self.events_table_name)
+        )
+        self.select_ids_in_order_sql = _q(
+            "SELECT e.notification_id FROM unnest(%b::text[], %b::bigint[]) WITH ORDINALITY AS r(o, v, i) "
+            "JOIN {schema}.{events} e ON e.originator_id = r.o AND e.originator_version = r.v ORDER BY r.i",
+            s,
+            **names,
+        )
+        self.copy_index_sql = _q("COPY {schema}.{index} FROM STDIN (FORMAT BINARY)", s, **names)
         self.insert_index_sql = _q(
-            "INSERT INTO {schema}.{index} SELECT * FROM unnest(%s::bytea[], %s::text[], %s::bigint[])", s, **names
+            "INSERT INTO {schema}.{index} SELECT * FROM unnest(%b::bytea[], %b::text[], %b::bigint[])", s, **names
         )
         self.upsert_head_sql = _q(
-            "INSERT INTO {schema}.{heads} AS h SELECT * FROM unnest(%s::text[], %s::bytea[], %s::bigint[], %s::bytea[], "
-            "%s::bigint[]) ON CONFLICT (originator_id) DO UPDATE SET "
+            "INSERT INTO {schema}.{heads} AS h SELECT * FROM unnest(%b::text[], %b::bytea[], %b::bigint[], %b::bytea[], "
+            "%b::bigint[]) ON CONFLICT (originator_id) DO UPDATE SET "
             'seq = excluded.seq, event_id = excluded.event_id, "timestamp" = excluded."timestamp" WHERE h.seq < excluded.seq',
             s,
             **names,
@@ -137,8 +159,37 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
             self._insert_events(curs, stored_events, **kwargs)
             if not stored_events:
                 return None
-            self._insert_stored_events(curs, stored_events, **kwargs)
-            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            if len(stored_events) < COPY_FROM:
+                self._insert_stored_events(curs, stored_events, **kwargs)
+                return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+            notification_ids = self._copy_stored_events(curs, stored_events)
+            self._insert_node_rows(curs, **kwargs)
+            return notification_ids
+
+    def _copy_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[int]:
+        """Insert a large batch's rows with COPY (binary) after the library's lock and notification; return their ids.
+
+        COPY costs the server half of what the INSERT over arrays does per row (an import batch of 40,000 events:
+        0.22 s against 0.45 s) but returns nothing. Under the library's EXCLUSIVE lock no one else draws from the
+        notification id sequence, so the rows get consecutive ids ending at its current value; checked against the
+        first row's id, and read back row by row if they did not (a sequence with a cache or an increment other
+        than 1 would leave gaps)."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        with curs.copy(self.copy_events_sql) as copy:
+            copy.set_types(["text", "int8", "text", "bytea"])
+            for s in stored_events:
+                copy.write_row((s.originator_id, s.originator_version, s.topic, s.state))
+        first = stored_events[0]
+        curs.execute(self.select_copied_ids_sql, (first.originator_id, first.originator_version))
+        row = curs.fetchone()
+        assert row is not None
+        last, start = row["last"], row["first"]
+        if last - start + 1 == len(stored_events):
+            return list(range(start, last + 1))
+        columns = ([s.originator_id for s in stored_events], [s.originator_version for s in stored_events])
+        curs.execute(self.select_ids_in_order_sql, columns)
+        return [r["notification_id"] for r in curs.fetchall()]
 
     def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
         # The library's statement unnests an array of a composite type, which psycopg builds by escaping every
@@ -161,9 +212,16 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
     def _insert_node_rows(self, curs: Cursor[DictRow], **kwargs: Any) -> None:
         index = kwargs.get("index") or ()
         if index:
-            curs.execute(
-                self.insert_index_sql, ([r.event_id for r in index], [r.originator_id for r in index], [r.seq for r in index])
-            )
+            # by id, as on SQLite: the B-tree's leaves are visited once each, left to right, not at random
+            index = sorted(index, key=_event_id)
+            if len(index) < COPY_FROM:
+                columns = ([r.event_id for r in index], [r.originator_id for r in index], [r.seq for r in index])
+                curs.execute(self.insert_index_sql, columns)
+            else:
+                with curs.copy(self.copy_index_sql) as copy:
+                    copy.set_types(["bytea", "text", "int8"])
+                    for r in index:
+                        copy.write_row((r.event_id, r.originator_id, r.seq))
         heads = kwargs.get("heads") or ()
         if heads:
             rows = [(h.originator_id, h.author, h.seq, h.event_id, h.timestamp) for h in heads]

@@ -19,6 +19,7 @@ from eventsourcing.sqlite import (
 from . import readscope
 from .base import EventStore
 from .key_states import KEYS_TABLE, SUPERSEDED_TABLE, KeyStateTables, create_statements, superseded_index
+from .multirow import insert_rows
 from .pinned import PinnedReads
 from .recorder import (
     EVENTS_TABLE,
@@ -132,11 +133,9 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
         t = self.events_table_name
         self._ph, self._keys_name, self._superseded_name, self._events_name = "?", KEYS_TABLE, SUPERSEDED_TABLE, t
         self._heads_name = HEADS_TABLE
-        self.insert_index_statement = f"INSERT INTO {ID_TABLE} VALUES (?,?)"
-        self.upsert_head_statement = (
-            f"INSERT INTO {HEADS_TABLE} VALUES (?,?,?,?,?) ON CONFLICT (originator_id) DO UPDATE SET "
-            "seq=excluded.seq, event_id=excluded.event_id, timestamp=excluded.timestamp "
-            f"WHERE excluded.seq > {HEADS_TABLE}.seq"
+        self.upsert_head_tail = (
+            "ON CONFLICT (originator_id) DO UPDATE SET seq=excluded.seq, event_id=excluded.event_id, "
+            f"timestamp=excluded.timestamp WHERE excluded.seq > {HEADS_TABLE}.seq"
         )
         self.insert_fork_statement = f"INSERT INTO {FORKS_TABLE} VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING"
         self.select_state_by_id_statement = (
@@ -215,19 +214,19 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
             position = {(s.originator_id, s.originator_version): n for s, n in zip(stored_events, notification_ids, strict=True)}
             # Sorted by id, so the B-tree is walked once from left to right instead of hopping between leaves.
             rows = sorted((r.event_id, position[(r.originator_id, r.seq)]) for r in index)
-            c.executemany(self.insert_index_statement, rows)
+            insert_rows(c, f"INSERT INTO {ID_TABLE}", 2, rows)
         heads = kwargs.get("heads") or ()
         if heads:
-            c.executemany(
-                self.upsert_head_statement, [(h.originator_id, h.author, h.seq, h.event_id, h.timestamp) for h in heads]
-            )
+            rows = [(h.originator_id, h.author, h.seq, h.event_id, h.timestamp) for h in heads]
+            insert_rows(c, f"INSERT INTO {HEADS_TABLE}", 5, rows, self.upsert_head_tail)
         forks = kwargs.get("forks") or ()
         if forks:
             c.executemany(self.insert_fork_statement, [(f.originator_id, f.seq, f.id_a, f.id_b, f.proof) for f in forks])
         return notification_ids
 
     def _insert_event_rows(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> list[int]:
-        """Insert the events' rows with the library's statement, as one executemany; return their notification ids (rowids).
+        """Insert the events' rows (the library's columns) in multi-row statements (node/store/multirow.py); return
+        their notification ids (rowids).
 
         The library's SQLiteApplicationRecorder runs one execute per event to read each `lastrowid` (a quarter of an
         import's writer thread went there). Within this write transaction no one else inserts, and SQLite gives a new
@@ -237,7 +236,7 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
         if not stored_events:
             return []
         rows = [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events]
-        c.executemany(self.insert_events_statement, rows)
+        insert_rows(c, f"INSERT INTO {self.events_table_name}", 4, rows)
         c.execute(
             f"SELECT last_insert_rowid(), (SELECT rowid FROM {self.events_table_name} WHERE originator_id = ? "
             "AND originator_version = ?)",

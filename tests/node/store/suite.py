@@ -19,7 +19,7 @@ from events.kinds import build_payload
 from events.readmodel.memory import replay
 from events.readmodel.projection import CALLOUTS, COLLECTIONS, PLEDGES, READ_MODEL_VERSION, REPORTS, project
 from events.readmodel.view import Delete, Put
-from node.errors import InvalidEventError, TrackingError
+from node.errors import InvalidEventError, StaleDecisionError, TrackingError
 from node.store import EventStore, Overlay, Projector, open_store
 from node.store.listing_sql import Where
 
@@ -139,6 +139,45 @@ class StoreSuite(GroupDigestSuite, KeyStateSuite):
         for ingested in (first, second):
             assert [read[e.id] for e in ingested.result.stored] == list(ingested.notification_ids)
         assert len(read) == 13 and len(first.notification_ids) + len(second.notification_ids) == 11
+
+    def test_a_large_batch_gets_its_notification_ids_and_id_index_in_order(self, store: EventStore):
+        """Large writes take the bulk path (PostgreSQL: COPY from COPY_FROM rows; SQLite: multi-row statements)."""
+        me = Identity.generate()
+        store.append_own(me, "note.test", b"\xc4\x01a", T0)
+        authors = [Identity.generate() for _ in range(3)]
+        events = [e for author in authors for e in chain(author, 500)]
+        ingested = store.ingest(events[::-1])
+        assert len(ingested.result.stored) == 1500 and not ingested.result.rejected
+        read = {event.id: n for n, event in store.notifications(0, 2000)}
+        assert [read[e.id] for e in ingested.result.stored] == list(ingested.notification_ids)
+        assert list(ingested.notification_ids) == list(range(2, 1502))
+        assert all(store.get(e.id) == e for e in events[::97])
+        assert store.known([e.id for e in events]) == {e.id for e in events}
+        assert store.counts() == {me.public_key: 1, **{a.public_key: 500 for a in authors}}
+
+    def test_a_stale_decision_is_refused_and_writes_nothing(self, store: EventStore):
+        author = Identity.generate()
+        events = chain(author, 6)
+        decided = store.decide_ingest(events[:4])
+        store.ingest(events[:2])  # another writer stores two of its positions first
+        before = store.max_notification_id()
+        with pytest.raises(StaleDecisionError):
+            store.write_decided(decided)
+        assert store.max_notification_id() == before and store.counts() == {author.public_key: 2}
+        assert [e.seq for e in store.write_decided(store.decide_ingest(events[:4])).result.stored] == [3, 4]
+
+    def test_a_batch_decided_while_the_one_before_is_written_stores_as_if_decided_after(self, store: EventStore):
+        author, other = Identity.generate(), Identity.generate()
+        events, others = chain(author, 8), chain(other, 3)
+        fork = create_event(author, kind="note.test", payload=b"\xc4\x01X", timestamp=T0 + 99, previous=events[1])
+        first = store.decide_ingest([*events[:4], *others[:1]])
+        second = store.decide_ingest([*events[2:8], fork, *others], after=first)  # copies, new events, a fork
+        assert second.result.duplicates == 3 and [e.seq for e in second.result.stored] == [5, 6, 7, 8, 2, 3]
+        assert len(second.result.forks) == 1
+        store.write_decided(first)
+        store.write_decided(second)
+        assert store.counts() == {author.public_key: 8, other.public_key: 3} and len(store.fork_proofs()) == 1
+        assert verify_chain(store.read_log(author.public_key), author.public_key).ok
 
     def test_duplicates_are_counted_and_change_nothing(self, store: EventStore):
         author = Identity.generate()
