@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +19,24 @@ from audit.sorter import EventSorter
 from events import Event, EventError, Mode
 from events.bundle import BadItem, BundleHead, BundleReader, write_bundle
 from events.fork import ForkProof
-from events.ingest import AFTER_BREAK, IngestResult
+from events.ingest import AFTER_BREAK, IngestResult, Rejection
 from events.supersede import KEY_SUPERSEDED
 
 from ..i18n import N_
 from ..service import NodeService, now_ms
+from ..store import PreparedIngest
 from .bundle_decoder import BundleDecoder, DecoderError
 from .common import CliError, print_json, with_service
 from .progress import Progress
 from .words import _
 
 # Events per write transaction. Head-only verification checks each author's newest event of a batch, so a bundle
-# whose authors all write through it costs one signature per author per batch: 20,000 events of 500 groups check
-# ~500 signatures where 5,000 checked ~2,000. (PostgreSQL used to hang at 20,000 inside the library's pipelined
-# insert; the store no longer inserts in pipeline mode, node/store/postgres.py.)
-IMPORT_BATCH = 20_000
+# whose authors all write through it costs one signature per author per batch: 40,000 events of 500 groups check
+# ~500 signatures where 5,000 checked ~4,000 (and each batch has its commit and its decision's reads). 40,000 held
+# 1.05-1.2x the events per second of 20,000 (60,000 no more, the first batch waits longer; docs/BENCHMARKS.md).
+# (PostgreSQL used to hang at 20,000 inside the library's pipelined insert; the store no longer inserts in pipeline
+# mode, node/store/postgres.py.)
+IMPORT_BATCH = 40_000
 # rejections of events after a stored head that a later part of the bundle may still link or vouch for
 DEFERRED = frozenset(
     {"seq_gap", "broken_link", "timestamp_regression", "author_mismatch", "chain_error", "after_break", "bad_signature"}
@@ -187,7 +191,7 @@ async def _store(
     codes: dict[str, int] = totals.setdefault("codes", {})
     last_pass = False
 
-    def count(result, batch: list[tuple[int, Event]]) -> None:
+    def count(result: IngestResult, batch: list[tuple[int, Event]]) -> None:
         totals["stored"] += len(result.stored)
         totals["duplicates"] += result.duplicates
         totals["fork_proofs"] += len(result.forks)
@@ -195,8 +199,7 @@ async def _store(
         rejected = [r for r in result.rejected if r.code != KEY_SUPERSEDED]
         totals["superseded"] += len(result.rejected) - len(rejected)
         if not last_pass:
-            top = {e.author: e.seq for e in result.stored}
-            again = [r for r in rejected if r.code in DEFERRED and r.seq > top.get(r.author, 0)]
+            again = _deferrals(result)
             ids = {r.event_id for r in again}
             aside.update(r.author for r in again)
             for index, event in batch:
@@ -210,20 +213,33 @@ async def _store(
 
     progress.start("storing", path.stat().st_size)
     loop = asyncio.get_running_loop()
-    pending: tuple[asyncio.Task, list[tuple[int, Event]]] | None = None
+    pending: _Writing | None = None
     batch: list[tuple[int, Event]] = []
 
     async def send(batch: list[tuple[int, Event]]) -> None:
+        """Decide `batch` while the batch before it is written (against the logs as they will be then), then write it.
+
+        The events of authors put aside are left out, those the batch before puts aside included (its decision says
+        which); if that batch's decision went stale (another process stored some of its positions first, and it was
+        decided again), this one is decided again too, after it."""
         nonlocal pending
-        if pending is not None:
-            count(await pending[0], pending[1])
-        if aside:  # (every earlier batch is counted by now)
+        prior = pending
+        skip = aside | {r.author for r in _deferrals(prior.decided.result)} if prior is not None else aside
+        kept = [event for _, event in batch if event.header.author not in skip]
+        decided = await service.decide_ingest(kept, mode, prior.decided if prior is not None else None)
+        if prior is not None:
+            result = await prior.writing
+            count(result, prior.batch)  # (every earlier batch is counted by now)
+            if result is not prior.decided.result:  # (it went stale and was decided again)
+                kept = [event for _, event in batch if event.header.author not in aside]
+                decided = await service.decide_ingest(kept, mode)
+        if aside:
             for index, event in batch:
                 if event.header.author in aside:
                     deferred.add(index, event)
-            batch = [(index, event) for index, event in batch if event.header.author not in aside]
-        pending = (asyncio.ensure_future(service.ingest([e for _, e in batch], mode, refresh=False)), batch)
-        await asyncio.sleep(0)  # hand the batch to the writer thread, then decode the next one meanwhile
+        writing = asyncio.ensure_future(service.ingest_decided(kept, decided, mode, refresh=False))
+        pending = _Writing(batch, decided, writing)
+        await asyncio.sleep(0)  # hand the batch to the writer thread, then decode and decide the next one meanwhile
 
     try:
         # (taken from the pipe on another thread: the event loop stays free while the child decodes)
@@ -242,7 +258,8 @@ async def _store(
                 batch, events = [], events[cut:]
             batch += events
         await send(batch)
-        count(await pending[0], pending[1])
+        assert pending is not None
+        count(await pending.writing, pending.batch)
         pending = None
         last_pass = True
         # The kept events in (author, seq, item) order, in batches cut only between seqs (all versions of a seq in one
@@ -264,10 +281,28 @@ async def _store(
         count(await service.ingest([e for _, e in batch], mode, refresh=False), batch)
     finally:
         if pending is not None:
-            await pending[0]
+            await pending.writing
         deferred.close()
         deferred.path.parent.rmdir()
         progress.close(decoder.offset, note())
+
+
+@dataclass(frozen=True)
+class _Writing:
+    """A batch being written: its events with their item indexes, its decision, and the write (its final result)."""
+
+    batch: list[tuple[int, Event]]
+    decided: PreparedIngest
+    writing: asyncio.Future[IngestResult]
+
+
+def _deferrals(result: IngestResult) -> list[Rejection]:
+    """Return the rejections of `result` that a later part of the bundle may still link or vouch for: above what its
+    batch stored of their author, with a code in DEFERRED (they are decided again at the end)."""
+    if not any(r.code in DEFERRED for r in result.rejected):
+        return []
+    top = {author: head.seq for author, head in result.heads().items()}
+    return [r for r in result.rejected if r.code in DEFERRED and r.seq > top.get(r.author, 0)]
 
 
 def _breaks(result: IngestResult, last: Event) -> dict[bytes, int]:
