@@ -28,6 +28,7 @@ seq and links below it supersedes the stored branch (`superseded`): the store dr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 from . import ed25519
@@ -89,14 +90,27 @@ def group_by_author(events: Iterable[Event]) -> dict[bytes, list[Event]]:
     """Return each author's events in seq order, stable (authors in order of first appearance)."""
     groups: dict[bytes, list[Event]] = {}
     for event in events:
-        groups.setdefault(event.author, []).append(event)
+        groups.setdefault(event.header.author, []).append(event)
     for evs in groups.values():
-        evs.sort(key=lambda e: e.seq)
+        evs.sort(key=_seq)
     return groups
 
 
-def decide(events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: StoredLog, mode: Mode = Mode.HEAD) -> IngestResult:
+_seq = attrgetter("header.seq")  # (the hot loops of an import read the header's fields, not Event's properties)
+
+
+def decide(
+    events: Iterable[Event],
+    heads: Mapping[bytes, ChainHead],
+    log: StoredLog,
+    mode: Mode = Mode.HEAD,
+    *,
+    payloads_checked: bool = False,
+) -> IngestResult:
     """Return what storing `events` (any authors, any order) after `heads` does; see the module docstring.
+
+    `payloads_checked`: the caller decoded every event with events.event.event_from_parts (or a bundle reader), which
+    checked each payload against its header already, so it is not hashed again (the import's decoding process).
 
     At a seq above the stored head the first version (in batch order) that links is taken and the versions after it
     are decided as if it were stored; other versions at a stored seq are conflicts, each with its branch in the batch.
@@ -107,14 +121,17 @@ def decide(events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: Store
     current = dict(heads)
     while pending:
         groups = group_by_author(pending)
-        candidates = [e.id for evs in groups.values() for e in evs if (h := current.get(e.author)) is not None and e.seq <= h.seq]
+        candidates = [
+            e.id for author, evs in groups.items() if (h := current.get(author)) is not None for e in evs if e.header.seq <= h.seq
+        ]
         known = view.known(candidates) if candidates else set()
         with_heads = [a for a in groups if a in current]
         keyed = view.key_heads(with_heads) if with_heads else {}
         stored_before = len(out.stored)
         pending = []
         for author, evs in groups.items():
-            pending += _decide_author(out, author, evs, mode, current.get(author), keyed.get(author), known, view)
+            head, keys = current.get(author), keyed.get(author)
+            pending += _decide_author(out, author, evs, mode, head, keys, known, view, payloads_checked)
         if pending:
             current.update((e.author, ChainHead.of(e)) for e in out.stored[stored_before:])
             view = DecidedLog(log, out.stored, out.keys, out.superseded)  # over the stored logs: no nesting per round
@@ -131,7 +148,13 @@ def decide(events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: Store
 
 
 def decide_after(
-    events: Iterable[Event], heads: Mapping[bytes, ChainHead], log: StoredLog, prior: IngestResult, mode: Mode = Mode.HEAD
+    events: Iterable[Event],
+    heads: Mapping[bytes, ChainHead],
+    log: StoredLog,
+    prior: IngestResult,
+    mode: Mode = Mode.HEAD,
+    *,
+    payloads_checked: bool = False,
 ) -> IngestResult:
     """Return `decide(events, ...)` as it will be once `prior`, a decision over the same `heads` and `log` not yet
     written, is stored: its heads, events, key changes, supersessions and fork proofs laid over them.
@@ -141,7 +164,8 @@ def decide_after(
     """
     current = {**heads, **prior.heads()}
     forked = {p.author for p in prior.forks}
-    return decide(events, current, DecidedLog(log, prior.stored, prior.keys, prior.superseded, forked), mode)
+    view = DecidedLog(log, prior.stored, prior.keys, prior.superseded, forked)
+    return decide(events, current, view, mode, payloads_checked=payloads_checked)
 
 
 def _rejection(author: bytes, p: Problem) -> Rejection:
@@ -157,6 +181,7 @@ def _decide_author(
     keyed: tuple[KeyChange, KeyChange | None] | None,
     known: set[bytes],
     log: StoredLog,
+    payloads_checked: bool = False,
 ) -> list[Event]:
     """Decide one author's events (in seq order) into `out`; return the versions of a seq to decide in a later round
     (those after the version taken at a new seq, and those a rotation's supersession puts after the new head)."""
@@ -165,11 +190,12 @@ def _decide_author(
     others: dict[int, list[Event]] = {}  # the versions after the first at a seq, in batch order
     at_seq: set[bytes] = set()  # the ids seen at unique[-1]'s seq
     for event in evs:
-        try:
-            check_payload(event.header, event.payload, event.id)
-        except EventError as exc:
-            out.rejected.append(Rejection(author, event.seq, event.id, exc.code, str(exc)))
-            continue
+        if not payloads_checked:
+            try:
+                check_payload(event.header, event.payload, event.id)
+            except EventError as exc:
+                out.rejected.append(Rejection(author, event.seq, event.id, exc.code, str(exc)))
+                continue
         if unique and unique[-1].seq == event.seq:
             stored = head is not None and event.seq <= head.seq
             if stored and event.id in at_seq:  # (above the head, _decide_new tells a copy of the taken one)

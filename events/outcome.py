@@ -55,7 +55,7 @@ class IngestResult:
 
     def heads(self) -> dict[bytes, ChainHead]:
         """Return the new head of every author with stored events."""
-        last = {event.author: event for event in self.stored}
+        last = {event.header.author: event for event in self.stored}
         return {author: ChainHead.of(event) for author, event in last.items()}
 
 

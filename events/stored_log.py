@@ -67,8 +67,10 @@ class DecidedLog:
         self._events: dict[bytes, list[Event]] = {}
         self._first: dict[bytes, int] = {}  # the lowest seq decided of each author
         for event in decided:
-            self._events.setdefault(event.author, []).append(event)
-            self._first[event.author] = min(event.seq, self._first.get(event.author, event.seq))
+            author, seq = event.header.author, event.header.seq
+            self._events.setdefault(author, []).append(event)
+            if seq < self._first.get(author, seq + 1):
+                self._first[author] = seq
         self._keys = list(keys)
         self._cut = {s.author: s.seq for s in superseded}  # stored events from there on are being dropped
 

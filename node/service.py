@@ -221,10 +221,13 @@ class NodeService:
         """
         return await _finished(self._notified(self.writer.ingest(list(events), mode, refresh=refresh), source))
 
-    async def decide_ingest(self, events: list[Event], mode: Mode, after: PreparedIngest | None = None) -> PreparedIngest:
+    async def decide_ingest(
+        self, events: list[Event], mode: Mode, after: PreparedIngest | None = None, *, payloads_checked: bool = False
+    ) -> PreparedIngest:
         """Return the ingest decision for `events`, as it will be once `after` (a decision being written) is stored;
-        `ingest_decided` writes it. Lets an import decide one batch while the one before it is written."""
-        return await self.writer.decide(events, mode, after)
+        `ingest_decided` writes it. Lets an import decide one batch while the one before it is written.
+        `payloads_checked`: see events.ingest.decide."""
+        return await self.writer.decide(events, mode, after, payloads_checked=payloads_checked)
 
     async def ingest_decided(
         self, events: list[Event], decided: PreparedIngest, mode: Mode, *, refresh: bool = True, source: Source = Source.INGESTED
@@ -250,7 +253,7 @@ class NodeService:
     async def _notify(self, events: Iterable[Event], source: Source) -> None:
         notice = Stored(tuple(events), source)
         own = self.identity.public_key
-        if any(e.author == own and e.kind in ("graph.block", "graph.unblock") for e in notice.events):
+        if any(e.header.kind in ("graph.block", "graph.unblock") and e.header.author == own for e in notice.events):
             self.read_models.forget_hidden()  # pages show or hide a group at once (node/store/hiding.py)
         for listener in list(self.listeners):
             await listener(notice)

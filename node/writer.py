@@ -132,10 +132,12 @@ class Writer:
         events = list(events)
         return await self._written(lambda: self.astore.ingest(events, mode), refresh)
 
-    async def decide(self, events: list[Event], mode: Mode, after: PreparedIngest | None = None) -> PreparedIngest:
+    async def decide(
+        self, events: list[Event], mode: Mode, after: PreparedIngest | None = None, *, payloads_checked: bool = False
+    ) -> PreparedIngest:
         """Return the ingest decision for `events` (see EventStore.decide_ingest; `after`: the decision being written
         now), made beside the writer thread; `ingest_decided` writes it."""
-        return await self.astore.decide_ingest(events, mode, after)
+        return await self.astore.decide_ingest(events, mode, after, payloads_checked=payloads_checked)
 
     async def ingest_decided(
         self, events: list[Event], decided: PreparedIngest, mode: Mode, *, refresh: bool = True

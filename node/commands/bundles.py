@@ -226,13 +226,14 @@ async def _store(
         prior = pending
         skip = aside | {r.author for r in _deferrals(prior.decided.result)} if prior is not None else aside
         kept = [event for _, event in batch if event.header.author not in skip]
-        decided = await service.decide_ingest(kept, mode, prior.decided if prior is not None else None)
+        # (the decoding process checked every payload against its header: event_from_parts)
+        decided = await service.decide_ingest(kept, mode, prior.decided if prior is not None else None, payloads_checked=True)
         if prior is not None:
             result = await prior.writing
             count(result, prior.batch)  # (every earlier batch is counted by now)
             if result is not prior.decided.result:  # (it went stale and was decided again)
                 kept = [event for _, event in batch if event.header.author not in aside]
-                decided = await service.decide_ingest(kept, mode)
+                decided = await service.decide_ingest(kept, mode, payloads_checked=True)
         if aside:
             for index, event in batch:
                 if event.header.author in aside:

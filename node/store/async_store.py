@@ -156,9 +156,11 @@ class AsyncStore:
         """See EventStore.ingest."""
         return await self.write(self.store.ingest, list(events), mode)
 
-    async def decide_ingest(self, events: list[Event], mode: Mode, after: PreparedIngest | None = None) -> PreparedIngest:
+    async def decide_ingest(
+        self, events: list[Event], mode: Mode, after: PreparedIngest | None = None, *, payloads_checked: bool = False
+    ) -> PreparedIngest:
         """See EventStore.decide_ingest: on the decider thread, so it runs while the writer thread writes `after`."""
-        call = functools.partial(self.store.decide_ingest, events, mode, after)
+        call = functools.partial(self.store.decide_ingest, events, mode, after, payloads_checked=payloads_checked)
         return await asyncio.get_running_loop().run_in_executor(self._decider, call)
 
     async def write_decided(self, prepared: PreparedIngest) -> StoreIngest:

@@ -62,9 +62,10 @@ def _prepared(result: IngestResult) -> PreparedIngest:
     """Return `result` with the rows that write it."""
     if not result.stored and not result.forks:
         return PreparedIngest(result)
-    originators = {author: group_id_text(author) for author in dict.fromkeys(e.author for e in result.stored)}
+    new_heads = result.heads()  # (every author with stored events)
+    originators = {author: group_id_text(author) for author in new_heads}
     stored, index = _event_rows(result.stored, originators)
-    heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in result.heads().items()]
+    heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in new_heads.items()]
     keys = [(group_id_text(k.author), k) for k in result.keys]
     cuts = [CutRow(group_id_text(c.author), c.seq) for c in result.superseded]
     return PreparedIngest(result, stored, index, heads, [_fork_row(p) for p in result.forks], keys, cuts)
@@ -149,19 +150,22 @@ class EventStore(ABC):
                 continue  # a concurrent writer stored some of these positions first: decide again
         raise StoreConflictError(f"log positions kept being taken by another writer after {MAX_WRITE_ATTEMPTS} attempts")
 
-    def decide_ingest(self, events: list[Event], mode: Mode = Mode.HEAD, after: PreparedIngest | None = None) -> PreparedIngest:
+    def decide_ingest(
+        self, events: list[Event], mode: Mode = Mode.HEAD, after: PreparedIngest | None = None, *, payloads_checked: bool = False
+    ) -> PreparedIngest:
         """Return the ingest decision for `events` against the stored logs, or, with `after` (a decision this process
         is writing now, or about to), against them as they will be once it is stored (events.ingest.decide_after);
         with the rows that write it.
 
         Writes nothing; reads only (so it may run on another thread than the writer's, while `after` is written).
+        `payloads_checked`: see events.ingest.decide.
         """
         with translated("reading log heads"):
-            rows = self.recorder.select_heads([group_id_text(a) for a in dict.fromkeys(e.author for e in events)])
+            rows = self.recorder.select_heads([group_id_text(a) for a in dict.fromkeys(e.header.author for e in events)])
         heads = {row.author: _head(row) for row in rows}
         if after is None:
-            return _prepared(decide(events, heads, self, mode))
-        return _prepared(decide_after(events, heads, self, after.result, mode))
+            return _prepared(decide(events, heads, self, mode, payloads_checked=payloads_checked))
+        return _prepared(decide_after(events, heads, self, after.result, mode, payloads_checked=payloads_checked))
 
     def write_decided(self, prepared: PreparedIngest) -> StoreIngest:
         """Write a prepared ingest decision in one transaction and return it with its events' notification ids.

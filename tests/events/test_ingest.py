@@ -104,3 +104,14 @@ def test_many_versions_of_one_seq_are_each_decided_once_in_few_rounds():
     result = decide(unsigned, head, again)
     assert result.stored == () and again.reads.count("known") == 0
     assert [r.code for r in result.rejected] == ["bad_signature"] + [CONFLICT] * 299
+
+
+def test_payloads_are_hashed_unless_the_caller_checked_them_already():
+    log = chain(IDENT, 2)
+    wrong = Event(log[1].header, log[1].header_bytes, log[1].signature, b"\xc4\x01x", log[1].id)
+    checked = decide([log[0], wrong], {}, DictLog([]))
+    assert [e.seq for e in checked.stored] == [1] and [r.code for r in checked.rejected] == ["payload_mismatch"]
+    # a caller that decoded the events itself (event_from_parts checks each payload) says so: nothing is hashed again,
+    # so a payload that could not have come from event_from_parts goes unnoticed (the caller's word is taken)
+    trusted = decide([log[0], wrong], {}, DictLog([]), payloads_checked=True)
+    assert [e.seq for e in trusted.stored] == [1, 2] and not trusted.rejected
