@@ -27,15 +27,14 @@ seq and links below it supersedes the stored branch (`superseded`): the store dr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from operator import attrgetter
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import ed25519
-from .chain import ChainHead, ChainVerifier, Mode, Problem, check_link
+from .chain import ChainHead, ChainVerifier, Mode, Problem
 from .errors import ChainError, EventError
-from .event import Event, check_payload, signature_valid
-from .fork import MAX_RUN, ForkProof, fork_proof_from_events
+from .event import Event, check_payload
+from .fork import ForkProof, fork_proof_from_events
 from .keystate import ROTATION_KIND, KeyState
 from .outcome import (
     AFTER_BREAK,
@@ -49,6 +48,7 @@ from .outcome import (
     Outcome,
     Rejection,
 )
+from .runs import branch_from, group_by_author, linked, links_after, signed_run, vouches
 from .stored_log import DecidedLog, StoredLog, key_state_at
 from .supersede import KEY_KINDS, KEY_SUPERSEDED, KeyChange, Supersession, key_changes, valid_rotation
 
@@ -58,45 +58,12 @@ __all__ += ["IngestResult", "Rejection", "StoredLog", "conflict_code", "decide",
 __all__ += ["signed_run", "vouches"]
 
 
-def vouches(position: int, event: Event, key: Any) -> bool:
-    """Return whether `event`, the `position`-th (from 1) of a run, signs for the run: within MAX_RUN and verifying."""
-    return position <= MAX_RUN and signature_valid(event, key)
-
-
-def signed_run(events: Sequence[Event], start: int, key: Any) -> list[Event] | None:
-    """Return the linked run events[start:k+1] that ends at the first event that `vouches` for it, or None."""
-    run: list[Event] = []
-    for event in events[start : start + MAX_RUN]:
-        if run:
-            try:
-                check_link(ChainHead.of(run[-1]), event, event.author)
-            except ChainError:
-                return None
-        run.append(event)
-        if vouches(len(run), event, key):
-            return run
-    return None
-
-
 def conflict_code(signed: bool, provable: bool) -> str:
     """Return the code of an event that differs from the stored one at its seq (`signed`: its run is; `provable`:
     the stored side is signed too, or a fork of the author is already proven)."""
     if not signed:
         return CONFLICT
     return FORK_BRANCH if provable else UNPROVEN_CONFLICT
-
-
-def group_by_author(events: Iterable[Event]) -> dict[bytes, list[Event]]:
-    """Return each author's events in seq order, stable (authors in order of first appearance)."""
-    groups: dict[bytes, list[Event]] = {}
-    for event in events:
-        groups.setdefault(event.header.author, []).append(event)
-    for evs in groups.values():
-        evs.sort(key=_seq)
-    return groups
-
-
-_seq = attrgetter("header.seq")  # (the hot loops of an import read the header's fields, not Event's properties)
 
 
 def decide(
@@ -231,7 +198,7 @@ def _decide_author(
         _stored_seq(out, unique, i, before, rotated, log)
     # the other versions at stored seqs, each against the stored event with the batch's events linked after it
     stored_seqs = [s for s in others if head is not None and s <= head.seq]
-    links = _links_after(evs) if stored_seqs else {}
+    links = links_after(evs) if stored_seqs else {}
     for seq in stored_seqs:
         for event in others.pop(seq):
             if event.id in known:
@@ -241,7 +208,7 @@ def _decide_author(
             if event.header.kind == ROTATION_KIND and valid_rotation(before, event) is not None:
                 later.append(event)  # a second valid rotation (it needs the committed key): decided in a later round
                 continue
-            _stored_seq(out, _branch(event, links), 0, before, rotated, log)
+            _stored_seq(out, branch_from(event, links), 0, before, rotated, log)
     new = unique[first_new:]
     if new:
         decided = {r.event_id: r.code for r in (*out.rejected[rejected:], *out.forked[forked:]) if r.code in BRANCH_CODES}
@@ -260,24 +227,6 @@ def _stored_seq(out: Outcome, run: list[Event], i: int, before: KeyState, rotate
         out.rejected.append(Rejection(event.author, event.seq, event.id, KEY_SUPERSEDED, message))
         return
     _conflict(out, run, i, ed25519.load_public_key(before.key), log)
-
-
-def _links_after(evs: list[Event]) -> dict[bytes, Event]:
-    """Return, for each event id, the first event of `evs` (in order) whose prev it is."""
-    links: dict[bytes, Event] = {}
-    for event in evs:
-        prev = event.header.prev
-        if prev is not None and prev not in links:
-            links[prev] = event
-    return links
-
-
-def _branch(event: Event, links: Mapping[bytes, Event]) -> list[Event]:
-    """Return `event` and the batch's events after it, each the first whose prev is the one before (at most MAX_RUN)."""
-    run = [event]
-    while len(run) < MAX_RUN and (after := links.get(run[-1].id)) is not None and after.seq == run[-1].seq + 1:
-        run.append(after)
-    return run
 
 
 def _superseded(unique: list[Event], i: int, rotation: KeyChange, log: StoredLog) -> bool:
@@ -364,11 +313,11 @@ def _decide_new(
 
     def off_chain(event: Event, code: str, message: str) -> None:
         prev = tips.get(event.header.prev) if event.header.prev is not None else None
-        if prev is not None and _links(prev, event):
+        if prev is not None and linked(prev, event):
             root = branch[prev.id][1] if prev.id in branch else prev.id
             branch[event.id] = (event, root)
             tips[event.id] = event
-        elif event.header.prev in shared and _links(shared[event.header.prev][1], event):
+        elif event.header.prev in shared and linked(shared[event.header.prev][1], event):
             shared[event.id] = (shared[event.header.prev][0], event)
             _on_branch(out, event, shared[event.id][0])
         else:
@@ -403,25 +352,17 @@ def _decide_new(
     codes: dict[bytes, str] = {}
     unvouched = {p.event_id for p in verifier.rejected} & after_taken.keys()
     if unvouched:  # conflicts with a taken version that nothing vouched for, decided here: no round per version
-        links = _links_after(sorted([*new, *(v for vs in others.values() for v in vs)], key=lambda e: e.seq))
+        links = links_after(sorted([*new, *(v for vs in others.values() for v in vs)], key=lambda e: e.seq))
         key = ed25519.load_public_key((verifier.keys or keys).key)
         for versions in (after_taken.pop(taken_id) for taken_id in unvouched):
             for event in versions:
-                codes[event.id] = conflict_code(signed_run(_branch(event, links), 0, key) is not None, provable=False)
+                codes[event.id] = conflict_code(signed_run(branch_from(event, links), 0, key) is not None, provable=False)
                 message = "differs from the event taken at this seq, which no signature vouches for"
                 out.rejected.append(Rejection(author, event.seq, event.id, codes[event.id], message))
     for event, root in branch.values():
         if root in codes:
             _on_branch(out, event, codes[root])
     return [v for versions in after_taken.values() for v in versions] + [e for e, root in branch.values() if root not in codes]
-
-
-def _links(prev: Event, event: Event) -> bool:
-    try:
-        check_link(ChainHead.of(prev), event, event.author)
-    except ChainError:
-        return False
-    return True
 
 
 def _on_branch(out: Outcome, event: Event, code: str) -> None:

@@ -24,14 +24,14 @@ from events.event import Event, create_event, encode_record
 from events.fork import MAX_RUN, ForkProof, decode_fork_proof, encode_fork_proof
 from events.header import Header
 from events.identity import Identity, group_id_text, parse_group_id
-from events.ingest import IngestResult, decide, decide_after
+from events.ingest import decide, decide_after
 from events.keystate import KeyState
 from events.supersede import KEY_KINDS, KeyChange, key_changes
 
 from ..errors import InvalidEventError, StaleDecisionError, StoreConflictError
-from .ingest import PreparedIngest, StoreIngest
-from .key_states import CutRow, SupersededRow
-from .recorder import ForkRow, HeadRow, IndexRow, LogRecorder
+from .ingest import PreparedIngest, StoreIngest, fork_row, prepare
+from .key_states import SupersededRow
+from .recorder import HeadRow, IndexRow, LogRecorder
 from .translate import translated
 
 if TYPE_CHECKING:
@@ -43,32 +43,6 @@ MAX_WRITE_ATTEMPTS = 50
 def stored_event(event: Event, originator_id: str | None = None) -> StoredEvent:
     """Return the library's StoredEvent for `event`: stream = group id text, version = seq, state = record bytes."""
     return StoredEvent(originator_id or group_id_text(event.author), event.seq, event.kind, encode_record(event))
-
-
-def _event_rows(events: Sequence[Event], originators: dict[bytes, str]) -> tuple[list[StoredEvent], list[IndexRow]]:
-    """Return the library's StoredEvent and the id-index row of each of `events`, in order (as `stored_event` builds
-    them, in one pass: an import builds one of each for every event it stores)."""
-    stored: list[StoredEvent] = []
-    index: list[IndexRow] = []
-    for event in events:
-        header = event.header
-        originator = originators[header.author]
-        stored.append(StoredEvent(originator, header.seq, header.kind, encode_record(event)))
-        index.append(IndexRow(event.id, originator, header.seq))
-    return stored, index
-
-
-def _prepared(result: IngestResult) -> PreparedIngest:
-    """Return `result` with the rows that write it."""
-    if not result.stored and not result.forks:
-        return PreparedIngest(result)
-    new_heads = result.heads()  # (every author with stored events)
-    originators = {author: group_id_text(author) for author in new_heads}
-    stored, index = _event_rows(result.stored, originators)
-    heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in new_heads.items()]
-    keys = [(group_id_text(k.author), k) for k in result.keys]
-    cuts = [CutRow(group_id_text(c.author), c.seq) for c in result.superseded]
-    return PreparedIngest(result, stored, index, heads, [_fork_row(p) for p in result.forks], keys, cuts)
 
 
 def load_record(state: bytes) -> Event:
@@ -164,8 +138,8 @@ class EventStore(ABC):
             rows = self.recorder.select_heads([group_id_text(a) for a in dict.fromkeys(e.header.author for e in events)])
         heads = {row.author: _head(row) for row in rows}
         if after is None:
-            return _prepared(decide(events, heads, self, mode, payloads_checked=payloads_checked))
-        return _prepared(decide_after(events, heads, self, after.result, mode, payloads_checked=payloads_checked))
+            return prepare(decide(events, heads, self, mode, payloads_checked=payloads_checked))
+        return prepare(decide_after(events, heads, self, after.result, mode, payloads_checked=payloads_checked))
 
     def write_decided(self, prepared: PreparedIngest) -> StoreIngest:
         """Write a prepared ingest decision in one transaction and return it with its events' notification ids.
@@ -191,7 +165,7 @@ class EventStore(ABC):
             decode_fork_proof(data)
         except EventError as exc:
             raise InvalidEventError(f"not a valid fork proof: {exc.message}", field=exc.field or "fork_proof") from exc
-        row = _fork_row(proof, data)
+        row = fork_row(proof, data)
         originator = row.originator_id
         with translated("storing a fork proof"):
             known = any(r.id_a == row.id_a and r.id_b == row.id_b for r in self.recorder.select_fork_rows(originator))
@@ -410,10 +384,6 @@ class EventStore(ABC):
 def _origin(author: bytes) -> str:
     """Return the stream name (group id text) of `author`; cached: each ingest batch asks it for every author."""
     return group_id_text(author)
-
-
-def _fork_row(proof: ForkProof, data: bytes | None = None) -> ForkRow:
-    return ForkRow(group_id_text(proof.author), proof.seq, proof.id_a, proof.id_b, data or encode_fork_proof(proof))
 
 
 class _Taken(Exception):

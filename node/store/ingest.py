@@ -1,24 +1,28 @@
-"""A store ingest's outcome: the one ingest decision (events.ingest) and where the stored events landed.
+"""A store ingest: the one ingest decision (events.ingest), the rows that write it, and where the stored events landed.
 
 The decision reads the store only through the `StoredLog` it is given, so it is the same for every backend
-and for the memory replica; the store then writes the outcome in one transaction (and decides again if a
-concurrent writer got there first).
+and for the memory replica; `prepare` makes the rows that write it (on the thread that decided it), and the store
+then writes them in one transaction (and decides again if a concurrent writer got there first).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from eventsourcing.persistence import StoredEvent
+
+from events.event import Event, encode_record
+from events.fork import ForkProof, encode_fork_proof
+from events.identity import group_id_text
 from events.ingest import IngestResult
 
+from .key_states import CutRow
+from .recorder import ForkRow, HeadRow, IndexRow
+
 if TYPE_CHECKING:
-    from eventsourcing.persistence import StoredEvent
-
     from events.supersede import KeyChange
-
-    from .key_states import CutRow
-    from .recorder import ForkRow, HeadRow, IndexRow
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,3 +45,34 @@ class PreparedIngest:
     forks: list[ForkRow] = field(default_factory=list)
     keys: list[tuple[str, KeyChange]] = field(default_factory=list)
     cuts: list[CutRow] = field(default_factory=list)
+
+
+def _event_rows(events: Sequence[Event], originators: dict[bytes, str]) -> tuple[list[StoredEvent], list[IndexRow]]:
+    """Return the library's StoredEvent and the id-index row of each of `events`, in order (as base.stored_event builds
+    them, in one pass: an import builds one of each for every event it stores)."""
+    stored: list[StoredEvent] = []
+    index: list[IndexRow] = []
+    for event in events:
+        header = event.header
+        originator = originators[header.author]
+        stored.append(StoredEvent(originator, header.seq, header.kind, encode_record(event)))
+        index.append(IndexRow(event.id, originator, header.seq))
+    return stored, index
+
+
+def prepare(result: IngestResult) -> PreparedIngest:
+    """Return `result` with the rows that write it (EventStore.write_decided)."""
+    if not result.stored and not result.forks:
+        return PreparedIngest(result)
+    new_heads = result.heads()  # (every author with stored events)
+    originators = {author: group_id_text(author) for author in new_heads}
+    stored, index = _event_rows(result.stored, originators)
+    heads = [HeadRow(originators[a], a, h.seq, h.id, h.timestamp) for a, h in new_heads.items()]
+    keys = [(group_id_text(k.author), k) for k in result.keys]
+    cuts = [CutRow(group_id_text(c.author), c.seq) for c in result.superseded]
+    return PreparedIngest(result, stored, index, heads, [fork_row(p) for p in result.forks], keys, cuts)
+
+
+def fork_row(proof: ForkProof, data: bytes | None = None) -> ForkRow:
+    """Return the fork proofs table's row of `proof` (`data`: its encoding, if already made)."""
+    return ForkRow(group_id_text(proof.author), proof.seq, proof.id_a, proof.id_b, data or encode_fork_proof(proof))
