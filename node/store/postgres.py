@@ -212,7 +212,8 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
     def _insert_node_rows(self, curs: Cursor[DictRow], **kwargs: Any) -> None:
         index = kwargs.get("index") or ()
         if index:
-            # by id, as on SQLite: the B-tree's leaves are visited once each, left to right, not at random
+            # by id, as on SQLite: the B-tree's leaves are visited once each, left to right, not at random (not
+            # measured apart from the COPY change here: within the afternoon's noise, docs/BENCHMARKS.md)
             index = sorted(index, key=_event_id)
             if len(index) < COPY_FROM:
                 columns = ([r.event_id for r in index], [r.originator_id for r in index], [r.seq for r in index])
