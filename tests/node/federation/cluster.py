@@ -24,10 +24,15 @@ from node.web import setup_web
 
 
 def bind_loopback(port: int = 0) -> socket.socket:
-    """Return a listening-ready TCP socket on 127.0.0.1 (port 0: any free one)."""
+    """Return a listening TCP socket on 127.0.0.1 (port 0: any free one).
+
+    It listens at once: a peer that connects while this node is still starting waits in the backlog until the
+    server accepts, instead of being refused and backed off (a race the nodes of one cluster would otherwise run).
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
+    sock.listen(128)
     return sock
 
 
