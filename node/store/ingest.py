@@ -11,15 +11,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from eventsourcing.persistence import StoredEvent
-
 from events.event import Event, encode_record
 from events.fork import ForkProof, encode_fork_proof
 from events.identity import group_id_text
 from events.ingest import IngestResult
 
 from .key_states import CutRow
-from .recorder import ForkRow, HeadRow, IndexRow
+from .recorder import EventRow, ForkRow, HeadRow, IndexRow
 
 if TYPE_CHECKING:
     from events.supersede import KeyChange
@@ -39,7 +37,7 @@ class PreparedIngest:
     that writing it (EventStore.write_decided) is only the database's work."""
 
     result: IngestResult
-    stored: list[StoredEvent] = field(default_factory=list)
+    stored: list[EventRow] = field(default_factory=list)
     index: list[IndexRow] = field(default_factory=list)
     heads: list[HeadRow] = field(default_factory=list)
     forks: list[ForkRow] = field(default_factory=list)
@@ -47,15 +45,15 @@ class PreparedIngest:
     cuts: list[CutRow] = field(default_factory=list)
 
 
-def _event_rows(events: Sequence[Event], originators: dict[bytes, str]) -> tuple[list[StoredEvent], list[IndexRow]]:
-    """Return the library's StoredEvent and the id-index row of each of `events`, in order (as base.stored_event builds
+def _event_rows(events: Sequence[Event], originators: dict[bytes, str]) -> tuple[list[EventRow], list[IndexRow]]:
+    """Return the event row and the id-index row of each of `events`, in order (as base.stored_event builds
     them, in one pass: an import builds one of each for every event it stores)."""
-    stored: list[StoredEvent] = []
+    stored: list[EventRow] = []
     index: list[IndexRow] = []
     for event in events:
         header = event.header
         originator = originators[header.author]
-        stored.append(StoredEvent(originator, header.seq, header.kind, encode_record(event)))
+        stored.append(EventRow(originator, header.seq, header.kind, encode_record(event)))
         index.append(IndexRow(event.id, originator, header.seq))
     return stored, index
 

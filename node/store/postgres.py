@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
 from eventsourcing.utils import retry
 from psycopg import Cursor
@@ -26,6 +26,7 @@ from .recorder import (
     FORKS_TABLE,
     HEADS_TABLE,
     INDEX_TABLE,
+    EventRows,
     ForkRow,
     HeadRow,
     LogRecorder,
@@ -141,7 +142,7 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
         )
         self.select_forks_sql = _q("SELECT * FROM {schema}.{forks}", s, **names)
 
-    def _insert_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+    def _insert_events(self, curs: Cursor[DictRow], stored_events: EventRows, **kwargs: Any) -> None:
         if kwargs.get("cuts"):
             self._lock_table(curs)  # the library's own lock, taken before the superseded branch is deleted
         self._write_key_rows(curs, kwargs)
@@ -150,7 +151,7 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
             self._insert_node_rows(curs, **kwargs)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def insert_events(self, stored_events: EventRows, **kwargs: Any) -> Sequence[int] | None:
         # The library's steps in the library's order, in one transaction, but not in pipeline mode: a batch of
         # ~20,000 events is one bind message of ~10 MB, and in pipeline mode psycopg then waited for the results
         # while the server still waited for the rest of the message (ClientRead; psycopg/psycopg#685). A batch is
@@ -166,7 +167,7 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
             self._insert_node_rows(curs, **kwargs)
             return notification_ids
 
-    def _copy_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent]) -> list[int]:
+    def _copy_stored_events(self, curs: Cursor[DictRow], stored_events: EventRows) -> list[int]:
         """Insert a large batch's rows with COPY (binary) after the library's lock and notification; return their ids.
 
         COPY costs the server half of what the INSERT over arrays does per row (an import batch of 40,000 events:
@@ -191,7 +192,7 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
         curs.execute(self.select_ids_in_order_sql, columns)
         return [r["notification_id"] for r in curs.fetchall()]
 
-    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+    def _insert_stored_events(self, curs: Cursor[DictRow], stored_events: EventRows, **kwargs: Any) -> None:
         # The library's statement unnests an array of a composite type, which psycopg builds by escaping every
         # field as text (most of an import's client CPU); four plain arrays carry the same rows in the same order,
         # after the library's own table lock and notification, so the ids come back as the library reads them.
@@ -201,7 +202,7 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
         curs.execute(self.insert_event_rows_sql, (*columns, [s.topic for s in stored_events], [s.state for s in stored_events]))
 
     def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+        self, curs: Cursor[DictRow], stored_events: EventRows, **kwargs: Any
     ) -> Sequence[int] | None:
         # Runs after the library has taken its table lock and inserted the events, in the same transaction,
         # so our rows never take locks in another order than the library's (and it prepares the lock once).

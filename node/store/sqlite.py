@@ -7,7 +7,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteConnection,
@@ -26,6 +25,7 @@ from .recorder import (
     FORKS_TABLE,
     HEADS_TABLE,
     INDEX_TABLE,
+    EventRows,
     ForkRow,
     HeadRow,
     LogRecorder,
@@ -201,7 +201,7 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
             )
             c.execute(f"DROP TABLE {INDEX_TABLE}")
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def _insert_events(self, c: SQLiteCursor, stored_events: EventRows, **kwargs: Any) -> Sequence[int] | None:
         newest = self._newest_rowid(c) if kwargs.get("cuts") else None
         self._write_key_rows(c, kwargs)  # a superseded branch goes before the rotated one takes its positions
         if newest is not None:
@@ -211,9 +211,9 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
             c.execute(f"DELETE FROM {self.events_table_name} WHERE originator_id = ? AND originator_version = ?", _HOLDER)
         index = kwargs.get("index") or ()
         if index:
-            position = {(s.originator_id, s.originator_version): n for s, n in zip(stored_events, notification_ids, strict=True)}
-            # Sorted by id, so the B-tree is walked once from left to right instead of hopping between leaves.
-            rows = sorted((r.event_id, position[(r.originator_id, r.seq)]) for r in index)
+            # index[i] is stored_events[i]'s row (LogRecorder); sorted by id, so the B-tree is walked once from left
+            # to right instead of hopping between leaves
+            rows = sorted(zip([r.event_id for r in index], notification_ids, strict=True))
             insert_rows(c, f"INSERT INTO {ID_TABLE}", 2, rows)
         heads = kwargs.get("heads") or ()
         if heads:
@@ -224,7 +224,7 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
             c.executemany(self.insert_fork_statement, [(f.originator_id, f.seq, f.id_a, f.id_b, f.proof) for f in forks])
         return notification_ids
 
-    def _insert_event_rows(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent]) -> list[int]:
+    def _insert_event_rows(self, c: SQLiteCursor, stored_events: EventRows) -> list[int]:
         """Insert the events' rows (the library's columns) in multi-row statements (node/store/multirow.py); return
         their notification ids (rowids).
 
