@@ -163,13 +163,14 @@ def _decide_author(
             except EventError as exc:
                 out.rejected.append(Rejection(author, event.seq, event.id, exc.code, str(exc)))
                 continue
-        if unique and unique[-1].seq == event.seq:
-            stored = head is not None and event.seq <= head.seq
+        seq = event.header.seq
+        if unique and unique[-1].header.seq == seq:
+            stored = head is not None and seq <= head.seq
             if stored and event.id in at_seq:  # (above the head, _decide_new tells a copy of the taken one)
                 out.duplicates += 1
             else:
                 at_seq.add(event.id)
-                others.setdefault(event.seq, []).append(event)
+                others.setdefault(seq, []).append(event)
             continue
         unique.append(event)
         at_seq = {event.id}
@@ -326,7 +327,7 @@ def _decide_new(
     shared = dict(conflicts)  # conflicting versions decided and the events linked after them: (code, the event)
     for i, first in enumerate(new):
         taken: Event | None = None
-        for event in (first, *others.get(first.seq, ())):
+        for event in (first, *others[first.header.seq]) if others and first.header.seq in others else (first,):
             if taken is not None:
                 if event.id == taken.id:
                     out.duplicates += 1

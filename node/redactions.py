@@ -27,7 +27,7 @@ async def check_target(astore: AsyncStore, own_key: bytes, payload: bytes) -> No
 async def apply(astore: AsyncStore, events: Iterable[Event]) -> None:
     """Drop the payloads that stored `log.redact` events ask for (docs/PROTOCOL.md §12); the headers stay."""
     for event in events:
-        if event.kind != REDACT_KIND or event.payload is None:
+        if event.header.kind != REDACT_KIND or event.payload is None:
             continue
         try:
             target_id = decode_payload(REDACT_KIND, event.payload).event

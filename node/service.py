@@ -253,7 +253,7 @@ class NodeService:
     async def _notify(self, events: Iterable[Event], source: Source) -> None:
         notice = Stored(tuple(events), source)
         own = self.identity.public_key
-        if any(e.header.kind in ("graph.block", "graph.unblock") and e.header.author == own for e in notice.events):
+        if any(e.header.author == own and e.header.kind in ("graph.block", "graph.unblock") for e in notice.events):
             self.read_models.forget_hidden()  # pages show or hide a group at once (node/store/hiding.py)
         for listener in list(self.listeners):
             await listener(notice)
