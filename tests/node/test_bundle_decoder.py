@@ -68,3 +68,15 @@ def test_a_bundle_the_child_cannot_read_is_a_decoder_error(tmp_path: Path):
         assert decoder.next() is None
     finally:
         assert decoder.close() is None
+
+
+def test_a_child_that_dies_before_the_end_is_a_decoder_error(tmp_path: Path):
+    decoder = BundleDecoder(str(_bundle(tmp_path / "a.bundle")))
+    decoder._process.kill()  # (at once: it has not imported its modules yet, let alone written a message)
+    try:
+        with pytest.raises(DecoderError, match="ended before the end of the bundle"):
+            while decoder.next() is not None:
+                pass
+        assert decoder.next() is None
+    finally:
+        assert decoder.close() is None
