@@ -57,26 +57,24 @@ def test_the_child_yields_what_the_reader_yields_in_order_with_offsets(tmp_path:
     assert cpu is not None and cpu > 0
 
 
-def test_a_bundle_the_child_cannot_read_is_a_decoder_error(tmp_path: Path):
-    path = _bundle(tmp_path / "cut.bundle")
-    path.write_bytes(path.read_bytes()[:5000])  # cut inside an item (the import checks first; this is the child's own)
-    decoder = BundleDecoder(str(path))
+def _fails_with(decoder: BundleDecoder, message: str) -> None:
+    """Read `decoder` to its DecoderError (matching `message`); then it reads nothing more, and close() has no CPU figure."""
     try:
-        with pytest.raises(DecoderError, match="reading the bundle failed"):
+        with pytest.raises(DecoderError, match=message):
             while decoder.next() is not None:
                 pass
         assert decoder.next() is None
     finally:
         assert decoder.close() is None
+
+
+def test_a_bundle_the_child_cannot_read_is_a_decoder_error(tmp_path: Path):
+    path = _bundle(tmp_path / "cut.bundle")
+    path.write_bytes(path.read_bytes()[:5000])  # cut inside an item (the import checks first; this is the child's own)
+    _fails_with(BundleDecoder(str(path)), "reading the bundle failed")
 
 
 def test_a_child_that_dies_before_the_end_is_a_decoder_error(tmp_path: Path):
     decoder = BundleDecoder(str(_bundle(tmp_path / "a.bundle")))
     decoder._process.kill()  # (at once: it has not imported its modules yet, let alone written a message)
-    try:
-        with pytest.raises(DecoderError, match="ended before the end of the bundle"):
-            while decoder.next() is not None:
-                pass
-        assert decoder.next() is None
-    finally:
-        assert decoder.close() is None
+    _fails_with(decoder, "ended before the end of the bundle")
