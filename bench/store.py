@@ -10,7 +10,7 @@ Prints human-readable lines, then as the last line one JSON object:
 --runs runs, each on a fresh database. Rates are wall-clock; the `*_cpu_per_s` fields divide by this
 process's CPU time instead (time.process_time), which is the fairer figure when other jobs share the machine
 (it leaves out time spent waiting for the CPU, and also time waiting for fsync). "raw" rates insert the same
-StoredEvents straight through the recorders (no decoding, no verification) so the cost of checking chains can
+event rows straight through the recorders (no decoding, no verification) so the cost of checking chains can
 be told apart from the cost of the database.
 
 Publish: a real node (node.app.create_app over node.service.NodeService, SQLite store in a temp data dir)

@@ -15,7 +15,7 @@ from collections.abc import Container, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
 from events.canonical import unpack_array_fast
 from events.chain import ChainHead, Mode
@@ -31,7 +31,7 @@ from events.supersede import KEY_KINDS, KeyChange, key_changes
 from ..errors import InvalidEventError, StaleDecisionError, StoreConflictError
 from .ingest import PreparedIngest, StoreIngest, fork_row, prepare
 from .key_states import SupersededRow
-from .recorder import HeadRow, IndexRow, LogRecorder
+from .recorder import EventRow, HeadRow, IndexRow, LogRecorder
 from .translate import translated
 
 if TYPE_CHECKING:
@@ -40,9 +40,9 @@ if TYPE_CHECKING:
 MAX_WRITE_ATTEMPTS = 50
 
 
-def stored_event(event: Event, originator_id: str | None = None) -> StoredEvent:
-    """Return the library's StoredEvent for `event`: stream = group id text, version = seq, state = record bytes."""
-    return StoredEvent(originator_id or group_id_text(event.author), event.seq, event.kind, encode_record(event))
+def stored_event(event: Event, originator_id: str | None = None) -> EventRow:
+    """Return the events table's row of `event`: stream = group id text, version = seq, topic = kind, state = record bytes."""
+    return EventRow(originator_id or group_id_text(event.author), event.seq, event.kind, encode_record(event))
 
 
 def load_record(state: bytes) -> Event:

@@ -179,8 +179,8 @@ class PostgresLogRecorder(KeyStateTables, LogRecorder, PostgresApplicationRecord
         self._notify_channel(curs)
         with curs.copy(self.copy_events_sql) as copy:
             copy.set_types(["text", "int8", "text", "bytea"])
-            for s in stored_events:
-                copy.write_row((s.originator_id, s.originator_version, s.topic, s.state))
+            for row in stored_events:
+                copy.write_row(row)  # (an EventRow: a tuple in the columns' order)
         first = stored_events[0]
         curs.execute(self.select_copied_ids_sql, (first.originator_id, first.originator_version))
         row = curs.fetchone()

@@ -235,7 +235,7 @@ class SQLiteLogRecorder(KeyStateTables, LogRecorder, SQLiteApplicationRecorder):
         """
         if not stored_events:
             return []
-        rows = [(s.originator_id, s.originator_version, s.topic, s.state) for s in stored_events]
+        rows = stored_events  # (EventRows: tuples in the columns' order)
         insert_rows(c, f"INSERT INTO {self.events_table_name}", 4, rows)
         c.execute(
             f"SELECT last_insert_rowid(), (SELECT rowid FROM {self.events_table_name} WHERE originator_id = ? "
