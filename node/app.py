@@ -12,7 +12,7 @@ from aiohttp import web
 
 from .access import access_middleware, setup_access
 from .api import MAX_JSON_BODY, SERVICE, setup_api
-from .edge import GATE, EdgeSite, install
+from .edge import GATE, EdgeSite, install, keepalive_timeout
 from .http_errors import UNEXPECTED, error_middleware
 from .openapi import setup_openapi
 from .private_api import setup_private_api
@@ -98,7 +98,7 @@ def make_runner(app: web.Application, *, handle_signals: bool = False, **kwargs:
 async def run_app(app: web.Application, host: str, port: int, *, ready: Callable[[str], None] | None = None) -> None:
     """Serve `app` until cancelled (SIGINT/SIGTERM via asyncio.run), then shut down cleanly."""
     limits = app[GATE].limits
-    runner = make_runner(app, handle_signals=True, keepalive_timeout=limits.header_timeout)
+    runner = make_runner(app, handle_signals=True, keepalive_timeout=keepalive_timeout(limits))
     await runner.setup()
     site = EdgeSite(runner, host, port)
     await site.start()

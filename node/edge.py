@@ -8,7 +8,7 @@ aiohttp parses and answers requests; this module decides who gets a connection a
   request body has not fully arrived `body_timeout` after its headers, or, while its request is handled, whose
   client has stopped reading the reply (the transport's buffer stayed full) at a `body_timeout` check;
 - `EdgeSite` serves an app through the gate; `raise_fd_limit` raises the soft file-descriptor limit at start, and the
-  global cap is kept to half of it.
+  global cap is kept to half of it; `keepalive_timeout` is what the runner gives aiohttp's own idle timer.
 """
 
 from __future__ import annotations
@@ -38,6 +38,16 @@ def raise_fd_limit(target: int = FD_TARGET) -> int:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def keepalive_timeout(limits: EdgeLimits) -> float:
+    """Return the runner's `keepalive_timeout`: twice the header deadline, so the gate's deadline always comes first.
+
+    aiohttp arms its idle timer when a connection opens as well as after each reply, and when it fires closes a
+    connection still waiting for a complete request. Due together with the gate's, it could close a connection that sent
+    half its headers quietly, uncounted and unlogged, before the gate dropped it (seen under CI's load). The gate closes
+    idle connections at its own deadline, so aiohttp's timer is only a backstop."""
+    return 2 * limits.header_timeout
 
 
 @dataclass

@@ -12,8 +12,8 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from node.app import create_app
-from node.edge import GATE, EdgeSite, install, raise_fd_limit
+from node.app import create_app, make_runner
+from node.edge import GATE, EdgeSite, install, keepalive_timeout, raise_fd_limit
 from node.http_errors import UNEXPECTED
 from node.settings import EdgeLimits
 
@@ -27,7 +27,7 @@ async def served(node_factory):
     """A node served on loopback through EdgeSite with small limits: (app, base URL)."""
     service, token = node_factory("Gate Street Tenants")
     app = create_app(service, limits=LIMITS)
-    runner = web.AppRunner(app, keepalive_timeout=LIMITS.header_timeout)
+    runner = make_runner(app, keepalive_timeout=keepalive_timeout(LIMITS))  # as run_app serves
     await runner.setup()
     site = EdgeSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -160,7 +160,7 @@ async def test_a_client_that_stops_reading_a_streamed_reply_is_dropped():
     app = web.Application()
     gate = install(app, LIMITS)
     app.router.add_get("/stream", stream)
-    runner = web.AppRunner(app)
+    runner = make_runner(app, keepalive_timeout=keepalive_timeout(LIMITS))
     await runner.setup()
     site = EdgeSite(runner, "127.0.0.1", 0)
     await site.start()
