@@ -45,8 +45,8 @@ def keepalive_timeout(limits: EdgeLimits) -> float:
 
     aiohttp arms its idle timer when a connection opens as well as after each reply, and when it fires closes a
     connection still waiting for a complete request. Due together with the gate's, it could close a connection that sent
-    half its headers quietly, uncounted and unlogged, before the gate dropped it (seen under CI's load). The gate closes
-    idle connections at its own deadline, so aiohttp's timer is only a backstop."""
+    half its headers quietly, uncounted and unlogged, before the gate dropped it (a CI run failed so: when the event loop
+    ran aiohttp's timer alone). The gate closes idle connections at its own deadline: aiohttp's timer is a backstop."""
     return 2 * limits.header_timeout
 
 
