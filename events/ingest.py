@@ -327,7 +327,7 @@ def _decide_new(
     shared = dict(conflicts)  # conflicting versions decided and the events linked after them: (code, the event)
     for i, first in enumerate(new):
         taken: Event | None = None
-        for event in (first, *others[first.header.seq]) if others and first.header.seq in others else (first,):
+        for event in (first, *others.get(first.header.seq, ())):
             if taken is not None:
                 if event.id == taken.id:
                     out.duplicates += 1

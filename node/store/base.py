@@ -29,7 +29,7 @@ from events.keystate import KeyState
 from events.supersede import KEY_KINDS, KeyChange, key_changes
 
 from ..errors import InvalidEventError, StaleDecisionError, StoreConflictError
-from .ingest import PreparedIngest, StoreIngest, fork_row, prepare
+from .ingest import PreparedIngest, StoreIngest, event_row, fork_row, prepare
 from .key_states import SupersededRow
 from .recorder import EventRow, HeadRow, IndexRow, LogRecorder
 from .translate import translated
@@ -41,8 +41,8 @@ MAX_WRITE_ATTEMPTS = 50
 
 
 def stored_event(event: Event, originator_id: str | None = None) -> EventRow:
-    """Return the events table's row of `event`: stream = group id text, version = seq, topic = kind, state = record bytes."""
-    return EventRow(originator_id or group_id_text(event.author), event.seq, event.kind, encode_record(event))
+    """Return the events table's row of `event` (ingest.event_row; the originator is its author's group id text)."""
+    return event_row(event, originator_id or group_id_text(event.header.author))
 
 
 def load_record(state: bytes) -> Event:

@@ -45,16 +45,22 @@ class PreparedIngest:
     cuts: list[CutRow] = field(default_factory=list)
 
 
+def event_row(event: Event, originator: str) -> EventRow:
+    """Return the events table's row of `event` (`originator`: its author's group id text): stream = group id text,
+    version = seq, topic = kind, state = record bytes."""
+    header = event.header
+    return EventRow(originator, header.seq, header.kind, encode_record(event))
+
+
 def _event_rows(events: Sequence[Event], originators: dict[bytes, str]) -> tuple[list[EventRow], list[IndexRow]]:
-    """Return the event row and the id-index row of each of `events`, in order (as base.stored_event builds
-    them, in one pass: an import builds one of each for every event it stores)."""
+    """Return the event row and the id-index row of each of `events`, in order (in one pass: an import builds one of
+    each for every event it stores)."""
     stored: list[EventRow] = []
     index: list[IndexRow] = []
     for event in events:
-        header = event.header
-        originator = originators[header.author]
-        stored.append(EventRow(originator, header.seq, header.kind, encode_record(event)))
-        index.append(IndexRow(event.id, originator, header.seq))
+        originator = originators[event.header.author]
+        stored.append(event_row(event, originator))
+        index.append(IndexRow(event.id, originator, event.header.seq))
     return stored, index
 
 
